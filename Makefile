@@ -1,0 +1,60 @@
+# cityloop — two commands: `make demo` and `make test`. Everything else is a helper target.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test install install-test system-deps messages lint format bench clean
+
+demo: install messages
+	$(BIN)/cityloop demo
+	$(BIN)/cityloop serve --host $(HOST) --port $(PORT)
+
+test: install-test system-deps messages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+	@$(MAKE) --no-print-directory system-fonts
+
+install-test: $(VENV)/.installed-test
+
+# System packages: fonts for Chinese PDFs/charts, chromium for the browser test. Installed
+# when we are root; otherwise say what degrades and go on.
+system-fonts:
+	@sh scripts/system-deps.sh fonts
+
+system-deps:
+	@sh scripts/system-deps.sh fonts chromium
+
+messages:
+	$(BIN)/python -m babel.messages.frontend compile -d src/cityloop/locale -D django --statistics 2>&1 | tail -1
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var test-output .pytest_cache

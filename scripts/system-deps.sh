@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install the Debian packages cityloop's features need, when we can; warn clearly when not.
+#   fonts    -> fonts-noto-cjk   (Chinese text in PDFs and charts)
+#   chromium -> chromium         (the browser test; Playwright drives Debian's chromium)
+want=""
+for what in "$@"; do
+  case "$what" in
+    fonts)    [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || want="$want fonts-noto-cjk" ;;
+    chromium) [ -x /usr/bin/chromium ] || want="$want chromium" ;;
+  esac
+done
+[ -z "$want" ] && exit 0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "安装系统软件包 installing system packages:$want"
+  apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $want >/dev/null && exit 0
+fi
+echo "警告 WARNING: 未能安装 could not install:$want" >&2
+case "$want" in *fonts-noto-cjk*) echo "  - 无中文字体：PDF 与图表中的中文将显示为方框 / no CJK font: Chinese in PDFs and charts will not render" >&2 ;; esac
+case "$want" in *chromium*) echo "  - 无 chromium：浏览器测试将失败 / no chromium: the browser test will fail" >&2 ;; esac
+exit 0

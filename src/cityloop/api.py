@@ -1,0 +1,65 @@
+"""The JSON API under /api/v1/: one NinjaAPI, one error shape, routers mounted per app."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+from ninja.security import HttpBearer, django_auth
+
+from cityloop.core import tokens
+from cityloop.core.errors import DomainError
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        return tokens.token_user(token)
+
+
+api = NinjaAPI(
+    title="cityloop API",
+    version="1",
+    description="城市治理闭环平台 API。认证：`POST /api/v1/auth/token` 取得令牌，"
+    "然后在请求头中带 `Authorization: Bearer <token>`。错误统一为 "
+    "`{code, message, detail}`，`code` 稳定不变。",
+    renderer=ChineseJSONRenderer(),
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+
+def _error(request: HttpRequest, status: int, code: str, message: str, detail=None):
+    body = {"code": code, "message": str(message), "detail": detail or {}}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError):
+    return _error(request, exc.http_status, exc.code, exc.message, exc.detail)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError):
+    return _error(request, 401, "auth_required", _("Authentication required"))
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError):
+    errors = json.loads(json.dumps(exc.errors, default=str))
+    return _error(request, 422, "invalid_input", _("Invalid input"), {"errors": errors})
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError):
+    return _error(request, exc.status_code, f"http_{exc.status_code}", str(exc))
+
+
+api.add_router("", "cityloop.core.api.router")
+api.add_router("", "cityloop.org.api.router")

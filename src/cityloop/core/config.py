@@ -1,0 +1,52 @@
+"""Configuration from the environment (``CITYLOOP_*``), read once at start-up.
+
+Everything an operator may change lives here so that ``docs/operator-guide.md`` can list it
+from one place; Django settings are derived from this object, never read from ``os.environ``
+elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class CityloopConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITYLOOP_", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # empty: SQLite file ``<data_dir>/cityloop.sqlite3``
+    queue_url: str = ""  # empty: huey on SQLite ``<data_dir>/queue.sqlite3``; or redis://…
+    time_zone: str = "Asia/Shanghai"
+    as_of: datetime | None = None  # pins "now" for the demo and tests
+    secret_key: str = ""  # empty: generated once and kept in <data_dir>/secret_key
+    debug: bool = False
+    allowed_hosts: list[str] = ["127.0.0.1", "localhost", "testserver"]
+    # Leaflet base tiles; empty shows outlines on a plain background (no network needed).
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    # How far from a road a point may be and still be "on" that road, in metres.
+    road_snap_metres: float = 50.0
+    token_ttl_days: int = 90
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _empty_as_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "cityloop.sqlite3"
+
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.sqlite3"
+
+
+@lru_cache(maxsize=1)
+def get_config() -> CityloopConfig:
+    return CityloopConfig()

@@ -1,0 +1,140 @@
+"""The one scope rule: which places, units and zones an account covers.
+
+An account covers
+- everything, if it is a superuser;
+- the subtree of the place its person is attached to;
+- the subtree of its unit, and the subtree of the place that unit covers
+  (a street office covers its street);
+- the objects of its duties (a road chief's roads, a compound head's compound).
+
+Every app filters through :meth:`Scope.places_q` / :meth:`Scope.units_q` /
+:meth:`Scope.zones_q`, and asks :meth:`Scope.covers` before acting. An object outside the
+scope is reported as *not found*, so that its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    place_paths: frozenset[str] = field(default_factory=frozenset)
+    unit_paths: frozenset[str] = field(default_factory=frozenset)
+    zone_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.place_paths or self.unit_paths or self.zone_ids)
+
+    def _paths_q(self, paths: frozenset[str], lookup: str) -> Q:
+        if self.everything:
+            return Q()
+        q = Q(pk__in=[])  # matches nothing: an empty scope sees nothing
+        for path in sorted(paths):
+            q |= Q(**{f"{lookup}__startswith": path})
+        return q
+
+    def places_q(self, prefix: str = "") -> Q:
+        """Filter for a queryset of places (``prefix=""``) or of rows with a place FK
+        (``prefix="place__"``)."""
+        return self._paths_q(self.place_paths, f"{prefix}path")
+
+    def units_q(self, prefix: str = "") -> Q:
+        return self._paths_q(self.unit_paths, f"{prefix}path")
+
+    def zones_q(self, prefix: str = "") -> Q:
+        if self.everything:
+            return Q()
+        return self.places_q(f"{prefix}place__") | Q(**{f"{prefix}pk__in": sorted(self.zone_ids)})
+
+    def people_q(self) -> Q:
+        if self.everything:
+            return Q()
+        return self.places_q("place__") | self.units_q("unit__")
+
+    def covers_path(self, path: str, *, unit: bool = False) -> bool:
+        if self.everything:
+            return True
+        paths = self.unit_paths if unit else self.place_paths
+        return any(path.startswith(p) for p in paths)
+
+    def covers(self, obj) -> bool:
+        """Does the scope cover this place, unit, zone or person?"""
+        from cityloop.org.models import Person, Place, Unit, Zone
+
+        if self.everything:
+            return True
+        if isinstance(obj, Place):
+            return self.covers_path(obj.path)
+        if isinstance(obj, Unit):
+            return self.covers_path(obj.path, unit=True)
+        if isinstance(obj, Zone):
+            return obj.pk in self.zone_ids or self.covers_path(obj.place.path)
+        if isinstance(obj, Person):
+            return (obj.place is not None and self.covers_path(obj.place.path)) or (
+                obj.unit is not None and self.covers_path(obj.unit.path, unit=True)
+            )
+        raise TypeError(f"scope has no rule for {type(obj).__name__}")
+
+    def describe(self) -> dict:
+        return {
+            "everything": self.everything,
+            "place_paths": sorted(self.place_paths),
+            "unit_paths": sorted(self.unit_paths),
+            "zone_ids": sorted(self.zone_ids),
+        }
+
+
+NOTHING = Scope()
+
+
+def scope_for(user) -> Scope:
+    """The scope of an account, computed once per user object (i.e. per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    cached = getattr(user, "_cityloop_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute(user)
+    user._cityloop_scope = scope
+    return scope
+
+
+def _compute(user) -> Scope:
+    from cityloop.org.models import Person, ZoneRole
+
+    if user.is_superuser:
+        return Scope(everything=True)
+    person = (
+        Person.objects.select_related("place", "unit", "unit__place").filter(user=user).first()
+    )
+    if person is None:
+        return NOTHING
+    places: set[str] = set()
+    units: set[str] = set()
+    zones: set[int] = set()
+    if person.place is not None:
+        places.add(person.place.path)
+    if person.unit is not None:
+        units.add(person.unit.path)
+        if person.unit.place is not None:
+            places.add(person.unit.place.path)
+    for duty in ZoneRole.objects.filter(person=person).select_related("place"):
+        if duty.zone_id:
+            zones.add(duty.zone_id)
+        elif duty.place is not None:
+            places.add(duty.place.path)
+    return Scope(
+        place_paths=frozenset(_outermost(places)),
+        unit_paths=frozenset(_outermost(units)),
+        zone_ids=frozenset(zones),
+    )
+
+
+def _outermost(paths: set[str]) -> set[str]:
+    """Drop paths already inside another path of the set."""
+    return {p for p in paths if not any(p != q and p.startswith(q) for q in paths)}

@@ -1,0 +1,342 @@
+"""Writes to reference data: places, units, zones, people, duties, accounts.
+
+Each function validates (``full_clean`` plus the tree rules), writes, and records an event;
+importers and the demo call the same functions, so a rule is written once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cityloop.core import events
+from cityloop.core.errors import InvalidInput
+from cityloop.core.roles import AccountRole, ensure_role_groups
+from cityloop.org import geometry
+from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
+
+
+def _clean(obj) -> None:
+    try:
+        obj.full_clean(exclude=["path", "depth"])
+    except ValidationError as exc:
+        raise InvalidInput(
+            "invalid_record",
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()),
+            {"fields": exc.message_dict},
+        ) from exc
+
+
+def _changed(obj, values: dict[str, Any]) -> bool:
+    return any(getattr(obj, k) != v for k, v in values.items())
+
+
+def _upsert(model, code: str, values: dict[str, Any], *, actor, verb: str):
+    """Create or update by code; writes (and logs) only when something differs.
+
+    Returns ``(obj, outcome)`` with outcome one of ``created``, ``updated``, ``unchanged``.
+    """
+    obj = model.objects.filter(code=code).first()
+    if obj is None:
+        obj = model(code=code, **values)
+        outcome = "created"
+    elif _changed(obj, values):
+        for k, v in values.items():
+            setattr(obj, k, v)
+        outcome = "updated"
+    else:
+        return obj, "unchanged"
+    _clean(obj)
+    obj.save()
+    events.record_on(obj, actor=actor, verb=f"{verb}_{outcome}", data={"code": code})
+    return obj, outcome
+
+
+def check_place_parent(kind: str, parent: Place | None) -> None:
+    expected = Place.PARENT_KIND[Place.Kind(kind)]
+    if expected is None and parent is not None:
+        raise InvalidInput("place_bad_parent", _("A district has no parent place"))
+    if expected is not None and (parent is None or parent.kind != expected):
+        raise InvalidInput(
+            "place_bad_parent",
+            _("A %(kind)s must sit under a %(parent)s")
+            % {"kind": Place.Kind(kind).label, "parent": Place.Kind(expected).label},
+        )
+
+
+@transaction.atomic
+def place_save(
+    *,
+    actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Place | None = None,
+    management: str = "",
+    address: str = "",
+    geometry_json: dict | None = None,
+    attrs: dict | None = None,
+    is_demo: bool = False,
+) -> tuple[Place, str]:
+    check_place_parent(kind, parent)
+    if geometry_json is not None:
+        geometry.check(geometry_json, allowed={"Polygon", "MultiPolygon", "Point"})
+    values = {
+        "name": name,
+        "kind": kind,
+        "parent": parent,
+        "management": management,
+        "address": address,
+        "geometry": geometry_json,
+        "attrs": attrs or {},
+        "is_demo": is_demo,
+    }
+    existing = Place.objects.filter(code=code).first()
+    if existing is not None and existing.parent_id != (parent.pk if parent else None):
+        if parent is not None and parent.path.startswith(existing.path):
+            raise InvalidInput("place_cycle", _("A place cannot sit under itself"))
+    place, outcome = _upsert(Place, code, values, actor=actor, verb="place")
+    if outcome == "updated":
+        _repath_descendants(Place, place)
+    return place, outcome
+
+
+@transaction.atomic
+def unit_save(
+    *,
+    actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    place: Place | None = None,
+    short_name: str = "",
+    work_hours: str = "",
+    works_weekends: bool = False,
+    round_the_clock: bool = False,
+    is_demo: bool = False,
+) -> tuple[Unit, str]:
+    if work_hours:
+        from cityloop.core.worktime import parse_work_hours
+
+        parse_work_hours(work_hours)  # raises InvalidInput on a bad spec
+    values = {
+        "name": name,
+        "kind": kind,
+        "parent": parent,
+        "place": place,
+        "short_name": short_name,
+        "work_hours": work_hours,
+        "works_weekends": works_weekends,
+        "round_the_clock": round_the_clock,
+        "is_demo": is_demo,
+    }
+    existing = Unit.objects.filter(code=code).first()
+    if existing is not None and parent is not None and parent.path.startswith(existing.path):
+        raise InvalidInput("unit_cycle", _("A unit cannot sit under itself"))
+    unit, outcome = _upsert(Unit, code, values, actor=actor, verb="unit")
+    if outcome == "updated":
+        _repath_descendants(Unit, unit)
+    return unit, outcome
+
+
+def _repath_descendants(model, node) -> None:
+    """After a node moves, its descendants' paths follow (parents saved before children)."""
+    for child in model.objects.filter(parent=node).order_by("pk"):
+        old = child.path
+        child.save(update_fields=["path", "depth"])
+        if child.path != old:
+            _repath_descendants(model, child)
+
+
+@transaction.atomic
+def zone_save(
+    *,
+    actor,
+    code: str,
+    name: str,
+    kind: str,
+    place: Place,
+    geometry_json: dict | None = None,
+    attrs: dict | None = None,
+    is_demo: bool = False,
+) -> tuple[Zone, str]:
+    if geometry_json is not None:
+        geometry.check(geometry_json, allowed=Zone.GEOMETRY_TYPES[Zone.Kind(kind)])
+    values = {
+        "name": name,
+        "kind": kind,
+        "place": place,
+        "geometry": geometry_json,
+        "attrs": attrs or {},
+        "is_demo": is_demo,
+    }
+    return _upsert(Zone, code, values, actor=actor, verb="zone")
+
+
+@transaction.atomic
+def person_save(
+    *,
+    actor,
+    code: str,
+    name: str,
+    unit: Unit | None = None,
+    place: Place | None = None,
+    phone: str = "",
+    title: str = "",
+    is_demo: bool = False,
+) -> tuple[Person, str]:
+    values = {
+        "name": name,
+        "unit": unit,
+        "place": place,
+        "phone": phone,
+        "title": title,
+        "is_demo": is_demo,
+    }
+    return _upsert(Person, code, values, actor=actor, verb="person")
+
+
+ROLE_TARGET = {
+    ZoneRole.Role.ROAD_CHIEF: ("zone", {Zone.Kind.ROAD}),
+    ZoneRole.Role.GRID_WORKER: ("zone", {Zone.Kind.GRID}),
+    ZoneRole.Role.COMPOUND_HEAD: ("place", {Place.Kind.COMPOUND}),
+    ZoneRole.Role.BUILDING_HEAD: ("place", {Place.Kind.BUILDING}),
+    ZoneRole.Role.RED_STEWARD: ("place", {Place.Kind.COMPOUND, Place.Kind.BUILDING}),
+    ZoneRole.Role.INSPECTOR: ("either", set()),
+}
+
+
+@transaction.atomic
+def duty_assign(
+    *,
+    actor,
+    person: Person,
+    role: str,
+    level: str = "",
+    zone: Zone | None = None,
+    place: Place | None = None,
+    is_demo: bool = False,
+) -> tuple[ZoneRole, str]:
+    """Give a person a duty on a zone or place; assigning twice changes nothing."""
+    role = ZoneRole.Role(role)
+    if (zone is None) == (place is None):
+        raise InvalidInput("duty_bad_target", _("A duty needs exactly one zone or place"))
+    target_kind, kinds = ROLE_TARGET[role]
+    target = zone or place
+    if target_kind != "either" and (
+        (target_kind == "zone") != (zone is not None) or target.kind not in kinds
+    ):
+        raise InvalidInput(
+            "duty_bad_target",
+            _("A %(role)s cannot be assigned to %(target)s")
+            % {"role": role.label, "target": target.name},
+        )
+    if role == ZoneRole.Role.ROAD_CHIEF and not level:
+        raise InvalidInput("duty_level_required", _("A road chief needs a level"))
+    existing = ZoneRole.objects.filter(
+        person=person, role=role, level=level, zone=zone, place=place
+    ).first()
+    if existing is not None:
+        return existing, "unchanged"
+    duty = ZoneRole(person=person, role=role, level=level, zone=zone, place=place, is_demo=is_demo)
+    _clean(duty)
+    duty.save()
+    events.record_on(duty, actor=actor, verb="duty_assign", data={"person": person.code})
+    return duty, "created"
+
+
+@transaction.atomic
+def partnership_save(
+    *, actor, unit: Unit, compound: Place, note: str = "", is_demo: bool = False
+) -> tuple[Partnership, str]:
+    if compound.kind != Place.Kind.COMPOUND:
+        raise InvalidInput("partnership_bad_target", _("Partner units adopt compounds"))
+    row, created = Partnership.objects.get_or_create(
+        unit=unit, compound=compound, defaults={"note": note, "is_demo": is_demo}
+    )
+    if created:
+        events.record_on(row, actor=actor, verb="partnership_create")
+    return row, "created" if created else "unchanged"
+
+
+@transaction.atomic
+def account_save(
+    *,
+    actor,
+    username: str,
+    password: str | None = None,
+    unit: Unit | None = None,
+    place: Place | None = None,
+    roles: list[str] | tuple[str, ...] = (),
+    person: Person | None = None,
+    name: str = "",
+    is_superuser: bool = False,
+    is_demo: bool = False,
+):
+    """Create or update an account, its roles (groups) and the person it stands for."""
+    ensure_role_groups()
+    bad = [r for r in roles if r not in AccountRole.values]
+    if bad:
+        raise InvalidInput(
+            "account_bad_role",
+            _("Unknown role: %(roles)s") % {"roles": ", ".join(bad)},
+            {"allowed": list(AccountRole.values)},
+        )
+    if not username or len(username) > 150:
+        raise InvalidInput("account_bad_username", _("Username is required"))
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(username=username)
+    if password is not None:
+        if len(password) < 8:
+            raise InvalidInput(
+                "account_weak_password", _("The password must have at least 8 characters")
+            )
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    user.is_superuser = user.is_staff = is_superuser or user.is_superuser
+    if AccountRole.ADMIN in roles:
+        user.is_staff = True
+    user.save()
+    if roles:
+        user.groups.set(Group.objects.filter(name__in=roles))
+    if person is None:
+        person = Person.objects.filter(user=user).first()
+    if person is None:
+        person, _o = person_save(
+            actor=actor,
+            code=f"acct-{username}",
+            name=name or username,
+            unit=unit,
+            place=place,
+            is_demo=is_demo,
+        )
+    else:
+        changed = {}
+        if unit is not None and person.unit_id != unit.pk:
+            changed["unit"] = unit
+        if place is not None and person.place_id != place.pk:
+            changed["place"] = place
+        for k, v in changed.items():
+            setattr(person, k, v)
+        if changed:
+            person.save()
+    if person.user_id != user.pk:
+        person.user = user
+        person.save(update_fields=["user"])
+    events.record_on(
+        user,
+        actor=actor,
+        verb="account_create" if created else "account_update",
+        data={"roles": list(roles), "person": person.code},
+    )
+    return user

@@ -1,0 +1,118 @@
+"""Shared fixtures: a small two-street district built through the real services."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+PASSWORD = "test-pass-123"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@dataclass
+class Tree:
+    district: object
+    street_a: object
+    street_b: object
+    community_a: object
+    community_b: object
+    compound_a: object
+    compound_b: object
+    building_a: object
+    office_a: object  # street office of street A
+    office_b: object
+    bureau: object
+    road_a: object
+    road_b: object
+
+
+def _square(lng: float, lat: float, d: float = 0.002) -> dict:
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]
+        ],
+    }
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    from cityloop.org import services as s
+
+    a = None
+    district, _ = s.place_save(
+        actor=a, code="410106", name="上街区", kind="district", geometry_json=_square(113.26, 34.78, 0.06)
+    )
+    street_a, _ = s.place_save(
+        actor=a, code="410106001", name="济源路街道", kind="street", parent=district,
+        geometry_json=_square(113.26, 34.78, 0.03),
+    )
+    street_b, _ = s.place_save(
+        actor=a, code="410106002", name="中心路街道", kind="street", parent=district,
+        geometry_json=_square(113.29, 34.78, 0.03),
+    )
+    community_a, _ = s.place_save(
+        actor=a, code="410106001001", name="新华街社区", kind="community", parent=street_a,
+        geometry_json=_square(113.26, 34.78, 0.01),
+    )
+    community_b, _ = s.place_save(
+        actor=a, code="410106002001", name="三湾街社区", kind="community", parent=street_b,
+        geometry_json=_square(113.29, 34.78, 0.01),
+    )
+    compound_a, _ = s.place_save(
+        actor=a, code="410106001001001", name="06小区", kind="compound", parent=community_a,
+        management="unmanaged", geometry_json=_square(113.261, 34.781, 0.002),
+    )
+    compound_b, _ = s.place_save(
+        actor=a, code="410106002001001", name="鸿泰花园", kind="compound", parent=community_b,
+        management="owners_committee", geometry_json=_square(113.291, 34.781, 0.002),
+    )
+    building_a, _ = s.place_save(
+        actor=a, code="410106001001001-01", name="1号楼", kind="building", parent=compound_a,
+        geometry_json={"type": "Point", "coordinates": [113.2615, 34.7815]},
+    )
+    bureau, _ = s.unit_save(actor=a, code="QZJJ", name="区住建局", kind="bureau", place=district)
+    office_a, _ = s.unit_save(
+        actor=a, code="JYL", name="济源路街道办事处", kind="street_office", place=street_a
+    )
+    office_b, _ = s.unit_save(
+        actor=a, code="ZXL", name="中心路街道办事处", kind="street_office", place=street_b
+    )
+    road_a, _ = s.zone_save(
+        actor=a, code="R-A1", name="济源路", kind="road", place=street_a,
+        geometry_json={"type": "LineString", "coordinates": [[113.262, 34.785], [113.275, 34.785]]},
+    )
+    road_b, _ = s.zone_save(
+        actor=a, code="R-B1", name="中心路", kind="road", place=street_b,
+        geometry_json={"type": "LineString", "coordinates": [[113.292, 34.785], [113.305, 34.785]]},
+    )
+    return Tree(district, street_a, street_b, community_a, community_b, compound_a, compound_b,
+                building_a, office_a, office_b, bureau, road_a, road_b)
+
+
+@pytest.fixture
+def make_account(db):
+    from cityloop.org import services as s
+
+    def make(username: str, *, roles=("street_staff",), unit=None, place=None, superuser=False):
+        return s.account_save(
+            actor=None, username=username, password=PASSWORD, unit=unit, place=place,
+            roles=list(roles), is_superuser=superuser,
+        )
+
+    return make
+
+
+@pytest.fixture
+def street_a_user(tree, make_account):
+    return make_account("jyl-staff", unit=tree.office_a)
+
+
+@pytest.fixture
+def street_b_user(tree, make_account):
+    return make_account("zxl-staff", unit=tree.office_b)
