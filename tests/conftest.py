@@ -46,34 +46,68 @@ def tree(db) -> Tree:
 
     a = None
     district, _ = s.place_save(
-        actor=a, code="410106", name="上街区", kind="district", geometry_json=_square(113.26, 34.78, 0.06)
+        actor=a,
+        code="410106",
+        name="上街区",
+        kind="district",
+        geometry_json=_square(113.26, 34.78, 0.06),
     )
     street_a, _ = s.place_save(
-        actor=a, code="410106001", name="济源路街道", kind="street", parent=district,
+        actor=a,
+        code="410106001",
+        name="济源路街道",
+        kind="street",
+        parent=district,
         geometry_json=_square(113.26, 34.78, 0.03),
     )
     street_b, _ = s.place_save(
-        actor=a, code="410106002", name="中心路街道", kind="street", parent=district,
+        actor=a,
+        code="410106002",
+        name="中心路街道",
+        kind="street",
+        parent=district,
         geometry_json=_square(113.29, 34.78, 0.03),
     )
     community_a, _ = s.place_save(
-        actor=a, code="410106001001", name="新华街社区", kind="community", parent=street_a,
+        actor=a,
+        code="410106001001",
+        name="新华街社区",
+        kind="community",
+        parent=street_a,
         geometry_json=_square(113.26, 34.78, 0.01),
     )
     community_b, _ = s.place_save(
-        actor=a, code="410106002001", name="三湾街社区", kind="community", parent=street_b,
+        actor=a,
+        code="410106002001",
+        name="三湾街社区",
+        kind="community",
+        parent=street_b,
         geometry_json=_square(113.29, 34.78, 0.01),
     )
     compound_a, _ = s.place_save(
-        actor=a, code="410106001001001", name="06小区", kind="compound", parent=community_a,
-        management="unmanaged", geometry_json=_square(113.261, 34.781, 0.002),
+        actor=a,
+        code="410106001001001",
+        name="06小区",
+        kind="compound",
+        parent=community_a,
+        management="unmanaged",
+        geometry_json=_square(113.261, 34.781, 0.002),
     )
     compound_b, _ = s.place_save(
-        actor=a, code="410106002001001", name="鸿泰花园", kind="compound", parent=community_b,
-        management="owners_committee", geometry_json=_square(113.291, 34.781, 0.002),
+        actor=a,
+        code="410106002001001",
+        name="鸿泰花园",
+        kind="compound",
+        parent=community_b,
+        management="owners_committee",
+        geometry_json=_square(113.291, 34.781, 0.002),
     )
     building_a, _ = s.place_save(
-        actor=a, code="410106001001001-01", name="1号楼", kind="building", parent=compound_a,
+        actor=a,
+        code="410106001001001-01",
+        name="1号楼",
+        kind="building",
+        parent=compound_a,
         geometry_json={"type": "Point", "coordinates": [113.2615, 34.7815]},
     )
     bureau, _ = s.unit_save(actor=a, code="QZJJ", name="区住建局", kind="bureau", place=district)
@@ -84,15 +118,36 @@ def tree(db) -> Tree:
         actor=a, code="ZXL", name="中心路街道办事处", kind="street_office", place=street_b
     )
     road_a, _ = s.zone_save(
-        actor=a, code="R-A1", name="济源路", kind="road", place=street_a,
+        actor=a,
+        code="R-A1",
+        name="济源路",
+        kind="road",
+        place=street_a,
         geometry_json={"type": "LineString", "coordinates": [[113.262, 34.785], [113.275, 34.785]]},
     )
     road_b, _ = s.zone_save(
-        actor=a, code="R-B1", name="中心路", kind="road", place=street_b,
+        actor=a,
+        code="R-B1",
+        name="中心路",
+        kind="road",
+        place=street_b,
         geometry_json={"type": "LineString", "coordinates": [[113.292, 34.785], [113.305, 34.785]]},
     )
-    return Tree(district, street_a, street_b, community_a, community_b, compound_a, compound_b,
-                building_a, office_a, office_b, bureau, road_a, road_b)
+    return Tree(
+        district,
+        street_a,
+        street_b,
+        community_a,
+        community_b,
+        compound_a,
+        compound_b,
+        building_a,
+        office_a,
+        office_b,
+        bureau,
+        road_a,
+        road_b,
+    )
 
 
 @pytest.fixture
@@ -101,8 +156,13 @@ def make_account(db):
 
     def make(username: str, *, roles=("street_staff",), unit=None, place=None, superuser=False):
         return s.account_save(
-            actor=None, username=username, password=PASSWORD, unit=unit, place=place,
-            roles=list(roles), is_superuser=superuser,
+            actor=None,
+            username=username,
+            password=PASSWORD,
+            unit=unit,
+            place=place,
+            roles=list(roles),
+            is_superuser=superuser,
         )
 
     return make

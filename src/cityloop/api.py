@@ -35,6 +35,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+
 def _error(request: HttpRequest, status: int, code: str, message: str, detail=None):
     body = {"code": code, "message": str(message), "detail": detail or {}}
     return api.create_response(request, body, status=status)

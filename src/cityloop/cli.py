@@ -7,7 +7,12 @@ import sys
 
 # (command, management command, 中文说明, English help)
 COMMANDS: list[tuple[str, str, str, str]] = [
-    ("serve", "serve", "迁移数据库并启动网站（默认带后台任务进程）", "migrate, then serve the site"),
+    (
+        "serve",
+        "serve",
+        "迁移数据库并启动网站（默认带后台任务进程）",
+        "migrate, then serve the site",
+    ),
     ("worker", "worker", "启动后台任务进程（期限、亮灯巡检）", "run the background worker"),
     ("demo", "demo", "载入演示区县数据（可重复执行）", "load the demo district"),
     ("import", "import_data", "从 xlsx/csv/GeoJSON 导入地点、单位、人员、责任对象", "import data"),

@@ -45,9 +45,7 @@ def event_fields(
     }
 
 
-def record(
-    model: type[EventBase], *, actor, verb: str, **fields: Any
-) -> EventBase:
+def record(model: type[EventBase], *, actor, verb: str, **fields: Any) -> EventBase:
     """Write an event row of ``model``; must run inside the transaction of the change."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events are written in the transaction of the change they record")

@@ -37,9 +37,7 @@ class WorkCalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_workday = models.BooleanField(_("is a working day"))
     name = models.CharField(_("name"), max_length=50, blank=True)
-    source = models.CharField(
-        _("source"), max_length=20, choices=WorkCalendarYear.Source.choices
-    )
+    source = models.CharField(_("source"), max_length=20, choices=WorkCalendarYear.Source.choices)
     history = HistoricalRecords()
 
     class Meta:

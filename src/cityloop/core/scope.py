@@ -109,9 +109,7 @@ def _compute(user) -> Scope:
 
     if user.is_superuser:
         return Scope(everything=True)
-    person = (
-        Person.objects.select_related("place", "unit", "unit__place").filter(user=user).first()
-    )
+    person = Person.objects.select_related("place", "unit", "unit__place").filter(user=user).first()
     if person is None:
         return NOTHING
     places: set[str] = set()

@@ -1,0 +1,169 @@
+"""Reads of places, units, zones and people, always through the reader's scope.
+
+Every function takes the acting user first and starts from a ``visible_*`` queryset, so an
+object outside the scope is simply *not found* (never "forbidden": existence must not leak).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from cityloop.core.errors import NotFound
+from cityloop.core.scope import scope_for
+from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
+
+
+def visible_places(actor) -> QuerySet[Place]:
+    return Place.objects.filter(scope_for(actor).places_q())
+
+
+def visible_units(actor) -> QuerySet[Unit]:
+    """Units in the reader's unit subtree, or covering a place in the reader's scope."""
+    scope = scope_for(actor)
+    if scope.everything:
+        return Unit.objects.all()
+    return Unit.objects.filter(scope.units_q() | scope.places_q("place__"))
+
+
+def visible_zones(actor) -> QuerySet[Zone]:
+    return Zone.objects.filter(scope_for(actor).zones_q())
+
+
+def visible_people(actor) -> QuerySet[Person]:
+    return Person.objects.filter(scope_for(actor).people_q())
+
+
+def _get(qs: QuerySet, what: str, **lookup):
+    obj = qs.filter(**lookup).first()
+    if obj is None:
+        raise NotFound(f"{what}_not_found", _("Not found"))
+    return obj
+
+
+def place_get(actor, *, place_id: int | None = None, code: str | None = None) -> Place:
+    lookup = {"pk": place_id} if place_id is not None else {"code": code}
+    return _get(visible_places(actor).select_related("parent"), "place", **lookup)
+
+
+def unit_get(actor, *, unit_id: int | None = None, code: str | None = None) -> Unit:
+    lookup = {"pk": unit_id} if unit_id is not None else {"code": code}
+    return _get(visible_units(actor).select_related("parent", "place"), "unit", **lookup)
+
+
+def zone_get(actor, *, zone_id: int | None = None, code: str | None = None) -> Zone:
+    lookup = {"pk": zone_id} if zone_id is not None else {"code": code}
+    return _get(visible_zones(actor).select_related("place"), "zone", **lookup)
+
+
+def person_get(actor, *, person_id: int) -> Person:
+    return _get(visible_people(actor).select_related("unit", "place"), "person", pk=person_id)
+
+
+def place_rows(
+    actor, *, kind: str | None = None, parent_id: int | None = None, q: str = ""
+) -> QuerySet[Place]:
+    qs = (
+        visible_places(actor)
+        .select_related("parent")
+        .annotate(children_count=Count("children", distinct=True))
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return qs.order_by("path")
+
+
+def place_roots(actor) -> QuerySet[Place]:
+    """The top visible places: those whose parent is not visible (the reader's own roots)."""
+    scope = scope_for(actor)
+    qs = visible_places(actor)
+    if scope.everything:
+        return qs.filter(parent__isnull=True)
+    return qs.filter(path__in=sorted(scope.place_paths))
+
+
+def unit_rows(actor, *, kind: str | None = None, q: str = "") -> QuerySet[Unit]:
+    qs = visible_units(actor).select_related("parent", "place")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return qs.order_by("path")
+
+
+def zone_rows(
+    actor, *, kind: str | None = None, place_id: int | None = None, q: str = ""
+) -> QuerySet[Zone]:
+    qs = (
+        visible_zones(actor)
+        .select_related("place")
+        .annotate(duty_count=Count("roles", distinct=True))
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if place_id is not None:
+        place = place_get(actor, place_id=place_id)
+        qs = qs.filter(place__path__startswith=place.path)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return qs.order_by("kind", "code")
+
+
+def people_rows(
+    actor, *, unit_id: int | None = None, place_id: int | None = None, q: str = ""
+) -> QuerySet[Person]:
+    qs = visible_people(actor).select_related("unit", "place")
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if place_id is not None:
+        qs = qs.filter(place_id=place_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(phone__icontains=q))
+    return qs.order_by("code")
+
+
+def duties_on(actor, target: Place | Zone) -> QuerySet[ZoneRole]:
+    """Who is responsible for this place or zone (the target must be visible)."""
+    lookup = {"zone": target} if isinstance(target, Zone) else {"place": target}
+    return (
+        ZoneRole.objects.filter(**lookup)
+        .select_related("person", "person__unit")
+        .order_by("role", "level", "person__code")
+    )
+
+
+def duties_of(actor, person: Person) -> QuerySet[ZoneRole]:
+    return (
+        ZoneRole.objects.filter(person=person)
+        .select_related("zone", "place")
+        .order_by("role", "level", "pk")
+    )
+
+
+def partners_of(actor, compound: Place) -> QuerySet[Partnership]:
+    return Partnership.objects.filter(compound=compound).select_related("unit")
+
+
+def place_counts(actor) -> dict[str, int]:
+    """Counts for the home page, by kind, all within the reader's scope."""
+    places = dict(
+        visible_places(actor).values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    zones = dict(
+        visible_zones(actor).values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    unmanaged = visible_places(actor).filter(
+        kind=Place.Kind.COMPOUND, management=Place.Management.UNMANAGED
+    )
+    return {
+        **{f"places_{k}": v for k, v in places.items()},
+        **{f"zones_{k}": v for k, v in zones.items()},
+        "compounds_unmanaged": unmanaged.count(),
+        "units": visible_units(actor).count(),
+        "people": visible_people(actor).count(),
+        "duties": ZoneRole.objects.filter(Q(person__in=visible_people(actor))).count(),
+    }
