@@ -29,15 +29,15 @@ class TreeNode(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):  # path is derived data: never trust a caller with it
+        self.compute_path()
+        super().save(*args, **kwargs)
+
     def compute_path(self) -> None:
         parent = getattr(self, "parent", None)
         base = parent.path if parent is not None else "/"
         self.path = f"{base}{self.code}/"
         self.depth = self.path.count("/") - 2
-
-    def save(self, *args, **kwargs):  # path is derived data: never trust a caller with it
-        self.compute_path()
-        super().save(*args, **kwargs)
 
     def is_within(self, other: TreeNode) -> bool:
         return self.path.startswith(other.path)
