@@ -8,13 +8,14 @@ PORT   ?= 8000
 .PHONY: demo test install install-test system-deps messages lint format bench clean
 
 demo: install messages
+	$(BIN)/cityloop migrate --verbosity 0
 	$(BIN)/cityloop demo
 	$(BIN)/cityloop serve --host $(HOST) --port $(PORT)
 
 test: install-test system-deps messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest; rc=$$?; \
+	CITYLOOP_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 $(BIN)/python:

