@@ -41,6 +41,7 @@ CACHE_TTL_SECONDS = 60.0
 
 _DAY = timedelta(days=1)
 _ZERO = timedelta(0)
+_MAX_IDLE_DAYS = 366  # a longer run of days off can only be a data-entry mistake
 _SPEC_PART = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -111,9 +112,7 @@ def _profile(work_hours: str, works_weekends: bool, round_the_clock: bool) -> _P
 def _profile_of(unit) -> _Profile:
     if unit is None:
         return _profile("", False, False)
-    return _profile(
-        unit.work_hours or "", bool(unit.works_weekends), bool(unit.round_the_clock)
-    )
+    return _profile(unit.work_hours or "", bool(unit.works_weekends), bool(unit.round_the_clock))
 
 
 def day_length(*, unit=None) -> timedelta:
@@ -249,8 +248,10 @@ def _walk(start_local: datetime, remaining: timedelta, profile: _Profile) -> dat
     """The local moment ``remaining`` working time after ``start_local``."""
     day = start_local.date()
     offset = start_local - datetime.combine(day, time.min)
+    idle = 0
     while True:
         if _is_workday(day, profile):
+            idle = 0
             if offset == _ZERO and remaining > profile.day_length:
                 # A whole working day: skip it without looking at its intervals.
                 remaining -= profile.day_length
@@ -263,6 +264,14 @@ def _walk(start_local: datetime, remaining: timedelta, profile: _Profile) -> dat
                         return datetime.combine(day, time.min) + begin + remaining
                     remaining -= end - begin
                     offset = end
+        else:
+            idle += 1
+            if idle > _MAX_IDLE_DAYS:
+                raise InvalidInput(
+                    "work_calendar_no_workdays",
+                    _("The work calendar has no working day for a whole year after %(date)s")
+                    % {"date": day - _DAY * idle},
+                )
         day += _DAY
         offset = _ZERO
 

@@ -1,11 +1,46 @@
-"""Context every page gets: the shell's navigation and warnings."""
+"""Context every page gets: the shell's navigation, the signed-in person, and warnings."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 
 def shell(request: HttpRequest) -> dict:
     from cityloop.core import worktime
 
-    return {"calendar_warnings": worktime.calendar_warnings()}
+    return {
+        "calendar_warnings": worktime.calendar_warnings(),
+        "shell_person": _person(request),
+        "shell_section": _section(request),
+        "shell_other_language": _other_language(request),
+    }
+
+
+def _person(request: HttpRequest):
+    """The person an account stands for, shown in the top bar (one query, only when signed in)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    from cityloop.org.models import Person
+
+    return Person.objects.select_related("unit", "place").filter(user=user).first()
+
+
+def _section(request: HttpRequest) -> str:
+    """Which left-nav entry is current, from the URL name space/name of the request."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.namespace == "org":
+        return "org"
+    return match.url_name or ""
+
+
+def _other_language(request: HttpRequest) -> tuple[str, str]:
+    """The language the switch offers: the one of the two that is not active."""
+    current = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    for code, name in settings.LANGUAGES:
+        if code != current:
+            return code, name
+    return settings.LANGUAGES[0]

@@ -1,0 +1,687 @@
+"""A small framework for importing tables: read a file, check every row, report every problem.
+
+The pieces, in the order an import uses them:
+
+- :func:`read_table` turns a csv (UTF-8 with or without BOM, GBK/GB18030 as Chinese Excel
+  writes it), an xlsx (first sheet) or a GeoJSON FeatureCollection into rows of text cells;
+- :func:`parse` maps the headers onto a :class:`Spec` (Chinese or English aliases), checks
+  required columns and cells, accepted values, duplicates and geometry, and collects **all**
+  problems as :class:`RowError` instead of stopping at the first;
+- :class:`ImportReport` carries the counts and errors and renders itself for people (a rich
+  table) and for programs (a dict).
+
+Which service a row goes to is the app's business (see ``cityloop/org/importers.py``); this
+module knows nothing about places or units.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+# Coordinates are kept to 7 decimals (about 1 cm): enough for any street office, and it makes
+# a converted geometry read back equal to itself, which idempotent re-imports rely on.
+COORD_DECIMALS = 7
+
+CRS_CHOICES = ("wgs84", "gcj02")
+
+_FEATURE = "feature"
+_LINE = "line"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (wrong type, broken encoding, not a table)."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(code)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: where (line or GeoJSON feature, column as the user wrote it) and why.
+
+    ``line`` 0 means the file as a whole (a missing column, an empty file).
+    """
+
+    line: int
+    column: str
+    reason: str
+    code: str = ""
+    unit: str = _LINE  # "line" for csv/xlsx, "feature" for GeoJSON
+
+    @property
+    def where(self) -> str:
+        if self.line == 0:
+            return _("file")
+        if self.unit == _FEATURE:
+            return _("feature %(n)d") % {"n": self.line}
+        return _("line %(n)d") % {"n": self.line}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "unit": self.unit,
+            "where": self.where,
+            "column": self.column,
+            "code": self.code,
+            "reason": str(self.reason),
+        }
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a spec.
+
+    ``choices`` maps every accepted spelling (English code, Chinese names) to the stored
+    value; spellings are compared case-insensitively.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    required: bool = False
+    choices: dict[str, str] | None = None
+    kind: str = "text"  # text | bool | geometry | number
+
+    @property
+    def label(self) -> str:
+        """The header to name in messages: the first alias, Chinese by convention."""
+        return self.aliases[0] if self.aliases else self.name
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ("code",)  # columns that identify a row; duplicates are errors
+    geometry: bool = False  # accepts geometry / lng / lat columns or GeoJSON features
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+# Geometry columns shared by every spec that has ``geometry=True``.
+GEOMETRY_COLUMNS = (
+    Column("geometry", ("几何", "geometry", "wkt", "geojson", "空间范围"), kind="geometry"),
+    Column("lng", ("经度", "lng", "lon", "longitude", "x"), kind="number"),
+    Column("lat", ("纬度", "lat", "latitude", "y"), kind="number"),
+)
+
+BOOL_VALUES = {
+    "是": True,
+    "否": False,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+    "√": True,
+    "×": False,
+}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """Cells as text, keyed by header as written; ``rows`` are ``(line, cells, geometry)``."""
+
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str], dict | None]]
+    unit: str = _LINE  # how rows are numbered
+    has_feature_geometry: bool = False
+
+
+def read_table(path: Path | str) -> Table:
+    """Read csv, xlsx or GeoJSON by file extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ImportFileError("file_not_found", _("File not found: %(path)s") % {"path": path})
+    if suffix in {".csv", ".txt"}:
+        return _read_csv(path.read_bytes())
+    if suffix in {".xlsx", ".xlsm"}:
+        return _read_xlsx(path)
+    if suffix in {".geojson", ".json"}:
+        return _read_geojson(path.read_bytes())
+    if suffix in {".xls", ".et"}:
+        raise ImportFileError(
+            "file_old_excel", _("Old .xls files are not read; save the sheet as .xlsx")
+        )
+    raise ImportFileError(
+        "file_bad_type",
+        _("Unknown file type %(suffix)s (use .csv, .xlsx or .geojson)") % {"suffix": suffix},
+    )
+
+
+def _decode(data: bytes) -> str:
+    # Chinese Excel saves "CSV" in the system code page (GBK); GB18030 is its superset.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(
+        "file_bad_encoding", _("The file is neither UTF-8 nor GBK; save it as CSV UTF-8")
+    )
+
+
+def _read_csv(data: bytes) -> Table:
+    text = _decode(data)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ImportFileError(
+            "file_bad_csv", _("The CSV file cannot be read: %(error)s") % {"error": exc}
+        ) from exc
+    return _table_from_records(records)
+
+
+def _read_xlsx(path: Path) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken or mislabelled file
+        raise ImportFileError("file_bad_xlsx", _("The Excel file cannot be read")) from exc
+    try:
+        sheet = book.worksheets[0]
+        records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    return _table_from_records(records)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        # Codes typed into Excel become numbers: 410106001.0 must read back as "410106001".
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _table_from_records(records: list[list[str]]) -> Table:
+    # Line numbers are the row numbers Excel shows: the header is line 1.
+    numbered = [(i, [c.strip() for c in r]) for i, r in enumerate(records, start=1)]
+    numbered = [(i, r) for i, r in numbered if any(r)]  # blank lines are not rows
+    if not numbered:
+        return Table(headers=[], rows=[])
+    _, headers = numbered[0]
+    while headers and not headers[-1]:
+        headers = headers[:-1]
+    rows = []
+    for line, cells in numbered[1:]:
+        rows.append((line, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}, None))
+    return Table(headers=headers, rows=rows)
+
+
+def _read_geojson(data: bytes) -> Table:
+    try:
+        doc = json.loads(_decode(data))
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            "file_bad_json",
+            _("The GeoJSON file cannot be read: %(error)s") % {"error": exc.msg},
+        ) from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise ImportFileError("file_bad_geojson", _("A GeoJSON FeatureCollection is expected"))
+    headers: list[str] = []
+    rows = []
+    for n, feature in enumerate(doc.get("features") or [], start=1):
+        props = (feature or {}).get("properties") or {}
+        for key in props:
+            if key not in headers:
+                headers.append(key)
+        cells = {k: _prop_text(v) for k, v in props.items()}
+        rows.append((n, cells, (feature or {}).get("geometry")))
+    return Table(headers=headers, rows=rows, unit=_FEATURE, has_feature_geometry=True)
+
+
+def _prop_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """A row that passed the column checks: values keyed by column name."""
+
+    line: int
+    values: dict[str, Any]
+    geometry: dict | None = None
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class Parsed:
+    rows: list[Row]
+    present: set[str]  # column names found in the file (geometry counts if it can be given)
+    headers: dict[str, str]  # column name → header as the user wrote it
+    unit: str
+    errors: list[RowError]  # file-level and cell-level, in line order
+    warnings: list[str]
+
+    def header(self, name: str, spec: Spec) -> str:
+        if name in self.headers:
+            return self.headers[name]
+        try:
+            return spec.column(name).label
+        except StopIteration:
+            return name
+
+    def error(self, row: Row, name: str, reason: str, code: str = "") -> RowError:
+        """Record a problem found after parsing (by the apply step) on ``row``."""
+        column = self.headers.get(name, name) if name else ""
+        err = RowError(row.line, column, reason, code, self.unit)
+        row.errors.append(err)
+        self.errors.append(err)
+        return err
+
+
+def normalise_header(text: str) -> str:
+    return re.sub(r"[\s*＊:：]", "", text).lower()
+
+
+def parse(table: Table, spec: Spec, *, crs: str = "wgs84") -> Parsed:
+    """Map headers onto ``spec`` and check every cell; never stops at the first problem."""
+    columns = list(spec.columns) + (list(GEOMETRY_COLUMNS) if spec.geometry else [])
+    by_alias = {normalise_header(a): c for c in columns for a in (c.name, *c.aliases)}
+    parsed = Parsed([], set(), {}, table.unit, [], [])
+    if not table.headers:
+        parsed.errors.append(
+            RowError(0, "", _("The file is empty: no header row"), "file_empty", table.unit)
+        )
+        return parsed
+    for header in table.headers:
+        col = by_alias.get(normalise_header(header))
+        if col is None:
+            if header:
+                parsed.warnings.append(
+                    _("Column %(column)s is not used by this import") % {"column": header}
+                )
+            continue
+        if col.name in parsed.headers:
+            parsed.errors.append(
+                RowError(
+                    0,
+                    header,
+                    _("Column %(column)s appears twice (also as %(other)s)")
+                    % {"column": header, "other": parsed.headers[col.name]},
+                    "column_duplicate",
+                    table.unit,
+                )
+            )
+            continue
+        parsed.headers[col.name] = header
+    parsed.present = set(parsed.headers)
+    if table.has_feature_geometry:
+        parsed.present.add("geometry")
+    for col in spec.columns:
+        if col.required and col.name not in parsed.present:
+            parsed.errors.append(
+                RowError(
+                    0,
+                    col.label,
+                    _("Required column %(column)s is missing (also accepted: %(aliases)s)")
+                    % {"column": col.label, "aliases": " / ".join(col.aliases[1:]) or "-"},
+                    "column_missing",
+                    table.unit,
+                )
+            )
+    if parsed.errors:
+        return parsed
+    if not table.rows:
+        parsed.errors.append(
+            RowError(0, "", _("The file has a header but no rows"), "file_no_rows", table.unit)
+        )
+        return parsed
+
+    seen: dict[tuple, int] = {}
+    for line, cells, feature_geometry in table.rows:
+        row = Row(line, {})
+        for name, header in parsed.headers.items():
+            col = next(c for c in columns if c.name == name)
+            raw = cells.get(header, "")
+            value, reason = _convert(col, raw)
+            if reason:
+                row.errors.append(RowError(line, header, reason, "cell_invalid", table.unit))
+            elif col.required and value in ("", None):
+                row.errors.append(
+                    RowError(line, header, _("This cell is required"), "cell_required", table.unit)
+                )
+            row.values[name] = value
+        if spec.geometry:
+            _row_geometry(row, parsed, feature_geometry, table, crs)
+        key = tuple(row.values.get(k) for k in spec.key)
+        if all(key):
+            if key in seen:
+                first = spec.key[0]
+                row.errors.append(
+                    RowError(
+                        line,
+                        parsed.headers.get(first, first),
+                        _("Same as %(where)s: each row must appear once in a file")
+                        % {"where": RowError(seen[key], "", "", unit=table.unit).where},
+                        "row_duplicate",
+                        table.unit,
+                    )
+                )
+            else:
+                seen[key] = line
+        parsed.rows.append(row)
+        parsed.errors.extend(row.errors)
+    return parsed
+
+
+def _convert(col: Column, raw: str) -> tuple[Any, str]:
+    """Returns ``(value, reason)``; ``reason`` is empty when the cell is acceptable."""
+    raw = raw.strip()
+    if col.kind == "geometry":
+        return raw, ""  # parsed with lng/lat in _row_geometry
+    if raw == "":
+        return ("" if col.kind == "text" else None), ""
+    if col.choices is not None:
+        value = col.choices.get(raw.lower()) or col.choices.get(raw)
+        if value is None:
+            shown = sorted({k for k in col.choices if not k.isascii()}) + sorted(
+                set(col.choices.values())
+            )
+            return None, _("%(value)s is not an accepted value (accepted: %(accepted)s)") % {
+                "value": raw,
+                "accepted": "、".join(shown),
+            }
+        return value, ""
+    if col.kind == "bool":
+        value = BOOL_VALUES.get(raw.lower())
+        if value is None:
+            return None, _("%(value)s is not yes/no (是/否)") % {"value": raw}
+        return value, ""
+    if col.kind == "number":
+        try:
+            number = float(raw)
+        except ValueError:
+            return None, _("%(value)s is not a number") % {"value": raw}
+        if not math.isfinite(number):
+            return None, _("%(value)s is not a number") % {"value": raw}
+        return number, ""
+    return raw, ""
+
+
+def _row_geometry(row: Row, parsed: Parsed, feature: dict | None, table: Table, crs: str) -> None:
+    """Fill ``row.geometry`` from the feature, a geometry cell, or lng/lat cells."""
+    text = row.values.pop("geometry", "") or ""
+    lng, lat = row.values.pop("lng", None), row.values.pop("lat", None)
+    geometry: dict | None = None
+    column = parsed.headers.get("geometry", "geometry")
+    try:
+        if table.has_feature_geometry and feature is not None:
+            column = "geometry"
+            geometry = geometry_from_geojson(feature)
+        elif text:
+            geometry = geometry_from_text(text)
+        elif lng is not None or lat is not None:
+            column = parsed.headers.get("lng" if lng is None else "lat", "lng")
+            if lng is None or lat is None:
+                raise ValueError(_("Both longitude and latitude are needed for a point"))
+            geometry = {"type": "Point", "coordinates": [lng, lat]}
+    except ValueError as exc:
+        row.errors.append(RowError(row.line, column, str(exc), "geometry_unreadable", table.unit))
+        return
+    if geometry is not None:
+        if crs == "gcj02":
+            geometry = map_coordinates(geometry, gcj02_to_wgs84)
+        geometry = map_coordinates(
+            geometry, lambda x, y: (round(x, COORD_DECIMALS), round(y, COORD_DECIMALS))
+        )
+    row.geometry = geometry
+
+
+def geometry_from_text(text: str) -> dict:
+    """GeoJSON text (a geometry or a Feature) or WKT → GeoJSON geometry dict with lists."""
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            return geometry_from_geojson(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ValueError(_("Geometry is neither GeoJSON nor WKT")) from exc
+    from shapely import wkt
+    from shapely.errors import ShapelyError
+    from shapely.geometry import mapping
+
+    try:
+        geom = wkt.loads(text)
+    except (ShapelyError, ValueError) as exc:
+        raise ValueError(_("Geometry is neither GeoJSON nor WKT")) from exc
+    return _as_lists(mapping(geom))
+
+
+def geometry_from_geojson(obj: Any) -> dict:
+    if isinstance(obj, dict) and obj.get("type") == "Feature":
+        obj = obj.get("geometry")
+    if not isinstance(obj, dict) or "type" not in obj or "coordinates" not in obj:
+        raise ValueError(_("Geometry is neither GeoJSON nor WKT"))
+    return _as_lists(obj)
+
+
+def _as_lists(obj: Any) -> Any:
+    # Stored geometry comes back from JSON as lists; tuples here would look "changed" forever.
+    if isinstance(obj, dict):
+        return {k: _as_lists(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_as_lists(v) for v in obj]
+    return obj
+
+
+def map_coordinates(geometry: dict, fn) -> dict:
+    """Apply ``fn(lng, lat) -> (lng, lat)`` to every position of a GeoJSON geometry."""
+
+    def walk(coords: Any) -> Any:
+        if (
+            isinstance(coords, list)
+            and len(coords) >= 2
+            and all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords[:2])
+        ):
+            x, y = fn(float(coords[0]), float(coords[1]))
+            return [x, y, *coords[2:]]
+        if isinstance(coords, list):
+            return [walk(c) for c in coords]
+        return coords
+
+    out = dict(geometry)
+    if "coordinates" in out:
+        out["coordinates"] = walk(out["coordinates"])
+    if "geometries" in out:
+        out["geometries"] = [map_coordinates(g, fn) for g in out["geometries"]]
+    return out
+
+
+# --- GCJ-02 ---------------------------------------------------------------------------------
+# The published GCJ-02 forward formula; the inverse has no closed form, so it is found by
+# fixed-point iteration (converges to < 1e-9 degrees in a handful of steps).
+
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _out_of_china(lng: float, lat: float) -> bool:
+    return not (72.004 <= lng <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def _d_lat(x: float, y: float) -> float:
+    r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    r += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    r += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    return r
+
+
+def _d_lng(x: float, y: float) -> float:
+    r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    r += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    r += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    return r
+
+
+def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    if _out_of_china(lng, lat):
+        return lng, lat
+    d_lat = _d_lat(lng - 105.0, lat - 35.0)
+    d_lng = _d_lng(lng - 105.0, lat - 35.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - _EE * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
+    d_lng = (d_lng * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
+    return lng + d_lng, lat + d_lat
+
+
+def gcj02_to_wgs84(lng: float, lat: float) -> tuple[float, float]:
+    """Inverse of :func:`wgs84_to_gcj02` by iteration."""
+    if _out_of_china(lng, lat):
+        return lng, lat
+    w_lng, w_lat = lng, lat
+    for _step in range(30):
+        g_lng, g_lat = wgs84_to_gcj02(w_lng, w_lat)
+        d_lng, d_lat = g_lng - lng, g_lat - lat
+        w_lng, w_lat = w_lng - d_lng, w_lat - d_lat
+        if abs(d_lng) < 1e-10 and abs(d_lat) < 1e-10:
+            break
+    return w_lng, w_lat
+
+
+# --- report ---------------------------------------------------------------------------------
+
+OUTCOMES = ("created", "updated", "unchanged")
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    source: str
+    dry_run: bool = False
+    rows: int = 0
+    counts: dict[str, Counter] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def count(self, kind: str, outcome: str) -> None:
+        self.counts.setdefault(kind, Counter())[outcome] += 1
+
+    def total(self, outcome: str) -> int:
+        return sum(c[outcome] for c in self.counts.values())
+
+    def sorted_errors(self) -> list[RowError]:
+        return sorted(self.errors, key=lambda e: (e.line, e.column, e.code))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "written": self.written,
+            "rows": self.rows,
+            "counts": {
+                k: {o: c[o] for o in OUTCOMES} for k, c in sorted(self.counts.items())
+            },
+            "errors": [e.as_dict() for e in self.sorted_errors()],
+            "warnings": [str(w) for w in self.warnings],
+        }
+
+    def summary(self) -> str:
+        if not self.ok:
+            return _("%(n)d problems found; nothing was imported") % {"n": len(self.errors)}
+        values = {
+            "rows": self.rows,
+            "created": self.total("created"),
+            "updated": self.total("updated"),
+            "unchanged": self.total("unchanged"),
+        }
+        if self.dry_run:
+            return (
+                _(
+                    "Dry run: %(rows)d rows checked; would create %(created)d, update "
+                    "%(updated)d, leave %(unchanged)d unchanged; nothing was written"
+                )
+                % values
+            )
+        return (
+            _(
+                "%(rows)d rows imported: %(created)d created, %(updated)d updated, "
+                "%(unchanged)d unchanged"
+            )
+            % values
+        )
+
+    def renderables(self) -> Iterable[Any]:
+        """Rich renderables: the counts table, the errors table, warnings, the summary."""
+        from rich.table import Table as RichTable
+        from rich.text import Text
+
+        counts = RichTable(title=f"{self.source} · {self.kind}")
+        counts.add_column(_("Kind"))
+        for outcome, label in zip(
+            OUTCOMES, (_("Created"), _("Updated"), _("Unchanged")), strict=True
+        ):
+            counts.add_column(label, justify="right")
+        for kind, c in sorted(self.counts.items()):
+            counts.add_row(kind, *(str(c[o]) for o in OUTCOMES))
+        if self.ok:
+            yield counts
+        if self.errors:
+            table = RichTable(title=_("Problems"), show_lines=False)
+            table.add_column(_("Where"), no_wrap=True)
+            table.add_column(_("Column"), no_wrap=True)
+            table.add_column(_("Reason"))
+            for e in self.sorted_errors():
+                table.add_row(e.where, e.column, str(e.reason))
+            yield table
+        for w in self.warnings:
+            yield Text(f"! {w}", style="yellow")
+        yield Text(self.summary(), style="green" if self.ok else "bold red")
