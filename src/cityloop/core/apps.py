@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "cityloop.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from cityloop.core import clock
+
+        # CITYLOOP_AS_OF pins the one clock for the whole process (demo, replays).
+        clock.pin(settings.CITYLOOP.as_of)

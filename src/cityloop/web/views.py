@@ -1,8 +1,109 @@
+"""Shell pages: home (counts in the reader's scope) and the map. Reads go through org.queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cityloop.org import queries
+from cityloop.org.models import Place
+
+# Fill colours of compounds by management status; the map and its legend share them.
+MANAGEMENT_COLOURS = {
+    Place.Management.PROPERTY_COMPANY: "#2e7d32",
+    Place.Management.OWNERS_COMMITTEE: "#1565c0",
+    Place.Management.SELF_MANAGED: "#f9a825",
+    Place.Management.UNMANAGED: "#c62828",
+}
+MAP_LAYERS = ("district", "streets", "communities", "compounds", "roads", "grids", "hazard_points")
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: int
+    url: str
+    note: str = ""
+    map_url: str = ""
+    alert: bool = False
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    counts = queries.place_counts(request.user)
+    org = reverse("org:browser")
+    zones = reverse("org:zones")
+    map_url = reverse("map")
+
+    def n(key: str) -> int:
+        return counts.get(key, 0)
+
+    unmanaged = n("compounds_unmanaged")
+    cards = [
+        Card(_("Streets"), n("places_street"), f"{org}?kind=street", map_url=f"{map_url}#streets"),
+        Card(
+            _("Communities"),
+            n("places_community"),
+            f"{org}?kind=community",
+            map_url=f"{map_url}#communities",
+        ),
+        Card(
+            _("Compounds"),
+            n("places_compound"),
+            f"{org}?kind=compound",
+            note=_("%(n)d unmanaged") % {"n": unmanaged},
+            map_url=f"{map_url}#compounds",
+            alert=unmanaged > 0,
+        ),
+        Card(_("Buildings"), n("places_building"), f"{org}?kind=building"),
+        Card(_("Roads"), n("zones_road"), f"{zones}?kind=road", map_url=f"{map_url}#roads"),
+        Card(_("Grids"), n("zones_grid"), f"{zones}?kind=grid", map_url=f"{map_url}#grids"),
+        Card(
+            _("Hazard points"),
+            n("zones_hazard_point"),
+            f"{zones}?kind=hazard_point",
+            map_url=f"{map_url}#hazard_points",
+        ),
+        Card(_("Units"), n("units"), reverse("org:units")),
+        Card(_("People"), n("people"), reverse("org:people")),
+        Card(_("Duties"), n("duties"), f"{reverse('org:people')}?with_duties=1"),
+    ]
+    roots = [p.name for p in queries.place_roots(request.user)[:5]]
+    return render(request, "web/home.html", {"cards": cards, "scope_names": roots})
+
+
+@login_required
+def map_page(request: HttpRequest) -> HttpResponse:
+    config = settings.CITYLOOP
+    legend = [(m.value, m.label, MANAGEMENT_COLOURS[m]) for m in Place.Management]
+    map_config = {
+        "featuresUrl": reverse("api:api-root") + "map/features",
+        "layers": list(MAP_LAYERS),
+        "tileUrl": config.map_tile_url,
+        "tileAttribution": config.map_tile_attribution,
+        "placeUrl": reverse("org:place", args=[0]),
+        "zoneUrl": reverse("org:zone", args=[0]),
+        "colours": {str(k): v for k, v in MANAGEMENT_COLOURS.items()},
+        "labels": {
+            "district": _("District"),
+            "streets": _("Streets"),
+            "communities": _("Communities"),
+            "compounds": _("Compounds"),
+            "roads": _("Roads"),
+            "grids": _("Grids"),
+            "hazard_points": _("Hazard points"),
+            "details": _("Details"),
+            "loaded": _("Layers loaded."),
+            "failed": _("Some layers could not be loaded: %(layers)s"),
+            "empty": _("No map data in your scope."),
+        },
+    }
+    return render(
+        request, "web/map.html", {"map_config": map_config, "management_legend": legend}
+    )
