@@ -2,8 +2,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from cityloop.api import api
+
+admin.site.site_header = _("cityloop administration")
+admin.site.site_title = _("cityloop administration")
 
 urlpatterns = [
     path("api/v1/", api.urls),

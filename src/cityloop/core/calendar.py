@@ -81,7 +81,9 @@ def seed_years(year_model, day_model, years: Iterable[int]) -> dict[str, Any]:
         year_model.objects.get_or_create(year=year, defaults={"source": SOURCE_PACKAGE})
         existing = {
             row.date: row
-            for row in day_model.objects.filter(date__gte=date(year, 1, 1), date__lte=date(year, 12, 31))
+            for row in day_model.objects.filter(
+                date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+            )
         }
         new_rows = []
         for day, (worked, name) in sorted(wanted.items()):
@@ -171,9 +173,7 @@ def calendar_year_add_manual(year: int, *, actor=None, note: str = "") -> WorkCa
 
 
 @transaction.atomic
-def calendar_day_set(
-    *, actor, date: date, is_workday: bool, name: str = ""
-) -> WorkCalendarDay:
+def calendar_day_set(*, actor, date: date, is_workday: bool, name: str = "") -> WorkCalendarDay:
     """Record that ``date`` is worked (``is_workday``) or off, as an administrator's entry.
 
     Overrides whatever the package said and survives re-seeding. Marks the year as known.

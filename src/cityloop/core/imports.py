@@ -390,7 +390,7 @@ def parse(table: Table, spec: Spec, *, crs: str = "wgs84") -> Parsed:
         if spec.geometry:
             _row_geometry(row, parsed, feature_geometry, table, crs)
         key = tuple(row.values.get(k) for k in spec.key)
-        if all(key):
+        if key[0] not in ("", None):
             if key in seen:
                 first = spec.key[0]
                 row.errors.append(

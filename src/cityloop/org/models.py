@@ -8,8 +8,10 @@ scope check is a subquery rather than a walk.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -95,6 +97,24 @@ class Place(TreeNode):
                 name="place_management_only_on_compound",
             ),
         ]
+
+    def clean(self) -> None:
+        problem = self.parent_problem()
+        if problem:
+            raise ValidationError({"parent": problem})
+
+    def parent_problem(self) -> str | None:
+        """The tree's one structural rule: each kind sits directly under the next one up."""
+        expected = self.PARENT_KIND.get(self.kind)
+        parent = self.parent
+        if expected is None and parent is not None:
+            return gettext("A district has no parent place")
+        if expected is not None and (parent is None or parent.kind != expected):
+            return gettext("A %(kind)s must sit under a %(parent)s") % {
+                "kind": self.Kind(self.kind).label,
+                "parent": self.Kind(expected).label,
+            }
+        return None
 
 
 class Unit(TreeNode):

@@ -57,18 +57,6 @@ def _upsert(model, code: str, values: dict[str, Any], *, actor, verb: str):
     return obj, outcome
 
 
-def check_place_parent(kind: str, parent: Place | None) -> None:
-    expected = Place.PARENT_KIND[Place.Kind(kind)]
-    if expected is None and parent is not None:
-        raise InvalidInput("place_bad_parent", _("A district has no parent place"))
-    if expected is not None and (parent is None or parent.kind != expected):
-        raise InvalidInput(
-            "place_bad_parent",
-            _("A %(kind)s must sit under a %(parent)s")
-            % {"kind": Place.Kind(kind).label, "parent": Place.Kind(expected).label},
-        )
-
-
 @transaction.atomic
 def place_save(
     *,
@@ -83,7 +71,9 @@ def place_save(
     attrs: dict | None = None,
     is_demo: bool = False,
 ) -> tuple[Place, str]:
-    check_place_parent(kind, parent)
+    problem = Place(kind=kind, parent=parent).parent_problem()
+    if problem:
+        raise InvalidInput("place_bad_parent", problem)
     if geometry_json is not None:
         geometry.check(geometry_json, allowed={"Polygon", "MultiPolygon", "Point"})
     values = {
