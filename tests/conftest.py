@@ -10,6 +10,17 @@ import pytest
 PASSWORD = "test-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Calendar rows written and rolled back by one test must not be served to the next."""
+    from cityloop.core import worktime
+
+    worktime.invalidate_cache()
+    worktime._warned_years.clear()  # so a test can see the once-per-year warning
+    yield
+    worktime.invalidate_cache()
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -19,7 +19,7 @@ Rules of :meth:`GeoIndex.locate`:
   :data:`BUILDING_POINT_METRES` (15 m, about half a residential block), the nearest one
   winning. A building polygon that contains the point wins over building points.
 - The nearest road within ``road_snap_metres``, its distance measured in metres in the UTM
-  zone of the point (scale error below 0.1 %), never in degrees.
+  zone of the data's centre (scale error below 0.1 % inside the zone), never in degrees.
 """
 
 from __future__ import annotations
@@ -138,7 +138,9 @@ def utm_transformer(lng: float, lat: float) -> Transformer:
     return _utm(zone, lat >= 0)
 
 
-def _project(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+def _project(geom: Any, transformer: Transformer) -> Any:
+    """Project a geometry, or an array of them in one pyproj call."""
+
     def fn(xy: np.ndarray) -> np.ndarray:
         x, y = transformer.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
@@ -148,13 +150,6 @@ def _project(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
 
 def distance_metres(a: BaseGeometry, b: BaseGeometry, transformer: Transformer) -> float:
     return float(shapely.distance(_project(a, transformer), _project(b, transformer)))
-
-
-def degrees_for(metres: float, lat: float) -> float:
-    """A radius in degrees that is at least ``metres`` in every direction at ``lat``: used only
-    to fetch candidates from the tree, which are then measured in metres."""
-    per_degree = 111_320.0 * max(math.cos(math.radians(lat)), 0.01)
-    return metres / per_degree * 1.1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,7 +186,9 @@ Visible = Callable[[Feature], bool]
 
 
 class GeoIndex:
-    """STRtrees over areas (place and grid polygons), building points and roads."""
+    """STRtrees over areas (place and grid polygons, in degrees), building points and roads
+    (both projected once, at build time, to the UTM zone of the data's centre, so that
+    distances are plain metres; a district spans far less than one 6° zone)."""
 
     def __init__(self, features: Iterable[Feature], *, road_snap_metres: float = 50.0):
         self.road_snap_metres = road_snap_metres
@@ -205,32 +202,43 @@ class GeoIndex:
             elif f.kind == "building" and gtype == "Point":
                 self.building_points.append(f)
             elif f.kind == "road" and gtype in ("LineString", "MultiLineString"):
-                # GeoJSON lines are straight in longitude/latitude; a long segment projected
-                # to metres by its ends alone would bow away from that line, so add vertices.
-                dense = shapely.segmentize(f.geometry, SEGMENT_DEGREES)
-                self.roads.append(Feature(f.kind, f.id, f.code, f.name, dense, f.path))
+                self.roads.append(f)
+        everything = [f.geometry for f in (*self.areas, *self.building_points, *self.roads)]
+        if everything:
+            x0, y0, x1, y1 = shapely.total_bounds(np.array(everything, dtype=object))
+            self.transformer = utm_transformer((x0 + x1) / 2, (y0 + y1) / 2)
+        else:
+            self.transformer = utm_transformer(113.0, 34.0)
         self._area_geoms = np.array([f.geometry for f in self.areas], dtype=object)
-        self._point_geoms = np.array([f.geometry for f in self.building_points], dtype=object)
-        self._road_geoms = np.array([f.geometry for f in self.roads], dtype=object)
         # Areas compared at one point share one scale, so square degrees rank them correctly.
         self._area_sizes = shapely.area(self._area_geoms) if self.areas else np.array([])
+        self._point_geoms = self._metric([f.geometry for f in self.building_points])
+        # GeoJSON lines are straight in longitude/latitude; a long segment projected by its
+        # ends alone would bow away from that line, so add vertices before projecting.
+        self._road_geoms = self._metric(
+            [shapely.segmentize(f.geometry, SEGMENT_DEGREES) for f in self.roads]
+        )
         self._area_tree = shapely.STRtree(self._area_geoms)
         self._point_tree = shapely.STRtree(self._point_geoms)
         self._road_tree = shapely.STRtree(self._road_geoms)
+
+    def _metric(self, geoms: list[BaseGeometry]) -> np.ndarray:
+        array = np.array(geoms, dtype=object)
+        return _project(array, self.transformer) if len(array) else array
 
     def __len__(self) -> int:
         return len(self.areas) + len(self.building_points) + len(self.roads)
 
     # Candidate lookups: the only place the trees are used (the benchmark swaps them for
-    # brute force to measure what the trees buy).
+    # brute force to measure what the trees buy). Points and roads work in metres.
     def _area_hits(self, point: BaseGeometry) -> np.ndarray:
         return self._area_tree.query(point, predicate="intersects")
 
-    def _point_hits(self, point: BaseGeometry, degrees: float) -> np.ndarray:
-        return self._point_tree.query(point, predicate="dwithin", distance=degrees)
+    def _point_hits(self, point_m: BaseGeometry, metres: float) -> np.ndarray:
+        return self._point_tree.query(point_m, predicate="dwithin", distance=metres)
 
-    def _road_hits(self, point: BaseGeometry, degrees: float) -> np.ndarray:
-        return self._road_tree.query(point, predicate="dwithin", distance=degrees)
+    def _road_hits(self, point_m: BaseGeometry, metres: float) -> np.ndarray:
+        return self._road_tree.query(point_m, predicate="dwithin", distance=metres)
 
     def locate(self, lng: float, lat: float, *, visible: Visible | None = None) -> dict[str, Any]:
         """What contains or lies near a WGS-84 point; see the module docstring for the rules."""
@@ -238,61 +246,47 @@ class GeoIndex:
         ok = visible or (lambda f: True)
         answer: dict[str, Any] = {kind: None for kind in (*AREA_KINDS, "road")}
 
-        best: dict[str, tuple[float, Feature]] = {}
+        best: dict[str, tuple[float, int, Feature]] = {}
         for i in self._area_hits(point):
             f = self.areas[i]
-            size = float(self._area_sizes[i])
-            if ok(f) and (f.kind not in best or size < best[f.kind][0]):
-                best[f.kind] = (size, f)
-        for kind, (_size, f) in best.items():
+            key = (float(self._area_sizes[i]), f.id)  # the id breaks ties: same answer always
+            if ok(f) and (f.kind not in best or key < best[f.kind][:2]):
+                best[f.kind] = (*key, f)
+        for kind, (_size, _id, f) in best.items():
             answer[kind] = f.ref()
 
-        transformer = None
-        if answer["building"] is None and len(self.building_points):
-            transformer = utm_transformer(lng, lat)
-            near = self._nearest(
-                point,
-                self.building_points,
-                self._point_hits(point, degrees_for(BUILDING_POINT_METRES, lat)),
-                BUILDING_POINT_METRES,
-                transformer,
-                ok,
-            )
+        if not (self.building_points or self.roads):
+            return answer
+        point_m = shapely.Point(*self.transformer.transform(lng, lat))
+        if answer["building"] is None:
+            hits = self._point_hits(point_m, BUILDING_POINT_METRES)
+            near = self._nearest(point_m, self.building_points, self._point_geoms, hits, ok)
             if near is not None:
                 answer["building"] = near[1].ref()
-
-        if len(self.roads):
-            transformer = transformer or utm_transformer(lng, lat)
-            near = self._nearest(
-                point,
-                self.roads,
-                self._road_hits(point, degrees_for(self.road_snap_metres, lat)),
-                self.road_snap_metres,
-                transformer,
-                ok,
-            )
-            if near is not None:
-                answer["road"] = {**near[1].ref(), "distance_m": round(near[0], 1)}
+        hits = self._road_hits(point_m, self.road_snap_metres)
+        near = self._nearest(point_m, self.roads, self._road_geoms, hits, ok)
+        if near is not None:
+            answer["road"] = {**near[1].ref(), "distance_m": round(near[0], 1)}
         return answer
 
     @staticmethod
     def _nearest(
-        point: BaseGeometry,
+        point_m: BaseGeometry,
         features: list[Feature],
+        geoms_m: np.ndarray,
         hits: np.ndarray,
-        limit: float,
-        transformer: Transformer,
         ok: Visible,
     ) -> tuple[float, Feature] | None:
-        best: tuple[float, Feature] | None = None
-        for i in hits:
-            f = features[i]
-            if not ok(f):
-                continue
-            d = distance_metres(point, f.geometry, transformer)
-            if d <= limit and (best is None or d < best[0]):
-                best = (d, f)
-        return best
+        """The nearest visible feature among the hits (already within the limit)."""
+        if not len(hits):
+            return None
+        hits = np.sort(hits)  # with the stable sort below, ties go to the first-built feature
+        distances = shapely.distance(geoms_m[hits], point_m)
+        for j in np.argsort(distances, kind="stable"):
+            f = features[hits[j]]
+            if ok(f):
+                return float(distances[j]), f
+        return None
 
 
 # ---------------------------------------------------------------------------------------------

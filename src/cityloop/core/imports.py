@@ -21,7 +21,6 @@ import io
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -229,12 +228,14 @@ def _table_from_records(records: list[list[str]]) -> Table:
     numbered = [(i, r) for i, r in numbered if any(r)]  # blank lines are not rows
     if not numbered:
         return Table(headers=[], rows=[])
-    _, headers = numbered[0]
+    headers = numbered[0][1]
     while headers and not headers[-1]:
         headers = headers[:-1]
     rows = []
     for line, cells in numbered[1:]:
-        rows.append((line, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}, None))
+        rows.append(
+            (line, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}, None)
+        )
     return Table(headers=headers, rows=rows)
 
 
@@ -420,12 +421,11 @@ def _convert(col: Column, raw: str) -> tuple[Any, str]:
     if col.choices is not None:
         value = col.choices.get(raw.lower()) or col.choices.get(raw)
         if value is None:
-            shown = sorted({k for k in col.choices if not k.isascii()}) + sorted(
-                set(col.choices.values())
-            )
+            chinese = "、".join(sorted(k for k in col.choices if not k.isascii()))
+            codes = ", ".join(sorted(set(col.choices.values())))
             return None, _("%(value)s is not an accepted value (accepted: %(accepted)s)") % {
                 "value": raw,
-                "accepted": "、".join(shown),
+                "accepted": f"{chinese}; {codes}" if chinese else codes,
             }
         return value, ""
     if col.kind == "bool":
@@ -598,7 +598,7 @@ class ImportReport:
     source: str
     dry_run: bool = False
     rows: int = 0
-    counts: dict[str, Counter] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -611,10 +611,10 @@ class ImportReport:
         return self.ok and not self.dry_run
 
     def count(self, kind: str, outcome: str) -> None:
-        self.counts.setdefault(kind, Counter())[outcome] += 1
+        self.counts.setdefault(kind, dict.fromkeys(OUTCOMES, 0))[outcome] += 1
 
     def total(self, outcome: str) -> int:
-        return sum(c[outcome] for c in self.counts.values())
+        return sum(c.get(outcome, 0) for c in self.counts.values())
 
     def sorted_errors(self) -> list[RowError]:
         return sorted(self.errors, key=lambda e: (e.line, e.column, e.code))
@@ -627,9 +627,7 @@ class ImportReport:
             "ok": self.ok,
             "written": self.written,
             "rows": self.rows,
-            "counts": {
-                k: {o: c[o] for o in OUTCOMES} for k, c in sorted(self.counts.items())
-            },
+            "counts": {k: dict(c) for k, c in sorted(self.counts.items())},
             "errors": [e.as_dict() for e in self.sorted_errors()],
             "warnings": [str(w) for w in self.warnings],
         }
@@ -666,9 +664,7 @@ class ImportReport:
 
         counts = RichTable(title=f"{self.source} · {self.kind}")
         counts.add_column(_("Kind"))
-        for outcome, label in zip(
-            OUTCOMES, (_("Created"), _("Updated"), _("Unchanged")), strict=True
-        ):
+        for label in (_("Created"), _("Updated"), _("Unchanged")):
             counts.add_column(label, justify="right")
         for kind, c in sorted(self.counts.items()):
             counts.add_row(kind, *(str(c[o]) for o in OUTCOMES))
@@ -678,7 +674,7 @@ class ImportReport:
             table = RichTable(title=_("Problems"), show_lines=False)
             table.add_column(_("Where"), no_wrap=True)
             table.add_column(_("Column"), no_wrap=True)
-            table.add_column(_("Reason"))
+            table.add_column(_("Reason"), overflow="fold")
             for e in self.sorted_errors():
                 table.add_row(e.where, e.column, str(e.reason))
             yield table

@@ -133,12 +133,15 @@ class _Year:
 
 _cache: dict[int, _Year] = {}
 _cache_lock = threading.Lock()
+_generation = 0  # bumped by each invalidation, so a load that raced with one is not kept
 _warned_years: set[int] = set()
 
 
 def invalidate_cache() -> None:
     """Forget every loaded year; the calendar services call this after each write."""
+    global _generation
     with _cache_lock:
+        _generation += 1
         _cache.clear()
 
 
@@ -164,9 +167,11 @@ def _year(year: int) -> _Year:
     entry = _cache.get(year)
     if entry is not None and _time.monotonic() - entry.loaded_at < CACHE_TTL_SECONDS:
         return entry
+    generation = _generation
     entry = _load_year(year)
     with _cache_lock:
-        _cache[year] = entry
+        if generation == _generation:
+            _cache[year] = entry
     return entry
 
 
@@ -200,7 +205,12 @@ def _weekend_in_break(day: date) -> bool:
 def _is_workday(day: date, profile: _Profile) -> bool:
     if profile.round_the_clock:
         return True
-    stored = _year(day.year).days.get(day)
+    return _classify(day, profile, _year(day.year).days)
+
+
+def _classify(day: date, profile: _Profile, days: dict[date, tuple[bool, str]]) -> bool:
+    """Worked or not, given ``day``'s year's exceptions (the hot loop passes them in)."""
+    stored = days.get(day)
     if stored is not None:
         return stored[0]
     if day.weekday() < 5:
@@ -249,8 +259,11 @@ def _walk(start_local: datetime, remaining: timedelta, profile: _Profile) -> dat
     day = start_local.date()
     offset = start_local - datetime.combine(day, time.min)
     idle = 0
+    loaded_year, exceptions = 0, {}
     while True:
-        if _is_workday(day, profile):
+        if day.year != loaded_year:
+            loaded_year, exceptions = day.year, _year(day.year).days
+        if _classify(day, profile, exceptions):
             idle = 0
             if offset == _ZERO and remaining > profile.day_length:
                 # A whole working day: skip it without looking at its intervals.
@@ -326,8 +339,11 @@ def work_time_between(start: datetime, end: datetime, *, unit=None) -> timedelta
         return _worked_in_day(first, lo_offset, hi_offset, profile)
     total = _worked_in_day(first, lo_offset, _DAY, profile)
     day = first + _DAY
+    loaded_year, exceptions = 0, {}
     while day < last:
-        if _is_workday(day, profile):
+        if day.year != loaded_year:
+            loaded_year, exceptions = day.year, _year(day.year).days
+        if _classify(day, profile, exceptions):
             total += profile.day_length
         day += _DAY
     return total + _worked_in_day(last, _ZERO, hi_offset, profile)

@@ -26,6 +26,7 @@ MAP_LAYERS = ("district", "streets", "communities", "compounds", "roads", "grids
 
 @dataclass(frozen=True)
 class Card:
+    key: str
     label: str
     value: int
     url: str
@@ -46,14 +47,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
     unmanaged = n("compounds_unmanaged")
     cards = [
-        Card(_("Streets"), n("places_street"), f"{org}?kind=street", map_url=f"{map_url}#streets"),
         Card(
+            "streets",
+            _("Streets"),
+            n("places_street"),
+            f"{org}?kind=street",
+            map_url=f"{map_url}#streets",
+        ),
+        Card(
+            "communities",
             _("Communities"),
             n("places_community"),
             f"{org}?kind=community",
             map_url=f"{map_url}#communities",
         ),
         Card(
+            "compounds",
             _("Compounds"),
             n("places_compound"),
             f"{org}?kind=compound",
@@ -61,18 +70,23 @@ def home(request: HttpRequest) -> HttpResponse:
             map_url=f"{map_url}#compounds",
             alert=unmanaged > 0,
         ),
-        Card(_("Buildings"), n("places_building"), f"{org}?kind=building"),
-        Card(_("Roads"), n("zones_road"), f"{zones}?kind=road", map_url=f"{map_url}#roads"),
-        Card(_("Grids"), n("zones_grid"), f"{zones}?kind=grid", map_url=f"{map_url}#grids"),
+        Card("buildings", _("Buildings"), n("places_building"), f"{org}?kind=building"),
         Card(
+            "roads", _("Roads"), n("zones_road"), f"{zones}?kind=road", map_url=f"{map_url}#roads"
+        ),
+        Card(
+            "grids", _("Grids"), n("zones_grid"), f"{zones}?kind=grid", map_url=f"{map_url}#grids"
+        ),
+        Card(
+            "hazard_points",
             _("Hazard points"),
             n("zones_hazard_point"),
             f"{zones}?kind=hazard_point",
             map_url=f"{map_url}#hazard_points",
         ),
-        Card(_("Units"), n("units"), reverse("org:units")),
-        Card(_("People"), n("people"), reverse("org:people")),
-        Card(_("Duties"), n("duties"), f"{reverse('org:people')}?with_duties=1"),
+        Card("units", _("Units"), n("units"), reverse("org:units")),
+        Card("people", _("People"), n("people"), reverse("org:people")),
+        Card("duties", _("Duties"), n("duties"), f"{reverse('org:people')}?with_duties=1"),
     ]
     roots = [p.name for p in queries.place_roots(request.user)[:5]]
     return render(request, "web/home.html", {"cards": cards, "scope_names": roots})
@@ -104,6 +118,4 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "empty": _("No map data in your scope."),
         },
     }
-    return render(
-        request, "web/map.html", {"map_config": map_config, "management_legend": legend}
-    )
+    return render(request, "web/map.html", {"map_config": map_config, "management_legend": legend})

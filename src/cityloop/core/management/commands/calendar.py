@@ -46,7 +46,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{show,seed,…}")
+        sub = parser.add_subparsers(dest="action", required=True)
 
         show = sub.add_parser("show", help="列出某年的节假日与调休 / list a year's exceptions")
         show.add_argument("year", type=int)

@@ -1,0 +1,318 @@
+"""Load the demo district through the real org services, in one transaction.
+
+A load is idempotent: every row goes through ``place_save`` / ``unit_save`` / … which write
+(and log an event) only when something differs, so a second full walk reports everything
+"unchanged" and adds no event. A second load is also *cheap*: the district row keeps a
+fingerprint of the demo dataset (its data files and code), and when it matches nothing is
+walked at all. ``reset`` deletes every demo row and the demo accounts, then loads again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from cityloop.core.errors import Conflict
+from cityloop.demo import dataset as ds
+from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
+from cityloop.demo.plan import Plan, build_plan
+from cityloop.org import services
+from cityloop.org.models import Person, Place, Unit, Zone
+
+KINDS = ("place", "unit", "zone", "person", "duty", "partnership", "account")
+OUTCOMES = ("created", "updated", "unchanged")
+FINGERPRINT_KEY = "demo_fingerprint"
+_HERE = Path(__file__).parent
+
+
+def fingerprint() -> str:
+    """A digest of everything the demo is made from: the dataset version, the data files and
+    the demo's own modules. Equal fingerprints mean a full walk would change nothing."""
+    digest = hashlib.sha256(ds.DATASET_VERSION.encode())
+    files = sorted(_HERE.glob("*.py")) + sorted((_HERE / "data").glob("*.json"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def demo_loaded() -> bool:
+    """Is this exact demo already in the database? Two indexed queries; no walk."""
+    row = Place.objects.filter(code=ds.DISTRICT_CODE, is_demo=True).values("attrs").first()
+    if row is None or (row["attrs"] or {}).get(FINGERPRINT_KEY) != fingerprint():
+        return False
+    return get_user_model().objects.filter(username__in=demo_usernames()).count() == len(
+        demo_usernames()
+    )
+
+
+def load_demo(*, reset: bool = False, force: bool = False, stdout=None) -> dict[str, Any]:
+    """Load (or with ``reset`` reload from scratch) the demo district.
+
+    Returns ``{"status": "skipped" | "loaded" | "reset", "fingerprint": …, "counts":
+    {kind: {"created": n, "updated": n, "unchanged": n}}}``; with ``stdout`` (a text stream)
+    also prints the counts as a table. ``force`` walks every row even when the fingerprint
+    says the demo is already loaded.
+    """
+    _refuse_real_district()
+    if not (reset or force) and demo_loaded():
+        result = {"status": "skipped", "fingerprint": fingerprint(), "counts": {}}
+        _report(result, stdout)
+        return result
+    plan = build_plan()
+    with transaction.atomic():
+        if reset:
+            delete_demo()
+        counts = _apply(plan, fingerprint())
+    result = {
+        "status": "reset" if reset else "loaded",
+        "fingerprint": fingerprint(),
+        "counts": {kind: {o: counts[(kind, o)] for o in OUTCOMES} for kind in KINDS},
+    }
+    _report(result, stdout)
+    return result
+
+
+def _refuse_real_district() -> None:
+    """The demo reuses the real district code: never overwrite a real deployment's data."""
+    if Place.objects.filter(code=ds.DISTRICT_CODE, is_demo=False).exists():
+        raise Conflict(
+            "demo_real_data_present",
+            _("A real (non-demo) district with code %(code)s exists; the demo will not load.")
+            % {"code": ds.DISTRICT_CODE},
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+def _apply(plan: Plan, digest: str) -> Counter:
+    counts: Counter = Counter()
+    actor = None  # the system: no account is the author of demo reference data
+    places: dict[str, Place] = {}
+    for row in plan.places:
+        attrs = dict(row.attrs)
+        if row.code == ds.DISTRICT_CODE:
+            attrs[FINGERPRINT_KEY] = digest
+        obj, outcome = services.place_save(
+            actor=actor,
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            parent=places[row.parent] if row.parent else None,
+            management=row.management,
+            geometry_json=row.geometry,
+            attrs=attrs,
+            is_demo=True,
+        )
+        places[row.code] = obj
+        counts[("place", outcome)] += 1
+    units: dict[str, Unit] = {}
+    for row in plan.units:
+        obj, outcome = services.unit_save(
+            actor=actor,
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            parent=units[row.parent] if row.parent else None,
+            place=places[row.place] if row.place else None,
+            short_name=row.short_name,
+            works_weekends=row.works_weekends,
+            round_the_clock=row.round_the_clock,
+            is_demo=True,
+        )
+        units[row.code] = obj
+        counts[("unit", outcome)] += 1
+    zones: dict[str, Zone] = {}
+    for row in plan.zones:
+        obj, outcome = services.zone_save(
+            actor=actor,
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            place=places[row.place],
+            geometry_json=row.geometry,
+            attrs=row.attrs,
+            is_demo=True,
+        )
+        zones[row.code] = obj
+        counts[("zone", outcome)] += 1
+    people: dict[str, Person] = {}
+    for row in plan.people:
+        obj, outcome = services.person_save(
+            actor=actor,
+            code=row.code,
+            name=row.name,
+            unit=units[row.unit] if row.unit else None,
+            place=places[row.place] if row.place else None,
+            phone=row.phone,
+            title=row.title,
+            is_demo=True,
+        )
+        people[row.code] = obj
+        counts[("person", outcome)] += 1
+    for row in plan.duties:
+        _obj, outcome = services.duty_assign(
+            actor=actor,
+            person=people[row.person],
+            role=row.role,
+            level=row.level,
+            zone=zones[row.zone] if row.zone else None,
+            place=places[row.place] if row.place else None,
+            is_demo=True,
+        )
+        counts[("duty", outcome)] += 1
+    for row in plan.partnerships:
+        _obj, outcome = services.partnership_save(
+            actor=actor,
+            unit=units[row.unit],
+            compound=places[row.compound],
+            note=row.note,
+            is_demo=True,
+        )
+        counts[("partnership", outcome)] += 1
+    for row in plan.accounts:
+        counts[("account", _account(row, people[row.person]))] += 1
+    return counts
+
+
+def _account(row, person: Person) -> str:
+    """Create the account, or bring its roles and person back in line. An existing account
+    keeps its password (``--reset`` restores the demo password)."""
+    user = get_user_model().objects.filter(username=row.username).first()
+    if user is not None and (
+        user.is_active
+        and user.is_superuser == row.superuser
+        and set(user.groups.values_list("name", flat=True)) == set(row.roles)
+        and person.user_id == user.pk
+    ):
+        return "unchanged"
+    if user is not None and not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    services.account_save(
+        actor=None,
+        username=row.username,
+        password=DEMO_PASSWORD if user is None else None,
+        roles=list(row.roles),
+        person=person,
+        name=row.name,
+        is_superuser=row.superuser,
+        is_demo=True,
+    )
+    return "created" if user is None else "updated"
+
+
+# ---------------------------------------------------------------------------------------------
+# Deleting
+# ---------------------------------------------------------------------------------------------
+
+
+def _demo_models() -> list:
+    """Every model with an ``is_demo`` flag, history tables excepted (history stays)."""
+    return [
+        m
+        for m in apps.get_models()
+        if any(f.name == "is_demo" for f in m._meta.fields)
+        and not m.__name__.startswith("Historical")
+    ]
+
+
+def _delete_rows(model) -> None:
+    qs = model.objects.filter(is_demo=True)
+    if any(f.name == "depth" for f in model._meta.fields):  # a tree: leaves first (PROTECT)
+        for depth in sorted(set(qs.values_list("depth", flat=True)), reverse=True):
+            model.objects.filter(is_demo=True, depth=depth).delete()
+    else:
+        qs.delete()
+
+
+@transaction.atomic
+def delete_demo() -> dict[str, int]:
+    """Delete every ``is_demo`` row of every app and the demo accounts.
+
+    Rows protect each other (a person protects its place); models are retried until a
+    round deletes nothing more. Events and history rows stay: history is never edited.
+    """
+    before = {m._meta.label: m.objects.filter(is_demo=True).count() for m in _demo_models()}
+    pending = [m for m in _demo_models() if before[m._meta.label]]
+    blocked: dict[str, str] = {}
+    while pending:
+        progress = False
+        for model in list(pending):
+            try:
+                with transaction.atomic():
+                    _delete_rows(model)
+            except ProtectedError as exc:
+                blocked[model._meta.label] = ", ".join(
+                    sorted({type(o)._meta.label for o in exc.protected_objects})
+                )
+                continue
+            pending.remove(model)
+            blocked.pop(model._meta.label, None)
+            progress = True
+        if not progress:
+            raise Conflict(
+                "demo_reset_blocked",
+                _("Demo rows are still used by other records: %(detail)s")
+                % {"detail": "; ".join(f"{k} ← {v}" for k, v in sorted(blocked.items()))},
+                {"blocked": blocked},
+            )
+    for user in get_user_model().objects.filter(username__in=demo_usernames()):
+        try:
+            with transaction.atomic():
+                user.delete()
+        except ProtectedError:
+            # It is the actor of recorded events; keep it, the reload resets it.
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+    return before
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting
+# ---------------------------------------------------------------------------------------------
+
+
+def _report(result: dict[str, Any], stdout) -> None:
+    if stdout is None:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=stdout, highlight=False)
+    if result["status"] == "skipped":
+        console.print(
+            _("Demo already loaded (fingerprint %(fp)s); nothing to do. Use --reset to reload.")
+            % {"fp": result["fingerprint"]}
+        )
+        return
+    table = Table(title=_("Demo district %(code)s") % {"code": ds.DISTRICT_CODE})
+    table.add_column(_("Kind"))
+    for outcome, label in zip(
+        OUTCOMES, (_("created"), _("updated"), _("unchanged")), strict=True
+    ):
+        table.add_column(label, justify="right")
+    labels = {
+        "place": _("Places"),
+        "unit": _("Units"),
+        "zone": _("Zones"),
+        "person": _("People"),
+        "duty": _("Duties"),
+        "partnership": _("Partnerships"),
+        "account": _("Accounts"),
+    }
+    for kind in KINDS:
+        row = result["counts"][kind]
+        table.add_row(labels[kind], *(str(row[o]) for o in OUTCOMES))
+    console.print(table)

@@ -1,0 +1,37 @@
+"""``cityloop demo [--reset] [--force]``: load the demo district (fast when already loaded)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from cityloop.core.errors import DomainError
+from cityloop.demo.accounts import DEMO_PASSWORD, SUPERUSER
+from cityloop.demo.builder import load_demo
+
+
+class Command(BaseCommand):
+    help = "载入演示区县（上街区）数据，可重复执行 / load the demo district (idempotent)"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="删除全部演示数据与演示账号后重新载入 / delete demo rows and accounts, reload",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="即使已载入也逐行核对 / walk every row even if already loaded",
+        )
+
+    def handle(self, *args, reset: bool = False, force: bool = False, **options) -> None:
+        try:
+            result = load_demo(reset=reset, force=force, stdout=self.stdout)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        if result["status"] != "skipped":
+            self.stdout.write(
+                _("Demo accounts: see docs/guide/demo.md; superuser %(user)s, password %(pw)s")
+                % {"user": SUPERUSER, "pw": DEMO_PASSWORD}
+            )

@@ -1,0 +1,627 @@
+"""Importing a district's own frame: places, units, people, zones, duties and partnerships.
+
+Each kind has a column :class:`~cityloop.core.imports.Spec` and an apply step that hands every
+row to the same service the admin and the demo use (``org/services.py``), so the rules are
+written once. The whole file runs in one transaction: any problem, on any row, and nothing is
+written; a dry run does all the work and then rolls it back, so its counts are the real ones.
+
+Columns missing from a file leave the stored value alone (a file with only codes and names
+does not wipe geometries); a column that is present is the truth, empty cells included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cityloop.core.errors import InvalidInput
+from cityloop.core.imports import (
+    CRS_CHOICES,
+    Column,
+    ImportFileError,
+    ImportReport,
+    Parsed,
+    Row,
+    RowError,
+    Spec,
+    parse,
+    read_table,
+)
+from cityloop.org import geometry, services
+from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
+
+# --- accepted values -----------------------------------------------------------------------
+
+
+def _choices(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """``{stored: (spellings…)}`` → ``{spelling: stored}``; the stored code is accepted too."""
+    out = {}
+    for stored, spellings in table.items():
+        for s in (stored, *spellings):
+            out[s.lower()] = stored
+    return out
+
+
+PLACE_KINDS = _choices(
+    {
+        "district": ("区", "区县", "县", "县区"),
+        "street": ("街道", "镇", "乡", "乡镇"),
+        "community": ("社区", "村"),
+        "compound": ("小区", "楼院", "院落"),
+        "building": ("楼栋", "楼"),
+    }
+)
+MANAGEMENT = _choices(
+    {
+        "property_company": ("物业", "物业公司", "物业管理"),
+        "owners_committee": ("业委会", "业主委员会"),
+        "self_managed": ("自管会", "自管", "居民自管"),
+        "unmanaged": ("无主管", "无物业"),
+    }
+)
+UNIT_KINDS = _choices(
+    {
+        "party_government": ("党政机关",),
+        "bureau": ("区直部门", "区直单位", "职能部门"),
+        "street_office": ("街道办事处", "街道办", "镇政府"),
+        "office": ("科室", "内设科室"),
+        "community_committee": ("社区居委会", "居委会", "村委会"),
+        "company": ("企业", "公司"),
+        "partner": ("联建共建单位", "共建单位", "联建单位"),
+    }
+)
+ZONE_KINDS = _choices(
+    {
+        "road": ("道路",),
+        "grid": ("网格", "单元网格"),
+        "hazard_point": ("隐患点", "风险点"),
+        "park": ("公园", "游园"),
+    }
+)
+ROLES = _choices(
+    {
+        "road_chief": ("路长",),
+        "compound_head": ("楼院长", "小区长"),
+        "building_head": ("楼长", "楼栋长"),
+        "red_steward": ("红管家",),
+        "grid_worker": ("网格员",),
+        "inspector": ("督查员",),
+    }
+)
+LEVELS = _choices(
+    {
+        "district": ("区级", "区"),
+        "street": ("街道级", "街道", "镇级"),
+        "community": ("社区级", "社区", "村级"),
+    }
+)
+TARGET_TYPES = _choices({"zone": ("责任对象",), "place": ("地点",)})
+
+# --- specs ---------------------------------------------------------------------------------
+
+C = Column
+SPECS: dict[str, Spec] = {
+    "places": Spec(
+        "places",
+        (
+            C("code", ("编码", "code", "地点编码", "区划代码"), required=True),
+            C("name", ("名称", "name", "地点名称"), required=True),
+            C("kind", ("类型", "kind", "层级"), required=True, choices=PLACE_KINDS),
+            C("parent_code", ("上级编码", "parent_code", "parent", "上级")),
+            C("management", ("管理方式", "management", "管理类型"), choices=MANAGEMENT),
+            C("address", ("地址", "address")),
+        ),
+        geometry=True,
+    ),
+    "units": Spec(
+        "units",
+        (
+            C("code", ("编码", "code", "单位编码"), required=True),
+            C("name", ("名称", "name", "单位名称"), required=True),
+            C("kind", ("类型", "kind", "单位类型"), required=True, choices=UNIT_KINDS),
+            C("parent_code", ("上级编码", "parent_code", "上级单位编码", "parent")),
+            C("place_code", ("辖区编码", "place_code", "所辖地点编码", "地点编码")),
+            C("short_name", ("简称", "short_name")),
+            C("work_hours", ("工作时间", "work_hours")),
+            C("works_weekends", ("周末无休", "works_weekends"), kind="bool"),
+            C("round_the_clock", ("24小时服务", "round_the_clock", "24小时"), kind="bool"),
+        ),
+    ),
+    "people": Spec(
+        "people",
+        (
+            C("code", ("编码", "code", "人员编码"), required=True),
+            C("name", ("姓名", "name", "名称"), required=True),
+            C("phone", ("电话", "phone", "手机", "联系电话")),
+            C("title", ("职务", "title")),
+            C("unit_code", ("单位编码", "unit_code")),
+            C("place_code", ("地点编码", "place_code", "所在地点编码")),
+        ),
+    ),
+    "zones": Spec(
+        "zones",
+        (
+            C("code", ("编码", "code", "对象编码"), required=True),
+            C("name", ("名称", "name"), required=True),
+            C("kind", ("类型", "kind"), required=True, choices=ZONE_KINDS),
+            C("place_code", ("所属地点编码", "place_code", "地点编码"), required=True),
+        ),
+        geometry=True,
+    ),
+    "duties": Spec(
+        "duties",
+        (
+            C("person_code", ("人员编码", "person_code", "person"), required=True),
+            C("role", ("职责", "role", "角色"), required=True, choices=ROLES),
+            C("level", ("层级", "level", "级别"), choices=LEVELS),
+            C("target_code", ("对象编码", "target_code", "责任对象编码"), required=True),
+            C("target_type", ("对象类型", "target_type"), choices=TARGET_TYPES),
+        ),
+        key=("person_code", "role", "level", "target_code", "target_type"),
+    ),
+    "partnerships": Spec(
+        "partnerships",
+        (
+            C("unit_code", ("单位编码", "unit_code", "共建单位编码"), required=True),
+            C("compound_code", ("小区编码", "compound_code", "楼院编码"), required=True),
+            C("note", ("备注", "note")),
+        ),
+        key=("unit_code", "compound_code"),
+    ),
+}
+KINDS = tuple(SPECS)
+
+# Places accept these shapes (place_save checks the exact rule); checked here first so that a
+# bad geometry and a bad parent on the same row are both reported.
+ANY_GEOMETRY = {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+
+# Where a service's complaint belongs: error code → column, then model field → column.
+ERROR_COLUMNS = {
+    "place_bad_parent": "parent_code",
+    "place_cycle": "parent_code",
+    "unit_cycle": "parent_code",
+    "duty_bad_target": "target_code",
+    "duty_level_required": "level",
+    "partnership_bad_target": "compound_code",
+}
+FIELD_COLUMNS = {
+    "parent": "parent_code",
+    "place": "place_code",
+    "unit": "unit_code",
+    "person": "person_code",
+    "zone": "target_code",
+    "compound": "compound_code",
+}
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+class _RollBack(Exception):
+    """Raised inside the import transaction to undo it (errors found, or a dry run)."""
+
+
+@dataclass
+class _Run:
+    kind: str
+    parsed: Parsed
+    report: ImportReport
+    actor: Any
+    stored_parents: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def file_codes(self) -> set[str]:
+        return {r.values["code"] for r in self.parsed.rows if r.values.get("code")}
+
+    def present(self, name: str) -> bool:
+        return name in self.parsed.present
+
+    def error(self, row: Row, name: str, reason: str, code: str) -> None:
+        self.parsed.error(row, name, reason, code)
+
+    def keep(self, row: Row, existing, name: str, default: Any, attr: str | None = None) -> Any:
+        """The file's value when the column is there, else the stored value, else default."""
+        if self.present(name):
+            value = row.values.get(name)
+            return default if value is None else value
+        return getattr(existing, attr or name) if existing is not None else default
+
+    def save(
+        self,
+        row: Row,
+        service: Callable[..., tuple[Any, str]],
+        kwargs: dict[str, Any],
+        fields: dict[str, str] | None = None,
+    ):
+        """Call one service in its own savepoint; its complaint becomes a row error.
+
+        ``fields`` maps a model field to the column it came from where the name differs.
+        """
+        try:
+            with transaction.atomic():
+                obj, outcome = service(actor=self.actor, **kwargs)
+        except InvalidInput as exc:
+            self._service_error(row, exc, fields or {})
+            return None
+        except IntegrityError:
+            self.error(row, "", _("This row conflicts with data already stored"), "conflict")
+            return None
+        if outcome == "updated":
+            self.stored_parents.clear()
+        if row.ok:
+            self.report.count(self.kind, outcome)
+        return obj
+
+    def _service_error(self, row: Row, exc: InvalidInput, fields: dict[str, str]) -> None:
+        if exc.code == "invalid_record" and exc.detail.get("fields"):
+            for field_name, messages in exc.detail["fields"].items():
+                name = fields.get(field_name) or FIELD_COLUMNS.get(field_name) or field_name
+                if field_name == "__all__" or name not in self.parsed.present:
+                    name = ""
+                self.error(row, name, " ".join(str(m) for m in messages), exc.code)
+            return
+        name = ERROR_COLUMNS.get(exc.code, "")
+        if exc.code.startswith("geometry_"):
+            name = "geometry"
+        elif "hours" in exc.code:
+            name = "work_hours"
+        self.error(row, name, str(exc.message), exc.code)
+
+
+def run_import(
+    kind: str,
+    path: Path | str,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    crs: str = "wgs84",
+) -> ImportReport:
+    """Import one file of one kind; returns the report (``report.ok`` false → nothing written)."""
+    if kind not in SPECS:
+        raise InvalidInput(
+            "import_bad_kind",
+            _("Unknown import kind %(kind)s (one of: %(kinds)s)")
+            % {"kind": kind, "kinds": ", ".join(KINDS)},
+        )
+    if crs not in CRS_CHOICES:
+        raise InvalidInput(
+            "import_bad_crs",
+            _("Unknown coordinate system %(crs)s (one of: %(crs_list)s)")
+            % {"crs": crs, "crs_list": ", ".join(CRS_CHOICES)},
+        )
+    report = ImportReport(kind=kind, source=Path(path).name, dry_run=dry_run)
+    try:
+        table = read_table(path)
+    except ImportFileError as exc:
+        report.errors.append(RowError(0, "", exc.reason, exc.code))
+        return report
+    parsed = parse(table, SPECS[kind], crs=crs)
+    report.rows = len(parsed.rows)
+    report.warnings = parsed.warnings
+    if any(e.line == 0 for e in parsed.errors):
+        report.errors = parsed.errors
+        return report
+    run = _Run(kind, parsed, report, actor)
+    try:
+        with transaction.atomic():
+            APPLY[kind](run)
+            if parsed.errors or dry_run:
+                raise _RollBack
+    except _RollBack:
+        pass
+    report.errors = parsed.errors
+    if report.errors:  # nothing was written, so no count is true
+        report.counts = {}
+    return report
+
+
+# --- trees: a child row may come before its parent row --------------------------------------
+
+
+def _tree_order(run: _Run, model) -> list[Row]:
+    """Rows in an order where a parent in the file comes before its children.
+
+    Checks on the way that every parent is in the file or in the database, and that no chain
+    of parents in the file loops.
+    """
+    rows = [r for r in run.parsed.rows if r.values.get("code")]
+    in_file = {}
+    for r in rows:
+        in_file.setdefault(r.values["code"], r)
+    parent_of = {r.values["code"]: r.values.get("parent_code") or "" for r in in_file.values()}
+    outside = {p for p in parent_of.values() if p and p not in in_file}
+    stored = set(model.objects.filter(code__in=outside).values_list("code", flat=True))
+    for r in rows:
+        parent = r.values.get("parent_code")
+        if parent and parent not in in_file and parent not in stored:
+            run.error(
+                r,
+                "parent_code",
+                _("Parent code %(code)s is neither in this file nor in the database")
+                % {"code": parent},
+                "parent_not_found",
+            )
+
+    depth: dict[str, int | None] = {}
+    for code in in_file:
+        chain, c = [], code
+        while c in in_file and c not in depth and c not in chain:
+            chain.append(c)
+            c = parent_of[c]
+        if c in chain:  # walked back into this chain: a loop
+            loop = chain[chain.index(c) :]
+            for member in loop:
+                run.error(
+                    in_file[member],
+                    "parent_code",
+                    _("The parent codes in this file form a loop: %(loop)s")
+                    % {"loop": " → ".join([*loop, loop[0]])},
+                    "parent_loop",
+                )
+            base = None
+        else:
+            base = depth.get(c, 0) if c in in_file else -1
+        for member in reversed(chain):
+            base = None if base is None else base + 1
+            depth[member] = base
+    ordered = [r for r in rows if depth.get(r.values["code"]) is not None]
+    return sorted(ordered, key=lambda r: (depth[r.values["code"]], r.line))
+
+
+def _resolve_parent(run: _Run, row: Row, model, done: dict, existing) -> tuple[bool, Any]:
+    """``(ready, parent)``: not ready when the parent row in this file failed."""
+    if not run.present("parent_code"):
+        return True, existing.parent if existing is not None else None
+    code = row.values.get("parent_code")
+    if not code:
+        return True, None
+    if code in done:
+        return done[code] is not None, done[code]
+    if code in run.file_codes:
+        return False, None  # the parent row failed; its own error says why
+    # Many rows share one stored parent (all buildings of a compound): look it up once. A move
+    # (an update) may re-path stored nodes, so the cache is dropped after every update.
+    if code not in run.stored_parents:
+        run.stored_parents[code] = model.objects.filter(code=code).first()
+    return True, run.stored_parents[code]
+
+
+def _geometry(run: _Run, row: Row, existing, allowed: set[str]) -> dict | None:
+    """The row's geometry, checked; a bad one is reported and left out."""
+    if not run.present("geometry") and not run.present("lng"):
+        return existing.geometry if existing is not None else None
+    if row.geometry is None:
+        return None
+    try:
+        geometry.check(row.geometry, allowed=allowed)
+    except InvalidInput as exc:
+        run.error(row, "geometry", str(exc.message), exc.code)
+        return None
+    return row.geometry
+
+
+def _lookup(run: _Run, row: Row, name: str, model, reason: str):
+    code = row.values.get(name)
+    if not code:
+        return None, True
+    obj = model.objects.filter(code=code).first()
+    if obj is None:
+        run.error(row, name, reason % {"code": code}, "reference_not_found")
+        return None, False
+    return obj, True
+
+
+# --- per kind ------------------------------------------------------------------------------
+
+
+def _apply_places(run: _Run) -> None:
+    done: dict[str, Place | None] = {}
+    for row in _tree_order(run, Place):
+        if not row.ok:
+            continue
+        code = row.values["code"]
+        existing = Place.objects.filter(code=code).first()
+        ready, parent = _resolve_parent(run, row, Place, done, existing)
+        if not ready:
+            continue
+        kind = row.values["kind"]
+        management = run.keep(row, existing, "management", "")
+        if management and kind != Place.Kind.COMPOUND:
+            run.error(
+                row,
+                "management",
+                _("Only a compound has a management type"),
+                "management_not_compound",
+            )
+            management = ""
+        done[code] = run.save(
+            row,
+            services.place_save,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "kind": kind,
+                "parent": parent,
+                "management": management,
+                "address": run.keep(row, existing, "address", ""),
+                "geometry_json": _geometry(run, row, existing, ANY_GEOMETRY),
+                "attrs": existing.attrs if existing is not None else None,
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+
+
+def _apply_units(run: _Run) -> None:
+    done: dict[str, Unit | None] = {}
+    for row in _tree_order(run, Unit):
+        if not row.ok:
+            continue
+        code = row.values["code"]
+        existing = Unit.objects.filter(code=code).first()
+        ready, parent = _resolve_parent(run, row, Unit, done, existing)
+        if not ready:
+            continue
+        if run.present("place_code"):
+            place, found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
+            if not found:
+                done[code] = None
+                continue
+        else:
+            place = existing.place if existing is not None else None
+        done[code] = run.save(
+            row,
+            services.unit_save,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "kind": row.values["kind"],
+                "parent": parent,
+                "place": place,
+                "short_name": run.keep(row, existing, "short_name", ""),
+                "work_hours": run.keep(row, existing, "work_hours", ""),
+                "works_weekends": run.keep(row, existing, "works_weekends", False),
+                "round_the_clock": run.keep(row, existing, "round_the_clock", False),
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+
+
+def _apply_people(run: _Run) -> None:
+    for row in run.parsed.rows:
+        if not row.ok:
+            continue
+        code = row.values["code"]
+        existing = Person.objects.filter(code=code).first()
+        refs = {}
+        for name, model, reason in (
+            ("unit_code", Unit, _("No unit with code %(code)s")),
+            ("place_code", Place, _("No place with code %(code)s")),
+        ):
+            attr = name.removesuffix("_code")
+            if run.present(name):
+                refs[attr], _found = _lookup(run, row, name, model, reason)
+            else:
+                refs[attr] = getattr(existing, attr) if existing is not None else None
+        if not row.ok:
+            continue
+        run.save(
+            row,
+            services.person_save,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "unit": refs["unit"],
+                "place": refs["place"],
+                "phone": run.keep(row, existing, "phone", ""),
+                "title": run.keep(row, existing, "title", ""),
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+
+
+def _apply_zones(run: _Run) -> None:
+    for row in run.parsed.rows:
+        if not row.ok:
+            continue
+        code = row.values["code"]
+        existing = Zone.objects.filter(code=code).first()
+        place, found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
+        if not found:
+            continue
+        kind = row.values["kind"]
+        run.save(
+            row,
+            services.zone_save,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "kind": kind,
+                "place": place,
+                "geometry_json": _geometry(
+                    run, row, existing, Zone.GEOMETRY_TYPES[Zone.Kind(kind)]
+                ),
+                "attrs": existing.attrs if existing is not None else None,
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+
+
+def _duty_target(run: _Run, row: Row) -> tuple[Zone | None, Place | None, bool]:
+    """Find the duty's object: a zone or a place, by the role (or the 对象类型 column)."""
+    code = row.values["target_code"]
+    wanted = row.values.get("target_type") or ""
+    if not wanted:
+        target_kind, _kinds = services.ROLE_TARGET[ZoneRole.Role(row.values["role"])]
+        wanted = "" if target_kind == "either" else target_kind
+    zone = Zone.objects.filter(code=code).first() if wanted in ("", "zone") else None
+    place = Place.objects.filter(code=code).first() if wanted in ("", "place") else None
+    if zone is not None and place is not None:
+        run.error(
+            row,
+            "target_code",
+            _("Code %(code)s is both a zone and a place; add a target type column (对象类型)")
+            % {"code": code},
+            "target_ambiguous",
+        )
+        return None, None, False
+    if zone is None and place is None:
+        reason = {
+            "zone": _("No zone with code %(code)s"),
+            "place": _("No place with code %(code)s"),
+        }.get(wanted, _("No zone or place with code %(code)s"))
+        run.error(row, "target_code", reason % {"code": code}, "reference_not_found")
+        return None, None, False
+    return zone, place, True
+
+
+def _apply_duties(run: _Run) -> None:
+    for row in run.parsed.rows:
+        if not row.ok:
+            continue
+        person, _found = _lookup(run, row, "person_code", Person, _("No person with code %(code)s"))
+        zone, place, found = _duty_target(run, row)
+        if person is None or not found:
+            continue
+        run.save(
+            row,
+            services.duty_assign,
+            {
+                "person": person,
+                "role": row.values["role"],
+                "level": row.values.get("level") or "",
+                "zone": zone,
+                "place": place,
+            },
+            {"place": "target_code"},
+        )
+
+
+def _apply_partnerships(run: _Run) -> None:
+    for row in run.parsed.rows:
+        if not row.ok:
+            continue
+        unit, _u = _lookup(run, row, "unit_code", Unit, _("No unit with code %(code)s"))
+        compound, _c = _lookup(run, row, "compound_code", Place, _("No place with code %(code)s"))
+        if unit is None or compound is None:
+            continue
+        run.save(
+            row,
+            services.partnership_save,
+            {"unit": unit, "compound": compound, "note": row.values.get("note") or ""},
+        )
+
+
+APPLY: dict[str, Callable[[_Run], None]] = {
+    "places": _apply_places,
+    "units": _apply_units,
+    "people": _apply_people,
+    "zones": _apply_zones,
+    "duties": _apply_duties,
+    "partnerships": _apply_partnerships,
+}

@@ -1,0 +1,20 @@
+/* Small behaviours on top of htmx: keep the tree's "current" mark in step with the detail pane. */
+(function () {
+  "use strict";
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target) { return; }
+    if (target.id === "detail") {
+      var shown = target.querySelector("[data-place-id]");
+      var id = shown ? shown.getAttribute("data-place-id") : null;
+      document.querySelectorAll(".tree-link").forEach(function (a) {
+        if (a.getAttribute("data-place-id") === id) { a.setAttribute("aria-current", "true"); }
+        else { a.removeAttribute("aria-current"); }
+      });
+      var main = document.getElementById("main");
+      if (main && main.getBoundingClientRect().top < 0) { window.scrollTo(0, 0); }
+    }
+    var details = target.closest && target.closest("details");
+    if (details) { details.dataset.loaded = "true"; }
+  });
+})();
