@@ -244,7 +244,8 @@ def _placeholders(text: str) -> set[str]:
 def problems(found: dict[Key, Found], translations: dict[Key, str]) -> list[str]:
     out = []
     for key in sorted(found, key=lambda k: (k.msgid, k.context or "")):
-        where = "%s:%d" % found[key].locations[0]
+        path, line = found[key].locations[0]
+        where = f"{path}:{line}"
         text = translations.get(key, "")
         ctx = f" [context {key.context!r}]" if key.context else ""
         if not text.strip():
@@ -286,7 +287,9 @@ def write_catalog(catalog: Catalog) -> None:
     # Babel writes the generator's date; drop it so re-runs do not churn the file.
     text = CATALOG.read_text(encoding="utf-8")
     text = re.sub(r'"(POT-Creation-Date|PO-Revision-Date): [^"]*\\n"\n', "", text)
-    text = re.sub(r"^# (Translations template|Copyright \(C\)|FIRST AUTHOR).*\n", "", text, flags=re.M)
+    text = re.sub(
+        r"^# (Translations template|Copyright \(C\)|FIRST AUTHOR).*\n", "", text, flags=re.M
+    )
     CATALOG.write_text(text, encoding="utf-8")
 
 

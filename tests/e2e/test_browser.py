@@ -75,10 +75,10 @@ def test_street_user_sees_org_browser_and_map(browser, live_server, tree, street
     assert "中心路街道" not in page.content()  # the other street is out of scope
     assert page.locator("h1").first.inner_text() == "组织架构"
 
-    # Expand the community (its children load lazily), then open the compound: the detail
-    # pane is swapped in by htmx.
-    community = tree_box.locator("summary").filter(has_text="新华街社区")
-    community.click(position={"x": 4, "y": 10})
+    # Choose the community: its detail is swapped in and its branch loads lazily (htmx);
+    # then open the compound from the freshly loaded branch.
+    tree_box.get_by_role("link", name="新华街社区").click()
+    page.locator("#detail h2.detail-title").filter(has_text="新华街社区").wait_for()
     tree_box.get_by_role("link", name="06小区").click()
     page.locator("#detail h2.detail-title").filter(has_text="06小区").wait_for()
     assert "无主管" in page.locator("#detail").inner_text()
@@ -98,8 +98,11 @@ def test_street_user_sees_org_browser_and_map(browser, live_server, tree, street
     assert "图层已加载" in status, status
     page.screenshot(path=str(OUT / "03-map.png"), full_page=True)
 
+    page.goto(f"{live_server.url}/")
+    page.get_by_text("概览").wait_for()
+    page.screenshot(path=str(OUT / "04-home.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(f"{live_server.url}/")
     page.get_by_text("概览").wait_for()
-    page.screenshot(path=str(OUT / "04-home-phone.png"), full_page=True)
+    page.screenshot(path=str(OUT / "05-home-phone.png"), full_page=True)
     assert errors == []

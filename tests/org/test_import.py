@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from cityloop.core.errors import InvalidInput
-from cityloop.core.imports import gcj02_to_wgs84, read_table, wgs84_to_gcj02
+from cityloop.core.geo import wgs84_to_gcj02
+from cityloop.core.imports import read_table
 from cityloop.core.models import Event
 from cityloop.org import services
 from cityloop.org.importers import run_import
@@ -357,6 +358,31 @@ def test_bad_duties_are_all_reported(tree, tmp_path):
 
 
 @pytest.mark.django_db
+def test_bad_units_are_all_reported(tree, tmp_path):
+    path = write_csv(
+        tmp_path / "units.csv",
+        [
+            ["编码", "名称", "类型", "上级编码", "辖区编码", "工作时间", "周末无休"],
+            ["U1", "甲科室", "科室", "JYL", "", "25:00-26:00", "否"],
+            ["U2", "乙科室", "科室", "NOPE", "", "", ""],
+            ["U3", "丙科室", "科室", "JYL", "999", "", "也许"],
+            ["U4", "丁科室", "科室", "U1", "", "", ""],  # under a failed row: no extra noise
+        ],
+    )
+    before = table_counts()
+
+    report = run_import("units", path)
+
+    assert problems(report) == {
+        (2, "工作时间", "work_hours_invalid"),
+        (3, "上级编码", "parent_not_found"),
+        (4, "辖区编码", "reference_not_found"),  # found although the row has another problem
+        (4, "周末无休", "cell_invalid"),
+    }
+    assert table_counts() == before
+
+
+@pytest.mark.django_db
 def test_file_level_problems(tree, tmp_path):
     missing = write_csv(tmp_path / "m.csv", [["名称", "类型"], ["新华街社区", "社区"]])
     report = run_import("places", missing)
@@ -511,16 +537,6 @@ def test_moving_a_place_re_paths_stored_children_and_new_rows(tree, tmp_path):
 
 
 # --- coordinates -------------------------------------------------------------------------------
-
-
-def test_gcj02_inverse_round_trips():
-    for lng, lat in [(113.2615, 34.7815), (116.397, 39.909), (121.4737, 31.2304)]:
-        g_lng, g_lat = wgs84_to_gcj02(lng, lat)
-        shift = abs(g_lng - lng) + abs(g_lat - lat)
-        assert 0.001 < shift < 0.02  # GCJ-02 moves points by a few hundred metres
-        back = gcj02_to_wgs84(g_lng, g_lat)
-        assert back == pytest.approx((lng, lat), abs=1e-8)
-    assert gcj02_to_wgs84(2.35, 48.85) == (2.35, 48.85)  # outside China: no shift
 
 
 @pytest.mark.django_db

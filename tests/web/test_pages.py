@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def card_value(html: str, key: str) -> int:
-    m = re.search(rf'data-card="{key}".*?<span class="card-value" data-value>(\d+)</span>', html, re.S)
+    m = re.search(
+        rf'data-card="{key}".*?<span class="card-value" data-value>(\d+)</span>', html, re.S
+    )
     assert m, f"card {key} not on the page"
     return int(m.group(1))
 

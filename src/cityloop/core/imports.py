@@ -29,6 +29,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from cityloop.core.geo import gcj02_to_wgs84
+
 # Coordinates are kept to 7 decimals (about 1 cm): enough for any street office, and it makes
 # a converted geometry read back equal to itself, which idempotent re-imports rely on.
 COORD_DECIMALS = 7
@@ -530,61 +532,6 @@ def map_coordinates(geometry: dict, fn) -> dict:
     if "geometries" in out:
         out["geometries"] = [map_coordinates(g, fn) for g in out["geometries"]]
     return out
-
-
-# --- GCJ-02 ---------------------------------------------------------------------------------
-# The published GCJ-02 forward formula; the inverse has no closed form, so it is found by
-# fixed-point iteration (converges to < 1e-9 degrees in a handful of steps).
-
-_A = 6378245.0
-_EE = 0.00669342162296594323
-
-
-def _out_of_china(lng: float, lat: float) -> bool:
-    return not (72.004 <= lng <= 137.8347 and 0.8293 <= lat <= 55.8271)
-
-
-def _d_lat(x: float, y: float) -> float:
-    r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    r += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    r += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
-    return r
-
-
-def _d_lng(x: float, y: float) -> float:
-    r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    r += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    r += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
-    return r
-
-
-def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
-    if _out_of_china(lng, lat):
-        return lng, lat
-    d_lat = _d_lat(lng - 105.0, lat - 35.0)
-    d_lng = _d_lng(lng - 105.0, lat - 35.0)
-    rad = lat / 180.0 * math.pi
-    magic = 1 - _EE * math.sin(rad) ** 2
-    sqrt_magic = math.sqrt(magic)
-    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
-    d_lng = (d_lng * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
-    return lng + d_lng, lat + d_lat
-
-
-def gcj02_to_wgs84(lng: float, lat: float) -> tuple[float, float]:
-    """Inverse of :func:`wgs84_to_gcj02` by iteration."""
-    if _out_of_china(lng, lat):
-        return lng, lat
-    w_lng, w_lat = lng, lat
-    for _step in range(30):
-        g_lng, g_lat = wgs84_to_gcj02(w_lng, w_lat)
-        d_lng, d_lat = g_lng - lng, g_lat - lat
-        w_lng, w_lat = w_lng - d_lng, w_lat - d_lat
-        if abs(d_lng) < 1e-10 and abs(d_lat) < 1e-10:
-            break
-    return w_lng, w_lat
 
 
 # --- report ---------------------------------------------------------------------------------

@@ -440,6 +440,18 @@ def _roads(
             f"P-RC-{street.unit_code}-S{j:02d}", "街道级路长", unit=street.unit_code
         )
         plan.duties.append(DutyRow(chief, "road_chief", "street", zone=code))
+        if main:
+            k = ds.MAIN_ROADS.index(name) + 1
+            chief = _holder(
+                ("district_road_chief", name),
+                people,
+                f"P-RC-D{k:02d}",
+                "区领导（区级路长）",
+                place=ds.DISTRICT_CODE,
+            )
+            plan.duties.append(DutyRow(chief, "road_chief", "district", zone=code))
+        if street.seq != "001":
+            continue  # the seeds describe all three levels for 济源路街道 [000]
         mid = line.interpolate(0.5, normalized=True)
         community = min(communities, key=lambda c: c[1].distance(mid))[0]
         committee = f"{street.unit_code}-SQ{int(community[-3:]):03d}"
@@ -451,16 +463,6 @@ def _roads(
             unit=committee,
         )
         plan.duties.append(DutyRow(chief, "road_chief", "community", zone=code))
-        if main:
-            k = ds.MAIN_ROADS.index(name) + 1
-            chief = _holder(
-                ("district_road_chief", name),
-                people,
-                f"P-RC-D{k:02d}",
-                "区领导（区级路长）",
-                place=ds.DISTRICT_CODE,
-            )
-            plan.duties.append(DutyRow(chief, "road_chief", "district", zone=code))
 
 
 def _parks_and_hazards(plan: Plan) -> None:

@@ -189,6 +189,7 @@ ERROR_COLUMNS = {
     "duty_bad_target": "target_code",
     "duty_level_required": "level",
     "partnership_bad_target": "compound_code",
+    "work_hours_invalid": "work_hours",
 }
 FIELD_COLUMNS = {
     "parent": "parent_code",
@@ -225,12 +226,12 @@ class _Run:
     def error(self, row: Row, name: str, reason: str, code: str) -> None:
         self.parsed.error(row, name, reason, code)
 
-    def keep(self, row: Row, existing, name: str, default: Any, attr: str | None = None) -> Any:
+    def keep(self, row: Row, existing, name: str, default: Any) -> Any:
         """The file's value when the column is there, else the stored value, else default."""
         if self.present(name):
             value = row.values.get(name)
             return default if value is None else value
-        return getattr(existing, attr or name) if existing is not None else default
+        return getattr(existing, name) if existing is not None else default
 
     def save(
         self,
@@ -269,8 +270,6 @@ class _Run:
         name = ERROR_COLUMNS.get(exc.code, "")
         if exc.code.startswith("geometry_"):
             name = "geometry"
-        elif "hours" in exc.code:
-            name = "work_hours"
         self.error(row, name, str(exc.message), exc.code)
 
 
@@ -460,20 +459,17 @@ def _apply_places(run: _Run) -> None:
 def _apply_units(run: _Run) -> None:
     done: dict[str, Unit | None] = {}
     for row in _tree_order(run, Unit):
-        if not row.ok:
-            continue
         code = row.values["code"]
         existing = Unit.objects.filter(code=code).first()
+        if run.present("place_code"):
+            place, _found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
+        else:
+            place = existing.place if existing is not None else None
+        if not row.ok:
+            continue
         ready, parent = _resolve_parent(run, row, Unit, done, existing)
         if not ready:
             continue
-        if run.present("place_code"):
-            place, found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
-            if not found:
-                done[code] = None
-                continue
-        else:
-            place = existing.place if existing is not None else None
         done[code] = run.save(
             row,
             services.unit_save,
@@ -494,10 +490,8 @@ def _apply_units(run: _Run) -> None:
 
 def _apply_people(run: _Run) -> None:
     for row in run.parsed.rows:
-        if not row.ok:
-            continue
         code = row.values["code"]
-        existing = Person.objects.filter(code=code).first()
+        existing = Person.objects.filter(code=code).first() if code else None
         refs = {}
         for name, model, reason in (
             ("unit_code", Unit, _("No unit with code %(code)s")),
@@ -527,13 +521,11 @@ def _apply_people(run: _Run) -> None:
 
 def _apply_zones(run: _Run) -> None:
     for row in run.parsed.rows:
+        place, _found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
         if not row.ok:
             continue
         code = row.values["code"]
         existing = Zone.objects.filter(code=code).first()
-        place, found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
-        if not found:
-            continue
         kind = row.values["kind"]
         run.save(
             row,
@@ -555,8 +547,10 @@ def _apply_zones(run: _Run) -> None:
 def _duty_target(run: _Run, row: Row) -> tuple[Zone | None, Place | None, bool]:
     """Find the duty's object: a zone or a place, by the role (or the 对象类型 column)."""
     code = row.values["target_code"]
+    if not code:
+        return None, None, False
     wanted = row.values.get("target_type") or ""
-    if not wanted:
+    if not wanted and row.values.get("role"):
         target_kind, _kinds = services.ROLE_TARGET[ZoneRole.Role(row.values["role"])]
         wanted = "" if target_kind == "either" else target_kind
     zone = Zone.objects.filter(code=code).first() if wanted in ("", "zone") else None
@@ -582,11 +576,9 @@ def _duty_target(run: _Run, row: Row) -> tuple[Zone | None, Place | None, bool]:
 
 def _apply_duties(run: _Run) -> None:
     for row in run.parsed.rows:
-        if not row.ok:
-            continue
         person, _found = _lookup(run, row, "person_code", Person, _("No person with code %(code)s"))
-        zone, place, found = _duty_target(run, row)
-        if person is None or not found:
+        zone, place, _found = _duty_target(run, row)
+        if not row.ok:
             continue
         run.save(
             row,
@@ -604,11 +596,9 @@ def _apply_duties(run: _Run) -> None:
 
 def _apply_partnerships(run: _Run) -> None:
     for row in run.parsed.rows:
-        if not row.ok:
-            continue
         unit, _u = _lookup(run, row, "unit_code", Unit, _("No unit with code %(code)s"))
         compound, _c = _lookup(run, row, "compound_code", Place, _("No place with code %(code)s"))
-        if unit is None or compound is None:
+        if not row.ok:
             continue
         run.save(
             row,

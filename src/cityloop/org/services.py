@@ -6,6 +6,7 @@ importers and the demo call the same functions, so a rule is written once.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -240,16 +241,30 @@ def duty_assign(
 
 @transaction.atomic
 def partnership_save(
-    *, actor, unit: Unit, compound: Place, note: str = "", is_demo: bool = False
+    *,
+    actor,
+    unit: Unit,
+    compound: Place,
+    note: str = "",
+    since: date | None = None,
+    is_demo: bool = False,
 ) -> tuple[Partnership, str]:
     if compound.kind != Place.Kind.COMPOUND:
         raise InvalidInput("partnership_bad_target", _("Partner units adopt compounds"))
-    row, created = Partnership.objects.get_or_create(
-        unit=unit, compound=compound, defaults={"note": note, "is_demo": is_demo}
-    )
-    if created:
-        events.record_on(row, actor=actor, verb="partnership_create")
-    return row, "created" if created else "unchanged"
+    row = Partnership.objects.filter(unit=unit, compound=compound).first()
+    values = {"note": note, "since": since}
+    if row is None:
+        row = Partnership.objects.create(unit=unit, compound=compound, is_demo=is_demo, **values)
+        outcome = "created"
+    elif _changed(row, values):
+        for k, v in values.items():
+            setattr(row, k, v)
+        row.save(update_fields=list(values))
+        outcome = "updated"
+    else:
+        return row, "unchanged"
+    events.record_on(row, actor=actor, verb=f"partnership_{outcome}")
+    return row, outcome
 
 
 @transaction.atomic

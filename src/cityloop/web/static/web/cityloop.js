@@ -1,6 +1,13 @@
 /* Small behaviours on top of htmx: keep the tree's "current" mark in step with the detail pane. */
 (function () {
   "use strict";
+  // Choosing a place in the tree also opens its branch (the marker alone still folds it).
+  document.body.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("summary .tree-link");
+    if (!link) { return; }
+    var details = link.closest("details");
+    if (details && !details.open) { details.open = true; }
+  });
   document.body.addEventListener("htmx:afterSwap", function (evt) {
     var target = evt.detail.target;
     if (!target) { return; }
