@@ -283,7 +283,7 @@ def build_catalog(found: dict[Key, Found], translations: dict[Key, str]) -> Cata
 def write_catalog(catalog: Catalog) -> None:
     CATALOG.parent.mkdir(parents=True, exist_ok=True)
     with CATALOG.open("wb") as fh:
-        write_po(fh, catalog, width=100, sort_output=True, omit_header=False)
+        write_po(fh, catalog, width=100, sort_output=True, omit_header=False, include_lineno=False)
     # Babel writes the generator's date; drop it so re-runs do not churn the file.
     text = CATALOG.read_text(encoding="utf-8")
     text = re.sub(r'"(POT-Creation-Date|PO-Revision-Date): [^"]*\\n"\n', "", text)

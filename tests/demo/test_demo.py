@@ -73,7 +73,14 @@ def test_district_streets_and_seed_totals(loaded):
     streets = dict(
         Place.objects.filter(kind="street").values_list("name", "parent__code").order_by("code")
     )
-    assert set(streets) == {"济源路街道", "中心路街道", "新安路街道", "工业路街道", "矿山街道", "峡窝镇"}
+    assert set(streets) == {
+        "济源路街道",
+        "中心路街道",
+        "新安路街道",
+        "工业路街道",
+        "矿山街道",
+        "峡窝镇",
+    }
     assert set(streets.values()) == {"410106"}
     # [003] 全区59个社区、284个小区楼院
     assert Place.objects.filter(kind="community").count() == 59
@@ -177,9 +184,10 @@ def test_grids_tile_their_community_and_other_zones_exist(loaded):
     assert grids.count() == ds.GRIDS_PER_COMMUNITY
     union = shape(grids[0].geometry).union(shape(grids[1].geometry))
     assert abs(union.area - shape(community.geometry).area) < shape(community.geometry).area * 1e-3
-    assert ZoneRole.objects.filter(role="grid_worker").count() == Zone.objects.filter(
-        kind="grid"
-    ).count()
+    assert (
+        ZoneRole.objects.filter(role="grid_worker").count()
+        == Zone.objects.filter(kind="grid").count()
+    )
     assert Zone.objects.filter(kind="hazard_point", place__name="峡窝镇").count() == 5
     assert Zone.objects.filter(kind="park").exists()
 
@@ -249,8 +257,8 @@ def test_accounts_exist_with_roles_and_people(loaded):
         assert set(user.groups.values_list("name", flat=True)) == set(roles)
         person = Person.objects.get(user=user)
         assert person.name == name and person.is_demo
-        if unit:
-            assert person.unit.code == unit
+        assert (person.unit.code if person.unit else "") == unit
+        assert (person.place.code if person.place else "") == place
     assert users[SUPERUSER].is_superuser
     chief = Person.objects.get(user=users["demo-roadchief"])
     assert chief.zone_roles.filter(role="road_chief").count() >= 1
@@ -269,9 +277,7 @@ def test_people_are_fictional_with_fake_phones(loaded):
 
 
 def test_street_account_logs_in_and_sees_its_street_only(loaded, client):
-    response = client.post(
-        reverse("login"), {"username": "jyl-street", "password": DEMO_PASSWORD}
-    )
+    response = client.post(reverse("login"), {"username": "jyl-street", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(
         get_user_model().objects.get(username="jyl-street").pk

@@ -6,7 +6,6 @@ Chinese UI on both. Screenshots go to ``test-output/e2e/``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -30,16 +29,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     if not CHROMIUM.exists():
         if in_ci():
             pytest.fail("/usr/bin/chromium is missing in CI (apt-get install chromium)")
         pytest.skip("/usr/bin/chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    # Django refuses sync ORM calls from a thread with a running event loop; Playwright's
-    # sync API keeps one on this thread, and pytest-django's fixtures touch the DB here.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Playwright's sync API keeps an event loop running on this thread, and Django refuses
+    # sync ORM calls (fixtures, teardown) while one runs; the test itself is not async.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)

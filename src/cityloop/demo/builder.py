@@ -299,9 +299,7 @@ def _report(result: dict[str, Any], stdout) -> None:
         return
     table = Table(title=_("Demo district %(code)s") % {"code": ds.DISTRICT_CODE})
     table.add_column(_("Kind"))
-    for outcome, label in zip(
-        OUTCOMES, (_("created"), _("updated"), _("unchanged")), strict=True
-    ):
+    for label in (_("created"), _("updated"), _("unchanged")):  # in OUTCOMES order
         table.add_column(label, justify="right")
     labels = {
         "place": _("Places"),

@@ -83,9 +83,7 @@ STREETS: tuple[StreetSpec, ...] = (
         "JYL",
         0.15,
         roads=71,  # [000] "街道对辖区 71 条道路实行'路长制'全覆盖"
-        real_roads=(
-            "济源路", "金华路", "新华街", "中安街", "汝南路", "许昌路", "淮阳路", "登封路"
-        ),
+        real_roads=("济源路", "金华路", "新华街", "中安街", "汝南路", "许昌路", "淮阳路", "登封路"),
         # [004] 63 无主管楼院 under 联建共建; 80 compounds in all here.
         communities=(
             _c("新华街社区", 7, 6, named=(("06小区", "unmanaged"),)),  # [003] 06小区
@@ -288,7 +286,9 @@ GRIDS_PER_COMMUNITY = 2
 
 # Fictional people: a name is a surname and a given name from these lists, in an order
 # fixed by a seeded shuffle. Seed officials' names are excluded below.
-SURNAMES = "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩 唐 冯 于 董 萧".split()
+SURNAMES = (
+    "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩 唐 冯 于 董 萧"
+).split()
 GIVEN_NAMES = (
     "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 建华 玉兰 "
     "建国 志强 晓燕 海燕 红梅 立新 文博 子涵 雨欣 浩然 思远 嘉怡 宇航 梦琪 俊杰 雅婷"

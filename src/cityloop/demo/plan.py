@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from cityloop.demo import dataset as ds
@@ -337,8 +338,9 @@ def _community(
     geom: BaseGeometry,
     compound_no: list[int],
 ) -> None:
-    plan.places.append(PlaceRow(code, community.name, "community", code[:9], _gj(geom)))
-    plan.places[-1].attrs = dict(community.attrs)
+    plan.places.append(
+        PlaceRow(code, community.name, "community", code[:9], _gj(geom), attrs=community.attrs)
+    )
     committee = f"{street.unit_code}-SQ{int(code[-3:]):03d}"
     for gi, grid in enumerate(layout.partition(geom, [1.0] * ds.GRIDS_PER_COMMUNITY), start=1):
         grid_code = f"G-{code}-{gi:02d}"
@@ -378,9 +380,7 @@ def _community(
 def _chenguang_compound(
     plan: Plan, people: _People, ccode: str, index: int, footprint: BaseGeometry
 ) -> None:
-    plan.partnerships.append(
-        PartnershipRow(ds.CHENGUANG_PARTNERS[index], ccode, "支部联建+部分包")
-    )
+    plan.partnerships.append(PartnershipRow(ds.CHENGUANG_PARTNERS[index], ccode, "支部联建+部分包"))
     if index == len(ds.CHENGUANG_UNMANAGED) - 1:  # the last one: a 红管家, no 楼院长
         steward = _holder(("red_steward", ccode), people, f"P-RS-{ccode}", "红管家", place=ccode)
         plan.duties.append(DutyRow(steward, "red_steward", "community", place=ccode))
@@ -436,9 +436,7 @@ def _roads(
             attrs["two_vertical_three_horizontal"] = True  # "两纵三横" [001]
         plan.zones.append(ZoneRow(code, name, "road", street_code, _gj(line), attrs))
         j = i * street_chiefs // street.roads + 1
-        chief = people.add(
-            f"P-RC-{street.unit_code}-S{j:02d}", "街道级路长", unit=street.unit_code
-        )
+        chief = people.add(f"P-RC-{street.unit_code}-S{j:02d}", "街道级路长", unit=street.unit_code)
         plan.duties.append(DutyRow(chief, "road_chief", "street", zone=code))
         if main:
             k = ds.MAIN_ROADS.index(name) + 1
@@ -467,8 +465,6 @@ def _roads(
 
 def _parks_and_hazards(plan: Plan) -> None:
     geoms = {p.code: p for p in plan.places}
-    from shapely.geometry import shape
-
     for seq, ci, name in ds.PARKS:
         community = f"{ds.DISTRICT_CODE}{seq}{ci + 1:03d}"
         cgeom = shape(geoms[community].geometry)
