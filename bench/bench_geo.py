@@ -184,8 +184,9 @@ instead of the STRtrees, so the ratio is against the best index-free code, not a
 
 Most of the index's time is fixed per-call overhead (three tree queries, one projection); it
 grows only with the candidates near the point, while brute force grows with the whole district.
-Load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs, so absolute
-times are approximate; the ratios are steadier. In the first district, \
+Load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: on a shared
+machine both times, and so the ratios, move between runs; rerun on a quiet one for firm figures.
+In the first district, \
 {hit["compound"]:.0%} of the points fell inside a compound, {hit["building"]:.1%} next to a \
 building point and {hit["road"]:.0%} within 50 m of a road.
 """

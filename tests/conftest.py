@@ -11,10 +11,11 @@ PASSWORD = "test-pass-123"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar_cache():
+def _fresh_caches():
     """Calendar rows written and rolled back by one test must not be served to the next."""
-    from cityloop.core import worktime
+    from cityloop.core import geo, worktime
 
+    geo.invalidate()  # a rollback fires no signal, so the spatial index must be told
     worktime.invalidate_cache()
     worktime._warned_years.clear()  # so a test can see the once-per-year warning
     yield

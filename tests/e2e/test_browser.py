@@ -25,7 +25,9 @@ ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: a transactional test empties every table afterwards, and the
+# seeded work calendar must be back for the tests that run after this one.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from cityloop.core import queries, tokens
 from cityloop.core.schemas import ErrorOut, MeOut, TokenIn, TokenOut
@@ -25,7 +26,7 @@ def revoke_token(request: HttpRequest):
     """Revoke the bearer token this request was made with."""
     header = request.headers.get("Authorization", "")
     tokens.token_revoke(actor=request.auth, token=header.partition(" ")[2].strip())
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut})

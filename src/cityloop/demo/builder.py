@@ -20,12 +20,13 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from cityloop.core import geo
 from cityloop.core.errors import Conflict
 from cityloop.demo import dataset as ds
 from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
 from cityloop.demo.plan import Plan, build_plan
 from cityloop.org import services
-from cityloop.org.models import Person, Place, Unit, Zone
+from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
 
 KINDS = ("place", "unit", "zone", "person", "duty", "partnership", "account")
 OUTCOMES = ("created", "updated", "unchanged")
@@ -34,10 +35,12 @@ _HERE = Path(__file__).parent
 
 
 def fingerprint() -> str:
-    """A digest of everything the demo is made from: the dataset version, the data files and
-    the demo's own modules. Equal fingerprints mean a full walk would change nothing."""
+    """A digest of everything the demo is made from: the dataset version, the data files, the
+    demo's own modules and the coordinate conversion. Equal fingerprints mean a full walk
+    would change nothing."""
     digest = hashlib.sha256(ds.DATASET_VERSION.encode())
     files = sorted(_HERE.glob("*.py")) + sorted((_HERE / "data").glob("*.json"))
+    files.append(Path(geo.__file__))
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -72,10 +75,12 @@ def load_demo(*, reset: bool = False, force: bool = False, stdout=None) -> dict[
         if reset:
             delete_demo()
         counts = _apply(plan, fingerprint())
+        stale = _stale(plan)
     result = {
         "status": "reset" if reset else "loaded",
         "fingerprint": fingerprint(),
         "counts": {kind: {o: counts[(kind, o)] for o in OUTCOMES} for kind in KINDS},
+        "stale": stale,
     }
     _report(result, stdout)
     return result
@@ -213,6 +218,33 @@ def _account(row, person: Person) -> str:
     return "created" if user is None else "updated"
 
 
+def _stale(plan: Plan) -> dict[str, int]:
+    """Demo rows an earlier version of the demo made and this one does not: reported, not
+    deleted, because other records may hang off them (``--reset`` removes them)."""
+    stale = {}
+    for kind, model, rows in (
+        ("place", Place, plan.places),
+        ("unit", Unit, plan.units),
+        ("zone", Zone, plan.zones),
+        ("person", Person, plan.people),
+    ):
+        codes = set(model.objects.filter(is_demo=True).values_list("code", flat=True))
+        stale[kind] = len(codes - {r.code for r in rows})
+    duties = set(
+        ZoneRole.objects.filter(is_demo=True).values_list(
+            "person__code", "role", "level", "zone__code", "place__code"
+        )
+    )
+    stale["duty"] = len(
+        duties - {(d.person, d.role, d.level, d.zone, d.place) for d in plan.duties}
+    )
+    partners = set(
+        Partnership.objects.filter(is_demo=True).values_list("unit__code", "compound__code")
+    )
+    stale["partnership"] = len(partners - {(p.unit, p.compound) for p in plan.partnerships})
+    return {k: v for k, v in stale.items() if v}
+
+
 # ---------------------------------------------------------------------------------------------
 # Deleting
 # ---------------------------------------------------------------------------------------------
@@ -314,3 +346,11 @@ def _report(result: dict[str, Any], stdout) -> None:
         row = result["counts"][kind]
         table.add_row(labels[kind], *(str(row[o]) for o in OUTCOMES))
     console.print(table)
+    if result.get("stale"):
+        console.print(
+            _(
+                "%(count)s demo rows are no longer part of the demo; "
+                "run cityloop demo --reset to remove them."
+            )
+            % {"count": sum(result["stale"].values())}
+        )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from cityloop.core import geo
 from cityloop.core.schemas import ErrorOut
-from cityloop.core.scope import Scope, scope_for
 from cityloop.org import queries
 from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
 from cityloop.org.schemas import (
@@ -155,10 +154,6 @@ def _partner(row: Partnership) -> dict[str, Any]:
     }
 
 
-def _by_kind(qs: QuerySet) -> dict[str, int]:
-    return dict(qs.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-
-
 # --- places ---------------------------------------------------------------------------------
 
 
@@ -181,19 +176,18 @@ def place_detail(request: HttpRequest, place_id: int):
     """One place with its parent, counts below it, duties, partner units and geometry."""
     actor = request.auth
     place = queries.place_get(actor, place_id=place_id)
-    below = queries.visible_places(actor).filter(path__startswith=place.path).exclude(pk=place.pk)
-    zones = queries.visible_zones(actor).filter(place__path__startswith=place.path)
+    summary = queries.place_summary(actor, place)
     partners = (
         [_partner(r) for r in queries.partners_of(actor, place)]
         if place.kind == Place.Kind.COMPOUND
         else []
     )
-    place.children_count = below.filter(parent_id=place.pk).count()
+    place.children_count = summary["children_count"]
     return {
         **_place_row(place),
         "parent": _place_ref(place.parent),
-        "descendant_counts": _by_kind(below),
-        "zone_counts": _by_kind(zones),
+        "descendant_counts": summary["descendant_counts"],
+        "zone_counts": summary["zone_counts"],
         "duties": [_duty(d, d.person, place) for d in queries.duties_on(actor, place)],
         "partners": partners,
         "attrs": place.attrs,
@@ -235,8 +229,7 @@ def unit_detail(request: HttpRequest, unit_id: int):
         "work_hours": unit.work_hours,
         "works_weekends": unit.works_weekends,
         "round_the_clock": unit.round_the_clock,
-        "children_count": queries.visible_units(actor).filter(parent_id=unit.pk).count(),
-        "people_count": queries.visible_people(actor).filter(unit_id=unit.pk).count(),
+        **queries.unit_summary(actor, unit),
     }
 
 
@@ -294,16 +287,6 @@ def person_detail(request: HttpRequest, person_id: int):
 # --- geo ------------------------------------------------------------------------------------
 
 
-def _visible_features(scope: Scope):
-    if scope.everything:
-        return None
-
-    def visible(f: geo.Feature) -> bool:
-        return (f.is_zone and f.id in scope.zone_ids) or scope.covers_path(f.path)
-
-    return visible
-
-
 @router.get("/geo/locate", response={200: LocateOut, 401: ErrorOut, 422: ErrorOut})
 def locate(
     request: HttpRequest,
@@ -317,20 +300,9 @@ def locate(
     网格和最近的道路。"""
     if crs == "gcj02":
         lng, lat = geo.gcj02_to_wgs84(lng, lat)
-    answer = geo.locate(lng, lat, visible=_visible_features(scope_for(request.auth)))
-    return {"lng": lng, "lat": lat, **answer}
+    return {"lng": lng, "lat": lat, **queries.locate(request.auth, lng, lat)}
 
 
-# layer name → (place or zone, kind)
-LAYERS: dict[str, tuple[str, str]] = {
-    "district": ("place", Place.Kind.DISTRICT),
-    "streets": ("place", Place.Kind.STREET),
-    "communities": ("place", Place.Kind.COMMUNITY),
-    "compounds": ("place", Place.Kind.COMPOUND),
-    "roads": ("zone", Zone.Kind.ROAD),
-    "grids": ("zone", Zone.Kind.GRID),
-    "hazard_points": ("zone", Zone.Kind.HAZARD_POINT),
-}
 Layer = Literal[
     "district", "streets", "communities", "compounds", "roads", "grids", "hazard_points"
 ]
@@ -341,35 +313,4 @@ def map_features(request: HttpRequest, layer: Layer, crs: Coords = "wgs84"):
     """One map layer as a GeoJSON FeatureCollection of what the caller may see. Properties:
     ``id, code, name, kind, kind_label``, and ``management, management_label`` on compounds.
     地图图层（GeoJSON）。"""
-    family, kind = LAYERS[layer]
-    source = queries.visible_places if family == "place" else queries.visible_zones
-    rows = (
-        source(request.auth)
-        .filter(kind=kind, geometry__isnull=False)
-        .order_by("code")
-        .values_list(
-            "pk", "code", "name", "geometry", *(["management"] if family == "place" else [])
-        )
-    )
-    kind_label = str(Place.Kind(kind).label if family == "place" else Zone.Kind(kind).label)
-    features = []
-    for pk, code, name, geometry, *rest in rows:
-        props: dict[str, Any] = {
-            "id": pk,
-            "code": code,
-            "name": name,
-            "kind": str(kind),
-            "kind_label": kind_label,
-        }
-        if kind == Place.Kind.COMPOUND:
-            management = rest[0]
-            props["management"] = management
-            props["management_label"] = (
-                str(Place.Management(management).label) if management else ""
-            )
-        if crs == "gcj02":
-            geometry = geo.convert_geometry(geometry, geo.wgs84_to_gcj02)
-        features.append(
-            {"type": "Feature", "id": f"{family}-{pk}", "geometry": geometry, "properties": props}
-        )
-    return {"type": "FeatureCollection", "layer": layer, "coords": crs, "features": features}
+    return queries.map_features(request.auth, layer, crs=crs)

@@ -6,9 +6,12 @@ object outside the scope is simply *not found* (never "forbidden": existence mus
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from cityloop.core import geo
 from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
 from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
@@ -137,8 +140,11 @@ def duties_on(actor, target: Place | Zone) -> QuerySet[ZoneRole]:
 
 
 def duties_of(actor, person: Person) -> QuerySet[ZoneRole]:
+    """A person's duties that lie inside the reader's scope (the rest would be a dead link)."""
+    scope = scope_for(actor)
     return (
         ZoneRole.objects.filter(person=person)
+        .filter(scope.zones_q("zone__") | scope.places_q("place__"))
         .select_related("zone", "place")
         .order_by("role", "level", "pk")
     )
@@ -167,3 +173,85 @@ def place_counts(actor) -> dict[str, int]:
         "people": visible_people(actor).count(),
         "duties": ZoneRole.objects.filter(Q(person__in=visible_people(actor))).count(),
     }
+
+
+# --- map and locate -----------------------------------------------------------------------
+
+# layer name → (place or zone, kind)
+LAYERS: dict[str, tuple[str, str]] = {
+    "district": ("place", Place.Kind.DISTRICT),
+    "streets": ("place", Place.Kind.STREET),
+    "communities": ("place", Place.Kind.COMMUNITY),
+    "compounds": ("place", Place.Kind.COMPOUND),
+    "roads": ("zone", Zone.Kind.ROAD),
+    "grids": ("zone", Zone.Kind.GRID),
+    "hazard_points": ("zone", Zone.Kind.HAZARD_POINT),
+}
+
+
+def map_features(actor, layer: str, *, crs: str = "wgs84") -> dict[str, Any]:
+    """One map layer as a GeoJSON FeatureCollection of what the reader may see."""
+    family, kind = LAYERS[layer]
+    source = visible_places if family == "place" else visible_zones
+    rows = (
+        source(actor)
+        .filter(kind=kind, geometry__isnull=False)
+        .order_by("code")
+        .values_list(
+            "pk", "code", "name", "geometry", *(["management"] if family == "place" else [])
+        )
+    )
+    kind_label = str(Place.Kind(kind).label if family == "place" else Zone.Kind(kind).label)
+    features = []
+    for pk, code, name, geometry, *rest in rows:
+        props: dict[str, Any] = {
+            "id": pk,
+            "code": code,
+            "name": name,
+            "kind": str(kind),
+            "kind_label": kind_label,
+        }
+        if kind == Place.Kind.COMPOUND:
+            management = rest[0]
+            props["management"] = management
+            props["management_label"] = (
+                str(Place.Management(management).label) if management else ""
+            )
+        if crs == "gcj02":
+            geometry = geo.convert_geometry(geometry, geo.wgs84_to_gcj02)
+        features.append(
+            {"type": "Feature", "id": f"{family}-{pk}", "geometry": geometry, "properties": props}
+        )
+    return {"type": "FeatureCollection", "layer": layer, "coords": crs, "features": features}
+
+
+def locate(actor, lng: float, lat: float) -> dict[str, Any]:
+    """What contains a WGS-84 point, naming only what the reader may see."""
+    scope = scope_for(actor)
+
+    def visible(f: geo.Feature) -> bool:
+        return (f.is_zone and f.id in scope.zone_ids) or scope.covers_path(f.path)
+
+    return geo.locate(lng, lat, visible=None if scope.everything else visible)
+
+
+def place_summary(actor, place: Place) -> dict[str, Any]:
+    """Counts below a place, by kind, within the reader's scope."""
+    below = visible_places(actor).filter(path__startswith=place.path).exclude(pk=place.pk)
+    zones = visible_zones(actor).filter(place__path__startswith=place.path)
+    return {
+        "children_count": below.filter(parent_id=place.pk).count(),
+        "descendant_counts": _by_kind(below),
+        "zone_counts": _by_kind(zones),
+    }
+
+
+def unit_summary(actor, unit: Unit) -> dict[str, int]:
+    return {
+        "children_count": visible_units(actor).filter(parent_id=unit.pk).count(),
+        "people_count": visible_people(actor).filter(unit_id=unit.pk).count(),
+    }
+
+
+def _by_kind(qs: QuerySet) -> dict[str, int]:
+    return dict(qs.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))

@@ -305,12 +305,17 @@ def account_save(
         user.set_password(password)
     elif created:
         user.set_unusable_password()
-    user.is_superuser = user.is_staff = is_superuser or user.is_superuser
-    if AccountRole.ADMIN in roles:
-        user.is_staff = True
-    user.save()
-    if roles:
+    changed = created or password is not None
+    staff = is_superuser or user.is_superuser or AccountRole.ADMIN in roles
+    if (user.is_superuser, user.is_staff) != (is_superuser or user.is_superuser, staff):
+        user.is_superuser = is_superuser or user.is_superuser
+        user.is_staff = staff
+        changed = True
+    if changed:
+        user.save()
+    if roles and sorted(user.groups.values_list("name", flat=True)) != sorted(roles):
         user.groups.set(Group.objects.filter(name__in=roles))
+        changed = True
     if person is None:
         person = Person.objects.filter(user=user).first()
     if person is None:
@@ -323,18 +328,22 @@ def account_save(
             is_demo=is_demo,
         )
     else:
-        changed = {}
+        moved = {}
         if unit is not None and person.unit_id != unit.pk:
-            changed["unit"] = unit
+            moved["unit"] = unit
         if place is not None and person.place_id != place.pk:
-            changed["place"] = place
-        for k, v in changed.items():
+            moved["place"] = place
+        for k, v in moved.items():
             setattr(person, k, v)
-        if changed:
+        if moved:
             person.save()
+            changed = True
     if person.user_id != user.pk:
         person.user = user
         person.save(update_fields=["user"])
+        changed = True
+    if not changed:
+        return user
     events.record_on(
         user,
         actor=actor,
