@@ -22,6 +22,21 @@ def _fresh_caches():
     worktime.invalidate_cache()
 
 
+@pytest.fixture
+def seeded_calendar(transactional_db):
+    """For transactional tests (the browser): the flush after each one empties every table,
+    the seeded work calendar included, so seed it again when it is missing. Django's
+    ``serialized_rollback`` would restore it too, but it inserts into a database that is not
+    empty yet and fails on the content types."""
+    from cityloop.core import worktime
+    from cityloop.core.calendar import SEEDED_YEARS, seed_years
+    from cityloop.core.models import WorkCalendarDay, WorkCalendarYear
+
+    if not WorkCalendarYear.objects.exists():
+        seed_years(WorkCalendarYear, WorkCalendarDay, SEEDED_YEARS)
+        worktime.invalidate_cache()
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

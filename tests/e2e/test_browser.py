@@ -25,9 +25,13 @@ ARGS = [
     "--disable-sync",
 ]
 
-# serialized_rollback: a transactional test empties every table afterwards, and the
-# seeded work calendar must be back for the tests that run after this one.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# A live server needs committed data: a transactional test, flushed afterwards; the
+# seeded_calendar fixture puts the work calendar back.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded_calendar"),
+]
 
 
 @pytest.fixture

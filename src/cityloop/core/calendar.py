@@ -67,6 +67,10 @@ def package_exceptions(year: int) -> dict[date, tuple[bool, str]]:
     return result
 
 
+# The years the data migration seeds; tests that flush the database seed them again.
+SEEDED_YEARS = range(2020, 2027)
+
+
 def seed_years(year_model, day_model, years: Iterable[int]) -> dict[str, Any]:
     """Make the calendar agree with the package for ``years``; manual days are left alone.
 
