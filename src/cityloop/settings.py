@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "cityloop.core",
     "cityloop.org",
+    "cityloop.cases",
     "cityloop.demo",
     "cityloop.web",
 ]

@@ -34,6 +34,21 @@ class CityloopConfig(BaseSettings):
     # How far from a road a point may be and still be "on" that road, in metres.
     road_snap_metres: float = 50.0
     token_ttl_days: int = 90
+    # Photos: at most this many per step, this many bytes and pixels each.
+    upload_max_photos: int = 9
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_pixels: int = 40_000_000
+    # Possible duplicates at intake: same category, open, this close in space and time.
+    duplicate_distance_metres: float = 50.0
+    duplicate_window_days: int = 7
+    # Notifications: comma-separated channel names (console, email, sms, wecom); the in-app
+    # inbox is always written.
+    notify_channels: str = "console"
+    email_host: str = ""  # empty: Django's console e-mail backend
+    email_port: int = 25
+    email_from: str = "cityloop@localhost"
+    sms_webhook_url: str = ""  # an SMS gateway that takes {"phone", "text"} as JSON
+    wecom_webhook_url: str = ""  # 企业微信群机器人 webhook
 
     @field_validator("as_of", mode="before")
     @classmethod

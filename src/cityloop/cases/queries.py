@@ -1,0 +1,280 @@
+"""Reads of cases: lists, detail, timeline, duplicates and figures — always through scope.
+
+Every read starts from :func:`visible_cases`, so a case outside the reader's scope is simply
+not found. Figures come with the ids of the cases they count, so each can explain itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
+
+from cityloop.cases.models import Case, CaseEvent, Category
+from cityloop.core import clock
+from cityloop.core.errors import NotFound
+from cityloop.core.scope import scope_for
+from cityloop.core.text import tokens
+
+
+def visible_cases(actor) -> QuerySet[Case]:
+    """Cases in the reader's places, units (responsible, assisting or dispatching) or
+    patrol zones, and the reader's own reports."""
+    scope = scope_for(actor)
+    if scope.everything:
+        return Case.objects.all()
+    q = Q(pk__in=[])
+    for path in sorted(scope.place_paths):
+        q |= Q(place_path__startswith=path)
+    for path in sorted(scope.unit_paths):
+        q |= Q(responsible_unit__path__startswith=path) | Q(dispatcher_unit__path__startswith=path)
+        assisting = Case.assisting_units.through.objects.filter(
+            case_id=OuterRef("pk"), unit__path__startswith=path
+        )
+        q |= Q(Exists(assisting))
+    if scope.zone_ids:
+        ids = sorted(scope.zone_ids)
+        q |= Q(zone_id__in=ids) | Q(road_id__in=ids) | Q(grid_id__in=ids)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        q |= Q(reporter=actor)
+    return Case.objects.filter(q)
+
+
+def case_get(actor, case_id: int) -> Case:
+    case = (
+        visible_cases(actor)
+        .select_related(
+            "category__parent",
+            "place",
+            "responsible_unit",
+            "dispatcher_unit",
+            "handler",
+            "master",
+            "road",
+            "grid",
+        )
+        .prefetch_related("assisting_units")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("case_not_found", _("Case not found"))
+    return case
+
+
+def case_by_code(code: str) -> Case:
+    """For the public tracking page: by code alone, no account."""
+    case = (
+        Case.objects.select_related("category__parent", "place", "responsible_unit", "master")
+        .filter(code=(code or "").strip().upper())
+        .first()
+    )
+    if case is None:
+        raise NotFound("case_not_found", _("Case not found"))
+    return case
+
+
+def timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
+    qs = case.events.prefetch_related("photos").order_by("at", "pk")
+    return qs.filter(public=True) if public_only else qs
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseFilter:
+    status: list[str] = field(default_factory=list)
+    category_id: int | None = None
+    unit_id: int | None = None
+    place_id: int | None = None
+    source: str = ""
+    light: str = ""
+    overdue: bool | None = None
+    open_only: bool = False
+    since: date | None = None
+    until: date | None = None
+    q: str = ""
+    mine: bool = False
+
+
+def fts_filter(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Full-text match on the jieba tokens: FTS5 on SQLite, a GIN tsvector on PostgreSQL."""
+    words = tokens(text)
+    if not words:
+        return qs
+    if connection.vendor == "sqlite":
+        match = " AND ".join(f'"{w}"' for w in words)
+        return qs.filter(
+            pk__in=RawSQL("SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s", [match])
+        )
+    if connection.vendor == "postgresql":
+        return qs.extra(  # noqa: S610 - parameters are bound, never formatted in
+            where=["to_tsvector('simple', cases_case.search_text) @@ plainto_tsquery('simple', %s)"],
+            params=[" ".join(words)],
+        )
+    for w in words:
+        qs = qs.filter(search_text__contains=w)
+    return qs
+
+
+def _local_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=clock.local_zone())
+
+
+def case_rows(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
+    """The list behind the workbench and ``GET /cases``: overdue and red first, then by due."""
+    f = f or CaseFilter()
+    qs = visible_cases(actor).select_related(
+        "category__parent", "place", "responsible_unit", "dispatcher_unit"
+    )
+    if f.status:
+        qs = qs.filter(status__in=f.status)
+    if f.open_only:
+        qs = qs.filter(status__in=Case.OPEN)
+    if f.category_id:
+        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
+    if f.unit_id:
+        qs = qs.filter(responsible_unit_id=f.unit_id)
+    if f.place_id:
+        from cityloop.org.models import Place
+
+        place = Place.objects.filter(pk=f.place_id).only("path").first()
+        qs = qs.filter(place_path__startswith=place.path) if place else qs.none()
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.light:
+        qs = qs.filter(light=f.light)
+    if f.overdue is not None:
+        overdue = Q(status__in=Case.OPEN, due_at__lt=clock.now())
+        qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
+    if f.since:
+        qs = qs.filter(reported_at__gte=_local_start(f.since))
+    if f.until:
+        qs = qs.filter(reported_at__lt=_local_start(f.until + timedelta(days=1)))
+    if f.q:
+        qs = fts_filter(qs, f.q)
+    return qs.order_by(
+        RawSQL("CASE light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END", []),
+        "due_at",
+        "-reported_at",
+        "-pk",
+    )
+
+
+def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
+    """What waits for this account: cases it may act on now, overdue first."""
+    from cityloop.cases import rules
+
+    f = f or CaseFilter()
+    f.open_only = True
+    qs = case_rows(actor, f)
+    if getattr(actor, "is_superuser", False):
+        return qs
+    scope = scope_for(actor)
+    handler_q = Q(pk__in=[])
+    if rules.has_role(actor, rules.HANDLE_ROLES):
+        for path in sorted(scope.unit_paths):
+            handler_q |= Q(
+                status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING],
+                responsible_unit__path__startswith=path,
+            )
+        person = getattr(actor, "person", None) if hasattr(actor, "pk") else None
+        if person is not None:
+            handler_q |= Q(handler=person, status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING])
+    desk_q = Q(pk__in=[])
+    if rules.has_role(actor, rules.DISPATCH_ROLES):
+        desk_q = Q(
+            status__in=[
+                Case.Status.REPORTED,
+                Case.Status.ACCEPTED,
+                Case.Status.REPLIED,
+                Case.Status.SUSPENDED,
+            ]
+        ) | ~Q(pending_request={})
+    return qs.filter(handler_q | desk_q)
+
+
+# --- duplicates --------------------------------------------------------------------------------
+
+EARTH_METRES = 6_371_000.0
+
+
+def distance_metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance (haversine); exact enough at the scale of a street."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_METRES * math.asin(math.sqrt(h))
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Share of jieba tokens the two texts have in common (0…1), with rapidfuzz's partial
+    ratio as a floor for short texts that tokenise differently."""
+    from rapidfuzz import fuzz
+
+    ta, tb = set(tokens(a)), set(tokens(b))
+    jaccard = len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+    return max(jaccard, fuzz.token_set_ratio(a, b) / 100 * 0.9)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    case: Case
+    distance_m: float
+    similarity: float
+
+
+def possible_duplicates(
+    *,
+    category: Category | None,
+    lng: float | None,
+    lat: float | None,
+    text: str,
+    exclude_id: int | None = None,
+    metres: float | None = None,
+    days: int | None = None,
+    min_similarity: float = 0.3,
+    limit: int = 5,
+) -> list[Duplicate]:
+    """Open cases of the same category close in space and time with similar text.
+
+    Searches every open case, whoever may see it: a reporter is shown only the public
+    fields (code, title, status), and the staff screen filters by scope itself.
+    """
+    from django.conf import settings
+
+    if lng is None or lat is None:
+        return []
+    cfg = settings.CITYLOOP
+    metres = cfg.duplicate_distance_metres if metres is None else metres
+    days = cfg.duplicate_window_days if days is None else days
+    # A bounding box in degrees first (indexed), the exact distance after.
+    dlat = metres / 111_320.0
+    dlng = metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    qs = Case.objects.filter(
+        status__in=Case.OPEN,
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+        reported_at__gte=clock.now() - timedelta(days=days),
+    ).select_related("category")
+    if category is not None:
+        qs = qs.filter(category=category)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    found = []
+    for other in qs[:200]:
+        d = distance_metres(lng, lat, other.lng, other.lat)
+        if d > metres:
+            continue
+        sim = text_similarity(text, f"{other.title} {other.description}")
+        if sim >= min_similarity:
+            found.append(Duplicate(other, round(d, 1), round(sim, 2)))
+    found.sort(key=lambda x: (-x.similarity, x.distance_m))
+    return found[:limit]

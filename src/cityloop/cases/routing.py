@@ -1,0 +1,87 @@
+"""Which unit dispatches a case at its level, and which unit a category sends it to.
+
+The place tree decides: a case in a compound is dispatched by the community that holds the
+compound (its committee, else the street office above it), a street-level case by the street
+office, a district-level case by the district's own office. The rule is the same for intake,
+escalation and the default of the dispatch form, so it lives here once.
+"""
+
+from __future__ import annotations
+
+from cityloop.cases.models import Category, Level
+from cityloop.org.models import Place, Unit
+
+# The place kind whose office dispatches a case of each level.
+DISPATCH_PLACE_KIND = {
+    Level.BUILDING: Place.Kind.COMMUNITY,
+    Level.COMPOUND: Place.Kind.COMMUNITY,
+    Level.COMMUNITY: Place.Kind.COMMUNITY,
+    Level.STREET: Place.Kind.STREET,
+    Level.DISTRICT: Place.Kind.DISTRICT,
+}
+# Which kinds of unit act for a place, best first.
+OFFICE_KINDS = {
+    Place.Kind.COMMUNITY: [Unit.Kind.COMMUNITY_COMMITTEE],
+    Place.Kind.STREET: [Unit.Kind.STREET_OFFICE],
+    Place.Kind.DISTRICT: [Unit.Kind.PARTY_GOVERNMENT, Unit.Kind.BUREAU],
+}
+_KIND_ORDER = [k.value for k in Place.Kind]
+
+
+def ancestors(place: Place | None) -> list[Place]:
+    """The place and its ancestors, nearest first (one query for the whole chain)."""
+    if place is None:
+        return []
+    codes = [c for c in place.path.strip("/").split("/") if c]
+    by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
+    return [by_code[c] for c in reversed(codes) if c in by_code]
+
+
+def office_for(place: Place | None, level: str) -> Unit | None:
+    """The unit that acts for ``place`` at ``level``; climbs when a level has no office."""
+    chain = ancestors(place)
+    wanted = DISPATCH_PLACE_KIND[Level(level)]
+    start = _KIND_ORDER.index(wanted)
+    for kind in _KIND_ORDER[start::-1]:  # wanted kind, then the kinds above it
+        for p in chain:
+            if p.kind != kind:
+                continue
+            for unit_kind in OFFICE_KINDS.get(kind, []):
+                # The outermost such unit: a street office, not one of its internal offices.
+                unit = (
+                    Unit.objects.filter(place=p, kind=unit_kind).order_by("depth", "path").first()
+                )
+                if unit is not None:
+                    return unit
+    return None
+
+
+def default_unit(category: Category | None, place: Place | None, level: str) -> Unit | None:
+    """Where the dispatch form points by default: the category's unit, or the office of the
+    place at the category's level."""
+    if category is not None and category.routing == Category.Routing.UNIT and category.default_unit:
+        return category.default_unit
+    return office_for(place, level)
+
+
+def level_of_place(place: Place | None) -> str:
+    """The handling level a place sits at (a compound's case is a compound matter)."""
+    if place is None:
+        return Level.COMMUNITY
+    return {
+        Place.Kind.BUILDING: Level.BUILDING,
+        Place.Kind.COMPOUND: Level.COMPOUND,
+        Place.Kind.COMMUNITY: Level.COMMUNITY,
+        Place.Kind.STREET: Level.STREET,
+        Place.Kind.DISTRICT: Level.DISTRICT,
+    }[Place.Kind(place.kind)]
+
+
+def initial_level(category: Category | None, place: Place | None) -> str:
+    """Start at the category's level, but never below the place the case was found in."""
+    order = Level.order()
+    level = category.level if category is not None else Level.COMMUNITY
+    floor = level_of_place(place)
+    if place is not None and place.kind in (Place.Kind.BUILDING, Place.Kind.COMPOUND):
+        floor = Level.BUILDING
+    return level if order.index(level) >= order.index(floor) else floor

@@ -1,0 +1,135 @@
+"""Who may do what to a case: role plus scope, written once for workflow, pages and API.
+
+Three parts an account can play on a case:
+
+* **dispatcher** — the desk that accepts, dispatches, verifies and visits back: an account with
+  a desk role whose scope covers the case's place (or the dispatching unit) and whose own
+  level is at least the case's level, so a community worker cannot dispatch what was
+  escalated to the street;
+* **handler** — the responsible unit: an account in that unit's subtree with a handling role,
+  or the person named as handler (a building head for 小事不出楼栋);
+* **reporter** — the account that reported it (may cancel while nobody has accepted it).
+"""
+
+from __future__ import annotations
+
+from cityloop.cases.models import Case, Level
+from cityloop.core.roles import AccountRole as R
+from cityloop.core.roles import roles_of
+from cityloop.core.scope import scope_for
+
+DISPATCH_ROLES = {R.ADMIN, R.SUPERVISOR, R.STREET_STAFF, R.COMMUNITY_WORKER, R.DISTRICT_LEADER}
+HANDLE_ROLES = {
+    R.ADMIN,
+    R.STREET_STAFF,
+    R.DEPARTMENT_STAFF,
+    R.COMMUNITY_WORKER,
+    R.GRID_WORKER,
+    R.ROAD_CHIEF,
+    R.COMPOUND_HEAD,
+    R.BUILDING_HEAD,
+    R.RED_STEWARD,
+}
+VERIFY_ROLES = DISPATCH_ROLES | {R.GRID_WORKER}
+STAFF_SOURCES_ROLES = DISPATCH_ROLES | {R.DEPARTMENT_STAFF}
+
+# Unit kinds → the level their staff work at.
+_UNIT_LEVEL = {
+    "party_government": Level.DISTRICT,
+    "bureau": Level.DISTRICT,
+    "street_office": Level.STREET,
+    "office": Level.STREET,
+    "community_committee": Level.COMMUNITY,
+}
+_PLACE_LEVEL = {
+    "district": Level.DISTRICT,
+    "street": Level.STREET,
+    "community": Level.COMMUNITY,
+    "compound": Level.COMPOUND,
+    "building": Level.BUILDING,
+}
+
+
+def _person(user):
+    try:
+        return user.person
+    except Exception:  # no person row: an account without a place in the organisation
+        return None
+
+
+def actor_level(user) -> str:
+    """The highest level an account works at (superusers: the district)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Level.BUILDING
+    if user.is_superuser:
+        return Level.DISTRICT
+    cached = getattr(user, "_cityloop_level", None)
+    if cached:
+        return cached
+    person = _person(user)
+    levels = [Level.BUILDING]
+    if person is not None:
+        if person.unit_id:
+            levels.append(_UNIT_LEVEL.get(person.unit.kind, Level.COMMUNITY))
+        if person.place_id:
+            levels.append(_PLACE_LEVEL[person.place.kind])
+    order = Level.order()
+    level = max(levels, key=order.index)
+    user._cityloop_level = level
+    return level
+
+
+def has_role(user, roles: set) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or bool(set(roles_of(user)) & {r.value for r in roles})
+
+
+def covers_case_place(user, case: Case) -> bool:
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    if case.place_path and scope.covers_path(case.place_path):
+        return True
+    if case.dispatcher_unit_id and scope.covers_path(case.dispatcher_unit.path, unit=True):
+        return True
+    return bool(case.zone_id and case.zone_id in scope.zone_ids)
+
+
+def is_dispatcher(user, case: Case) -> bool:
+    order = Level.order()
+    return (
+        has_role(user, DISPATCH_ROLES)
+        and covers_case_place(user, case)
+        and order.index(actor_level(user)) >= order.index(case.level)
+    )
+
+
+def is_handler(user, case: Case) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    person = _person(user)
+    if person is not None and case.handler_id and case.handler_id == person.pk:
+        return True
+    if case.responsible_unit_id is None or not has_role(user, HANDLE_ROLES):
+        return False
+    return scope_for(user).covers_path(case.responsible_unit.path, unit=True)
+
+
+def is_reporter(user, case: Case) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and case.reporter_id == user.pk
+    )
+
+
+def can_verify(user, case: Case, replier_id: int | None) -> bool:
+    """Someone other than whoever replied, with a desk or grid role over the place."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if replier_id is not None and user.pk == replier_id:
+        return False
+    return has_role(user, VERIFY_ROLES) and covers_case_place(user, case)

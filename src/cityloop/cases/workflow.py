@@ -1,0 +1,1131 @@
+"""Every change of a case's state, and nothing else.
+
+One transition table says which action is allowed from which state, who may take it and
+where it leads. Each action function locks the row (a case outside the actor's scope is *not
+found*), checks the table and the actor's part, changes the case, restarts the stage clock
+on the calendar of the unit that must act next, and writes the event — all in one
+transaction. Notifications go out only after commit. Pages, API, imports, the demo and the
+sweeper all come through here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cityloop.cases import deadlines, notices, routing, rules
+from cityloop.cases.models import (
+    Case,
+    CaseEvent,
+    CasePhoto,
+    Category,
+    IdempotencyKey,
+    Level,
+    Stage,
+)
+from cityloop.cases.queries import visible_cases
+from cityloop.core import clock, events, geo, worktime
+from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from cityloop.core.scope import scope_for
+from cityloop.core.text import search_document
+from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
+
+S = Case.Status
+OPEN_WORK = frozenset({S.DISPATCHED, S.HANDLING})
+
+# action: (allowed from, to (None: decided by the action), who may take it)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
+    "accept": (frozenset({S.REPORTED}), S.ACCEPTED, "dispatcher"),
+    "reject": (frozenset({S.REPORTED}), S.REJECTED, "dispatcher"),
+    "merge": (frozenset({S.REPORTED, S.ACCEPTED}), S.MERGED, "dispatcher"),
+    "dispatch": (frozenset({S.ACCEPTED}), S.DISPATCHED, "dispatcher"),
+    "take": (frozenset({S.DISPATCHED}), S.HANDLING, "handler"),
+    "send_back": (OPEN_WORK, S.ACCEPTED, "handler"),
+    "reply": (OPEN_WORK, S.REPLIED, "handler"),
+    "verify": (frozenset({S.REPLIED}), None, "verifier"),
+    "return_visit": (frozenset({S.CLOSED}), S.CLOSED, "visitor"),
+    "reopen": (frozenset({S.CLOSED}), S.DISPATCHED, "dispatcher"),
+    "escalate": (
+        frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
+        S.ACCEPTED,
+        "dispatcher_or_handler",
+    ),
+    "request": (OPEN_WORK, None, "handler"),
+    "decide": (OPEN_WORK, None, "dispatcher"),
+    "suspend": (OPEN_WORK, S.SUSPENDED, "dispatcher"),
+    "resume": (frozenset({S.SUSPENDED}), None, "dispatcher"),
+    "extend": (OPEN_WORK, None, "dispatcher"),
+    "cancel": (
+        frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.SUSPENDED}),
+        S.CANCELLED,
+        "dispatcher_or_reporter",
+    ),
+    "comment": (frozenset(S.values), None, "viewer"),
+}
+ACTIONS = tuple(TRANSITIONS)
+MAX_EXTENSIONS = 2
+MAX_DESCRIPTION = 2000
+# Events a resident sees on the tracking page; the rest is internal.
+PUBLIC_VERBS = {
+    "report",
+    "accept",
+    "reject",
+    "merge",
+    "dispatch",
+    "reply",
+    "verify",
+    "return_visit",
+    "reopen",
+    "escalate",
+    "cancel",
+}
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo already cleaned and stored (see :mod:`cityloop.cases.photos`)."""
+
+    file: str
+    width: int
+    height: int
+    sha256: str
+    gps: tuple[float, float] | None = None
+
+
+# --- the parts an actor can play --------------------------------------------------------------
+
+
+def _replier_id(case: Case) -> int | None:
+    event = case.events.filter(verb="reply").order_by("-at", "-pk").only("actor_id").first()
+    return event.actor_id if event else None
+
+
+def may(actor, case: Case, action: str) -> bool:
+    """May ``actor`` take ``action`` on ``case`` in its current state? (No payload checks.)"""
+    allowed, _to, who = TRANSITIONS[action]
+    if case.status not in allowed:
+        return False
+    if action == "reopen" and case.satisfaction != Case.Satisfaction.DISSATISFIED:
+        return False
+    if action == "return_visit" and case.visited_at is not None:
+        return False
+    if action == "decide" and not case.pending_request:
+        return False
+    if action == "escalate" and Level.above(case.level) is None:
+        return False
+    if action == "cancel" and case.status != S.REPORTED and not rules.is_dispatcher(actor, case):
+        return False
+    return _plays(actor, case, who)
+
+
+def _plays(actor, case: Case, who: str) -> bool:
+    if who == "dispatcher":
+        return rules.is_dispatcher(actor, case)
+    if who == "handler":
+        return rules.is_handler(actor, case)
+    if who == "verifier":
+        return rules.can_verify(actor, case, _replier_id(case))
+    if who == "visitor":
+        return rules.is_dispatcher(actor, case) or rules.is_reporter(actor, case)
+    if who == "dispatcher_or_handler":
+        return rules.is_dispatcher(actor, case) or rules.is_handler(actor, case)
+    if who == "dispatcher_or_reporter":
+        return rules.is_dispatcher(actor, case) or rules.is_reporter(actor, case)
+    return True  # viewer: whoever could load the case may comment
+
+
+def allowed_actions(actor, case: Case) -> list[str]:
+    """The actions this actor may take now, in table order (the buttons a page shows)."""
+    return [a for a in ACTIONS if a != "comment" and may(actor, case, a)]
+
+
+# --- shared steps ------------------------------------------------------------------------------
+
+
+def _locked(actor, case_id: int) -> Case:
+    try:  # scope filter and row lock in one query; not visible == not found
+        return (
+            visible_cases(actor)
+            .select_for_update()
+            .select_related("category", "responsible_unit", "dispatcher_unit", "place")
+            .get(pk=case_id)
+        )
+    except Case.DoesNotExist:
+        raise NotFound("case_not_found", _("Case not found")) from None
+
+
+def _check(actor, case: Case, action: str) -> None:
+    allowed, _to, who = TRANSITIONS[action]
+    if case.status not in allowed:
+        raise InvalidTransition(
+            "case_bad_state",
+            _("This action is not possible while the case is %(status)s.")
+            % {"status": Case.Status(case.status).label},
+            {"status": case.status, "action": action},
+        )
+    if not may(actor, case, action):
+        if _plays(actor, case, who):  # right person, but a precondition of the action fails
+            raise InvalidTransition(
+                "case_action_unavailable",
+                _("This action is not available for this case now."),
+                {"status": case.status, "action": action},
+            )
+        raise Forbidden(
+            "case_not_allowed",
+            _("You may not do this to this case."),
+            {"action": action, "part": who},
+        )
+
+
+def _required(text: str, code: str, message: str, limit: int = 1000) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(code, message)
+    if len(text) > limit:
+        raise InvalidInput(
+            "text_too_long",
+            _("The text is too long (at most %(limit)d characters).") % {"limit": limit},
+        )
+    return text
+
+
+def _record(
+    actor,
+    case: Case,
+    action: str,
+    *,
+    from_state: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    photos: Sequence[Photo] = (),
+    step: str = "",
+    public: bool | None = None,
+) -> CaseEvent:
+    event = events.record(
+        CaseEvent,
+        actor=actor,
+        verb=action,
+        case=case,
+        from_state=from_state,
+        to_state=case.status,
+        note=note,
+        data=data or {},
+        attachments=[p.file for p in photos],
+        public=action in PUBLIC_VERBS if public is None else public,
+    )
+    if photos:
+        CasePhoto.objects.bulk_create(
+            CasePhoto(
+                case=case,
+                event=event,
+                step=step or action,
+                file=p.file,
+                width=p.width,
+                height=p.height,
+                sha256=p.sha256,
+                created_at=event.at,
+            )
+            for p in photos
+        )
+    return event
+
+
+def _check_photos(photos: Sequence[Photo]) -> None:
+    from django.conf import settings
+
+    limit = settings.CITYLOOP.upload_max_photos
+    if len(photos) > limit:
+        raise InvalidInput(
+            "upload_too_many",
+            _("At most %(limit)d photos per step.") % {"limit": limit},
+            {"limit": limit, "given": len(photos)},
+        )
+
+
+def _acting_unit(case: Case) -> Unit | None:
+    """Whose calendar the current stage runs on."""
+    if case.status in (S.DISPATCHED, S.HANDLING) and case.responsible_unit_id:
+        return case.responsible_unit
+    return case.dispatcher_unit
+
+
+def _start_stage(case: Case, stage: str, at: datetime) -> None:
+    limit = deadlines.limit_for(case.category, stage)
+    c = deadlines.stage_clock(at, limit, unit=_acting_unit(case))
+    case.stage, case.stage_started_at, case.warn_at, case.due_at = stage, at, c.warn_at, c.due_at
+    case.light = deadlines.light_at(at, warn_at=c.warn_at, due_at=c.due_at)
+    if stage == Stage.HANDLE:
+        case.handle_due_at = c.due_at
+
+
+def _stop_clock(case: Case) -> None:
+    case.stage, case.stage_started_at, case.warn_at, case.due_at, case.light = "", None, None, None, ""
+
+
+def _save(case: Case, now: datetime) -> None:
+    case.updated_at = now
+    case.save()
+
+
+def _new_code(now: datetime) -> str:
+    """A short code a resident can type; random, so codes cannot be walked one by one."""
+    day = now.astimezone(clock.local_zone()).strftime("%y%m%d")
+    while True:
+        code = day + "-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
+        if not Case.objects.filter(code=code).exists():
+            return code
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+STAFF_SOURCES = {
+    Case.Source.HOTLINE,
+    Case.Source.DESK,
+    Case.Source.SUPERVISION,
+    Case.Source.INSPECTION,
+    Case.Source.MEDIA,
+}
+PATROL_ROLES = {ZoneRole.Role.ROAD_CHIEF, ZoneRole.Role.GRID_WORKER, ZoneRole.Role.INSPECTOR}
+
+
+def _person_of(actor) -> Person | None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=actor).first()
+
+
+def _check_source(actor, source: str, zone: Zone | None) -> Zone | None:
+    """Each source has its people; returns the patrol zone the report is tied to."""
+    if source not in Case.Source.values:
+        raise InvalidInput("case_source_invalid", _("Unknown source %(s)s.") % {"s": source})
+    refuse = Forbidden(
+        "case_source_not_allowed",
+        _("You may not report through the channel “%(source)s”.")
+        % {"source": Case.Source(source).label},
+    )
+    if source == Case.Source.RESIDENT:
+        return None
+    if source in STAFF_SOURCES:
+        if not rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
+            raise refuse
+        return zone
+    person = _person_of(actor)
+    if actor is not None and getattr(actor, "is_superuser", False):
+        return zone
+    if person is None:
+        raise refuse
+    roles = PATROL_ROLES if source == Case.Source.PATROL else {ZoneRole.Role.RED_STEWARD}
+    duties = ZoneRole.objects.filter(person=person, role__in=roles).select_related("zone")
+    if not duties:
+        raise refuse
+    if source == Case.Source.PATROL:
+        zones = [d.zone for d in duties if d.zone_id]
+        if zone is not None and zone not in zones:
+            raise InvalidInput(
+                "case_zone_not_yours", _("This zone is not one you patrol."), {"zone": zone.pk}
+            )
+        return zone or (zones[0] if len(zones) == 1 else None)
+    return zone
+
+
+def _place_from_point(lng: float, lat: float) -> dict[str, Any]:
+    if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+        raise InvalidInput("case_location_invalid", _("The coordinates are not a place on Earth."))
+    found = geo.locate(lng, lat)
+    if not found.get("street") and not found.get("district"):
+        raise InvalidInput(
+            "case_outside_area",
+            _("The point is outside the area this system serves."),
+            {"lng": lng, "lat": lat},
+        )
+    return found
+
+
+def _deepest(found: dict[str, Any]) -> Place | None:
+    for kind in ("building", "compound", "community", "street", "district"):
+        ref = found.get(kind)
+        if ref:
+            return Place.objects.filter(pk=ref["id"]).first()
+    return None
+
+
+def place_from_address(address: str) -> Place | None:
+    """The most specific place whose name the address mentions (e.g. "…06小区3号楼")."""
+    text = (address or "").strip()
+    if not text:
+        return None
+    best: Place | None = None
+    for place in Place.objects.only("pk", "name", "depth", "path", "kind", "parent_id"):
+        if place.name and place.name in text:
+            if best is None or (place.depth, len(place.name)) > (best.depth, len(best.name)):
+                best = place
+    return best
+
+
+def _root_place() -> Place | None:
+    return Place.objects.filter(parent__isnull=True).order_by("path").first()
+
+
+def report(
+    *,
+    actor,
+    source: str,
+    description: str,
+    title: str = "",
+    category: Category | None = None,
+    lng: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    place: Place | None = None,
+    zone: Zone | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    on_behalf_of: str = "",
+    external_id: str = "",
+    photos: Sequence[Photo] = (),
+    share_gps: bool = False,
+    idempotency_key: str = "",
+    client: str = "",
+    accept: bool = False,
+    is_demo: bool = False,
+) -> Case:
+    """Take in a case from any channel. The same ``idempotency_key`` from the same client,
+    or the same external number from the same source, gives back the first case."""
+    if idempotency_key:
+        earlier = _by_key(client, idempotency_key)
+        if earlier is not None:
+            return earlier
+    if external_id:
+        earlier = Case.objects.filter(source=source, external_id=external_id).first()
+        if earlier is not None:
+            return earlier
+    try:
+        with transaction.atomic():
+            case = _report(
+                actor=actor,
+                source=source,
+                description=description,
+                title=title,
+                category=category,
+                lng=lng,
+                lat=lat,
+                address=address,
+                place=place,
+                zone=zone,
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                reporter_email=reporter_email,
+                on_behalf_of=on_behalf_of,
+                external_id=external_id,
+                photos=photos,
+                share_gps=share_gps,
+                accept=accept,
+                is_demo=is_demo,
+            )
+            if idempotency_key:
+                IdempotencyKey.objects.create(
+                    client=client, key=idempotency_key, case=case, created_at=case.reported_at
+                )
+            return case
+    except IntegrityError:
+        # Another request with the same key (or external number) committed first.
+        earlier = _by_key(client, idempotency_key) if idempotency_key else None
+        if earlier is None and external_id:
+            earlier = Case.objects.filter(source=source, external_id=external_id).first()
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _by_key(client: str, key: str) -> Case | None:
+    row = IdempotencyKey.objects.filter(client=client, key=key).select_related("case").first()
+    return row.case if row else None
+
+
+def _report(
+    *,
+    actor,
+    source: str,
+    description: str,
+    title: str,
+    category: Category | None,
+    lng: float | None,
+    lat: float | None,
+    address: str,
+    place: Place | None,
+    zone: Zone | None,
+    reporter_name: str,
+    reporter_phone: str,
+    reporter_email: str,
+    on_behalf_of: str,
+    external_id: str,
+    photos: Sequence[Photo],
+    share_gps: bool,
+    accept: bool,
+    is_demo: bool,
+) -> Case:
+    zone = _check_source(actor, source, zone)
+    description = _required(
+        description,
+        "case_description_required",
+        _("Please describe the problem."),
+        MAX_DESCRIPTION,
+    )
+    if category is not None and (category.parent_id is None or not category.is_active):
+        raise InvalidInput(
+            "case_category_not_leaf",
+            _("Choose a sub-category (小类) that is in use."),
+            {"category": category.code},
+        )
+    _check_photos(photos)
+    if (lng is None) != (lat is None):
+        raise InvalidInput("case_location_invalid", _("Give both longitude and latitude."))
+    found: dict[str, Any] = {}
+    if lng is None and share_gps:  # the photo's own position, when the reporter allowed it
+        gps = next((p.gps for p in photos if p.gps), None)
+        if gps is not None:
+            lng, lat = gps
+    if lng is not None and lat is not None:
+        found = _place_from_point(float(lng), float(lat))
+        place = place or _deepest(found)
+    if place is None and address:
+        place = place_from_address(address) or _root_place()
+    if place is None and zone is not None:
+        place = zone.place
+    if place is None:
+        raise InvalidInput(
+            "case_location_required",
+            _("Say where the problem is: a point on the map, your location or an address."),
+        )
+    now = clock.now()
+    level = routing.initial_level(category, place)
+    title = (title or "").strip()[:120] or description.replace("\n", " ")[:30]
+    case = Case(
+        code=_new_code(now),
+        source=source,
+        category=category,
+        title=title,
+        description=description,
+        level=level,
+        lng=lng,
+        lat=lat,
+        address=(address or "").strip()[:200],
+        place=place,
+        place_path=place.path,
+        grid_id=(found.get("grid") or {}).get("id"),
+        road_id=(found.get("road") or {}).get("id"),
+        zone=zone,
+        reporter=actor if getattr(actor, "is_authenticated", False) else None,
+        reporter_name=reporter_name.strip()[:50],
+        reporter_phone=reporter_phone.strip()[:30],
+        reporter_email=reporter_email.strip(),
+        on_behalf_of=on_behalf_of.strip()[:100],
+        external_id=external_id.strip()[:60],
+        dispatcher_unit=routing.office_for(place, level),
+        share_gps=share_gps,
+        reported_at=now,
+        search_text=search_document(title, description, address),
+        is_demo=is_demo,
+    )
+    _start_stage(case, Stage.ACCEPT, now)
+    _save(case, now)
+    _record(
+        actor,
+        case,
+        "report",
+        from_state="",
+        data={"source": source, "level": level, "on_behalf_of": case.on_behalf_of},
+        photos=photos,
+    )
+    if accept and rules.is_dispatcher(actor, case):
+        _accept(actor, case, category=None, note="")
+    return case
+
+
+# --- the actions -------------------------------------------------------------------------------
+
+
+def _accept(actor, case: Case, *, category: Category | None, note: str) -> Case:
+    if category is not None:
+        if category.parent_id is None or not category.is_active:
+            raise InvalidInput(
+                "case_category_not_leaf", _("Choose a sub-category (小类) that is in use.")
+            )
+        case.category = category
+        case.level = routing.initial_level(category, case.place)
+        case.dispatcher_unit = routing.office_for(case.place, case.level)
+    if case.category is None:
+        raise InvalidInput(
+            "case_needs_category", _("Choose the category before accepting the case.")
+        )
+    now = clock.now()
+    old, case.status, case.accepted_at = case.status, S.ACCEPTED, now
+    _start_stage(case, Stage.DISPATCH, now)
+    _save(case, now)
+    _record(actor, case, "accept", from_state=old, note=note, data={"category": case.category.code})
+    notices.send(case, "accept")
+    return case
+
+
+@transaction.atomic
+def accept(*, actor, case_id: int, category: Category | None = None, note: str = "") -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "accept")
+    return _accept(actor, case, category=category, note=note)
+
+
+@transaction.atomic
+def reject(*, actor, case_id: int, reason: str) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "reject")
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    now = clock.now()
+    old, case.status, case.reject_reason = case.status, S.REJECTED, reason
+    _stop_clock(case)
+    _save(case, now)
+    _record(actor, case, "reject", from_state=old, note=reason)
+    notices.send(case, "reject")
+    return case
+
+
+@transaction.atomic
+def merge(*, actor, case_id: int, master_id: int, note: str = "") -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "merge")
+    if master_id == case.pk:
+        raise InvalidInput("case_merge_self", _("A case cannot be merged into itself."))
+    master = visible_cases(actor).select_for_update().filter(pk=master_id).first()
+    if master is None:
+        raise NotFound("case_not_found", _("Case not found"))
+    if not master.is_open or master.status == S.MERGED:
+        raise Conflict(
+            "case_merge_target_closed", _("Merge into an open case."), {"master": master.code}
+        )
+    now = clock.now()
+    old, case.status, case.master = case.status, S.MERGED, master
+    _stop_clock(case)
+    _save(case, now)
+    # The master carries the heat of every report of the problem, its own included.
+    master.heat += case.heat
+    case.heat = 1
+    case.save(update_fields=["heat"])
+    _save(master, now)
+    _record(actor, case, "merge", from_state=old, note=note, data={"master": master.code})
+    _record(
+        actor,
+        master,
+        "duplicate_added",
+        from_state=master.status,
+        data={"duplicate": case.code, "heat": master.heat},
+        public=False,
+    )
+    notices.send(case, "merge")
+    return case
+
+
+def _check_unit_choice(actor, case: Case, unit: Unit) -> None:
+    """A desk dispatches inside its own area; only the district desk sends to any unit."""
+    if case.level == Level.DISTRICT or scope_for(actor).everything:
+        return
+    scope = scope_for(actor)
+    if not (scope.covers(unit) or (unit.place_id and scope.covers(unit.place))):
+        raise InvalidInput(
+            "case_unit_out_of_reach",
+            _("%(unit)s is outside your area: escalate the case instead.") % {"unit": unit.name},
+            {"unit": unit.pk},
+        )
+
+
+@transaction.atomic
+def dispatch(
+    *,
+    actor,
+    case_id: int,
+    unit: Unit | None = None,
+    assisting: Iterable[Unit] = (),
+    handler: Person | None = None,
+    note: str = "",
+) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "dispatch")
+    unit = unit or routing.default_unit(case.category, case.place, case.level)
+    if unit is None:
+        raise InvalidInput("case_unit_required", _("Choose the unit that must handle the case."))
+    _check_unit_choice(actor, case, unit)
+    assisting = [u for u in assisting if u.pk != unit.pk]
+    for other in assisting:
+        _check_unit_choice(actor, case, other)
+    now = clock.now()
+    old, case.status = case.status, S.DISPATCHED
+    case.responsible_unit, case.handler, case.dispatched_at = unit, handler, now
+    _start_stage(case, Stage.HANDLE, now)
+    _save(case, now)
+    case.assisting_units.set(assisting)
+    _record(
+        actor,
+        case,
+        "dispatch",
+        from_state=old,
+        note=note,
+        data={
+            "unit": unit.name,
+            "unit_id": unit.pk,
+            "assisting": [u.name for u in assisting],
+            "handler": handler.name if handler else "",
+            "due_at": case.due_at.isoformat(),
+        },
+    )
+    notices.send(case, "dispatch")
+    return case
+
+
+@transaction.atomic
+def take(*, actor, case_id: int, note: str = "") -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "take")
+    now = clock.now()
+    old, case.status = case.status, S.HANDLING
+    person = _person_of(actor)
+    if case.handler_id is None and person is not None:
+        case.handler = person
+    _save(case, now)
+    _record(actor, case, "take", from_state=old, note=note)
+    return case
+
+
+@transaction.atomic
+def send_back(*, actor, case_id: int, reason: str) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "send_back")
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    now = clock.now()
+    unit = case.responsible_unit
+    old, case.status = case.status, S.ACCEPTED
+    case.responsible_unit, case.handler, case.pending_request = None, None, {}
+    _start_stage(case, Stage.DISPATCH, now)
+    _save(case, now)
+    case.assisting_units.clear()
+    _record(
+        actor,
+        case,
+        "send_back",
+        from_state=old,
+        note=reason,
+        data={"unit": unit.name if unit else "", "unit_id": unit.pk if unit else None},
+    )
+    notices.send(case, "send_back")
+    return case
+
+
+@transaction.atomic
+def reply(*, actor, case_id: int, result: str, photos: Sequence[Photo] = ()) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "reply")
+    result = _required(result, "case_result_required", _("Say what was done."), MAX_DESCRIPTION)
+    _check_photos(photos)
+    now = clock.now()
+    old, case.status, case.result, case.replied_at = case.status, S.REPLIED, result, now
+    case.pending_request = {}
+    if case.dispatched_at is not None:
+        worked = worktime.work_time_between(case.dispatched_at, now, unit=case.responsible_unit)
+        case.handling_hours = round(worked.total_seconds() / 3600 - case.suspended_hours, 2)
+    _start_stage(case, Stage.VERIFY, now)
+    _save(case, now)
+    _record(actor, case, "reply", from_state=old, note=result, photos=photos, step="after")
+    notices.send(case, "reply")
+    return case
+
+
+@transaction.atomic
+def verify(
+    *, actor, case_id: int, passed: bool, note: str = "", photos: Sequence[Photo] = ()
+) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "verify")
+    _check_photos(photos)
+    now = clock.now()
+    old = case.status
+    if passed:
+        case.status, case.closed_at = S.CLOSED, now
+        case.closed_on_time = bool(
+            case.handle_due_at is None
+            or (case.replied_at is not None and case.replied_at <= case.handle_due_at)
+        )
+        _start_stage(case, Stage.RETURN_VISIT, now)
+    else:
+        note = _required(note, "reason_required", _("Say what is still wrong."), 1000)
+        case.status, case.rework_count = S.HANDLING, case.rework_count + 1
+        case.replied_at = None
+        _start_stage(case, Stage.HANDLE, now)
+    _save(case, now)
+    _record(
+        actor,
+        case,
+        "verify",
+        from_state=old,
+        note=note,
+        data={"passed": bool(passed), "rework_count": case.rework_count},
+        photos=photos,
+    )
+    notices.send(case, "close" if passed else "rework")
+    return case
+
+
+def return_visit(
+    *,
+    actor,
+    case_id: int | None = None,
+    code: str = "",
+    satisfaction: str,
+    note: str = "",
+    channel: str = "phone",
+    reporter_phone: str = "",
+) -> Case:
+    """Ask the reporter. Staff call it by case id; a resident rates on the tracking page by
+    code, proving with the phone number given at report time."""
+    with transaction.atomic():
+        if case_id is not None:
+            case = _locked(actor, case_id)
+            _check(actor, case, "return_visit")
+        else:
+            case = _by_code_for_reporter(code, reporter_phone)
+            if case.status != S.CLOSED or case.visited_at is not None:
+                raise InvalidTransition(
+                    "case_bad_state", _("This case cannot be rated now."), {"status": case.status}
+                )
+            channel = "resident"
+        if satisfaction not in Case.Satisfaction.values:
+            raise InvalidInput(
+                "case_satisfaction_invalid",
+                _("Choose satisfied, basically satisfied or dissatisfied."),
+            )
+        now = clock.now()
+        case.satisfaction, case.visited_at = satisfaction, now
+        _stop_clock(case)
+        _save(case, now)
+        _record(
+            actor,
+            case,
+            "return_visit",
+            from_state=case.status,
+            note=(note or "").strip()[:1000],
+            data={"satisfaction": satisfaction, "channel": channel},
+        )
+        notices.send(case, "return_visit")
+        return case
+
+
+def _by_code_for_reporter(code: str, phone: str) -> Case:
+    case = Case.objects.select_for_update().filter(code=(code or "").strip().upper()).first()
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    known = "".join(ch for ch in (case.reporter_phone if case else "") if ch.isdigit())
+    if case is None or not known or digits != known:
+        # Same answer for a wrong code and a wrong phone: nothing to learn by guessing.
+        raise NotFound("case_not_found", _("No case with this code and phone number."))
+    return case
+
+
+@transaction.atomic
+def reopen(*, actor, case_id: int, reason: str) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "reopen")
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    now = clock.now()
+    old, case.status = case.status, S.DISPATCHED
+    case.reopen_count += 1
+    case.closed_at = case.closed_on_time = case.replied_at = None
+    case.satisfaction, case.visited_at = "", None
+    case.dispatched_at = now
+    _start_stage(case, Stage.HANDLE, now)
+    _save(case, now)
+    _record(actor, case, "reopen", from_state=old, note=reason)
+    notices.send(case, "dispatch")
+    return case
+
+
+@transaction.atomic
+def escalate(*, actor, case_id: int, reason: str) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "escalate")
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    target = Level.above(case.level)
+    now = clock.now()
+    old, old_level = case.status, case.level
+    case.level, case.status = target, S.ACCEPTED
+    case.accepted_at = case.accepted_at or now
+    case.dispatcher_unit = routing.office_for(case.place, target)
+    case.responsible_unit, case.handler, case.pending_request = None, None, {}
+    case.escalations += 1
+    _start_stage(case, Stage.DISPATCH, now)
+    _save(case, now)
+    case.assisting_units.clear()
+    _record(
+        actor,
+        case,
+        "escalate",
+        from_state=old,
+        note=reason,
+        data={
+            "from_level": old_level,
+            "to_level": target,
+            "unit": case.dispatcher_unit.name if case.dispatcher_unit else "",
+        },
+    )
+    notices.send(case, "escalate")
+    return case
+
+
+@transaction.atomic
+def request(*, actor, case_id: int, kind: str, reason: str, days: float = 0) -> Case:
+    """The handling unit asks to suspend or extend; the desk decides (:func:`decide`)."""
+    case = _locked(actor, case_id)
+    _check(actor, case, "request")
+    if case.pending_request:
+        raise Conflict("case_request_pending", _("A request is already waiting for a decision."))
+    if kind not in ("suspend", "extend"):
+        raise InvalidInput("case_request_kind", _("Ask to suspend or to extend."))
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    if kind == "extend":
+        days = _extension_days(days)
+        _check_extension_room(case)
+    now = clock.now()
+    case.pending_request = {"kind": kind, "days": days, "reason": reason, "at": now.isoformat()}
+    _save(case, now)
+    _record(
+        actor, case, "request", from_state=case.status, note=reason, data={"kind": kind, "days": days}
+    )
+    notices.send(case, "request")
+    return case
+
+
+@transaction.atomic
+def decide(*, actor, case_id: int, approve: bool, note: str = "") -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "decide")
+    pending = dict(case.pending_request)
+    case.pending_request = {}
+    now = clock.now()
+    _record(
+        actor,
+        case,
+        "decide",
+        from_state=case.status,
+        note=note,
+        data={"approve": bool(approve), **pending},
+    )
+    if not approve:
+        _save(case, now)
+        notices.send(case, "request_denied")
+        return case
+    if pending["kind"] == "suspend":
+        return _suspend(actor, case, reason=pending["reason"])
+    return _extend(actor, case, days=pending["days"], reason=pending["reason"])
+
+
+def _suspend(actor, case: Case, *, reason: str) -> Case:
+    now = clock.now()
+    unit = _acting_unit(case)
+    limit = deadlines.limit_for(case.category, Stage.HANDLE)
+    left = deadlines.elapsed(now, case.due_at, limit, unit=unit) if case.due_at else timedelta(0)
+    old, case.status, case.resume_status = case.status, S.SUSPENDED, case.status
+    case.suspended_at, case.remaining_seconds = now, left.total_seconds()
+    case.warn_at = case.due_at = None
+    case.light = ""
+    _save(case, now)
+    _record(actor, case, "suspend", from_state=old, note=reason)
+    return case
+
+
+@transaction.atomic
+def suspend(*, actor, case_id: int, reason: str) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "suspend")
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    return _suspend(actor, case, reason=reason)
+
+
+@transaction.atomic
+def resume(*, actor, case_id: int, note: str = "") -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "resume")
+    now = clock.now()
+    old, case.status = case.status, case.resume_status or S.HANDLING
+    unit = _acting_unit(case)
+    limit = deadlines.limit_for(case.category, Stage.HANDLE)
+    remaining = timedelta(seconds=case.remaining_seconds or 0)
+    case.warn_at, case.due_at = deadlines.resumed_clock(now, remaining, limit, unit=unit)
+    case.handle_due_at = case.due_at
+    if case.suspended_at is not None:
+        paused = worktime.work_time_between(case.suspended_at, now, unit=unit)
+        case.suspended_hours += paused.total_seconds() / 3600
+    case.light = deadlines.light_at(now, warn_at=case.warn_at, due_at=case.due_at)
+    case.suspended_at, case.resume_status, case.remaining_seconds = None, "", None
+    _save(case, now)
+    _record(actor, case, "resume", from_state=old, note=note)
+    return case
+
+
+def _extension_days(days: float) -> float:
+    try:
+        value = float(days)
+    except (TypeError, ValueError):
+        value = 0
+    if not 0 < value <= 30:
+        raise InvalidInput(
+            "case_extension_days", _("An extension is 0.5 to 30 working days."), {"days": days}
+        )
+    return value
+
+
+def _check_extension_room(case: Case) -> None:
+    if case.extensions >= MAX_EXTENSIONS:
+        raise Conflict(
+            "case_extension_limit",
+            _("A case can be extended at most %(n)d times.") % {"n": MAX_EXTENSIONS},
+        )
+
+
+def _extend(actor, case: Case, *, days: float, reason: str) -> Case:
+    _check_extension_room(case)
+    days = _extension_days(days)
+    now = clock.now()
+    unit = _acting_unit(case)
+    old_due = case.due_at
+    case.due_at = worktime.add_work_time(old_due or now, days=days, unit=unit)
+    case.handle_due_at = case.due_at
+    # Yellow again at 80 % of the stage as it now stands.
+    start = case.stage_started_at or now
+    span = worktime.work_time_between(start, case.due_at, unit=unit)
+    case.warn_at = worktime.add_work_time(
+        start, hours=span.total_seconds() / 3600 * deadlines.YELLOW_AT, unit=unit
+    )
+    case.extensions += 1
+    case.light = deadlines.light_at(now, warn_at=case.warn_at, due_at=case.due_at)
+    _save(case, now)
+    _record(
+        actor,
+        case,
+        "extend",
+        from_state=case.status,
+        note=reason,
+        data={
+            "days": days,
+            "from": old_due.isoformat() if old_due else "",
+            "to": case.due_at.isoformat(),
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def extend(*, actor, case_id: int, days: float, reason: str) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "extend")
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    return _extend(actor, case, days=days, reason=reason)
+
+
+@transaction.atomic
+def cancel(*, actor, case_id: int, reason: str) -> Case:
+    case = _locked(actor, case_id)
+    _check(actor, case, "cancel")
+    reason = _required(reason, "reason_required", _("Give the reason."), 300)
+    now = clock.now()
+    old, case.status = case.status, S.CANCELLED
+    _stop_clock(case)
+    case.pending_request = {}
+    _save(case, now)
+    _record(actor, case, "cancel", from_state=old, note=reason)
+    return case
+
+
+@transaction.atomic
+def comment(
+    *, actor, case_id: int, note: str, photos: Sequence[Photo] = (), public: bool = False
+) -> Case:
+    case = _locked(actor, case_id)
+    note = _required(note, "note_required", _("Write the note."), 2000)
+    _check_photos(photos)
+    _record(actor, case, "comment", from_state=case.status, note=note, photos=photos, public=public)
+    return case
+
+
+# --- the sweeper's one write -------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_light(*, case_id: int, now: datetime | None = None) -> str | None:
+    """Recompute one case's light; on a change write the warning event and notify. Returns
+    the new light, or ``None`` when nothing changed (so two sweeps at once write once)."""
+    case = (
+        Case.objects.select_for_update()
+        .select_related("category", "responsible_unit", "dispatcher_unit")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None or not case.is_open:
+        return None
+    now = now or clock.now()
+    light = deadlines.light_at(now, warn_at=case.warn_at, due_at=case.due_at)
+    if light == case.light:
+        return None
+    old, case.light = case.light, light
+    case.save(update_fields=["light"])
+    if light in ("yellow", "red"):
+        events.record(
+            CaseEvent,
+            actor=None,
+            verb=f"light_{light}",
+            case=case,
+            from_state=case.status,
+            to_state=case.status,
+            data={"from": old, "to": light, "stage": case.stage, "due_at": _iso(case.due_at)},
+            public=False,
+        )
+        notices.send(case, f"light_{light}")
+    return light
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+# --- one door for pages and API ----------------------------------------------------------------
+
+
+def perform(actor, case_id: int, action: str, payload: dict[str, Any]) -> Case:
+    """Run ``action`` with a payload already resolved to objects (units, categories …)."""
+    if action not in TRANSITIONS:
+        raise NotFound("case_action_unknown", _("No such action."), {"action": action})
+    fn = _ACTION_FUNCTIONS[action]
+    return fn(actor=actor, case_id=case_id, **payload)
+
+
+_ACTION_FUNCTIONS = {
+    "accept": accept,
+    "reject": reject,
+    "merge": merge,
+    "dispatch": dispatch,
+    "take": take,
+    "send_back": send_back,
+    "reply": reply,
+    "verify": verify,
+    "return_visit": return_visit,
+    "reopen": reopen,
+    "escalate": escalate,
+    "request": request,
+    "decide": decide,
+    "suspend": suspend,
+    "resume": resume,
+    "extend": extend,
+    "cancel": cancel,
+    "comment": comment,
+}
