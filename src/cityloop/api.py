@@ -64,3 +64,4 @@ def on_http_error(request: HttpRequest, exc: HttpError):
 
 api.add_router("", "cityloop.core.api.router")
 api.add_router("", "cityloop.org.api.router")
+api.add_router("", "cityloop.cases.api.router")

@@ -74,7 +74,11 @@ def cast(tree, make_account):
     from cityloop.org import services as s
 
     cgb, _ = s.unit_save(
-        actor=None, code="JYL-CGB", name="城管办", kind="office", parent=tree.office_a,
+        actor=None,
+        code="JYL-CGB",
+        name="城管办",
+        kind="office",
+        parent=tree.office_a,
         place=tree.street_a,
     )
     steward = make_account("steward", roles=("red_steward",), place=tree.compound_a)

@@ -378,6 +378,9 @@ class CasePhoto(models.Model):
         verbose_name_plural = _("photos")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return self.file
+
 
 class Upload(models.Model):
     """A cleaned photo waiting to be attached to a report or an action (API two-step)."""
@@ -393,6 +396,9 @@ class Upload(models.Model):
     created_at = models.DateTimeField()
     used = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return self.file
+
 
 class IdempotencyKey(models.Model):
     """``Idempotency-Key`` of a case report: the same key from the same client is one case."""
@@ -406,3 +412,6 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="idempotency_key_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.client}:{self.key}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -80,6 +79,27 @@ def case_by_code(code: str) -> Case:
     return case
 
 
+def case_for_idempotency_key(client: str, key: str) -> Case | None:
+    """The case an earlier request with this ``Idempotency-Key`` created, if any."""
+    from cityloop.cases.models import IdempotencyKey
+
+    row = IdempotencyKey.objects.filter(client=client, key=key).select_related("case").first()
+    return row.case if row else None
+
+
+def category_tree(include_inactive: bool = False) -> list[tuple[Category, list[Category]]]:
+    """Main categories with their leaves, in display order (two queries)."""
+    qs = Category.objects.select_related("default_unit").order_by("sort", "code")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    rows = list(qs)
+    leaves: dict[int, list[Category]] = {}
+    for c in rows:
+        if c.parent_id:
+            leaves.setdefault(c.parent_id, []).append(c)
+    return [(c, leaves.get(c.pk, [])) for c in rows if c.parent_id is None]
+
+
 def timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
     qs = case.events.prefetch_related("photos").order_by("at", "pk")
     return qs.filter(public=True) if public_only else qs
@@ -115,8 +135,10 @@ def fts_filter(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
             pk__in=RawSQL("SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s", [match])
         )
     if connection.vendor == "postgresql":
-        return qs.extra(  # noqa: S610 - parameters are bound, never formatted in
-            where=["to_tsvector('simple', cases_case.search_text) @@ plainto_tsquery('simple', %s)"],
+        return qs.extra(
+            where=[
+                "to_tsvector('simple', cases_case.search_text) @@ plainto_tsquery('simple', %s)"
+            ],
             params=[" ".join(words)],
         )
     for w in words:
@@ -187,7 +209,9 @@ def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
             )
         person = getattr(actor, "person", None) if hasattr(actor, "pk") else None
         if person is not None:
-            handler_q |= Q(handler=person, status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING])
+            handler_q |= Q(
+                handler=person, status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING]
+            )
     desk_q = Q(pk__in=[])
     if rules.has_role(actor, rules.DISPATCH_ROLES):
         desk_q = Q(
@@ -278,3 +302,225 @@ def possible_duplicates(
             found.append(Duplicate(other, round(d, 1), round(sim, 2)))
     found.sort(key=lambda x: (-x.similarity, x.distance_m))
     return found[:limit]
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+FIGURE_KEYS = (
+    "reported",
+    "accepted",
+    "closed",
+    "on_time_close_rate",
+    "reopen_rate",
+    "satisfaction_rate",
+    "mean_handling_hours",
+)
+GROUPS = ("unit", "street", "community", "category", "source")
+
+
+@dataclass
+class Figure:
+    """One computed figure and the cases behind it (the rule is in :data:`FIGURE_RULES`)."""
+
+    key: str
+    value: float | int | None
+    numerator: int = 0
+    denominator: int = 0
+    case_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class FigureRow:
+    group: str  # the group's key ("" for the whole scope)
+    label: str
+    figures: dict[str, Figure]
+
+
+def figure_rules() -> dict[str, str]:
+    """How each figure is counted, in words; shown next to the figure."""
+    return {
+        "reported": _("Cases reported in the period (duplicates included)."),
+        "accepted": _("Cases accepted in the period."),
+        "closed": _("Cases closed (verified) in the period."),
+        "on_time_close_rate": _(
+            "Closed on time ÷ (cases due to close − suspended). A case is due to close when it "
+            "was closed in the period or its handling deadline fell in the period and has "
+            "passed; on time means the unit replied before the deadline (extensions count, "
+            "suspension stops the clock); cases suspended now are left out."
+        ),
+        "reopen_rate": _(
+            "Cases closed in the period that failed verification or were reopened at least "
+            "once ÷ cases closed in the period."
+        ),
+        "satisfaction_rate": _(
+            "(Satisfied + basically satisfied) ÷ return visits made in the period."
+        ),
+        "mean_handling_hours": _(
+            "Mean working hours from dispatch to reply, suspension excluded, of cases closed "
+            "in the period."
+        ),
+    }
+
+
+def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:
+    return moment is not None and start <= moment < end
+
+
+def case_figures(
+    actor, *, since: date, until: date, group_by: str | None = None
+) -> list[FigureRow]:
+    """The case figures of a period (both dates included), for the whole scope or by group.
+
+    Rows come back sorted by group label; each figure keeps the ids of the cases it counted.
+    """
+    from cityloop.org.models import Place
+
+    if group_by is not None and group_by not in GROUPS:
+        from cityloop.core.errors import InvalidInput
+
+        raise InvalidInput("figures_bad_group", _("Unknown grouping."), {"allowed": list(GROUPS)})
+    start, end = _local_start(since), _local_start(until + timedelta(days=1))
+    now = clock.now()
+    due_limit = min(now, end)
+    rows = (
+        visible_cases(actor)
+        .filter(
+            Q(reported_at__gte=start, reported_at__lt=end)
+            | Q(accepted_at__gte=start, accepted_at__lt=end)
+            | Q(closed_at__gte=start, closed_at__lt=end)
+            | Q(visited_at__gte=start, visited_at__lt=end)
+            | Q(handle_due_at__gte=start, handle_due_at__lt=due_limit)
+        )
+        .values(
+            "pk",
+            "status",
+            "source",
+            "place_path",
+            "reported_at",
+            "accepted_at",
+            "closed_at",
+            "closed_on_time",
+            "handle_due_at",
+            "visited_at",
+            "satisfaction",
+            "rework_count",
+            "reopen_count",
+            "handling_hours",
+            "responsible_unit_id",
+            "responsible_unit__name",
+            "category__parent__code",
+            "category__parent__name",
+        )
+    )
+    place_names: dict[str, str] = {}
+    if group_by in ("street", "community"):
+        kind = group_by
+        place_names = dict(Place.objects.filter(kind=kind).values_list("code", "name"))
+    sources = dict(Case.Source.choices)
+    buckets: dict[str, tuple[str, list[dict]]] = {}
+    for r in rows:
+        key, label = _group_of(r, group_by, place_names, sources)
+        if key is None:
+            continue
+        buckets.setdefault(key, (label, []))[1].append(r)
+    if group_by is None:
+        buckets.setdefault("", ("", []))
+    out = [
+        FigureRow(key, label, _figures(items, start, end, due_limit))
+        for key, (label, items) in buckets.items()
+    ]
+    return sorted(out, key=lambda row: (row.label, row.group))
+
+
+def _group_of(
+    r: dict, group_by: str | None, place_names: dict[str, str], sources: dict[str, str]
+) -> tuple[str | None, str]:
+    if group_by is None:
+        return "", ""
+    if group_by == "unit":
+        if r["responsible_unit_id"] is None:
+            return None, ""
+        return str(r["responsible_unit_id"]), r["responsible_unit__name"]
+    if group_by == "category":
+        code = r["category__parent__code"]
+        return (code, r["category__parent__name"]) if code else (None, "")
+    if group_by == "source":
+        return r["source"], str(sources.get(r["source"], r["source"]))
+    parts = [p for p in (r["place_path"] or "").split("/") if p]
+    for code in parts:
+        if code in place_names:
+            return code, place_names[code]
+    return None, ""
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _figures(items: list[dict], start: datetime, end: datetime, due_limit: datetime) -> dict:
+    finished = {Case.Status.CANCELLED, Case.Status.REJECTED, Case.Status.MERGED}
+    reported = [r["pk"] for r in items if _within(r["reported_at"], start, end)]
+    accepted = [r["pk"] for r in items if _within(r["accepted_at"], start, end)]
+    closed_rows = [r for r in items if _within(r["closed_at"], start, end)]
+    closed = [r["pk"] for r in closed_rows]
+    due_rows = [
+        r
+        for r in items
+        if r["status"] not in finished
+        and r["status"] != Case.Status.SUSPENDED
+        and (
+            _within(r["closed_at"], start, end)
+            or (r["handle_due_at"] is not None and start <= r["handle_due_at"] < due_limit)
+        )
+    ]
+    on_time = [r["pk"] for r in due_rows if r["closed_on_time"] and r["closed_at"] is not None]
+    reworked = [r["pk"] for r in closed_rows if r["rework_count"] or r["reopen_count"]]
+    visited = [r for r in items if _within(r["visited_at"], start, end) and r["satisfaction"]]
+    pleased = [
+        r["pk"]
+        for r in visited
+        if r["satisfaction"] in (Case.Satisfaction.SATISFIED, Case.Satisfaction.BASICALLY)
+    ]
+    hours = [r for r in closed_rows if r["handling_hours"] is not None]
+    mean = round(sum(r["handling_hours"] for r in hours) / len(hours), 2) if hours else None
+    return {
+        "reported": Figure("reported", len(reported), len(reported), 0, reported),
+        "accepted": Figure("accepted", len(accepted), len(accepted), 0, accepted),
+        "closed": Figure("closed", len(closed), len(closed), 0, closed),
+        "on_time_close_rate": Figure(
+            "on_time_close_rate",
+            _rate(len(on_time), len(due_rows)),
+            len(on_time),
+            len(due_rows),
+            [r["pk"] for r in due_rows],
+        ),
+        "reopen_rate": Figure(
+            "reopen_rate", _rate(len(reworked), len(closed)), len(reworked), len(closed), reworked
+        ),
+        "satisfaction_rate": Figure(
+            "satisfaction_rate",
+            _rate(len(pleased), len(visited)),
+            len(pleased),
+            len(visited),
+            [r["pk"] for r in visited],
+        ),
+        "mean_handling_hours": Figure(
+            "mean_handling_hours", mean, len(hours), 0, [r["pk"] for r in hours]
+        ),
+    }
+
+
+def light_counts(actor) -> dict[str, int]:
+    """Open cases by light, for the home page and the workbench header."""
+    from django.db.models import Count
+
+    counts = dict(
+        visible_cases(actor)
+        .filter(status__in=Case.OPEN)
+        .values_list("light")
+        .annotate(n=Count("pk"))
+        .values_list("light", "n")
+    )
+    return {k: counts.get(k, 0) for k in ("red", "yellow", "green")} | {
+        "open": sum(counts.values())
+    }

@@ -29,7 +29,7 @@ from cityloop.cases.models import (
     Level,
     Stage,
 )
-from cityloop.cases.queries import visible_cases
+from cityloop.cases.queries import case_for_idempotency_key, visible_cases
 from cityloop.core import clock, events, geo, worktime
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.scope import scope_for
@@ -266,7 +266,13 @@ def _start_stage(case: Case, stage: str, at: datetime) -> None:
 
 
 def _stop_clock(case: Case) -> None:
-    case.stage, case.stage_started_at, case.warn_at, case.due_at, case.light = "", None, None, None, ""
+    case.stage, case.stage_started_at, case.warn_at, case.due_at, case.light = (
+        "",
+        None,
+        None,
+        None,
+        "",
+    )
 
 
 def _save(case: Case, now: datetime) -> None:
@@ -400,7 +406,7 @@ def report(
     """Take in a case from any channel. The same ``idempotency_key`` from the same client,
     or the same external number from the same source, gives back the first case."""
     if idempotency_key:
-        earlier = _by_key(client, idempotency_key)
+        earlier = case_for_idempotency_key(client, idempotency_key)
         if earlier is not None:
             return earlier
     if external_id:
@@ -437,17 +443,12 @@ def report(
             return case
     except IntegrityError:
         # Another request with the same key (or external number) committed first.
-        earlier = _by_key(client, idempotency_key) if idempotency_key else None
+        earlier = case_for_idempotency_key(client, idempotency_key) if idempotency_key else None
         if earlier is None and external_id:
             earlier = Case.objects.filter(source=source, external_id=external_id).first()
         if earlier is None:
             raise
         return earlier
-
-
-def _by_key(client: str, key: str) -> Case | None:
-    row = IdempotencyKey.objects.filter(client=client, key=key).select_related("case").first()
-    return row.case if row else None
 
 
 def _report(
@@ -900,7 +901,12 @@ def request(*, actor, case_id: int, kind: str, reason: str, days: float = 0) -> 
     case.pending_request = {"kind": kind, "days": days, "reason": reason, "at": now.isoformat()}
     _save(case, now)
     _record(
-        actor, case, "request", from_state=case.status, note=reason, data={"kind": kind, "days": days}
+        actor,
+        case,
+        "request",
+        from_state=case.status,
+        note=reason,
+        data={"kind": kind, "days": days},
     )
     notices.send(case, "request")
     return case

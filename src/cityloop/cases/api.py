@@ -1,0 +1,408 @@
+"""The case loop over the API: categories, intake, lists, detail, timeline, actions, figures.
+
+Handlers parse, resolve ids to objects through scoped queries, call the workflow or a query,
+and shape the answer. A case outside the caller's scope is 404 ``case_not_found``; an action
+not allowed in the case's state is 409 ``case_bad_state``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
+
+from cityloop.cases import photos, queries, workflow
+from cityloop.cases.models import Case, Category
+from cityloop.cases.schemas import (
+    ActionIn,
+    CaseOut,
+    CasePage,
+    CategoryOut,
+    DuplicateOut,
+    EventOut,
+    FiguresOut,
+    ReportIn,
+    UploadOut,
+)
+from cityloop.core import clock
+from cityloop.core.errors import InvalidInput, NotFound
+from cityloop.core.schemas import ErrorOut
+from cityloop.org import queries as org_queries
+
+router = Router(tags=["cases"])
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+# --- shaping -----------------------------------------------------------------------------------
+
+
+def _ref(obj, name_attr: str = "name") -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    return {"id": obj.pk, "code": getattr(obj, "code", ""), "name": getattr(obj, name_attr)}
+
+
+def _photo_url(photo) -> str:
+    return reverse("case-photo", args=[photo.pk]) if _has_photo_route() else photo.file
+
+
+def _has_photo_route() -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse("case-photo", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _photo(p) -> dict[str, Any]:
+    return {"id": p.pk, "step": p.step, "url": _photo_url(p), "width": p.width, "height": p.height}
+
+
+def case_out(user, case: Case) -> dict[str, Any]:
+    cat = case.category
+    return {
+        **{
+            f: getattr(case, f)
+            for f in (
+                "id code status source title description level lng lat address stage light "
+                "warn_at due_at handle_due_at reported_at accepted_at dispatched_at replied_at "
+                "closed_at closed_on_time handling_hours rework_count reopen_count escalations "
+                "extensions heat satisfaction result pending_request"
+            ).split()
+        },
+        "status_label": str(Case.Status(case.status).label),
+        "category": _ref(cat),
+        "main_category": _ref(cat.parent) if cat is not None else None,
+        "place": _ref(case.place),
+        "road": _ref(case.road),
+        "grid": _ref(case.grid),
+        "dispatcher_unit": _ref(case.dispatcher_unit),
+        "responsible_unit": _ref(case.responsible_unit),
+        "assisting_units": [_ref(u) for u in case.assisting_units.all()],
+        "master_code": case.master.code if case.master_id else "",
+        "allowed_actions": workflow.allowed_actions(user, case),
+        "photos": [_photo(p) for p in case.photos.all()],
+    }
+
+
+def _row(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "code": case.code,
+        "status": case.status,
+        "source": case.source,
+        "title": case.title,
+        "category": str(case.category) if case.category_id else "",
+        "place": case.place.name if case.place_id else "",
+        "responsible_unit": case.responsible_unit.name if case.responsible_unit_id else "",
+        "light": case.light,
+        "due_at": case.due_at,
+        "reported_at": case.reported_at,
+        "heat": case.heat,
+    }
+
+
+def _category_out(c: Category, children: list[Category]) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "code": c.code,
+        "name": c.name,
+        "kind": c.kind,
+        "level": c.level,
+        "routing": c.routing,
+        "default_unit": _ref(c.default_unit),
+        "urgency": c.urgency,
+        "time_limits": c.time_limits or {},
+        "keywords": c.keywords,
+        "children": [_category_out(k, []) for k in children],
+    }
+
+
+# --- lookups through scope ---------------------------------------------------------------------
+
+
+def _category(category_id: int | None) -> Category | None:
+    if category_id is None:
+        return None
+    category = Category.objects.select_related("parent").filter(pk=category_id).first()
+    if category is None:
+        raise NotFound("category_not_found", _("Category not found"))
+    return category
+
+
+def _unit(user, unit_id: int | None):
+    if unit_id is None:
+        return None
+    from cityloop.org.models import Unit
+
+    # Any unit may receive a district-level case, so look it up unscoped; the workflow checks
+    # whether this desk may send work there.
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound("unit_not_found", _("Not found"))
+    return unit
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@router.get("/categories", response={200: list[CategoryOut], 401: ErrorOut})
+def list_categories(request: HttpRequest, include_inactive: bool = False):
+    """The two-level category tree (大类 › 小类) with routing and time limits per stage."""
+    return [_category_out(c, kids) for c, kids in queries.category_tree(include_inactive)]
+
+
+@router.post("/uploads", response={201: UploadOut, **ERRORS})
+def upload_photo(request: HttpRequest, file: File[UploadedFile]):
+    """Upload one photo (JPEG/PNG/WebP/GIF by content, EXIF removed); name its id in a report
+    or an action's ``photo_ids``."""
+    upload = photos.upload_save(owner=request.auth, filename=file.name or "", data=file.read())
+    return 201, {
+        "id": upload.pk,
+        "width": upload.width,
+        "height": upload.height,
+        "sha256": upload.sha256,
+        "gps": upload.gps,
+    }
+
+
+@router.post("/cases", response={201: CaseOut, **ERRORS})
+def create_case(request: HttpRequest, payload: ReportIn):
+    """Report a case. Send an ``Idempotency-Key`` header to make retries safe: the same key
+    from the same account gives back the first case."""
+    user = request.auth
+    key, client = request.headers.get("Idempotency-Key", "")[:200], f"user:{user.pk}"
+    if key and (earlier := queries.case_for_idempotency_key(client, key)) is not None:
+        # A retry: answer as the first time, without touching the uploads again.
+        return 201, case_out(user, queries.case_get(user, earlier.pk))
+    with transaction.atomic():  # uploads stay unused if the report is refused
+        case = _report(user, payload, key, client)
+    return 201, case_out(user, queries.case_get(user, case.pk))
+
+
+def _report(user, payload: ReportIn, key: str, client: str) -> Case:
+    zone = org_queries.zone_get(user, zone_id=payload.zone_id) if payload.zone_id else None
+    return workflow.report(
+        actor=user,
+        source=payload.source,
+        description=payload.description,
+        title=payload.title,
+        category=_category(payload.category_id),
+        lng=payload.lng,
+        lat=payload.lat,
+        address=payload.address,
+        zone=zone,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        reporter_email=payload.reporter_email,
+        on_behalf_of=payload.on_behalf_of,
+        external_id=payload.external_id,
+        photos=photos.photos_from_uploads(user, payload.photo_ids),
+        share_gps=payload.share_gps,
+        idempotency_key=key,
+        client=client,
+        accept=payload.accept,
+    )
+
+
+@router.get("/cases", response={200: CasePage, **ERRORS})
+def list_cases(
+    request: HttpRequest,
+    status: str = Query("", description="comma list of states / 状态，逗号分隔"),
+    category_id: int | None = None,
+    unit_id: int | None = None,
+    place_id: int | None = None,
+    source: str = "",
+    light: str = "",
+    overdue: bool | None = None,
+    open_only: bool = False,
+    since: date | None = None,
+    until: date | None = None,
+    q: str = Query("", description="full text / 全文检索（中文分词）"),
+    mine: bool = Query(False, description="only my queue / 只看待我处理"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+):
+    """Cases in the caller's scope, red and overdue first."""
+    states = [s for s in status.split(",") if s]
+    bad = [s for s in states if s not in Case.Status.values]
+    if bad:
+        raise InvalidInput("case_status_invalid", _("Unknown status"), {"status": bad})
+    f = queries.CaseFilter(
+        status=states,
+        category_id=category_id,
+        unit_id=unit_id,
+        place_id=place_id,
+        source=source,
+        light=light,
+        overdue=overdue,
+        open_only=open_only,
+        since=since,
+        until=until,
+        q=q,
+    )
+    qs = queries.my_queue(request.auth, f) if mine else queries.case_rows(request.auth, f)
+    items = list(qs[offset : offset + limit])
+    count = offset + len(items) if len(items) < limit and (items or not offset) else qs.count()
+    return {"items": [_row(c) for c in items], "count": count, "limit": limit, "offset": offset}
+
+
+@router.get("/cases/figures", response={200: FiguresOut, **ERRORS})
+def case_figures(
+    request: HttpRequest,
+    since: date | None = None,
+    until: date | None = None,
+    group_by: str | None = Query(None, description="unit, street, community, category, source"),
+):
+    """Reported, accepted, closed, on-time close rate, reopen rate, satisfaction rate and mean
+    handling time, with the cases each counts. Default period: this month so far."""
+    today = clock.today()
+    until = until or today
+    since = since or until.replace(day=1)
+    if since > until or until - since > timedelta(days=3660):
+        raise InvalidInput("period_invalid", _("The period is not valid."))
+    rows = queries.case_figures(request.auth, since=since, until=until, group_by=group_by)
+    return {
+        "since": since,
+        "until": until,
+        "group_by": group_by,
+        "rules": queries.figure_rules(),
+        "rows": [
+            {
+                "group": r.group,
+                "label": r.label,
+                "figures": {k: vars(v) for k, v in r.figures.items()},
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})
+def get_case(request: HttpRequest, case_id: int):
+    return case_out(request.auth, queries.case_get(request.auth, case_id))
+
+
+@router.get("/cases/{case_id}/events", response={200: list[EventOut], **ERRORS})
+def case_events(request: HttpRequest, case_id: int):
+    """The case's timeline, oldest first."""
+    case = queries.case_get(request.auth, case_id)
+    return [
+        {
+            "id": e.pk,
+            "at": e.at,
+            "actor": e.actor_label,
+            "verb": e.verb,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "note": e.note,
+            "data": e.data,
+            "public": e.public,
+            "photos": [_photo(p) for p in e.photos.all()],
+        }
+        for e in queries.timeline(case)
+    ]
+
+
+@router.get("/cases/{case_id}/duplicates", response={200: list[DuplicateOut], **ERRORS})
+def case_duplicates(request: HttpRequest, case_id: int):
+    """Open cases that may be the same problem (same category, near, recent, similar text)."""
+    case = queries.case_get(request.auth, case_id)
+    visible = set(queries.visible_cases(request.auth).values_list("pk", flat=True))
+    found = queries.possible_duplicates(
+        category=case.category,
+        lng=case.lng,
+        lat=case.lat,
+        text=f"{case.title} {case.description}",
+        exclude_id=case.pk,
+    )
+    return [
+        {
+            "id": d.case.pk,
+            "code": d.case.code,
+            "title": d.case.title,
+            "status": d.case.status,
+            "distance_m": d.distance_m,
+            "similarity": d.similarity,
+        }
+        for d in found
+        if d.case.pk in visible
+    ]
+
+
+# Which body fields each action takes, and how they become workflow arguments.
+def _payload(user, action: str, body: ActionIn) -> dict[str, Any]:
+    p: dict[str, Any]
+    if action == "accept":
+        p = {"category": _category(body.category_id), "note": body.note}
+    elif action in ("reject", "send_back", "reopen", "escalate", "suspend", "cancel"):
+        p = {"reason": body.reason or body.note}
+    elif action == "merge":
+        if body.master_id is None:
+            raise InvalidInput("case_master_required", _("Name the case to merge into."))
+        p = {"master_id": body.master_id, "note": body.note}
+    elif action == "dispatch":
+        handler = None
+        if body.handler_id is not None:
+            handler = org_queries.person_get(user, person_id=body.handler_id)
+        p = {
+            "unit": _unit(user, body.unit_id),
+            "assisting": [_unit(user, i) for i in body.assisting_unit_ids],
+            "handler": handler,
+            "note": body.note,
+        }
+    elif action in ("take", "resume"):
+        p = {"note": body.note}
+    elif action == "reply":
+        p = {
+            "result": body.result or body.note,
+            "photos": photos.photos_from_uploads(user, body.photo_ids),
+        }
+    elif action == "verify":
+        if body.passed is None:
+            raise InvalidInput("case_passed_required", _("Say whether the work passed."))
+        p = {
+            "passed": body.passed,
+            "note": body.note,
+            "photos": photos.photos_from_uploads(user, body.photo_ids),
+        }
+    elif action == "return_visit":
+        p = {"satisfaction": body.satisfaction, "note": body.note, "channel": body.channel}
+    elif action == "request":
+        p = {"kind": body.kind, "reason": body.reason or body.note, "days": body.days}
+    elif action == "decide":
+        if body.approve is None:
+            raise InvalidInput("case_approve_required", _("Approve or deny the request."))
+        p = {"approve": body.approve, "note": body.note}
+    elif action == "extend":
+        p = {"days": body.days, "reason": body.reason or body.note}
+    else:  # comment
+        p = {
+            "note": body.note,
+            "public": body.public,
+            "photos": photos.photos_from_uploads(user, body.photo_ids),
+        }
+    return p
+
+
+@router.post("/cases/{case_id}/actions/{action}", response={200: CaseOut, **ERRORS})
+def case_action(request: HttpRequest, case_id: int, action: str, payload: ActionIn):
+    """Take an action: accept, reject, merge, dispatch, take, send_back, reply, verify,
+    return_visit, reopen, escalate, request, decide, suspend, resume, extend, cancel, comment.
+    Not allowed in the current state → 409 ``case_bad_state``; not your part → 403."""
+    user = request.auth
+    if action not in workflow.TRANSITIONS:
+        raise NotFound("case_action_unknown", _("No such action."), {"action": action})
+    queries.case_get(user, case_id)  # 404 before anything else when out of scope
+    with transaction.atomic():  # uploads named in the body stay unused if the action fails
+        workflow.perform(user, case_id, action, _payload(user, action, payload))
+    return case_out(user, queries.case_get(user, case_id))

@@ -1,0 +1,205 @@
+"""API shapes of the case loop: separate input and output schemas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class LimitOut(Schema):
+    amount: float
+    type: str
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    level: str = ""
+    routing: str = ""
+    default_unit: dict[str, Any] | None = None
+    urgency: str = ""
+    time_limits: dict[str, LimitOut] = {}
+    keywords: str = ""
+    children: list[CategoryOut] = []
+
+
+class ReportIn(Schema):
+    source: Literal[
+        "resident", "patrol", "hotline", "desk", "supervision", "steward", "inspection", "media"
+    ] = "resident"
+    description: str = Field(..., max_length=2000)
+    title: str = Field("", max_length=120)
+    category_id: int | None = None
+    lng: float | None = None
+    lat: float | None = None
+    address: str = Field("", max_length=200)
+    zone_id: int | None = None
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=30)
+    reporter_email: str = Field("", max_length=254)
+    on_behalf_of: str = Field("", max_length=100)
+    external_id: str = Field("", max_length=60)
+    photo_ids: list[int] = Field([], max_length=9)
+    share_gps: bool = False
+    accept: bool = Field(False, description="accept at once when the caller may (desk intake)")
+
+
+class ActionIn(Schema):
+    """Fields of every action; each action reads the ones it needs (see the user guide)."""
+
+    note: str = ""
+    reason: str = ""
+    result: str = ""
+    category_id: int | None = None
+    unit_id: int | None = None
+    assisting_unit_ids: list[int] = []
+    handler_id: int | None = None
+    master_id: int | None = None
+    passed: bool | None = None
+    satisfaction: str = ""
+    channel: str = "phone"
+    kind: str = ""
+    days: float = 0
+    approve: bool | None = None
+    public: bool = False
+    photo_ids: list[int] = Field([], max_length=9)
+
+
+class RefOut(Schema):
+    id: int
+    code: str = ""
+    name: str
+
+
+class PhotoOut(Schema):
+    id: int
+    step: str
+    url: str
+    width: int
+    height: int
+
+
+class CaseOut(Schema):
+    id: int
+    code: str
+    status: str
+    status_label: str
+    source: str
+    title: str
+    description: str
+    category: RefOut | None
+    main_category: RefOut | None
+    level: str
+    lng: float | None
+    lat: float | None
+    address: str
+    place: RefOut | None
+    road: RefOut | None
+    grid: RefOut | None
+    dispatcher_unit: RefOut | None
+    responsible_unit: RefOut | None
+    assisting_units: list[RefOut] = []
+    stage: str
+    light: str
+    warn_at: datetime | None
+    due_at: datetime | None
+    handle_due_at: datetime | None
+    reported_at: datetime
+    accepted_at: datetime | None
+    dispatched_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    closed_on_time: bool | None
+    handling_hours: float | None
+    rework_count: int
+    reopen_count: int
+    escalations: int
+    extensions: int
+    heat: int
+    master_code: str = ""
+    satisfaction: str
+    result: str
+    pending_request: dict[str, Any] = {}
+    allowed_actions: list[str] = []
+    photos: list[PhotoOut] = []
+
+
+class CaseRowOut(Schema):
+    id: int
+    code: str
+    status: str
+    source: str
+    title: str
+    category: str
+    place: str
+    responsible_unit: str
+    light: str
+    due_at: datetime | None
+    reported_at: datetime
+    heat: int
+
+
+class CasePage(Schema):
+    items: list[CaseRowOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    verb: str
+    from_state: str
+    to_state: str
+    note: str
+    data: dict[str, Any]
+    public: bool
+    photos: list[PhotoOut] = []
+
+
+class UploadOut(Schema):
+    id: int
+    width: int
+    height: int
+    sha256: str
+    gps: list[float] | None = None
+
+
+class DuplicateOut(Schema):
+    id: int
+    code: str
+    title: str
+    status: str
+    distance_m: float
+    similarity: float
+
+
+class FigureOut(Schema):
+    key: str
+    value: float | int | None
+    numerator: int
+    denominator: int
+    case_ids: list[int]
+
+
+class FigureRowOut(Schema):
+    group: str
+    label: str
+    figures: dict[str, FigureOut]
+
+
+class FiguresOut(Schema):
+    since: date
+    until: date
+    group_by: str | None
+    rules: dict[str, str]
+    rows: list[FigureRowOut]
+
+
+CategoryOut.model_rebuild()
