@@ -97,6 +97,10 @@ def _databases() -> dict:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(CONFIG.sqlite_path()),
             "OPTIONS": _sqlite_options(),
+            # Tests use a file too, not the in-memory default: shared-cache memory databases
+            # lock whole tables and ignore the busy timeout, so concurrency tests would test
+            # something production never runs.
+            "TEST": {"NAME": str(CONFIG.data_dir / "test.sqlite3")},
         }
     }
 
@@ -146,6 +150,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
@@ -194,3 +199,14 @@ LOGGING = {
 }
 
 CITYLOOP = CONFIG
+
+# E-mail (the "email" notification channel): Django's console backend until an SMTP host is set.
+if CONFIG.email_host:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CONFIG.email_host
+    EMAIL_PORT = CONFIG.email_port
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = CONFIG.email_from
+SERVER_EMAIL = CONFIG.email_from
+EMAIL_TIMEOUT = 10  # seconds, like the webhooks

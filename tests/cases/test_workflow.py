@@ -58,8 +58,16 @@ def test_full_loop_with_rework_and_return_visit(new_case, cast, at_monday):
     c = workflow.reopen(actor=cast.desk, case_id=c.pk, reason="居民反映又堆上了")
     assert (c.status, c.reopen_count, c.satisfaction) == ("dispatched", 1, "")
     assert verbs(c) == [
-        "report", "accept", "dispatch", "take", "reply", "verify", "reply", "verify",
-        "return_visit", "reopen",
+        "report",
+        "accept",
+        "dispatch",
+        "take",
+        "reply",
+        "verify",
+        "reply",
+        "verify",
+        "return_visit",
+        "reopen",
     ]
     ev = c.events.get(verb="dispatch")
     assert ev.actor == cast.desk and ev.from_state == "accepted" and ev.to_state == "dispatched"
@@ -175,7 +183,9 @@ def test_resident_rates_on_the_tracking_page_with_phone(new_case, cast):
             actor=None, code=new_case.code, satisfaction="satisfied", reporter_phone="139"
         )
     c = workflow.return_visit(
-        actor=None, code=new_case.code.lower(), satisfaction="satisfied",
+        actor=None,
+        code=new_case.code.lower(),
+        satisfaction="satisfied",
         reporter_phone="138-0000-0001",
     )
     assert c.satisfaction == "satisfied"
@@ -184,20 +194,28 @@ def test_resident_rates_on_the_tracking_page_with_phone(new_case, cast):
 
 def test_patrol_report_is_tied_to_the_chiefs_zone(cast, tree, category, at_monday):
     c = workflow.report(
-        actor=cast.chief, source="patrol", description="济源路路灯不亮", category=category,
-        lng=113.265, lat=34.7851,
+        actor=cast.chief,
+        source="patrol",
+        description="济源路路灯不亮",
+        category=category,
+        lng=113.265,
+        lat=34.7851,
     )
     assert c.zone == tree.road_a and c.road == tree.road_a
     with pytest.raises(Forbidden) as e:
-        workflow.report(actor=cast.resident, source="patrol", description="x", lng=113.265,
-                        lat=34.7851)
+        workflow.report(
+            actor=cast.resident, source="patrol", description="x", lng=113.265, lat=34.7851
+        )
     assert e.value.code == "case_source_not_allowed"
 
 
 def test_steward_reports_for_residents(cast, tree, at_monday):
     c = workflow.report(
-        actor=cast.steward, source="steward", description="3号楼下水道堵塞，污水外溢",
-        on_behalf_of="微信群 06小区居民群 王大爷", address="06小区3号楼",
+        actor=cast.steward,
+        source="steward",
+        description="3号楼下水道堵塞，污水外溢",
+        on_behalf_of="微信群 06小区居民群 王大爷",
+        address="06小区3号楼",
     )
     assert c.place == tree.compound_a and c.on_behalf_of.startswith("微信群")
     assert c.category is None
@@ -217,8 +235,31 @@ def test_bad_locations_are_refused(cast, category, at_monday):
 
 
 def test_idempotency_key_gives_one_case(cast, category, at_monday):
-    kw = dict(actor=cast.desk, source="desk", description="占道经营", category=category,
-              lng=IN_COMPOUND[0], lat=IN_COMPOUND[1], idempotency_key="k-1", client="desk")
+    kw = dict(
+        actor=cast.desk,
+        source="desk",
+        description="占道经营",
+        category=category,
+        lng=IN_COMPOUND[0],
+        lat=IN_COMPOUND[1],
+        idempotency_key="k-1",
+        client="desk",
+    )
     a = workflow.report(**kw)
     b = workflow.report(**kw)
     assert a.pk == b.pk and Case.objects.count() == 1
+
+
+def test_steps_notify_the_people_they_concern(new_case, cast):
+    from cityloop.core.models import Notification
+
+    workflow.accept(actor=cast.desk, case_id=new_case.pk)
+    to_reporter = Notification.objects.get(verb="case_accept")
+    assert to_reporter.recipient == cast.resident
+    assert to_reporter.link == f"/track/{new_case.code}/" and new_case.code in to_reporter.title
+    workflow.dispatch(actor=cast.desk, case_id=new_case.pk, unit=cast.cgb)
+    to_unit = Notification.objects.filter(verb="case_dispatch")
+    assert [n.recipient for n in to_unit] == [cast.handler]
+    with pytest.raises(InvalidTransition):  # a refused step tells nobody anything
+        workflow.verify(actor=cast.desk, case_id=new_case.pk, passed=True)
+    assert not Notification.objects.filter(verb="case_close").exists()

@@ -1,12 +1,118 @@
-"""Who hears about a case step, and what they read. Called by the workflow inside its
-transaction; :func:`cityloop.core.notify.notify` writes the inbox rows there and delivers
-through the outside channels only after commit."""
+"""Who hears about a case step, and what they read.
+
+Called by the workflow inside its transaction: :func:`cityloop.core.notify.notify` writes the
+inbox rows there and hands them to the outside channels (SMS, e-mail, WeCom …) only after
+commit, so a refused or rolled-back step tells nobody anything.
+"""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from cityloop.cases.models import Case
+from cityloop.core import clock
+from cityloop.core.notify import Message, Recipient, notify
 
-def send(case, verb: str) -> None:
-    """Placeholder until the notification layer lands (see core.notify)."""
-    return None
+# Unit staff told about one case: enough for an office, bounded for a big bureau.
+MAX_UNIT_RECIPIENTS = 50
+
+# verb → who hears it: the reporter, the unit that must act, or the desk.
+AUDIENCE = {
+    "accept": "reporter",
+    "reject": "reporter",
+    "merge": "reporter",
+    "close": "reporter",
+    "dispatch": "unit",
+    "rework": "unit",
+    "request_denied": "unit",
+    "reply": "desk",
+    "send_back": "desk",
+    "escalate": "desk",
+    "request": "desk",
+    "light_yellow": "actor_now",
+    "light_red": "actor_now",
+}
+
+
+def _titles() -> dict[str, str]:
+    return {
+        "accept": _("Your report %(code)s was accepted"),
+        "reject": _("Your report %(code)s was not accepted"),
+        "merge": _("Your report %(code)s joins an earlier report of the same problem"),
+        "close": _("Your report %(code)s is resolved: please rate it"),
+        "dispatch": _("New case %(code)s for your unit"),
+        "rework": _("Case %(code)s failed verification: rework needed"),
+        "request_denied": _("Request on case %(code)s was not approved"),
+        "reply": _("Case %(code)s was replied: please verify"),
+        "send_back": _("Case %(code)s was sent back: dispatch again"),
+        "escalate": _("Case %(code)s was escalated to you"),
+        "request": _("Case %(code)s waits for your decision"),
+        "light_yellow": _("Case %(code)s is near its time limit"),
+        "light_red": _("Case %(code)s is overdue"),
+    }
+
+
+def _unit_staff(unit) -> list:
+    if unit is None:
+        return []
+    users = get_user_model().objects.filter(
+        is_active=True, person__unit__path__startswith=unit.path
+    )
+    return list(users.order_by("pk")[:MAX_UNIT_RECIPIENTS])
+
+
+def _reporter(case: Case) -> list:
+    if case.reporter_id:
+        return [case.reporter]
+    if case.reporter_phone or case.reporter_email:
+        return [
+            Recipient(name=case.reporter_name, phone=case.reporter_phone, email=case.reporter_email)
+        ]
+    return []
+
+
+def recipients(case: Case, verb: str) -> list:
+    audience = AUDIENCE.get(verb)
+    if audience == "actor_now":
+        working = case.status in (Case.Status.DISPATCHED, Case.Status.HANDLING)
+        audience = "unit" if working else "desk"
+    if audience == "reporter":
+        return _reporter(case)
+    if audience == "unit":
+        people = _unit_staff(case.responsible_unit)
+        if case.handler_id and case.handler.user_id:
+            people.append(case.handler.user)
+        if verb == "dispatch":
+            for unit in case.assisting_units.all():
+                people.extend(_unit_staff(unit))
+        return people
+    if audience == "desk":
+        return _unit_staff(case.dispatcher_unit)
+    return []
+
+
+def send(case: Case, verb: str) -> None:
+    """Tell the people a step concerns; silent for steps nobody needs to hear about."""
+    if verb not in AUDIENCE:
+        return
+    people = recipients(case, verb)
+    if not people:
+        return
+    to_reporter = AUDIENCE[verb] == "reporter"
+    link = f"/track/{case.code}/" if to_reporter else f"/cases/{case.pk}/"
+    body = f"{case.title}（{case.get_status_display()}）"
+    if case.due_at and not to_reporter:
+        body += _(" — due %(due)s") % {
+            "due": f"{case.due_at.astimezone(clock.local_zone()):%Y-%m-%d %H:%M}"
+        }
+    notify(
+        recipients=people,
+        message=Message(
+            verb=f"case_{verb}",
+            title=_titles()[verb] % {"code": case.code},
+            body=body,
+            link=link,
+            data={"case": case.pk, "code": case.code},
+        ),
+    )
