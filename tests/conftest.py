@@ -25,9 +25,11 @@ def _fresh_caches():
 @pytest.fixture
 def seeded_calendar(transactional_db):
     """For transactional tests (the browser): the flush after each one empties every table,
-    the seeded work calendar included, so seed it again when it is missing. Django's
+    the seeded work calendar and categories included, so seed them again when missing. Django's
     ``serialized_rollback`` would restore it too, but it inserts into a database that is not
     empty yet and fails on the content types."""
+    from cityloop.cases.models import Category
+    from cityloop.cases.services import seed_categories
     from cityloop.core import worktime
     from cityloop.core.calendar import SEEDED_YEARS, seed_years
     from cityloop.core.models import WorkCalendarDay, WorkCalendarYear
@@ -35,6 +37,8 @@ def seeded_calendar(transactional_db):
     if not WorkCalendarYear.objects.exists():
         seed_years(WorkCalendarYear, WorkCalendarDay, SEEDED_YEARS)
         worktime.invalidate_cache()
+    if not Category.objects.exists():  # the seeded categories went with the same flush
+        seed_categories(Category)
 
 
 def in_ci() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -100,7 +101,8 @@ def _databases() -> dict:
             # Tests use a file too, not the in-memory default: shared-cache memory databases
             # lock whole tables and ignore the busy timeout, so concurrency tests would test
             # something production never runs.
-            "TEST": {"NAME": str(CONFIG.data_dir / "test.sqlite3")},
+            # One file per test process, so that two runs on one machine do not collide.
+            "TEST": {"NAME": str(CONFIG.data_dir / f"test-{os.getpid()}.sqlite3")},
         }
     }
 

@@ -106,7 +106,8 @@ def test_actions_over_the_api(as_user, cast, category, at_monday):
     r = desk.post(f"/cases/{case_id}/actions/dispatch", {"unit_id": cast.cgb.pk})
     assert r.json()["status"] == "dispatched"
     assert r.json()["responsible_unit"]["name"] == "城管办"
-    r = desk.post(f"/cases/{case_id}/actions/reply", {"result": "已清理"})
+    steward = ApiClient(tokens.token_issue(user=cast.steward, label="t"))  # sees it, not its unit
+    r = steward.post(f"/cases/{case_id}/actions/reply", {"result": "已清理"})
     assert (r.status_code, r.json()["code"]) == (403, "case_not_allowed")
     r = handler.post(f"/cases/{case_id}/actions/reply", {"result": "已清理"})
     assert r.json()["status"] == "replied"

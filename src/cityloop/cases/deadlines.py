@@ -68,8 +68,10 @@ def parse_limit(value: object, *, stage: str = "") -> TimeLimit:
     if number <= 0 or kind not in LimitType.values:
         raise InvalidInput(
             "time_limit_invalid",
-            _("Invalid time limit %(value)s for stage %(stage)s: give a positive amount and "
-              "one of urgent_hours, work_hours, work_days, calendar_days.")
+            _(
+                "Invalid time limit %(value)s for stage %(stage)s: give a positive amount and "
+                "one of urgent_hours, work_hours, work_days, calendar_days."
+            )
             % {"value": repr(value), "stage": stage},
             {"stage": stage, "value": str(value)},
         )

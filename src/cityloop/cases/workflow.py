@@ -402,8 +402,10 @@ def report(
     client: str = "",
     accept: bool = False,
     is_demo: bool = False,
+    event_data: dict[str, Any] | None = None,
 ) -> Case:
-    """Take in a case from any channel. The same ``idempotency_key`` from the same client,
+    """Take in a case from any channel. ``event_data`` is kept on the report event (e.g. an
+    import's file name and the original call time). The same ``idempotency_key`` from the same client,
     or the same external number from the same source, gives back the first case."""
     if idempotency_key:
         earlier = case_for_idempotency_key(client, idempotency_key)
@@ -435,6 +437,7 @@ def report(
                 share_gps=share_gps,
                 accept=accept,
                 is_demo=is_demo,
+                event_data=event_data or {},
             )
             if idempotency_key:
                 IdempotencyKey.objects.create(
@@ -472,6 +475,7 @@ def _report(
     share_gps: bool,
     accept: bool,
     is_demo: bool,
+    event_data: dict[str, Any],
 ) -> Case:
     zone = _check_source(actor, source, zone)
     description = _required(
@@ -543,7 +547,12 @@ def _report(
         case,
         "report",
         from_state="",
-        data={"source": source, "level": level, "on_behalf_of": case.on_behalf_of},
+        data={
+            **event_data,
+            "source": source,
+            "level": level,
+            "on_behalf_of": case.on_behalf_of,
+        },
         photos=photos,
     )
     if accept and rules.is_dispatcher(actor, case):

@@ -5,6 +5,10 @@ row to the same service the admin and the demo use (``org/services.py``), so the
 written once. The whole file runs in one transaction: any problem, on any row, and nothing is
 written; a dry run does all the work and then rolls it back, so its counts are the real ones.
 
+:func:`run_file` (read, check, apply in one transaction, report) and the helpers an apply
+step uses (:class:`ImportRun`, :func:`tree_order`, :func:`resolve_parent`, :func:`lookup`,
+:func:`choice_map`) serve other apps' import kinds too (``cases/importers.py``).
+
 Columns missing from a file leave the stored value alone (a file with only codes and names
 does not wipe geometries); a column that is present is the truth, empty cells included.
 """
@@ -39,7 +43,7 @@ from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
 # --- accepted values -----------------------------------------------------------------------
 
 
-def _choices(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def choice_map(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """``{stored: (spellings…)}`` → ``{spelling: stored}``; the stored code is accepted too."""
     out = {}
     for stored, spellings in table.items():
@@ -48,7 +52,7 @@ def _choices(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return out
 
 
-PLACE_KINDS = _choices(
+PLACE_KINDS = choice_map(
     {
         "district": ("区", "区县", "县", "县区"),
         "street": ("街道", "镇", "乡", "乡镇"),
@@ -57,7 +61,7 @@ PLACE_KINDS = _choices(
         "building": ("楼栋", "楼"),
     }
 )
-MANAGEMENT = _choices(
+MANAGEMENT = choice_map(
     {
         "property_company": ("物业", "物业公司", "物业管理"),
         "owners_committee": ("业委会", "业主委员会"),
@@ -65,7 +69,7 @@ MANAGEMENT = _choices(
         "unmanaged": ("无主管", "无物业"),
     }
 )
-UNIT_KINDS = _choices(
+UNIT_KINDS = choice_map(
     {
         "party_government": ("党政机关",),
         "bureau": ("区直部门", "区直单位", "职能部门"),
@@ -76,7 +80,7 @@ UNIT_KINDS = _choices(
         "partner": ("联建共建单位", "共建单位", "联建单位"),
     }
 )
-ZONE_KINDS = _choices(
+ZONE_KINDS = choice_map(
     {
         "road": ("道路",),
         "grid": ("网格", "单元网格"),
@@ -84,7 +88,7 @@ ZONE_KINDS = _choices(
         "park": ("公园", "游园"),
     }
 )
-ROLES = _choices(
+ROLES = choice_map(
     {
         "road_chief": ("路长",),
         "compound_head": ("楼院长", "小区长"),
@@ -94,14 +98,14 @@ ROLES = _choices(
         "inspector": ("督查员",),
     }
 )
-LEVELS = _choices(
+LEVELS = choice_map(
     {
         "district": ("区级", "区"),
         "street": ("街道级", "街道", "镇级"),
         "community": ("社区级", "社区", "村级"),
     }
 )
-TARGET_TYPES = _choices({"zone": ("责任对象",), "place": ("地点",)})
+TARGET_TYPES = choice_map({"zone": ("责任对象",), "place": ("地点",)})
 
 # --- specs ---------------------------------------------------------------------------------
 
@@ -209,12 +213,17 @@ class _RollBack(Exception):
 
 
 @dataclass
-class _Run:
+class ImportRun:
+    """One file being applied: the parsed rows, the report, and the helpers an apply step
+    uses (also by other apps' importers, through :func:`run_file`)."""
+
     kind: str
     parsed: Parsed
     report: ImportReport
     actor: Any
     stored_parents: dict[str, Any] = field(default_factory=dict)
+    # error code of a service → the column it belongs to
+    error_columns: dict[str, str] = field(default_factory=lambda: ERROR_COLUMNS)
 
     @cached_property
     def file_codes(self) -> set[str]:
@@ -267,7 +276,7 @@ class _Run:
                     name = ""
                 self.error(row, name, " ".join(str(m) for m in messages), exc.code)
             return
-        name = ERROR_COLUMNS.get(exc.code, "")
+        name = self.error_columns.get(exc.code, "")
         if exc.code.startswith("geometry_"):
             name = "geometry"
         self.error(row, name, str(exc.message), exc.code)
@@ -288,28 +297,46 @@ def run_import(
             _("Unknown import kind %(kind)s (one of: %(kinds)s)")
             % {"kind": kind, "kinds": ", ".join(KINDS)},
         )
+    return run_file(SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs)
+
+
+def run_file(
+    spec: Spec,
+    apply: Callable[[ImportRun], None],
+    path: Path | str,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    crs: str = "wgs84",
+    error_columns: dict[str, str] | None = None,
+) -> ImportReport:
+    """Read and check ``path`` against ``spec``, then run ``apply`` in one transaction that
+    is rolled back on any problem or on a dry run. Other apps' import kinds use it too."""
     if crs not in CRS_CHOICES:
         raise InvalidInput(
             "import_bad_crs",
             _("Unknown coordinate system %(crs)s (one of: %(crs_list)s)")
             % {"crs": crs, "crs_list": ", ".join(CRS_CHOICES)},
         )
+    kind = spec.kind
     report = ImportReport(kind=kind, source=Path(path).name, dry_run=dry_run)
     try:
         table = read_table(path)
     except ImportFileError as exc:
         report.errors.append(RowError(0, "", exc.reason, exc.code))
         return report
-    parsed = parse(table, SPECS[kind], crs=crs)
+    parsed = parse(table, spec, crs=crs)
     report.rows = len(parsed.rows)
     report.warnings = parsed.warnings
     if any(e.line == 0 for e in parsed.errors):
         report.errors = parsed.errors
         return report
-    run = _Run(kind, parsed, report, actor)
+    run = ImportRun(kind, parsed, report, actor)
+    if error_columns is not None:
+        run.error_columns = error_columns
     try:
         with transaction.atomic():
-            APPLY[kind](run)
+            apply(run)
             if parsed.errors or dry_run:
                 raise _RollBack
     except _RollBack:
@@ -323,7 +350,7 @@ def run_import(
 # --- trees: a child row may come before its parent row --------------------------------------
 
 
-def _tree_order(run: _Run, model) -> list[Row]:
+def tree_order(run: ImportRun, model) -> list[Row]:
     """Rows in an order where a parent in the file comes before its children.
 
     Checks on the way that every parent is in the file or in the database, and that no chain
@@ -373,7 +400,7 @@ def _tree_order(run: _Run, model) -> list[Row]:
     return sorted(ordered, key=lambda r: (depth[r.values["code"]], r.line))
 
 
-def _resolve_parent(run: _Run, row: Row, model, done: dict, existing) -> tuple[bool, Any]:
+def resolve_parent(run: ImportRun, row: Row, model, done: dict, existing) -> tuple[bool, Any]:
     """``(ready, parent)``: not ready when the parent row in this file failed."""
     if not run.present("parent_code"):
         return True, existing.parent if existing is not None else None
@@ -391,7 +418,7 @@ def _resolve_parent(run: _Run, row: Row, model, done: dict, existing) -> tuple[b
     return True, run.stored_parents[code]
 
 
-def _geometry(run: _Run, row: Row, existing, allowed: set[str]) -> dict | None:
+def _geometry(run: ImportRun, row: Row, existing, allowed: set[str]) -> dict | None:
     """The row's geometry, checked; a bad one is reported and left out."""
     if not run.present("geometry") and not run.present("lng"):
         return existing.geometry if existing is not None else None
@@ -405,7 +432,7 @@ def _geometry(run: _Run, row: Row, existing, allowed: set[str]) -> dict | None:
     return row.geometry
 
 
-def _lookup(run: _Run, row: Row, name: str, model, reason: str):
+def lookup(run: ImportRun, row: Row, name: str, model, reason: str):
     code = row.values.get(name)
     if not code:
         return None, True
@@ -419,14 +446,14 @@ def _lookup(run: _Run, row: Row, name: str, model, reason: str):
 # --- per kind ------------------------------------------------------------------------------
 
 
-def _apply_places(run: _Run) -> None:
+def _apply_places(run: ImportRun) -> None:
     done: dict[str, Place | None] = {}
-    for row in _tree_order(run, Place):
+    for row in tree_order(run, Place):
         if not row.ok:
             continue
         code = row.values["code"]
         existing = Place.objects.filter(code=code).first()
-        ready, parent = _resolve_parent(run, row, Place, done, existing)
+        ready, parent = resolve_parent(run, row, Place, done, existing)
         if not ready:
             continue
         kind = row.values["kind"]
@@ -456,18 +483,18 @@ def _apply_places(run: _Run) -> None:
         )
 
 
-def _apply_units(run: _Run) -> None:
+def _apply_units(run: ImportRun) -> None:
     done: dict[str, Unit | None] = {}
-    for row in _tree_order(run, Unit):
+    for row in tree_order(run, Unit):
         code = row.values["code"]
         existing = Unit.objects.filter(code=code).first()
         if run.present("place_code"):
-            place, _found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
+            place, _found = lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
         else:
             place = existing.place if existing is not None else None
         if not row.ok:
             continue
-        ready, parent = _resolve_parent(run, row, Unit, done, existing)
+        ready, parent = resolve_parent(run, row, Unit, done, existing)
         if not ready:
             continue
         done[code] = run.save(
@@ -488,7 +515,7 @@ def _apply_units(run: _Run) -> None:
         )
 
 
-def _apply_people(run: _Run) -> None:
+def _apply_people(run: ImportRun) -> None:
     for row in run.parsed.rows:
         code = row.values["code"]
         existing = Person.objects.filter(code=code).first() if code else None
@@ -499,7 +526,7 @@ def _apply_people(run: _Run) -> None:
         ):
             attr = name.removesuffix("_code")
             if run.present(name):
-                refs[attr], _found = _lookup(run, row, name, model, reason)
+                refs[attr], _found = lookup(run, row, name, model, reason)
             else:
                 refs[attr] = getattr(existing, attr) if existing is not None else None
         if not row.ok:
@@ -519,9 +546,9 @@ def _apply_people(run: _Run) -> None:
         )
 
 
-def _apply_zones(run: _Run) -> None:
+def _apply_zones(run: ImportRun) -> None:
     for row in run.parsed.rows:
-        place, _found = _lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
+        place, _found = lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
         if not row.ok:
             continue
         code = row.values["code"]
@@ -544,7 +571,7 @@ def _apply_zones(run: _Run) -> None:
         )
 
 
-def _duty_target(run: _Run, row: Row) -> tuple[Zone | None, Place | None, bool]:
+def _duty_target(run: ImportRun, row: Row) -> tuple[Zone | None, Place | None, bool]:
     """Find the duty's object: a zone or a place, by the role (or the 对象类型 column)."""
     code = row.values["target_code"]
     if not code:
@@ -574,9 +601,9 @@ def _duty_target(run: _Run, row: Row) -> tuple[Zone | None, Place | None, bool]:
     return zone, place, True
 
 
-def _apply_duties(run: _Run) -> None:
+def _apply_duties(run: ImportRun) -> None:
     for row in run.parsed.rows:
-        person, _found = _lookup(run, row, "person_code", Person, _("No person with code %(code)s"))
+        person, _found = lookup(run, row, "person_code", Person, _("No person with code %(code)s"))
         zone, place, _found = _duty_target(run, row)
         if not row.ok:
             continue
@@ -594,10 +621,10 @@ def _apply_duties(run: _Run) -> None:
         )
 
 
-def _apply_partnerships(run: _Run) -> None:
+def _apply_partnerships(run: ImportRun) -> None:
     for row in run.parsed.rows:
-        unit, _u = _lookup(run, row, "unit_code", Unit, _("No unit with code %(code)s"))
-        compound, _c = _lookup(run, row, "compound_code", Place, _("No place with code %(code)s"))
+        unit, _u = lookup(run, row, "unit_code", Unit, _("No unit with code %(code)s"))
+        compound, _c = lookup(run, row, "compound_code", Place, _("No place with code %(code)s"))
         if not row.ok:
             continue
         run.save(
@@ -607,7 +634,7 @@ def _apply_partnerships(run: _Run) -> None:
         )
 
 
-APPLY: dict[str, Callable[[_Run], None]] = {
+APPLY: dict[str, Callable[[ImportRun], None]] = {
     "places": _apply_places,
     "units": _apply_units,
     "people": _apply_people,

@@ -1,9 +1,11 @@
 """``cityloop import KIND FILE``: load a district's own places, units, people, zones, duties and
-partnerships from csv/xlsx/GeoJSON. The work is in :mod:`cityloop.org.importers`."""
+partnerships (:mod:`cityloop.org.importers`), the case categories and a 12345 hotline export
+(:mod:`cityloop.cases.importers`) from csv/xlsx/GeoJSON."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,17 +13,26 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from rich.console import Console
 
+from cityloop.cases import importers as case_importers
 from cityloop.core.errors import InvalidInput
-from cityloop.core.imports import CRS_CHOICES
-from cityloop.org.importers import KINDS, run_import
+from cityloop.core.imports import CRS_CHOICES, ImportReport
+from cityloop.org import importers as org_importers
+
+# Each kind → the app's runner; every runner takes (kind, path, *, actor, dry_run, crs).
+RUNNERS: dict[str, Callable[..., ImportReport]] = {
+    **dict.fromkeys(org_importers.KINDS, org_importers.run_import),
+    **dict.fromkeys(case_importers.KINDS, case_importers.run_import),
+}
+KINDS = tuple(RUNNERS)
 
 
 class Command(BaseCommand):
     help = (
-        "从 csv / xlsx / GeoJSON 导入地点、单位、人员、责任对象、职责、联建共建；"
-        "有任何错误则全部不导入，重复导入同一文件不产生变化。 / "
-        "Import places, units, people, zones, duties or partnerships from csv/xlsx/GeoJSON; "
-        "any bad row and nothing is imported; re-importing the same file changes nothing."
+        "从 csv / xlsx / GeoJSON 导入地点、单位、人员、责任对象、职责、联建共建、事件类别、"
+        "12345 热线工单；有任何错误则全部不导入，重复导入同一文件不产生变化。 / "
+        "Import places, units, people, zones, duties, partnerships, case categories or a 12345 "
+        "hotline export from csv/xlsx/GeoJSON; any bad row and nothing is imported; "
+        "re-importing the same file changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,7 +40,7 @@ class Command(BaseCommand):
             "kind",
             choices=KINDS,
             help="种类 kind: places 地点 / units 单位 / people 人员 / zones 责任对象 / "
-            "duties 职责 / partnerships 联建共建",
+            "duties 职责 / partnerships 联建共建 / categories 事件类别 / hotline 12345 热线工单",
         )
         parser.add_argument("file", help="文件 file: .csv（UTF-8 或 GBK）/ .xlsx / .geojson")
         parser.add_argument(
@@ -47,7 +58,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--actor",
             metavar="USERNAME",
-            help="记入事件的操作账号（默认“系统”） / account recorded as the actor",
+            help="记入事件的操作账号（默认“系统”；hotline 必填，须为受理岗账号） / "
+            "account recorded as the actor (required for hotline: a desk account)",
         )
         parser.add_argument(
             "--json",
@@ -64,7 +76,7 @@ class Command(BaseCommand):
                     _("No account with username %(username)s") % {"username": options["actor"]}
                 )
         try:
-            report = run_import(
+            report = RUNNERS[options["kind"]](
                 options["kind"],
                 options["file"],
                 actor=actor,

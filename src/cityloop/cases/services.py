@@ -1,0 +1,217 @@
+"""Writes to the case loop's reference data: the two-level category tree and its seed.
+
+:func:`category_save` is the one door for the admin, the importer and the demo: it reads the
+time limits with :func:`~cityloop.cases.deadlines.parse_limit`, keeps the tree at two levels
+(大类 › 小类), runs ``full_clean``, writes only when something differs and records an event.
+:func:`seed_categories` loads ``data/categories.csv`` into whatever model class it is given, so
+the data migration can pass its historical model.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cityloop.cases.deadlines import parse_limit
+from cityloop.cases.models import Category, Level, Stage
+from cityloop.core import events
+from cityloop.core.errors import InvalidInput
+
+SEED_FILE = Path(__file__).resolve().parent / "data" / "categories.csv"
+STAGES: tuple[str, ...] = tuple(Stage.values)
+
+
+def normalise_limits(time_limits: Any) -> dict[str, dict[str, Any]]:
+    """``{stage: limit}`` → ``{stage: {"amount": n, "type": t}}`` in stage order.
+
+    Each limit may be a dict or the short text ``"5工作日"`` / ``"5 work_days"``; empty values
+    are left out (the stage then uses the default for the category's urgency).
+    """
+    if time_limits in (None, ""):
+        return {}
+    if not isinstance(time_limits, dict):
+        raise InvalidInput(
+            "time_limit_invalid",
+            _("Time limits are given per stage: accept, dispatch, handle, verify, return_visit."),
+        )
+    unknown = sorted(set(time_limits) - set(STAGES))
+    if unknown:
+        raise InvalidInput(
+            "time_limit_bad_stage",
+            _("Unknown stage %(stage)s (stages: %(stages)s).")
+            % {"stage": unknown[0], "stages": ", ".join(STAGES)},
+            {"stage": unknown[0]},
+        )
+    out: dict[str, dict[str, Any]] = {}
+    for stage in STAGES:
+        value = time_limits.get(stage)
+        if value in (None, ""):
+            continue
+        limit = parse_limit(value, stage=stage)
+        amount = int(limit.amount) if float(limit.amount).is_integer() else limit.amount
+        out[stage] = {"amount": amount, "type": limit.type}
+    return out
+
+
+def _clean(obj: Category) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(
+            "invalid_record",
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()),
+            {"fields": exc.message_dict},
+        ) from exc
+
+
+def _check_parent(code: str, parent: Category | None, existing: Category | None) -> None:
+    """Two levels only: a 小类 sits under a 大类, and a 大类 with 小类 stays a 大类."""
+    if parent is None:
+        return
+    if parent.code == code:
+        raise InvalidInput(
+            "category_bad_parent",
+            _("A category cannot be its own main category."),
+            {"parent": parent.code},
+        )
+    if parent.parent_id is not None:
+        raise InvalidInput(
+            "category_bad_parent",
+            _(
+                "%(parent)s is itself a sub-category; categories have two levels only "
+                "(main category › sub-category)."
+            )
+            % {"parent": parent.code},
+            {"parent": parent.code},
+        )
+    if existing is not None and existing.children.exists():
+        raise InvalidInput(
+            "category_bad_parent",
+            _("%(code)s has sub-categories, so it must stay a main category.") % {"code": code},
+            {"parent": parent.code},
+        )
+
+
+@transaction.atomic
+def category_save(
+    *,
+    actor,
+    code: str,
+    name: str,
+    parent: Category | None = None,
+    kind: str = Category.Kind.EVENT,
+    level: str = Level.COMMUNITY,
+    routing: str = Category.Routing.PLACE,
+    default_unit=None,
+    urgency: str = Category.Urgency.NORMAL,
+    time_limits: dict[str, Any] | None = None,
+    keywords: str = "",
+    description: str = "",
+    sort: int = 0,
+    is_active: bool = True,
+) -> tuple[Category, str]:
+    """Create or update the category ``code``; returns ``(category, outcome)`` with outcome
+    ``created``, ``updated`` or ``unchanged`` (nothing written, no event)."""
+    code = (code or "").strip()
+    existing = Category.objects.filter(code=code).first() if code else None
+    _check_parent(code, parent, existing)
+    if routing == Category.Routing.UNIT and default_unit is None:
+        raise InvalidInput(
+            "category_unit_required",
+            _("Routing to the default unit needs a default responsible unit."),
+        )
+    values: dict[str, Any] = {
+        "name": (name or "").strip(),
+        "parent": parent,
+        "kind": kind,
+        "level": level,
+        "routing": routing,
+        "default_unit": default_unit,
+        "urgency": urgency,
+        "time_limits": normalise_limits(time_limits),
+        "keywords": (keywords or "").strip(),
+        "description": (description or "").strip(),
+        "sort": sort,
+        "is_active": is_active,
+    }
+    changed: list[str] = []
+    if existing is None:
+        category = Category(code=code, **values)
+        outcome = "created"
+    else:
+        changed = [k for k, v in values.items() if getattr(existing, k) != v]
+        if not changed:
+            return existing, "unchanged"
+        category = existing
+        for k in changed:
+            setattr(category, k, values[k])
+        outcome = "updated"
+    _clean(category)
+    category.save()
+    data: dict[str, Any] = {"code": code}
+    if changed:
+        data["changed"] = changed
+    events.record_on(category, actor=actor, verb=f"category_{outcome}", data=data)
+    return category, outcome
+
+
+# --- the seed ---------------------------------------------------------------------------------
+
+
+def read_seed(path: Path | str = SEED_FILE) -> list[dict[str, str]]:
+    """The seed rows, cells stripped; columns as in ``data/categories.csv``."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def seed_categories(model, path: Path | str = SEED_FILE) -> int:
+    """Create the seed categories ``model``'s table lacks; returns how many were created.
+
+    ``model`` is the Category class to write with (the historical one in a migration), so only
+    plain ORM calls are used here; no event is written (a migration has no actor). The seed's
+    own values are checked by the tests (every row passes ``full_clean`` and the importer).
+    ``sort`` follows the order of the file.
+    """
+    made = 0
+    by_code: dict[str, Any] = {}
+    for sort, row in enumerate(read_seed(path), start=1):
+        if row.get("default_unit_code"):
+            raise ValueError("the category seed names no units: unit codes differ by deployment")
+        parent = None
+        if row["parent_code"]:
+            parent = by_code.get(row["parent_code"]) or model.objects.get(code=row["parent_code"])
+        obj = model.objects.filter(code=row["code"]).first()
+        if obj is None:
+            obj = model.objects.create(
+                code=row["code"],
+                name=row["name"],
+                parent=parent,
+                kind=row["kind"],
+                level=row["level"] or Level.COMMUNITY,
+                routing=row["routing"] or Category.Routing.PLACE,
+                urgency=row["urgency"] or Category.Urgency.NORMAL,
+                time_limits=normalise_limits({s: row.get(s, "") for s in STAGES}),
+                keywords=row.get("keywords", ""),
+                sort=sort,
+            )
+            made += 1
+        by_code[obj.code] = obj
+    return made
+
+
+def unseed_categories(model, path: Path | str = SEED_FILE) -> int:
+    """Delete the seed's categories again, except any a case uses or that gained sub-categories
+    of someone else's; returns how many were deleted."""
+    codes = [row["code"] for row in read_seed(path)]
+    deleted, _detail = model.objects.filter(
+        code__in=codes, parent__isnull=False, cases__isnull=True
+    ).delete()
+    mains, _detail = model.objects.filter(
+        code__in=codes, parent__isnull=True, children__isnull=True, cases__isnull=True
+    ).delete()
+    return deleted + mains

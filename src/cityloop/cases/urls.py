@@ -1,0 +1,16 @@
+"""Staff pages of the case loop, under ``/cases/`` (namespace ``cases``)."""
+
+from django.urls import path
+
+from cityloop.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.workbench, name="workbench"),
+    path("bulk-dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
+    path("map/", views.map_page, name="map"),
+    path("map/data/", views.map_data, name="map_data"),
+    path("new/", views.new_case, name="new"),
+    path("<int:case_id>/", views.detail, name="detail"),
+    path("<int:case_id>/actions/<slug:action>/", views.action, name="action"),
+]

@@ -1,0 +1,702 @@
+"""Case pages: the resident's report and tracking pages (no account), and the staff workbench,
+case map, intake form and case detail with its action buttons.
+
+Views stay thin: forms parse, :mod:`cityloop.cases.workflow` changes state, and
+:mod:`cityloop.cases.queries` reads through the user's scope (a case outside it is not found,
+404). Every :class:`~cityloop.core.errors.DomainError` is shown as its message, never a 500.
+htmx requests get the named fragment of the same template (``page.html#partial``).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cityloop.cases import forms, queries, routing, rules, workflow
+from cityloop.cases.models import Case, CasePhoto
+from cityloop.cases.photos import store_photos
+from cityloop.core import clock
+from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.roles import AccountRole
+from cityloop.org.models import Place
+
+T = TypeVar("T")
+PAGE_SIZE = 50
+MAP_LIMIT = 5000
+
+ACTION_LABELS = {
+    "accept": gettext_lazy("Accept"),
+    "reject": gettext_lazy("Do not accept"),
+    "merge": gettext_lazy("Merge as duplicate"),
+    "dispatch": gettext_lazy("Dispatch"),
+    "take": gettext_lazy("Take on"),
+    "send_back": gettext_lazy("Send back"),
+    "reply": gettext_lazy("Reply"),
+    "verify": gettext_lazy("Verify"),
+    "return_visit": gettext_lazy("Return visit"),
+    "reopen": gettext_lazy("Reopen"),
+    "escalate": gettext_lazy("Escalate"),
+    "request": gettext_lazy("Ask to suspend or extend"),
+    "decide": gettext_lazy("Decide on the request"),
+    "suspend": gettext_lazy("Suspend"),
+    "resume": gettext_lazy("Resume"),
+    "extend": gettext_lazy("Extend the deadline"),
+    "cancel": gettext_lazy("Cancel the case"),
+    "comment": gettext_lazy("Add a note"),
+}
+# Timeline entries, by event verb.
+VERB_LABELS = {
+    "report": gettext_lazy("Reported"),
+    "accept": gettext_lazy("Accepted"),
+    "reject": gettext_lazy("Not accepted"),
+    "merge": gettext_lazy("Merged as duplicate"),
+    "duplicate_added": gettext_lazy("A duplicate report was merged in"),
+    "dispatch": gettext_lazy("Dispatched"),
+    "take": gettext_lazy("Taken on"),
+    "send_back": gettext_lazy("Sent back"),
+    "reply": gettext_lazy("Replied"),
+    "verify": gettext_lazy("Verified"),
+    "return_visit": gettext_lazy("Return visit"),
+    "reopen": gettext_lazy("Reopened"),
+    "escalate": gettext_lazy("Escalated"),
+    "request": gettext_lazy("Request"),
+    "decide": gettext_lazy("Decision on the request"),
+    "suspend": gettext_lazy("Suspended"),
+    "resume": gettext_lazy("Resumed"),
+    "extend": gettext_lazy("Deadline extended"),
+    "cancel": gettext_lazy("Cancelled"),
+    "comment": gettext_lazy("Note"),
+    "light_yellow": gettext_lazy("Near its limit"),
+    "light_red": gettext_lazy("Overdue"),
+}
+LIGHT_COLOURS = {"red": "#c62828", "yellow": "#f9a825", "green": "#2e7d32", "": "#78909c"}
+# Which form field a workflow error belongs to (the rest go above the form).
+ERROR_FIELDS = {
+    "case_description_required": "description",
+    "text_too_long": "description",
+    "case_location_invalid": "lng",
+    "case_location_required": "lng",
+    "case_outside_area": "lng",
+    "case_category_not_leaf": "category",
+    "case_needs_category": "category",
+    "case_source_invalid": "source",
+    "case_source_not_allowed": "source",
+    "case_satisfaction_invalid": "satisfaction",
+    "case_unit_out_of_reach": "unit",
+    "case_unit_required": "unit",
+    "case_extension_days": "days",
+    "reason_required": "reason",
+    "case_result_required": "result",
+}
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _found(fn: Callable[..., T], *args, **kwargs) -> T:
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict, *, partial: str = "", status: int = 200
+) -> HttpResponse:
+    """Render the page, or only ``partial`` when htmx asked for it (not on history restore)."""
+    if partial and _is_htmx(request):
+        template = f"{template}#{partial}"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _add_error(form, exc: DomainError, default_field: str | None = None) -> None:
+    """Put a workflow error next to the field it is about (or above the form)."""
+    field = ERROR_FIELDS.get(exc.code, default_field)
+    form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def _public_place(case: Case) -> str:
+    """Street and community of a case: what a resident may see of where it is."""
+    chain = list(reversed(routing.ancestors(case.place)))  # outermost first
+    names = [p.name for p in chain if p.kind in (Place.Kind.STREET, Place.Kind.COMMUNITY)]
+    if not names and chain:
+        names = [chain[0].name]
+    return " ".join(names)
+
+
+def _location_config(request: HttpRequest) -> dict[str, Any]:
+    cfg = settings.CITYLOOP
+    return {
+        "areaUrl": reverse("case-report-area"),
+        "tileUrl": cfg.map_tile_url,
+        "tileAttribution": cfg.map_tile_attribution,
+        "labels": {
+            "picked": _("Pin set at %(lng)s, %(lat)s"),
+            "none": _("Tap the map where the problem is."),
+            "locating": _("Finding your location…"),
+            "located": _("Your location is set."),
+            "denied": _("Your location is not available; tap the map instead."),
+        },
+    }
+
+
+def photo_url(photo: CasePhoto, code: str = "") -> str:
+    url = reverse("case-photo", args=[photo.pk])
+    return f"{url}?c={code}" if code else url
+
+
+# --- public: report ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """The resident's mobile page: no account needed."""
+    form = forms.ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        case = _report(request, form, source=Case.Source.RESIDENT)
+        if case is not None:
+            messages.success(
+                request,
+                _(
+                    "Thank you. Your case code is %(code)s; keep it to follow the case and to "
+                    "rate the result."
+                )
+                % {"code": case.code},
+            )
+            return redirect("case-track-code", code=case.code)
+    context = {"form": form, "location_config": _location_config(request)}
+    return render(request, "cases/report.html", context, status=400 if form.errors else 200)
+
+
+def _report(request: HttpRequest, form: forms.ReportForm, *, source: str) -> Case | None:
+    """Store the photos, then report; on a refusal put the error on the form, return None."""
+    try:
+        photos = store_photos(forms.read_files(form.cleaned_data.get("photos") or []))
+    except DomainError as exc:
+        form.add_error("photos", str(exc.message))
+        return None
+    user = request.user if request.user.is_authenticated else None
+    kwargs = {"source": source, **form.report_kwargs()}
+    try:
+        return workflow.report(actor=user, photos=photos, **kwargs)
+    except DomainError as exc:
+        _add_error(form, exc)
+        return None
+
+
+@require_GET
+def report_duplicates(request: HttpRequest) -> HttpResponse:
+    """htmx: open cases near the pin that may be the same problem (public fields only)."""
+    _choices, categories = forms.category_choices("")
+    category = categories.get(_int(request.GET.get("category")) or 0)
+    lng, lat = _float(request.GET.get("lng")), _float(request.GET.get("lat"))
+    text = (request.GET.get("description") or "")[:2000]
+    found = []
+    if lng is not None and lat is not None and text.strip():
+        found = queries.possible_duplicates(category=category, lng=lng, lat=lat, text=text)
+    context = {"duplicates": found, "staff": request.GET.get("staff") == "1"}
+    return render(request, "cases/_duplicates.html", context)
+
+
+@require_GET
+def report_area(request: HttpRequest) -> JsonResponse:
+    """The district and street outlines for the report map (public: no scope needed)."""
+    rows = (
+        Place.objects.filter(
+            kind__in=[Place.Kind.DISTRICT, Place.Kind.STREET], geometry__isnull=False
+        )
+        .order_by("path")
+        .values_list("kind", "name", "geometry")
+    )
+    features = [
+        {"type": "Feature", "geometry": geometry, "properties": {"kind": kind, "name": name}}
+        for kind, name, geometry in rows
+    ]
+    response = JsonResponse(
+        {"type": "FeatureCollection", "features": features},
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- public: tracking --------------------------------------------------------------------------
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    form = forms.TrackForm(request.GET or None)
+    error = ""
+    if form.is_bound and form.is_valid():
+        code = form.cleaned_data["code"].strip().upper()
+        try:
+            case = queries.case_by_code(code)
+        except NotFound as exc:
+            error = str(exc.message)
+        else:
+            return redirect("case-track-code", code=case.code)
+    return render(
+        request, "cases/track.html", {"form": form, "error": error}, status=404 if error else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def track_case(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        case = queries.case_by_code(code)
+    except NotFound as exc:
+        context = {"form": forms.TrackForm(initial={"code": code}), "error": str(exc.message)}
+        return render(request, "cases/track.html", context, status=404)
+    can_rate = (
+        case.status == Case.Status.CLOSED and case.visited_at is None and bool(case.reporter_phone)
+    )
+    rating = forms.RatingForm(request.POST or None) if can_rate else None
+    if request.method == "POST" and rating is not None and rating.is_valid():
+        try:
+            workflow.return_visit(
+                actor=None,
+                code=case.code,
+                satisfaction=rating.cleaned_data["satisfaction"],
+                note=rating.cleaned_data.get("note", ""),
+                reporter_phone=rating.cleaned_data["reporter_phone"],
+            )
+        except DomainError as exc:
+            _add_error(rating, exc, default_field="reporter_phone")
+        else:
+            messages.success(request, _("Thank you for rating the result."))
+            return redirect("case-track-code", code=case.code)
+    events = list(queries.timeline(case, public_only=True))
+    photos = [p for e in events for p in e.photos.all()]
+    context = {
+        "case": case,
+        "place_name": _public_place(case),
+        "events": [_event_row(e, code=case.code) for e in events],
+        "before": [(p, photo_url(p, case.code)) for p in photos if p.step == "report"],
+        "after": [(p, photo_url(p, case.code)) for p in photos if p.step == "after"],
+        "rating": rating,
+        "can_rate": can_rate,
+    }
+    status = 400 if rating is not None and rating.errors else 200
+    return render(request, "cases/track_case.html", context, status=status)
+
+
+# Events whose note a resident may read on the tracking page (reasons and results).
+PUBLIC_NOTE_VERBS = {"reject", "reply", "reopen", "cancel", "return_visit"}
+
+
+@dataclass
+class EventRow:
+    event: Any
+    label: str
+    detail: str
+    photos: list[tuple[CasePhoto, str]]
+    change: str = ""
+    public_note: bool = False
+
+
+def _event_row(e, *, code: str = "") -> EventRow:
+    """A timeline line: the verb in words and what the event's data adds."""
+    data = e.data or {}
+    detail = ""
+    if e.verb == "dispatch" and data.get("unit"):
+        detail = _("To %(unit)s") % {"unit": data["unit"]}
+    elif e.verb == "verify":
+        detail = _("Passed") if data.get("passed") else _("Not passed: back to the unit")
+    elif e.verb == "return_visit" and data.get("satisfaction") in Case.Satisfaction.values:
+        detail = str(Case.Satisfaction(data["satisfaction"]).label)
+    elif e.verb == "escalate" and data.get("unit"):
+        detail = _("To %(unit)s") % {"unit": data["unit"]}
+    elif e.verb == "merge" and data.get("master"):
+        detail = _("Into %(code)s") % {"code": data["master"]}
+    elif e.verb == "duplicate_added" and data.get("duplicate"):
+        detail = data["duplicate"]
+    elif e.verb == "request" and data.get("kind"):
+        detail = _("Extend by %(days)s working days") % {"days": data.get("days")}
+        if data["kind"] == "suspend":
+            detail = _("Suspend")
+    elif e.verb == "decide":
+        detail = _("Approved") if data.get("approve") else _("Refused")
+    elif e.verb == "extend" and data.get("days"):
+        detail = _("By %(days)s working days") % {"days": data["days"]}
+    label = VERB_LABELS.get(e.verb, e.verb)
+    statuses = dict(Case.Status.choices)
+    change = ""
+    if e.from_state != e.to_state and e.from_state in statuses and e.to_state in statuses:
+        change = f"{statuses[e.from_state]} → {statuses[e.to_state]}"
+    return EventRow(
+        e,
+        str(label),
+        detail,
+        [(p, photo_url(p, code)) for p in e.photos.all()],
+        change=change,
+        public_note=e.verb in PUBLIC_NOTE_VERBS,
+    )
+
+
+@require_GET
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A case photo, for whoever sees the case; a photo of a public step also for the tracking
+    page, which names the case code (``?c=``) so photos cannot be walked by number."""
+    p = CasePhoto.objects.select_related("case", "event").filter(pk=photo_id).first()
+    if p is None:
+        raise Http404
+    allowed = queries.visible_cases(request.user).filter(pk=p.case_id).exists()
+    if not allowed:
+        code = (request.GET.get("c") or "").strip().upper()
+        allowed = bool(code) and code == p.case.code and p.event is not None and p.event.public
+    if not allowed:
+        raise Http404
+    try:
+        handle = default_storage.open(p.file, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    ctype = mimetypes.guess_type(p.file)[0] or "application/octet-stream"
+    if not ctype.startswith("image/"):
+        ctype = "application/octet-stream"
+    response = FileResponse(handle, content_type=ctype)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- staff: workbench --------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    code: str
+    ok: bool
+    message: str
+
+
+def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    tab = "all" if request.GET.get("tab") == "all" else "mine"
+    filters = forms.FilterForm(request.GET or None, user=user)
+    f = filters.case_filter() if filters.is_bound else queries.CaseFilter()
+    qs = queries.my_queue(user, f) if tab == "mine" else queries.case_rows(user, f)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = clock.now()
+    rows = list(page.object_list)
+    for c in rows:
+        c.overdue = c.is_open and c.due_at is not None and c.due_at < now
+        c.can_dispatch = c.status == Case.Status.ACCEPTED and workflow.may(user, c, "dispatch")
+    return {
+        "tab": tab,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "any_dispatch": any(c.can_dispatch for c in rows),
+        "bulk": extra.pop("bulk", None) or forms.BulkDispatchForm(user=user),
+        "counts": queries.light_counts(user),
+        "query": _query_without(request, "page"),
+        "tab_query": _query_without(request, "page", "tab"),
+        "light_colours": LIGHT_COLOURS,
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def workbench(request: HttpRequest) -> HttpResponse:
+    return _render(request, "cases/workbench.html", _workbench_context(request), partial="table")
+
+
+@login_required
+@require_POST
+def bulk_dispatch(request: HttpRequest) -> HttpResponse:
+    """Dispatch each ticked case to one unit; some may fail, each says why."""
+    user = request.user
+    form = forms.BulkDispatchForm(request.POST, user=user)
+    ids = form.case_ids()
+    results: list[BulkResult] = []
+    if not ids:
+        form.add_error(None, _("Tick the cases to dispatch first."))
+    if form.is_valid() and ids:
+        codes = dict(queries.visible_cases(user).filter(pk__in=ids).values_list("pk", "code"))
+        for case_id in ids:
+            try:
+                case = workflow.dispatch(actor=user, case_id=case_id, unit=form.cleaned_data["unit"])
+            except DomainError as exc:
+                results.append(
+                    BulkResult(codes.get(case_id, f"#{case_id}"), False, str(exc.message))
+                )
+            else:
+                results.append(BulkResult(case.code, True, ""))
+        form = forms.BulkDispatchForm(user=user)
+    context = _workbench_context(request, bulk=form, results=results)
+    context["results_ok"] = sum(1 for r in results if r.ok)
+    context["results_failed"] = sum(1 for r in results if not r.ok)
+    return _render(request, "cases/workbench.html", context, partial="table")
+
+
+# --- staff: map --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def map_page(request: HttpRequest) -> HttpResponse:
+    cfg = settings.CITYLOOP
+    config = {
+        "dataUrl": reverse("cases:map_data"),
+        "featuresUrl": reverse("api:api-root") + "map/features",
+        "tileUrl": cfg.map_tile_url,
+        "tileAttribution": cfg.map_tile_attribution,
+        "colours": LIGHT_COLOURS,
+        "labels": {
+            "details": _("Open the case"),
+            "loaded": _("%(n)s open cases on the map."),
+            "empty": _("No open case with a location in your area."),
+            "failed": _("The cases could not be loaded."),
+        },
+    }
+    counts = queries.light_counts(request.user)
+    unlit = counts["open"] - counts["red"] - counts["yellow"] - counts["green"]
+    legend = [
+        ("red", Case.Light.RED.label, LIGHT_COLOURS["red"], counts["red"]),
+        ("yellow", Case.Light.YELLOW.label, LIGHT_COLOURS["yellow"], counts["yellow"]),
+        ("green", Case.Light.GREEN.label, LIGHT_COLOURS["green"], counts["green"]),
+        ("", Case.Light.NONE.label, LIGHT_COLOURS[""], unlit),
+    ]
+    context = {"map_config": config, "legend": legend}
+    return render(request, "cases/map.html", context)
+
+
+@login_required
+@require_GET
+def map_data(request: HttpRequest) -> JsonResponse:
+    """Open cases in the user's scope as a GeoJSON FeatureCollection (WGS-84)."""
+    light = request.GET.get("light", "")
+    f = queries.CaseFilter(open_only=True, light=light if light in LIGHT_COLOURS else "")
+    qs = queries.case_rows(request.user, f).filter(lng__isnull=False, lat__isnull=False)
+    rows = list(qs[: MAP_LIMIT + 1])
+    features = [
+        {
+            "type": "Feature",
+            "id": c.pk,
+            "geometry": {"type": "Point", "coordinates": [c.lng, c.lat]},
+            "properties": {
+                "id": c.pk,
+                "code": c.code,
+                "title": c.title,
+                "status": c.status,
+                "status_label": str(Case.Status(c.status).label),
+                "light": c.light,
+                "category": c.category.name if c.category_id else "",
+                "url": reverse("cases:detail", args=[c.pk]),
+            },
+        }
+        for c in rows[:MAP_LIMIT]
+    ]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features, "truncated": len(rows) > MAP_LIMIT},
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+# --- staff: intake -----------------------------------------------------------------------------
+
+_PATROL_ROLES = {AccountRole.ROAD_CHIEF, AccountRole.GRID_WORKER}
+_STEWARD_ROLES = {AccountRole.RED_STEWARD}
+
+
+def _sources_for(user) -> list[tuple[str, str]]:
+    """The channels this account plausibly reports through; the workflow has the last word."""
+    staff = rules.has_role(user, rules.STAFF_SOURCES_ROLES)
+    allowed = []
+    for source in forms.STAFF_SOURCES:
+        if source == Case.Source.PATROL:
+            ok = rules.has_role(user, _PATROL_ROLES)
+        elif source == Case.Source.STEWARD:
+            ok = rules.has_role(user, _STEWARD_ROLES)
+        else:
+            ok = staff
+        if ok:
+            allowed.append((source.value, source.label))
+    return allowed or [(s.value, s.label) for s in forms.STAFF_SOURCES]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_case(request: HttpRequest) -> HttpResponse:
+    sources = _sources_for(request.user)
+    form = forms.StaffReportForm(request.POST or None, request.FILES or None, sources=sources)
+    if request.method == "POST" and form.is_valid():
+        case = _report(request, form, source=form.cleaned_data["source"])
+        if case is not None:
+            messages.success(
+                request, _("Case %(code)s has been registered.") % {"code": case.code}
+            )
+            return redirect("cases:detail", case_id=case.pk)
+    context = {"form": form, "location_config": _location_config(request)}
+    return render(request, "cases/new.html", context, status=400 if form.errors else 200)
+
+
+# --- staff: detail and actions -----------------------------------------------------------------
+
+
+def _detail_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    open_action: str = "",
+    form: forms.ActionForm | None = None,
+    message: str = "",
+    level: str = "",
+    error_code: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    allowed = workflow.allowed_actions(user, case)
+    events = list(queries.timeline(case))
+    photos = [p for e in events for p in e.photos.all()]
+    now = clock.now()
+    duplicates = []
+    if case.status == Case.Status.REPORTED and ("merge" in allowed or "accept" in allowed):
+        found = queries.possible_duplicates(
+            category=case.category,
+            lng=case.lng,
+            lat=case.lat,
+            text=f"{case.title} {case.description}",
+            exclude_id=case.pk,
+        )
+        ids = [d.case.pk for d in found]
+        visible = set(queries.visible_cases(user).filter(pk__in=ids).values_list("pk", flat=True))
+        duplicates = [d for d in found if d.case.pk in visible]
+    if open_action and form is None:
+        form = forms.ACTION_FORMS[open_action](user=user, case=case)
+    if open_action and not message and open_action != "comment" and open_action not in allowed:
+        message, level = _("You may not do this to this case."), "error"
+    return {
+        "case": case,
+        "allowed": allowed,
+        "buttons": [(a, ACTION_LABELS[a]) for a in [*allowed, "comment"]],
+        "open_action": open_action,
+        "open_label": ACTION_LABELS.get(open_action, ""),
+        "form": form,
+        "message": message,
+        "level": level,
+        "error_code": error_code,
+        "events": [_event_row(e) for e in events],
+        "before": [(p, photo_url(p)) for p in photos if p.step == "report"],
+        "after": [(p, photo_url(p)) for p in photos if p.step == "after"],
+        "place_chain": list(reversed(routing.ancestors(case.place))),
+        "assisting": list(case.assisting_units.all()),
+        "merged": list(case.duplicates.order_by("reported_at").values_list("pk", "code")),
+        "overdue": case.is_open and case.due_at is not None and case.due_at < now,
+        "duplicates": duplicates,
+        "max_extensions": workflow.MAX_EXTENSIONS,
+        "light_colours": LIGHT_COLOURS,
+        "stage_label": _stage_label(case),
+    }
+
+
+def _stage_label(case: Case) -> str:
+    from cityloop.cases.models import Stage
+
+    return str(Stage(case.stage).label) if case.stage in Stage.values else ""
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _found(queries.case_get, request.user, case_id)
+    action = request.GET.get("action", "")
+    open_action = action if action in forms.ACTION_FORMS else ""
+    return render(request, "cases/detail.html", _detail_context(request, case, open_action=open_action))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """GET: the action's small form; POST: run it through the workflow and show the result."""
+    if action not in forms.ACTION_FORMS:
+        raise Http404
+    user = request.user
+    case = _found(queries.case_get, user, case_id)
+    if request.method == "GET":
+        context = _detail_context(request, case, open_action=action)
+        if _is_htmx(request):
+            return _render(request, "cases/detail.html", context, partial="actions")
+        return render(request, "cases/detail.html", context)
+    form = forms.ACTION_FORMS[action](request.POST, request.FILES, user=user, case=case)
+    error: DomainError | None = None
+    if form.is_valid():
+        try:
+            payload = form.payload()
+            if form.multipart:
+                payload["photos"] = store_photos(
+                    forms.read_files(form.cleaned_data.get("photos") or [])
+                )
+            workflow.perform(user, case.pk, action, payload)
+        except DomainError as exc:
+            error = exc
+            _add_error(form, exc)
+        else:
+            done = _("%(action)s: done.") % {"action": ACTION_LABELS[action]}
+            if not _is_htmx(request):
+                messages.success(request, done)
+                return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))
+            case = _found(queries.case_get, user, case.pk)
+            context = _detail_context(request, case, message=done, level="success")
+            return _render(request, "cases/detail.html", context, partial="detail")
+    message = str(error.message) if error else _("Please correct the errors below.")
+    context = _detail_context(
+        request,
+        case,
+        open_action=action,
+        form=form,
+        message=message,
+        level="error",
+        error_code=error.code if error else "invalid_input",
+    )
+    return _render(request, "cases/detail.html", context, partial="detail")
