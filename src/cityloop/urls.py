@@ -15,6 +15,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cityloop.web.urls")),
     path("org/", include("cityloop.org.urls")),
+    path("", include("cityloop.cases.public_urls")),
+    path("cases/", include("cityloop.cases.urls")),
 ]
 
 if settings.DEBUG:

@@ -37,7 +37,7 @@ def demo(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             started, cpu = time.perf_counter(), time.process_time()
-            result = load_demo()
+            result = load_demo(cases=False)  # the frame; cases: test_demo_cases.py
             result["seconds"] = time.perf_counter() - started
             result["cpu_seconds"] = time.process_time() - cpu
             yield result
@@ -235,9 +235,9 @@ def test_plan_is_deterministic(loaded):
 def test_second_load_is_skipped_and_a_forced_walk_changes_nothing(loaded):
     assert demo_loaded()
     events = Event.objects.count()
-    again = load_demo()
+    again = load_demo(cases=False)
     assert again["status"] == "skipped"
-    walked = load_demo(force=True)
+    walked = load_demo(force=True, cases=False)
     assert all(c["created"] == c["updated"] == 0 for c in walked["counts"].values())
     assert walked["counts"]["duty"]["unchanged"] == ZoneRole.objects.count()
     assert Event.objects.count() == events
@@ -302,7 +302,7 @@ def test_reset_deletes_and_reloads(loaded):
     user.set_password("changed-by-user")
     user.save()
     Place.objects.filter(code=JYL).update(name="改过的名字")
-    result = load_demo(reset=True)
+    result = load_demo(reset=True, cases=False)
     assert result["status"] == "reset"
     assert result["counts"]["place"]["created"] == 370
     assert Place.objects.get(code=JYL).name == "济源路街道"
@@ -325,7 +325,7 @@ def test_demo_refuses_to_overwrite_a_real_district(loaded):
     delete_demo()
     services.place_save(actor=None, code="410106", name="上街区", kind="district")
     with pytest.raises(Conflict) as err:
-        load_demo(reset=True)
+        load_demo(reset=True, cases=False)
     assert err.value.code == "demo_real_data_present"
     assert not Place.objects.filter(is_demo=True).exists()
 
@@ -338,7 +338,7 @@ def test_demo_command_reports(loaded):
     from cityloop.demo.builder import _report
 
     out = StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", "--no-cases", stdout=out)
     assert fingerprint() in out.getvalue()  # already loaded: says so, with the fingerprint
     out = StringIO()
     _report(loaded, out)

@@ -115,9 +115,7 @@ class ReportForm(forms.Form):
         message=_("Please describe the problem."),
     )
     photos = PhotoField(label=_("Photos"))
-    lng = forms.FloatField(
-        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
-    )
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
     share_gps = forms.BooleanField(label=_("Use the photo's location"), required=False)
@@ -191,7 +189,7 @@ STAFF_SOURCES = (
 
 class StaffReportForm(ReportForm):
     source = forms.ChoiceField(label=_("Channel"))
-    title = forms.CharField(label=_("Title"), required=False, max_length=120)
+    title = forms.CharField(label=_("Case title"), required=False, max_length=120)
     on_behalf_of = forms.CharField(label=_("On behalf of"), required=False, max_length=100)
     external_id = forms.CharField(label=_("External number"), required=False, max_length=60)
     accept = forms.BooleanField(label=_("Accept now"), required=False)
@@ -270,7 +268,7 @@ class FilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     since = forms.DateField(label=_("Reported from"), required=False)
-    until = forms.DateField(label=_("to"), required=False)
+    until = forms.DateField(label=_("Reported until"), required=False)
 
     def __init__(self, *args: Any, user, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -35,15 +35,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cityloop.cases import forms, queries, routing, rules, workflow
-from cityloop.cases.models import Case, CasePhoto
+from cityloop.cases.models import Case, CasePhoto, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.core.roles import AccountRole
+from cityloop.core.scope import scope_for
 from cityloop.org.models import Place
 
 T = TypeVar("T")
 PAGE_SIZE = 50
+# Place kinds drawn on the public report map (buildings would only clutter a phone screen).
+AREA_KINDS = [Place.Kind.DISTRICT, Place.Kind.STREET, Place.Kind.COMMUNITY, Place.Kind.COMPOUND]
 MAP_LIMIT = 5000
 
 ACTION_LABELS = {
@@ -200,7 +203,12 @@ def report(request: HttpRequest) -> HttpResponse:
                 % {"code": case.code},
             )
             return redirect("case-track-code", code=case.code)
-    context = {"form": form, "location_config": _location_config(request)}
+    context = {
+        "form": form,
+        "location_config": _location_config(request),
+        "photos_lost": bool(request.FILES) and bool(form.errors),
+        "photo_limit": settings.CITYLOOP.upload_max_photos,
+    }
     return render(request, "cases/report.html", context, status=400 if form.errors else 200)
 
 
@@ -236,11 +244,10 @@ def report_duplicates(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def report_area(request: HttpRequest) -> JsonResponse:
-    """The district and street outlines for the report map (public: no scope needed)."""
+    """Outlines of the district, streets, communities and compounds for the report map: public
+    names and shapes only, so no scope applies (the resident has no account)."""
     rows = (
-        Place.objects.filter(
-            kind__in=[Place.Kind.DISTRICT, Place.Kind.STREET], geometry__isnull=False
-        )
+        Place.objects.filter(kind__in=AREA_KINDS, geometry__isnull=False)
         .order_by("path")
         .values_list("kind", "name", "geometry")
     )
@@ -342,6 +349,7 @@ class EventRow:
     photos: list[tuple[CasePhoto, str]]
     change: str = ""
     public_note: bool = False
+    actor: str = ""
 
 
 def _event_row(e, *, code: str = "") -> EventRow:
@@ -366,6 +374,8 @@ def _event_row(e, *, code: str = "") -> EventRow:
             detail = _("Suspend")
     elif e.verb == "decide":
         detail = _("Approved") if data.get("approve") else _("Refused")
+    elif e.verb.startswith("light_") and data.get("stage") in Stage.values:
+        detail = str(Stage(data["stage"]).label)
     elif e.verb == "extend" and data.get("days"):
         detail = _("By %(days)s working days") % {"days": data["days"]}
     label = VERB_LABELS.get(e.verb, e.verb)
@@ -380,7 +390,16 @@ def _event_row(e, *, code: str = "") -> EventRow:
         [(p, photo_url(p, code)) for p in e.photos.all()],
         change=change,
         public_note=e.verb in PUBLIC_NOTE_VERBS,
+        actor=_actor_label(e),
     )
+
+
+def _actor_label(e) -> str:
+    """Who did it; a report without an account shows its channel, not "system"."""
+    source = (e.data or {}).get("source")
+    if e.verb == "report" and e.actor_id is None and source in Case.Source.values:
+        return str(Case.Source(source).label)
+    return e.actor_label
 
 
 @require_GET
@@ -463,10 +482,11 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
     if not ids:
         form.add_error(None, _("Tick the cases to dispatch first."))
     if form.is_valid() and ids:
+        unit = form.cleaned_data["unit"]
         codes = dict(queries.visible_cases(user).filter(pk__in=ids).values_list("pk", "code"))
         for case_id in ids:
             try:
-                case = workflow.dispatch(actor=user, case_id=case_id, unit=form.cleaned_data["unit"])
+                case = workflow.dispatch(actor=user, case_id=case_id, unit=unit)
             except DomainError as exc:
                 results.append(
                     BulkResult(codes.get(case_id, f"#{case_id}"), False, str(exc.message))
@@ -574,11 +594,19 @@ def new_case(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         case = _report(request, form, source=form.cleaned_data["source"])
         if case is not None:
-            messages.success(
-                request, _("Case %(code)s has been registered.") % {"code": case.code}
-            )
+            messages.success(request, _("Case %(code)s has been registered.") % {"code": case.code})
+            if form.cleaned_data.get("accept") and case.status == Case.Status.REPORTED:
+                messages.warning(
+                    request,
+                    _("It was not accepted: you are not the desk for this place and level."),
+                )
             return redirect("cases:detail", case_id=case.pk)
-    context = {"form": form, "location_config": _location_config(request)}
+    context = {
+        "form": form,
+        "location_config": _location_config(request),
+        "photos_lost": bool(request.FILES) and bool(form.errors),
+        "photo_limit": settings.CITYLOOP.upload_max_photos,
+    }
     return render(request, "cases/new.html", context, status=400 if form.errors else 200)
 
 
@@ -597,7 +625,10 @@ def _detail_context(
 ) -> dict[str, Any]:
     user = request.user
     allowed = workflow.allowed_actions(user, case)
-    events = list(queries.timeline(case))
+    # An account without any scope sees a case only because it reported it: like on the
+    # tracking page, it is not shown the internal entries.
+    staff_view = not scope_for(user).is_empty
+    events = list(queries.timeline(case, public_only=not staff_view))
     photos = [p for e in events for p in e.photos.all()]
     now = clock.now()
     duplicates = []
@@ -641,8 +672,6 @@ def _detail_context(
 
 
 def _stage_label(case: Case) -> str:
-    from cityloop.cases.models import Stage
-
     return str(Stage(case.stage).label) if case.stage in Stage.values else ""
 
 
@@ -652,7 +681,9 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _found(queries.case_get, request.user, case_id)
     action = request.GET.get("action", "")
     open_action = action if action in forms.ACTION_FORMS else ""
-    return render(request, "cases/detail.html", _detail_context(request, case, open_action=open_action))
+    return render(
+        request, "cases/detail.html", _detail_context(request, case, open_action=open_action)
+    )
 
 
 @login_required

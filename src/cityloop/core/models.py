@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -113,3 +114,47 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class Notification(models.Model):
+    """One message to one person: a row in their in-app inbox, and the record of what the
+    external channels (console, e-mail, SMS, WeCom …) made of it.
+
+    Written in the transaction of the change it reports, so a rolled-back change leaves no row
+    and sends nothing; delivery runs after commit (:mod:`cityloop.core.notify`). A person
+    without an account (an anonymous resident reporter) has no recipient, only a contact.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # Phone and/or e-mail, space-separated, for whoever has no account (or to override it).
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    verb = models.CharField(_("action"), max_length=40)
+    title = models.CharField(_("message title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set when a delivery run claims the row: delivery happens at most once.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    delivered = models.JSONField(_("delivery results"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "created_at"]),
+            models.Index(fields=["sent_at", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.title}"

@@ -28,3 +28,18 @@ def account_summary(user) -> dict[str, Any]:
         "place": _ref(person.place if person else None),
         "scope": scope_for(user).describe(),
     }
+
+
+# --- inbox ----------------------------------------------------------------------------------
+
+
+def inbox_for(user, *, unread_only: bool = False):
+    """The user's own notifications, newest first; nobody else's, whoever asks."""
+    from cityloop.core.models import Notification
+
+    qs = Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def unread_count(user) -> int:
+    return inbox_for(user, unread_only=True).count()

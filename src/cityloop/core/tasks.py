@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from cityloop.core import sweep
+from cityloop.core import notify, sweep
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -17,3 +17,12 @@ def periodic_sweep() -> dict[str, object]:
 def ping(value: str) -> str:
     """A no-op round trip, used by ``cityloop worker --check`` and the queue tests."""
     return value
+
+
+@db_task()
+def deliver_notification(notification_id: int) -> None:
+    """Send one inbox row through the configured channels (see :mod:`cityloop.core.notify`).
+
+    Returns nothing on purpose: huey keeps non-``None`` results until someone reads them.
+    """
+    notify.deliver(notification_id)

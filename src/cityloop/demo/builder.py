@@ -5,6 +5,11 @@ A load is idempotent: every row goes through ``place_save`` / ``unit_save`` / �
 "unchanged" and adds no event. A second load is also *cheap*: the district row keeps a
 fingerprint of the demo dataset (its data files and code), and when it matches nothing is
 walked at all. ``reset`` deletes every demo row and the demo accounts, then loads again.
+
+After the frame (places, units, people, duties, accounts) come the demo cases
+(:mod:`.cases`), played through the case workflow. They are part of the fingerprint (the
+module and the as-of moment): when it matches and demo cases exist they are left alone;
+when it changed, the old demo cases are replaced.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import geo
 from cityloop.core.errors import Conflict
+from cityloop.demo import cases as demo_cases
 from cityloop.demo import dataset as ds
 from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
 from cityloop.demo.plan import Plan, build_plan
@@ -44,6 +50,7 @@ def fingerprint() -> str:
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    digest.update(demo_cases.as_of().isoformat().encode())  # the cases' "now"
     return digest.hexdigest()[:16]
 
 
@@ -57,33 +64,54 @@ def demo_loaded() -> bool:
     )
 
 
-def load_demo(*, reset: bool = False, force: bool = False, stdout=None) -> dict[str, Any]:
-    """Load (or with ``reset`` reload from scratch) the demo district.
+def load_demo(
+    *, reset: bool = False, force: bool = False, stdout=None, cases: bool = True
+) -> dict[str, Any]:
+    """Load (or with ``reset`` reload from scratch) the demo district and its cases.
 
     Returns ``{"status": "skipped" | "loaded" | "reset", "fingerprint": …, "counts":
-    {kind: {"created": n, "updated": n, "unchanged": n}}}``; with ``stdout`` (a text stream)
-    also prints the counts as a table. ``force`` walks every row even when the fingerprint
-    says the demo is already loaded.
+    {kind: {"created": n, "updated": n, "unchanged": n}}, "cases": {…}}``; with ``stdout``
+    (a text stream) also prints the counts as a table. ``force`` walks every row even when
+    the fingerprint says the demo is already loaded. ``cases=False`` loads the frame only
+    (the demo cases already there are left as they are).
+
+    ``cases`` in the result: ``{"status": "loaded" | "replaced" | "unchanged" | "skipped",
+    "cases": n, "status": …}`` (see :func:`cityloop.demo.cases.load_cases`).
     """
     _refuse_real_district()
-    if not (reset or force) and demo_loaded():
+    if not (reset or force) and demo_loaded() and (not cases or demo_cases.present()):
         result = {"status": "skipped", "fingerprint": fingerprint(), "counts": {}}
         _report(result, stdout)
         return result
     plan = build_plan()
+    fresh = demo_loaded()  # before writing: does the data in the database match this code?
     with transaction.atomic():
         if reset:
             delete_demo()
         counts = _apply(plan, fingerprint())
         stale = _stale(plan)
+        case_result = _cases(cases=cases, fresh=fresh and not reset)
     result = {
         "status": "reset" if reset else "loaded",
         "fingerprint": fingerprint(),
         "counts": {kind: {o: counts[(kind, o)] for o in OUTCOMES} for kind in KINDS},
         "stale": stale,
+        "cases": case_result,
     }
     _report(result, stdout)
     return result
+
+
+def _cases(*, cases: bool, fresh: bool) -> dict[str, Any]:
+    """Play the demo cases unless the ones in the database were made by this very demo."""
+    there = demo_cases.present()
+    if not cases:
+        return {"outcome": "skipped"}
+    if there and fresh:
+        return {"outcome": "unchanged", **demo_cases.summarize()}
+    if there:
+        demo_cases.delete_cases(accounts=False)
+    return {"outcome": "replaced" if there else "loaded", **demo_cases.load_cases()}
 
 
 def _refuse_real_district() -> None:
@@ -277,7 +305,9 @@ def delete_demo() -> dict[str, int]:
     round deletes nothing more. Events and history rows stay: history is never edited.
     """
     before = {m._meta.label: m.objects.filter(is_demo=True).count() for m in _demo_models()}
-    pending = [m for m in _demo_models() if before[m._meta.label]]
+    # Cases first (they point at places, units and people), with their actor accounts.
+    demo_cases.delete_cases()
+    pending = [m for m in _demo_models() if m.objects.filter(is_demo=True).exists()]
     blocked: dict[str, str] = {}
     while pending:
         progress = False
@@ -346,6 +376,7 @@ def _report(result: dict[str, Any], stdout) -> None:
         row = result["counts"][kind]
         table.add_row(labels[kind], *(str(row[o]) for o in OUTCOMES))
     console.print(table)
+    _report_cases(console, result.get("cases") or {})
     if result.get("stale"):
         console.print(
             _(
@@ -353,4 +384,36 @@ def _report(result: dict[str, Any], stdout) -> None:
                 "run cityloop demo --reset to remove them."
             )
             % {"count": sum(result["stale"].values())}
+        )
+
+
+def _report_cases(console, cases: dict[str, Any]) -> None:
+    if cases.get("outcome") in (None, "skipped"):
+        return
+    light = cases.get("light", {})
+    console.print(
+        _(
+            "Demo cases: %(count)s (%(outcome)s) — closed %(closed)s, open %(open)s "
+            "(red %(red)s, yellow %(yellow)s)"
+        )
+        % {
+            "count": cases.get("cases", 0),
+            "outcome": {
+                "loaded": _("loaded"),
+                "replaced": _("replaced"),
+                "unchanged": _("unchanged"),
+            }[cases["outcome"]],
+            "closed": cases.get("status", {}).get("closed", 0),
+            "open": sum(light.values()),
+            "red": light.get("red", 0),
+            "yellow": light.get("yellow", 0),
+        }
+    )
+    if "seconds" in cases:
+        console.print(
+            _("Cases played through the workflow as of %(as_of)s in %(seconds)s s")
+            % {
+                "as_of": f"{demo_cases.as_of().astimezone(demo_cases.SH):%Y-%m-%d %H:%M}",
+                "seconds": cases["seconds"],
+            }
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DATASET_VERSION = "2"  # raise when the dataset changes in a way the fingerprint cannot see
+DATASET_VERSION = "3"  # raise when the dataset changes in a way the fingerprint cannot see
 
 DISTRICT_CODE = "410106"  # real administrative code of 上街区
 DISTRICT_NAME = "上街区"
@@ -252,6 +252,13 @@ BUREAUS: tuple[tuple[str, str, str, str], ...] = (
     ("QXFJ", "区信访局", "区信访局", "bureau"),  # [003]
     ("QFGW", "区发展和改革委员会", "区发改委", "bureau"),  # [003]
     ("QSCJGJ", "区市场监督管理局", "区市场监管局", "bureau"),  # [001]
+)
+# The district's city-management desk and bureau: the case loop's district level. The seeds
+# do not name them; every district of the 数字城管 standard has both. The centre's code sorts
+# first among the district's party/government units, so district-level cases reach its desk.
+CITY_MANAGEMENT_UNITS: tuple[tuple[str, str, str, str], ...] = (
+    ("QCGZH", "区数字化城市管理监督指挥中心", "区数字城管中心", "party_government"),
+    ("QCGJ", "区城市管理局", "区城管局", "bureau"),
 )
 # Units that adopt 济源路街道's unmanaged compounds (联建共建 [004]), in turn.
 JYL_PARTNERS = tuple(code for code, *_ in BUREAUS if code not in {"QWB"})

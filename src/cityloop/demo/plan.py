@@ -109,7 +109,10 @@ _SLOT_HOLDERS = {
     ("compound_head", "410106100001001"): "cg-compound",
     ("building_head", "410106100001001-01"): "cg-building",
     ("red_steward", "410106100001009"): "cg-steward",
+    ("red_steward", "410106001001001"): "jyl-steward",  # 新华街社区 06小区
 }
+# Street offices whose staff already have a demo account (the others get a desk person).
+_ACCOUNT_UNITS = {unit for _u, _n, roles, unit, _p, _d in DEMO_ACCOUNTS if "street_staff" in roles}
 _ACCOUNT_TITLES = {
     "admin": "系统管理员",
     "district_leader": "区领导",
@@ -251,6 +254,8 @@ def build_plan() -> Plan:
             community_codes.append((code, cgeom))
             _community(plan, people, street, code, community, cgeom, compound_no)
         _roads(plan, people, street, street_code, geom, community_codes, used_road_names, pool)
+        if street.unit_code not in _ACCOUNT_UNITS:  # a desk for the demo cases to act through
+            people.add(f"P-SS-{street.unit_code}", "街道工作人员", unit=street.unit_code)
         inspector = people.add(f"P-IN-{street.unit_code}", "督查员", unit="QDCJ")
         plan.duties.append(DutyRow(inspector, "inspector", "district", place=street_code))
     _parks_and_hazards(plan)
@@ -261,7 +266,7 @@ def build_plan() -> Plan:
 
 def _units(plan: Plan) -> None:
     district = ds.DISTRICT_CODE
-    for code, name, short, kind in ds.BUREAUS:
+    for code, name, short, kind in ds.BUREAUS + ds.CITY_MANAGEMENT_UNITS:
         plan.units.append(UnitRow(code, name, kind, place=district, short_name=short))
     # [000] 区政务服务中心 "周末无休": open every day, 1499 matters at weekends.
     plan.units.append(
@@ -367,7 +372,9 @@ def _community(
         if management != "unmanaged":
             continue
         if street.seq == "001":  # [004] 红管家 and 联建共建 in 济源路街道
-            steward = people.add(f"P-RS-{ccode}", "红管家", place=ccode)
+            steward = _holder(
+                ("red_steward", ccode), people, f"P-RS-{ccode}", "红管家", place=ccode
+            )
             plan.duties.append(DutyRow(steward, "red_steward", "community", place=ccode))
             adopted = sum(1 for p in plan.partnerships if p.note == "联建共建")
             partner = ds.JYL_PARTNERS[adopted % len(ds.JYL_PARTNERS)]

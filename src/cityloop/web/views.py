@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cityloop.cases import queries as case_queries
+from cityloop.core import clock
 from cityloop.org import queries
 from cityloop.org.models import Place
 
@@ -33,6 +35,89 @@ class Card:
     note: str = ""
     map_url: str = ""
     alert: bool = False
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    key: str
+    label: str
+    value: str
+    url: str
+    note: str = ""
+    light: str = ""
+    title: str = ""
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def case_cards(user) -> tuple[list[CaseCard], list[CaseCard]]:
+    """Open cases by light (links to the filtered workbench) and this month's case figures."""
+    counts = case_queries.light_counts(user)
+    wb = reverse("cases:workbench")
+    lights = [
+        CaseCard(
+            f"cases_{light}",
+            label,
+            str(counts[light]),
+            f"{wb}?tab=all&status=open&light={light}",
+            light=light,
+        )
+        for light, label in (
+            ("red", _("Overdue")),
+            ("yellow", _("Near its limit")),
+            ("green", _("In time")),
+        )
+    ]
+    lights.append(
+        CaseCard("cases_open", _("Open cases"), str(counts["open"]), f"{wb}?tab=all&status=open")
+    )
+    today = clock.today()
+    rows = case_queries.case_figures(user, since=today.replace(day=1), until=today)
+    figures = rows[0].figures if rows else {}
+    rules = case_queries.figure_rules()
+
+    def fig(key: str):
+        return figures.get(key)
+
+    def ratio(key: str) -> str:
+        f = fig(key)
+        return f"{f.numerator} / {f.denominator}" if f is not None and f.denominator else ""
+
+    month = [
+        CaseCard(
+            "cases_reported",
+            _("Reported this month"),
+            str(fig("reported").value if fig("reported") else 0),
+            f"{wb}?tab=all&since={today.replace(day=1).isoformat()}",
+            title=rules["reported"],
+        ),
+        CaseCard(
+            "cases_closed",
+            _("Closed this month"),
+            str(fig("closed").value if fig("closed") else 0),
+            f"{wb}?tab=all&status=closed",
+            title=rules["closed"],
+        ),
+        CaseCard(
+            "cases_on_time",
+            _("On-time close rate"),
+            _percent(fig("on_time_close_rate").value if fig("on_time_close_rate") else None),
+            f"{wb}?tab=all&status=closed",
+            note=ratio("on_time_close_rate"),
+            title=rules["on_time_close_rate"],
+        ),
+        CaseCard(
+            "cases_satisfaction",
+            _("Satisfaction rate"),
+            _percent(fig("satisfaction_rate").value if fig("satisfaction_rate") else None),
+            f"{wb}?tab=all&status=closed",
+            note=ratio("satisfaction_rate"),
+            title=rules["satisfaction_rate"],
+        ),
+    ]
+    return lights, month
 
 
 @login_required
@@ -89,7 +174,14 @@ def home(request: HttpRequest) -> HttpResponse:
         Card("duties", _("Duties"), n("duties"), f"{reverse('org:people')}?with_duties=1"),
     ]
     roots = [p.name for p in queries.place_roots(request.user)[:5]]
-    return render(request, "web/home.html", {"cards": cards, "scope_names": roots})
+    light_cards, month_cards = case_cards(request.user)
+    context = {
+        "cards": cards,
+        "scope_names": roots,
+        "case_light_cards": light_cards,
+        "case_month_cards": month_cards,
+    }
+    return render(request, "web/home.html", context)
 
 
 @login_required

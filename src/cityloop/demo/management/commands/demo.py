@@ -1,4 +1,5 @@
-"""``cityloop demo [--reset] [--force]``: load the demo district (fast when already loaded)."""
+"""``cityloop demo [--reset] [--force] [--no-cases]``: load the demo district and its cases
+(fast when already loaded)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,21 @@ class Command(BaseCommand):
             help="删除全部演示数据与演示账号后重新载入 / delete demo rows and accounts, reload",
         )
         parser.add_argument(
+            "--no-cases",
+            action="store_true",
+            help="只载入地点、单位、人员等，不演示案件 / the frame only, no demo cases",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="即使已载入也逐行核对 / walk every row even if already loaded",
         )
 
-    def handle(self, *args, reset: bool = False, force: bool = False, **options) -> None:
+    def handle(
+        self, *args, reset: bool = False, force: bool = False, no_cases: bool = False, **options
+    ) -> None:
         try:
-            result = load_demo(reset=reset, force=force, stdout=self.stdout)
+            result = load_demo(reset=reset, force=force, stdout=self.stdout, cases=not no_cases)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         if result["status"] != "skipped":

@@ -1,0 +1,216 @@
+"""Notifications: an inbox row per recipient now, delivery through the channels after commit.
+
+Call :func:`notify` inside the transaction of the change it reports (a workflow function).
+The inbox rows are part of that transaction, so a rolled-back change leaves nothing and sends
+nothing. After commit each row is handed to the queue (huey task
+``cityloop.core.tasks.deliver_notification``), which calls :func:`deliver`: every configured
+channel is tried, a failing one does not stop the others, and each outcome ("ok", "skipped"
+or the error text) is kept on the row. A row is claimed before sending, so it is delivered at
+most once; rows the queue never saw (queue down at commit time) are picked up by the
+periodic sweeper.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+
+from cityloop.core import clock, sweep
+from cityloop.core.models import Notification
+from cityloop.core.notify_channels import (
+    SKIPPED,
+    Channel,
+    Message,
+    Recipient,
+    channel_names,
+    channels_from_config,
+    load_channel,
+    register_channel,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+__all__ = [
+    "SKIPPED",
+    "Channel",
+    "Message",
+    "Recipient",
+    "channels_from_config",
+    "deliver",
+    "deliver_pending",
+    "notify",
+    "register_channel",
+]
+
+logger = logging.getLogger("cityloop.notify")
+
+TITLE_MAX = 200
+ERROR_MAX = 500
+# The sweeper leaves fresh rows to the queue and gives up on stale ones.
+PENDING_GRACE = timedelta(minutes=2)
+PENDING_GIVE_UP = timedelta(days=1)
+PENDING_BATCH = 500
+
+
+def _as_recipient(value: Any) -> Recipient:
+    if isinstance(value, Recipient):
+        return value
+    if getattr(value, "pk", None) is not None and hasattr(value, "get_username"):
+        return Recipient(user=value)
+    raise TypeError(f"not a recipient: {value!r} (give a Recipient or a saved user)")
+
+
+def _contact(recipient: Recipient) -> str:
+    return " ".join(part.strip() for part in (recipient.phone, recipient.email) if part.strip())
+
+
+def _check(message: Message) -> None:
+    if not message.verb or len(message.verb) > 40:
+        raise ValueError(f"notification verb must be 1–40 characters: {message.verb!r}")
+    if message.link and not message.link.startswith("/"):
+        raise ValueError(f"notification link must be site-relative (/…): {message.link!r}")
+    if len(message.link) > 300:
+        raise ValueError("notification link longer than 300 characters")
+
+
+def notify(
+    *, recipients: Iterable[Recipient | AbstractBaseUser], message: Message
+) -> list[Notification]:
+    """Write one inbox row per recipient (accounts or :class:`Recipient`) and deliver them
+    through the configured channels once the current transaction commits.
+
+    The same account (or the same contact) named twice gets one row. A recipient with neither
+    an account nor a phone/e-mail cannot be reached and is left out.
+    """
+    _check(message)
+    title = str(message.title)
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    now = clock.now()
+    rows: list[Notification] = []
+    seen: set[tuple[str, object]] = set()
+    for value in recipients:
+        recipient = _as_recipient(value)
+        contact = _contact(recipient)
+        key = ("user", recipient.user.pk) if recipient.user is not None else ("contact", contact)
+        if key in seen or (recipient.user is None and not contact):
+            continue
+        seen.add(key)
+        rows.append(
+            Notification(
+                recipient=recipient.user,
+                contact=contact,
+                verb=message.verb,
+                title=title,
+                body=str(message.body),
+                link=message.link,
+                data=dict(message.data),
+                created_at=now,
+            )
+        )
+    if not rows:
+        return []
+    external = bool(channel_names())
+    if not external:  # nothing to send: the inbox row is the whole notification
+        for row in rows:
+            row.sent_at = now
+    if connection.features.can_return_rows_from_bulk_insert:
+        rows = Notification.objects.bulk_create(rows)
+    else:
+        for row in rows:
+            row.save(force_insert=True)
+    if external:
+        transaction.on_commit(partial(_schedule, [row.pk for row in rows]), robust=True)
+    return rows
+
+
+def _schedule(ids: list[int]) -> None:
+    """After commit: hand each row to the queue (in immediate mode this delivers now)."""
+    from cityloop.core.tasks import deliver_notification
+
+    for pk in ids:
+        deliver_notification(pk)
+
+
+def _recipient_of(row: Notification) -> Recipient:
+    phone = email = ""
+    for part in row.contact.split():
+        if "@" in part:
+            email = email or part
+        else:
+            phone = phone or part
+    user = row.recipient
+    name = ""
+    if user is not None:
+        from cityloop.org.models import Person
+
+        person = Person.objects.filter(user=user).only("name", "phone").first()
+        if person is not None:
+            name = person.name
+            phone = phone or person.phone
+        name = name or user.get_full_name() or user.get_username()
+        email = email or user.email
+    return Recipient(user=user, name=name, phone=phone, email=email)
+
+
+def _message_of(row: Notification) -> Message:
+    return Message(verb=row.verb, title=row.title, body=row.body, link=row.link, data=row.data)
+
+
+def _error_text(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
+
+
+def deliver(notification_id: int) -> dict[str, str]:
+    """Send one notification through every configured channel, synchronously, and record
+    each outcome on the row. Returns ``{channel: "ok" | "skipped" | error text}``; ``{}`` when
+    the row is gone or was already claimed by another delivery run."""
+    claimed = Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
+        sent_at=clock.now()
+    )
+    if not claimed:
+        return {}
+    row = Notification.objects.select_related("recipient").get(pk=notification_id)
+    recipient, message = _recipient_of(row), _message_of(row)
+    attempted: list[str] = []
+    outcome: dict[str, str] = {}
+    for spec in channel_names():
+        name = spec
+        try:
+            channel: Channel = load_channel(spec)
+            name = channel.name
+            result = channel.send(recipient, message)
+        except Exception as exc:  # one broken channel must not silence the others
+            logger.exception(
+                "notification %s: channel %s failed for %s", row.pk, name, recipient.label()
+            )
+            outcome[name] = _error_text(exc)
+        else:
+            outcome[name] = SKIPPED if result == SKIPPED else "ok"
+        attempted.append(name)
+    Notification.objects.filter(pk=row.pk).update(channels=attempted, delivered=outcome)
+    return outcome
+
+
+@sweep.register("notifications")
+def deliver_pending() -> int:
+    """Deliver rows the queue never got (queue down at commit): older than a couple of
+    minutes, younger than a day. Safe beside the queue: each row is claimed once."""
+    now = clock.now()
+    ids = list(
+        Notification.objects.filter(
+            sent_at__isnull=True,
+            created_at__lte=now - PENDING_GRACE,
+            created_at__gte=now - PENDING_GIVE_UP,
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:PENDING_BATCH]
+    )
+    return sum(1 for pk in ids if deliver(pk))
