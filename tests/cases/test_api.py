@@ -174,3 +174,16 @@ def test_photo_upload_refuses_a_script_and_strips_exif(as_user, cast, category, 
     r = api.post("/cases", report_body(category, photo_ids=[up]))  # an upload is used once
     assert (r.status_code, r.json()["code"]) == (404, "upload_not_found")
     assert Case.objects.count() == 1
+
+
+def test_a_reporter_reads_only_the_public_timeline(as_user, cast, new_case):
+    from cityloop.cases import workflow
+
+    workflow.accept(actor=cast.desk, case_id=new_case.pk)
+    workflow.comment(actor=cast.desk, case_id=new_case.pk, note="内部：先联系物业")
+    resident = [
+        e["verb"] for e in as_user(cast.resident).get(f"/cases/{new_case.pk}/events").json()
+    ]
+    desk = [e["verb"] for e in as_user(cast.desk).get(f"/cases/{new_case.pk}/events").json()]
+    assert resident == ["report", "accept"]
+    assert desk == ["report", "accept", "comment"]

@@ -263,3 +263,29 @@ def test_steps_notify_the_people_they_concern(new_case, cast):
     with pytest.raises(InvalidTransition):  # a refused step tells nobody anything
         workflow.verify(actor=cast.desk, case_id=new_case.pk, passed=True)
     assert not Notification.objects.filter(verb="case_close").exists()
+
+
+def test_a_steward_reports_only_for_their_own_compound(cast, tree, at_monday):
+    with pytest.raises(InvalidInput) as e:
+        workflow.report(
+            actor=cast.steward,
+            source="steward",
+            description="鸿泰花园门口垃圾满溢",
+            address="鸿泰花园",
+        )
+    assert e.value.code == "case_place_not_yours"
+    assert not Case.objects.exists()
+
+
+def test_desk_news_reaches_the_desk_not_every_office(new_case, cast, tree, make_account):
+    from cityloop.core.models import Notification
+
+    community_worker = make_account("cw", roles=("community_worker",), unit=cast.cgb)
+    workflow.accept(actor=cast.desk, case_id=new_case.pk)
+    workflow.dispatch(actor=cast.desk, case_id=new_case.pk, unit=cast.cgb)
+    workflow.reply(actor=cast.handler, case_id=new_case.pk, result="已清理")
+    told = {n.recipient for n in Notification.objects.filter(verb="case_reply")}
+    # The street office's own staff hear it; the 城管办's community worker (no desk in the
+    # street office) is told as a desk role in the subtree, the handler is not.
+    assert cast.desk in told and cast.verifier in told and cast.handler not in told
+    assert community_worker in told

@@ -100,6 +100,18 @@ def category_tree(include_inactive: bool = False) -> list[tuple[Category, list[C
     return [(c, leaves.get(c.pk, [])) for c in rows if c.parent_id is None]
 
 
+def sees_internal(actor, case: Case) -> bool:
+    """Staff of the case's place or units see internal notes; a reporter who sees the case
+    only because they reported it sees what the public tracking page shows."""
+    from cityloop.cases import rules
+
+    return rules.covers_case_place(actor, case) or rules.is_handler(actor, case)
+
+
+def timeline_for(actor, case: Case) -> QuerySet[CaseEvent]:
+    return timeline(case, public_only=not sees_internal(actor, case))
+
+
 def timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
     qs = case.events.prefetch_related("photos").order_by("at", "pk")
     return qs.filter(public=True) if public_only else qs

@@ -40,7 +40,6 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.core.roles import AccountRole
-from cityloop.core.scope import scope_for
 from cityloop.org.models import Place
 
 T = TypeVar("T")
@@ -625,10 +624,9 @@ def _detail_context(
 ) -> dict[str, Any]:
     user = request.user
     allowed = workflow.allowed_actions(user, case)
-    # An account without any scope sees a case only because it reported it: like on the
-    # tracking page, it is not shown the internal entries.
-    staff_view = not scope_for(user).is_empty
-    events = list(queries.timeline(case, public_only=not staff_view))
+    # The same rule as the API: a reporter without staff standing on the case sees what the
+    # tracking page shows.
+    events = list(queries.timeline_for(user, case))
     photos = [p for e in events for p in e.photos.all()]
     now = clock.now()
     duplicates = []

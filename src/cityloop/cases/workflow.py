@@ -153,8 +153,11 @@ def _locked(actor, case_id: int) -> Case:
     try:  # scope filter and row lock in one query; not visible == not found
         return (
             visible_cases(actor)
-            .select_for_update()
+            # Lock the case row only: PostgreSQL refuses FOR UPDATE on the nullable side of
+            # the outer joins, and the related rows are not changed here.
+            .select_for_update(of=("self",))
             .select_related("category", "responsible_unit", "dispatcher_unit", "place")
+            .order_by()
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
@@ -341,6 +344,24 @@ def _check_source(actor, source: str, zone: Zone | None) -> Zone | None:
     return zone
 
 
+def _check_steward_place(actor, place: Place) -> None:
+    """A red steward speaks for the residents of their own compound(s), not anywhere."""
+    if getattr(actor, "is_superuser", False):
+        return
+    paths = [
+        d.place.path
+        for d in ZoneRole.objects.filter(
+            person__user=actor, role=ZoneRole.Role.RED_STEWARD, place__isnull=False
+        ).select_related("place")
+    ]
+    if paths and not any(place.path.startswith(p) for p in paths):
+        raise InvalidInput(
+            "case_place_not_yours",
+            _("A red steward reports for the compounds in their care."),
+            {"place": place.code},
+        )
+
+
 def _place_from_point(lng: float, lat: float) -> dict[str, Any]:
     if not (-180 <= lng <= 180 and -90 <= lat <= 90):
         raise InvalidInput("case_location_invalid", _("The coordinates are not a place on Earth."))
@@ -404,9 +425,11 @@ def report(
     is_demo: bool = False,
     event_data: dict[str, Any] | None = None,
 ) -> Case:
-    """Take in a case from any channel. ``event_data`` is kept on the report event (e.g. an
-    import's file name and the original call time). The same ``idempotency_key`` from the same client,
-    or the same external number from the same source, gives back the first case."""
+    """Take in a case from any channel.
+
+    The same ``idempotency_key`` from the same client, or the same external number from the
+    same source, gives back the first case. ``event_data`` is kept on the report event (an
+    import's file name, the original call time)."""
     if idempotency_key:
         earlier = case_for_idempotency_key(client, idempotency_key)
         if earlier is not None:
@@ -505,6 +528,8 @@ def _report(
         place = place_from_address(address) or _root_place()
     if place is None and zone is not None:
         place = zone.place
+    if place is not None and source == Case.Source.STEWARD:
+        _check_steward_place(actor, place)
     if place is None:
         raise InvalidInput(
             "case_location_required",
@@ -612,7 +637,7 @@ def merge(*, actor, case_id: int, master_id: int, note: str = "") -> Case:
     _check(actor, case, "merge")
     if master_id == case.pk:
         raise InvalidInput("case_merge_self", _("A case cannot be merged into itself."))
-    master = visible_cases(actor).select_for_update().filter(pk=master_id).first()
+    master = visible_cases(actor).select_for_update(of=("self",)).filter(pk=master_id).first()
     if master is None:
         raise NotFound("case_not_found", _("Case not found"))
     if not master.is_open or master.status == S.MERGED:
@@ -1081,7 +1106,7 @@ def update_light(*, case_id: int, now: datetime | None = None) -> str | None:
     """Recompute one case's light; on a change write the warning event and notify. Returns
     the new light, or ``None`` when nothing changed (so two sweeps at once write once)."""
     case = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("category", "responsible_unit", "dispatcher_unit")
         .filter(pk=case_id)
         .first()
