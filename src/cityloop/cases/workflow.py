@@ -164,6 +164,13 @@ def _locked(actor, case_id: int) -> Case:
         raise NotFound("case_not_found", _("Case not found")) from None
 
 
+def _begin(actor, case_id: int, action: str) -> Case:
+    """Every action starts here: the row, locked and in scope, and the table's say-so."""
+    case = _locked(actor, case_id)
+    _check(actor, case, action)
+    return case
+
+
 def _check(actor, case: Case, action: str) -> None:
     allowed, _to, who = TRANSITIONS[action]
     if case.status not in allowed:
@@ -612,15 +619,13 @@ def _accept(actor, case: Case, *, category: Category | None, note: str) -> Case:
 
 @transaction.atomic
 def accept(*, actor, case_id: int, category: Category | None = None, note: str = "") -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "accept")
+    case = _begin(actor, case_id, "accept")
     return _accept(actor, case, category=category, note=note)
 
 
 @transaction.atomic
 def reject(*, actor, case_id: int, reason: str) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "reject")
+    case = _begin(actor, case_id, "reject")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
     old, case.status, case.reject_reason = case.status, S.REJECTED, reason
@@ -633,8 +638,7 @@ def reject(*, actor, case_id: int, reason: str) -> Case:
 
 @transaction.atomic
 def merge(*, actor, case_id: int, master_id: int, note: str = "") -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "merge")
+    case = _begin(actor, case_id, "merge")
     if master_id == case.pk:
         raise InvalidInput("case_merge_self", _("A case cannot be merged into itself."))
     master = visible_cases(actor).select_for_update(of=("self",)).filter(pk=master_id).first()
@@ -689,8 +693,7 @@ def dispatch(
     handler: Person | None = None,
     note: str = "",
 ) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "dispatch")
+    case = _begin(actor, case_id, "dispatch")
     unit = unit or routing.default_unit(case.category, case.place, case.level)
     if unit is None:
         raise InvalidInput("case_unit_required", _("Choose the unit that must handle the case."))
@@ -724,8 +727,7 @@ def dispatch(
 
 @transaction.atomic
 def take(*, actor, case_id: int, note: str = "") -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "take")
+    case = _begin(actor, case_id, "take")
     now = clock.now()
     old, case.status = case.status, S.HANDLING
     person = _person_of(actor)
@@ -738,8 +740,7 @@ def take(*, actor, case_id: int, note: str = "") -> Case:
 
 @transaction.atomic
 def send_back(*, actor, case_id: int, reason: str) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "send_back")
+    case = _begin(actor, case_id, "send_back")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
     unit = case.responsible_unit
@@ -762,8 +763,7 @@ def send_back(*, actor, case_id: int, reason: str) -> Case:
 
 @transaction.atomic
 def reply(*, actor, case_id: int, result: str, photos: Sequence[Photo] = ()) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "reply")
+    case = _begin(actor, case_id, "reply")
     result = _required(result, "case_result_required", _("Say what was done."), MAX_DESCRIPTION)
     _check_photos(photos)
     now = clock.now()
@@ -783,8 +783,7 @@ def reply(*, actor, case_id: int, result: str, photos: Sequence[Photo] = ()) -> 
 def verify(
     *, actor, case_id: int, passed: bool, note: str = "", photos: Sequence[Photo] = ()
 ) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "verify")
+    case = _begin(actor, case_id, "verify")
     _check_photos(photos)
     now = clock.now()
     old = case.status
@@ -828,8 +827,7 @@ def return_visit(
     code, proving with the phone number given at report time."""
     with transaction.atomic():
         if case_id is not None:
-            case = _locked(actor, case_id)
-            _check(actor, case, "return_visit")
+            case = _begin(actor, case_id, "return_visit")
         else:
             case = _by_code_for_reporter(code, reporter_phone)
             if case.status != S.CLOSED or case.visited_at is not None:
@@ -870,8 +868,7 @@ def _by_code_for_reporter(code: str, phone: str) -> Case:
 
 @transaction.atomic
 def reopen(*, actor, case_id: int, reason: str) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "reopen")
+    case = _begin(actor, case_id, "reopen")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
     old, case.status = case.status, S.DISPATCHED
@@ -888,8 +885,7 @@ def reopen(*, actor, case_id: int, reason: str) -> Case:
 
 @transaction.atomic
 def escalate(*, actor, case_id: int, reason: str) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "escalate")
+    case = _begin(actor, case_id, "escalate")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     target = Level.above(case.level)
     now = clock.now()
@@ -921,8 +917,7 @@ def escalate(*, actor, case_id: int, reason: str) -> Case:
 @transaction.atomic
 def request(*, actor, case_id: int, kind: str, reason: str, days: float = 0) -> Case:
     """The handling unit asks to suspend or extend; the desk decides (:func:`decide`)."""
-    case = _locked(actor, case_id)
-    _check(actor, case, "request")
+    case = _begin(actor, case_id, "request")
     if case.pending_request:
         raise Conflict("case_request_pending", _("A request is already waiting for a decision."))
     if kind not in ("suspend", "extend"):
@@ -948,8 +943,7 @@ def request(*, actor, case_id: int, kind: str, reason: str, days: float = 0) -> 
 
 @transaction.atomic
 def decide(*, actor, case_id: int, approve: bool, note: str = "") -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "decide")
+    case = _begin(actor, case_id, "decide")
     pending = dict(case.pending_request)
     case.pending_request = {}
     now = clock.now()
@@ -986,16 +980,14 @@ def _suspend(actor, case: Case, *, reason: str) -> Case:
 
 @transaction.atomic
 def suspend(*, actor, case_id: int, reason: str) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "suspend")
+    case = _begin(actor, case_id, "suspend")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     return _suspend(actor, case, reason=reason)
 
 
 @transaction.atomic
 def resume(*, actor, case_id: int, note: str = "") -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "resume")
+    case = _begin(actor, case_id, "resume")
     now = clock.now()
     old, case.status = case.status, case.resume_status or S.HANDLING
     unit = _acting_unit(case)
@@ -1067,16 +1059,14 @@ def _extend(actor, case: Case, *, days: float, reason: str) -> Case:
 
 @transaction.atomic
 def extend(*, actor, case_id: int, days: float, reason: str) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "extend")
+    case = _begin(actor, case_id, "extend")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     return _extend(actor, case, days=days, reason=reason)
 
 
 @transaction.atomic
 def cancel(*, actor, case_id: int, reason: str) -> Case:
-    case = _locked(actor, case_id)
-    _check(actor, case, "cancel")
+    case = _begin(actor, case_id, "cancel")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
     old, case.status = case.status, S.CANCELLED
