@@ -14,7 +14,18 @@ def shell(request: HttpRequest) -> dict:
         "shell_person": _person(request),
         "shell_section": _section(request),
         "shell_other_language": _other_language(request),
+        "shell_unread": _unread(request),
     }
+
+
+def _unread(request: HttpRequest) -> int:
+    """Unread notifications, for the badge on the inbox link (one COUNT, signed in only)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from cityloop.core.queries import unread_count
+
+    return unread_count(user)
 
 
 def _person(request: HttpRequest):

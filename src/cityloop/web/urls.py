@@ -6,6 +6,7 @@ from cityloop.web import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("map/", views.map_page, name="map"),
+    path("inbox/", views.inbox, name="inbox"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -211,3 +211,32 @@ def map_page(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "web/map.html", {"map_config": map_config, "management_legend": legend})
+
+
+INBOX_PAGE = 50
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The account's own notifications, newest first; opening one marks it read."""
+    from django.shortcuts import redirect
+
+    from cityloop.core import queries as core_queries
+    from cityloop.core import services as core_services
+
+    if request.method == "POST":
+        one = request.POST.get("id", "")
+        ids = [int(one)] if one.isdigit() else None
+        core_services.inbox_mark_read(user=request.user, ids=ids)
+        target = request.POST.get("next", "")
+        # Only a site-relative link stored on the user's own row is followed.
+        if ids and target.startswith("/") and not target.startswith("//"):
+            return redirect(target)
+        return redirect("inbox")
+    unread_only = request.GET.get("unread") == "1"
+    rows = list(core_queries.inbox_for(request.user, unread_only=unread_only)[:INBOX_PAGE])
+    return render(
+        request,
+        "web/inbox.html",
+        {"rows": rows, "unread_only": unread_only, "page_size": INBOX_PAGE},
+    )
