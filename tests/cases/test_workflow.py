@@ -289,3 +289,13 @@ def test_desk_news_reaches_the_desk_not_every_office(new_case, cast, tree, make_
     # street office) is told as a desk role in the subtree, the handler is not.
     assert cast.desk in told and cast.verifier in told and cast.handler not in told
     assert community_worker in told
+
+
+def test_channels_follow_roles_and_duties(cast):
+    # One rule for the intake page's choices and for report() itself.
+    assert workflow.sources_for(cast.resident) == ["resident"]
+    assert {"desk", "hotline", "supervision"} <= set(workflow.sources_for(cast.desk))
+    assert "patrol" not in workflow.sources_for(cast.desk)
+    assert "patrol" in workflow.sources_for(cast.chief)
+    assert "steward" in workflow.sources_for(cast.steward)
+    assert "steward" not in workflow.sources_for(cast.chief)

@@ -6,12 +6,8 @@ end, so it neither slows the other tests nor collides with their ``410106`` fixt
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from shapely.geometry import shape
 
@@ -22,28 +18,17 @@ from cityloop.demo import layout
 from cityloop.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, SUPERUSER
 from cityloop.demo.builder import delete_demo, demo_loaded, fingerprint, load_demo
 from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
+from tests.demo.conftest import demo_load_once
 
 JYL = "410106001"
 ZXL = "410106002"
 CHENGUANG = "410106100001"
-# Fast hashing for the module: argon2 costs ~0.1 s per demo account.
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            started, cpu = time.perf_counter(), time.process_time()
-            result = load_demo(cases=False)  # the frame; cases: test_demo_cases.py
-            result["seconds"] = time.perf_counter() - started
-            result["cpu_seconds"] = time.process_time() - cpu
-            yield result
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_load_once(django_db_blocker, cases=False) as result:  # frame only
+        yield result
 
 
 @pytest.fixture

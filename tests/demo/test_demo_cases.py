@@ -6,14 +6,11 @@ like tests/demo/test_demo.py; each test runs in its own savepoint.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.test import override_settings
 from shapely.geometry import Point, shape
 
 from cityloop.cases import deadlines, queries, routing
@@ -23,25 +20,15 @@ from cityloop.core.models import Notification
 from cityloop.demo import cases as demo_cases
 from cityloop.demo.builder import delete_demo, load_demo
 from cityloop.org.models import Place, Unit
+from tests.demo.conftest import demo_load_once
 
 JYL = "/410106/410106001/"
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            started, cpu = time.perf_counter(), time.process_time()
-            result = load_demo()
-            result["seconds"] = time.perf_counter() - started
-            result["cpu_seconds"] = time.process_time() - cpu
-            yield result
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_load_once(django_db_blocker) as result:
+        yield result
 
 
 @pytest.fixture

@@ -50,22 +50,14 @@ def _ref(obj, name_attr: str = "name") -> dict[str, Any] | None:
     return {"id": obj.pk, "code": getattr(obj, "code", ""), "name": getattr(obj, name_attr)}
 
 
-def _photo_url(photo) -> str:
-    return reverse("case-photo", args=[photo.pk]) if _has_photo_route() else photo.file
-
-
-def _has_photo_route() -> bool:
-    from django.urls import NoReverseMatch
-
-    try:
-        reverse("case-photo", args=[1])
-    except NoReverseMatch:
-        return False
-    return True
-
-
 def _photo(p) -> dict[str, Any]:
-    return {"id": p.pk, "step": p.step, "url": _photo_url(p), "width": p.width, "height": p.height}
+    return {
+        "id": p.pk,
+        "step": p.step,
+        "url": reverse("case-photo", args=[p.pk]),
+        "width": p.width,
+        "height": p.height,
+    }
 
 
 def case_out(user, case: Case) -> dict[str, Any]:

@@ -84,12 +84,31 @@ def case_by_code(code: str) -> Case:
     return case
 
 
+def photo_for(actor, photo_id: int, *, code: str = ""):
+    """A case photo for whoever sees the case; a photo of a public step also for the tracking
+    page, which must name the case code, so photos cannot be walked by number."""
+    from cityloop.cases.models import CasePhoto
+
+    p = CasePhoto.objects.select_related("case", "event").filter(pk=photo_id).first()
+    if p is None:
+        raise NotFound("photo_not_found", _("Not found"))
+    if visible_cases(actor).filter(pk=p.case_id).exists():
+        return p
+    code = (code or "").strip().upper()
+    if code and code == p.case.code and p.event is not None and p.event.public:
+        return p
+    raise NotFound("photo_not_found", _("Not found"))
+
+
 def case_for_idempotency_key(client: str, key: str) -> Case | None:
     """The case an earlier request with this ``Idempotency-Key`` created, if any."""
     from cityloop.cases.models import IdempotencyKey
 
-    row = IdempotencyKey.objects.filter(client=client, key=key).select_related("case").first()
-    return row.case if row else None
+    # The key row alone first: most requests carry a new key, and then no case row is read.
+    case_id = (
+        IdempotencyKey.objects.filter(client=client, key=key).values_list("case_id", flat=True)
+    ).first()
+    return Case.objects.filter(pk=case_id).first() if case_id else None
 
 
 def category_tree(include_inactive: bool = False) -> list[tuple[Category, list[Category]]]:

@@ -78,10 +78,11 @@ def level_of_place(place: Place | None) -> str:
 
 
 def initial_level(category: Category | None, place: Place | None) -> str:
-    """Start at the category's level, but never below the place the case was found in."""
+    """Start at the category's level, but never below the area the case was found in: a case
+    found in a compound or building may start as low as the building; one known only by its
+    community or street starts at that level."""
     order = Level.order()
     level = category.level if category is not None else Level.COMMUNITY
-    floor = level_of_place(place)
-    if place is not None and place.kind in (Place.Kind.BUILDING, Place.Kind.COMPOUND):
-        floor = Level.BUILDING
-    return level if order.index(level) >= order.index(floor) else floor
+    inside_compound = place is not None and place.kind in (Place.Kind.BUILDING, Place.Kind.COMPOUND)
+    floor = Level.BUILDING if inside_compound else level_of_place(place)
+    return max(level, floor, key=order.index)

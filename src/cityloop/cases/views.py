@@ -34,12 +34,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.cases import forms, queries, routing, rules, workflow
+from cityloop.cases import forms, queries, routing, workflow
 from cityloop.cases.models import Case, CasePhoto, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.errors import DomainError, NotFound
-from cityloop.core.roles import AccountRole
+from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
 
 T = TypeVar("T")
@@ -245,15 +245,7 @@ def report_duplicates(request: HttpRequest) -> HttpResponse:
 def report_area(request: HttpRequest) -> JsonResponse:
     """Outlines of the district, streets, communities and compounds for the report map: public
     names and shapes only, so no scope applies (the resident has no account)."""
-    rows = (
-        Place.objects.filter(kind__in=AREA_KINDS, geometry__isnull=False)
-        .order_by("path")
-        .values_list("kind", "name", "geometry")
-    )
-    features = [
-        {"type": "Feature", "geometry": geometry, "properties": {"kind": kind, "name": name}}
-        for kind, name, geometry in rows
-    ]
+    features = org_queries.public_outlines(AREA_KINDS)
     response = JsonResponse(
         {"type": "FeatureCollection", "features": features},
         json_dumps_params={"ensure_ascii": False},
@@ -405,15 +397,7 @@ def _actor_label(e) -> str:
 def photo(request: HttpRequest, photo_id: int) -> FileResponse:
     """A case photo, for whoever sees the case; a photo of a public step also for the tracking
     page, which names the case code (``?c=``) so photos cannot be walked by number."""
-    p = CasePhoto.objects.select_related("case", "event").filter(pk=photo_id).first()
-    if p is None:
-        raise Http404
-    allowed = queries.visible_cases(request.user).filter(pk=p.case_id).exists()
-    if not allowed:
-        code = (request.GET.get("c") or "").strip().upper()
-        allowed = bool(code) and code == p.case.code and p.event is not None and p.event.public
-    if not allowed:
-        raise Http404
+    p = _found(queries.photo_for, request.user, photo_id, code=request.GET.get("c") or "")
     try:
         handle = default_storage.open(p.file, "rb")
     except (FileNotFoundError, OSError) as exc:
@@ -565,24 +549,13 @@ def map_data(request: HttpRequest) -> JsonResponse:
 
 # --- staff: intake -----------------------------------------------------------------------------
 
-_PATROL_ROLES = {AccountRole.ROAD_CHIEF, AccountRole.GRID_WORKER}
-_STEWARD_ROLES = {AccountRole.RED_STEWARD}
-
 
 def _sources_for(user) -> list[tuple[str, str]]:
-    """The channels this account plausibly reports through; the workflow has the last word."""
-    staff = rules.has_role(user, rules.STAFF_SOURCES_ROLES)
-    allowed = []
-    for source in forms.STAFF_SOURCES:
-        if source == Case.Source.PATROL:
-            ok = rules.has_role(user, _PATROL_ROLES)
-        elif source == Case.Source.STEWARD:
-            ok = rules.has_role(user, _STEWARD_ROLES)
-        else:
-            ok = staff
-        if ok:
-            allowed.append((source.value, source.label))
-    return allowed or [(s.value, s.label) for s in forms.STAFF_SOURCES]
+    """The staff channels this account may report through (the workflow's rule)."""
+    allowed = set(workflow.sources_for(user))
+    mine = [(s.value, s.label) for s in forms.STAFF_SOURCES if s in allowed]
+    # None at all: show every channel and let the workflow say why one is refused.
+    return mine or [(s.value, s.label) for s in forms.STAFF_SOURCES]
 
 
 @login_required

@@ -317,38 +317,53 @@ def _person_of(actor) -> Person | None:
     return Person.objects.filter(user=actor).first()
 
 
+# The duties that open a channel that is not a desk's: (source, duty roles).
+DUTY_SOURCES = {
+    Case.Source.PATROL: PATROL_ROLES,
+    Case.Source.STEWARD: {ZoneRole.Role.RED_STEWARD},
+}
+
+
+def sources_for(actor) -> list[str]:
+    """The channels this account may report through: anyone as a resident, desk roles
+    through the desk channels, duty holders through their duty's channel."""
+    allowed = [Case.Source.RESIDENT.value]
+    if rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
+        allowed += [s.value for s in Case.Source if s in STAFF_SOURCES]
+    superuser = getattr(actor, "is_superuser", False)
+    person = _person_of(actor)
+    held = set()
+    if person is not None and not superuser:
+        held = set(ZoneRole.objects.filter(person=person).values_list("role", flat=True))
+    for source, roles in DUTY_SOURCES.items():
+        if superuser or held & {r.value for r in roles}:
+            allowed.append(source.value)
+    return allowed
+
+
 def _check_source(actor, source: str, zone: Zone | None) -> Zone | None:
     """Each source has its people; returns the patrol zone the report is tied to."""
     if source not in Case.Source.values:
         raise InvalidInput("case_source_invalid", _("Unknown source %(s)s.") % {"s": source})
-    refuse = Forbidden(
-        "case_source_not_allowed",
-        _("You may not report through the channel “%(source)s”.")
-        % {"source": Case.Source(source).label},
-    )
-    if source == Case.Source.RESIDENT:
-        return None
-    if source in STAFF_SOURCES:
-        if not rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
-            raise refuse
-        return zone
-    person = _person_of(actor)
-    if actor is not None and getattr(actor, "is_superuser", False):
-        return zone
-    if person is None:
-        raise refuse
-    roles = PATROL_ROLES if source == Case.Source.PATROL else {ZoneRole.Role.RED_STEWARD}
-    duties = ZoneRole.objects.filter(person=person, role__in=roles).select_related("zone")
-    if not duties:
-        raise refuse
-    if source == Case.Source.PATROL:
-        zones = [d.zone for d in duties if d.zone_id]
-        if zone is not None and zone not in zones:
-            raise InvalidInput(
-                "case_zone_not_yours", _("This zone is not one you patrol."), {"zone": zone.pk}
-            )
-        return zone or (zones[0] if len(zones) == 1 else None)
-    return zone
+    if source not in sources_for(actor):
+        raise Forbidden(
+            "case_source_not_allowed",
+            _("You may not report through the channel “%(source)s”.")
+            % {"source": Case.Source(source).label},
+        )
+    if source != Case.Source.PATROL or getattr(actor, "is_superuser", False):
+        return None if source == Case.Source.RESIDENT else zone
+    zones = [
+        d.zone
+        for d in ZoneRole.objects.filter(
+            person__user=actor, role__in=PATROL_ROLES, zone__isnull=False
+        ).select_related("zone")
+    ]
+    if zone is not None and zone not in zones:
+        raise InvalidInput(
+            "case_zone_not_yours", _("This zone is not one you patrol."), {"zone": zone.pk}
+        )
+    return zone or (zones[0] if len(zones) == 1 else None)
 
 
 def _check_steward_place(actor, place: Place) -> None:

@@ -255,3 +255,17 @@ def unit_summary(actor, unit: Unit) -> dict[str, int]:
 
 def _by_kind(qs: QuerySet) -> dict[str, int]:
     return dict(qs.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+
+
+def public_outlines(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Names and shapes of the areas of ``kinds`` as GeoJSON features, for pages without an
+    account (the resident's report map): public facts, so no scope applies."""
+    rows = (
+        Place.objects.filter(kind__in=kinds, geometry__isnull=False)
+        .order_by("path")
+        .values_list("kind", "name", "geometry")
+    )
+    return [
+        {"type": "Feature", "geometry": geometry, "properties": {"kind": kind, "name": name}}
+        for kind, name, geometry in rows
+    ]
