@@ -65,3 +65,5 @@ def on_http_error(request: HttpRequest, exc: HttpError):
 api.add_router("", "cityloop.core.api.router")
 api.add_router("", "cityloop.org.api.router")
 api.add_router("", "cityloop.cases.api.router")
+api.add_router("", "cityloop.supervision.api.router")
+api.add_router("", "cityloop.intel.api.router")

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "cityloop.core",
     "cityloop.org",
     "cityloop.cases",
+    "cityloop.supervision",
+    "cityloop.open311",
+    "cityloop.intel",
     "cityloop.demo",
     "cityloop.web",
 ]

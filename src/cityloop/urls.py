@@ -17,6 +17,9 @@ urlpatterns = [
     path("org/", include("cityloop.org.urls")),
     path("", include("cityloop.cases.public_urls")),
     path("cases/", include("cityloop.cases.urls")),
+    path("supervision/", include("cityloop.supervision.urls")),
+    path("open311/", include("cityloop.open311.urls")),
+    path("intel/", include("cityloop.intel.urls")),
 ]
 
 if settings.DEBUG:
