@@ -39,6 +39,12 @@ def seeded_calendar(transactional_db):
         worktime.invalidate_cache()
     if not Category.objects.exists():  # the seeded categories went with the same flush
         seed_categories(Category)
+    from cityloop.supervision.models import LightPolicy, TaskCategory, TaskKind
+    from cityloop.supervision.services import seed as seed_supervision
+
+    if not TaskKind.objects.exists():
+        seed_supervision(TaskKind, TaskCategory)
+        LightPolicy.objects.get_or_create(active=True, defaults={"name": "默认规则"})
 
 
 def in_ci() -> bool:

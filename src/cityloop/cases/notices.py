@@ -7,17 +7,13 @@ commit, so a refused or rolled-back step tells nobody anything.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cityloop.cases import rules
 from cityloop.cases.models import Case
 from cityloop.core import clock
 from cityloop.core.notify import Message, Recipient, notify
-
-# Unit staff told about one case: enough for an office, bounded for a big bureau.
-MAX_UNIT_RECIPIENTS = 50
+from cityloop.org.queries import unit_staff
 
 # verb → who hears it: the reporter, the unit that must act, or the desk.
 AUDIENCE = {
@@ -55,22 +51,6 @@ def _titles() -> dict[str, str]:
     }
 
 
-def _unit_staff(unit, roles: set) -> list:
-    """People of the unit itself, and people of its offices who hold one of ``roles``: a
-    street office's desk news reaches its desk, not every community worker of the street."""
-    if unit is None:
-        return []
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(
-            Q(person__unit=unit)
-            | Q(person__unit__path__startswith=unit.path, groups__name__in=[r.value for r in roles])
-        )
-    )
-    return list(users.distinct().order_by("pk")[:MAX_UNIT_RECIPIENTS])
-
-
 def _reporter(case: Case) -> list:
     if case.reporter_id:
         return [case.reporter]
@@ -89,15 +69,15 @@ def recipients(case: Case, verb: str) -> list:
     if audience == "reporter":
         return _reporter(case)
     if audience == "unit":
-        people = _unit_staff(case.responsible_unit, rules.HANDLE_ROLES)
+        people = unit_staff(case.responsible_unit, rules.HANDLE_ROLES)
         if case.handler_id and case.handler.user_id:
             people.append(case.handler.user)
         if verb == "dispatch":
             for unit in case.assisting_units.all():
-                people.extend(_unit_staff(unit, rules.HANDLE_ROLES))
+                people.extend(unit_staff(unit, rules.HANDLE_ROLES))
         return people
     if audience == "desk":
-        return _unit_staff(case.dispatcher_unit, rules.DISPATCH_ROLES)
+        return unit_staff(case.dispatcher_unit, rules.DISPATCH_ROLES)
     return []
 
 

@@ -16,6 +16,25 @@ from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
 from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
 
+# Staff of one unit told about one step: enough for an office, bounded for a big bureau.
+MAX_UNIT_RECIPIENTS = 50
+
+
+def unit_staff(unit, roles: set | None = None) -> list:
+    """Accounts to tell about a step that concerns ``unit``: the people of the unit itself,
+    and people of its offices who hold one of ``roles`` (a street office's desk news reaches
+    its desk, not every community worker of the street). Not a read through a scope: this is
+    who is told, not what a reader sees."""
+    from django.contrib.auth import get_user_model
+
+    if unit is None:
+        return []
+    q = Q(person__unit=unit)
+    if roles:
+        q |= Q(person__unit__path__startswith=unit.path, groups__name__in=[r.value for r in roles])
+    users = get_user_model().objects.filter(is_active=True).filter(q)
+    return list(users.distinct().order_by("pk")[:MAX_UNIT_RECIPIENTS])
+
 
 def visible_places(actor) -> QuerySet[Place]:
     return Place.objects.filter(scope_for(actor).places_q())

@@ -6,3 +6,6 @@ class SupervisionConfig(AppConfig):
     name = "cityloop.supervision"
     label = "supervision"
     verbose_name = _("Supervision")
+
+    def ready(self) -> None:
+        from cityloop.supervision import sweep  # noqa: F401  registers the light sweeper

@@ -1,0 +1,56 @@
+"""Who may do what in supervision.
+
+Supervisors (督查) set tasks, inspect, write urging letters and decide escalations within
+their scope; the responsible unit's staff report progress, explain a red light and rectify;
+the leader in charge reads the explanation. Scope is the same as everywhere: a unit covers
+its offices, a place covers the units that sit in it.
+"""
+
+from __future__ import annotations
+
+from cityloop.core.roles import AccountRole as R
+from cityloop.core.roles import roles_of
+from cityloop.core.scope import scope_for
+
+SUPERVISE_ROLES = {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF}
+REPORT_ROLES = SUPERVISE_ROLES | {R.DEPARTMENT_STAFF, R.COMMUNITY_WORKER}
+
+
+def _has(user, roles: set) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(set(roles_of(user)) & {r.value for r in roles})
+
+
+def covers_unit(user, unit) -> bool:
+    """The unit is the user's, one of its offices, or sits in a place the user covers."""
+    if unit is None:
+        return False
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    if scope.covers_path(unit.path, unit=True):
+        return True
+    place = getattr(unit, "place", None)
+    return place is not None and scope.covers_path(place.path)
+
+
+def can_supervise(user, unit) -> bool:
+    return _has(user, SUPERVISE_ROLES) and covers_unit(user, unit)
+
+
+def supervises_task(user, task) -> bool:
+    """Supervisors of the task's supervising unit, or of a unit above its responsible one."""
+    return _has(user, SUPERVISE_ROLES) and (
+        covers_unit(user, task.supervising_unit) or covers_unit(user, task.responsible_unit)
+    )
+
+
+def reports_for(user, unit) -> bool:
+    """Staff of the responsible (or rectifying) unit and those above it."""
+    return _has(user, REPORT_ROLES) and covers_unit(user, unit)
+
+
+def is_leader(user, task) -> bool:
+    person = getattr(user, "person", None) if getattr(user, "pk", None) else None
+    return person is not None and task.leader_id == person.pk

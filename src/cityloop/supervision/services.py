@@ -1,0 +1,309 @@
+"""Creating supervision records: tasks (and their split to units), milestones from a backward
+schedule, inspection rounds, letter series, and the seeded kinds and categories.
+
+Creation is not a state change of an existing record, so it lives here rather than in the
+workflow; each function still checks scope and role and leaves an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cityloop.core import clock, events
+from cityloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from cityloop.org.models import Person, Place, Unit
+from cityloop.supervision import queries, rules
+from cityloop.supervision.models import (
+    Cadence,
+    Inspection,
+    LetterSeries,
+    Milestone,
+    SupervisionEvent,
+    Task,
+    TaskCategory,
+    TaskKind,
+    TaskLevel,
+)
+from cityloop.supervision.scheduling import Step, schedule_backward
+
+# (code, name) seeded by migration; an admin adds more.
+KINDS = (("key_work", "重点工作"), ("livelihood_project", "民生实事"))
+# The six headings of 济源路街道's board [003], then the district's [004].
+CATEGORIES = (
+    ("fiscal_revenue", "财政收入"),
+    ("economic_indicators", "经济指标"),
+    ("old_compound_renovation", "老旧小区改造"),
+    ("community_governance", "社区治理"),
+    ("emergency_management", "应急管理"),
+    ("petitions_stability", "信访稳定"),
+    ("livelihood", "民生保障"),
+    ("urban_construction", "城市建设"),
+    ("ecology", "生态环境"),
+)
+
+
+def seed(kind_model=TaskKind, category_model=TaskCategory) -> None:
+    """Idempotent; also called by the migration with its historical models."""
+    for code, name in KINDS:
+        kind_model.objects.get_or_create(code=code, defaults={"name": name})
+    for i, (code, name) in enumerate(CATEGORIES):
+        category_model.objects.get_or_create(code=code, defaults={"name": name, "order": i})
+
+
+@dataclass
+class TaskInput:
+    code: str
+    title: str
+    kind: str
+    category: str
+    responsible_unit: str
+    start: date
+    deadline: date
+    level: str = TaskLevel.STREET
+    annual_goal: str = ""
+    indicator_name: str = ""
+    indicator_unit: str = ""
+    target_value: float | None = None
+    leader: str = ""  # person code
+    supervising_unit: str = ""
+    assisting_units: list[str] = field(default_factory=list)
+    parent: str = ""
+    report_cadence: str = Cadence.WEEKLY
+    is_demo: bool = False
+
+
+def _by_code(model, code: str, error: str, message: str):
+    obj = model.objects.filter(code=code).first() if code else None
+    if code and obj is None:
+        raise InvalidInput(error, message, {"code": code})
+    return obj
+
+
+def create_task(*, actor, data: TaskInput) -> Task:
+    """A new task; the actor must supervise its responsible or supervising unit."""
+    code = data.code.strip()
+    title = data.title.strip()
+    if not code or len(code) > 40:
+        raise InvalidInput("task_code_invalid", _("A task code has 1 to 40 characters."))
+    if not title or len(title) > 200:
+        raise InvalidInput("task_title_invalid", _("A task title has 1 to 200 characters."))
+    if data.deadline < data.start:
+        raise InvalidInput("task_dates_invalid", _("The deadline is before the start."))
+    if data.level not in TaskLevel.values:
+        raise InvalidInput("task_level_invalid", _("Unknown task level."))
+    if data.report_cadence not in Cadence.values:
+        raise InvalidInput("task_cadence_invalid", _("Unknown report cadence."))
+    if data.target_value is not None and data.target_value <= 0:
+        raise InvalidInput("task_target_invalid", _("The target value must be positive."))
+    kind = _by_code(TaskKind, data.kind, "task_kind_unknown", _("Unknown task kind."))
+    category = _by_code(
+        TaskCategory, data.category, "task_category_unknown", _("Unknown task category.")
+    )
+    if kind is None or category is None:
+        raise InvalidInput("task_kind_required", _("Give the task's kind and category."))
+    unit = _by_code(Unit, data.responsible_unit, "unit_unknown", _("Unknown unit."))
+    if unit is None:
+        raise InvalidInput("task_unit_required", _("Give the responsible unit."))
+    supervising = _by_code(Unit, data.supervising_unit, "unit_unknown", _("Unknown unit."))
+    assisting = [
+        _by_code(Unit, c, "unit_unknown", _("Unknown unit.")) for c in data.assisting_units
+    ]
+    leader = _by_code(Person, data.leader, "person_unknown", _("Unknown person."))
+    parent = None
+    if data.parent:
+        parent = queries.visible_tasks(actor).filter(code=data.parent).first()
+        if parent is None:
+            raise InvalidInput("task_parent_unknown", _("Unknown parent task."))
+        if not (parent.start <= data.start and data.deadline <= parent.deadline):
+            raise InvalidInput(
+                "task_outside_parent", _("A sub-task must lie within its parent's dates.")
+            )
+    if not (rules.can_supervise(actor, unit) or rules.can_supervise(actor, supervising)):
+        raise Forbidden("task_not_supervisor", _("You may not set tasks for this unit."))
+    try:
+        with transaction.atomic():
+            task = Task.objects.create(
+                code=code,
+                title=title,
+                kind=kind,
+                category=category,
+                level=data.level,
+                annual_goal=data.annual_goal.strip(),
+                indicator_name=data.indicator_name.strip(),
+                indicator_unit=data.indicator_unit.strip(),
+                target_value=data.target_value,
+                leader=leader,
+                responsible_unit=unit,
+                supervising_unit=supervising or (parent.supervising_unit if parent else None),
+                parent=parent,
+                start=data.start,
+                deadline=data.deadline,
+                report_cadence=data.report_cadence,
+                created_at=clock.now(),
+                is_demo=data.is_demo,
+            )
+            task.assisting_units.set(assisting)
+            events.record(
+                SupervisionEvent,
+                actor=actor,
+                verb="create",
+                task=task,
+                to_state=task.state,
+                data={"code": code},
+            )
+    except IntegrityError:
+        raise Conflict(
+            "task_code_taken", _("A task with this code exists."), {"code": code}
+        ) from None
+    return task
+
+
+def split_task(*, actor, parent_id: int, parts: Sequence[TaskInput]) -> list[Task]:
+    """任务分解: one sub-task per unit, all or none."""
+    parent = queries.task_get(actor, parent_id)
+    with transaction.atomic():
+        return [
+            create_task(actor=actor, data=TaskInput(**{**part.__dict__, "parent": parent.code}))
+            for part in parts
+        ]
+
+
+def set_milestones(
+    *,
+    actor,
+    task_id: int,
+    steps: Sequence[Step] = (),
+    milestones: Sequence[dict[str, Any]] = (),
+) -> list[Milestone]:
+    """Replace a task's open plan: from ``steps`` scheduled backwards from the deadline
+    (倒排工期), or from explicit ``milestones`` ({title, due, planned_percent}). Milestones
+    already done are kept."""
+    with transaction.atomic():
+        task = (
+            queries.visible_tasks(actor).select_for_update(of=("self",)).filter(pk=task_id).first()
+        )
+        if task is None:
+            raise NotFound("task_not_found", _("Task not found"))
+        if not rules.supervises_task(actor, task):
+            raise Forbidden("task_not_supervisor", _("Only the task's supervisors may do this."))
+        if steps:
+            proposed = schedule_backward(task.deadline, steps)
+            if proposed[0].starts < task.start:
+                raise InvalidInput(
+                    "schedule_does_not_fit",
+                    _("The steps need to start on %(starts)s, before the task starts (%(start)s).")
+                    % {"starts": proposed[0].starts, "start": task.start},
+                )
+            rows = [
+                {
+                    "title": p.title,
+                    "due": p.due,
+                    "planned_percent": p.planned_percent,
+                    "duration_days": p.duration_days,
+                }
+                for p in proposed
+            ]
+        else:
+            rows = list(milestones)
+        for row in rows:
+            due = row["due"]
+            if not (task.start <= due <= task.deadline):
+                raise InvalidInput(
+                    "milestone_outside_task", _("A milestone must fall within the task's dates.")
+                )
+            pct = row.get("planned_percent")
+            if pct is not None and not 0 <= float(pct) <= 100:
+                raise InvalidInput("milestone_percent_invalid", _("A planned percent is 0 to 100."))
+            if not str(row.get("title", "")).strip():
+                raise InvalidInput("milestone_title_required", _("Every milestone needs a title."))
+        task.milestones.filter(done_on__isnull=True).delete()
+        created = [
+            Milestone.objects.create(
+                task=task,
+                order=i,
+                title=str(row["title"]).strip()[:200],
+                due=row["due"],
+                planned_percent=row.get("planned_percent"),
+                duration_days=row.get("duration_days"),
+            )
+            for i, row in enumerate(rows)
+        ]
+        events.record(
+            SupervisionEvent,
+            actor=actor,
+            verb="plan",
+            task=task,
+            data={"milestones": [{"title": m.title, "due": m.due.isoformat()} for m in created]},
+        )
+    return created
+
+
+def create_inspection(
+    *,
+    actor,
+    code: str,
+    kind: str,
+    on: date,
+    subject: str,
+    team: str,
+    unit: Unit,
+    cadence: str = Cadence.WEEKLY,
+    tasks: Sequence[Task] = (),
+    places: Sequence[Place] = (),
+    units: Sequence[Unit] = (),
+    follows: Inspection | None = None,
+    summary: str = "",
+    is_demo: bool = False,
+) -> Inspection:
+    if kind not in Inspection.Kind.values:
+        raise InvalidInput("inspection_kind_invalid", _("Unknown kind of inspection."))
+    if cadence not in Cadence.values:
+        raise InvalidInput("inspection_cadence_invalid", _("Unknown cadence."))
+    if not code.strip() or not subject.strip() or not team.strip():
+        raise InvalidInput(
+            "inspection_fields_required", _("An inspection needs a code, a subject and a team.")
+        )
+    if on > clock.today():
+        raise InvalidInput(
+            "inspection_in_future", _("An inspection cannot be dated in the future.")
+        )
+    if not rules.can_supervise(actor, unit):
+        raise Forbidden("inspection_not_inspector", _("You may not inspect for this unit."))
+    if kind == Inspection.Kind.FOLLOW_UP and follows is None:
+        raise InvalidInput(
+            "inspection_follows_required", _("A follow-up inspection names the one it follows.")
+        )
+    try:
+        with transaction.atomic():
+            inspection = Inspection.objects.create(
+                code=code.strip(),
+                kind=kind,
+                cadence=cadence,
+                on=on,
+                subject=subject.strip()[:200],
+                team=team.strip()[:100],
+                unit=unit,
+                follows=follows,
+                summary=summary.strip(),
+                created_by=actor if getattr(actor, "pk", None) else None,
+                is_demo=is_demo,
+            )
+            inspection.tasks.set(tasks)
+            inspection.places.set(places)
+            inspection.units.set(units)
+    except IntegrityError:
+        raise Conflict("inspection_code_taken", _("An inspection with this code exists.")) from None
+    return inspection
+
+
+def ensure_letter_series(*, issuer: Unit, prefix: str, signature: str = "") -> LetterSeries:
+    series, _created = LetterSeries.objects.update_or_create(
+        issuer=issuer, defaults={"prefix": prefix, "signature": signature or issuer.name}
+    )
+    return series

@@ -1,0 +1,845 @@
+"""Every state change in supervision, each with its event in the same transaction.
+
+Tasks: progress reports, milestones done, completion, cancellation, the stored light (and
+the explanation a red light requires). Inspections: findings that open rectifications,
+rectification reports, re-inspections, the repeat count and the escalations it proposes.
+Urging letters: issued with the next number of the issuer's series, received, answered.
+Each function locks the row it changes, checks scope and role, and re-lights the tasks the
+change concerns, so the light shown never lags the records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from cityloop.core import clock, events, worktime
+from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from cityloop.core.notify import Message, notify
+from cityloop.org.models import Place, Unit
+from cityloop.org.queries import unit_staff
+from cityloop.supervision import queries, rules
+from cityloop.supervision.models import (
+    Colour,
+    Escalation,
+    Explanation,
+    Finding,
+    Inspection,
+    LetterSeries,
+    LightRecord,
+    Milestone,
+    ProgressReport,
+    Rectification,
+    SupervisionEvent,
+    Task,
+    UrgingLetter,
+)
+
+TEXT_MAX = 4000
+
+
+def _text(value: str, code: str, message: str, *, limit: int = TEXT_MAX) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(code, message)
+    if len(value) > limit:
+        raise InvalidInput(
+            "text_too_long",
+            _("The text is too long (at most %(limit)d characters).") % {"limit": limit},
+        )
+    return value
+
+
+def _decimal(value: Any, code: str, *, lo: float | None = None, hi: float | None = None):
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(code, _("Not a number: %(value)s") % {"value": value}) from None
+    if (
+        not number.is_finite()
+        or (lo is not None and number < lo)
+        or (hi is not None and number > hi)
+    ):
+        raise InvalidInput(
+            code, _("Out of range: %(value)s") % {"value": value}, {"min": lo, "max": hi}
+        )
+    return number
+
+
+def _event(actor, verb: str, **fields: Any) -> SupervisionEvent:
+    return events.record(SupervisionEvent, actor=actor, verb=verb, **fields)
+
+
+def _tell(people: Iterable, verb: str, title: str, link: str, **data: Any) -> None:
+    notify(
+        recipients=list(people),
+        message=Message(verb=verb, title=title, link=link, data=data),
+    )
+
+
+# --- tasks --------------------------------------------------------------------------------
+
+
+def _task_locked(actor, task_id: int) -> Task:
+    task = (
+        queries.visible_tasks(actor)
+        .select_for_update(of=("self",))
+        .select_related("responsible_unit", "supervising_unit", "leader")
+        .order_by()
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None:
+        raise NotFound("task_not_found", _("Task not found"))
+    return task
+
+
+def _require_active(task: Task) -> None:
+    if task.state != Task.State.ACTIVE:
+        raise InvalidTransition(
+            "task_not_active",
+            _("The task is %(state)s; it takes no more changes.")
+            % {"state": task.get_state_display()},
+            {"state": task.state},
+        )
+
+
+def _require_reporter(actor, task: Task) -> None:
+    if not rules.reports_for(actor, task.responsible_unit):
+        raise Forbidden(
+            "task_not_responsible", _("Only the responsible unit reports on this task.")
+        )
+
+
+def _require_supervisor(actor, task: Task) -> None:
+    if not rules.supervises_task(actor, task):
+        raise Forbidden("task_not_supervisor", _("Only the task's supervisors may do this."))
+
+
+def report_progress(
+    *,
+    actor,
+    task_id: int,
+    text: str,
+    percent: Any = None,
+    value: Any = None,
+    on: date | None = None,
+    attachments: Sequence[str] = (),
+) -> ProgressReport:
+    """The responsible unit says where the task stands; the light follows at once."""
+    today = clock.today()
+    on = on or today
+    text = _text(text, "progress_text_required", _("Say what progress was made."))
+    pct = _decimal(percent, "progress_percent_invalid", lo=0, hi=100)
+    val = _decimal(value, "progress_value_invalid", lo=0)
+    if on > today:
+        raise InvalidInput("progress_in_future", _("A report cannot be dated in the future."))
+    with transaction.atomic():
+        task = _task_locked(actor, task_id)
+        _require_reporter(actor, task)
+        _require_active(task)
+        if pct is None and val is None:
+            raise InvalidInput(
+                "progress_number_required", _("Give the progress as a percent or a value.")
+            )
+        if val is not None and not task.target_value and pct is None:
+            raise InvalidInput(
+                "progress_no_indicator",
+                _("This task has no indicator target; give a percent."),
+            )
+        if task.last_report_on and on < task.last_report_on:
+            raise InvalidInput(
+                "progress_out_of_order",
+                _("A report dated %(on)s is older than the last one (%(last)s).")
+                % {"on": on, "last": task.last_report_on},
+            )
+        report = ProgressReport.objects.create(
+            task=task,
+            on=on,
+            at=clock.now(),
+            text=text,
+            percent=pct,
+            value=val,
+            attachments=list(attachments),
+            reporter=actor if getattr(actor, "pk", None) else None,
+            reporter_label=events.actor_label(actor),
+        )
+        task.progress = Decimal(str(queries._progress_of(task, report) or 0))
+        task.current_value = val if val is not None else task.current_value
+        task.progress_text = text
+        task.last_report_on = on
+        task.save(update_fields=["progress", "current_value", "progress_text", "last_report_on"])
+        _event(
+            actor,
+            "progress",
+            task=task,
+            note=text,
+            data={"on": on.isoformat(), "percent": _num(pct), "value": _num(val)},
+            attachments=list(attachments),
+        )
+        _relight(task, today)
+    return report
+
+
+def _num(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def complete_milestone(*, actor, milestone_id: int, done_on: date | None = None) -> Milestone:
+    done_on = done_on or clock.today()
+    if done_on > clock.today():
+        raise InvalidInput("milestone_in_future", _("A milestone cannot be done in the future."))
+    milestone = Milestone.objects.filter(pk=milestone_id, task__isnull=False).first()
+    if milestone is None:
+        raise NotFound("milestone_not_found", _("Milestone not found"))
+    with transaction.atomic():
+        task = _task_locked(actor, milestone.task_id)
+        _require_reporter(actor, task)
+        _require_active(task)
+        milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
+        if milestone.done_on:
+            raise Conflict("milestone_already_done", _("This milestone is already done."))
+        milestone.done_on = done_on
+        milestone.save(update_fields=["done_on"])
+        _event(
+            actor,
+            "milestone_done",
+            task=task,
+            note=milestone.title,
+            data={
+                "milestone": milestone.pk,
+                "due": milestone.due.isoformat(),
+                "done_on": str(done_on),
+            },
+        )
+        _relight(task, clock.today())
+    return milestone
+
+
+def complete(*, actor, task_id: int, done_on: date | None = None, note: str = "") -> Task:
+    """The supervisor confirms the task is done; it is then done early, on time or late."""
+    today = clock.today()
+    done_on = done_on or today
+    if done_on > today:
+        raise InvalidInput("task_done_in_future", _("A task cannot be done in the future."))
+    with transaction.atomic():
+        task = _task_locked(actor, task_id)
+        _require_supervisor(actor, task)
+        _require_active(task)
+        if done_on < task.start:
+            raise InvalidInput(
+                "task_done_before_start", _("A task cannot be done before it starts.")
+            )
+        task.state = Task.State.DONE
+        task.done_on = done_on
+        task.save(update_fields=["state", "done_on"])
+        _event(
+            actor,
+            "complete",
+            task=task,
+            from_state="active",
+            to_state="done",
+            note=note,
+            data={"done_on": done_on.isoformat()},
+        )
+        task.explanations.filter(state=Explanation.State.OPEN).update(
+            state=Explanation.State.WITHDRAWN
+        )
+        _relight(task, today)
+    return task
+
+
+def cancel(*, actor, task_id: int, reason: str) -> Task:
+    reason = _text(reason, "task_cancel_reason", _("Say why the task is cancelled."))
+    with transaction.atomic():
+        task = _task_locked(actor, task_id)
+        _require_supervisor(actor, task)
+        _require_active(task)
+        task.state = Task.State.CANCELLED
+        task.save(update_fields=["state"])
+        _event(actor, "cancel", task=task, from_state="active", to_state="cancelled", note=reason)
+        task.explanations.filter(state=Explanation.State.OPEN).update(
+            state=Explanation.State.WITHDRAWN
+        )
+        _relight(task, clock.today())
+    return task
+
+
+def _relight(task: Task, as_of: date) -> str | None:
+    """Store the task's light for ``as_of``; a change is an event, and turning red opens the
+    explanation the leader in charge must receive. Runs inside the caller's transaction with
+    the task row locked."""
+    colour, reasons = queries.lights_for([task], as_of)[task.pk]
+    LightRecord.objects.update_or_create(
+        task=task, on=as_of, defaults={"colour": colour, "reasons": reasons}
+    )
+    before = task.light
+    task.light, task.light_reasons, task.light_on = colour, reasons, as_of
+    task.save(update_fields=["light", "light_reasons", "light_on"])
+    if before == colour:
+        return None
+    _event(
+        None,
+        "light",
+        task=task,
+        from_state=before,
+        to_state=colour,
+        note="；".join(r["text"] for r in reasons),
+        data={"reasons": reasons, "on": as_of.isoformat()},
+    )
+    if colour == Colour.RED:
+        _require_explanation(task, reasons)
+    return colour
+
+
+def _require_explanation(task: Task, reasons: list[dict]) -> None:
+    if task.explanations.filter(state=Explanation.State.OPEN).exists():
+        return
+    policy = queries.policy_row()
+    now = clock.now()
+    due = worktime.add_work_time(
+        now, days=policy.explanation_working_days, unit=task.responsible_unit
+    )
+    explanation = Explanation.objects.create(task=task, opened_at=now, due_at=due, reasons=reasons)
+    _event(
+        None,
+        "explanation_requested",
+        task=task,
+        note="；".join(r["text"] for r in reasons if r["colour"] == Colour.RED),
+        data={"explanation": explanation.pk, "due_at": due.isoformat()},
+    )
+    _tell(
+        unit_staff(task.responsible_unit, rules.REPORT_ROLES),
+        "task_red",
+        _("Task %(code)s turned red: explain to the leader in charge") % {"code": task.code},
+        f"/supervision/tasks/{task.pk}/",
+        task=task.pk,
+    )
+
+
+def refresh_light(*, task_id: int, as_of: date | None = None) -> str | None:
+    """The sweeper's step for one task: the stored light for the day, under a row lock, so
+    two sweeps at once write one change."""
+    as_of = as_of or clock.today()
+    with transaction.atomic():
+        task = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("responsible_unit")
+            .filter(pk=task_id)
+            .first()
+        )
+        if task is None:
+            return None
+        if task.light_on == as_of and LightRecord.objects.filter(task=task, on=as_of).exists():
+            return None
+        return _relight(task, as_of)
+
+
+def explain(*, actor, task_id: int, text: str) -> Explanation:
+    """The responsible unit explains a red light (情况说明); the leader in charge is told."""
+    text = _text(text, "explanation_required", _("Write the explanation."))
+    with transaction.atomic():
+        task = _task_locked(actor, task_id)
+        _require_reporter(actor, task)
+        explanation = (
+            task.explanations.select_for_update().filter(state=Explanation.State.OPEN).first()
+        )
+        if explanation is None:
+            raise InvalidTransition(
+                "explanation_not_required", _("No explanation is awaited for this task.")
+            )
+        explanation.state = Explanation.State.ANSWERED
+        explanation.text = text
+        explanation.answered_at = clock.now()
+        explanation.answered_by = actor if getattr(actor, "pk", None) else None
+        explanation.save(update_fields=["state", "text", "answered_at", "answered_by"])
+        late = explanation.answered_at > explanation.due_at
+        _event(
+            actor,
+            "explain",
+            task=task,
+            note=text,
+            data={"explanation": explanation.pk, "late": late},
+        )
+        leader = task.leader.user if task.leader and task.leader.user_id else None
+        if leader is not None:
+            _tell(
+                [leader],
+                "task_explained",
+                _("Explanation for red task %(code)s") % {"code": task.code},
+                f"/supervision/tasks/{task.pk}/",
+                task=task.pk,
+            )
+    return explanation
+
+
+# --- inspections, findings, rectifications --------------------------------------------------
+
+
+def _inspection_for_finding(actor, inspection_id: int) -> Inspection:
+    inspection = (
+        queries.visible_inspections(actor).select_related("unit").filter(pk=inspection_id).first()
+    )
+    if inspection is None:
+        raise NotFound("inspection_not_found", _("Inspection not found"))
+    if not rules.can_supervise(actor, inspection.unit):
+        raise Forbidden("inspection_not_inspector", _("Only the inspecting unit records findings."))
+    return inspection
+
+
+UNRECTIFIED = ~Q(rectification__state=Rectification.State.CLOSED) | Q(
+    rectification__failed_reinspections__gt=0
+)
+REPEAT_WINDOW_DAYS = 365
+
+
+def _earlier_unrectified(kind: str, unit: Unit, place: Place | None, before) -> Finding | None:
+    """The latest earlier finding of the same kind at the same place or unit that was not
+    put right: still open, failed a re-inspection, or closed after its time limit."""
+    same_where = Q(unit=unit) | (Q(place=place) if place is not None else Q(pk__in=[]))
+    candidates = (
+        Finding.objects.filter(kind=kind, found_at__lt=before)
+        .filter(found_at__gte=before - timedelta(days=REPEAT_WINDOW_DAYS))
+        .filter(same_where)
+        .select_related("rectification")
+        .order_by("-found_at", "-pk")
+    )
+    for f in candidates[:20]:
+        rect = getattr(f, "rectification", None)
+        if rect is None:
+            continue
+        closed_late = (
+            rect.closed_at is not None
+            and rect.closed_at.astimezone(clock.local_zone()).date() > rect.due
+        )
+        if rect.state != Rectification.State.CLOSED or rect.failed_reinspections or closed_late:
+            return f
+    return None
+
+
+def record_finding(
+    *,
+    actor,
+    inspection_id: int,
+    kind: str,
+    description: str,
+    unit: Unit,
+    mode: str,
+    due: date | None = None,
+    plan: str = "",
+    plan_steps: Sequence[tuple[str, date]] = (),
+    severity: str = Finding.Severity.GENERAL,
+    is_problem: bool = True,
+    task: Task | None = None,
+    place: Place | None = None,
+    photos: Sequence[str] = (),
+) -> Finding:
+    """A finding, and the rectification it opens in one of the three modes."""
+    kind = _text(kind, "finding_kind_required", _("Name the kind of problem."), limit=60)
+    description = _text(description, "finding_description_required", _("Describe the problem."))
+    today = clock.today()
+    if mode not in Rectification.Mode.values:
+        raise InvalidInput("rectification_mode_invalid", _("Choose how it is to be rectified."))
+    if severity not in Finding.Severity.values:
+        raise InvalidInput("finding_severity_invalid", _("Unknown severity."))
+    if mode == Rectification.Mode.IMMEDIATE:
+        due = due or today
+    if due is None:
+        raise InvalidInput(
+            "rectification_due_required", _("Give the time limit for rectification.")
+        )
+    if due < today:
+        raise InvalidInput("rectification_due_past", _("The time limit cannot be in the past."))
+    if mode == Rectification.Mode.PLAN:
+        plan = _text(plan, "rectification_plan_required", _("A plan rectification needs its plan."))
+        if not plan_steps:
+            raise InvalidInput(
+                "rectification_plan_steps", _("A plan rectification needs its milestones.")
+            )
+        for _title, step_due in plan_steps:
+            if step_due > due:
+                raise InvalidInput(
+                    "rectification_step_after_due",
+                    _("A plan milestone falls after the time limit."),
+                )
+    with transaction.atomic():
+        inspection = _inspection_for_finding(actor, inspection_id)
+        if task is not None and not queries.visible_tasks(actor).filter(pk=task.pk).exists():
+            raise NotFound("task_not_found", _("Task not found"))
+        now = clock.now()
+        earlier = _earlier_unrectified(kind, unit, place, now)
+        finding = Finding.objects.create(
+            inspection=inspection,
+            kind=kind,
+            description=description,
+            severity=severity,
+            is_problem=is_problem,
+            task=task,
+            place=place,
+            unit=unit,
+            photos=list(photos),
+            found_at=now,
+            repeat_count=(earlier.repeat_count + 1) if earlier else 0,
+            repeat_of=earlier,
+        )
+        rect = Rectification.objects.create(
+            finding=finding, mode=mode, unit=unit, due=due, plan=plan, opened_at=now
+        )
+        for i, (title, step_due) in enumerate(plan_steps):
+            Milestone.objects.create(rectification=rect, order=i, title=title, due=step_due)
+        _event(
+            actor,
+            "finding",
+            finding=finding,
+            to_state=rect.state,
+            note=description,
+            data={
+                "inspection": inspection.code,
+                "mode": mode,
+                "due": due.isoformat(),
+                "repeat_count": finding.repeat_count,
+                "repeat_of": earlier.pk if earlier else None,
+            },
+            attachments=list(photos),
+        )
+        _tell(
+            unit_staff(unit, rules.REPORT_ROLES),
+            "finding",
+            _("Inspection finding for your unit: rectify by %(due)s") % {"due": due.isoformat()},
+            "/supervision/ledger/",
+            finding=finding.pk,
+        )
+        _maybe_escalate(finding)
+        if task is not None:
+            _relight(_task_locked(actor, task.pk), today)
+    return finding
+
+
+def _maybe_escalate(finding: Finding) -> list[Escalation]:
+    """At the policy's repeat count, propose summons, criticism and a deduction, once."""
+    policy = queries.policy_row()
+    if finding.repeat_count < policy.repeat_escalation_at:
+        return []
+    reason = _("“%(kind)s” found unrectified %(count)d times at %(unit)s") % {
+        "kind": finding.kind,
+        "count": finding.repeat_count,
+        "unit": finding.unit.name,
+    }
+    created = []
+    now = clock.now()
+    for kind in Escalation.Kind.values:
+        escalation, new = Escalation.objects.get_or_create(
+            finding=finding,
+            kind=kind,
+            defaults={
+                "unit": finding.unit,
+                "reason": reason,
+                "proposed_at": now,
+                "points": policy.deduction_points if kind == Escalation.Kind.DEDUCTION else None,
+            },
+        )
+        if new:
+            created.append(escalation)
+    if created:
+        _event(
+            None,
+            "escalation_proposed",
+            finding=finding,
+            note=reason,
+            data={"kinds": [e.kind for e in created], "repeat_count": finding.repeat_count},
+        )
+        _tell(
+            unit_staff(finding.inspection.unit, rules.SUPERVISE_ROLES),
+            "escalation_proposed",
+            _("Escalation proposed: %(reason)s") % {"reason": reason},
+            "/supervision/ledger/",
+            finding=finding.pk,
+        )
+    return created
+
+
+def _rect_locked(actor, rect_id: int) -> Rectification:
+    rect = (
+        Rectification.objects.select_for_update(of=("self",))
+        .filter(finding__in=queries.visible_findings(actor), pk=rect_id)
+        .select_related("finding__inspection__unit", "unit")
+        .first()
+    )
+    if rect is None:
+        raise NotFound("rectification_not_found", _("Rectification not found"))
+    return rect
+
+
+def submit_rectification(
+    *, actor, rectification_id: int, report: str, photos: Sequence[str] = ()
+) -> Rectification:
+    """The unit says it has put the problem right; a re-inspection must confirm it."""
+    report = _text(report, "rectification_report_required", _("Say what was done."))
+    with transaction.atomic():
+        rect = _rect_locked(actor, rectification_id)
+        if not rules.reports_for(actor, rect.unit):
+            raise Forbidden(
+                "rectification_not_responsible", _("Only the rectifying unit reports on this.")
+            )
+        if rect.state != Rectification.State.OPEN:
+            raise InvalidTransition(
+                "rectification_bad_state",
+                _("This rectification is not open."),
+                {"state": rect.state},
+            )
+        rect.state = Rectification.State.SUBMITTED
+        rect.report = report
+        rect.save(update_fields=["state", "report"])
+        _event(
+            actor,
+            "rectified",
+            finding=rect.finding,
+            from_state="open",
+            to_state="submitted",
+            note=report,
+            attachments=list(photos),
+        )
+        _tell(
+            unit_staff(rect.finding.inspection.unit, rules.SUPERVISE_ROLES),
+            "rectification_submitted",
+            _("Rectification reported: please re-inspect"),
+            "/supervision/ledger/",
+            rectification=rect.pk,
+        )
+    return rect
+
+
+def reinspect(
+    *, actor, rectification_id: int, passed: bool, note: str = "", photos: Sequence[str] = ()
+) -> Rectification:
+    """Only a re-inspection closes a rectification; a failed one sends it back and counts as
+    the problem coming back unrectified."""
+    if not passed:
+        note = _text(note, "reinspection_note_required", _("Say what is still wrong."))
+    with transaction.atomic():
+        rect = _rect_locked(actor, rectification_id)
+        if not rules.can_supervise(actor, rect.finding.inspection.unit):
+            raise Forbidden(
+                "reinspection_not_inspector", _("Only the inspecting unit re-inspects.")
+            )
+        if rect.state == Rectification.State.CLOSED:
+            raise InvalidTransition(
+                "rectification_bad_state",
+                _("This rectification is already closed."),
+                {"state": rect.state},
+            )
+        before = rect.state
+        finding = rect.finding
+        if passed:
+            rect.state = Rectification.State.CLOSED
+            rect.closed_at = clock.now()
+        else:
+            rect.state = Rectification.State.OPEN
+            rect.failed_reinspections += 1
+            finding.repeat_count += 1
+            finding.save(update_fields=["repeat_count"])
+        rect.save(update_fields=["state", "closed_at", "failed_reinspections"])
+        _event(
+            actor,
+            "reinspect",
+            finding=finding,
+            from_state=before,
+            to_state=rect.state,
+            note=note,
+            data={"passed": passed, "repeat_count": finding.repeat_count},
+            attachments=list(photos),
+        )
+        if not passed:
+            _tell(
+                unit_staff(rect.unit, rules.REPORT_ROLES),
+                "reinspection_failed",
+                _("Re-inspection failed: rectify again"),
+                "/supervision/ledger/",
+                rectification=rect.pk,
+            )
+            _maybe_escalate(finding)
+        if finding.task_id:
+            _relight(Task.objects.select_for_update().get(pk=finding.task_id), clock.today())
+    return rect
+
+
+def decide_escalation(*, actor, escalation_id: int, confirm: bool, note: str = "") -> Escalation:
+    with transaction.atomic():
+        escalation = (
+            Escalation.objects.select_for_update(of=("self",))
+            .filter(finding__in=queries.visible_findings(actor), pk=escalation_id)
+            .select_related("finding__inspection__unit")
+            .first()
+        )
+        if escalation is None:
+            raise NotFound("escalation_not_found", _("Escalation not found"))
+        if not rules.can_supervise(actor, escalation.finding.inspection.unit):
+            raise Forbidden("escalation_not_allowed", _("Only the inspecting unit decides this."))
+        if escalation.state != Escalation.State.PROPOSED:
+            raise InvalidTransition("escalation_decided", _("This escalation is already decided."))
+        escalation.state = Escalation.State.CONFIRMED if confirm else Escalation.State.DISMISSED
+        escalation.decided_at = clock.now()
+        escalation.decided_by = actor if getattr(actor, "pk", None) else None
+        escalation.note = note.strip()[:TEXT_MAX]
+        escalation.save(update_fields=["state", "decided_at", "decided_by", "note"])
+        _event(
+            actor,
+            "escalation_" + escalation.state,
+            finding=escalation.finding,
+            note=note,
+            data={"escalation": escalation.pk, "kind": escalation.kind},
+        )
+        if confirm:
+            _tell(
+                unit_staff(escalation.unit, rules.REPORT_ROLES),
+                "escalation_confirmed",
+                str(Escalation.Kind(escalation.kind).label) + "：" + escalation.reason,
+                "/supervision/ledger/",
+                escalation=escalation.pk,
+            )
+    return escalation
+
+
+# --- urging letters -------------------------------------------------------------------------
+
+
+ANSWER_DAYS_MAX = 60
+
+
+def issue_letter(
+    *,
+    actor,
+    issuer: Unit,
+    addressee: Unit,
+    answer_due: date,
+    subject: str = "",
+    only: Sequence[tuple[str, int]] | None = None,
+) -> UrgingLetter:
+    """A letter listing what ``addressee`` is late with, numbered next in the issuer's
+    series for the year. ``only`` narrows the items to some (kind, id) pairs."""
+    today = clock.today()
+    if answer_due <= today or answer_due > today + timedelta(days=ANSWER_DAYS_MAX):
+        raise InvalidInput(
+            "letter_answer_due_invalid",
+            _("The answer date must be after today and within %(days)d days.")
+            % {"days": ANSWER_DAYS_MAX},
+        )
+    if not rules.can_supervise(actor, issuer):
+        raise Forbidden("letter_not_issuer", _("You may not issue letters for this unit."))
+    if not rules.covers_unit(actor, addressee):
+        raise NotFound("unit_not_found", _("Unit not found"))
+    items = queries.overdue_items(addressee, as_of=today)
+    if only is not None:
+        wanted = {(k, int(pk)) for k, pk in only}
+        items = [i for i in items if (i.kind, i.pk) in wanted]
+    if not items:
+        raise InvalidInput(
+            "letter_no_items",
+            _("%(unit)s has no overdue items to urge.") % {"unit": addressee.name},
+        )
+    subject = (subject or "").strip() or _("Letter urging %(unit)s to complete overdue work") % {
+        "unit": addressee.short_name or addressee.name
+    }
+    with transaction.atomic():
+        series = LetterSeries.objects.select_for_update().filter(issuer=issuer).first()
+        if series is None:
+            raise InvalidInput(
+                "letter_no_series",
+                _("%(unit)s has no letter numbering set up.") % {"unit": issuer.name},
+            )
+        last = series.letters.filter(year=today.year).aggregate(n=Max("number"))["n"] or 0
+        letter = UrgingLetter.objects.create(
+            series=series,
+            year=today.year,
+            number=last + 1,
+            addressee=addressee,
+            subject=subject[:200],
+            items=[i.as_dict() for i in items],
+            answer_due=answer_due,
+            sent_at=clock.now(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        letter.tasks.set([i.pk for i in items if i.kind == "task"])
+        letter.rectifications.set([i.pk for i in items if i.kind == "rectification"])
+        _event(
+            actor,
+            "letter_sent",
+            letter=letter,
+            to_state=letter.state,
+            note=letter.reference,
+            data={"items": len(items), "answer_due": answer_due.isoformat()},
+        )
+        for task_id in [i.pk for i in items if i.kind == "task"]:
+            _event(
+                actor, "urged", task_id=task_id, note=letter.reference, data={"letter": letter.pk}
+            )
+        _tell(
+            unit_staff(addressee, rules.REPORT_ROLES),
+            "letter_sent",
+            _("Urging letter %(ref)s: answer by %(due)s")
+            % {"ref": letter.reference, "due": answer_due.isoformat()},
+            f"/supervision/letters/{letter.pk}/",
+            letter=letter.pk,
+        )
+    return letter
+
+
+def _letter_locked(actor, letter_id: int) -> UrgingLetter:
+    letter = (
+        queries.visible_letters(actor).select_for_update(of=("self",)).filter(pk=letter_id).first()
+    )
+    if letter is None:
+        raise NotFound("letter_not_found", _("Urging letter not found"))
+    return letter
+
+
+def receive_letter(*, actor, letter_id: int) -> UrgingLetter:
+    with transaction.atomic():
+        letter = _letter_locked(actor, letter_id)
+        if not rules.reports_for(actor, letter.addressee):
+            raise Forbidden("letter_not_addressee", _("Only the addressee acknowledges a letter."))
+        if letter.state != UrgingLetter.State.SENT:
+            raise InvalidTransition("letter_bad_state", _("This letter was already received."))
+        letter.state = UrgingLetter.State.RECEIVED
+        letter.received_at = clock.now()
+        letter.save(update_fields=["state", "received_at"])
+        _event(actor, "letter_received", letter=letter, from_state="sent", to_state="received")
+    return letter
+
+
+def answer_letter(*, actor, letter_id: int, answer: str) -> UrgingLetter:
+    answer = _text(answer, "letter_answer_required", _("Write the answer."))
+    with transaction.atomic():
+        letter = _letter_locked(actor, letter_id)
+        if not rules.reports_for(actor, letter.addressee):
+            raise Forbidden("letter_not_addressee", _("Only the addressee answers a letter."))
+        if letter.state == UrgingLetter.State.ANSWERED:
+            raise InvalidTransition("letter_bad_state", _("This letter was already answered."))
+        before = letter.state
+        now = clock.now()
+        letter.state = UrgingLetter.State.ANSWERED
+        letter.received_at = letter.received_at or now
+        letter.answered_at = now
+        letter.answer = answer
+        letter.save(update_fields=["state", "received_at", "answered_at", "answer"])
+        _event(
+            actor,
+            "letter_answered",
+            letter=letter,
+            from_state=before,
+            to_state="answered",
+            note=answer,
+            data={"late": clock.today() > letter.answer_due},
+        )
+        today = clock.today()
+        for task in Task.objects.select_for_update().filter(letters=letter):
+            _relight(task, today)
+    return letter
