@@ -258,8 +258,8 @@ class BoardRow:
     reasons: list[dict]
 
     @property
-    def first_reason(self) -> str:
-        return self.reasons[0]["text"] if self.reasons else ""
+    def colour_label(self) -> str:
+        return str(Colour(self.colour).label)
 
 
 @dataclass
@@ -322,6 +322,8 @@ def _tally(rows: list[BoardRow], key) -> list[tuple[str, dict[str, int]]]:
     groups: dict[str, Counter] = defaultdict(Counter)
     for row in rows:
         groups[key(row.task)][row.colour] += 1
+        if row.colour in Colour.done():
+            groups[key(row.task)]["done"] += 1
     return sorted(
         ((name, dict(c)) for name, c in groups.items()),
         key=lambda item: (-item[1].get(Colour.RED, 0), -item[1].get(Colour.YELLOW, 0), item[0]),

@@ -54,3 +54,16 @@ def reports_for(user, unit) -> bool:
 def is_leader(user, task) -> bool:
     person = getattr(user, "person", None) if getattr(user, "pk", None) else None
     return person is not None and task.leader_id == person.pk
+
+
+def task_actions(user, task, *, explanation_open: bool) -> list[str]:
+    """What the user may do to the task now (the workflow checks again when it is done)."""
+    actions: list[str] = []
+    active = task.state == "active"
+    if active and reports_for(user, task.responsible_unit):
+        actions += ["report", "milestone_done"]
+    if explanation_open and reports_for(user, task.responsible_unit):
+        actions.append("explain")
+    if active and supervises_task(user, task):
+        actions += ["plan", "complete", "cancel"]
+    return actions

@@ -1,0 +1,444 @@
+"""Supervision pages under ``/supervision/``: the red/yellow/blue board, a task with its light
+and reasons, the rectification ledger with escalations, inspections and urging letters.
+
+Thin, as everywhere: forms parse, the workflow changes state, queries read through the
+user's scope (outside it: 404). A refused step is shown as its message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cityloop.core import clock
+from cityloop.core.downloads import attachment
+from cityloop.core.errors import DomainError, NotFound
+from cityloop.org import queries as org_queries
+from cityloop.org.models import Person
+from cityloop.supervision import forms, queries, rules, services, workflow
+from cityloop.supervision.models import Colour, LetterSeries, TaskCategory
+
+T = TypeVar("T")
+
+
+def _found(fn: Callable[..., T], *args, **kwargs) -> T:
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+def _attempt(request: HttpRequest, fn: Callable[[], Any], done: str) -> bool:
+    """Run a workflow step; say what happened. A refusal changes nothing."""
+    try:
+        fn()
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return False
+    messages.success(request, done)
+    return True
+
+
+COLOUR_ORDER = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """红黄蓝看板: counts, by unit / category / leader, the sentences, the trend, the tasks."""
+    user = request.user
+    visible = queries.visible_tasks(user)
+    units = org_queries.visible_units(user).filter(tasks__in=visible).distinct().order_by("path")
+    leaders = Person.objects.filter(led_tasks__in=visible).distinct().order_by("name")
+    form = forms.BoardForm(
+        request.GET or None,
+        units=units,
+        categories=TaskCategory.objects.all(),
+        leaders=leaders,
+    )
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    as_of = data.get("as_of") or clock.today()
+    flt = queries.BoardFilter(
+        unit=data.get("unit"),
+        category=data.get("category"),
+        leader=data.get("leader"),
+        year=data.get("year"),
+    )
+    result = queries.board(user, as_of=as_of, flt=flt)
+    colour = data.get("colour") or ""
+    rows = queries.select_colour(result.rows, colour)
+    rows.sort(key=lambda r: (COLOUR_ORDER.get(r.colour, 3), r.task.deadline, r.task.code))
+    trend = queries.light_trend(user, days=30, end=as_of)
+    base = request.GET.copy()
+    base.pop("colour", None)
+    context = {
+        "form": form,
+        "board": result,
+        "rows": rows,
+        "colour": colour,
+        "lit": [(c, Colour(c).label, result.counts.get(c, 0)) for c in Colour.lit()],
+        "done": sum(result.counts.get(c, 0) for c in Colour.done()),
+        "base_query": base.urlencode(),
+        "trend_json": json.dumps(trend, ensure_ascii=False),
+        "summaries": [(k, queries.summary(user, kind=k, end=as_of)) for k in queries.PERIOD_KINDS],
+    }
+    return render(request, "supervision/board.html", context)
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = request.user
+    task = _found(queries.task_get, user, task_id)
+    as_of = clock.today()
+    colour, reasons = queries.task_light(task, as_of)
+    explanation = queries.open_explanation(task)
+    history = queries.progress_history(task)
+    context = {
+        "task": task,
+        "colour": colour,
+        "colour_label": Colour(colour).label,
+        "reasons": reasons,
+        "explanation": explanation,
+        "explanations": task.explanations.all(),
+        "milestones": task.milestones.all(),
+        "history": history,
+        "chart_json": json.dumps(
+            {"dates": [h["on"] for h in history], "percent": [h["percent"] for h in history]},
+            ensure_ascii=False,
+        ),
+        "events": queries.task_events(task),
+        "findings": task.findings.select_related("rectification", "unit"),
+        "letters": task.letters.select_related("series"),
+        "children": task.children.select_related("responsible_unit"),
+        "actions": rules.task_actions(user, task, explanation_open=explanation is not None),
+        "progress_form": forms.ProgressForm(),
+        "text_form": forms.TextForm(),
+        "done_form": forms.DoneForm(),
+    }
+    return render(request, "supervision/task.html", context)
+
+
+@login_required
+@require_POST
+def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
+    user = request.user
+    task = _found(queries.task_get, user, task_id)
+    here = reverse("supervision:task", args=[task.pk])
+    if action == "report":
+        form = forms.ProgressForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            _attempt(
+                request,
+                lambda: workflow.report_progress(
+                    actor=user,
+                    task_id=task.pk,
+                    text=d["text"],
+                    percent=d["percent"],
+                    value=d["value"],
+                    on=d["on"],
+                ),
+                _("Progress reported."),
+            )
+        else:
+            messages.error(
+                request,
+                _("Check the progress report: %(errors)s")
+                % {"errors": "；".join(str(e) for errs in form.errors.values() for e in errs)},
+            )
+    elif action in ("explain", "cancel"):
+        form = forms.TextForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Write the text first."))
+        elif action == "explain":
+            text = form.cleaned_data["text"]
+            _attempt(
+                request,
+                lambda: workflow.explain(actor=user, task_id=task.pk, text=text),
+                _("Explanation sent to the leader in charge."),
+            )
+        else:
+            text = form.cleaned_data["text"]
+            _attempt(
+                request,
+                lambda: workflow.cancel(actor=user, task_id=task.pk, reason=text),
+                _("Task cancelled."),
+            )
+    elif action == "complete":
+        form = forms.DoneForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            _attempt(
+                request,
+                lambda: workflow.complete(
+                    actor=user, task_id=task.pk, done_on=d["done_on"], note=d["note"]
+                ),
+                _("Task marked done."),
+            )
+    elif action == "milestone_done":
+        try:
+            milestone_id = int(request.POST.get("milestone", ""))
+        except ValueError:
+            raise Http404 from None
+        if not task.milestones.filter(pk=milestone_id).exists():
+            raise Http404
+        _attempt(
+            request,
+            lambda: workflow.complete_milestone(actor=user, milestone_id=milestone_id),
+            _("Milestone done."),
+        )
+    else:
+        raise Http404
+    return HttpResponseRedirect(here)
+
+
+@login_required
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    """整改台账 and the escalations waiting for a decision."""
+    user = request.user
+    rows = queries.ledger(user)
+    return render(
+        request,
+        "supervision/ledger.html",
+        {
+            "rows": rows,
+            "by_unit": queries.ledger_by_unit(rows),
+            "escalations": queries.proposed_escalations(user),
+            "items": [
+                (
+                    r,
+                    rules.reports_for(user, r.rectification.unit),
+                    rules.can_supervise(user, r.rectification.finding.inspection.unit),
+                )
+                for r in rows
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def rectification_action(request: HttpRequest, rect_id: int, action: str) -> HttpResponse:
+    user = request.user
+    here = reverse("supervision:ledger")
+    if action == "report":
+        form = forms.TextForm(request.POST)
+        if form.is_valid():
+            text = form.cleaned_data["text"]
+            _attempt(
+                request,
+                lambda: workflow.submit_rectification(
+                    actor=user, rectification_id=rect_id, report=text
+                ),
+                _("Rectification reported; awaiting re-inspection."),
+            )
+        else:
+            messages.error(request, _("Say what was done."))
+    elif action == "reinspect":
+        form = forms.ReinspectForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            _attempt(
+                request,
+                lambda: workflow.reinspect(
+                    actor=user, rectification_id=rect_id, passed=d["passed"], note=d["note"]
+                ),
+                _("Re-inspection recorded."),
+            )
+    else:
+        raise Http404
+    return HttpResponseRedirect(here)
+
+
+@login_required
+@require_POST
+def escalation_decide(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    confirm = request.POST.get("confirm") == "1"
+    _attempt(
+        request,
+        lambda: workflow.decide_escalation(
+            actor=request.user,
+            escalation_id=escalation_id,
+            confirm=confirm,
+            note=request.POST.get("note", ""),
+        ),
+        _("Escalation confirmed.") if confirm else _("Escalation dismissed."),
+    )
+    return HttpResponseRedirect(reverse("supervision:ledger"))
+
+
+@login_required
+def inspections(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    units = org_queries.visible_units(user).order_by("path")
+    issuing = [u for u in units if rules.can_supervise(user, u)]
+    form = forms.InspectionForm(request.POST or None, units=issuing)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            inspection = services.create_inspection(
+                actor=user,
+                code=d["code"],
+                kind=d["kind"],
+                on=d["on"],
+                subject=d["subject"],
+                team=d["team"],
+                unit=_found(org_queries.unit_get, user, unit_id=d["unit"]),
+                summary=d["summary"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return HttpResponseRedirect(reverse("supervision:inspection", args=[inspection.pk]))
+    return render(
+        request,
+        "supervision/inspections.html",
+        {
+            "inspections": queries.visible_inspections(user).select_related("unit")[:200],
+            "form": form if issuing else None,
+        },
+    )
+
+
+@login_required
+def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    user = request.user
+    inspection = _found(queries.inspection_get, user, inspection_id)
+    units = org_queries.visible_units(user).order_by("path")
+    tasks = queries.visible_tasks(user).filter(state="active").order_by("code")
+    form = forms.FindingForm(request.POST or None, units=units, tasks=tasks)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            workflow.record_finding(
+                actor=user,
+                inspection_id=inspection.pk,
+                kind=d["kind"],
+                description=d["description"],
+                unit=_found(org_queries.unit_get, user, unit_id=d["unit"]),
+                mode=d["mode"],
+                due=d["due"],
+                plan=d["plan"],
+                plan_steps=d["plan_steps"],
+                severity=d["severity"],
+                is_problem=d["is_problem"],
+                task=_found(queries.task_get, user, d["task"]) if d["task"] else None,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Finding recorded; rectification opened."))
+            return HttpResponseRedirect(reverse("supervision:inspection", args=[inspection.pk]))
+    return render(
+        request,
+        "supervision/inspection.html",
+        {
+            "inspection": inspection,
+            "findings": inspection.findings.select_related("unit", "task", "rectification"),
+            "form": form if rules.can_supervise(user, inspection.unit) else None,
+        },
+    )
+
+
+@login_required
+def letters(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    units = list(org_queries.visible_units(user).order_by("path"))
+    issuer_ids = set(LetterSeries.objects.values_list("issuer_id", flat=True))
+    issuers = [u for u in units if u.pk in issuer_ids and rules.can_supervise(user, u)]
+    form = forms.LetterForm(request.POST or None, issuers=issuers, units=units)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            letter = workflow.issue_letter(
+                actor=user,
+                issuer=_found(org_queries.unit_get, user, unit_id=d["issuer"]),
+                addressee=_found(org_queries.unit_get, user, unit_id=d["addressee"]),
+                answer_due=d["answer_due"],
+                subject=d["subject"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Letter %(ref)s issued.") % {"ref": letter.reference})
+            return HttpResponseRedirect(reverse("supervision:letter", args=[letter.pk]))
+    addressee = request.GET.get("preview")
+    if addressee and addressee.isdigit():
+        unit = _found(org_queries.unit_get, user, unit_id=int(addressee))
+        preview = (unit, queries.overdue_items(unit))
+    return render(
+        request,
+        "supervision/letters.html",
+        {
+            "letters": queries.visible_letters(user)[:200],
+            "form": form if issuers else None,
+            "preview": preview,
+            "units": units,
+            "today": clock.today(),
+        },
+    )
+
+
+@login_required
+def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
+    user = request.user
+    letter = _found(queries.letter_get, user, letter_id)
+    here = reverse("supervision:letter", args=[letter.pk])
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "receive":
+            _attempt(
+                request,
+                lambda: workflow.receive_letter(actor=user, letter_id=letter.pk),
+                _("Receipt acknowledged."),
+            )
+        elif action == "answer":
+            text = request.POST.get("text", "")
+            _attempt(
+                request,
+                lambda: workflow.answer_letter(actor=user, letter_id=letter.pk, answer=text),
+                _("Answer sent."),
+            )
+        else:
+            raise Http404
+        return HttpResponseRedirect(here)
+    return render(
+        request,
+        "supervision/letter.html",
+        {
+            "letter": letter,
+            "can_answer": rules.reports_for(user, letter.addressee),
+            "overdue": letter.state != "answered" and clock.today() > letter.answer_due,
+            "events": letter.events.all(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def letter_file(request: HttpRequest, letter_id: int, ext: str) -> HttpResponse:
+    from cityloop.supervision import documents
+
+    letter = _found(queries.letter_get, request.user, letter_id)
+    if ext == "docx":
+        body, kind = documents.letter_docx(letter), documents.DOCX_TYPE
+    elif ext == "pdf":
+        body, kind = documents.letter_pdf(letter), "application/pdf"
+    else:
+        raise Http404
+    return attachment(body, kind, documents.letter_filename(letter, ext))
