@@ -93,3 +93,64 @@ def test_ledger_report_and_reinspect(crew, make_task, on_day, login, tree):
     )
     rect.refresh_from_db()
     assert rect.state == Rectification.State.CLOSED
+
+
+def test_finding_with_photo_through_the_inspection_page(crew, on_day, login, settings, tmp_path):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from cityloop.supervision.models import Finding
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    on_day(date(2026, 7, 2))
+    inspection = create_inspection(
+        actor=crew.supervisor,
+        code="DC-P",
+        kind="key",
+        on=date(2026, 7, 2),
+        subject="重点督查",
+        team="第二督查组",
+        unit=crew.street,
+    )
+    buf = BytesIO()
+    Image.new("RGB", (320, 240), (120, 90, 60)).save(buf, "JPEG")
+    client = login(crew.supervisor)
+    r = client.post(
+        f"/supervision/inspections/{inspection.pk}/",
+        {
+            "kind": "违章搭建",
+            "description": "06小区楼顶违章搭建",
+            "unit": crew.office.pk,
+            "severity": "serious",
+            "is_problem": "on",
+            "mode": "plan",
+            "due": "2026-09-30",
+            "plan": "先约谈业主，再限期拆除",
+            "plan_steps": "2026-07-15 约谈业主\n2026-08-31 完成拆除",
+            "photos": SimpleUploadedFile("site.jpg", buf.getvalue(), content_type="image/jpeg"),
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    finding = Finding.objects.get(kind="违章搭建")
+    assert len(finding.photos) == 1 and finding.rectification.milestones.count() == 2
+    photo = client.get(f"/supervision/findings/{finding.pk}/photos/0/")
+    assert photo.status_code == 200 and photo["Content-Type"].startswith("image/")
+    assert (
+        login(crew.outsider).get(f"/supervision/findings/{finding.pk}/photos/0/").status_code == 404
+    )
+    bad = login(crew.supervisor).post(
+        f"/supervision/inspections/{inspection.pk}/",
+        {
+            "kind": "x",
+            "description": "y",
+            "unit": crew.office.pk,
+            "severity": "minor",
+            "mode": "plan",
+            "due": "2026-09-30",
+            "plan": "",
+            "plan_steps": "",
+        },
+    )
+    assert bad.status_code == 200 and Finding.objects.count() == 1

@@ -9,7 +9,6 @@ htmx requests get the named fragment of the same template (``page.html#partial``
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,7 +16,6 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -38,6 +36,7 @@ from cityloop.cases import forms, queries, routing, workflow
 from cityloop.cases.models import Case, CasePhoto, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
+from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
@@ -398,17 +397,7 @@ def photo(request: HttpRequest, photo_id: int) -> FileResponse:
     """A case photo, for whoever sees the case; a photo of a public step also for the tracking
     page, which names the case code (``?c=``) so photos cannot be walked by number."""
     p = _found(queries.photo_for, request.user, photo_id, code=request.GET.get("c") or "")
-    try:
-        handle = default_storage.open(p.file, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    ctype = mimetypes.guess_type(p.file)[0] or "application/octet-stream"
-    if not ctype.startswith("image/"):
-        ctype = "application/octet-stream"
-    response = FileResponse(handle, content_type=ctype)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_image(p.file)
 
 
 # --- staff: workbench --------------------------------------------------------------------------

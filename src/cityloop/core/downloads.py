@@ -1,10 +1,12 @@
-"""A file answer that any browser saves under its Chinese name."""
+"""File answers: documents saved under their Chinese names, and stored photos."""
 
 from __future__ import annotations
 
+import mimetypes
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 
 
 def attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -14,4 +16,19 @@ def attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     )
+    return response
+
+
+def stored_image(path: str) -> FileResponse:
+    """A stored photo (already re-encoded at upload) for a reader the caller has checked."""
+    try:
+        handle = default_storage.open(path, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if not ctype.startswith("image/"):
+        ctype = "application/octet-stream"
+    response = FileResponse(handle, content_type=ctype)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

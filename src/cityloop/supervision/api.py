@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
+from cityloop.cases import photos
 from cityloop.core import clock
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import InvalidInput, NotFound
@@ -153,7 +154,9 @@ def _finding_out(f: Finding) -> dict[str, Any]:
         "rectification": None
         if rect is None
         else {"id": rect.pk, "mode": rect.mode, "state": rect.state, "due": rect.due},
-        "photos": f.photos,
+        "photos": [
+            reverse("supervision:finding_photo", args=[f.pk, i]) for i in range(len(f.photos))
+        ],
     }
 
 
@@ -454,6 +457,7 @@ def record_finding(request: HttpRequest, inspection_id: int, payload: FindingIn)
         is_problem=payload.is_problem,
         task=task,
         place=place,
+        photos=[p.file for p in photos.photos_from_uploads(actor, payload.photo_ids)],
     )
     return Status(201, _finding_out(finding))
 

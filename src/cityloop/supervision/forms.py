@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cityloop.cases.forms import PhotoField
 from cityloop.supervision.models import Colour, Finding, Inspection, Rectification
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -91,6 +92,7 @@ class FindingForm(forms.Form):
     mode = forms.ChoiceField(label=_("Rectification"), choices=Rectification.Mode.choices)
     due = forms.DateField(label=_("Time limit"), required=False, widget=DATE)
     plan = forms.CharField(label=_("Rectification plan"), required=False, widget=forms.Textarea)
+    photos = PhotoField(label=_("Photos"))
     plan_steps = forms.CharField(
         label=_("Plan milestones"),
         required=False,

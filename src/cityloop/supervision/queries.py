@@ -517,8 +517,9 @@ def overdue_items(unit, *, as_of: date | None = None) -> list[OverdueItem]:
             responsible_unit__path__startswith=unit.path, state=Task.State.ACTIVE
         ).order_by("deadline", "code")
     )
+    lit = lights_for(tasks, as_of)
     for task in tasks:
-        colour, reasons = lights_for([task], as_of)[task.pk]
+        colour, reasons = lit[task.pk]
         late = [
             r for r in reasons if r["colour"] == Colour.RED and r["code"] in RED_CODES_FOR_LETTERS
         ]

@@ -221,7 +221,7 @@ class FindingIn(Schema):
     is_problem: bool = True
     task_id: int | None = None
     place_id: int | None = None
-    photo_tokens: list[str] = []
+    photo_ids: list[int] = Field([], description="ids from POST /uploads / 先上传照片得到的 id")
 
 
 class RectificationOut(Schema):
@@ -253,7 +253,7 @@ class FindingOut(Schema):
     found_at: datetime
     repeat_count: int
     rectification: dict[str, Any] | None = None
-    photos: list[str] = []
+    photos: list[str] = Field([], description="photo URLs / 照片地址")
 
 
 class InspectionOut(Schema):

@@ -18,6 +18,11 @@ urlpatterns = [
     path("escalations/<int:escalation_id>/", views.escalation_decide, name="escalation"),
     path("inspections/", views.inspections, name="inspections"),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection"),
+    path(
+        "findings/<int:finding_id>/photos/<int:index>/",
+        views.finding_photo,
+        name="finding_photo",
+    ),
     path("letters/", views.letters, name="letters"),
     path("letters/<int:letter_id>/", views.letter_detail, name="letter"),
     path("letters/<int:letter_id>/file.<slug:ext>", views.letter_file, name="letter_file"),

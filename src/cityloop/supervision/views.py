@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cityloop.cases.forms import read_files
+from cityloop.cases.photos import store_photos
 from cityloop.core import clock
-from cityloop.core.downloads import attachment
+from cityloop.core.downloads import attachment, stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
@@ -320,10 +322,11 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _found(queries.inspection_get, user, inspection_id)
     units = org_queries.visible_units(user).order_by("path")
     tasks = queries.visible_tasks(user).filter(state="active").order_by("code")
-    form = forms.FindingForm(request.POST or None, units=units, tasks=tasks)
+    form = forms.FindingForm(request.POST or None, request.FILES or None, units=units, tasks=tasks)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            stored = store_photos(read_files(d["photos"] or []))
             workflow.record_finding(
                 actor=user,
                 inspection_id=inspection.pk,
@@ -337,6 +340,7 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
                 severity=d["severity"],
                 is_problem=d["is_problem"],
                 task=_found(queries.task_get, user, d["task"]) if d["task"] else None,
+                photos=[p.file for p in stored],
             )
         except DomainError as exc:
             form.add_error(None, str(exc.message))
@@ -352,6 +356,16 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
             "form": form if rules.can_supervise(user, inspection.unit) else None,
         },
     )
+
+
+@login_required
+@require_GET
+def finding_photo(request: HttpRequest, finding_id: int, index: int) -> HttpResponse:
+    """A finding's photo, for whoever sees the finding."""
+    finding = queries.visible_findings(request.user).filter(pk=finding_id).first()
+    if finding is None or not 0 <= index < len(finding.photos):
+        raise Http404
+    return stored_image(finding.photos[index])
 
 
 @login_required

@@ -297,6 +297,15 @@ def _relight(task: Task, as_of: date) -> str | None:
     )
     if colour == Colour.RED:
         _require_explanation(task, reasons)
+    elif colour == Colour.YELLOW:
+        # 黄色预警: near the limit or slow — the unit must find the cause and speed up.
+        _tell(
+            unit_staff(task.responsible_unit, rules.REPORT_ROLES),
+            "task_yellow",
+            _("Task %(code)s turned yellow: find the cause and speed up") % {"code": task.code},
+            f"/supervision/tasks/{task.pk}/",
+            task=task.pk,
+        )
     return colour
 
 
