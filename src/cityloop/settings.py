@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cityloop.org",
     "cityloop.cases",
     "cityloop.supervision",
+    "cityloop.deliberation",
     "cityloop.open311",
     "cityloop.intel",
     "cityloop.demo",

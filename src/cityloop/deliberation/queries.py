@@ -1,0 +1,250 @@
+"""Reads for deliberation: topics through the reader's scope (outside it: not found), the
+public view of a topic, electorates and tallies, households, and the "1+1+1" coverage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from cityloop.core.errors import NotFound
+from cityloop.core.scope import scope_for
+from cityloop.deliberation import tally
+from cityloop.deliberation.models import (
+    Ballot,
+    CharterDocument,
+    Household,
+    Opinion,
+    Owner,
+    Proxy,
+    RollEntry,
+    Topic,
+    TopicEvent,
+    Vote,
+)
+from cityloop.org.models import Place
+
+# Stages in which a topic is shown on the public pages (a withdrawn topic is not).
+PUBLIC_STAGES = [s for s in Topic.Stage.values if s != Topic.Stage.WITHDRAWN]
+# Stages from which the resolution (and its tally) is public.
+RESOLUTION_PUBLIC = {
+    Topic.Stage.RESOLUTION_PUBLISHED,
+    Topic.Stage.IMPLEMENTING,
+    Topic.Stage.RESULT_PUBLISHED,
+    Topic.Stage.RATED,
+}
+
+
+def visible_topics(actor) -> QuerySet[Topic]:
+    return Topic.objects.filter(scope_for(actor).places_q("place__"))
+
+
+def topic_get(actor, topic_id: int) -> Topic:
+    topic = (
+        visible_topics(actor).select_related("place", "place__parent").filter(pk=topic_id).first()
+    )
+    if topic is None:
+        raise NotFound("topic_not_found", _("Topic not found"))
+    return topic
+
+
+def topic_rows(actor, *, stage: str = "", place: Place | None = None) -> QuerySet[Topic]:
+    qs = (
+        visible_topics(actor)
+        .select_related("place", "place__parent")
+        .annotate(opinion_count=Count("opinions", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
+    if stage:
+        qs = qs.filter(stage=stage)
+    if place is not None:
+        qs = qs.filter(place__path__startswith=place.path)
+    return qs
+
+
+def events(topic: Topic, *, public_only: bool = False) -> QuerySet[TopicEvent]:
+    qs = topic.events.order_by("at", "pk")
+    return qs.filter(public=True) if public_only else qs
+
+
+def opinions(topic: Topic) -> QuerySet[Opinion]:
+    return topic.opinions.select_related("household").order_by("at", "pk")
+
+
+def vote_of(topic: Topic) -> Vote | None:
+    return Vote.objects.filter(topic=topic).first()
+
+
+# --- public pages -------------------------------------------------------------------------------
+
+
+def public_compounds(q: str = "") -> QuerySet[Place]:
+    """Compounds a resident may pick: those with a topic on the public pages."""
+    qs = Place.objects.filter(kind=Place.Kind.COMPOUND).select_related("parent")
+    with_topics = Topic.objects.filter(stage__in=PUBLIC_STAGES).values("place__path")
+    community_paths = set(with_topics.values_list("place__path", flat=True))
+    q_topics = Q(topics__stage__in=PUBLIC_STAGES)
+    for path in community_paths:
+        q_topics |= Q(path__startswith=path)
+    qs = qs.filter(q_topics).distinct()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(parent__name__icontains=q))
+    return qs.order_by("path")[:50]
+
+
+def public_topics(compound: Place) -> QuerySet[Topic]:
+    """Topics of a compound and of its community, open ones first."""
+    ids = [compound.pk] + ([compound.parent_id] if compound.parent_id else [])
+    return (
+        Topic.objects.filter(place_id__in=ids, stage__in=PUBLIC_STAGES)
+        .select_related("place")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def public_topic(code: str) -> Topic:
+    topic = (
+        Topic.objects.filter(code=code, stage__in=PUBLIC_STAGES)
+        .select_related("place", "place__parent")
+        .first()
+    )
+    if topic is None:
+        raise NotFound("topic_not_found", _("Topic not found"))
+    return topic
+
+
+def place_compound(topic: Topic) -> Place | None:
+    """The compound whose owners vote on the topic (None for a community-wide topic)."""
+    return topic.place if topic.place.kind == Place.Kind.COMPOUND else None
+
+
+# --- owners, electorate, tally -----------------------------------------------------------------
+
+
+def households(compound: Place) -> QuerySet[Household]:
+    return (
+        Household.objects.filter(compound=compound)
+        .prefetch_related(Prefetch("owners", queryset=Owner.objects.order_by("name")))
+        .order_by("building", "entrance", "room")
+    )
+
+
+def electorate(compound: Place) -> list[tuple[Household, tally.Unit, list[int]]]:
+    """The units that may vote now, each with its owner group (see :mod:`.tally`)."""
+    rows = list(households(compound).filter(eligible=True))
+    owned = {h.pk: [o.pk for o in h.owners.all()] for h in rows}
+    rows = [h for h in rows if owned[h.pk]]  # a unit without a registered owner has no voter
+    groups = tally.owner_groups({h.pk: owned[h.pk] for h in rows})
+    return [(h, tally.Unit(h.pk, h.area, groups[h.pk]), owned[h.pk]) for h in rows]
+
+
+def roll_units(vote: Vote) -> list[tally.Unit]:
+    return [
+        tally.Unit(r.household_id, r.area, r.head)
+        for r in RollEntry.objects.filter(vote=vote).order_by("household_id")
+    ]
+
+
+def ballots_by_unit(vote: Vote) -> dict[int, str]:
+    return dict(Ballot.objects.filter(vote=vote).values_list("household_id", "choice"))
+
+
+def live_tally(vote: Vote) -> dict[str, Any]:
+    """The frozen result once closed; before that, the count as it stands."""
+    if vote.closed_at is not None:
+        return vote.result
+    if vote.rule == Topic.Rule.MEETING:
+        return {}
+    return {**tally.owners(vote.rule, roll_units(vote), ballots_by_unit(vote)), "live": True}
+
+
+def phone_units(topic: Topic, phone: str) -> list[tuple[Household, bool]]:
+    """The units a phone may act for in this topic's vote: ``(unit, by_proxy)``."""
+    vote = vote_of(topic)
+    compound = place_compound(topic)
+    if compound is None or not phone:
+        return []
+    rolled = set(RollEntry.objects.filter(vote=vote).values_list("household_id", flat=True))
+    own = Household.objects.filter(compound=compound, owners__phone=phone).distinct()
+    result = [(h, False) for h in own.order_by("building", "entrance", "room")]
+    if vote is not None:
+        result = [(h, p) for h, p in result if h.pk in rolled]
+        for proxy in Proxy.objects.filter(vote=vote, phone=phone).select_related("household"):
+            if all(h.pk != proxy.household_id for h, _p in result):
+                result.append((proxy.household, True))
+    return result
+
+
+def phone_owner(topic: Topic, phone: str) -> Owner | None:
+    compound = place_compound(topic)
+    if compound is None or not phone:
+        return None
+    return Owner.objects.filter(compound=compound, phone=phone).order_by("pk").first()
+
+
+def phone_known(topic: Topic, phone: str) -> bool:
+    vote = vote_of(topic)
+    return phone_owner(topic, phone) is not None or (
+        vote is not None and Proxy.objects.filter(vote=vote, phone=phone).exists()
+    )
+
+
+def rating_counts(topic: Topic) -> dict[str, int]:
+    counts = dict(
+        topic.ratings.values_list("score").annotate(n=Count("pk")).values_list("score", "n")
+    )
+    return {s: counts.get(s, 0) for s in ("satisfied", "basically_satisfied", "dissatisfied")}
+
+
+# --- "1+1+1" -----------------------------------------------------------------------------------
+
+
+def current_documents(place: Place) -> dict[str, CharterDocument]:
+    """The version in force of each kind of document of one place."""
+    found: dict[str, CharterDocument] = {}
+    for doc in CharterDocument.objects.filter(place=place).order_by("kind", "-version"):
+        found.setdefault(doc.kind, doc)
+    return found
+
+
+def document_history(place: Place) -> QuerySet[CharterDocument]:
+    return CharterDocument.objects.filter(place=place).order_by("kind", "-version")
+
+
+@dataclass
+class CoverageRow:
+    place: Place
+    kinds: set[str]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.kinds) == len(CharterDocument.Kind.values)
+
+
+def coverage(actor, *, under: Place | None = None) -> dict[str, Any]:
+    """For each community and compound the reader covers: which of the three documents it
+    has. Two queries whatever the number of places."""
+    places = Place.objects.filter(
+        scope_for(actor).places_q(),
+        kind__in=[Place.Kind.COMMUNITY, Place.Kind.COMPOUND],
+    ).select_related("parent")
+    if under is not None:
+        places = places.filter(path__startswith=under.path)
+    places = list(places.order_by("path"))
+    kinds: dict[int, set[str]] = {}
+    for place_id, kind in (
+        CharterDocument.objects.filter(place__in=places).values_list("place_id", "kind").distinct()
+    ):
+        kinds.setdefault(place_id, set()).add(kind)
+    rows = [CoverageRow(p, kinds.get(p.pk, set())) for p in places]
+    summary = {}
+    for kind in (Place.Kind.COMMUNITY, Place.Kind.COMPOUND):
+        of_kind = [r for r in rows if r.place.kind == kind]
+        summary[kind] = {
+            "total": len(of_kind),
+            "complete": sum(1 for r in of_kind if r.complete),
+            **{k: sum(1 for r in of_kind if k in r.kinds) for k in CharterDocument.Kind.values},
+        }
+    return {"rows": rows, "summary": summary}
