@@ -589,11 +589,11 @@ def ballot_mobile(*, code: str, phone: str, household_id: int, choice: str) -> B
     choice = _choice(choice)
     topic = _locked_public(code)
     vote = _voting(topic)
+    _rolled(vote, household_id)
     units = {h.pk: (h, proxy) for h, proxy in queries.phone_units(topic, phone)}
     if household_id not in units:
         raise Forbidden("ballot_not_your_unit", _("You may not vote for this unit."))
     household, by_proxy = units[household_id]
-    _rolled(vote, household_id)
     owner = queries.phone_owner(topic, phone)
     ballot = _store(
         vote, household, choice=choice, channel=Ballot.Channel.MOBILE,
@@ -704,10 +704,22 @@ def access_issue(*, actor, topic_id: int, phone: str) -> str:
     return secret
 
 
-@transaction.atomic
 def access_verify(*, code: str, phone: str, secret: str) -> str:
-    """Check a code; returns the proven phone. Five wrong tries spend the code."""
+    """Check a code; returns the proven phone. Five wrong tries spend the code.
+
+    The wrong-try count must survive the refusal, so the count is committed first and the
+    error raised after (an exception inside the transaction would roll the count back)."""
     phone = _phone(phone)
+    with transaction.atomic():
+        outcome = _check_code(code, phone, (secret or "").strip())
+    if outcome == "expired":
+        raise InvalidInput("code_expired", _("No valid code for this number: ask for a new one."))
+    if outcome == "wrong":
+        raise InvalidInput("code_wrong", _("The code is not right."))
+    return phone
+
+
+def _check_code(code: str, phone: str, secret: str) -> str:
     topic = _locked_public(code)
     now = clock.now()
     access = (
@@ -718,13 +730,13 @@ def access_verify(*, code: str, phone: str, secret: str) -> str:
         .first()
     )
     if access is None:
-        raise InvalidInput("code_expired", _("No valid code for this number: ask for a new one."))
-    if not secrets.compare_digest(access.digest, _digest(topic, phone, (secret or "").strip())):
+        return "expired"
+    if not secrets.compare_digest(access.digest, _digest(topic, phone, secret)):
         Access.objects.filter(pk=access.pk).update(attempts=access.attempts + 1)
-        raise InvalidInput("code_wrong", _("The code is not right."))
+        return "wrong"
     access.used_at = now
     access.save(update_fields=["used_at"])
-    return phone
+    return "ok"
 
 
 # --- 共评 ------------------------------------------------------------------------------------
