@@ -1,0 +1,333 @@
+"""Deliberation over the API: topics with their steps and tally (as data), opinions, the
+stage actions, paper ballots, proxies, owner codes handed over by staff, and the "1+1+1"
+coverage.
+
+Same rules as elsewhere: outside the caller's scope is 404; a step the caller may not take
+is 403; a step the stage does not allow (or a second ballot for a unit) is 409; bad input is
+422 with a stable code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from cityloop.core.errors import InvalidInput
+from cityloop.core.schemas import ErrorOut
+from cityloop.deliberation import queries, services, workflow
+from cityloop.deliberation.models import Ballot, Topic, TopicStep
+from cityloop.deliberation.schemas import (
+    AccessIn,
+    AccessOut,
+    BallotIn,
+    BallotOut,
+    CloseVoteIn,
+    CoverageOut,
+    DeliberateIn,
+    EventOut,
+    NoteIn,
+    OpenVoteIn,
+    OpinionIn,
+    OpinionOut,
+    ProposeIn,
+    ProxyIn,
+    PublishIn,
+    TopicIn,
+    TopicOut,
+    TopicPage,
+)
+from cityloop.org import queries as org_queries
+
+router = Router(tags=["deliberation"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+PAGE_MAX = 200
+
+
+def _step(s: TopicStep) -> dict[str, Any]:
+    return {
+        "kind": s.kind,
+        "started_at": s.started_at,
+        "ended_at": s.ended_at,
+        "held_on": s.held_on,
+        "body": s.body,
+        "text": s.text,
+        "amendments": s.amendments,
+        "participants": s.participants,
+        "attendance": s.attendance,
+        "documents": s.documents,
+    }
+
+
+def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": topic.pk,
+        "code": topic.code,
+        "title": topic.title,
+        "description": topic.description,
+        "place": {
+            "id": topic.place.pk,
+            "code": topic.place.code,
+            "name": topic.place.name,
+            "kind": topic.place.kind,
+        },
+        "stage": topic.stage,
+        "stage_label": str(Topic.Stage(topic.stage).label),
+        "rule": topic.rule,
+        "created_at": topic.created_at,
+        "resolution_notice_until": topic.resolution_notice_until,
+        "result_notice_until": topic.result_notice_until,
+        "opinions": getattr(topic, "opinion_count", None) or 0,
+    }
+    if not full:
+        return out
+    vote = queries.vote_of(topic)
+    out.update(
+        actions=workflow.allowed_actions(user, topic),
+        steps=[_step(s) for s in topic.steps.all()],
+        opinions=topic.opinions.count(),
+        ratings=queries.rating_counts(topic),
+        vote=None
+        if vote is None
+        else {
+            "rule": vote.rule,
+            "question": vote.question,
+            "opened_at": vote.opened_at,
+            "closes_on": vote.closes_on,
+            "closed_at": vote.closed_at,
+            "passed": vote.passed,
+            "units_on_roll": vote.roll.count(),
+            "ballots": vote.ballots.count(),
+            "tally": queries.live_tally(vote),
+        },
+    )
+    return out
+
+
+@router.get("/topics", response={200: TopicPage, **ERRORS})
+def topic_list(
+    request: HttpRequest,
+    stage: str = "",
+    place_id: int | None = None,
+    limit: int = Query(50, ge=1, le=PAGE_MAX),
+    offset: int = Query(0, ge=0),
+):
+    if stage and stage not in Topic.Stage.values:
+        raise InvalidInput("topic_stage_invalid", _("Unknown stage."), {"stage": stage})
+    place = org_queries.place_get(request.user, place_id=place_id) if place_id else None
+    qs = queries.topic_rows(request.user, stage=stage, place=place)
+    return {
+        "count": qs.count(),
+        "items": [topic_out(request.user, t, full=False) for t in qs[offset : offset + limit]],
+    }
+
+
+@router.post("/topics", response={201: TopicOut, **ERRORS})
+def topic_create(request: HttpRequest, payload: TopicIn):
+    place = org_queries.place_get(request.user, place_id=payload.place_id)
+    topic = services.topic_create(
+        actor=request.user,
+        place=place,
+        title=payload.title,
+        description=payload.description,
+        rule=payload.rule,
+    )
+    return 201, topic_out(request.user, topic)
+
+
+@router.get("/topics/{topic_id}", response={200: TopicOut, **ERRORS})
+def topic_detail(request: HttpRequest, topic_id: int):
+    return topic_out(request.user, queries.topic_get(request.user, topic_id))
+
+
+@router.get("/topics/{topic_id}/tally", response={200: dict, **ERRORS})
+def topic_tally(request: HttpRequest, topic_id: int):
+    """The count with every threshold: frozen once the vote closed, live before."""
+    topic = queries.topic_get(request.user, topic_id)
+    vote = queries.vote_of(topic)
+    if vote is None:
+        raise InvalidInput("vote_not_opened", _("No vote has been opened on this topic."))
+    return queries.live_tally(vote)
+
+
+@router.get("/topics/{topic_id}/events", response={200: list[EventOut], **ERRORS})
+def topic_events(request: HttpRequest, topic_id: int):
+    topic = queries.topic_get(request.user, topic_id)
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor_label,
+            "verb": e.verb,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "note": e.note,
+            "data": e.data,
+        }
+        for e in queries.events(topic)
+    ]
+
+
+def _opinion(o) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "channel": o.channel,
+        "text": o.text,
+        "author": o.author,
+        "household": o.household.label if o.household else "",
+        "stage": o.stage,
+        "at": o.at,
+    }
+
+
+@router.get("/topics/{topic_id}/opinions", response={200: list[OpinionOut], **ERRORS})
+def opinion_list(request: HttpRequest, topic_id: int):
+    return [_opinion(o) for o in queries.opinions(queries.topic_get(request.user, topic_id))]
+
+
+@router.post("/topics/{topic_id}/opinions", response={201: OpinionOut, **ERRORS})
+def opinion_create(request: HttpRequest, topic_id: int, payload: OpinionIn):
+    opinion = workflow.opinion_record(
+        actor=request.user,
+        topic_id=topic_id,
+        channel=payload.channel,
+        text_body=payload.text,
+        author=payload.author,
+        household_id=payload.household_id,
+    )
+    return 201, _opinion(opinion)
+
+
+def _done(request: HttpRequest, topic_id: int) -> dict[str, Any]:
+    return topic_out(request.user, queries.topic_get(request.user, topic_id))
+
+
+@router.post("/topics/{topic_id}/actions/propose", response={200: TopicOut, **ERRORS})
+def act_propose(request: HttpRequest, topic_id: int, payload: ProposeIn):
+    workflow.propose(actor=request.user, topic_id=topic_id, **payload.dict())
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/actions/deliberate", response={200: TopicOut, **ERRORS})
+def act_deliberate(request: HttpRequest, topic_id: int, payload: DeliberateIn):
+    workflow.deliberate(actor=request.user, topic_id=topic_id, **payload.dict())
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/actions/open_vote", response={200: TopicOut, **ERRORS})
+def act_open_vote(request: HttpRequest, topic_id: int, payload: OpenVoteIn):
+    workflow.open_vote(actor=request.user, topic_id=topic_id, **payload.dict())
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/actions/close_vote", response={200: TopicOut, **ERRORS})
+def act_close_vote(request: HttpRequest, topic_id: int, payload: CloseVoteIn):
+    workflow.close_vote(actor=request.user, topic_id=topic_id, **payload.dict())
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/actions/publish_resolution", response={200: TopicOut, **ERRORS})
+def act_publish_resolution(request: HttpRequest, topic_id: int, payload: PublishIn):
+    workflow.publish_resolution(
+        actor=request.user,
+        topic_id=topic_id,
+        resolution=payload.text,
+        notice_days=payload.notice_days,
+        documents=payload.documents,
+    )
+    return _done(request, topic_id)
+
+
+@router.post(
+    "/topics/{topic_id}/actions/start_implementation", response={200: TopicOut, **ERRORS}
+)
+def act_start(request: HttpRequest, topic_id: int, payload: NoteIn):
+    workflow.start_implementation(actor=request.user, topic_id=topic_id, note=payload.note)
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/actions/publish_result", response={200: TopicOut, **ERRORS})
+def act_publish_result(request: HttpRequest, topic_id: int, payload: PublishIn):
+    workflow.publish_result(
+        actor=request.user,
+        topic_id=topic_id,
+        result=payload.text,
+        notice_days=payload.notice_days,
+        documents=payload.documents,
+    )
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/actions/close", response={200: TopicOut, **ERRORS})
+def act_close(request: HttpRequest, topic_id: int, payload: NoteIn):
+    workflow.close(actor=request.user, topic_id=topic_id, note=payload.note)
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/actions/withdraw", response={200: TopicOut, **ERRORS})
+def act_withdraw(request: HttpRequest, topic_id: int, payload: NoteIn):
+    workflow.withdraw(actor=request.user, topic_id=topic_id, reason=payload.note)
+    return _done(request, topic_id)
+
+
+def _ballot(b: Ballot) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "household_id": b.household_id,
+        "household": b.household.label,
+        "choice": b.choice,
+        "channel": b.channel,
+        "ballot_no": b.ballot_no,
+        "cast_at": b.cast_at,
+    }
+
+
+@router.get("/topics/{topic_id}/ballots", response={200: list[BallotOut], **ERRORS})
+def ballot_list(request: HttpRequest, topic_id: int):
+    topic = queries.topic_get(request.user, topic_id)
+    vote = queries.vote_of(topic)
+    if vote is None:
+        return []
+    return [_ballot(b) for b in vote.ballots.select_related("household")]
+
+
+@router.post("/topics/{topic_id}/ballots", response={201: BallotOut, **ERRORS})
+def ballot_create(request: HttpRequest, topic_id: int, payload: BallotIn):
+    """A paper ballot entered by staff; a unit that has a ballot already gets 409."""
+    ballot = workflow.ballot_paper(actor=request.user, topic_id=topic_id, **payload.dict())
+    return 201, _ballot(ballot)
+
+
+@router.post("/topics/{topic_id}/proxies", response={201: dict, **ERRORS})
+def proxy_create(request: HttpRequest, topic_id: int, payload: ProxyIn):
+    proxy = workflow.proxy_register(actor=request.user, topic_id=topic_id, **payload.dict())
+    return 201, {"id": proxy.pk, "household_id": proxy.household_id, "name": proxy.name}
+
+
+@router.post("/topics/{topic_id}/owner-codes", response={201: AccessOut, **ERRORS})
+def owner_code(request: HttpRequest, topic_id: int, payload: AccessIn):
+    """Staff checked an owner in person: a code for the mobile page, shown once."""
+    code = workflow.access_issue(actor=request.user, topic_id=topic_id, phone=payload.phone)
+    return 201, {"code": code, "valid_days": workflow.STAFF_CODE_TTL.days}
+
+
+@router.get("/deliberation/coverage", response={200: CoverageOut, **ERRORS})
+def coverage(request: HttpRequest, place_id: int | None = None):
+    """Which communities and compounds have all three "1+1+1" documents."""
+    under = org_queries.place_get(request.user, place_id=place_id) if place_id else None
+    data = queries.coverage(request.user, under=under)
+    return {
+        "summary": data["summary"],
+        "places": [
+            {
+                "id": r.place.pk,
+                "code": r.place.code,
+                "name": r.place.name,
+                "kind": r.place.kind,
+                "documents": sorted(r.kinds),
+                "complete": r.complete,
+            }
+            for r in data["rows"]
+        ],
+    }

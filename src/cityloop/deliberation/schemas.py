@@ -1,0 +1,176 @@
+"""API shapes of deliberation: separate input and output schemas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Schema
+
+
+class PlaceRef(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class TopicIn(Schema):
+    place_id: int
+    title: str
+    description: str = ""
+    rule: str = "owners_ordinary"
+
+
+class StepOut(Schema):
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    held_on: date | None = None
+    body: str = ""
+    text: str = ""
+    amendments: str = ""
+    participants: str = ""
+    attendance: int | None = None
+    documents: list[str] = []
+
+
+class VoteOut(Schema):
+    rule: str
+    question: str
+    opened_at: datetime
+    closes_on: date | None = None
+    closed_at: datetime | None = None
+    passed: bool | None = None
+    units_on_roll: int
+    ballots: int
+    tally: dict[str, Any]
+
+
+class TopicOut(Schema):
+    id: int
+    code: str
+    title: str
+    description: str
+    place: PlaceRef
+    stage: str
+    stage_label: str
+    rule: str
+    created_at: datetime
+    resolution_notice_until: date | None = None
+    result_notice_until: date | None = None
+    actions: list[str] = []
+    steps: list[StepOut] = []
+    vote: VoteOut | None = None
+    opinions: int = 0
+    ratings: dict[str, int] = {}
+
+
+class TopicPage(Schema):
+    count: int
+    items: list[TopicOut]
+
+
+class EventOut(Schema):
+    at: datetime
+    actor: str
+    verb: str
+    from_state: str
+    to_state: str
+    note: str
+    data: dict[str, Any]
+
+
+class OpinionIn(Schema):
+    channel: str
+    text: str
+    author: str = ""
+    household_id: int | None = None
+
+
+class OpinionOut(Schema):
+    id: int
+    channel: str
+    text: str
+    author: str
+    household: str = ""
+    stage: str
+    at: datetime
+
+
+class ProposeIn(Schema):
+    proposal: str
+    body: str = ""
+    held_on: date | None = None
+    participants: str = ""
+    documents: list[str] = []
+
+
+class DeliberateIn(Schema):
+    minutes: str
+    amendments: str = ""
+    participants: str = ""
+    attendance: int | None = None
+    held_on: date | None = None
+    documents: list[str] = []
+
+
+class OpenVoteIn(Schema):
+    question: str
+    closes_on: date | None = None
+
+
+class CloseVoteIn(Schema):
+    attendees: int | None = None
+    votes_for: int | None = None
+    votes_against: int | None = None
+    note: str = ""
+
+
+class PublishIn(Schema):
+    text: str
+    notice_days: int | None = None
+    documents: list[str] = []
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class BallotIn(Schema):
+    household_id: int
+    choice: str
+    ballot_no: str
+    voter_name: str = ""
+    by_proxy: bool = False
+
+
+class BallotOut(Schema):
+    id: int
+    household_id: int
+    household: str
+    choice: str
+    channel: str
+    ballot_no: str
+    cast_at: datetime
+
+
+class ProxyIn(Schema):
+    household_id: int
+    name: str
+    phone: str = ""
+    document: str = ""
+
+
+class AccessIn(Schema):
+    phone: str
+
+
+class AccessOut(Schema):
+    code: str
+    valid_days: int
+
+
+class CoverageOut(Schema):
+    summary: dict[str, dict[str, int]]
+    places: list[dict[str, Any]]

@@ -1,0 +1,15 @@
+"""Staff pages of deliberation under ``/deliberation/`` (namespace ``deliberation``)."""
+
+from django.urls import path
+
+from cityloop.deliberation import views
+
+app_name = "deliberation"
+urlpatterns = [
+    path("", views.topic_list, name="list"),
+    path("topics/<int:topic_id>/", views.topic_detail, name="topic"),
+    path("topics/<int:topic_id>/<slug:action>/", views.topic_action, name="action"),
+    path("households/<int:place_id>/", views.households, name="households"),
+    path("charter/", views.coverage, name="coverage"),
+    path("charter/<int:place_id>/", views.charter, name="charter"),
+]

@@ -1,0 +1,576 @@
+"""Deliberation pages. Staff (``/deliberation/``): topics, one topic with its full trail and
+the step forms, households and their import, the "1+1+1" coverage and documents. Residents
+(``/topics/``, no account): the topics of their compound, opinions, the owner's code, the
+ballot, the published resolution with its tally, the result and its rating.
+
+Thin, as everywhere: the workflow decides; a refusal is shown as its message and changes
+nothing; outside the reader's scope is 404.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cityloop.core.errors import DomainError, InvalidInput, NotFound
+from cityloop.deliberation import queries, rules, services, workflow
+from cityloop.deliberation.models import (
+    Ballot,
+    CharterDocument,
+    Opinion,
+    Rating,
+    Topic,
+    TopicStep,
+)
+from cityloop.org import queries as org_queries
+from cityloop.org.models import Place
+
+T = TypeVar("T")
+SESSION_KEY = "deliberation_phone:%s"
+UPLOAD_MAX = 5 * 1024 * 1024
+
+ACTION_LABELS = {
+    "propose": gettext_lazy("Record the proposal (提议)"),
+    "deliberate": gettext_lazy("Record the council's deliberation (商议)"),
+    "open_vote": gettext_lazy("Open the vote (决议)"),
+    "close_vote": gettext_lazy("Close the vote and count"),
+    "publish_resolution": gettext_lazy("Publish the resolution"),
+    "start_implementation": gettext_lazy("Start implementation"),
+    "publish_result": gettext_lazy("Publish the result"),
+    "close": gettext_lazy("Close after rating"),
+    "withdraw": gettext_lazy("Withdraw the topic"),
+}
+VERB_LABELS = {
+    "create": gettext_lazy("Topic opened for opinions"),
+    "opinion": gettext_lazy("Opinion recorded"),
+    "ballot": gettext_lazy("Ballot"),
+    "proxy": gettext_lazy("Proxy registered"),
+    "owner_checked": gettext_lazy("Owner checked in person"),
+    "rate": gettext_lazy("Rating"),
+    "propose": gettext_lazy("Proposed"),
+    "deliberate": gettext_lazy("Deliberated"),
+    "open_vote": gettext_lazy("Vote opened"),
+    "close_vote": gettext_lazy("Vote closed"),
+    "publish_resolution": gettext_lazy("Resolution published"),
+    "start_implementation": gettext_lazy("Implementation started"),
+    "publish_result": gettext_lazy("Result published"),
+    "close": gettext_lazy("Closed"),
+    "withdraw": gettext_lazy("Withdrawn"),
+}
+THRESHOLD_LABELS = {
+    "participation_area": gettext_lazy("Participation by floor area"),
+    "participation_heads": gettext_lazy("Participation by number of owners"),
+    "approval_area": gettext_lazy("In favour, by participating floor area"),
+    "approval_heads": gettext_lazy("In favour, by participating owners"),
+    "majority_of_attendees": gettext_lazy("In favour, of attendees"),
+}
+
+
+def _found(fn: Callable[..., T], *args, **kwargs) -> T:
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+def _attempt(request: HttpRequest, fn: Callable[[], Any], done: str) -> Any:
+    """Run a workflow step; say what happened. A refusal changes nothing."""
+    try:
+        result = fn()
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return None
+    if done:
+        messages.success(request, done)
+    return result if result is not None else True
+
+
+def _int(value: Any, code: str = "number_invalid") -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(code, _("Not a whole number: %(value)s") % {"value": value}) from None
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("date_invalid", _("Not a date: %(value)s") % {"value": value}) from None
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def ribbon(steps: dict[str, TopicStep]) -> list[tuple[str, str, str]]:
+    """The eight steps with "done", "now" or nothing: the ribbon on both pages."""
+    out = []
+    for kind, label in TopicStep.Kind.choices:
+        step = steps.get(kind)
+        state = "" if step is None else ("done" if step.ended_at else "now")
+        out.append((kind, label, state))
+    return out
+
+
+def tally_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The thresholds of a tally, labelled for people."""
+    return [
+        {**t, "label": THRESHOLD_LABELS.get(t["key"], t["key"])}
+        for t in (result or {}).get("thresholds", [])
+    ]
+
+
+# --- staff: topics ----------------------------------------------------------------------------
+
+
+def _manageable_places(user):
+    return (
+        org_queries.visible_places(user)
+        .filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.COMMUNITY])
+        .select_related("parent")
+        .order_by("path")[:500]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        p = request.POST
+
+        def create():
+            place = org_queries.place_get(user, place_id=_int(p.get("place")) or 0)
+            return services.topic_create(
+                actor=user,
+                place=place,
+                title=p.get("title", ""),
+                description=p.get("description", ""),
+                rule=p.get("rule", ""),
+            )
+
+        try:
+            topic = create()
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Topic %(code)s opened for opinions.") % {"code": topic.code})
+            return redirect("deliberation:topic", topic_id=topic.pk)
+    stage = request.GET.get("stage", "")
+    rows = queries.topic_rows(user, stage=stage if stage in Topic.Stage.values else "")
+    context = {
+        "topics": rows[:200],
+        "stage": stage,
+        "stages": Topic.Stage.choices,
+        "rules": Topic.Rule.choices,
+        "places": _manageable_places(user),
+        "current": "topics",
+        "form": request.POST if request.method == "POST" else {},
+    }
+    return render(request, "deliberation/list.html", context)
+
+
+@login_required
+@require_GET
+def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
+    user = request.user
+    topic = _found(queries.topic_get, user, topic_id)
+    vote = queries.vote_of(topic)
+    result = queries.live_tally(vote) if vote else {}
+    compound = queries.place_compound(topic)
+    roll = []
+    if vote is not None and vote.rule in Topic.Rule.owners():
+        voted = dict(vote.ballots.values_list("household_id", "channel"))
+        roll = [
+            (r.household, r.area, voted.get(r.household_id, ""))
+            for r in vote.roll.select_related("household").order_by(
+                "household__building", "household__entrance", "household__room"
+            )
+        ]
+    context = {
+        "topic": topic,
+        "vote": vote,
+        "result": result,
+        "thresholds": tally_rows(result),
+        "steps": (steps := {s.kind: s for s in topic.steps.all()}),
+        "ribbon": ribbon(steps),
+        "opinions": queries.opinions(topic),
+        "events": [(e, VERB_LABELS.get(e.verb, e.verb)) for e in queries.events(topic)],
+        "actions": [(a, ACTION_LABELS[a]) for a in workflow.allowed_actions(user, topic)],
+        "can_manage": rules.can_manage(user, topic.place),
+        "can_opinion": rules.can_record_opinion(user, topic.place)
+        and topic.stage in workflow.OPINION_STAGES,
+        "channels": [c for c in Opinion.Channel.choices if c[0] != Opinion.Channel.MOBILE],
+        "choices": Ballot.Choice.choices,
+        "households": queries.households(compound) if compound else [],
+        "roll": roll,
+        "ratings": queries.rating_counts(topic),
+        "rating_labels": dict(Rating.Score.choices),
+        "public_url": reverse("topic-public", args=[topic.code]),
+        "issued_code": request.session.pop("deliberation_issued_code", None),
+    }
+    return render(request, "deliberation/topic.html", context)
+
+
+@login_required
+@require_POST
+def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpResponse:
+    user, p = request.user, request.POST
+    back = reverse("deliberation:topic", args=[topic_id])
+    calls: dict[str, Callable[[], Any]] = {
+        "propose": lambda: workflow.propose(
+            actor=user,
+            topic_id=topic_id,
+            proposal=p.get("text", ""),
+            body=p.get("body", ""),
+            held_on=_date(p.get("held_on")),
+            participants=p.get("participants", ""),
+            documents=_lines(p.get("documents", "")),
+        ),
+        "deliberate": lambda: workflow.deliberate(
+            actor=user,
+            topic_id=topic_id,
+            minutes=p.get("text", ""),
+            amendments=p.get("amendments", ""),
+            participants=p.get("participants", ""),
+            attendance=_int(p.get("attendance")),
+            held_on=_date(p.get("held_on")),
+            documents=_lines(p.get("documents", "")),
+        ),
+        "open_vote": lambda: workflow.open_vote(
+            actor=user,
+            topic_id=topic_id,
+            question=p.get("text", ""),
+            closes_on=_date(p.get("closes_on")),
+        ),
+        "close_vote": lambda: workflow.close_vote(
+            actor=user,
+            topic_id=topic_id,
+            attendees=_int(p.get("attendees")),
+            votes_for=_int(p.get("votes_for")),
+            votes_against=_int(p.get("votes_against")),
+            note=p.get("note", ""),
+        ),
+        "publish_resolution": lambda: workflow.publish_resolution(
+            actor=user,
+            topic_id=topic_id,
+            resolution=p.get("text", ""),
+            notice_days=_int(p.get("notice_days")),
+            documents=_lines(p.get("documents", "")),
+        ),
+        "start_implementation": lambda: workflow.start_implementation(
+            actor=user, topic_id=topic_id, note=p.get("note", "")
+        ),
+        "publish_result": lambda: workflow.publish_result(
+            actor=user,
+            topic_id=topic_id,
+            result=p.get("text", ""),
+            notice_days=_int(p.get("notice_days")),
+            documents=_lines(p.get("documents", "")),
+        ),
+        "close": lambda: workflow.close(actor=user, topic_id=topic_id, note=p.get("note", "")),
+        "withdraw": lambda: workflow.withdraw(
+            actor=user, topic_id=topic_id, reason=p.get("note", "")
+        ),
+        "opinion": lambda: workflow.opinion_record(
+            actor=user,
+            topic_id=topic_id,
+            channel=p.get("channel", ""),
+            text_body=p.get("text", ""),
+            author=p.get("author", ""),
+            household_id=_int(p.get("household")),
+        ),
+        "ballot": lambda: workflow.ballot_paper(
+            actor=user,
+            topic_id=topic_id,
+            household_id=_int(p.get("household")) or 0,
+            choice=p.get("choice", ""),
+            ballot_no=p.get("ballot_no", ""),
+            voter_name=p.get("voter_name", ""),
+            by_proxy=p.get("by_proxy") == "on",
+        ),
+        "proxy": lambda: workflow.proxy_register(
+            actor=user,
+            topic_id=topic_id,
+            household_id=_int(p.get("household")) or 0,
+            name=p.get("name", ""),
+            phone=p.get("phone", ""),
+            document=p.get("document", ""),
+        ),
+        "owner_code": lambda: workflow.access_issue(
+            actor=user, topic_id=topic_id, phone=p.get("phone", "")
+        ),
+    }
+    if action not in calls:
+        raise Http404(_("Unknown action"))
+    outcome = _attempt(request, calls[action], "" if action == "owner_code" else _("Done."))
+    if action == "owner_code" and outcome:
+        # Shown once on the next page, never stored in clear.
+        request.session["deliberation_issued_code"] = {"phone": p.get("phone", ""), "code": outcome}
+    return HttpResponseRedirect(back)
+
+
+# --- staff: households -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def households(request: HttpRequest, place_id: int) -> HttpResponse:
+    user = request.user
+    compound = _found(org_queries.place_get, user, place_id=place_id)
+    if compound.kind != Place.Kind.COMPOUND:
+        raise Http404(_("Not a compound"))
+    report = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > UPLOAD_MAX:
+            messages.error(request, _("Choose an .xlsx or .csv file of at most 5 MB."))
+        else:
+            suffix = Path(upload.name).suffix.lower()
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"households{suffix}"
+                path.write_bytes(upload.read())
+                try:
+                    report = services.households_import(
+                        actor=user,
+                        compound=compound,
+                        path=path,
+                        dry_run=request.POST.get("dry_run") == "on",
+                    )
+                except DomainError as exc:
+                    messages.error(request, str(exc.message))
+            if report is not None and report.ok:
+                messages.success(request, report.summary())
+    rows = list(queries.households(compound))
+    total = sum((h.area for h in rows if h.eligible), start=0)
+    context = {
+        "compound": compound,
+        "households": rows,
+        "total_area": total,
+        "report": report,
+        "errors": report.sorted_errors() if report else [],
+        "can_manage": rules.can_manage(user, compound),
+        "current": "topics",
+    }
+    return render(request, "deliberation/households.html", context, status=200)
+
+
+# --- staff: 1+1+1 ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def coverage(request: HttpRequest) -> HttpResponse:
+    data = queries.coverage(request.user)
+    context = {
+        "rows": data["rows"],
+        "summary": data["summary"],
+        "kinds": CharterDocument.Kind.choices,
+        "current": "charter",
+    }
+    return render(request, "deliberation/coverage.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def charter(request: HttpRequest, place_id: int) -> HttpResponse:
+    user = request.user
+    place = _found(org_queries.place_get, user, place_id=place_id)
+    if request.method == "POST":
+        p = request.POST
+
+        def publish():
+            photo = ""
+            upload = request.FILES.get("photo")
+            if upload is not None:
+                from cityloop.cases.photos import store_photos
+
+                stored = store_photos([(upload.name, upload.read())])
+                photo = stored[0].file if stored else ""
+            return services.document_publish(
+                actor=user,
+                place=place,
+                kind=p.get("kind", ""),
+                title=p.get("title", ""),
+                text_body=p.get("text", ""),
+                adopted_on=_date(p.get("adopted_on")),
+                address=p.get("address", ""),
+                capacity=_int(p.get("capacity")),
+                photo=photo,
+            )
+
+        if _attempt(request, publish, _("New version adopted.")):
+            return redirect("deliberation:charter", place_id=place.pk)
+    context = {
+        "place": place,
+        "current_docs": queries.current_documents(place),
+        "history": queries.document_history(place),
+        "kinds": CharterDocument.Kind.choices,
+        "can_manage": rules.can_manage(user, place),
+        "current": "charter",
+    }
+    return render(request, "deliberation/charter.html", context)
+
+
+# --- public pages ------------------------------------------------------------------------------
+
+
+@require_GET
+def public_list(request: HttpRequest) -> HttpResponse:
+    """Residents pick their compound and see its topics (and its community's)."""
+    code = (request.GET.get("compound") or "").strip()
+    compound = (
+        Place.objects.filter(code=code, kind=Place.Kind.COMPOUND).select_related("parent").first()
+        if code
+        else None
+    )
+    context = {
+        "compound": compound,
+        "topics": queries.public_topics(compound) if compound else [],
+        "compounds": [] if compound else queries.public_compounds(request.GET.get("q", "")),
+        "q": request.GET.get("q", ""),
+    }
+    return render(request, "deliberation/public_list.html", context)
+
+
+def _phone_of(request: HttpRequest, topic: Topic) -> str:
+    return request.session.get(SESSION_KEY % topic.code, "")
+
+
+@require_GET
+def public_topic(request: HttpRequest, code: str) -> HttpResponse:
+    topic = _found(queries.public_topic, code)
+    vote = queries.vote_of(topic)
+    phone = _phone_of(request, topic)
+    units = queries.phone_units(topic, phone) if phone and vote else []
+    voted = dict(vote.ballots.values_list("household_id", "channel")) if vote else {}
+    steps = {s.kind: s for s in topic.steps.all()}
+    public_result = topic.stage in queries.RESOLUTION_PUBLIC and vote and vote.closed_at
+    context = {
+        "topic": topic,
+        "vote": vote,
+        "steps": steps,
+        "ribbon": ribbon(steps),
+        "phone": phone,
+        "masked": f"{phone[:3]}****{phone[-4:]}" if phone else "",
+        "units": [(h, proxy, voted.get(h.pk, "")) for h, proxy in units],
+        "collecting": topic.stage in workflow.OPINION_STAGES,
+        "voting": topic.stage == Topic.Stage.VOTING and topic.rule in Topic.Rule.owners(),
+        "rating_open": topic.stage == Topic.Stage.RESULT_PUBLISHED,
+        "resolution_public": bool(public_result),
+        "result": vote.result if public_result else {},
+        "thresholds": tally_rows(vote.result) if public_result else [],
+        "choices": Ballot.Choice.choices,
+        "scores": Rating.Score.choices,
+        "ratings": queries.rating_counts(topic),
+        "events": [
+            (e, VERB_LABELS.get(e.verb, e.verb)) for e in queries.events(topic, public_only=True)
+        ],
+        "owners_vote": topic.rule in Topic.Rule.owners(),
+        "pending_phone": request.session.get("deliberation_pending_phone", ""),
+    }
+    return render(request, "deliberation/public_topic.html", context)
+
+
+def _back(code: str, anchor: str = "") -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("topic-public", args=[code]) + anchor)
+
+
+@require_POST
+def public_opinion(request: HttpRequest, code: str) -> HttpResponse:
+    topic = _found(queries.public_topic, code)
+    _attempt(
+        request,
+        lambda: workflow.opinion_public(
+            code=code,
+            text_body=request.POST.get("text", ""),
+            author=request.POST.get("author", ""),
+            phone=_phone_of(request, topic),
+        ),
+        _("Thank you: your opinion was recorded."),
+    )
+    return _back(code, "#opinion")
+
+
+@require_POST
+def public_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask for a code (SMS), or enter one (from the SMS or from staff)."""
+    topic = _found(queries.public_topic, code)
+    phone = request.POST.get("phone", "")
+    if request.POST.get("secret"):
+        proven = _attempt(
+            request,
+            lambda: workflow.access_verify(
+                code=code, phone=phone, secret=request.POST.get("secret", "")
+            ),
+            _("Your number is verified."),
+        )
+        if proven:
+            request.session[SESSION_KEY % topic.code] = proven
+        return _back(code, "#owner")
+    _attempt(
+        request,
+        lambda: workflow.access_request(code=code, phone=phone),
+        _("If this number is registered for an owner of this compound, a code was sent to it."),
+    )
+    request.session["deliberation_pending_phone"] = phone
+    return _back(code, "#owner")
+
+
+@require_POST
+def public_vote(request: HttpRequest, code: str) -> HttpResponse:
+    topic = _found(queries.public_topic, code)
+    phone = _phone_of(request, topic)
+    if not phone:
+        messages.error(request, _("Verify your phone number first."))
+        return _back(code, "#owner")
+
+    def cast():
+        return workflow.ballot_mobile(
+            code=code,
+            phone=phone,
+            household_id=_int(request.POST.get("household")) or 0,
+            choice=request.POST.get("choice", ""),
+        )
+
+    _attempt(request, cast, _("Your vote was recorded."))
+    return _back(code, "#owner")
+
+
+@require_POST
+def public_rate(request: HttpRequest, code: str) -> HttpResponse:
+    topic = _found(queries.public_topic, code)
+    phone = _phone_of(request, topic)
+    if not phone:
+        messages.error(request, _("Verify your phone number first."))
+        return _back(code, "#owner")
+    _attempt(
+        request,
+        lambda: workflow.rate(
+            code=code,
+            phone=phone,
+            score=request.POST.get("score", ""),
+            note=request.POST.get("note", ""),
+        ),
+        _("Thank you for rating the result."),
+    )
+    return _back(code, "#rate")
