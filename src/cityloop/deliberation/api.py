@@ -116,36 +116,36 @@ def topic_list(
 ):
     if stage and stage not in Topic.Stage.values:
         raise InvalidInput("topic_stage_invalid", _("Unknown stage."), {"stage": stage})
-    place = org_queries.place_get(request.user, place_id=place_id) if place_id else None
-    qs = queries.topic_rows(request.user, stage=stage, place=place)
+    place = org_queries.place_get(request.auth, place_id=place_id) if place_id else None
+    qs = queries.topic_rows(request.auth, stage=stage, place=place)
     return {
         "count": qs.count(),
-        "items": [topic_out(request.user, t, full=False) for t in qs[offset : offset + limit]],
+        "items": [topic_out(request.auth, t, full=False) for t in qs[offset : offset + limit]],
     }
 
 
 @router.post("/topics", response={201: TopicOut, **ERRORS})
 def topic_create(request: HttpRequest, payload: TopicIn):
-    place = org_queries.place_get(request.user, place_id=payload.place_id)
+    place = org_queries.place_get(request.auth, place_id=payload.place_id)
     topic = services.topic_create(
-        actor=request.user,
+        actor=request.auth,
         place=place,
         title=payload.title,
         description=payload.description,
         rule=payload.rule,
     )
-    return 201, topic_out(request.user, topic)
+    return 201, topic_out(request.auth, topic)
 
 
 @router.get("/topics/{topic_id}", response={200: TopicOut, **ERRORS})
 def topic_detail(request: HttpRequest, topic_id: int):
-    return topic_out(request.user, queries.topic_get(request.user, topic_id))
+    return topic_out(request.auth, queries.topic_get(request.auth, topic_id))
 
 
 @router.get("/topics/{topic_id}/tally", response={200: dict, **ERRORS})
 def topic_tally(request: HttpRequest, topic_id: int):
     """The count with every threshold: frozen once the vote closed, live before."""
-    topic = queries.topic_get(request.user, topic_id)
+    topic = queries.topic_get(request.auth, topic_id)
     vote = queries.vote_of(topic)
     if vote is None:
         raise InvalidInput("vote_not_opened", _("No vote has been opened on this topic."))
@@ -154,7 +154,7 @@ def topic_tally(request: HttpRequest, topic_id: int):
 
 @router.get("/topics/{topic_id}/events", response={200: list[EventOut], **ERRORS})
 def topic_events(request: HttpRequest, topic_id: int):
-    topic = queries.topic_get(request.user, topic_id)
+    topic = queries.topic_get(request.auth, topic_id)
     return [
         {
             "at": e.at,
@@ -183,13 +183,13 @@ def _opinion(o) -> dict[str, Any]:
 
 @router.get("/topics/{topic_id}/opinions", response={200: list[OpinionOut], **ERRORS})
 def opinion_list(request: HttpRequest, topic_id: int):
-    return [_opinion(o) for o in queries.opinions(queries.topic_get(request.user, topic_id))]
+    return [_opinion(o) for o in queries.opinions(queries.topic_get(request.auth, topic_id))]
 
 
 @router.post("/topics/{topic_id}/opinions", response={201: OpinionOut, **ERRORS})
 def opinion_create(request: HttpRequest, topic_id: int, payload: OpinionIn):
     opinion = workflow.opinion_record(
-        actor=request.user,
+        actor=request.auth,
         topic_id=topic_id,
         channel=payload.channel,
         text_body=payload.text,
@@ -200,37 +200,37 @@ def opinion_create(request: HttpRequest, topic_id: int, payload: OpinionIn):
 
 
 def _done(request: HttpRequest, topic_id: int) -> dict[str, Any]:
-    return topic_out(request.user, queries.topic_get(request.user, topic_id))
+    return topic_out(request.auth, queries.topic_get(request.auth, topic_id))
 
 
 @router.post("/topics/{topic_id}/actions/propose", response={200: TopicOut, **ERRORS})
 def act_propose(request: HttpRequest, topic_id: int, payload: ProposeIn):
-    workflow.propose(actor=request.user, topic_id=topic_id, **payload.dict())
+    workflow.propose(actor=request.auth, topic_id=topic_id, **payload.dict())
     return _done(request, topic_id)
 
 
 @router.post("/topics/{topic_id}/actions/deliberate", response={200: TopicOut, **ERRORS})
 def act_deliberate(request: HttpRequest, topic_id: int, payload: DeliberateIn):
-    workflow.deliberate(actor=request.user, topic_id=topic_id, **payload.dict())
+    workflow.deliberate(actor=request.auth, topic_id=topic_id, **payload.dict())
     return _done(request, topic_id)
 
 
 @router.post("/topics/{topic_id}/actions/open_vote", response={200: TopicOut, **ERRORS})
 def act_open_vote(request: HttpRequest, topic_id: int, payload: OpenVoteIn):
-    workflow.open_vote(actor=request.user, topic_id=topic_id, **payload.dict())
+    workflow.open_vote(actor=request.auth, topic_id=topic_id, **payload.dict())
     return _done(request, topic_id)
 
 
 @router.post("/topics/{topic_id}/actions/close_vote", response={200: TopicOut, **ERRORS})
 def act_close_vote(request: HttpRequest, topic_id: int, payload: CloseVoteIn):
-    workflow.close_vote(actor=request.user, topic_id=topic_id, **payload.dict())
+    workflow.close_vote(actor=request.auth, topic_id=topic_id, **payload.dict())
     return _done(request, topic_id)
 
 
 @router.post("/topics/{topic_id}/actions/publish_resolution", response={200: TopicOut, **ERRORS})
 def act_publish_resolution(request: HttpRequest, topic_id: int, payload: PublishIn):
     workflow.publish_resolution(
-        actor=request.user,
+        actor=request.auth,
         topic_id=topic_id,
         resolution=payload.text,
         notice_days=payload.notice_days,
@@ -243,14 +243,14 @@ def act_publish_resolution(request: HttpRequest, topic_id: int, payload: Publish
     "/topics/{topic_id}/actions/start_implementation", response={200: TopicOut, **ERRORS}
 )
 def act_start(request: HttpRequest, topic_id: int, payload: NoteIn):
-    workflow.start_implementation(actor=request.user, topic_id=topic_id, note=payload.note)
+    workflow.start_implementation(actor=request.auth, topic_id=topic_id, note=payload.note)
     return _done(request, topic_id)
 
 
 @router.post("/topics/{topic_id}/actions/publish_result", response={200: TopicOut, **ERRORS})
 def act_publish_result(request: HttpRequest, topic_id: int, payload: PublishIn):
     workflow.publish_result(
-        actor=request.user,
+        actor=request.auth,
         topic_id=topic_id,
         result=payload.text,
         notice_days=payload.notice_days,
@@ -261,13 +261,13 @@ def act_publish_result(request: HttpRequest, topic_id: int, payload: PublishIn):
 
 @router.post("/topics/{topic_id}/actions/close", response={200: TopicOut, **ERRORS})
 def act_close(request: HttpRequest, topic_id: int, payload: NoteIn):
-    workflow.close(actor=request.user, topic_id=topic_id, note=payload.note)
+    workflow.close(actor=request.auth, topic_id=topic_id, note=payload.note)
     return _done(request, topic_id)
 
 
 @router.post("/topics/{topic_id}/actions/withdraw", response={200: TopicOut, **ERRORS})
 def act_withdraw(request: HttpRequest, topic_id: int, payload: NoteIn):
-    workflow.withdraw(actor=request.user, topic_id=topic_id, reason=payload.note)
+    workflow.withdraw(actor=request.auth, topic_id=topic_id, reason=payload.note)
     return _done(request, topic_id)
 
 
@@ -285,7 +285,7 @@ def _ballot(b: Ballot) -> dict[str, Any]:
 
 @router.get("/topics/{topic_id}/ballots", response={200: list[BallotOut], **ERRORS})
 def ballot_list(request: HttpRequest, topic_id: int):
-    topic = queries.topic_get(request.user, topic_id)
+    topic = queries.topic_get(request.auth, topic_id)
     vote = queries.vote_of(topic)
     if vote is None:
         return []
@@ -295,28 +295,28 @@ def ballot_list(request: HttpRequest, topic_id: int):
 @router.post("/topics/{topic_id}/ballots", response={201: BallotOut, **ERRORS})
 def ballot_create(request: HttpRequest, topic_id: int, payload: BallotIn):
     """A paper ballot entered by staff; a unit that has a ballot already gets 409."""
-    ballot = workflow.ballot_paper(actor=request.user, topic_id=topic_id, **payload.dict())
+    ballot = workflow.ballot_paper(actor=request.auth, topic_id=topic_id, **payload.dict())
     return 201, _ballot(ballot)
 
 
 @router.post("/topics/{topic_id}/proxies", response={201: dict, **ERRORS})
 def proxy_create(request: HttpRequest, topic_id: int, payload: ProxyIn):
-    proxy = workflow.proxy_register(actor=request.user, topic_id=topic_id, **payload.dict())
+    proxy = workflow.proxy_register(actor=request.auth, topic_id=topic_id, **payload.dict())
     return 201, {"id": proxy.pk, "household_id": proxy.household_id, "name": proxy.name}
 
 
 @router.post("/topics/{topic_id}/owner-codes", response={201: AccessOut, **ERRORS})
 def owner_code(request: HttpRequest, topic_id: int, payload: AccessIn):
     """Staff checked an owner in person: a code for the mobile page, shown once."""
-    code = workflow.access_issue(actor=request.user, topic_id=topic_id, phone=payload.phone)
+    code = workflow.access_issue(actor=request.auth, topic_id=topic_id, phone=payload.phone)
     return 201, {"code": code, "valid_days": workflow.STAFF_CODE_TTL.days}
 
 
 @router.get("/deliberation/coverage", response={200: CoverageOut, **ERRORS})
 def coverage(request: HttpRequest, place_id: int | None = None):
     """Which communities and compounds have all three "1+1+1" documents."""
-    under = org_queries.place_get(request.user, place_id=place_id) if place_id else None
-    data = queries.coverage(request.user, under=under)
+    under = org_queries.place_get(request.auth, place_id=place_id) if place_id else None
+    data = queries.coverage(request.auth, under=under)
     return {
         "summary": data["summary"],
         "places": [
