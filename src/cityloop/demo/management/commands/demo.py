@@ -38,6 +38,10 @@ class Command(BaseCommand):
             result = load_demo(reset=reset, force=force, stdout=self.stdout, cases=not no_cases)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
+        if not no_cases:  # deliberation rides with the cases: src/cityloop/demo/deliberation.py
+            from cityloop.demo import deliberation
+
+            deliberation.ensure(self.stdout)
         if result["status"] != "skipped":
             self.stdout.write(
                 _("Demo accounts: see docs/guide/demo.md; superuser %(user)s, password %(pw)s")

@@ -1,0 +1,80 @@
+"""The demo deliberation: 06小区's culture wall through every stage with a passing owners'
+vote, a 晨光社区 topic failing participation, and the 1+1+1 documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.demo.conftest import demo_load_once
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_blocker):
+    from cityloop.demo import deliberation
+
+    with demo_load_once(django_db_blocker, cases=False) as result:
+        with django_db_blocker.unblock():
+            result["deliberation"] = deliberation.load_deliberation()
+        yield result
+
+
+@pytest.fixture
+def loaded(demo, db):
+    return demo["deliberation"]
+
+
+def test_culture_wall_goes_through_every_stage_and_passes(loaded):
+    from cityloop.deliberation.models import Opinion, Topic, TopicStep
+    from cityloop.demo.deliberation import WALL_TITLE
+
+    topic = Topic.objects.get(title=WALL_TITLE)
+    assert topic.stage == "rated" and topic.place.name == "06小区"
+    assert set(topic.steps.values_list("kind", flat=True)) == set(TopicStep.Kind.values)
+    assert set(topic.opinions.values_list("channel", flat=True)) == set(Opinion.Channel.values)
+    vote = topic.vote
+    assert vote.passed is True and vote.rule == "owners_major"
+    result = vote.result
+    assert all(t["met"] for t in result["thresholds"])
+    assert result["ballots"]["paper"] > 0 and result["ballots"]["mobile"] > 0
+    assert result["units"] == 36 and result["units_voted"] == 33
+    # 36 units, one owner of two units and a pair of co-owners: 35 heads
+    assert result["total_heads"] == "35"
+    verbs = [v for v in topic.events.values_list("verb", flat=True) if v not in
+             {"opinion", "ballot", "proxy", "rate"}]
+    assert verbs == ["create", "propose", "deliberate", "open_vote", "close_vote",
+                     "publish_resolution", "start_implementation", "publish_result", "close"]
+    assert topic.ratings.count() == 11
+
+
+def test_chenguang_topic_fails_participation(loaded):
+    from cityloop.deliberation.models import Topic
+    from cityloop.demo.deliberation import PARKING_TITLE
+
+    topic = Topic.objects.get(title=PARKING_TITLE)
+    assert topic.stage == "not_adopted"
+    assert topic.place.parent.name == "晨光社区"
+    result = topic.vote.result
+    assert result["participation_met"] is False and result["passed"] is False
+    by_key = {t["key"]: t for t in result["thresholds"]}
+    assert by_key["participation_heads"]["met"] is False
+
+
+def test_charter_documents_and_coverage(loaded):
+    from django.contrib.auth import get_user_model
+
+    from cityloop.deliberation import queries
+    from cityloop.org.models import Place
+
+    user = get_user_model().objects.get(username="demo-admin")
+    data = queries.coverage(user)
+    complete = {r.place.name for r in data["rows"] if r.complete}
+    assert {"06小区", "新华街社区", "晨光社区", "原矿务局家属院"} <= complete
+    assert "鸿泰花园" not in complete
+    assert data["summary"]["compound"]["total"] == 284
+    assert data["summary"]["community"]["total"] == 59
+    docs = queries.current_documents(Place.objects.get(code="410106001001001"))
+    assert docs["residents_convention"].version == 2
+    assert loaded["votes"] == {
+        "06小区“长城的守望”主题文化墙改造": True,
+        "原矿务局家属院停车管理与车位划线方案": False,
+    }
