@@ -51,7 +51,7 @@ class Topic(models.Model):
             return {cls.OWNERS_MAJOR, cls.OWNERS_ORDINARY}
 
     code = models.CharField(_("code"), max_length=30, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("topic title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     place = models.ForeignKey(
         Place, verbose_name=_("compound or community"), on_delete=models.PROTECT,
@@ -202,7 +202,7 @@ class Vote(models.Model):
     question = models.CharField(_("question"), max_length=300)
     opened_at = models.DateTimeField(_("opened at"))
     closes_on = models.DateField(_("voting ends on"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("vote closed at"), null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     result = models.JSONField(_("frozen tally"), default=dict, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
@@ -387,7 +387,7 @@ class CharterDocument(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     version = models.PositiveIntegerField(_("version"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("document title"), max_length=200)
     text = models.TextField(_("text"), blank=True)
     adopted_on = models.DateField(_("adopted on"))
     address = models.CharField(_("address"), max_length=200, blank=True)

@@ -66,7 +66,7 @@ VERB_LABELS = {
     "publish_resolution": gettext_lazy("Resolution published"),
     "start_implementation": gettext_lazy("Implementation started"),
     "publish_result": gettext_lazy("Result published"),
-    "close": gettext_lazy("Closed"),
+    "close": gettext_lazy("Topic closed"),
     "withdraw": gettext_lazy("Withdrawn"),
 }
 THRESHOLD_LABELS = {
