@@ -94,5 +94,7 @@ def topic_at_vote(desk, tree, register, at_day):
 def units_of(topic):
     from cityloop.deliberation.models import Household
 
-    return {f"{h.building}-{h.entrance}-{h.room}": h for h in
-            Household.objects.filter(compound=topic.place)}
+    return {
+        f"{h.building}-{h.entrance}-{h.room}": h
+        for h in Household.objects.filter(compound=topic.place)
+    }

@@ -20,8 +20,9 @@ def api(desk, outsider, client_as):  # noqa: F811
 def test_topic_through_the_vote_over_the_api(api, tree, register, at_day):
     register(FIVE_UNITS)
     desk = api["desk"]
-    r = desk.post("/topics", {"place_id": tree.compound_a.pk, "title": "文化墙改造",
-                              "rule": "owners_major"})
+    r = desk.post(
+        "/topics", {"place_id": tree.compound_a.pk, "title": "文化墙改造", "rule": "owners_major"}
+    )
     assert r.status_code == 201, r.json()
     topic = r.json()
     assert (topic["stage"], topic["actions"]) == ("soliciting", ["propose", "withdraw"])
@@ -33,18 +34,26 @@ def test_topic_through_the_vote_over_the_api(api, tree, register, at_day):
     assert desk.post(f"/topics/{tid}/actions/propose", {"proposal": "建文化墙"}).status_code == 200
     r = desk.post(f"/topics/{tid}/actions/deliberate", {"minutes": "同意", "attendance": 0})
     assert (r.status_code, r.json()["code"]) == (422, "attendance_required")
-    assert desk.post(f"/topics/{tid}/actions/deliberate",
-                     {"minutes": "同意", "attendance": 11}).status_code == 200
+    assert (
+        desk.post(
+            f"/topics/{tid}/actions/deliberate", {"minutes": "同意", "attendance": 11}
+        ).status_code
+        == 200
+    )
     r = desk.post(f"/topics/{tid}/actions/open_vote", {"question": "是否同意改造方案？"})
     assert r.status_code == 200 and r.json()["vote"]["units_on_roll"] == 5
     topic_obj = Topic.objects.get(pk=tid)
     units = units_of(topic_obj)
     for n, key in enumerate(["1号楼-1-101", "1号楼-1-102", "1号楼-2-201", "2号楼-1-101"], 1):
-        r = desk.post(f"/topics/{tid}/ballots", {"household_id": units[key].pk, "choice": "for",
-                                                  "ballot_no": f"B{n}"})
+        r = desk.post(
+            f"/topics/{tid}/ballots",
+            {"household_id": units[key].pk, "choice": "for", "ballot_no": f"B{n}"},
+        )
         assert r.status_code == 201
-    r = desk.post(f"/topics/{tid}/ballots", {"household_id": units["1号楼-1-101"].pk,
-                                              "choice": "against", "ballot_no": "B9"})
+    r = desk.post(
+        f"/topics/{tid}/ballots",
+        {"household_id": units["1号楼-1-101"].pk, "choice": "against", "ballot_no": "B9"},
+    )
     assert (r.status_code, r.json()["code"]) == (409, "ballot_duplicate")
     live = desk.get(f"/topics/{tid}/tally").json()
     assert live["live"] is True and live["passed"] is True
@@ -55,10 +64,19 @@ def test_topic_through_the_vote_over_the_api(api, tree, register, at_day):
     assert "live" not in tally
     by_key = {t["key"]: t for t in tally["thresholds"]}
     assert by_key["participation_area"] == {
-        "key": "participation_area", "part": "330", "whole": "400", "part_exact": "330",
-        "whole_exact": "400", "share": "82.50", "need": "≥ 2/3", "met": True,
+        "key": "participation_area",
+        "part": "330",
+        "whole": "400",
+        "part_exact": "330",
+        "whole_exact": "400",
+        "share": "82.50",
+        "need": "≥ 2/3",
+        "met": True,
     }
-    assert by_key["participation_heads"]["part"] == "3" and by_key["participation_heads"]["whole"] == "4"
+    assert (
+        by_key["participation_heads"]["part"] == "3"
+        and by_key["participation_heads"]["whole"] == "4"
+    )
     assert [e["verb"] for e in desk.get(f"/topics/{tid}/events").json()][-1] == "close_vote"
     assert Ballot.objects.count() == 4
 
@@ -86,14 +104,18 @@ def test_owner_code_and_coverage(api, tree, register, desk, at_day):
     from cityloop.deliberation import services
 
     register(FIVE_UNITS)
-    topic = services.topic_create(actor=desk, place=tree.compound_a, title="x", rule="owners_ordinary")
+    topic = services.topic_create(
+        actor=desk, place=tree.compound_a, title="x", rule="owners_ordinary"
+    )
     r = api["desk"].post(f"/topics/{topic.pk}/owner-codes", {"phone": "13900000001"})
     assert r.status_code == 201 and len(r.json()["code"]) == 6
     r = api["desk"].post(f"/topics/{topic.pk}/owner-codes", {"phone": "139"})
     assert (r.status_code, r.json()["code"]) == (422, "phone_invalid")
-    for kind, extra in (("rules_of_procedure", {"text_body": "议事规则……"}),
-                        ("meeting_place", {"address": "06小区议事角", "capacity": 30}),
-                        ("residents_convention", {"text_body": "公约……"})):
+    for kind, extra in (
+        ("rules_of_procedure", {"text_body": "议事规则……"}),
+        ("meeting_place", {"address": "06小区议事角", "capacity": 30}),
+        ("residents_convention", {"text_body": "公约……"}),
+    ):
         services.document_publish(actor=desk, place=tree.compound_a, kind=kind, title=kind, **extra)
     cov = api["desk"].get("/deliberation/coverage").json()
     assert cov["summary"]["compound"]["complete"] == 1

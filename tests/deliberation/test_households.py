@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def xlsx(path, rows):
     wb = Workbook()
     ws = wb.active
-    ws.append(HEADER + ["可投票"])
+    ws.append([*HEADER, "可投票"])
     for r in rows:
         ws.append(r)
     wb.save(path)
@@ -31,7 +31,9 @@ def test_xlsx_import_and_owner_groups(desk, tree, tmp_path):
         ["1号楼", 2, 201, 80.25, "李华、赵敏", "L1、Z1", "13900000002、13900000003", "是"],
         ["2号楼", 1, 101, 90, "孙丽", "S1", "", "否"],
     ]
-    report = services.households_import(actor=desk, compound=tree.compound_a, path=xlsx(tmp_path / "h.xlsx", rows))
+    report = services.households_import(
+        actor=desk, compound=tree.compound_a, path=xlsx(tmp_path / "h.xlsx", rows)
+    )
     assert report.ok, report.as_dict()
     assert report.counts["household"]["created"] == 4 and report.counts["owner"]["created"] == 4
     from decimal import Decimal
@@ -42,19 +44,23 @@ def test_xlsx_import_and_owner_groups(desk, tree, tmp_path):
     assert len(roll) == 3  # 2号楼-101 has no vote
     heads = {u.head for _h, u, _o in roll}
     assert len(heads) == 2  # 王's two units are one head
-    again = services.households_import(actor=desk, compound=tree.compound_a, path=xlsx(tmp_path / "h2.xlsx", rows))
+    again = services.households_import(
+        actor=desk, compound=tree.compound_a, path=xlsx(tmp_path / "h2.xlsx", rows)
+    )
     assert again.total("created") == 0 and again.total("updated") == 0
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_imported(desk, tree, write_csv):
-    path = write_csv([
-        ["1号楼", "1", "101", "100", "王建国", "W1", "13900000001"],
-        ["1号楼", "1", "102", "-5", "钱", "", ""],
-        ["1号楼", "1", "103", "50.123", "", "", ""],
-        ["1号楼", "1", "101", "70", "周", "", ""],
-        ["2号楼", "", "101", "70", "王建国", "W1", "13900000009"],
-        ["2号楼", "", "102", "70", "冯、陈", "F1", "138"],
-    ])
+    path = write_csv(
+        [
+            ["1号楼", "1", "101", "100", "王建国", "W1", "13900000001"],
+            ["1号楼", "1", "102", "-5", "钱", "", ""],
+            ["1号楼", "1", "103", "50.123", "", "", ""],
+            ["1号楼", "1", "101", "70", "周", "", ""],
+            ["2号楼", "", "101", "70", "王建国", "W1", "13900000009"],
+            ["2号楼", "", "102", "70", "冯、陈", "F1", "138"],
+        ]
+    )
     report = services.households_import(actor=desk, compound=tree.compound_a, path=path)
     assert not report.ok
     found = {(e.line, e.code) for e in report.errors}
@@ -71,12 +77,15 @@ def test_missing_column_and_dry_run(desk, tree, write_csv):
     path = write_csv([["1号楼", "101", "王"]], header=["楼栋", "房号", "业主"])
     report = services.households_import(actor=desk, compound=tree.compound_a, path=path)
     assert [e.code for e in report.errors] == ["column_missing"] and report.errors[0].line == 0
-    dry = services.households_import(actor=desk, compound=tree.compound_a,
-                                     path=write_csv(FIVE_UNITS), dry_run=True)
+    dry = services.households_import(
+        actor=desk, compound=tree.compound_a, path=write_csv(FIVE_UNITS), dry_run=True
+    )
     assert dry.ok and dry.total("created") == 5 + 5  # five units, five owners
     assert not Household.objects.exists()
 
 
 def test_only_managers_of_the_compound_import(outsider, tree, write_csv):
     with pytest.raises(Forbidden):
-        services.households_import(actor=outsider, compound=tree.compound_a, path=write_csv(FIVE_UNITS))
+        services.households_import(
+            actor=outsider, compound=tree.compound_a, path=write_csv(FIVE_UNITS)
+        )

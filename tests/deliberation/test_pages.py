@@ -21,8 +21,9 @@ def test_staff_list_and_create(staff, tree, at_day):
     r = staff.post("/deliberation/", {"place": tree.compound_a.pk, "title": "", "rule": "meeting"})
     assert r.status_code == 200 and "请为议题填写标题" in r.content.decode()
     assert not Topic.objects.exists()
-    r = staff.post("/deliberation/", {"place": tree.compound_a.pk, "title": "楼道照明",
-                                      "rule": "meeting"})
+    r = staff.post(
+        "/deliberation/", {"place": tree.compound_a.pk, "title": "楼道照明", "rule": "meeting"}
+    )
     topic = Topic.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/deliberation/topics/{topic.pk}/"
     page = staff.get(r["Location"]).content.decode()
@@ -36,8 +37,9 @@ def test_topic_page_actions_and_refusals(staff, topic_at_vote):
     assert 'data-action="close_vote"' in page and "录入纸质表决票" in page
     unit = units_of(topic)["1号楼-1-101"]
     staff.post(url + "ballot/", {"household": unit.pk, "choice": "for", "ballot_no": "A1"})
-    r = staff.post(url + "ballot/", {"household": unit.pk, "choice": "against", "ballot_no": "A2"},
-                   follow=True)
+    r = staff.post(
+        url + "ballot/", {"household": unit.pk, "choice": "against", "ballot_no": "A2"}, follow=True
+    )
     assert "已录入纸质表决票" in r.content.decode()
     assert Ballot.objects.count() == 1
     r = staff.post(url + "deliberate/", {"text": "x", "attendance": "3"}, follow=True)
@@ -60,26 +62,30 @@ def test_public_vote_flow_with_staff_code(client, desk, topic_at_vote):
     page = client.get(f"/topics/{topic.code}/")
     assert page.status_code == 200 and "业主表决" in page.content.decode()
     code = workflow.access_issue(actor=desk, topic_id=topic.pk, phone="13900000001")
-    r = client.post(f"/topics/{topic.code}/code/", {"phone": "13900000001", "secret": "12"},
-                    follow=True)
+    r = client.post(
+        f"/topics/{topic.code}/code/", {"phone": "13900000001", "secret": "12"}, follow=True
+    )
     assert "验证码不正确" in r.content.decode()
     client.post(f"/topics/{topic.code}/code/", {"phone": "13900000001", "secret": code})
     page = client.get(f"/topics/{topic.code}/").content.decode()
     assert "139****0001" in page and "1号楼-1单元-101" in page and "1号楼-1单元-102" in page
     unit = units_of(topic)["1号楼-1-101"]
-    r = client.post(f"/topics/{topic.code}/vote/", {"household": unit.pk, "choice": "for"},
-                    follow=True)
+    r = client.post(
+        f"/topics/{topic.code}/vote/", {"household": unit.pk, "choice": "for"}, follow=True
+    )
     assert "您的表决已记录" in r.content.decode()
-    r = client.post(f"/topics/{topic.code}/vote/", {"household": unit.pk, "choice": "against"},
-                    follow=True)
+    r = client.post(
+        f"/topics/{topic.code}/vote/", {"household": unit.pk, "choice": "against"}, follow=True
+    )
     assert "已在手机页面表决" in r.content.decode()
     assert list(Ballot.objects.values_list("channel", "choice")) == [("mobile", "for")]
 
 
 def test_public_vote_needs_verification(client, topic_at_vote):
     unit = units_of(topic_at_vote)["1号楼-1-101"]
-    r = client.post(f"/topics/{topic_at_vote.code}/vote/", {"household": unit.pk, "choice": "for"},
-                    follow=True)
+    r = client.post(
+        f"/topics/{topic_at_vote.code}/vote/", {"household": unit.pk, "choice": "for"}, follow=True
+    )
     assert "请先验证手机号码" in r.content.decode()
     assert not Ballot.objects.exists()
 
@@ -87,8 +93,9 @@ def test_public_vote_needs_verification(client, topic_at_vote):
 def test_public_list_and_opinion(client, desk, tree, at_day):
     from cityloop.deliberation import services
 
-    topic = services.topic_create(actor=desk, place=tree.compound_a, title="垃圾分类点位",
-                                  rule="meeting")
+    topic = services.topic_create(
+        actor=desk, place=tree.compound_a, title="垃圾分类点位", rule="meeting"
+    )
     page = client.get("/topics/", {"compound": tree.compound_a.code}).content.decode()
     assert "垃圾分类点位" in page
     r = client.post(f"/topics/{topic.code}/opinion/", {"text": " "}, follow=True)
@@ -100,7 +107,9 @@ def test_public_list_and_opinion(client, desk, tree, at_day):
 
 
 def test_households_import_page_reports_rows(staff, tree, write_csv):
-    path = write_csv([["1号楼", "1", "101", "abc", "王", "", ""], ["1号楼", "1", "102", "50", "", "", ""]])
+    path = write_csv(
+        [["1号楼", "1", "101", "abc", "王", "", ""], ["1号楼", "1", "102", "50", "", "", ""]]
+    )
     with path.open("rb") as f:
         r = staff.post(f"/deliberation/households/{tree.compound_a.pk}/", {"file": f})
     text = r.content.decode()
@@ -111,11 +120,20 @@ def test_households_import_page_reports_rows(staff, tree, write_csv):
 
 
 def test_coverage_and_charter_pages(staff, tree, at_day):
-    r = staff.post(f"/deliberation/charter/{tree.compound_a.pk}/",
-                   {"kind": "meeting_place", "title": "06小区议事角", "address": ""}, follow=True)
+    r = staff.post(
+        f"/deliberation/charter/{tree.compound_a.pk}/",
+        {"kind": "meeting_place", "title": "06小区议事角", "address": ""},
+        follow=True,
+    )
     assert "议事场所需要填写地址" in r.content.decode()
-    staff.post(f"/deliberation/charter/{tree.compound_a.pk}/",
-               {"kind": "meeting_place", "title": "06小区议事角", "address": "06小区3号楼前",
-                "capacity": "30"})
+    staff.post(
+        f"/deliberation/charter/{tree.compound_a.pk}/",
+        {
+            "kind": "meeting_place",
+            "title": "06小区议事角",
+            "address": "06小区3号楼前",
+            "capacity": "30",
+        },
+    )
     page = staff.get("/deliberation/charter/").content.decode()
     assert f'data-place="{tree.compound_a.code}" data-complete="no"' in page

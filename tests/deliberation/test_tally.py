@@ -207,9 +207,7 @@ def reference(units, area, ballots, rule):
         if cast:
             part_heads += 1
             for_heads += Fraction(sum(1 for u in cast if ballots[u] == "for"), len(cast))
-    quorum = part_area / total_area >= Fraction(2, 3) and part_heads / len(groups) >= Fraction(
-        2, 3
-    )
+    quorum = part_area / total_area >= Fraction(2, 3) and part_heads / len(groups) >= Fraction(2, 3)
     if not quorum or part_area == 0:
         return False
     if rule == "owners_major":

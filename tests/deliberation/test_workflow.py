@@ -17,12 +17,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_stages_cannot_be_skipped(desk, tree, at_day):
-    topic = services.topic_create(actor=desk, place=tree.compound_a, title="加装电梯", rule="owners_major")
+    topic = services.topic_create(
+        actor=desk, place=tree.compound_a, title="加装电梯", rule="owners_major"
+    )
     for action, call in [
-        ("deliberate", lambda: workflow.deliberate(actor=desk, topic_id=topic.pk, minutes="x", attendance=3)),
+        (
+            "deliberate",
+            lambda: workflow.deliberate(actor=desk, topic_id=topic.pk, minutes="x", attendance=3),
+        ),
         ("open_vote", lambda: workflow.open_vote(actor=desk, topic_id=topic.pk, question="?")),
-        ("publish_resolution", lambda: workflow.publish_resolution(actor=desk, topic_id=topic.pk, resolution="x")),
-        ("publish_result", lambda: workflow.publish_result(actor=desk, topic_id=topic.pk, result="x")),
+        (
+            "publish_resolution",
+            lambda: workflow.publish_resolution(actor=desk, topic_id=topic.pk, resolution="x"),
+        ),
+        (
+            "publish_result",
+            lambda: workflow.publish_result(actor=desk, topic_id=topic.pk, result="x"),
+        ),
         ("close", lambda: workflow.close(actor=desk, topic_id=topic.pk)),
     ]:
         with pytest.raises(InvalidTransition) as err:
@@ -35,16 +46,31 @@ def test_stages_cannot_be_skipped(desk, tree, at_day):
 
 def test_whole_path_records_steps_and_events(desk, tree, register, at_day):
     register(FIVE_UNITS)
-    topic = services.topic_create(actor=desk, place=tree.compound_a, title="文化墙", rule="owners_major")
-    workflow.opinion_record(actor=desk, topic_id=topic.pk, channel="fireside", text_body="想要老照片")
+    topic = services.topic_create(
+        actor=desk, place=tree.compound_a, title="文化墙", rule="owners_major"
+    )
+    workflow.opinion_record(
+        actor=desk, topic_id=topic.pk, channel="fireside", text_body="想要老照片"
+    )
     workflow.propose(actor=desk, topic_id=topic.pk, proposal="建文化墙", participants="党支部5人")
-    workflow.deliberate(actor=desk, topic_id=topic.pk, minutes="同意", amendments="加夜间照明",
-                        attendance=12, documents=["议事会纪要.pdf"])
+    workflow.deliberate(
+        actor=desk,
+        topic_id=topic.pk,
+        minutes="同意",
+        amendments="加夜间照明",
+        attendance=12,
+        documents=["议事会纪要.pdf"],
+    )
     workflow.open_vote(actor=desk, topic_id=topic.pk, question="同意吗？")
     units = units_of(topic)
     for n, key in enumerate(["1号楼-1-101", "1号楼-1-102", "1号楼-2-201", "2号楼-1-101"], 1):
-        workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=units[key].pk,
-                              choice="for", ballot_no=f"P{n:03d}")
+        workflow.ballot_paper(
+            actor=desk,
+            topic_id=topic.pk,
+            household_id=units[key].pk,
+            choice="for",
+            ballot_no=f"P{n:03d}",
+        )
     vote = workflow.close_vote(actor=desk, topic_id=topic.pk)
     assert vote.passed is True
     workflow.publish_resolution(actor=desk, topic_id=topic.pk, resolution="通过", notice_days=7)
@@ -58,12 +84,18 @@ def test_whole_path_records_steps_and_events(desk, tree, register, at_day):
         workflow.close(actor=desk, topic_id=topic.pk)
     topic.refresh_from_db()
     assert topic.stage == "rated"
-    verbs = list(topic.events.exclude(verb__in=["opinion", "ballot"]).values_list("verb", "to_state"))
+    verbs = list(
+        topic.events.exclude(verb__in=["opinion", "ballot"]).values_list("verb", "to_state")
+    )
     assert verbs == [
-        ("create", "soliciting"), ("propose", "proposed"), ("deliberate", "deliberated"),
-        ("open_vote", "voting"), ("close_vote", "resolved"),
+        ("create", "soliciting"),
+        ("propose", "proposed"),
+        ("deliberate", "deliberated"),
+        ("open_vote", "voting"),
+        ("close_vote", "resolved"),
         ("publish_resolution", "resolution_published"),
-        ("start_implementation", "implementing"), ("publish_result", "result_published"),
+        ("start_implementation", "implementing"),
+        ("publish_result", "result_published"),
         ("close", "rated"),
     ]
     steps = {s.kind: s for s in topic.steps.all()}
@@ -82,8 +114,13 @@ def test_scope_and_roles(desk, outsider, tree, make_account, at_day):
     with pytest.raises(Forbidden):
         workflow.propose(actor=steward, topic_id=topic.pk, proposal="x")
     # a red steward records what residents said on a home visit
-    op = workflow.opinion_record(actor=steward, topic_id=topic.pk, channel="home_visit",
-                                 text_body="车位太少", author="张大爷")
+    op = workflow.opinion_record(
+        actor=steward,
+        topic_id=topic.pk,
+        channel="home_visit",
+        text_body="车位太少",
+        author="张大爷",
+    )
     assert (op.channel, op.stage) == ("home_visit", "soliciting")
     with pytest.raises(Forbidden):
         services.topic_create(actor=outsider, place=tree.compound_a, title="x", rule="meeting")
@@ -104,14 +141,20 @@ def test_owner_vote_needs_a_compound_and_households(desk, tree, at_day):
 
 
 def test_meeting_vote_by_majority_of_attendees(desk, tree, at_day):
-    topic = services.topic_create(actor=desk, place=tree.community_a, title="公约修订", rule="meeting")
+    topic = services.topic_create(
+        actor=desk, place=tree.community_a, title="公约修订", rule="meeting"
+    )
     workflow.propose(actor=desk, topic_id=topic.pk, proposal="p")
     workflow.deliberate(actor=desk, topic_id=topic.pk, minutes="m", attendance=3)
     workflow.open_vote(actor=desk, topic_id=topic.pk, question="q")
     with pytest.raises(InvalidInput) as err:
-        workflow.close_vote(actor=desk, topic_id=topic.pk, attendees=30, votes_for=20, votes_against=12)
+        workflow.close_vote(
+            actor=desk, topic_id=topic.pk, attendees=30, votes_for=20, votes_against=12
+        )
     assert err.value.code == "meeting_numbers_inconsistent"
-    vote = workflow.close_vote(actor=desk, topic_id=topic.pk, attendees=30, votes_for=15, votes_against=10)
+    vote = workflow.close_vote(
+        actor=desk, topic_id=topic.pk, attendees=30, votes_for=15, votes_against=10
+    )
     assert vote.passed is False  # 15 of 30 is not more than half
     topic.refresh_from_db()
     assert topic.stage == "not_adopted"
@@ -123,11 +166,13 @@ def test_meeting_vote_by_majority_of_attendees(desk, tree, at_day):
 def test_paper_then_mobile_for_the_same_unit_is_refused(desk, topic_at_vote):
     topic = topic_at_vote
     unit = units_of(topic)["2号楼-1-101"]
-    workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=unit.pk, choice="for",
-                          ballot_no="001")
+    workflow.ballot_paper(
+        actor=desk, topic_id=topic.pk, household_id=unit.pk, choice="for", ballot_no="001"
+    )
     with pytest.raises(Conflict) as err:
-        workflow.ballot_mobile(code=topic.code, phone="13900000004", household_id=unit.pk,
-                               choice="against")
+        workflow.ballot_mobile(
+            code=topic.code, phone="13900000004", household_id=unit.pk, choice="against"
+        )
     assert err.value.code == "ballot_duplicate"
     assert "纸质表决票" in str(err.value.message) or "paper" in str(err.value.message)
     assert list(Ballot.objects.values_list("channel", "choice")) == [("paper", "for")]
@@ -138,12 +183,14 @@ def test_mobile_twice_and_mobile_then_paper_are_refused(desk, topic_at_vote):
     unit = units_of(topic)["2号楼-1-102"]
     workflow.ballot_mobile(code=topic.code, phone="13900000005", household_id=unit.pk, choice="for")
     with pytest.raises(Conflict) as err:
-        workflow.ballot_mobile(code=topic.code, phone="13900000005", household_id=unit.pk,
-                               choice="against")
+        workflow.ballot_mobile(
+            code=topic.code, phone="13900000005", household_id=unit.pk, choice="against"
+        )
     assert err.value.code == "ballot_duplicate"
     with pytest.raises(Conflict) as err:
-        workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=unit.pk,
-                              choice="against", ballot_no="009")
+        workflow.ballot_paper(
+            actor=desk, topic_id=topic.pk, household_id=unit.pk, choice="against", ballot_no="009"
+        )
     assert err.value.code == "ballot_duplicate"
     assert Ballot.objects.count() == 1 and Ballot.objects.get().choice == "for"
 
@@ -155,26 +202,52 @@ def test_database_refuses_a_second_ballot_even_past_the_checks(topic_at_vote):
     unit = units_of(topic)["2号楼-1-102"]
     workflow.ballot_mobile(code=topic.code, phone="13900000005", household_id=unit.pk, choice="for")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Ballot.objects.create(vote=topic.vote, household=unit, choice="for", channel="paper",
-                              ballot_no="X1", cast_at=clock.now())
+        Ballot.objects.create(
+            vote=topic.vote,
+            household=unit,
+            choice="for",
+            channel="paper",
+            ballot_no="X1",
+            cast_at=clock.now(),
+        )
 
 
 def test_ballot_numbers_are_unique_and_required(desk, topic_at_vote):
     topic = topic_at_vote
     units = units_of(topic)
-    workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=units["1号楼-1-101"].pk,
-                          choice="for", ballot_no="001")
+    workflow.ballot_paper(
+        actor=desk,
+        topic_id=topic.pk,
+        household_id=units["1号楼-1-101"].pk,
+        choice="for",
+        ballot_no="001",
+    )
     with pytest.raises(Conflict) as err:
-        workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=units["1号楼-1-102"].pk,
-                              choice="for", ballot_no="001")
+        workflow.ballot_paper(
+            actor=desk,
+            topic_id=topic.pk,
+            household_id=units["1号楼-1-102"].pk,
+            choice="for",
+            ballot_no="001",
+        )
     assert err.value.code == "ballot_number_used"
     with pytest.raises(InvalidInput) as err:
-        workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=units["1号楼-1-102"].pk,
-                              choice="for", ballot_no=" ")
+        workflow.ballot_paper(
+            actor=desk,
+            topic_id=topic.pk,
+            household_id=units["1号楼-1-102"].pk,
+            choice="for",
+            ballot_no=" ",
+        )
     assert err.value.code == "ballot_number_required"
     with pytest.raises(InvalidInput) as err:
-        workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=units["1号楼-1-102"].pk,
-                              choice="maybe", ballot_no="002")
+        workflow.ballot_paper(
+            actor=desk,
+            topic_id=topic.pk,
+            household_id=units["1号楼-1-102"].pk,
+            choice="maybe",
+            ballot_no="002",
+        )
     assert err.value.code == "ballot_choice_invalid"
     assert Ballot.objects.count() == 1
 
@@ -183,13 +256,21 @@ def test_a_phone_votes_only_for_its_own_units_or_by_proxy(desk, topic_at_vote):
     topic = topic_at_vote
     units = units_of(topic)
     with pytest.raises(Forbidden) as err:
-        workflow.ballot_mobile(code=topic.code, phone="13900000005",
-                               household_id=units["2号楼-1-101"].pk, choice="for")
+        workflow.ballot_mobile(
+            code=topic.code, phone="13900000005", household_id=units["2号楼-1-101"].pk, choice="for"
+        )
     assert err.value.code == "ballot_not_your_unit"
-    workflow.proxy_register(actor=desk, topic_id=topic.pk, household_id=units["2号楼-1-101"].pk,
-                            name="孙丽之子", phone="13700000001", document="委托书 2026-06-01")
-    b = workflow.ballot_mobile(code=topic.code, phone="13700000001",
-                               household_id=units["2号楼-1-101"].pk, choice="against")
+    workflow.proxy_register(
+        actor=desk,
+        topic_id=topic.pk,
+        household_id=units["2号楼-1-101"].pk,
+        name="孙丽之子",
+        phone="13700000001",
+        document="委托书 2026-06-01",
+    )
+    b = workflow.ballot_mobile(
+        code=topic.code, phone="13700000001", household_id=units["2号楼-1-101"].pk, choice="against"
+    )
     assert b.by_proxy is True and b.owner is None
 
 
@@ -198,8 +279,13 @@ def test_close_freezes_the_result(desk, topic_at_vote, register):
     units = units_of(topic)
     # 王 (two units, 160 m²), 李/赵 (80 m²), 孙 (90 m²): 3 of 4 heads, 330 of 400 m²
     for n, key in enumerate(["1号楼-1-101", "1号楼-1-102", "1号楼-2-201", "2号楼-1-101"], 1):
-        workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=units[key].pk,
-                              choice="for", ballot_no=str(n))
+        workflow.ballot_paper(
+            actor=desk,
+            topic_id=topic.pk,
+            household_id=units[key].pk,
+            choice="for",
+            ballot_no=str(n),
+        )
     vote = workflow.close_vote(actor=desk, topic_id=topic.pk)
     result = vote.result
     assert (result["total_heads"], result["participating_heads"]) == ("4", "3")
@@ -209,8 +295,12 @@ def test_close_freezes_the_result(desk, topic_at_vote, register):
     # households change afterwards; the closed vote does not move, and no ballot lands
     register([["2号楼", "1", "102", "500", "周强", "Z2", "13900000005"]])
     with pytest.raises(InvalidTransition):
-        workflow.ballot_mobile(code=topic.code, phone="13900000005",
-                               household_id=units["2号楼-1-102"].pk, choice="against")
+        workflow.ballot_mobile(
+            code=topic.code,
+            phone="13900000005",
+            household_id=units["2号楼-1-102"].pk,
+            choice="against",
+        )
     vote.refresh_from_db()
     assert vote.result == frozen
     from cityloop.deliberation import queries
@@ -222,8 +312,12 @@ def test_electorate_is_copied_when_the_vote_opens(topic_at_vote, register):
     register([["3号楼", "1", "101", "90", "钱多", "Q1", "13900000009"]])
     assert topic_at_vote.vote.roll.count() == 5  # the new unit is not on this vote's roll
     with pytest.raises(InvalidInput) as err:
-        workflow.ballot_mobile(code=topic_at_vote.code, phone="13900000009",
-                               household_id=units_of(topic_at_vote)["3号楼-1-101"].pk, choice="for")
+        workflow.ballot_mobile(
+            code=topic_at_vote.code,
+            phone="13900000009",
+            household_id=units_of(topic_at_vote)["3号楼-1-101"].pk,
+            choice="for",
+        )
     assert err.value.code == "ballot_not_on_roll"
 
 
@@ -243,9 +337,13 @@ def test_code_by_sms_then_verify(topic_at_vote):
     code = _sent_code("13900000001")
     assert len(code) == 6 and code.isdigit()
     with pytest.raises(InvalidInput) as err:
-        workflow.access_verify(code=topic.code, phone="13900000001", secret="000000" if code != "000000" else "111111")
+        workflow.access_verify(
+            code=topic.code, phone="13900000001", secret="000000" if code != "000000" else "111111"
+        )
     assert err.value.code == "code_wrong"
-    assert workflow.access_verify(code=topic.code, phone="13900000001", secret=code) == "13900000001"
+    assert (
+        workflow.access_verify(code=topic.code, phone="13900000001", secret=code) == "13900000001"
+    )
     with pytest.raises(InvalidInput) as err:  # used once
         workflow.access_verify(code=topic.code, phone="13900000001", secret=code)
     assert err.value.code == "code_expired"
@@ -312,8 +410,13 @@ def test_notice_days_are_checked(desk, topic_at_vote):
     topic = topic_at_vote
     units = units_of(topic)
     for n, key in enumerate(units, 1):
-        workflow.ballot_paper(actor=desk, topic_id=topic.pk, household_id=units[key].pk,
-                              choice="for", ballot_no=str(n))
+        workflow.ballot_paper(
+            actor=desk,
+            topic_id=topic.pk,
+            household_id=units[key].pk,
+            choice="for",
+            ballot_no=str(n),
+        )
     workflow.close_vote(actor=desk, topic_id=topic.pk)
     with pytest.raises(InvalidInput) as err:
         workflow.publish_resolution(actor=desk, topic_id=topic.pk, resolution="r", notice_days=0)

@@ -39,10 +39,22 @@ def test_culture_wall_goes_through_every_stage_and_passes(loaded):
     assert result["units"] == 36 and result["units_voted"] == 33
     # 36 units, one owner of two units and a pair of co-owners: 35 heads
     assert result["total_heads"] == "35"
-    verbs = [v for v in topic.events.values_list("verb", flat=True) if v not in
-             {"opinion", "ballot", "proxy", "rate"}]
-    assert verbs == ["create", "propose", "deliberate", "open_vote", "close_vote",
-                     "publish_resolution", "start_implementation", "publish_result", "close"]
+    verbs = [
+        v
+        for v in topic.events.values_list("verb", flat=True)
+        if v not in {"opinion", "ballot", "proxy", "rate"}
+    ]
+    assert verbs == [
+        "create",
+        "propose",
+        "deliberate",
+        "open_vote",
+        "close_vote",
+        "publish_resolution",
+        "start_implementation",
+        "publish_result",
+        "close",
+    ]
     assert topic.ratings.count() == 11
 
 

@@ -97,8 +97,10 @@ def test_resident_opinion_and_mobile_vote_staff_close_and_published_tally(
     desk_ctx, desk, desk_errors = log_in(
         browser, base, "e2e-delib", f"/deliberation/topics/{topic.pk}/"
     )
-    assert desk.locator('[data-opinion]').count() == 1
-    staff_step(desk, "propose", lambda b: b.get_by_label("党组织提议").fill("建设主题文化墙，保留老照片"))
+    assert desk.locator("[data-opinion]").count() == 1
+    staff_step(
+        desk, "propose", lambda b: b.get_by_label("党组织提议").fill("建设主题文化墙，保留老照片")
+    )
     staff_step(
         desk,
         "deliberate",

@@ -239,9 +239,7 @@ def act_publish_resolution(request: HttpRequest, topic_id: int, payload: Publish
     return _done(request, topic_id)
 
 
-@router.post(
-    "/topics/{topic_id}/actions/start_implementation", response={200: TopicOut, **ERRORS}
-)
+@router.post("/topics/{topic_id}/actions/start_implementation", response={200: TopicOut, **ERRORS})
 def act_start(request: HttpRequest, topic_id: int, payload: NoteIn):
     workflow.start_implementation(actor=request.auth, topic_id=topic_id, note=payload.note)
     return _done(request, topic_id)

@@ -54,7 +54,9 @@ class Topic(models.Model):
     title = models.CharField(_("topic title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     place = models.ForeignKey(
-        Place, verbose_name=_("compound or community"), on_delete=models.PROTECT,
+        Place,
+        verbose_name=_("compound or community"),
+        on_delete=models.PROTECT,
         related_name="topics",
     )
     stage = models.CharField(
@@ -64,7 +66,10 @@ class Topic(models.Model):
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     # The two notice periods (两公开): the last day each notice stays up.
@@ -119,6 +124,9 @@ class TopicStep(models.Model):
             models.UniqueConstraint(fields=["topic", "kind"], name="topicstep_once_per_kind"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.topic_id} · {self.kind}"
+
 
 class TopicEvent(EventBase):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="events")
@@ -128,12 +136,18 @@ class TopicEvent(EventBase):
         verbose_name = _("topic event")
         verbose_name_plural = _("topic events")
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb}"
+
 
 class Household(models.Model):
     """户 / 专有部分: one unit of a compound with its registered floor area."""
 
     compound = models.ForeignKey(
-        Place, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="households",
+        Place,
+        verbose_name=_("compound"),
+        on_delete=models.PROTECT,
+        related_name="households",
         limit_choices_to={"kind": "compound"},
     )
     building = models.CharField(_("building"), max_length=40)
@@ -211,6 +225,9 @@ class Vote(models.Model):
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
 
+    def __str__(self) -> str:
+        return f"{self.topic_id} · {self.question}"
+
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
@@ -231,6 +248,9 @@ class RollEntry(models.Model):
             models.UniqueConstraint(fields=["vote", "household"], name="roll_unique_unit"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.vote_id} · {self.household_id}"
+
 
 class Proxy(models.Model):
     """委托代理: someone registered by staff to vote for a unit in one vote."""
@@ -249,6 +269,9 @@ class Proxy(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vote", "household"], name="proxy_one_per_unit"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.household_id}"
 
 
 class Ballot(models.Model):
@@ -272,7 +295,10 @@ class Ballot(models.Model):
         Owner, null=True, blank=True, on_delete=models.SET_NULL, related_name="ballots"
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     cast_at = models.DateTimeField(_("cast at"))
@@ -285,7 +311,8 @@ class Ballot(models.Model):
             # One unit, one ballot: paper + mobile, or mobile twice, is refused here too.
             models.UniqueConstraint(fields=["vote", "household"], name="ballot_one_per_unit"),
             models.UniqueConstraint(
-                fields=["vote", "ballot_no"], condition=~Q(ballot_no=""),
+                fields=["vote", "ballot_no"],
+                condition=~Q(ballot_no=""),
                 name="ballot_number_once",
             ),
             models.CheckConstraint(
@@ -293,6 +320,9 @@ class Ballot(models.Model):
                 name="ballot_number_only_on_paper",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.vote_id} · {self.household_id} · {self.choice} ({self.channel})"
 
 
 class Access(models.Model):
@@ -313,12 +343,18 @@ class Access(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
     class Meta:
         indexes = [models.Index(fields=["topic", "phone", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} · {self.method} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Opinion(models.Model):
@@ -341,7 +377,10 @@ class Opinion(models.Model):
     )
     stage = models.CharField(_("stage"), max_length=24, choices=Topic.Stage.choices)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     at = models.DateTimeField(_("time"))
@@ -350,6 +389,9 @@ class Opinion(models.Model):
         verbose_name = _("opinion")
         verbose_name_plural = _("opinions")
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.text[:40]}"
 
 
 class Rating(models.Model):
@@ -371,6 +413,9 @@ class Rating(models.Model):
             models.UniqueConstraint(fields=["topic", "owner"], name="rating_one_per_owner"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.topic_id} · {self.score}"
+
 
 class CharterDocument(models.Model):
     """One version of a "1+1+1" document of a compound or community: 议事准则, 议事场所 or
@@ -382,7 +427,9 @@ class CharterDocument(models.Model):
         RESIDENTS_CONVENTION = "residents_convention", _("Residents' convention")
 
     place = models.ForeignKey(
-        Place, verbose_name=_("compound or community"), on_delete=models.PROTECT,
+        Place,
+        verbose_name=_("compound or community"),
+        on_delete=models.PROTECT,
         related_name="charter_documents",
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -395,7 +442,10 @@ class CharterDocument(models.Model):
     photo = models.CharField(_("photo"), max_length=300, blank=True)
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     is_demo = models.BooleanField(_("demo data"), default=False)

@@ -48,7 +48,9 @@ def text(value: str, code: str, message: str, *, limit: int = TEXT_MAX, required
 def _next_code(year: int) -> str:
     prefix = f"YS{year}-"
     last = (
-        Topic.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True)
+        Topic.objects.filter(code__startswith=prefix)
+        .order_by("-code")
+        .values_list("code", flat=True)
     ).first()
     n = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{n:04d}"
@@ -68,9 +70,7 @@ def topic_create(
     title = text(title, "topic_title_required", _("Give the topic a title."), limit=TITLE_MAX)
     description = text(description, "", "", required=False)
     if place.kind not in (Place.Kind.COMPOUND, Place.Kind.COMMUNITY):
-        raise InvalidInput(
-            "topic_place_kind", _("A topic belongs to a compound or a community.")
-        )
+        raise InvalidInput("topic_place_kind", _("A topic belongs to a compound or a community."))
     if rule not in Topic.Rule.values:
         raise InvalidInput("topic_rule_invalid", _("Unknown vote rule."), {"rule": rule})
     if rule in Topic.Rule.owners() and place.kind != Place.Kind.COMPOUND:
@@ -228,7 +228,9 @@ def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any
         phone = phones[i] if i < len(phones) and phones else ""
         if phone and not PHONE_RE.match(phone):
             parsed.error(
-                row, "phones", _("%(phone)s is not a mobile number.") % {"phone": phone},
+                row,
+                "phones",
+                _("%(phone)s is not a mobile number.") % {"phone": phone},
                 "owner_phone_invalid",
             )
         seen = owners.get(key)
@@ -271,7 +273,11 @@ def _write(actor, compound, plan, owners, report: ImportReport, is_demo: bool) -
     changed = 0
     for row, values, keys in plan:
         v = row.values
-        ident = {"compound": compound, "building": v["building"], "entrance": v.get("entrance") or ""}
+        ident = {
+            "compound": compound,
+            "building": v["building"],
+            "entrance": v.get("entrance") or "",
+        }
         obj = Household.objects.filter(**ident, room=v["room"]).first()
         wanted = {"area": values["area"], "eligible": values["eligible"], "note": values["note"]}
         if obj is None:
@@ -331,9 +337,7 @@ def document_publish(
     address = text(address, "", "", required=False, limit=200)
     if kind == CharterDocument.Kind.MEETING_PLACE:
         if not address:
-            raise InvalidInput(
-                "document_address_required", _("A meeting place needs its address.")
-            )
+            raise InvalidInput("document_address_required", _("A meeting place needs its address."))
         if capacity is None or capacity <= 0:
             raise InvalidInput(
                 "document_capacity_required",
@@ -365,7 +369,10 @@ def document_publish(
         is_demo=is_demo,
     )
     events.record_on(
-        doc, actor=actor, verb="document_publish", note=title,
+        doc,
+        actor=actor,
+        verb="document_publish",
+        note=title,
         data={"place": place.code, "kind": kind, "version": doc.version},
     )
     return doc

@@ -113,9 +113,7 @@ def _check(
     }
 
 
-def owners(
-    rule: str, roll: Iterable[Unit], ballots: Mapping[int, str]
-) -> dict[str, Any]:
+def owners(rule: str, roll: Iterable[Unit], ballots: Mapping[int, str]) -> dict[str, Any]:
     """Tally an owners' decision. ``rule`` is ``owners_major`` (≥ 3/4) or ``owners_ordinary``
     (> 1/2); ``ballots`` maps unit id → choice; ballots for units not on the roll are
     ignored (the workflow never accepts them)."""
@@ -129,7 +127,7 @@ def owners(
     heads_by = dict.fromkeys(CHOICES, Fraction(0))
     part_heads = Fraction(0)
     part_units = 0
-    for head, members in heads.items():
+    for members in heads.values():
         cast = [(m, ballots[m]) for m in members if m in ballots]
         if not cast:
             continue

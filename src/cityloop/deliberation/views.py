@@ -78,6 +78,20 @@ THRESHOLD_LABELS = {
 }
 
 
+CHANNEL_LABELS = {**dict(Opinion.Channel.choices), **dict(Ballot.Channel.choices)}
+
+
+def _trail(topic: Topic, *, public_only: bool = False) -> list[tuple[Any, Any, str]]:
+    """Events with their label and a short detail (unit, channel, ballot number)."""
+    rows = []
+    for e in queries.events(topic, public_only=public_only):
+        d = e.data or {}
+        channel = CHANNEL_LABELS.get(d.get("channel", ""), "")
+        detail = " · ".join(str(p) for p in (d.get("household"), channel, d.get("ballot_no")) if p)
+        rows.append((e, VERB_LABELS.get(e.verb, e.verb), detail))
+    return rows
+
+
 def _found(fn: Callable[..., T], *args, **kwargs) -> T:
     try:
         return fn(*args, **kwargs)
@@ -173,7 +187,9 @@ def topic_list(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
-            messages.success(request, _("Topic %(code)s opened for opinions.") % {"code": topic.code})
+            messages.success(
+                request, _("Topic %(code)s opened for opinions.") % {"code": topic.code}
+            )
             return redirect("deliberation:topic", topic_id=topic.pk)
     stage = request.GET.get("stage", "")
     rows = queries.topic_rows(user, stage=stage if stage in Topic.Stage.values else "")
@@ -214,7 +230,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         "steps": (steps := {s.kind: s for s in topic.steps.all()}),
         "ribbon": ribbon(steps),
         "opinions": queries.opinions(topic),
-        "events": [(e, VERB_LABELS.get(e.verb, e.verb)) for e in queries.events(topic)],
+        "events": _trail(topic),
         "actions": [(a, ACTION_LABELS[a]) for a in workflow.allowed_actions(user, topic)],
         "can_manage": rules.can_manage(user, topic.place),
         "can_opinion": rules.can_record_opinion(user, topic.place)
@@ -482,9 +498,7 @@ def public_topic(request: HttpRequest, code: str) -> HttpResponse:
         "choices": Ballot.Choice.choices,
         "scores": Rating.Score.choices,
         "ratings": queries.rating_counts(topic),
-        "events": [
-            (e, VERB_LABELS.get(e.verb, e.verb)) for e in queries.events(topic, public_only=True)
-        ],
+        "events": _trail(topic, public_only=True),
         "owners_vote": topic.rule in Topic.Rule.owners(),
         "pending_phone": request.session.get("deliberation_pending_phone", ""),
     }

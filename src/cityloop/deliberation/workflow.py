@@ -228,9 +228,7 @@ def deliberate(
     """商议: the residents' council discusses the proposal; minutes, amendments, attendance."""
     minutes = text(minutes, "minutes_required", _("Write the minutes of the council."))
     if attendance is None or attendance <= 0:
-        raise InvalidInput(
-            "attendance_required", _("Say how many people attended the council.")
-        )
+        raise InvalidInput("attendance_required", _("Say how many people attended the council."))
     topic = _begin(actor, topic_id, "deliberate")
     step = {
         "held_on": _held_on(held_on),
@@ -243,7 +241,12 @@ def deliberate(
         "ended_at": clock.now(),
     }
     return _move(
-        actor, topic, "deliberate", S.DELIBERATED, note=minutes, step=step,
+        actor,
+        topic,
+        "deliberate",
+        S.DELIBERATED,
+        note=minutes,
+        step=step,
         data={"attendance": attendance},
     )
 
@@ -252,19 +255,22 @@ def deliberate(
 
 
 @transaction.atomic
-def open_vote(
-    *, actor, topic_id: int, question: str, closes_on: date | None = None
-) -> Vote:
+def open_vote(*, actor, topic_id: int, question: str, closes_on: date | None = None) -> Vote:
     """Open the 决议. For an owners' vote the electorate (units, areas, owner groups) is
     copied now: later changes to households do not move a running vote."""
-    question = text(question, "vote_question_required", _("Write the question put to the vote."),
-                    limit=300)
+    question = text(
+        question, "vote_question_required", _("Write the question put to the vote."), limit=300
+    )
     topic = _begin(actor, topic_id, "open_vote")
     if closes_on is not None and closes_on < clock.today():
         raise InvalidInput("vote_end_in_past", _("The voting period cannot end in the past."))
     vote = Vote.objects.create(
-        topic=topic, rule=topic.rule, question=question, opened_at=clock.now(),
-        closes_on=closes_on, is_demo=topic.is_demo,
+        topic=topic,
+        rule=topic.rule,
+        question=question,
+        opened_at=clock.now(),
+        closes_on=closes_on,
+        is_demo=topic.is_demo,
     )
     data: dict[str, Any] = {"rule": topic.rule}
     if topic.rule in Topic.Rule.owners():
@@ -280,12 +286,21 @@ def open_vote(
             for h, u, owners in roll
         )
         counted = tally.owners(topic.rule, [u for _h, u, _o in roll], {})
-        data.update(units=len(roll), total_area=counted["total_area"],
-                    total_heads=counted["total_heads"])
+        data.update(
+            units=len(roll), total_area=counted["total_area"], total_heads=counted["total_heads"]
+        )
     _move(
-        actor, topic, "open_vote", S.VOTING, note=question, data=data,
-        step={"body": "业主大会" if topic.rule in Topic.Rule.owners() else "居民会议",
-              "text": question, "held_on": clock.today()},
+        actor,
+        topic,
+        "open_vote",
+        S.VOTING,
+        note=question,
+        data=data,
+        step={
+            "body": "业主大会" if topic.rule in Topic.Rule.owners() else "居民会议",
+            "text": question,
+            "held_on": clock.today(),
+        },
         end_step=K.DELIBERATE,
     )
     return vote
@@ -333,8 +348,14 @@ def close_vote(
         ended_at=now, text=vote.question, attendance=result.get("attendees")
     )
     summary = {t["key"]: t["met"] for t in result["thresholds"]}
-    _move(actor, topic, "close_vote", target, note=note, data={"passed": result["passed"],
-                                                              "thresholds": summary})
+    _move(
+        actor,
+        topic,
+        "close_vote",
+        target,
+        note=note,
+        data={"passed": result["passed"], "thresholds": summary},
+    )
     return vote
 
 
@@ -343,7 +364,11 @@ def close_vote(
 
 @transaction.atomic
 def publish_resolution(
-    *, actor, topic_id: int, resolution: str, notice_days: int | None = None,
+    *,
+    actor,
+    topic_id: int,
+    resolution: str,
+    notice_days: int | None = None,
     documents: Sequence[str] = (),
 ) -> Topic:
     """决议公开: the resolution goes up with the tally for a notice period."""
@@ -353,8 +378,13 @@ def publish_resolution(
     until = clock.today() + timedelta(days=days)
     topic.resolution_notice_until = until
     return _move(
-        actor, topic, "publish_resolution", S.RESOLUTION_PUBLISHED, note=resolution,
-        data={"notice_until": until.isoformat()}, fields=["resolution_notice_until"],
+        actor,
+        topic,
+        "publish_resolution",
+        S.RESOLUTION_PUBLISHED,
+        note=resolution,
+        data={"notice_until": until.isoformat()},
+        fields=["resolution_notice_until"],
         step={"text": resolution, "documents": _documents(documents), "held_on": clock.today()},
     )
 
@@ -374,14 +404,23 @@ def start_implementation(*, actor, topic_id: int, note: str = "") -> Topic:
     topic = _begin(actor, topic_id, "start_implementation")
     _after_notice(topic, topic.resolution_notice_until)
     return _move(
-        actor, topic, "start_implementation", S.IMPLEMENTING, note=note,
-        step={"text": text(note, "", "", required=False)}, end_step=K.PUBLISH_RESOLUTION,
+        actor,
+        topic,
+        "start_implementation",
+        S.IMPLEMENTING,
+        note=note,
+        step={"text": text(note, "", "", required=False)},
+        end_step=K.PUBLISH_RESOLUTION,
     )
 
 
 @transaction.atomic
 def publish_result(
-    *, actor, topic_id: int, result: str, notice_days: int | None = None,
+    *,
+    actor,
+    topic_id: int,
+    result: str,
+    notice_days: int | None = None,
     documents: Sequence[str] = (),
 ) -> Topic:
     """结果公开: what was done, for a notice period in which residents rate it."""
@@ -391,8 +430,13 @@ def publish_result(
     until = clock.today() + timedelta(days=days)
     topic.result_notice_until = until
     return _move(
-        actor, topic, "publish_result", S.RESULT_PUBLISHED, note=result,
-        data={"notice_until": until.isoformat()}, fields=["result_notice_until"],
+        actor,
+        topic,
+        "publish_result",
+        S.RESULT_PUBLISHED,
+        note=result,
+        data={"notice_until": until.isoformat()},
+        fields=["result_notice_until"],
         step={"text": result, "documents": _documents(documents), "held_on": clock.today()},
         end_step=K.IMPLEMENT,
     )
@@ -407,7 +451,12 @@ def close(*, actor, topic_id: int, note: str = "") -> Topic:
     TopicStep.objects.filter(topic=topic, kind=K.PUBLISH_RESULT).update(ended_at=clock.now())
     summary = "、".join(f"{Rating.Score(k).label} {v}" for k, v in counts.items())
     return _move(
-        actor, topic, "close", S.RATED, note=note, data={"ratings": counts},
+        actor,
+        topic,
+        "close",
+        S.RATED,
+        note=note,
+        data={"ratings": counts},
         step={"text": summary, "attendance": sum(counts.values()), "ended_at": clock.now()},
     )
 
@@ -458,12 +507,23 @@ def opinion_record(
         if household is None:
             raise InvalidInput("household_unknown", _("That household is not in this place."))
     opinion = Opinion.objects.create(
-        topic=topic, channel=channel, text=body,
-        author=text(author, "", "", required=False, limit=60), household=household,
-        stage=topic.stage, entered_by=actor, at=clock.now(),
+        topic=topic,
+        channel=channel,
+        text=body,
+        author=text(author, "", "", required=False, limit=60),
+        household=household,
+        stage=topic.stage,
+        entered_by=actor,
+        at=clock.now(),
     )
-    _event(actor, topic, "opinion", public=False, note=body,
-           data={"channel": channel, "household": household.label if household else ""})
+    _event(
+        actor,
+        topic,
+        "opinion",
+        public=False,
+        note=body,
+        data={"channel": channel, "household": household.label if household else ""},
+    )
     return opinion
 
 
@@ -477,9 +537,13 @@ def opinion_public(*, code: str, text_body: str, author: str = "", phone: str = 
     units = queries.phone_units(topic, phone) if phone else []
     household = units[0][0] if units else None
     opinion = Opinion.objects.create(
-        topic=topic, channel=Opinion.Channel.MOBILE, text=body,
-        author=text(author, "", "", required=False, limit=60), household=household,
-        stage=topic.stage, at=clock.now(),
+        topic=topic,
+        channel=Opinion.Channel.MOBILE,
+        text=body,
+        author=text(author, "", "", required=False, limit=60),
+        household=household,
+        stage=topic.stage,
+        at=clock.now(),
     )
     _event(None, topic, "opinion", public=False, note=body, data={"channel": "mobile"})
     return opinion
@@ -515,7 +579,8 @@ def _refuse_second(vote: Vote, household: Household) -> None:
         return
     if existing.channel == Ballot.Channel.PAPER:
         message = _("A paper ballot (No. %(no)s) is already recorded for %(unit)s.") % {
-            "no": existing.ballot_no, "unit": household.label,
+            "no": existing.ballot_no,
+            "unit": household.label,
         }
     else:
         message = _("%(unit)s has already voted on the mobile page.") % {"unit": household.label}
@@ -528,8 +593,9 @@ def _store(vote: Vote, household: Household, **fields: Any) -> Ballot:
     _refuse_second(vote, household)
     try:
         with transaction.atomic():  # the constraint is the last word if two requests race
-            return Ballot.objects.create(vote=vote, household=household, cast_at=clock.now(),
-                                         **fields)
+            return Ballot.objects.create(
+                vote=vote, household=household, cast_at=clock.now(), **fields
+            )
     except IntegrityError:
         _refuse_second(vote, household)
         raise Conflict(
@@ -538,13 +604,13 @@ def _store(vote: Vote, household: Household, **fields: Any) -> Ballot:
 
 
 def _rolled(vote: Vote, household_id: int) -> Household:
-    entry = RollEntry.objects.filter(vote=vote, household_id=household_id).select_related(
-        "household"
-    ).first()
+    entry = (
+        RollEntry.objects.filter(vote=vote, household_id=household_id)
+        .select_related("household")
+        .first()
+    )
     if entry is None:
-        raise InvalidInput(
-            "ballot_not_on_roll", _("This unit is not on the roll of this vote.")
-        )
+        raise InvalidInput("ballot_not_on_roll", _("This unit is not on the roll of this vote."))
     return entry.household
 
 
@@ -570,16 +636,24 @@ def ballot_paper(
     vote = _voting(topic)
     household = _rolled(vote, household_id)
     if Ballot.objects.filter(vote=vote, ballot_no=number).exists():
-        raise Conflict(
-            "ballot_number_used", _("This ballot number is already used in this vote.")
-        )
+        raise Conflict("ballot_number_used", _("This ballot number is already used in this vote."))
     ballot = _store(
-        vote, household, choice=choice, channel=Ballot.Channel.PAPER, ballot_no=number,
-        voter_name=text(voter_name, "", "", required=False, limit=60), by_proxy=by_proxy,
+        vote,
+        household,
+        choice=choice,
+        channel=Ballot.Channel.PAPER,
+        ballot_no=number,
+        voter_name=text(voter_name, "", "", required=False, limit=60),
+        by_proxy=by_proxy,
         entered_by=actor,
     )
-    _event(actor, topic, "ballot", public=False,
-           data={"household": household.label, "channel": "paper", "ballot_no": number})
+    _event(
+        actor,
+        topic,
+        "ballot",
+        public=False,
+        data={"household": household.label, "channel": "paper", "ballot_no": number},
+    )
     return ballot
 
 
@@ -596,12 +670,21 @@ def ballot_mobile(*, code: str, phone: str, household_id: int, choice: str) -> B
     household, by_proxy = units[household_id]
     owner = queries.phone_owner(topic, phone)
     ballot = _store(
-        vote, household, choice=choice, channel=Ballot.Channel.MOBILE,
-        voter_name=owner.name if owner and not by_proxy else "", by_proxy=by_proxy,
+        vote,
+        household,
+        choice=choice,
+        channel=Ballot.Channel.MOBILE,
+        voter_name=owner.name if owner and not by_proxy else "",
+        by_proxy=by_proxy,
         owner=owner if not by_proxy else None,
     )
-    _event(None, topic, "ballot", public=False,
-           data={"household": household.label, "channel": "mobile"})
+    _event(
+        None,
+        topic,
+        "ballot",
+        public=False,
+        data={"household": household.label, "channel": "mobile"},
+    )
     return ballot
 
 
@@ -622,9 +705,13 @@ def proxy_register(
     if Proxy.objects.filter(vote=vote, household=household).exists():
         raise Conflict("proxy_exists", _("A proxy is already registered for this unit."))
     proxy = Proxy.objects.create(
-        vote=vote, household=household, name=name, phone=phone,
+        vote=vote,
+        household=household,
+        name=name,
+        phone=phone,
         document=text(document, "", "", required=False, limit=200),
-        registered_by=actor, registered_at=clock.now(),
+        registered_by=actor,
+        registered_at=clock.now(),
     )
     _event(actor, topic, "proxy", public=False, data={"household": household.label, "name": name})
     return proxy
@@ -648,8 +735,12 @@ def _new_access(topic: Topic, phone: str, method: str, ttl: timedelta, actor=Non
     secret = f"{secrets.randbelow(10**6):06d}"
     now = clock.now()
     Access.objects.create(
-        topic=topic, phone=phone, method=method, digest=_digest(topic, phone, secret),
-        created_at=now, expires_at=now + ttl,
+        topic=topic,
+        phone=phone,
+        method=method,
+        digest=_digest(topic, phone, secret),
+        created_at=now,
+        expires_at=now + ttl,
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
     return secret
@@ -665,11 +756,15 @@ def access_request(*, code: str, phone: str) -> bool:
     if queries.place_compound(topic) is None:
         raise InvalidInput("topic_no_owners", _("This topic has no owners' register."))
     recent = Access.objects.filter(
-        topic=topic, phone=phone, method=Access.Method.SMS,
+        topic=topic,
+        phone=phone,
+        method=Access.Method.SMS,
         created_at__gt=clock.now() - CODE_RESEND,
     ).exists()
     if recent:
-        raise Conflict("code_too_soon", _("A code was just sent; wait a minute before asking again."))
+        raise Conflict(
+            "code_too_soon", _("A code was just sent; wait a minute before asking again.")
+        )
     if not queries.phone_known(topic, phone):
         return False
     secret = _new_access(topic, phone, Access.Method.SMS, CODE_TTL)
@@ -678,8 +773,8 @@ def access_request(*, code: str, phone: str) -> bool:
         recipients=[Recipient(name=owner.name if owner else "", phone=phone)],
         message=Message(
             verb="deliberation_code",
-            title=_("Your code for topic %(code)s: %(secret)s") % {"code": topic.code,
-                                                                   "secret": secret},
+            title=_("Your code for topic %(code)s: %(secret)s")
+            % {"code": topic.code, "secret": secret},
             body=_("Valid for 10 minutes. Do not give it to anyone."),
             link=f"/topics/{topic.code}/",
         ),
@@ -700,7 +795,9 @@ def access_issue(*, actor, topic_id: int, phone: str) -> str:
             _("This number belongs to no owner or proxy of this compound."),
         )
     secret = _new_access(topic, phone, Access.Method.STAFF, STAFF_CODE_TTL, actor)
-    _event(actor, topic, "owner_checked", public=False, data={"phone": phone[:3] + "****" + phone[-4:]})
+    _event(
+        actor, topic, "owner_checked", public=False, data={"phone": phone[:3] + "****" + phone[-4:]}
+    )
     return secret
 
 
@@ -724,8 +821,13 @@ def _check_code(code: str, phone: str, secret: str) -> str:
     now = clock.now()
     access = (
         Access.objects.select_for_update()
-        .filter(topic=topic, phone=phone, used_at__isnull=True, expires_at__gt=now,
-                attempts__lt=CODE_ATTEMPTS)
+        .filter(
+            topic=topic,
+            phone=phone,
+            used_at__isnull=True,
+            expires_at__gt=now,
+            attempts__lt=CODE_ATTEMPTS,
+        )
         .order_by("-created_at")
         .first()
     )
@@ -756,8 +858,11 @@ def rate(*, code: str, phone: str, score: str, note: str = "") -> Rating:
     if Rating.objects.filter(topic=topic, owner=owner).exists():
         raise Conflict("rating_duplicate", _("You have already rated this result."))
     rating = Rating.objects.create(
-        topic=topic, owner=owner, score=score,
-        note=text(note, "", "", required=False, limit=500), at=clock.now(),
+        topic=topic,
+        owner=owner,
+        score=score,
+        note=text(note, "", "", required=False, limit=500),
+        at=clock.now(),
     )
     _event(None, topic, "rate", public=False, data={"score": score})
     return rating
@@ -776,9 +881,9 @@ __all__ = [
     "close",
     "close_vote",
     "deliberate",
+    "open_vote",
     "opinion_public",
     "opinion_record",
-    "open_vote",
     "propose",
     "proxy_register",
     "publish_resolution",

@@ -72,25 +72,37 @@ def _households(actor, compound: Place, buildings: int, per_building: int, rng, 
             n += 1
             name = rng.choice(SURNAMES) + rng.choice(GIVEN)
             area = f"{rng.randint(5200, 11800) / 100:.2f}"
-            rows.append([f"{b}号楼", str(entrance), f"{floor}0{door}", area, name, f"K{n:03d}",
-                         f"139000{phone0 + n:05d}"])
+            rows.append(
+                [
+                    f"{b}号楼",
+                    str(entrance),
+                    f"{floor}0{door}",
+                    area,
+                    name,
+                    f"K{n:03d}",
+                    f"139000{phone0 + n:05d}",
+                ]
+            )
     # Two units of one owner, and one unit with two co-owners: the head count differs from
     # the unit count, as it does in any real compound.
     rows[1][4:7] = rows[0][4:7]
-    rows[2][4:7] = [f"{rows[2][4]}、{rng.choice(SURNAMES)}淑华", f"{rows[2][5]}、{rows[2][5]}B",
-                    f"{rows[2][6]}、139000{phone0 + 900:05d}"]
+    rows[2][4:7] = [
+        f"{rows[2][4]}、{rng.choice(SURNAMES)}淑华",
+        f"{rows[2][5]}、{rows[2][5]}B",
+        f"{rows[2][6]}、139000{phone0 + 900:05d}",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "households.csv"
         with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["楼栋", "单元", "房号", "面积", "业主", "业主标识", "电话"])
             w.writerows(rows)
-        report = services.households_import(actor=actor, compound=compound, path=path,
-                                            is_demo=True)
+        report = services.households_import(actor=actor, compound=compound, path=path, is_demo=True)
     if not report.ok:  # pragma: no cover - the generated table is always valid
         raise RuntimeError(report.as_dict())
-    return list(Household.objects.filter(compound=compound).order_by("building", "entrance",
-                                                                     "room"))
+    return list(
+        Household.objects.filter(compound=compound).order_by("building", "entrance", "room")
+    )
 
 
 def _phone_of(household: Household) -> str:
@@ -103,45 +115,80 @@ def _culture_wall(rng: random.Random) -> Topic:
     with clock.frozen(_at(2020, 4, 28)):
         units = _households(actor, compound, 3, 12, rng, 7000)
         topic = services.topic_create(
-            actor=actor, place=compound, title=WALL_TITLE, rule=Topic.Rule.OWNERS_MAJOR,
+            actor=actor,
+            place=compound,
+            title=WALL_TITLE,
+            rule=Topic.Rule.OWNERS_MAJOR,
             description="在06小区主干道东侧墙面建设以上街铝业记忆为主题的文化墙，同步整修墙面、"
             "增设夜间照明，经费列入老旧小区综合改造。",
             is_demo=True,
         )
     opinions = [
-        (_at(2020, 4, 29, 19), "fireside", "希望墙上用八九十年代铝厂的老照片，大家都有回忆。", "李大爷"),
-        (_at(2020, 4, 30, 15), "council", "墙面先做防水处理，不然画上去两年就掉了。", "议事会成员 张"),
+        (
+            _at(2020, 4, 29, 19),
+            "fireside",
+            "希望墙上用八九十年代铝厂的老照片，大家都有回忆。",
+            "李大爷",
+        ),
+        (
+            _at(2020, 4, 30, 15),
+            "council",
+            "墙面先做防水处理，不然画上去两年就掉了。",
+            "议事会成员 张",
+        ),
         (_at(2020, 5, 2, 10), "paper_form", "支持，但施工期间不要占用停车位。", ""),
         (_at(2020, 5, 3, 21), "mini_program", "能不能加一段“长城的守望”的文字介绍？", "小程序用户"),
         (_at(2020, 5, 5, 16), "home_visit", "腿脚不便，希望施工时保持楼道口畅通。", "孙奶奶"),
     ]
     for moment, channel, text, author in opinions:
         with clock.frozen(moment):
-            workflow.opinion_record(actor=actor, topic_id=topic.pk, channel=channel,
-                                    text_body=text, author=author,
-                                    household_id=rng.choice(units).pk)
+            workflow.opinion_record(
+                actor=actor,
+                topic_id=topic.pk,
+                channel=channel,
+                text_body=text,
+                author=author,
+                household_id=rng.choice(units).pk,
+            )
     with clock.frozen(_at(2020, 5, 6, 20)):
-        workflow.opinion_public(code=topic.code, text_body="建议夜间灯光不要太亮，免得影响休息。",
-                                author="3号楼住户")
+        workflow.opinion_public(
+            code=topic.code, text_body="建议夜间灯光不要太亮，免得影响休息。", author="3号楼住户"
+        )
     with clock.frozen(_at(2020, 5, 8)):
         workflow.propose(
-            actor=actor, topic_id=topic.pk, body="新华街社区党委、06小区党支部",
+            actor=actor,
+            topic_id=topic.pk,
+            body="新华街社区党委、06小区党支部",
             proposal="以“长城的守望”为主题建设文化墙：保留上街铝业的时代符号，配老照片与文字介绍；"
             "墙面先做防水，增设夜间照明；施工期 30 天，不占用停车位。",
-            participants="社区党委书记、06小区党支部委员 5 人", documents=["提议书.pdf"],
+            participants="社区党委书记、06小区党支部委员 5 人",
+            documents=["提议书.pdf"],
         )
     with clock.frozen(_at(2020, 5, 12, 19)):
         workflow.deliberate(
-            actor=actor, topic_id=topic.pk, attendance=15,
+            actor=actor,
+            topic_id=topic.pk,
+            attendance=15,
             minutes="居民议事会逐条讨论提议：同意主题与选址；照片由居民提供，社区统一筛选。",
             amendments="夜间照明采用暖色低亮度灯具，22 点后自动关闭。",
-            participants="楼院长、楼长、居民代表、物业（自管会）代表", documents=["议事会纪要.pdf"],
+            participants="楼院长、楼长、居民代表、物业（自管会）代表",
+            documents=["议事会纪要.pdf"],
         )
     with clock.frozen(_at(2020, 5, 15)):
-        workflow.open_vote(actor=actor, topic_id=topic.pk, closes_on=date(2020, 5, 24),
-                           question="是否同意按议事会修改后的方案建设“长城的守望”主题文化墙？")
-        workflow.proxy_register(actor=actor, topic_id=topic.pk, household_id=units[5].pk,
-                                name="王小明", phone="13900007990", document="授权委托书（子女代为表决）")
+        workflow.open_vote(
+            actor=actor,
+            topic_id=topic.pk,
+            closes_on=date(2020, 5, 24),
+            question="是否同意按议事会修改后的方案建设“长城的守望”主题文化墙？",
+        )
+        workflow.proxy_register(
+            actor=actor,
+            topic_id=topic.pk,
+            household_id=units[5].pk,
+            name="王小明",
+            phone="13900007990",
+            document="授权委托书（子女代为表决）",
+        )
     # 33 of 36 units vote; 31 for: far above 3/4 of the participating area and owners.
     choices = ["for"] * 31 + ["against", "abstain"]
     voters = [u for i, u in enumerate(units) if i not in (1, 7, 20)]
@@ -150,37 +197,55 @@ def _culture_wall(rng: random.Random) -> Topic:
         moment = _at(2020, 5, 16 + i % 8, 9 + i % 10)
         with clock.frozen(moment):
             if unit.pk == units[5].pk:
-                workflow.ballot_mobile(code=topic.code, phone="13900007990",
-                                       household_id=unit.pk, choice=choice)
+                workflow.ballot_mobile(
+                    code=topic.code, phone="13900007990", household_id=unit.pk, choice=choice
+                )
             elif i % 3 == 0:
-                workflow.ballot_mobile(code=topic.code, phone=_phone_of(unit),
-                                       household_id=unit.pk, choice=choice)
+                workflow.ballot_mobile(
+                    code=topic.code, phone=_phone_of(unit), household_id=unit.pk, choice=choice
+                )
             else:
-                workflow.ballot_paper(actor=actor, topic_id=topic.pk, household_id=unit.pk,
-                                      choice=choice, ballot_no=f"06-{i + 1:03d}",
-                                      voter_name=unit.owners.first().name)
+                workflow.ballot_paper(
+                    actor=actor,
+                    topic_id=topic.pk,
+                    household_id=unit.pk,
+                    choice=choice,
+                    ballot_no=f"06-{i + 1:03d}",
+                    voter_name=unit.owners.first().name,
+                )
     with clock.frozen(_at(2020, 5, 25, 9)):
         workflow.close_vote(actor=actor, topic_id=topic.pk, note="唱票、计票在议事角公开进行")
     with clock.frozen(_at(2020, 5, 25, 15)):
         workflow.publish_resolution(
-            actor=actor, topic_id=topic.pk, notice_days=7, documents=["决议公告.jpg"],
+            actor=actor,
+            topic_id=topic.pk,
+            notice_days=7,
+            documents=["决议公告.jpg"],
             resolution="经业主共同决定，同意建设“长城的守望”主题文化墙（含墙面防水与夜间照明），"
             "于 6 月初开工。",
         )
     with clock.frozen(_at(2020, 6, 2)):
-        workflow.start_implementation(actor=actor, topic_id=topic.pk,
-                                      note="施工单位进场，居民监督员 2 名全程参与。")
+        workflow.start_implementation(
+            actor=actor, topic_id=topic.pk, note="施工单位进场，居民监督员 2 名全程参与。"
+        )
     with clock.frozen(_at(2020, 7, 10)):
         workflow.publish_result(
-            actor=actor, topic_id=topic.pk, notice_days=7, documents=["竣工照片.jpg"],
+            actor=actor,
+            topic_id=topic.pk,
+            notice_days=7,
+            documents=["竣工照片.jpg"],
             result="文化墙建成：运用上街区铝业制造的时代符号和 36 张老照片，墙面防水、"
             "夜间照明同步完成，费用按预算执行。",
         )
     scores = ["satisfied"] * 9 + ["basically_satisfied"] * 2
     for i, score in enumerate(scores):
         with clock.frozen(_at(2020, 7, 11 + i % 5, 20)):
-            workflow.rate(code=topic.code, phone=_phone_of(units[3 + i]), score=score,
-                          note="看到它就想到了我们年轻的岁月" if i == 0 else "")
+            workflow.rate(
+                code=topic.code,
+                phone=_phone_of(units[3 + i]),
+                score=score,
+                note="看到它就想到了我们年轻的岁月" if i == 0 else "",
+            )
     with clock.frozen(_at(2020, 7, 20)):
         workflow.close(actor=actor, topic_id=topic.pk, note="评议结束，资料归档。")
     return topic
@@ -192,82 +257,155 @@ def _parking(rng: random.Random) -> Topic:
     with clock.frozen(_at(2026, 10, 9)):
         units = _households(actor, compound, 2, 12, rng, 7500)
         topic = services.topic_create(
-            actor=actor, place=compound, title=PARKING_TITLE, rule=Topic.Rule.OWNERS_ORDINARY,
+            actor=actor,
+            place=compound,
+            title=PARKING_TITLE,
+            rule=Topic.Rule.OWNERS_ORDINARY,
             description="楼院内划线 18 个车位，外来车辆登记进入，收取的管理费用于楼院保洁。",
             is_demo=True,
         )
-        workflow.opinion_record(actor=actor, topic_id=topic.pk, channel="fireside",
-                                text_body="车越来越多，消防通道经常被堵。", author="楼院长 田守业")
+        workflow.opinion_record(
+            actor=actor,
+            topic_id=topic.pk,
+            channel="fireside",
+            text_body="车越来越多，消防通道经常被堵。",
+            author="楼院长 田守业",
+        )
     with clock.frozen(_at(2026, 10, 13)):
-        workflow.propose(actor=actor, topic_id=topic.pk, body="晨光社区党委、楼院临时党支部",
-                         proposal="划线车位 18 个，本院车辆优先，外来车辆登记。")
+        workflow.propose(
+            actor=actor,
+            topic_id=topic.pk,
+            body="晨光社区党委、楼院临时党支部",
+            proposal="划线车位 18 个，本院车辆优先，外来车辆登记。",
+        )
     with clock.frozen(_at(2026, 10, 16, 19)):
-        workflow.deliberate(actor=actor, topic_id=topic.pk, attendance=9,
-                            minutes="自管会讨论：多数同意，部分住户担心收费。",
-                            amendments="前三个月不收费，试行后再议。")
+        workflow.deliberate(
+            actor=actor,
+            topic_id=topic.pk,
+            attendance=9,
+            minutes="自管会讨论：多数同意，部分住户担心收费。",
+            amendments="前三个月不收费，试行后再议。",
+        )
     with clock.frozen(_at(2026, 10, 19)):
-        workflow.open_vote(actor=actor, topic_id=topic.pk, closes_on=date(2026, 10, 30),
-                           question="是否同意楼院停车管理与车位划线方案（试行）？")
+        workflow.open_vote(
+            actor=actor,
+            topic_id=topic.pk,
+            closes_on=date(2026, 10, 30),
+            question="是否同意楼院停车管理与车位划线方案（试行）？",
+        )
     # Only 11 of 24 units vote: below 2/3 of the owners and of the area.
     for i, unit in enumerate(units[:11]):
         with clock.frozen(_at(2026, 10, 20 + i % 9, 10)):
-            workflow.ballot_paper(actor=actor, topic_id=topic.pk, household_id=unit.pk,
-                                  choice="for" if i % 4 else "against", ballot_no=f"KW-{i + 1:03d}")
+            workflow.ballot_paper(
+                actor=actor,
+                topic_id=topic.pk,
+                household_id=unit.pk,
+                choice="for" if i % 4 else "against",
+                ballot_no=f"KW-{i + 1:03d}",
+            )
     with clock.frozen(_at(2026, 11, 2)):
-        workflow.close_vote(actor=actor, topic_id=topic.pk,
-                            note="参与表决人数和面积均未达到三分之二，方案未通过，改为继续征求意见。")
+        workflow.close_vote(
+            actor=actor,
+            topic_id=topic.pk,
+            note="参与表决人数和面积均未达到三分之二，方案未通过，改为继续征求意见。",
+        )
     return topic
 
 
 DOCUMENTS = {
-    "rules_of_procedure": ("议事准则", "一、议事范围：楼院公共事务……\n二、议事程序：一征三议两公开……"
-                                      "\n三、表决规则：按《民法典》第二百七十八条计算面积与人数。"),
-    "residents_convention": ("居民公约", "爱护公共设施，垃圾分类投放；车辆有序停放，不占消防通道；"
-                                         "邻里互助，文明养犬。"),
+    "rules_of_procedure": (
+        "议事准则",
+        "一、议事范围：楼院公共事务……\n二、议事程序：一征三议两公开……"
+        "\n三、表决规则：按《民法典》第二百七十八条计算面积与人数。",
+    ),
+    "residents_convention": (
+        "居民公约",
+        "爱护公共设施，垃圾分类投放；车辆有序停放，不占消防通道；邻里互助，文明养犬。",
+    ),
 }
 
 
-def _charter(place: Place, actor, *, adopted: date, meeting: tuple[str, int] | None,
-             kinds=("rules_of_procedure", "meeting_place", "residents_convention")) -> int:
+def _charter(
+    place: Place,
+    actor,
+    *,
+    adopted: date,
+    meeting: tuple[str, int] | None,
+    kinds=("rules_of_procedure", "meeting_place", "residents_convention"),
+) -> int:
     n = 0
     with clock.frozen(_at(adopted.year, adopted.month, adopted.day)):
         for kind in kinds:
             if kind == "meeting_place":
                 address, capacity = meeting or (f"{place.name}议事角", 30)
-                services.document_publish(actor=actor, place=place, kind=kind,
-                                          title=f"{place.name}议事场所", address=address,
-                                          capacity=capacity, adopted_on=adopted, is_demo=True)
+                services.document_publish(
+                    actor=actor,
+                    place=place,
+                    kind=kind,
+                    title=f"{place.name}议事场所",
+                    address=address,
+                    capacity=capacity,
+                    adopted_on=adopted,
+                    is_demo=True,
+                )
             else:
                 title, text = DOCUMENTS[kind]
-                services.document_publish(actor=actor, place=place, kind=kind,
-                                          title=f"{place.name}{title}", text_body=text,
-                                          adopted_on=adopted, is_demo=True)
+                services.document_publish(
+                    actor=actor,
+                    place=place,
+                    kind=kind,
+                    title=f"{place.name}{title}",
+                    text_body=text,
+                    adopted_on=adopted,
+                    is_demo=True,
+                )
             n += 1
     return n
 
 
 def _charters() -> int:
     xhj, xw = _user("xhj-community"), _user("xw-street")
-    n = _charter(Place.objects.get(code=XINHUAJIE), xhj, adopted=date(2019, 9, 10),
-                 meeting=("新华街社区党群服务中心二楼议事厅", 60))
-    n += _charter(Place.objects.get(code=COMPOUND_06), xhj, adopted=date(2019, 10, 8),
-                  meeting=("06小区2号楼东侧“小板凳”议事角", 30))
+    n = _charter(
+        Place.objects.get(code=XINHUAJIE),
+        xhj,
+        adopted=date(2019, 9, 10),
+        meeting=("新华街社区党群服务中心二楼议事厅", 60),
+    )
+    n += _charter(
+        Place.objects.get(code=COMPOUND_06),
+        xhj,
+        adopted=date(2019, 10, 8),
+        meeting=("06小区2号楼东侧“小板凳”议事角", 30),
+    )
     # The 06小区 convention was revised after the culture wall: a second version.
     with clock.frozen(_at(2020, 8, 3)):
         services.document_publish(
-            actor=xhj, place=Place.objects.get(code=COMPOUND_06), kind="residents_convention",
-            title="06小区居民公约（2020年修订）", adopted_on=date(2020, 8, 3), is_demo=True,
+            actor=xhj,
+            place=Place.objects.get(code=COMPOUND_06),
+            kind="residents_convention",
+            title="06小区居民公约（2020年修订）",
+            adopted_on=date(2020, 8, 3),
+            is_demo=True,
             text_body=DOCUMENTS["residents_convention"][1] + "爱护文化墙，不在墙面张贴小广告。",
         )
     n += 1
-    n += _charter(Place.objects.get(code=CHENGUANG), xw, adopted=date(2020, 3, 2),
-                  meeting=("晨光社区居委会一楼会议室", 40))
-    n += _charter(Place.objects.get(code=KUANGWU), xw, adopted=date(2020, 4, 15),
-                  meeting=("原矿务局家属院自管会活动室", 20))
+    n += _charter(
+        Place.objects.get(code=CHENGUANG),
+        xw,
+        adopted=date(2020, 3, 2),
+        meeting=("晨光社区居委会一楼会议室", 40),
+    )
+    n += _charter(
+        Place.objects.get(code=KUANGWU),
+        xw,
+        adopted=date(2020, 4, 15),
+        meeting=("原矿务局家属院自管会活动室", 20),
+    )
     hongtai = Place.objects.filter(name="鸿泰花园", kind=Place.Kind.COMPOUND).first()
     if hongtai is not None:  # rules only: the coverage view shows the gap
-        n += _charter(hongtai, xw, adopted=date(2020, 5, 6), meeting=None,
-                      kinds=("rules_of_procedure",))
+        n += _charter(
+            hongtai, xw, adopted=date(2020, 5, 6), meeting=None, kinds=("rules_of_procedure",)
+        )
     return n
 
 
