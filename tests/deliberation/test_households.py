@@ -89,3 +89,22 @@ def test_only_managers_of_the_compound_import(outsider, tree, write_csv):
         services.households_import(
             actor=outsider, compound=tree.compound_a, path=write_csv(FIVE_UNITS)
         )
+
+
+def test_import_command(tree, write_csv):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("import_households", tree.compound_a.code, str(write_csv(FIVE_UNITS)), stdout=out)
+    assert Household.objects.filter(compound=tree.compound_a).count() == 5
+    with pytest.raises(SystemExit):
+        call_command(
+            "import_households",
+            tree.compound_a.code,
+            str(write_csv([["1号楼", "1", "9", "x", "王", "", ""]], name="bad.csv")),
+            "--json",
+            stdout=StringIO(),
+        )
+    assert Household.objects.count() == 5

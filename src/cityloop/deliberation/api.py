@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.responses import Status
 
 from cityloop.core.errors import InvalidInput
 from cityloop.core.schemas import ErrorOut
@@ -134,7 +135,7 @@ def topic_create(request: HttpRequest, payload: TopicIn):
         description=payload.description,
         rule=payload.rule,
     )
-    return 201, topic_out(request.auth, topic)
+    return Status(201, topic_out(request.auth, topic))
 
 
 @router.get("/topics/{topic_id}", response={200: TopicOut, **ERRORS})
@@ -196,7 +197,7 @@ def opinion_create(request: HttpRequest, topic_id: int, payload: OpinionIn):
         author=payload.author,
         household_id=payload.household_id,
     )
-    return 201, _opinion(opinion)
+    return Status(201, _opinion(opinion))
 
 
 def _done(request: HttpRequest, topic_id: int) -> dict[str, Any]:
@@ -294,20 +295,20 @@ def ballot_list(request: HttpRequest, topic_id: int):
 def ballot_create(request: HttpRequest, topic_id: int, payload: BallotIn):
     """A paper ballot entered by staff; a unit that has a ballot already gets 409."""
     ballot = workflow.ballot_paper(actor=request.auth, topic_id=topic_id, **payload.dict())
-    return 201, _ballot(ballot)
+    return Status(201, _ballot(ballot))
 
 
 @router.post("/topics/{topic_id}/proxies", response={201: dict, **ERRORS})
 def proxy_create(request: HttpRequest, topic_id: int, payload: ProxyIn):
     proxy = workflow.proxy_register(actor=request.auth, topic_id=topic_id, **payload.dict())
-    return 201, {"id": proxy.pk, "household_id": proxy.household_id, "name": proxy.name}
+    return Status(201, {"id": proxy.pk, "household_id": proxy.household_id, "name": proxy.name})
 
 
 @router.post("/topics/{topic_id}/owner-codes", response={201: AccessOut, **ERRORS})
 def owner_code(request: HttpRequest, topic_id: int, payload: AccessIn):
     """Staff checked an owner in person: a code for the mobile page, shown once."""
     code = workflow.access_issue(actor=request.auth, topic_id=topic_id, phone=payload.phone)
-    return 201, {"code": code, "valid_days": workflow.STAFF_CODE_TTL.days}
+    return Status(201, {"code": code, "valid_days": workflow.STAFF_CODE_TTL.days})
 
 
 @router.get("/deliberation/coverage", response={200: CoverageOut, **ERRORS})
