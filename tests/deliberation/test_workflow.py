@@ -355,6 +355,9 @@ def test_code_requests_are_limited_and_unknown_numbers_get_none(topic_at_vote):
     topic = topic_at_vote
     assert workflow.access_request(code=topic.code, phone="13811112222") is False
     assert not Notification.objects.filter(contact="13811112222").exists()
+    with pytest.raises(Conflict) as err:  # an unknown number answers like a known one
+        workflow.access_request(code=topic.code, phone="13811112222")
+    assert err.value.code == "code_too_soon"
     workflow.access_request(code=topic.code, phone="13900000002")
     with pytest.raises(Conflict) as err:
         workflow.access_request(code=topic.code, phone="13900000002")

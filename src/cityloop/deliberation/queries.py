@@ -30,6 +30,7 @@ from cityloop.org.models import Place
 PUBLIC_STAGES = [s for s in Topic.Stage.values if s != Topic.Stage.WITHDRAWN]
 # Stages from which the resolution (and its tally) is public.
 RESOLUTION_PUBLIC = {
+    Topic.Stage.NOT_ADOPTED,  # a failed vote is published with its count too
     Topic.Stage.RESOLUTION_PUBLISHED,
     Topic.Stage.IMPLEMENTING,
     Topic.Stage.RESULT_PUBLISHED,
@@ -81,17 +82,14 @@ def vote_of(topic: Topic) -> Vote | None:
 
 
 def public_compounds(q: str = "") -> QuerySet[Place]:
-    """Compounds a resident may pick: those with a topic on the public pages."""
-    qs = Place.objects.filter(kind=Place.Kind.COMPOUND).select_related("parent")
-    with_topics = Topic.objects.filter(stage__in=PUBLIC_STAGES).values("place__path")
-    community_paths = set(with_topics.values_list("place__path", flat=True))
-    q_topics = Q(topics__stage__in=PUBLIC_STAGES)
-    for path in community_paths:
-        q_topics |= Q(path__startswith=path)
-    qs = qs.filter(q_topics).distinct()
+    """Compounds a resident may pick: those with a public topic, or whose community has one."""
+    with_topics = Topic.objects.filter(stage__in=PUBLIC_STAGES).values("place_id")
+    qs = Place.objects.filter(kind=Place.Kind.COMPOUND).filter(
+        Q(pk__in=with_topics) | Q(parent_id__in=with_topics)
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(parent__name__icontains=q))
-    return qs.order_by("path")[:50]
+    return qs.select_related("parent").order_by("path")[:50]
 
 
 def public_topics(compound: Place) -> QuerySet[Topic]:

@@ -86,9 +86,12 @@ def fmt(value: Fraction, places: int = 2) -> str:
 
 
 def _share(part: Fraction, whole: Fraction) -> str:
+    """A percentage, always with two decimals (rounded half up)."""
     if whole == 0:
         return "0.00"
-    return fmt(part / whole * 100)
+    share = part / whole * 100
+    q = Decimal(share.numerator) / Decimal(share.denominator)
+    return str(q.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def _check(

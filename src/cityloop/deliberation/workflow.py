@@ -765,9 +765,11 @@ def access_request(*, code: str, phone: str) -> bool:
         raise Conflict(
             "code_too_soon", _("A code was just sent; wait a minute before asking again.")
         )
-    if not queries.phone_known(topic, phone):
-        return False
     secret = _new_access(topic, phone, Access.Method.SMS, CODE_TTL)
+    if not queries.phone_known(topic, phone):
+        # The attempt is recorded like any other (so "too soon" answers alike for every
+        # number), but nothing is sent: the code cannot reach anyone.
+        return False
     owner = queries.phone_owner(topic, phone)
     notify(
         recipients=[Recipient(name=owner.name if owner else "", phone=phone)],
