@@ -415,7 +415,7 @@ def _earlier_unrectified(kind: str, unit: Unit, place: Place | None, before) -> 
     put right: still open, failed a re-inspection, or closed after its time limit."""
     same_where = Q(unit=unit) | (Q(place=place) if place is not None else Q(pk__in=[]))
     candidates = (
-        Finding.objects.filter(kind=kind, found_at__lt=before)
+        Finding.objects.filter(kind=kind, found_at__lte=before)
         .filter(found_at__gte=before - timedelta(days=REPEAT_WINDOW_DAYS))
         .filter(same_where)
         .select_related("rectification")
