@@ -22,6 +22,7 @@ from tests.cases.conftest import (  # noqa: F401  (fixtures shared with the case
     at_monday,
     cast,
     category,
+    new_case,
 )
 from tests.conftest import in_ci
 
@@ -86,7 +87,7 @@ def validate():
 
 
 @pytest.fixture
-def client_key(cast, db):
+def client_key(cast, db):  # noqa: F811 (the imported fixture)
     """A resident-channel client reporting as the resident account, and its key."""
     from cityloop.open311 import services
 
