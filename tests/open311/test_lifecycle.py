@@ -126,3 +126,16 @@ def test_list_filters_by_status_and_service(o311, key, cast, category, at_monday
     # Outside the default 90 days: nothing.
     old = o311.get("requests", start_date="2025-01-01T00:00:00Z", end_date="2025-03-01T00:00:00Z")
     assert codes(old) == []
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_list_reads_a_fixed_number_of_queries(
+    n, key, category, at_monday, django_assert_num_queries
+):
+    o311 = Open311("json")
+    for i in range(n):
+        _create(o311, key, category, description=f"第{i}处乱堆物")
+    # rate count is in the cache; the reads: cases, their public events, their photos.
+    with django_assert_num_queries(3):
+        r = o311.get("requests")
+    assert len(rows(r)) == n
