@@ -46,7 +46,12 @@ CASES = [
     ("control characters", {"description": "a\x00b"}, 400, "field_bad_characters"),
     ("bad email", {"email": "not-an-address"}, 400, "email_invalid"),
     ("bad media_url", {"media_url": "javascript:alert(1)"}, 400, "media_url_invalid"),
-    ("unknown attribute", {"attribute[colour]": "red"}, 400, "attribute_unknown"),
+    (
+        "too many attributes",
+        {f"attribute[a{i}]": "x" for i in range(31)},
+        400,
+        "attribute_too_many",
+    ),
 ]
 
 

@@ -43,7 +43,7 @@ def _one(o311: Open311, code: str) -> dict:
 
 
 def test_post_creates_an_ordinary_case(o311, key, client_key, cast, category, at_monday):
-    row = _create(o311, key, category)
+    row = _create(o311, key, category, **{"attribute[fixmystreet_id]": "4711"})
     case = Case.objects.get(code=row["service_request_id"])
     # Same intake as every channel: the key's account and source, routing, deadline, event.
     assert case.source == "resident" and case.reporter == cast.resident
@@ -54,6 +54,8 @@ def test_post_creates_an_ordinary_case(o311, key, client_key, cast, category, at
     report = CaseEvent.objects.get(case=case, verb="report")
     assert report.data["channel"] == "open311" and report.data["client"] == "市民随手拍"
     assert report.data["device_id"] == "dev-1"
+    # Attributes the service does not ask for (FixMyStreet sends its own) are kept, not refused.
+    assert report.data["other_attributes"] == {"fixmystreet_id": ["4711"]}
     # The staff workbench lists it for the desk of the street.
     assert case in case_queries.case_rows(cast.desk)
     # The token answers with the id.

@@ -27,6 +27,7 @@ from cityloop.open311.params import NewRequest, NewUpdate
 from cityloop.org.models import Place
 
 KEY_PREFIX = "o311_"
+MAX_OTHER_ATTRIBUTES = 30
 
 
 class RateLimited(DomainError):
@@ -116,16 +117,20 @@ def check_rate(client: ApiClient | None, address: str) -> None:
 # --- intake ------------------------------------------------------------------------------------
 
 
-def _answers(category: Category, given: dict[str, list[str]]) -> list[tuple[str, str, str]]:
-    """Check the answers to the category's questions: (code, question, answer) rows."""
+def _answers(
+    category: Category, given: dict[str, list[str]]
+) -> tuple[list[tuple[str, str, str]], dict[str, list[str]]]:
+    """Check the answers to the category's questions: (code, question, answer) rows, and the
+    attributes the category does not ask for. Those are kept, not refused: clients such as
+    FixMyStreet send their own (a report URL, their report id) with every request."""
     rows: list[tuple[str, str, str]] = []
     known = {q.code: q for q in queries.questions(category)}
-    unknown = sorted(set(given) - set(known))
-    if unknown:
+    others = {code: values for code, values in given.items() if code not in known}
+    if len(others) > MAX_OTHER_ATTRIBUTES:
         raise InvalidInput(
-            "attribute_unknown",
-            _("This service has no attribute %(code)s.") % {"code": ", ".join(unknown)},
-            {"attributes": unknown},
+            "attribute_too_many",
+            _("At most %(n)d attributes the service does not ask for.")
+            % {"n": MAX_OTHER_ATTRIBUTES},
         )
     for code, q in known.items():
         values = given.get(code, [])
@@ -141,7 +146,7 @@ def _answers(category: Category, given: dict[str, list[str]]) -> list[tuple[str,
                 )
             continue
         rows.append((code, q.description, _answer(q, values)))
-    return rows
+    return rows, others
 
 
 def _answer(q: ServiceAttribute, values: list[str]) -> str:
@@ -196,7 +201,7 @@ def request_create(
         category = queries.service(req.service_code)
     except NotFound as exc:  # a bad field of a POST is a 400, not a missing page
         raise InvalidInput(exc.code, exc.message, exc.detail) from None
-    answers = _answers(category, req.attributes)
+    answers, others = _answers(category, req.attributes)
     # An Open311 description is optional; the case loop wants one, so the service names it.
     description = req.description or category.name
     if answers:
@@ -234,6 +239,7 @@ def request_create(
                 "zipcode": req.zipcode,
                 "address_id": req.address_id,
                 "attributes": {code: answer for code, _q, answer in answers},
+                "other_attributes": others,
             },
         )
         earlier = RequestToken.objects.filter(client=client, case=case).first()
