@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cityloop.cases.models import Case, CaseEvent, CasePhoto, Category
+from cityloop.cases.queries import PUBLIC_NOTE_VERBS
 from cityloop.core import clock
 from cityloop.open311.models import ServiceAttribute
 from cityloop.open311.queries import Extras
@@ -70,7 +71,7 @@ def step_note(event: CaseEvent | None) -> str:
     if event is None:
         return ""
     data = event.data or {}
-    if event.verb in {"reject", "reply", "reopen", "cancel", "return_visit"} and event.note:
+    if event.verb in PUBLIC_NOTE_VERBS and event.note:
         return event.note
     if event.verb == "dispatch" and data.get("unit"):
         return _("Dispatched") + "：" + _("To %(unit)s") % {"unit": data["unit"]}
