@@ -21,6 +21,10 @@ from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
 from cityloop.core.text import tokens
 
+# Events whose note a resident may read on the tracking page (reasons and results); Open311
+# answers show the same notes.
+PUBLIC_NOTE_VERBS = frozenset({"reject", "reply", "reopen", "cancel", "return_visit"})
+
 
 def visible_cases(actor) -> QuerySet[Case]:
     """Cases in the reader's places, units (responsible, assisting or dispatching) or

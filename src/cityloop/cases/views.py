@@ -327,10 +327,6 @@ def track_case(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "cases/track_case.html", context, status=status)
 
 
-# Events whose note a resident may read on the tracking page (reasons and results).
-PUBLIC_NOTE_VERBS = {"reject", "reply", "reopen", "cancel", "return_visit"}
-
-
 @dataclass
 class EventRow:
     event: Any
@@ -379,7 +375,7 @@ def _event_row(e, *, code: str = "") -> EventRow:
         detail,
         [(p, photo_url(p, code)) for p in e.photos.all()],
         change=change,
-        public_note=e.verb in PUBLIC_NOTE_VERBS,
+        public_note=e.verb in queries.PUBLIC_NOTE_VERBS,
         actor=_actor_label(e),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,9 @@ class CityloopConfig(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""  # empty: SQLite file ``<data_dir>/cityloop.sqlite3``
     queue_url: str = ""  # empty: huey on SQLite ``<data_dir>/queue.sqlite3``; or redis://…
+    # Django's cache (rate limits). Empty: the queue's Redis when the queue is on Redis (every
+    # node then counts against the same limits), else each process's own memory.
+    cache_url: str = ""
     time_zone: str = "Asia/Shanghai"
     as_of: datetime | None = None  # pins "now" for the demo and tests
     secret_key: str = ""  # empty: generated once and kept in <data_dir>/secret_key
@@ -49,6 +53,14 @@ class CityloopConfig(BaseSettings):
     email_from: str = "cityloop@localhost"
     sms_webhook_url: str = ""  # an SMS gateway that takes {"phone", "text"} as JSON
     wecom_webhook_url: str = ""  # 企业微信群机器人 webhook
+    # Open311 GeoReport v2 (docs/open311.md). Empty jurisdiction: any jurisdiction_id is
+    # accepted; set: a request naming another one is refused.
+    open311_jurisdiction_id: str = ""
+    # Reads (GET) without an api_key, as the GeoReport spec and FixMyStreet allow; false makes
+    # every read need a key too.
+    open311_public_reads: bool = True
+    # Requests per minute per api_key (and per address for reads without a key).
+    open311_rate_per_minute: int = 120
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -60,6 +72,19 @@ class CityloopConfig(BaseSettings):
 
     def queue_path(self) -> Path:
         return self.data_dir / "queue.sqlite3"
+
+    def cache_location(self) -> str:
+        """The Redis URL of the cache, or "" for each process's own memory."""
+        if self.cache_url:
+            return self.cache_url
+        if not self.queue_url.startswith(("redis://", "rediss://")):
+            return ""
+        # The next database number on the queue's server: clearing the cache (FLUSHDB) must
+        # never empty the queue.
+        url = urlsplit(self.queue_url)
+        db = url.path.strip("/")
+        db_number = int(db) if db.isdigit() else 0
+        return urlunsplit(url._replace(path=f"/{(db_number + 1) % 16}"))
 
 
 @lru_cache(maxsize=1)
