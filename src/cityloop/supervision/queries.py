@@ -408,7 +408,11 @@ def light_trend(actor, *, days: int = 30, end: date | None = None) -> dict[str, 
     dates = [start + timedelta(days=i) for i in range(days)]
     return {
         "dates": [d.isoformat() for d in dates],
-        "series": {c: [per_day[d].get(c, 0) for d in dates] for c in Colour.lit()},
+        # A day with no stored light (the sweeper did not run) is a gap, not a zero.
+        "series": {
+            c: [per_day[d].get(c, 0) if per_day.get(d) else None for d in dates]
+            for c in Colour.lit()
+        },
     }
 
 
