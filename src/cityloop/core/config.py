@@ -49,6 +49,24 @@ class CityloopConfig(BaseSettings):
     email_from: str = "cityloop@localhost"
     sms_webhook_url: str = ""  # an SMS gateway that takes {"phone", "text"} as JSON
     wecom_webhook_url: str = ""  # 企业微信群机器人 webhook
+    # Triage (intel): where trained model files live; empty: ``<data_dir>/models``.
+    intel_model_dir: Path | None = None
+    # Suggest at intake when a model is active; below ``intel_review_below`` a suggestion is
+    # shown as "a person should decide".
+    intel_suggest: bool = True
+    intel_review_below: float = 0.6
+    # Auto-dispatch (off by default): only for these category codes (a main category's code
+    # covers its leaves), only when the category suggestion reaches this confidence, and it
+    # goes through the case workflow as the account ``intel_system_user``.
+    intel_auto_dispatch: bool = False
+    intel_auto_dispatch_confidence: float = 0.95
+    intel_auto_dispatch_categories: list[str] = []
+    intel_system_user: str = "triage-bot"
+
+    @field_validator("intel_model_dir", mode="before")
+    @classmethod
+    def _empty_path_as_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -60,6 +78,9 @@ class CityloopConfig(BaseSettings):
 
     def queue_path(self) -> Path:
         return self.data_dir / "queue.sqlite3"
+
+    def model_path(self) -> Path:
+        return self.intel_model_dir or self.data_dir / "models"
 
 
 @lru_cache(maxsize=1)
