@@ -41,12 +41,14 @@ class Examples:
 
 def open_text(path: Path):
     """Open a CSV written by Excel or by a script: UTF-8 with or without BOM, else GB18030."""
-    raw = path.read_bytes()[:65536]
+    with path.open("rb") as handle:
+        raw = handle.read(65536)
     try:
         raw.decode("utf-8-sig")
         encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        encoding = "gb18030"
+    except UnicodeDecodeError as exc:
+        # The sample may end inside a character: that is still UTF-8.
+        encoding = "utf-8-sig" if exc.start >= len(raw) - 3 else "gb18030"
     return path.open(encoding=encoding, newline="")
 
 
