@@ -283,7 +283,10 @@ class _Compiled:
             e = np.exp(scores - scores.max())
             return e / e.sum()
         p = np.array(
-            [1.0 / (1.0 + np.exp(a * f + b)) for f, (a, b) in zip(scores, self.calibrators)]
+            [
+                1.0 / (1.0 + np.exp(a * f + b))
+                for f, (a, b) in zip(scores, self.calibrators, strict=True)
+            ]
         )
         total = p.sum()
         return p / total if total > 0 else np.full(self.n_classes, 1.0 / self.n_classes)
