@@ -28,12 +28,12 @@ from cityloop.intel import duplicates as dup
 
 # What a place looks like in a message: an optional 市/区/县 code (A市A5区) then a name ending
 # in a place word. The longest match wins.
-_PLACE = re.compile(
-    r"(?:[A-Z]\d*[市县区])*"
-    r"[\u4e00-\u9fa5A-Za-z0-9·]{1,12}?"
+_SUFFIX = (
     r"(?:小区|社区|花园|家园|公寓|大厦|广场|新城|新村|村|镇|乡|街道|大道|路|街|巷|学校|中学|小学|"
     r"大学|学院|幼儿园|医院|公司|市场|公园|工地|项目|楼盘|车站|高速|大桥|园区|商城|城)"
 )
+_PLACE = re.compile(r"(?:[A-Z]\d*[市县区])*[\u4e00-\u9fa5A-Za-z0-9·]{1,12}?" + _SUFFIX)
+_MORE = re.compile(_SUFFIX + r"+")  # 魅力之城 + 小区: a place word right after another
 _AREA = re.compile(r"[A-Z]\d*[市县区]")
 _LEAD = re.compile(r"^(?:关于|反映|投诉|举报|咨询|建议|请求|请问|强烈要求|要求|希望)+")
 
@@ -41,8 +41,10 @@ _LEAD = re.compile(r"^(?:关于|反映|投诉|举报|咨询|建议|请求|请问
 def place_of(text: str) -> str:
     """The most specific place the text names (``A市A5区魅力之城小区`` → that), or ''."""
     best = ""
-    for m in _PLACE.finditer(text or ""):
-        name = _LEAD.sub("", m.group(0))
+    text = text or ""
+    for m in _PLACE.finditer(text):
+        more = _MORE.match(text, m.end())
+        name = _LEAD.sub("", m.group(0) + (more.group(0) if more else ""))
         if len(_AREA.sub("", name)) >= 2 and len(name) > len(best):
             best = name
     return best
