@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.conftest import client_as  # noqa: F401 - API fixture shared with tests/api
 from tests.cases.conftest import (  # noqa: F401 - fixtures shared with the case-loop tests
     _fast_hasher,
     _fresh_geo_index,
@@ -76,7 +77,7 @@ NOISE = [
 
 
 @pytest.fixture
-def categories(category):
+def categories(category):  # noqa: F811 - the imported fixture
     """The fixture's leaf (乱堆物堆料) plus two more leaves under their own main class."""
     from cityloop.cases.models import Category
 
@@ -113,7 +114,7 @@ def category_model(categories):
 
 
 @pytest.fixture
-def unit_model(cast, tree):
+def unit_model(cast, tree):  # noqa: F811 - the imported fixture
     """Piles go to the street's 城管办, lights to the district bureau, noise to street B."""
     return train_tiny(
         "unit",

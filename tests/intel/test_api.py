@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cityloop.cases import workflow
-from tests.api.conftest import ApiClient, client_as  # noqa: F401 - shared API fixture
+from tests.api.conftest import ApiClient
 from tests.cases.conftest import IN_COMPOUND
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +22,15 @@ def reported(cast, categories, category_model, at_monday):
     )
 
 
-def test_case_suggestions_in_scope_for_staff_only(client_as, cast, reported, categories):  # noqa: F811
+def test_case_suggestions_in_scope_for_staff_only(client_as, cast, reported, categories):
     r = client_as(cast.desk).get(f"/intel/cases/{reported.pk}/suggestions")
     assert r.status_code == 200
     [s] = r.json()
-    assert (s["kind"], s["target_id"], s["outcome"]) == ("category", categories["piles"].pk, "pending")
+    assert (s["kind"], s["target_id"], s["outcome"]) == (
+        "category",
+        categories["piles"].pk,
+        "pending",
+    )
     assert 0 < s["confidence"] <= 1
     r = client_as(cast.outsider).get(f"/intel/cases/{reported.pk}/suggestions")
     assert (r.status_code, r.json()["code"]) == (404, "case_not_found")
@@ -36,7 +40,10 @@ def test_case_suggestions_in_scope_for_staff_only(client_as, cast, reported, cat
 
 
 def test_models_list_and_activate_needs_an_administrator(
-    client_as, cast, make_account, category_model  # noqa: F811
+    client_as,
+    cast,
+    make_account,
+    category_model,
 ):
     r = client_as(cast.desk).get("/intel/models")
     assert r.status_code == 200
@@ -53,7 +60,7 @@ def test_models_list_and_activate_needs_an_administrator(
     assert (r.status_code, r.json()["code"]) == (404, "intel_model_not_found")
 
 
-def test_accuracy_and_hotspots(client_as, cast, reported, categories, at_monday):  # noqa: F811
+def test_accuracy_and_hotspots(client_as, cast, reported, categories, at_monday):
     twin = workflow.report(
         actor=cast.resident,
         source="resident",

@@ -42,7 +42,12 @@ def test_train_eval_predict_from_csv(labelled_csv, tmp_path):
     assert "skipped line 26" in out
     assert re.search(r"cv_macro_f1=0\.\d{4} cv_accuracy=0\.\d{4} ms_per_msg=\d", out)
     row = TriageModel.objects.get()
-    assert (row.kind, row.version, row.is_active, row.metrics["samples"]) == ("category", 1, True, 24)
+    assert (row.kind, row.version, row.is_active, row.metrics["samples"]) == (
+        "category",
+        1,
+        True,
+        24,
+    )
     assert services.model_file(row).exists()
 
     last = run("eval", "--csv", str(labelled_csv)).strip().splitlines()[-1]

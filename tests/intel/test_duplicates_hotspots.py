@@ -66,7 +66,9 @@ def test_lsh_finds_candidates_without_comparing_everything():
     index = dup.DuplicateIndex()
     index.add(dup.Report(1, "06小区3号楼门口乱堆物堆料，堵住了消防通道"))
     for i in range(200):
-        index.add(dup.Report(100 + i, f"第{i}号 道路 编号{i * 7919} 的 井盖 丢失 告警 {chr(0x4E00 + i)}"))
+        index.add(
+            dup.Report(100 + i, f"第{i}号 道路 编号{i * 7919} 的 井盖 丢失 告警 {chr(0x4E00 + i)}")
+        )
     found = [x.key for x in index.candidates("06小区3号楼门口乱堆物堆料，消防通道堵住了")]
     assert 1 in found and len(found) < 20
     ranked = dup.rank(
@@ -108,10 +110,28 @@ def test_board_export_parses_dirty_dates_and_groups(tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "反对数", "点赞数"])
-    sheet.append([1, "u1", "A3区青青家园小区公共通道被架了烟道", "2019/4/22 10:01:02",
-                  "\n\t\t\t\t\t通道被烟道占了", 0, 5])
-    sheet.append([2, "u2", "A3区青青家园小区公共通道破墙架烟道", datetime(2019, 4, 25, 8, 0),
-                  "消防隐患", 1, 3])
+    sheet.append(
+        [
+            1,
+            "u1",
+            "A3区青青家园小区公共通道被架了烟道",
+            "2019/4/22 10:01:02",
+            "\n\t\t\t\t\t通道被烟道占了",
+            0,
+            5,
+        ]
+    )
+    sheet.append(
+        [
+            2,
+            "u2",
+            "A3区青青家园小区公共通道破墙架烟道",
+            datetime(2019, 4, 25, 8, 0),
+            "消防隐患",
+            1,
+            3,
+        ]
+    )
     sheet.append([3, "u3", "A7县星沙中贸城拖欠购房资金", "2019/5/1 9:00:00", "不退钱", 0, 0])
     sheet.append([4, "u4", "", "bad date", "", 0, 0])  # empty: skipped
     path = tmp_path / "board.xlsx"

@@ -74,13 +74,19 @@ def test_accept_as_suggested_then_dispatch_elsewhere_is_recorded(
     workflow.dispatch(actor=cast.desk, case_id=case.pk, unit=tree.office_a)
     cat = Suggestion.objects.get(case=case, kind="category")
     unit = Suggestion.objects.get(case=case, kind="unit")
-    assert (cat.outcome, cat.final_id, cat.decided_by) == ("accepted", categories["piles"].pk, cast.desk)
+    assert (cat.outcome, cat.final_id, cat.decided_by) == (
+        "accepted",
+        categories["piles"].pk,
+        cast.desk,
+    )
     assert (unit.outcome, unit.final_name, unit.auto) == ("changed", "济源路街道办事处", False)
     acc = queries.production_accuracy(cast.desk, since=at_monday.date(), until=at_monday.date())
     assert (acc["category"].decided, acc["category"].accepted, acc["category"].rate) == (1, 1, 1.0)
     assert (acc["unit"].decided, acc["unit"].changed, acc["unit"].rate) == (1, 1, 0.0)
     # Out of scope: street B's desk sees no suggestion of street A's cases.
-    other = queries.production_accuracy(cast.outsider, since=at_monday.date(), until=at_monday.date())
+    other = queries.production_accuracy(
+        cast.outsider, since=at_monday.date(), until=at_monday.date()
+    )
     assert other["category"].decided == 0
 
 
