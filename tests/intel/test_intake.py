@@ -90,6 +90,23 @@ def test_accept_as_suggested_then_dispatch_elsewhere_is_recorded(
     assert other["category"].decided == 0
 
 
+def test_desk_intake_accepted_on_entry_records_its_category_as_the_decision(
+    cast, categories, category_model, at_monday
+):
+    case = workflow.report(
+        actor=cast.desk,
+        source="desk",
+        description="3号楼楼道里堆满杂物纸箱，消防通道被堵死",
+        category=categories["piles"],
+        lng=IN_COMPOUND[0],
+        lat=IN_COMPOUND[1],
+        accept=True,
+    )
+    assert case.status == Case.Status.ACCEPTED
+    s = Suggestion.objects.get(case=case, kind="category")
+    assert (s.outcome, s.decided_by) == ("accepted", cast.desk)
+
+
 def test_changing_the_category_at_accept_counts_as_changed(
     cast, categories, category_model, at_monday
 ):

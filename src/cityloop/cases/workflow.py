@@ -606,7 +606,7 @@ def _report(
     if accept and rules.is_dispatcher(actor, case):
         _accept(actor, case, category=None, note="")
     # Suggestions (and auto-dispatch when configured); guarded, never stops the intake.
-    triage.case_reported(case)
+    triage.case_reported(case, actor)
     return case
 
 

@@ -10,10 +10,13 @@ and the benchmark never care which one is in use:
 * ``predict_proba(texts)`` gives the whole distribution over ``labels``;
 * ``save(path)`` / ``load(path)`` store it in one file.
 
-The default, :class:`TfidfSvmClassifier`, needs no network and no GPU: TF-IDF over character
-n-grams (robust to jieba's mistakes and to place names it does not know) next to TF-IDF over
-jieba words, a linear SVM on both, and Platt scaling learnt by cross-validation for the
-confidence. Model files are pickles: load only files this deployment wrote itself.
+:class:`TfidfSvmClassifier` needs no network and no GPU: TF-IDF over character n-grams
+(robust to jieba's mistakes and to place names it does not know) next to TF-IDF over jieba
+words, a linear SVM on both, and Platt scaling learnt by cross-validation for the confidence.
+The default is its character-only variant, :class:`TfidfSvmCharsClassifier`: on the 2,863
+labelled 泰迪杯 messages both cross-validate to the same macro-F1 (0.893), and without jieba
+a message takes about a quarter of the time (``bench/triage.py``).
+Model files are pickles: load only files this deployment wrote itself.
 """
 
 from __future__ import annotations
@@ -322,7 +325,10 @@ IMPLEMENTATIONS: dict[str, Callable[[], TextClassifier]] = {
 }
 
 
-def make(implementation: str = TfidfSvmClassifier.implementation) -> TextClassifier:
+DEFAULT = TfidfSvmCharsClassifier.implementation
+
+
+def make(implementation: str = DEFAULT) -> TextClassifier:
     try:
         return IMPLEMENTATIONS[implementation]()
     except KeyError:

@@ -35,7 +35,11 @@ _SUFFIX = (
 _PLACE = re.compile(r"(?:[A-Z]\d*[市县区])*[\u4e00-\u9fa5A-Za-z0-9·]{1,12}?" + _SUFFIX)
 _MORE = re.compile(_SUFFIX + r"+")  # 魅力之城 + 小区: a place word right after another
 _AREA = re.compile(r"[A-Z]\d*[市县区]")
-_LEAD = re.compile(r"^(?:关于|反映|投诉|举报|咨询|建议|请求|请问|强烈要求|要求|希望)+")
+_LEAD = re.compile(
+    r"^(?:关于|反映|投诉|举报|咨询|建议|请求|请问|问问|请|强烈|坚决|反对|要求|希望|加快|"
+    r"为什么|什么时候|能否|是否|我是|我们|我)+"
+)
+_TAIL = re.compile(_SUFFIX + r"+$")
 
 
 def place_of(text: str) -> str:
@@ -45,7 +49,9 @@ def place_of(text: str) -> str:
     for m in _PLACE.finditer(text):
         more = _MORE.match(text, m.end())
         name = _LEAD.sub("", m.group(0) + (more.group(0) if more else ""))
-        if len(_AREA.sub("", name)) >= 2 and len(name) > len(best):
+        # A bare place word (小区, 路) names nothing: at least two characters before it.
+        core = _TAIL.sub("", _AREA.sub("", name))
+        if len(core) >= 2 and len(name) > len(best):
             best = name
     return best
 
@@ -105,6 +111,7 @@ def hotspots(
         support = sum(r.support for r in members)
         rep = _medoid(members)
         places = Counter(r.place for r in members if r.place)
+        # The representative's own place when it names one, else the one most reports name.
         times = [r.at for r in members if r.at is not None]
         out.append(
             Hotspot(
@@ -113,7 +120,7 @@ def hotspots(
                 reports=len(members),
                 support=support,
                 title=rep.title or rep.text[:60],
-                place=places.most_common(1)[0][0] if places else rep.place,
+                place=rep.place or (places.most_common(1)[0][0] if places else ""),
                 first=min(times) if times else None,
                 last=max(times) if times else None,
                 keys=[r.key for r in members],
@@ -189,7 +196,7 @@ def read_board_xlsx(path: Path) -> Iterator[dup.Report]:
                 at=_when(get(row, "留言时间")),
                 support=_int(get(row, "点赞数")),
                 title=title,
-                place=place_of(title) or place_of(detail[:200]),
+                place=place_of(title),
                 data={"against": _int(get(row, "反对数")), "line": n},
             )
     finally:

@@ -225,11 +225,15 @@ def suggest_for_case(case) -> dict[str, Suggestion]:
     return out
 
 
-def case_reported(case) -> None:
-    """Hook called by the case workflow right after intake."""
+def case_reported(case, actor=None) -> None:
+    """Hook called by the case workflow right after intake (``actor``: who reported it)."""
     if not settings.CITYLOOP.intel_suggest:
         return
     found = _guarded("suggestion", suggest_for_case, case)
+    if found and case.status != "reported" and case.category_id is not None:
+        # The desk accepted it while entering it (before the model spoke): its category is
+        # the staff decision on this suggestion.
+        case_accepted(case, actor)
     if found and settings.CITYLOOP.intel_auto_dispatch:
         _guarded("auto-dispatch", auto_dispatch, case, found)
 

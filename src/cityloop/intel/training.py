@@ -162,7 +162,7 @@ def train(
     kind: str,
     source: str,
     actor=None,
-    implementation: str = clf.TfidfSvmClassifier.implementation,
+    implementation: str = clf.DEFAULT,
     folds: int = 5,
     activate: bool = True,
     progress: Callable[[str, int, int], None] | None = None,

@@ -71,6 +71,12 @@ class Command(BaseCommand):
             help="少于此数的标签不训练 / rarer labels dropped",
         )
         tr.add_argument("--city", default="", help="单位名称归一化时的市名，如 商洛市")
+        tr.add_argument(
+            "--implementation",
+            choices=sorted(clf.IMPLEMENTATIONS),
+            default=clf.DEFAULT,
+            help="模型实现 / classifier implementation",
+        )
         tr.add_argument("--no-activate", action="store_true", help="只保存不启用 / store only")
         tr.add_argument("--note", default="")
 
@@ -177,6 +183,7 @@ class Command(BaseCommand):
                 kind=kind,
                 source=source,
                 folds=o["folds"],
+                implementation=o["implementation"],
                 activate=not o["no_activate"],
                 progress=progress,
             )
