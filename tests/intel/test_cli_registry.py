@@ -107,7 +107,7 @@ def test_train_from_closed_cases(cast, categories, at_monday):
     row = TriageModel.objects.get(kind="category")
     assert sorted(row.labels) == sorted([categories["piles"].code, categories["lights"].code])
     # Every closed case went to the same unit: one label is not enough for a unit model.
-    with pytest.raises(CommandError, match="two labels"):
+    with pytest.raises(CommandError, match="两个标签"):  # the message in the UI language
         run("train", "--from-cases", "--kind", "unit")
 
 

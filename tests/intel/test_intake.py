@@ -155,7 +155,7 @@ def test_auto_dispatch_goes_through_the_workflow_as_the_system_account(
     events = {e.verb: e for e in CaseEvent.objects.filter(case=case)}
     bot = services.system_actor()
     assert events["accept"].actor == bot and events["dispatch"].actor == bot
-    assert "model v1" in events["dispatch"].note
+    assert "v1" in events["dispatch"].note and categories["piles"].name in events["dispatch"].note
     assert not bot.has_usable_password()
     s = Suggestion.objects.get(case=case, kind="unit")
     assert (s.outcome, s.auto) == ("accepted", True)
