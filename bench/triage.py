@@ -153,7 +153,8 @@ def main() -> int:
     for h in spots:
         print(f"#{h.rank} heat={h.heat} n={h.reports} 👍{h.support} {h.title} | {h.place}")
 
-    per_class = rows[0]["per_class"]
+    default = next(r for r in rows if r["impl"] == clf.DEFAULT)
+    per_class = default["per_class"]
     lines = [
         "## Triage: category classifier, unit routing, hotspots",
         "",
@@ -177,7 +178,7 @@ def main() -> int:
         )
     lines += [
         "",
-        f"Per-class F1 of `{rows[0]['impl']}`: "
+        f"Per-class F1 of `{default['impl']}`: "
         + ", ".join(f"{k} {v:.3f}" for k, v in sorted(per_class.items(), key=lambda x: -x[1]))
         + ".",
         "",
