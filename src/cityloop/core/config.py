@@ -61,6 +61,24 @@ class CityloopConfig(BaseSettings):
     open311_public_reads: bool = True
     # Requests per minute per api_key (and per address for reads without a key).
     open311_rate_per_minute: int = 120
+    # Triage (intel): where trained model files live; empty: ``<data_dir>/models``.
+    intel_model_dir: Path | None = None
+    # Suggest at intake when a model is active; below ``intel_review_below`` a suggestion is
+    # shown as "a person should decide".
+    intel_suggest: bool = True
+    intel_review_below: float = 0.6
+    # Auto-dispatch (off by default): only for these category codes (a main category's code
+    # covers its leaves), only when the category suggestion reaches this confidence, and it
+    # goes through the case workflow as the account ``intel_system_user``.
+    intel_auto_dispatch: bool = False
+    intel_auto_dispatch_confidence: float = 0.95
+    intel_auto_dispatch_categories: list[str] = []
+    intel_system_user: str = "triage-bot"
+
+    @field_validator("intel_model_dir", mode="before")
+    @classmethod
+    def _empty_path_as_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -85,6 +103,8 @@ class CityloopConfig(BaseSettings):
         db = url.path.strip("/")
         db_number = int(db) if db.isdigit() else 0
         return urlunsplit(url._replace(path=f"/{(db_number + 1) % 16}"))
+    def model_path(self) -> Path:
+        return self.intel_model_dir or self.data_dir / "models"
 
 
 @lru_cache(maxsize=1)
