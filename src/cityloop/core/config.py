@@ -103,6 +103,7 @@ class CityloopConfig(BaseSettings):
         db = url.path.strip("/")
         db_number = int(db) if db.isdigit() else 0
         return urlunsplit(url._replace(path=f"/{(db_number + 1) % 16}"))
+
     def model_path(self) -> Path:
         return self.intel_model_dir or self.data_dir / "models"
 
