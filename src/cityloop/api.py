@@ -57,6 +57,14 @@ def on_validation_error(request: HttpRequest, exc: ValidationError):
     return _error(request, 422, "invalid_input", _("Invalid input"), {"errors": errors})
 
 
+@api.exception_handler(OverflowError)
+def on_number_out_of_range(request: HttpRequest, exc: OverflowError):
+    # An id beyond what SQLite's integers hold (found by schemathesis) fails in the driver,
+    # before the database; it is bad input, not a server fault. PostgreSQL compares such an
+    # id as numeric and finds nothing; offsets are bounded where they are declared.
+    return _error(request, 422, "invalid_input", _("Invalid input"), {"reason": "out_of_range"})
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
     return _error(request, exc.status_code, f"http_{exc.status_code}", str(exc))

@@ -18,7 +18,14 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("import", "import_data", "从 xlsx/csv/GeoJSON 导入地点、单位、人员、责任对象", "import data"),
     ("user", "user", "创建或修改账号", "create or change accounts"),
     ("token", "token", "为账号签发 API 令牌", "issue an API token"),
+    ("open311", "open311", "Open311 客户端密钥：新建、列出、吊销", "Open311 client keys"),
     ("calendar", "calendar", "工作日历：查看、播种、维护节假日与调休", "work calendar"),
+    (
+        "intel",
+        "intel",
+        "智能分拨：训练/评估/预测模型，重复件与热点",
+        "triage models, duplicates and hotspots",
+    ),
     ("migrate", "migrate", "执行数据库迁移", "apply database migrations"),
     ("manage", "", "运行任意 Django 管理命令", "run any Django management command"),
 ]

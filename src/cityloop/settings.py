@@ -193,6 +193,23 @@ def _huey() -> dict:
 
 HUEY = _huey()
 
+
+def _caches() -> dict:
+    # Rate limits must be counted in one place when several nodes serve the site.
+    location = CONFIG.cache_location()
+    if location:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": location,
+                "KEY_PREFIX": "cityloop",
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = _caches()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

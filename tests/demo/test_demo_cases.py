@@ -27,7 +27,7 @@ JYL = "/410106/410106001/"
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with demo_load_once(django_db_blocker) as result:
+    with demo_load_once(django_db_blocker, supervision=False) as result:
         yield result
 
 
@@ -214,8 +214,8 @@ def test_missing_categories_give_a_clear_error(loaded):
 
 def test_second_load_adds_nothing(loaded):
     cases, events = Case.objects.count(), CaseEvent.objects.count()
-    assert load_demo()["status"] == "skipped"
-    forced = load_demo(force=True)
+    assert load_demo(supervision=False)["status"] == "skipped"
+    forced = load_demo(force=True, supervision=False)
     assert forced["cases"]["outcome"] == "unchanged"
     assert Case.objects.count() == cases and CaseEvent.objects.count() == events
 
@@ -226,7 +226,7 @@ def test_a_changed_demo_replaces_its_cases(loaded, monkeypatch):
     district = Place.objects.get(code="410106")
     district.attrs = {**district.attrs, "demo_fingerprint": "stale"}
     district.save()
-    result = load_demo()
+    result = load_demo(supervision=False)
     assert result["cases"]["outcome"] == "replaced" and played == [1]
     assert not demo_cases_qs().exists()
 
@@ -242,7 +242,7 @@ def test_delete_demo_removes_cases_before_places(loaded):
 
 def test_reset_reloads_the_same_cases(loaded):
     before = demo_cases.summarize()
-    result = load_demo(reset=True)
+    result = load_demo(reset=True, supervision=False)
     assert result["status"] == "reset"
     assert result["cases"]["outcome"] == "loaded"
     after = demo_cases.summarize()

@@ -129,7 +129,7 @@ def test_board_explanation_and_escalation(browser, live_server, scene):  # noqa:
     row.get_by_role("link", name="背街小巷整治").click()
     page.locator('[data-explanation="open"]').wait_for()
     page.get_by_label("情况说明").fill("拆迁协商延误，已加派人手，月底追回进度")
-    page.get_by_role("button", name="报送情况说明").click()
+    page.get_by_role("button", name="提交情况说明").click()
     page.locator('[data-explanation="answered"]').wait_for()
     assert Explanation.objects.get(task=scene["red"]).state == "answered"
     assert Notification.objects.filter(recipient=scene["leader"], verb="task_explained").exists()

@@ -228,7 +228,7 @@ def list_cases(
     q: str = Query("", description="full text / 全文检索（中文分词）"),
     mine: bool = Query(False, description="only my queue / 只看待我处理"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10**9),
 ):
     """Cases in the caller's scope, red and overdue first."""
     states = [s for s in status.split(",") if s]

@@ -21,6 +21,10 @@ from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
 from cityloop.core.text import tokens
 
+# Events whose note a resident may read on the tracking page (reasons and results); Open311
+# answers show the same notes.
+PUBLIC_NOTE_VERBS = frozenset({"reject", "reply", "reopen", "cancel", "return_visit"})
+
 
 def visible_cases(actor) -> QuerySet[Case]:
     """Cases in the reader's places, units (responsible, assisting or dispatching) or
@@ -275,13 +279,10 @@ def distance_metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float
 
 
 def text_similarity(a: str, b: str) -> float:
-    """Share of jieba tokens the two texts have in common (0…1), with rapidfuzz's partial
-    ratio as a floor for short texts that tokenise differently."""
-    from rapidfuzz import fuzz
+    """0…1, the triage app's near-duplicate score (shingle Jaccard with rapidfuzz)."""
+    from cityloop.intel.duplicates import similarity
 
-    ta, tb = set(tokens(a)), set(tokens(b))
-    jaccard = len(ta & tb) / len(ta | tb) if ta and tb else 0.0
-    return max(jaccard, fuzz.token_set_ratio(a, b) / 100 * 0.9)
+    return similarity(a, b)
 
 
 @dataclass(frozen=True)
@@ -328,14 +329,20 @@ def possible_duplicates(
         qs = qs.filter(category=category)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    found = []
-    for other in qs[:200]:
+    from cityloop.intel.duplicates import rank
+
+    within = {}
+    for other in qs[:500]:
         d = distance_metres(lng, lat, other.lng, other.lat)
-        if d > metres:
-            continue
-        sim = text_similarity(text, f"{other.title} {other.description}")
-        if sim >= min_similarity:
-            found.append(Duplicate(other, round(d, 1), round(sim, 2)))
+        if d <= metres:
+            within[other.pk] = (other, d)
+    # MinHash/LSH candidates when the window holds many cases, each scored exactly.
+    scored = rank(
+        text,
+        [(pk, f"{o.title} {o.description}") for pk, (o, _d) in within.items()],
+        min_similarity=min_similarity,
+    )
+    found = [Duplicate(within[pk][0], round(within[pk][1], 1), round(s, 2)) for pk, s in scored]
     found.sort(key=lambda x: (-x.similarity, x.distance_m))
     return found[:limit]
 

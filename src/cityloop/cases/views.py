@@ -38,6 +38,7 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.intel import queries as intel_queries
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
 
@@ -327,10 +328,6 @@ def track_case(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "cases/track_case.html", context, status=status)
 
 
-# Events whose note a resident may read on the tracking page (reasons and results).
-PUBLIC_NOTE_VERBS = {"reject", "reply", "reopen", "cancel", "return_visit"}
-
-
 @dataclass
 class EventRow:
     event: Any
@@ -379,7 +376,7 @@ def _event_row(e, *, code: str = "") -> EventRow:
         detail,
         [(p, photo_url(p, code)) for p in e.photos.all()],
         change=change,
-        public_note=e.verb in PUBLIC_NOTE_VERBS,
+        public_note=e.verb in queries.PUBLIC_NOTE_VERBS,
         actor=_actor_label(e),
     )
 
@@ -603,8 +600,15 @@ def _detail_context(
         ids = [d.case.pk for d in found]
         visible = set(queries.visible_cases(user).filter(pk__in=ids).values_list("pk", flat=True))
         duplicates = [d for d in found if d.case.pk in visible]
+    suggestions = []
+    if case.status in (Case.Status.REPORTED, Case.Status.ACCEPTED) or open_action in (
+        "accept",
+        "dispatch",
+    ):
+        suggestions = intel_queries.suggestions_of(case)
     if open_action and form is None:
         form = forms.ACTION_FORMS[open_action](user=user, case=case)
+        _preselect(form, open_action, suggestions)
     if open_action and not message and open_action != "comment" and open_action not in allowed:
         message, level = _("You may not do this to this case."), "error"
     return {
@@ -625,10 +629,29 @@ def _detail_context(
         "merged": list(case.duplicates.order_by("reported_at").values_list("pk", "code")),
         "overdue": case.is_open and case.due_at is not None and case.due_at < now,
         "duplicates": duplicates,
+        "suggestions": suggestions,
         "max_extensions": workflow.MAX_EXTENSIONS,
         "light_colours": LIGHT_COLOURS,
         "stage_label": _stage_label(case),
     }
+
+
+def _preselect(form: forms.ActionForm, action: str, suggestions: list) -> None:
+    """Start the accept/dispatch form on a confident suggestion the form can take; staff
+    still see it and may change it (that choice is recorded as kept or changed)."""
+    wanted = {"accept": ("category", "category"), "dispatch": ("unit", "unit")}.get(action)
+    if wanted is None:
+        return
+    kind, name = wanted
+    s = next((x for x in suggestions if x.kind == kind and not x.needs_review), None)
+    field = form.fields.get(name)
+    if s is None or s.target_id is None or field is None:
+        return
+    if kind == "category" and (form.case.category_id or s.target_id not in form.categories):
+        return
+    if kind == "unit" and not field.queryset.filter(pk=s.target_id).exists():
+        return
+    field.initial = s.target_id
 
 
 def _stage_label(case: Case) -> str:

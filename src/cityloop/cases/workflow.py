@@ -34,6 +34,7 @@ from cityloop.core import clock, events, geo, worktime
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.scope import scope_for
 from cityloop.core.text import search_document
+from cityloop.intel import services as triage
 from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
 
 S = Case.Status
@@ -604,6 +605,8 @@ def _report(
     )
     if accept and rules.is_dispatcher(actor, case):
         _accept(actor, case, category=None, note="")
+    # Suggestions (and auto-dispatch when configured); guarded, never stops the intake.
+    triage.case_reported(case, actor)
     return case
 
 
@@ -628,6 +631,7 @@ def _accept(actor, case: Case, *, category: Category | None, note: str) -> Case:
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     _record(actor, case, "accept", from_state=old, note=note, data={"category": case.category.code})
+    triage.case_accepted(case, actor)  # did staff keep the suggested category?
     notices.send(case, "accept")
     return case
 
@@ -736,6 +740,7 @@ def dispatch(
             "due_at": case.due_at.isoformat(),
         },
     )
+    triage.case_dispatched(case, actor)  # did staff keep the suggested unit?
     notices.send(case, "dispatch")
     return case
 

@@ -78,7 +78,7 @@ def inbox(
     request: HttpRequest,
     unread: bool = False,
     limit: int = Query(50, ge=1, le=500, description="page size / 每页条数"),
-    offset: int = Query(0, ge=0, description="rows to skip / 跳过条数"),
+    offset: int = Query(0, ge=0, le=10**9, description="rows to skip / 跳过条数"),
 ):
     """The caller's own notifications, newest first; ``unread=true`` for unread only.
     我的消息（站内通知），最新的在前。"""

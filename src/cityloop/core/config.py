@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,9 @@ class CityloopConfig(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""  # empty: SQLite file ``<data_dir>/cityloop.sqlite3``
     queue_url: str = ""  # empty: huey on SQLite ``<data_dir>/queue.sqlite3``; or redis://…
+    # Django's cache (rate limits). Empty: the queue's Redis when the queue is on Redis (every
+    # node then counts against the same limits), else each process's own memory.
+    cache_url: str = ""
     time_zone: str = "Asia/Shanghai"
     as_of: datetime | None = None  # pins "now" for the demo and tests
     secret_key: str = ""  # empty: generated once and kept in <data_dir>/secret_key
@@ -49,6 +53,32 @@ class CityloopConfig(BaseSettings):
     email_from: str = "cityloop@localhost"
     sms_webhook_url: str = ""  # an SMS gateway that takes {"phone", "text"} as JSON
     wecom_webhook_url: str = ""  # 企业微信群机器人 webhook
+    # Open311 GeoReport v2 (docs/open311.md). Empty jurisdiction: any jurisdiction_id is
+    # accepted; set: a request naming another one is refused.
+    open311_jurisdiction_id: str = ""
+    # Reads (GET) without an api_key, as the GeoReport spec and FixMyStreet allow; false makes
+    # every read need a key too.
+    open311_public_reads: bool = True
+    # Requests per minute per api_key (and per address for reads without a key).
+    open311_rate_per_minute: int = 120
+    # Triage (intel): where trained model files live; empty: ``<data_dir>/models``.
+    intel_model_dir: Path | None = None
+    # Suggest at intake when a model is active; below ``intel_review_below`` a suggestion is
+    # shown as "a person should decide".
+    intel_suggest: bool = True
+    intel_review_below: float = 0.6
+    # Auto-dispatch (off by default): only for these category codes (a main category's code
+    # covers its leaves), only when the category suggestion reaches this confidence, and it
+    # goes through the case workflow as the account ``intel_system_user``.
+    intel_auto_dispatch: bool = False
+    intel_auto_dispatch_confidence: float = 0.95
+    intel_auto_dispatch_categories: list[str] = []
+    intel_system_user: str = "triage-bot"
+
+    @field_validator("intel_model_dir", mode="before")
+    @classmethod
+    def _empty_path_as_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -60,6 +90,22 @@ class CityloopConfig(BaseSettings):
 
     def queue_path(self) -> Path:
         return self.data_dir / "queue.sqlite3"
+
+    def cache_location(self) -> str:
+        """The Redis URL of the cache, or "" for each process's own memory."""
+        if self.cache_url:
+            return self.cache_url
+        if not self.queue_url.startswith(("redis://", "rediss://")):
+            return ""
+        # The next database number on the queue's server: clearing the cache (FLUSHDB) must
+        # never empty the queue.
+        url = urlsplit(self.queue_url)
+        db = url.path.strip("/")
+        db_number = int(db) if db.isdigit() else 0
+        return urlunsplit(url._replace(path=f"/{(db_number + 1) % 16}"))
+
+    def model_path(self) -> Path:
+        return self.intel_model_dir or self.data_dir / "models"
 
 
 @lru_cache(maxsize=1)

@@ -48,3 +48,14 @@ def tokens(text: str) -> list[str]:
 def search_document(*parts: str) -> str:
     """The text stored for full-text search: tokens joined by spaces."""
     return " ".join(tokens(" ".join(p for p in parts if p)))
+
+
+def words(text: str) -> list[str]:
+    """jieba's words of ``text`` in order, repeats kept, lower-cased, punctuation dropped:
+    what a classifier counts (search tokens drop repeats, which a classifier needs)."""
+    if not text:
+        return []
+    out = []
+    for word in _tokenizer().lcut(text):
+        out.extend(_WORD.findall(word.lower()))
+    return out

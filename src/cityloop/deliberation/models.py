@@ -26,7 +26,7 @@ class Topic(models.Model):
 
     class Stage(models.TextChoices):
         SOLICITING = "soliciting", _("Soliciting opinions")
-        PROPOSED = "proposed", _("Proposed")
+        PROPOSED = "proposed", _("Proposal made")
         DELIBERATED = "deliberated", _("Deliberated")
         VOTING = "voting", _("Voting")
         RESOLVED = "resolved", _("Resolved")
@@ -213,7 +213,7 @@ class Vote(models.Model):
 
     topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="vote")
     rule = models.CharField(_("vote rule"), max_length=20, choices=Topic.Rule.choices)
-    question = models.CharField(_("question"), max_length=300)
+    question = models.CharField(_("question put to the vote"), max_length=300)
     opened_at = models.DateTimeField(_("opened at"))
     closes_on = models.DateField(_("voting ends on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("vote closed at"), null=True, blank=True)

@@ -29,6 +29,7 @@ from cityloop.core import geo
 from cityloop.core.errors import Conflict
 from cityloop.demo import cases as demo_cases
 from cityloop.demo import dataset as ds
+from cityloop.demo import supervision as demo_supervision
 from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
 from cityloop.demo.plan import Plan, build_plan
 from cityloop.org import services
@@ -65,7 +66,12 @@ def demo_loaded() -> bool:
 
 
 def load_demo(
-    *, reset: bool = False, force: bool = False, stdout=None, cases: bool = True
+    *,
+    reset: bool = False,
+    force: bool = False,
+    stdout=None,
+    cases: bool = True,
+    supervision: bool | None = None,
 ) -> dict[str, Any]:
     """Load (or with ``reset`` reload from scratch) the demo district and its cases.
 
@@ -73,13 +79,21 @@ def load_demo(
     {kind: {"created": n, "updated": n, "unchanged": n}}, "cases": {…}}``; with ``stdout``
     (a text stream) also prints the counts as a table. ``force`` walks every row even when
     the fingerprint says the demo is already loaded. ``cases=False`` loads the frame only
-    (the demo cases already there are left as they are).
+    (the demo cases already there are left as they are). ``supervision`` (default: as
+    ``cases``) plays the demo supervision after the cases, the same way
+    (:func:`cityloop.demo.supervision.load_supervision`).
 
     ``cases`` in the result: ``{"status": "loaded" | "replaced" | "unchanged" | "skipped",
     "cases": n, "status": …}`` (see :func:`cityloop.demo.cases.load_cases`).
     """
     _refuse_real_district()
-    if not (reset or force) and demo_loaded() and (not cases or demo_cases.present()):
+    supervision = cases if supervision is None else supervision
+    if (
+        not (reset or force)
+        and demo_loaded()
+        and (not cases or demo_cases.present())
+        and (not supervision or demo_supervision.present())
+    ):
         result = {"status": "skipped", "fingerprint": fingerprint(), "counts": {}}
         _report(result, stdout)
         return result
@@ -91,12 +105,14 @@ def load_demo(
         counts = _apply(plan, fingerprint())
         stale = _stale(plan)
         case_result = _cases(cases=cases, fresh=fresh and not reset)
+        supervision_result = _supervision(supervision=supervision, fresh=fresh and not reset)
     result = {
         "status": "reset" if reset else "loaded",
         "fingerprint": fingerprint(),
         "counts": {kind: {o: counts[(kind, o)] for o in OUTCOMES} for kind in KINDS},
         "stale": stale,
         "cases": case_result,
+        "supervision": supervision_result,
     }
     _report(result, stdout)
     return result
@@ -112,6 +128,18 @@ def _cases(*, cases: bool, fresh: bool) -> dict[str, Any]:
     if there:
         demo_cases.delete_cases(accounts=False)
     return {"outcome": "replaced" if there else "loaded", **demo_cases.load_cases()}
+
+
+def _supervision(*, supervision: bool, fresh: bool) -> dict[str, Any]:
+    """Play the demo supervision unless the records there were made by this very demo."""
+    there = demo_supervision.present()
+    if not supervision:
+        return {"outcome": "skipped"}
+    if there and fresh:
+        return {"outcome": "unchanged", **demo_supervision.summarize()}
+    if there:
+        demo_supervision.delete_supervision()
+    return {"outcome": "replaced" if there else "loaded", **demo_supervision.load_supervision()}
 
 
 def _refuse_real_district() -> None:
@@ -305,7 +333,9 @@ def delete_demo() -> dict[str, int]:
     round deletes nothing more. Events and history rows stay: history is never edited.
     """
     before = {m._meta.label: m.objects.filter(is_demo=True).count() for m in _demo_models()}
-    # Cases first (they point at places, units and people), with their actor accounts.
+    # Supervision and cases first (they point at places, units and people), then the cases'
+    # actor accounts.
+    demo_supervision.delete_supervision()
     demo_cases.delete_cases()
     pending = [m for m in _demo_models() if m.objects.filter(is_demo=True).exists()]
     blocked: dict[str, str] = {}
@@ -377,6 +407,7 @@ def _report(result: dict[str, Any], stdout) -> None:
         table.add_row(labels[kind], *(str(row[o]) for o in OUTCOMES))
     console.print(table)
     _report_cases(console, result.get("cases") or {})
+    demo_supervision.report(console, result.get("supervision") or {})
     if result.get("stale"):
         console.print(
             _(

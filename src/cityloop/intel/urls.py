@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cityloop.intel import views
 
 app_name = "intel"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class SupervisionConfig(AppConfig):
     name = "cityloop.supervision"
     label = "supervision"
-    verbose_name = _("Supervision")
+    verbose_name = _("Supervision and follow-up")
 
     def ready(self) -> None:
         from cityloop.supervision import sweep  # noqa: F401  registers the light sweeper

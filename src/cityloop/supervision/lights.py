@@ -93,13 +93,19 @@ class Reason:
         return {"code": self.code, "colour": self.colour, "text": self.text, "data": self.data}
 
 
-def working_days_after(start: date, end: date, is_workday: Callable[[date], bool]) -> int:
-    """Working days d with start < d <= end (0 when end <= start)."""
+def working_days_after(
+    start: date, end: date, is_workday: Callable[[date], bool], *, stop_after: int | None = None
+) -> int:
+    """Working days d with start < d <= end (0 when end <= start). With ``stop_after`` the
+    count stops once it exceeds that many: the rules only ask "within N working days?", and a
+    deadline months away need not be walked day by day."""
     count = 0
     day = start + timedelta(days=1)
     while day <= end:
         if is_workday(day):
             count += 1
+            if stop_after is not None and count > stop_after:
+                break
         day += timedelta(days=1)
     return count
 
@@ -214,7 +220,9 @@ def light(task: TaskFacts, as_of: date, policy: Policy | None = None) -> tuple[s
         )
 
     if as_of <= task.deadline:
-        left = working_days_after(as_of, task.deadline, policy.is_workday)
+        left = working_days_after(
+            as_of, task.deadline, policy.is_workday, stop_after=policy.near_working_days
+        )
         if left <= policy.near_working_days:
             add(
                 Reason(
@@ -228,7 +236,9 @@ def light(task: TaskFacts, as_of: date, policy: Policy | None = None) -> tuple[s
     upcoming = [m for m in task.milestones if m.done_on is None and m.due >= as_of]
     if upcoming:
         m = min(upcoming, key=lambda m: m.due)
-        left = working_days_after(as_of, m.due, policy.is_workday)
+        left = working_days_after(
+            as_of, m.due, policy.is_workday, stop_after=policy.near_working_days
+        )
         if left <= policy.near_working_days and m.due != task.deadline:
             add(
                 Reason(

@@ -142,7 +142,7 @@ class Task(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     code = models.CharField(_("code"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("task title"), max_length=200)
     kind = models.ForeignKey(TaskKind, verbose_name=_("kind"), on_delete=models.PROTECT)
     category = models.ForeignKey(TaskCategory, verbose_name=_("category"), on_delete=models.PROTECT)
     level = models.CharField(
@@ -242,7 +242,7 @@ class Milestone(models.Model):
         related_name="milestones",
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("milestone title"), max_length=200)
     duration_days = models.PositiveSmallIntegerField(
         _("duration (working days)"), null=True, blank=True
     )

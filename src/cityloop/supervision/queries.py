@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
@@ -165,11 +165,20 @@ def facts_for(tasks: Iterable[Task], as_of: date) -> dict[int, TaskFacts]:
     tasks = list(tasks)
     ids = [t.pk for t in tasks]
     end = _end_of(as_of)
-    latest: dict[int, ProgressReport] = {}
-    for report in ProgressReport.objects.filter(task_id__in=ids, on__lte=as_of).order_by(
-        "on", "pk"
-    ):
-        latest[report.task_id] = report
+    # The latest report of each task up to the day, one row per task (not the history).
+    newest = (
+        ProgressReport.objects.filter(task_id=OuterRef("pk"), on__lte=as_of)
+        .order_by("-on", "-pk")
+        .values("pk")[:1]
+    )
+    report_ids = [
+        pk
+        for pk in Task.objects.filter(pk__in=ids)
+        .annotate(report_id=Subquery(newest))
+        .values_list("report_id", flat=True)
+        if pk
+    ]
+    latest = {r.task_id: r for r in ProgressReport.objects.filter(pk__in=report_ids)}
     milestones: dict[int, list[MilestoneFacts]] = defaultdict(list)
     for m in Milestone.objects.filter(task_id__in=ids):
         done = m.done_on if m.done_on and m.done_on <= as_of else None
@@ -399,7 +408,11 @@ def light_trend(actor, *, days: int = 30, end: date | None = None) -> dict[str, 
     dates = [start + timedelta(days=i) for i in range(days)]
     return {
         "dates": [d.isoformat() for d in dates],
-        "series": {c: [per_day[d].get(c, 0) for d in dates] for c in Colour.lit()},
+        # A day with no stored light (the sweeper did not run) is a gap, not a zero.
+        "series": {
+            c: [per_day[d].get(c, 0) if per_day.get(d) else None for d in dates]
+            for c in Colour.lit()
+        },
     }
 
 

@@ -7,7 +7,6 @@ user's scope (outside it: 404). A refused step is shown as its message and chang
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -92,7 +91,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "lit": [(c, Colour(c).label, result.counts.get(c, 0)) for c in Colour.lit()],
         "done": sum(result.counts.get(c, 0) for c in Colour.done()),
         "base_query": base.urlencode(),
-        "trend_json": json.dumps(trend, ensure_ascii=False),
+        "trend": trend,
         "summaries": [(k, queries.summary(user, kind=k, end=as_of)) for k in queries.PERIOD_KINDS],
     }
     return render(request, "supervision/board.html", context)
@@ -116,10 +115,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "explanations": task.explanations.all(),
         "milestones": task.milestones.all(),
         "history": history,
-        "chart_json": json.dumps(
-            {"dates": [h["on"] for h in history], "percent": [h["percent"] for h in history]},
-            ensure_ascii=False,
-        ),
+        "chart": {"dates": [h["on"] for h in history], "percent": [h["percent"] for h in history]},
         "events": queries.task_events(task),
         "findings": task.findings.select_related("rectification", "unit"),
         "letters": task.letters.select_related("series"),

@@ -15,8 +15,10 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events, worktime
@@ -415,7 +417,7 @@ def _earlier_unrectified(kind: str, unit: Unit, place: Place | None, before) -> 
     put right: still open, failed a re-inspection, or closed after its time limit."""
     same_where = Q(unit=unit) | (Q(place=place) if place is not None else Q(pk__in=[]))
     candidates = (
-        Finding.objects.filter(kind=kind, found_at__lt=before)
+        Finding.objects.filter(kind=kind, found_at__lte=before)
         .filter(found_at__gte=before - timedelta(days=REPEAT_WINDOW_DAYS))
         .filter(same_where)
         .select_related("rectification")
@@ -731,6 +733,7 @@ def issue_letter(
     answer_due: date,
     subject: str = "",
     only: Sequence[tuple[str, int]] | None = None,
+    is_demo: bool = False,
 ) -> UrgingLetter:
     """A letter listing what ``addressee`` is late with, numbered next in the issuer's
     series for the year. ``only`` narrows the items to some (kind, id) pairs."""
@@ -745,7 +748,12 @@ def issue_letter(
         raise Forbidden("letter_not_issuer", _("You may not issue letters for this unit."))
     if not rules.covers_unit(actor, addressee):
         raise NotFound("unit_not_found", _("Unit not found"))
-    items = queries.overdue_items(addressee, as_of=today)
+    # A letter is a document in the deployment's language, whoever's browser issued it.
+    with translation.override(settings.LANGUAGE_CODE):
+        items = queries.overdue_items(addressee, as_of=today)
+        default_subject = _("Letter urging %(unit)s to complete overdue work") % {
+            "unit": addressee.short_name or addressee.name
+        }
     if only is not None:
         wanted = {(k, int(pk)) for k, pk in only}
         items = [i for i in items if (i.kind, i.pk) in wanted]
@@ -754,9 +762,7 @@ def issue_letter(
             "letter_no_items",
             _("%(unit)s has no overdue items to urge.") % {"unit": addressee.name},
         )
-    subject = (subject or "").strip() or _("Letter urging %(unit)s to complete overdue work") % {
-        "unit": addressee.short_name or addressee.name
-    }
+    subject = (subject or "").strip() or default_subject
     with transaction.atomic():
         series = LetterSeries.objects.select_for_update().filter(issuer=issuer).first()
         if series is None:
@@ -775,6 +781,7 @@ def issue_letter(
             answer_due=answer_due,
             sent_at=clock.now(),
             created_by=actor if getattr(actor, "pk", None) else None,
+            is_demo=is_demo,
         )
         letter.tasks.set([i.pk for i in items if i.kind == "task"])
         letter.rectifications.set([i.pk for i in items if i.kind == "rectification"])

@@ -117,7 +117,24 @@ def case_cards(user) -> tuple[list[CaseCard], list[CaseCard]]:
             title=rules["satisfaction_rate"],
         ),
     ]
+    month.append(_triage_card(user, today))
     return lights, month
+
+
+def _triage_card(user, today) -> CaseCard:
+    """Production accuracy of the category suggestions this month (staff kept ÷ decided)."""
+    from cityloop.intel import queries as intel_queries
+
+    acc = intel_queries.production_accuracy(user, since=today.replace(day=1), until=today)
+    cat = acc["category"]
+    return CaseCard(
+        "intel_accuracy",
+        _("Suggestions kept"),
+        _percent(cat.rate),
+        reverse("intel:overview"),
+        note=f"{cat.accepted} / {cat.decided}" if cat.decided else "",
+        title=intel_queries.accuracy_rule(),
+    )
 
 
 @login_required

@@ -147,7 +147,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('title', models.CharField(max_length=200, verbose_name='task title')),
                 ('level', models.CharField(choices=[('province', 'Province'), ('city', 'City'), ('district', 'District'), ('street', 'Street')], default='street', max_length=10, verbose_name='level')),
                 ('annual_goal', models.TextField(blank=True, verbose_name='annual goal')),
                 ('indicator_name', models.CharField(blank=True, max_length=60, verbose_name='indicator')),
@@ -206,7 +206,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('title', models.CharField(max_length=200, verbose_name='milestone title')),
                 ('duration_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='duration (working days)')),
                 ('due', models.DateField(verbose_name='due')),
                 ('planned_percent', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, verbose_name='planned progress (%)')),

@@ -23,7 +23,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-cases",
             action="store_true",
-            help="只载入地点、单位、人员等，不演示案件 / the frame only, no demo cases",
+            help=(
+                "只载入地点、单位、人员等，不演示案件与督查 / "
+                "the frame only, no demo cases or supervision"
+            ),
         )
         parser.add_argument(
             "--force",

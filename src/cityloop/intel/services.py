@@ -1,0 +1,367 @@
+"""Writes of the triage app: the model registry, suggestions at intake, staff decisions and
+auto-dispatch.
+
+The case loop calls three functions here and nothing else: :func:`case_reported` after a case
+is taken in, :func:`case_accepted` and :func:`case_dispatched` after those actions. Each is
+guarded: without an active model there is no suggestion, and no failure in here ever stops
+an intake or an action (it is logged, and the savepoint keeps the case's own transaction
+clean).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from cityloop.core import clock, events
+from cityloop.core.errors import Conflict, DomainError, NotFound
+from cityloop.intel import classifier as clf
+from cityloop.intel import labels as lab
+from cityloop.intel.models import Kind, Suggestion, TriageModel
+
+log = logging.getLogger(__name__)
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+
+def model_dir() -> Path:
+    return Path(settings.CITYLOOP.model_path())
+
+
+def model_file(row: TriageModel) -> Path:
+    return model_dir() / row.file
+
+
+@transaction.atomic
+def model_store(
+    *,
+    kind: str,
+    model: clf.TextClassifier,
+    metrics: dict[str, Any],
+    source: str,
+    actor=None,
+    activate: bool = True,
+    note: str = "",
+) -> TriageModel:
+    """Save a trained model as the next version of its kind; make it active unless told not."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown kind {kind!r}")
+    # Lock the kind's rows so two trainings at once do not take the same version number.
+    list(TriageModel.objects.select_for_update().filter(kind=kind).values_list("pk"))
+    version = (TriageModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
+    name = f"{kind}-v{version}.pkl"
+    path = model_dir() / name
+    sha = model.save(path)
+    row = TriageModel.objects.create(
+        kind=kind,
+        version=version,
+        implementation=model.implementation,
+        file=name,
+        sha256=sha,
+        size_bytes=path.stat().st_size,
+        labels=list(model.labels),
+        metrics=metrics,
+        source=source[:200],
+        trained_at=clock.now(),
+        trained_by=actor if getattr(actor, "pk", None) else None,
+        note=note[:300],
+    )
+    events.record_on(
+        row,
+        actor=actor,
+        verb="model_trained",
+        data={"kind": kind, "version": version, **_headline(metrics)},
+    )
+    if activate:
+        _activate(row, actor=actor)
+    return row
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: metrics.get(k) for k in ("cv_macro_f1", "cv_accuracy", "samples")}
+
+
+def _activate(row: TriageModel, *, actor) -> TriageModel:
+    previous = TriageModel.objects.filter(kind=row.kind, is_active=True).exclude(pk=row.pk).first()
+    if previous is not None:
+        previous.is_active = False
+        previous.save(update_fields=["is_active"])
+    row.is_active, row.activated_at = True, clock.now()
+    row.save(update_fields=["is_active", "activated_at"])
+    events.record_on(
+        row,
+        actor=actor,
+        verb="model_activated",
+        from_state=f"v{previous.version}" if previous else "",
+        to_state=f"v{row.version}",
+        data={"kind": row.kind},
+    )
+    return row
+
+
+@transaction.atomic
+def model_activate(*, model_id: int, actor=None) -> TriageModel:
+    row = TriageModel.objects.select_for_update().filter(pk=model_id).first()
+    if row is None:
+        raise NotFound("intel_model_not_found", _("No such model."))
+    if not model_file(row).exists():
+        raise Conflict(
+            "intel_model_file_missing",
+            _("The model file %(file)s is missing.") % {"file": row.file},
+        )
+    return _activate(row, actor=actor)
+
+
+@transaction.atomic
+def model_rollback(*, kind: str, actor=None) -> TriageModel:
+    """Go back to the model of this kind that was active before the current one."""
+    current = TriageModel.objects.filter(kind=kind, is_active=True).first()
+    earlier = TriageModel.objects.filter(kind=kind, activated_at__isnull=False)
+    if current is not None:
+        earlier = earlier.exclude(pk=current.pk).filter(activated_at__lte=current.activated_at)
+    target = earlier.order_by("-activated_at", "-version").first()
+    if target is None:
+        raise Conflict("intel_no_previous_model", _("There is no earlier model to go back to."))
+    return model_activate(model_id=target.pk, actor=actor)
+
+
+# Loaded models, per process: {kind: (row id, sha256, classifier)}. The active row is asked
+# for on each use (one indexed query), so a switch made elsewhere is seen at the next case.
+_loaded: dict[str, tuple[int, str, clf.TextClassifier]] = {}
+_load_lock = threading.Lock()
+
+
+def active_classifier(kind: str) -> tuple[TriageModel, clf.TextClassifier] | None:
+    """The active model of ``kind`` and its classifier, or ``None`` when there is none or its
+    file cannot be read (that is logged: intake goes on without suggestions)."""
+    row = TriageModel.objects.filter(kind=kind, is_active=True).first()
+    if row is None:
+        return None
+    cached = _loaded.get(kind)
+    if cached is not None and cached[0] == row.pk and cached[1] == row.sha256:
+        return row, cached[2]
+    with _load_lock:
+        try:
+            model = clf.load_classifier(model_file(row), sha256=row.sha256)
+        except clf.ModelFileError:
+            log.exception("triage model %s cannot be loaded", row)
+            return None
+        _loaded[kind] = (row.pk, row.sha256, model)
+    return row, model
+
+
+def forget_loaded() -> None:
+    _loaded.clear()
+
+
+# --- suggestions at intake ---------------------------------------------------------------------
+
+
+def case_text(case) -> str:
+    """What the model reads of a case: the title (often the start of the description when a
+    resident gave none) and the description."""
+    title, description = case.title or "", case.description or ""
+    if description.startswith(title.strip()):
+        return description
+    return f"{title}\n{description}"
+
+
+def _target(kind: str, label: str):
+    return lab.resolve_category(label) if kind == Kind.CATEGORY else lab.resolve_unit(label)
+
+
+def _suggest(case, kind: str) -> Suggestion | None:
+    loaded = active_classifier(kind)
+    if loaded is None:
+        return None
+    row, model = loaded
+    prediction = model.predict([case_text(case)])[0]
+    target = _target(kind, prediction.label)
+    suggestion, _created = Suggestion.objects.update_or_create(
+        case=case,
+        kind=kind,
+        defaults={
+            "label": prediction.label[:200],
+            "target_id": target.pk if target is not None else None,
+            "target_name": str(target)[:200] if target is not None else prediction.label[:200],
+            "confidence": prediction.confidence,
+            "model": row,
+            "model_version": row.version,
+            "alternatives": [list(a) for a in prediction.alternatives],
+            "created_at": clock.now(),
+            "outcome": Suggestion.Outcome.PENDING,
+        },
+    )
+    return suggestion
+
+
+def _guarded(what: str, fn, *args, **kwargs):
+    """Run ``fn`` in a savepoint; log and swallow any failure (intake must never break)."""
+    try:
+        with transaction.atomic():
+            return fn(*args, **kwargs)
+    except Exception:
+        log.exception("triage: %s failed", what)
+        return None
+
+
+def suggest_for_case(case) -> dict[str, Suggestion]:
+    """Ask each active model about the case and store what it said (replacing an earlier
+    suggestion of the same kind)."""
+    out = {}
+    for kind in Kind.values:
+        suggestion = _suggest(case, kind)
+        if suggestion is not None:
+            out[kind] = suggestion
+    return out
+
+
+def case_reported(case, actor=None) -> None:
+    """Hook called by the case workflow right after intake (``actor``: who reported it)."""
+    if not settings.CITYLOOP.intel_suggest:
+        return
+    found = _guarded("suggestion", suggest_for_case, case)
+    if found and case.status != "reported" and case.category_id is not None:
+        # The desk accepted it while entering it (before the model spoke): its category is
+        # the staff decision on this suggestion.
+        case_accepted(case, actor)
+    if found and settings.CITYLOOP.intel_auto_dispatch:
+        _guarded("auto-dispatch", auto_dispatch, case, found)
+
+
+def _decide(case, kind: str, final, actor) -> Suggestion | None:
+    suggestion = Suggestion.objects.filter(case=case, kind=kind).first()
+    if suggestion is None or final is None:
+        return None
+    # The first decision counts: a later change (a re-dispatch after a send-back) is a new
+    # fact about the case, not about the suggestion made at intake.
+    if suggestion.outcome != Suggestion.Outcome.PENDING:
+        return suggestion
+    # A model trained on main categories (城乡建设) names a main category: choosing any of its
+    # leaves is taking the suggestion.
+    same = suggestion.target_id is not None and suggestion.target_id in (
+        final.pk,
+        getattr(final, "parent_id", None) if kind == Kind.CATEGORY else None,
+    )
+    suggestion.outcome = Suggestion.Outcome.ACCEPTED if same else Suggestion.Outcome.CHANGED
+    suggestion.final_id, suggestion.final_name = final.pk, str(final)[:200]
+    suggestion.decided_at = clock.now()
+    suggestion.decided_by = actor if getattr(actor, "pk", None) else None
+    suggestion.auto = _is_system(actor)
+    suggestion.save()
+    return suggestion
+
+
+def case_accepted(case, actor) -> None:
+    """Hook: the desk accepted the case with its final category; record whether it took ours."""
+    _guarded("recording the category decision", _decide, case, Kind.CATEGORY, case.category, actor)
+
+
+def case_dispatched(case, actor) -> None:
+    """Hook: the case went to its responsible unit; record whether it was the suggested one."""
+    _guarded("recording the unit decision", _decide, case, Kind.UNIT, case.responsible_unit, actor)
+
+
+# --- auto-dispatch -----------------------------------------------------------------------------
+
+
+def system_actor():
+    """The account automatic steps are recorded under: a superuser that cannot log in (no
+    usable password), so its scope covers every case and its name shows in the timeline."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    name = settings.CITYLOOP.intel_system_user
+    user, created = User.objects.get_or_create(
+        username=name, defaults={"is_superuser": True, "is_staff": False, "first_name": "智能分拨"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _is_system(actor) -> bool:
+    return getattr(actor, "get_username", None) is not None and (
+        actor.get_username() == settings.CITYLOOP.intel_system_user
+    )
+
+
+def _category_allowed(category) -> bool:
+    codes = set(settings.CITYLOOP.intel_auto_dispatch_categories)
+    parent = category.parent.code if category.parent_id else ""
+    return bool(codes) and (category.code in codes or parent in codes)
+
+
+@dataclass(frozen=True)
+class AutoDecision:
+    category: Any
+    unit: Any
+    confidence: float
+
+
+def auto_decision(case, found: dict[str, Suggestion]) -> AutoDecision | None:
+    """Whether the case may go out without a person, and where: the category suggestion must
+    name a leaf category of the configured list with enough confidence, agree with a category
+    the reporter chose, and the unit is the suggested one when that is as sure, else the
+    routing rule's."""
+    from cityloop.cases import routing
+    from cityloop.cases.models import Category, Level
+    from cityloop.org.models import Unit
+
+    cfg = settings.CITYLOOP
+    cat = found.get(Kind.CATEGORY)
+    if cat is None or cat.target_id is None or cat.confidence < cfg.intel_auto_dispatch_confidence:
+        return None
+    category = Category.objects.select_related("parent").filter(pk=cat.target_id).first()
+    if category is None or category.parent_id is None or not _category_allowed(category):
+        return None
+    if case.category_id is not None and case.category_id != category.pk:
+        return None
+    unit = None
+    unit_s = found.get(Kind.UNIT)
+    if unit_s is not None and unit_s.target_id is not None:
+        if unit_s.confidence >= cfg.intel_auto_dispatch_confidence:
+            unit = Unit.objects.filter(pk=unit_s.target_id).first()
+    if unit is None:
+        level = routing.initial_level(category, case.place)
+        unit = routing.default_unit(category, case.place, level or Level.COMMUNITY)
+    if unit is None:
+        return None
+    return AutoDecision(category, unit, cat.confidence)
+
+
+def auto_dispatch(case, found: dict[str, Suggestion]):
+    """Accept and dispatch the case through the case workflow as the system account, when
+    :func:`auto_decision` allows it. A refusal by the workflow leaves the case to people."""
+    from cityloop.cases import workflow
+    from cityloop.cases.models import Case
+
+    decision = auto_decision(case, found)
+    if decision is None:
+        return None
+    actor = system_actor()
+    version = found[Kind.CATEGORY].model_version
+    note = _("Automatic: %(category)s, confidence %(confidence).2f (model v%(version)s).") % {
+        "category": str(decision.category),
+        "confidence": decision.confidence,
+        "version": version,
+    }
+    try:
+        with transaction.atomic():  # both steps or neither
+            current = Case.objects.only("status").get(pk=case.pk)
+            if current.status == Case.Status.REPORTED:
+                workflow.accept(actor=actor, case_id=case.pk, category=decision.category, note=note)
+            return workflow.dispatch(actor=actor, case_id=case.pk, unit=decision.unit, note=note)
+    except DomainError as exc:
+        log.info("triage: auto-dispatch of case %s refused: %s", case.pk, exc.code)
+        return None

@@ -1,0 +1,233 @@
+"""The demo supervision: 济源路街道's 2020 board, 区督查局's 2023 livelihood tasks, and the
+live year's inspections, escalations and urging letters — all played through the workflow.
+
+Loaded once for the module (the frame and the supervision; the cases are not needed here)
+inside a transaction rolled back at the end; each test runs in its own savepoint.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from cityloop.core import clock
+from cityloop.demo import cases as demo_cases
+from cityloop.demo import supervision as demo
+from cityloop.demo.builder import load_demo
+from cityloop.supervision import queries
+from cityloop.supervision.models import (
+    Escalation,
+    Explanation,
+    Finding,
+    Rectification,
+    SupervisionEvent,
+    Task,
+    UrgingLetter,
+)
+from tests.demo.conftest import demo_load_once
+
+YELLOW_2020 = "中安街里坊特色街打造"
+
+
+@pytest.fixture(scope="module")
+def loaded_once(django_db_setup, django_db_blocker):
+    with demo_load_once(django_db_blocker, cases=False, supervision=True) as result:
+        yield result
+
+
+@pytest.fixture
+def loaded(loaded_once, db):
+    return loaded_once
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=clock.local_zone())
+
+
+def counts(board) -> tuple[int, int, int]:
+    return tuple(board.counts.get(c, 0) for c in ("red", "yellow", "blue"))
+
+
+def test_load_plays_the_workflow_in_reasonable_time(loaded):
+    s = loaded["supervision"]
+    assert s["outcome"] == "loaded"
+    assert s["tasks"] == Task.objects.filter(is_demo=True).count() == 28 + 39 + 19
+    assert s["steps"]["reports"] > 800 and s["steps"]["tasks"] == s["tasks"]
+    # Every report and light went through the workflow: each report left its event.
+    assert SupervisionEvent.objects.filter(verb="progress").count() == s["steps"]["reports"]
+    # About 35 s of CPU on an idle machine (some 1,000 progress reports at ~25 queries each);
+    # the bound catches a query storm, with room for a busy CI machine.
+    assert s["cpu_seconds"] < 120, s["cpu_seconds"]
+    # The line `cityloop demo` prints.
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    demo.report(Console(file=out, width=400), s)
+    assert "2020-07-20" in out.getvalue() and "1" in out.getvalue()
+    print(out.getvalue(), s["seconds"], s["cpu_seconds"])
+
+
+def test_2020_board_is_one_yellow_and_27_blue(loaded):
+    board = queries.board(
+        user("jyl-street"), as_of=demo.BOARD_2020, flt=queries.BoardFilter(year=2020)
+    )
+    assert board.total == 28
+    assert counts(board) == (0, 1, 27)
+    assert board.sentence == queries.lights_sentence({"yellow": 1, "blue": 27})
+    assert {name for name, _c in board.by_category} == {
+        "财政收入",
+        "经济指标",
+        "老旧小区改造",
+        "社区治理",
+        "应急管理",
+        "信访稳定",
+    }
+    (yellow,) = [r for r in board.rows if r.colour == "yellow"]
+    assert yellow.task.title == YELLOW_2020
+    assert [r["code"] for r in yellow.reasons] == ["milestone_near"]
+    assert yellow.reasons[0]["data"]["working_days"] == 4
+    # From the data, not forced: every task has its goal, leader, office and reports.
+    for row in board.rows:
+        t = row.task
+        assert t.annual_goal and t.leader and t.responsible_unit.code.startswith("JYL-")
+        assert t.reports.filter(on__lte=demo.BOARD_2020).exists()
+
+
+def test_moving_the_clock_moves_the_2020_lights(loaded):
+    actor = user("jyl-street")
+    flt = queries.BoardFilter(year=2020)
+    task = Task.objects.get(is_demo=True, title=YELLOW_2020)
+    # The milestone due 2020-07-24 was missed: on the Monday after, the task is red.
+    with clock.frozen(at(date(2020, 7, 27))):
+        board = queries.board(actor, flt=flt)
+    row = next(r for r in board.rows if r.task.pk == task.pk)
+    assert row.colour == "red"
+    assert [r["code"] for r in row.reasons] == ["milestone_overdue"]
+    # The sweep stored it that day, opened the explanation and the office answered it.
+    assert task.light_records.get(on=date(2020, 7, 27)).colour == "red"
+    explanation = Explanation.objects.get(task=task)
+    assert explanation.state == "answered"
+    assert explanation.opened_at.astimezone(clock.local_zone()).date() == date(2020, 7, 27)
+    # Done on the 29th: blue again the day after.
+    with clock.frozen(at(date(2020, 7, 30))):
+        row = next(r for r in queries.board(actor, flt=flt).rows if r.task.pk == task.pk)
+    assert row.colour == "blue"
+    # At the year's end every task is finished: early, on time, or late.
+    end = queries.board(actor, as_of=date(2020, 12, 31), flt=flt)
+    assert sum(end.counts.get(c, 0) for c in ("done_early", "done_on_time", "done_late")) == 28
+    assert end.counts.get("done_late", 0) >= 1 and end.counts.get("done_early", 0) >= 10
+
+
+def test_2023_livelihood_tasks_seven_done_early_32_going(loaded):
+    board = queries.board(
+        user("demo-supervisor"), as_of=demo.BOARD_2023, flt=queries.BoardFilter(year=2023)
+    )
+    assert board.total == 39
+    assert board.counts.get("done_early") == 7
+    assert sum(board.counts.get(c, 0) for c in ("red", "yellow", "blue")) == 32
+    assert board.done_sentence == queries.done_sentence({"done_early": 7, "blue": 32})
+    assert {r.task.level for r in board.rows} == {"province", "city", "district"}
+    assert {r.task.supervising_unit.code for r in board.rows} == {"QDCJ"}
+    # Finished later in 2023, all of them.
+    end = queries.board(
+        user("demo-supervisor"), as_of=date(2023, 12, 31), flt=queries.BoardFilter(year=2023)
+    )
+    assert sum(end.counts.get(c, 0) for c in ("done_early", "done_on_time", "done_late")) == 39
+
+
+def test_live_board_has_all_three_colours(loaded):
+    with clock.frozen(demo_cases.as_of()):
+        board = queries.board(user("jyl-street"))
+    red, yellow, blue = counts(board)
+    assert red >= 2 and yellow >= 1 and blue >= 3
+    reasons = {r["code"] for row in board.rows for r in row.reasons}
+    assert {"open_finding", "letter_unanswered", "overdue", "milestone_near"} <= reasons
+
+
+def test_findings_in_all_three_modes_and_a_summons_proposed(loaded):
+    modes = set(
+        Rectification.objects.filter(finding__inspection__is_demo=True).values_list(
+            "mode", flat=True
+        )
+    )
+    assert modes == {"immediate", "deadline", "plan"}
+    plan = Rectification.objects.get(finding__inspection__is_demo=True, mode="plan")
+    assert plan.milestones.count() == 3 and plan.state == "open"
+    kinds = set(Finding.objects.filter(inspection__is_demo=True).values_list("inspection__kind"))
+    assert {k for (k,) in kinds} == {"routine", "special", "key", "follow_up"}
+    summons = Escalation.objects.get(kind="summons", finding__inspection__is_demo=True)
+    assert summons.state == "proposed"
+    assert summons.finding.repeat_count >= 2
+    assert summons.finding.repeat_of is not None
+    assert summons.finding.repeat_of.kind == summons.finding.kind
+    assert summons.unit.code == "JYL-SQ001"
+    assert set(summons.finding.escalations.values_list("kind", flat=True)) == {
+        "summons",
+        "criticism",
+        "deduction",
+    }
+
+
+def test_letters_and_the_unanswered_one_turns_its_task_red(loaded):
+    letters = UrgingLetter.objects.filter(is_demo=True)
+    assert letters.count() == 5
+    assert {ref.split("〔")[0] for ref in (str(x) for x in letters)} == {"济源督", "上督"}
+    assert letters.filter(state="answered").count() == 4
+    (open_letter,) = letters.exclude(state="answered")
+    as_of = demo_cases.as_of().astimezone(clock.local_zone()).date()
+    assert open_letter.answer_due < as_of
+    (task,) = open_letter.tasks.all()
+    colour, reasons = queries.lights_for([task], as_of)[task.pk]
+    # Caught up with its plan since the letter; the unanswered letter alone keeps it red.
+    assert colour == "red"
+    assert [r["code"] for r in reasons] == ["letter_unanswered"]
+    assert reasons[0]["data"]["ref"] == open_letter.reference
+    # The day before the answer was due it was not red for the letter.
+    colour, reasons = queries.lights_for([task], open_letter.answer_due)[task.pk]
+    assert "letter_unanswered" not in [r["code"] for r in reasons]
+
+
+def test_events_carry_the_dates_they_happened(loaded):
+    first = SupervisionEvent.objects.filter(task__code=f"{demo.PREFIX_2020}01").order_by("at")
+    assert first.first().at.astimezone(clock.local_zone()).date() == date(2020, 1, 2)
+    assert first.last().at.year == 2020
+    letter = UrgingLetter.objects.filter(is_demo=True, series__prefix="济源督").first()
+    assert letter.sent_at.year == demo_cases.as_of().year
+
+
+def test_second_load_is_skipped(loaded):
+    before = Task.objects.filter(is_demo=True).count()
+    result = load_demo(cases=False, supervision=True)
+    assert result["status"] == "skipped"
+    assert Task.objects.filter(is_demo=True).count() == before
+
+
+def test_a_changed_demo_replaces_its_supervision(loaded, monkeypatch):
+    from cityloop.org.models import Place
+
+    played = []
+    monkeypatch.setattr(demo, "load_supervision", lambda: played.append(1) or {"tasks": 0})
+    district = Place.objects.get(code="410106")
+    district.attrs = {**district.attrs, "demo_fingerprint": "stale"}
+    district.save()
+    result = load_demo(cases=False, supervision=True)
+    assert result["supervision"]["outcome"] == "replaced" and played == [1]
+    assert not Task.objects.filter(is_demo=True).exists()
+    assert not UrgingLetter.objects.exists() and not Finding.objects.exists()
+
+
+def test_delete_demo_removes_supervision_before_units(loaded):
+    from cityloop.demo.builder import delete_demo
+    from cityloop.org.models import Unit
+
+    delete_demo()
+    assert not Task.objects.exists() and not Escalation.objects.exists()
+    assert not Unit.objects.filter(is_demo=True).exists()
