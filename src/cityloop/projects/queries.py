@@ -54,7 +54,10 @@ def _unit_ids(actor) -> QuerySet | None:
 
 def visible_projects(actor) -> QuerySet[Project]:
     """Projects whose responsible or supervising unit the actor covers, projects at a place
-    the actor covers, and projects the actor leads or coordinates."""
+    the actor covers, and projects the actor leads or coordinates. ``None`` is the system
+    (CLI, demo), which sees everything; an anonymous user is not ``None`` and sees nothing."""
+    if actor is None:
+        return Project.objects.all()
     units = _unit_ids(actor)
     if units is None:
         return Project.objects.all()

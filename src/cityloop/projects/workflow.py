@@ -33,7 +33,6 @@ from cityloop.projects.models import (
     QuantityReport,
     WorkItem,
 )
-from cityloop.projects.services import decimal_of
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision import rules as sv_rules
 from cityloop.supervision import services as sv_services
@@ -461,11 +460,6 @@ def record_acceptance(
                 % {"stage": ptype.stage_name(ptype.acceptance_stage)},
                 {"stage": project.stage},
             )
-        ticked = _checks(project, checks)
-        if passed and not all(c["ok"] for c in ticked):
-            raise InvalidInput(
-                "acceptance_checks_failed", _("A passed acceptance has every check ticked.")
-            )
         pending = list(queries.pending_rectifications(project).select_related("finding"))
         still_open = [r for r in pending if r.state == Rectification.State.OPEN]
         if still_open:
@@ -474,6 +468,11 @@ def record_acceptance(
                 _("%(n)d open points from the last acceptance are not reported rectified yet.")
                 % {"n": len(still_open)},
                 {"rectifications": [r.pk for r in still_open]},
+            )
+        ticked = _checks(project, checks)
+        if passed and not all(c["ok"] for c in ticked):
+            raise InvalidInput(
+                "acceptance_checks_failed", _("A passed acceptance has every check ticked.")
             )
         if not passed and not points and not pending:
             raise InvalidInput(
