@@ -45,6 +45,15 @@ def seeded_calendar(transactional_db):
     if not TaskKind.objects.exists():
         seed_supervision(TaskKind, TaskCategory)
         LightPolicy.objects.get_or_create(active=True, defaults={"name": "默认规则"})
+    from cityloop.campaigns.models import OutputKind
+    from cityloop.campaigns.services import seed as seed_campaigns
+    from cityloop.projects.models import ProjectType, RequestKind
+    from cityloop.projects.services import seed as seed_projects
+
+    if not ProjectType.objects.exists():
+        seed_projects(ProjectType, RequestKind)
+    if not OutputKind.objects.exists():
+        seed_campaigns(OutputKind)
 
 
 def in_ci() -> bool:

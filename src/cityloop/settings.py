@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "cityloop.org",
     "cityloop.cases",
     "cityloop.supervision",
+    "cityloop.projects",
+    "cityloop.campaigns",
     "cityloop.deliberation",
     "cityloop.open311",
     "cityloop.intel",

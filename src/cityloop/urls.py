@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("cityloop.cases.public_urls")),
     path("cases/", include("cityloop.cases.urls")),
     path("supervision/", include("cityloop.supervision.urls")),
+    path("projects/", include("cityloop.projects.urls")),
+    path("campaigns/", include("cityloop.campaigns.urls")),
     path("deliberation/", include("cityloop.deliberation.urls")),
     path("", include("cityloop.deliberation.public_urls")),
     path("open311/", include("cityloop.open311.urls")),

@@ -248,6 +248,16 @@ def test_damaged_pictures_are_unreadable(data):
     assert err.code == "upload_unreadable"
 
 
+def test_a_truncated_picture_stays_refused_after_weasyprint_is_imported():
+    """WeasyPrint (PDFs) turns on Pillow's process-wide tolerance of truncated files."""
+    import weasyprint.images  # noqa: F401
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it
+    data = noisy_jpeg()[: len(noisy_jpeg()) * 6 // 10]
+    assert code_of(uploads.clean_image, data).code == "upload_unreadable"
+
+
 def png_claiming(width: int, height: int) -> bytes:
     """A real 1×1 PNG whose header is patched (CRC and all) to claim another size."""
     data = bytearray(encode(Image.new("RGB", (1, 1)), "PNG"))

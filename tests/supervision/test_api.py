@@ -154,3 +154,11 @@ def test_inspection_finding_ledger_and_letter(crew, api, on_day):
         },
     )
     assert r.status_code == 422 and r.json()["code"] == "letter_item_invalid"
+
+
+@pytest.mark.parametrize("year", [20000, 1000, -1])
+def test_a_year_out_of_range_is_refused(crew, api, on_day, year):
+    on_day(date(2026, 7, 2))
+    for path in ("/tasks", "/tasks/board"):
+        r = api["boss"].get(path, year=year)
+        assert r.status_code == 422 and r.json()["code"] == "task_year_invalid"

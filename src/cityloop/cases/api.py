@@ -33,21 +33,15 @@ from cityloop.cases.schemas import (
 )
 from cityloop.core import clock
 from cityloop.core.errors import InvalidInput, NotFound
-from cityloop.core.schemas import ErrorOut
+from cityloop.core.schemas import API_ERRORS, ErrorOut, ref
 from cityloop.org import queries as org_queries
 
 router = Router(tags=["cases"])
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 
 
 # --- shaping -----------------------------------------------------------------------------------
-
-
-def _ref(obj, name_attr: str = "name") -> dict[str, Any] | None:
-    if obj is None:
-        return None
-    return {"id": obj.pk, "code": getattr(obj, "code", ""), "name": getattr(obj, name_attr)}
 
 
 def _photo(p) -> dict[str, Any]:
@@ -73,14 +67,14 @@ def case_out(user, case: Case) -> dict[str, Any]:
             ).split()
         },
         "status_label": str(Case.Status(case.status).label),
-        "category": _ref(cat),
-        "main_category": _ref(cat.parent) if cat is not None else None,
-        "place": _ref(case.place),
-        "road": _ref(case.road),
-        "grid": _ref(case.grid),
-        "dispatcher_unit": _ref(case.dispatcher_unit),
-        "responsible_unit": _ref(case.responsible_unit),
-        "assisting_units": [_ref(u) for u in case.assisting_units.all()],
+        "category": ref(cat),
+        "main_category": ref(cat.parent) if cat is not None else None,
+        "place": ref(case.place),
+        "road": ref(case.road),
+        "grid": ref(case.grid),
+        "dispatcher_unit": ref(case.dispatcher_unit),
+        "responsible_unit": ref(case.responsible_unit),
+        "assisting_units": [ref(u) for u in case.assisting_units.all()],
         "master_code": case.master.code if case.master_id else "",
         "allowed_actions": workflow.allowed_actions(user, case),
         "photos": [_photo(p) for p in case.photos.all()],
@@ -112,7 +106,7 @@ def _category_out(c: Category, children: list[Category]) -> dict[str, Any]:
         "kind": c.kind,
         "level": c.level,
         "routing": c.routing,
-        "default_unit": _ref(c.default_unit),
+        "default_unit": ref(c.default_unit),
         "urgency": c.urgency,
         "time_limits": c.time_limits or {},
         "keywords": c.keywords,

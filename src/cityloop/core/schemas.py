@@ -11,6 +11,17 @@ class ErrorOut(Schema):
     detail: dict[str, Any] = {}
 
 
+# The error answers every router declares: the same shape, a stable ``code`` in each.
+API_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def ref(obj, name_attr: str = "name") -> dict[str, Any] | None:
+    """How an answer names a related object: id, code and name."""
+    if obj is None:
+        return None
+    return {"id": obj.pk, "code": getattr(obj, "code", ""), "name": getattr(obj, name_attr)}
+
+
 class TokenIn(Schema):
     username: str
     password: str

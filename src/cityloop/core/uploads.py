@@ -38,7 +38,7 @@ import magic
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageFile, ImageOps
 
 from cityloop.core import clock
 from cityloop.core.config import get_config
@@ -119,6 +119,10 @@ def clean_image(data: bytes, *, filename: str = "") -> CleanImage:
     # claiming billions of pixels fails before any allocation; between 1x and 2x it only
     # warns, which is why the size is checked here too.
     Image.MAX_IMAGE_PIXELS = limit
+    # A truncated upload must fail to decode. WeasyPrint, imported for PDFs in the same
+    # process, switches Pillow's process-wide tolerance of truncated files on; turn it off
+    # again each time rather than trust whoever imported last.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     size: tuple[int, int] | None = None
     try:
         with Image.open(io.BytesIO(data), formats=[fmt]) as img:

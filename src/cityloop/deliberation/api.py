@@ -17,7 +17,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from cityloop.core.errors import InvalidInput
-from cityloop.core.schemas import ErrorOut
+from cityloop.core.schemas import API_ERRORS
 from cityloop.deliberation import queries, services, workflow
 from cityloop.deliberation.models import Ballot, Topic, TopicStep
 from cityloop.deliberation.schemas import (
@@ -43,7 +43,7 @@ from cityloop.deliberation.schemas import (
 from cityloop.org import queries as org_queries
 
 router = Router(tags=["deliberation"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 PAGE_MAX = 200
 
 

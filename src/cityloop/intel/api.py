@@ -14,14 +14,14 @@ from cityloop.cases import rules
 from cityloop.core import clock
 from cityloop.core.errors import Forbidden, InvalidInput
 from cityloop.core.roles import AccountRole
-from cityloop.core.schemas import ErrorOut
+from cityloop.core.schemas import API_ERRORS
 from cityloop.intel import queries, services
 from cityloop.intel.models import Kind
 from cityloop.intel.schemas import AccuracyPage, HotspotOut, ModelOut, SuggestionOut
 
 router = Router(tags=["intel"])
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 MAX_PERIOD = timedelta(days=3660)
 
 

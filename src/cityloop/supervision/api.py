@@ -21,7 +21,7 @@ from cityloop.cases import photos
 from cityloop.core import clock
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import InvalidInput, NotFound
-from cityloop.core.schemas import ErrorOut
+from cityloop.core.schemas import API_ERRORS, ref
 from cityloop.org import queries as org_queries
 from cityloop.supervision import queries, rules, services, workflow
 from cityloop.supervision.models import Colour, Escalation, Finding, Rectification, Task
@@ -53,16 +53,10 @@ from cityloop.supervision.schemas import (
 
 router = Router(tags=["supervision"])
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 
 
 # --- shaping ---------------------------------------------------------------------------------
-
-
-def _ref(obj) -> dict[str, Any] | None:
-    if obj is None:
-        return None
-    return {"id": obj.pk, "code": getattr(obj, "code", ""), "name": obj.name}
 
 
 def _task_ref(task: Task | None) -> dict[str, Any] | None:
@@ -77,8 +71,8 @@ def _row(task: Task, colour: str, reasons: list[dict]) -> dict[str, Any]:
         "kind": task.kind.name,
         "category": task.category.name,
         "level": task.level,
-        "responsible_unit": _ref(task.responsible_unit),
-        "leader": _ref(task.leader),
+        "responsible_unit": ref(task.responsible_unit),
+        "leader": ref(task.leader),
         "deadline": task.deadline,
         "state": task.state,
         "progress": float(task.progress) if task.progress is not None else None,
@@ -113,8 +107,8 @@ def task_out(user, task: Task, as_of: date | None = None) -> dict[str, Any]:
         "start": task.start,
         "done_on": task.done_on,
         "report_cadence": task.report_cadence,
-        "supervising_unit": _ref(task.supervising_unit),
-        "assisting_units": [_ref(u) for u in task.assisting_units.all()],
+        "supervising_unit": ref(task.supervising_unit),
+        "assisting_units": [ref(u) for u in task.assisting_units.all()],
         "parent": _task_ref(task.parent),
         "children": [_task_ref(c) for c in task.children.order_by("code")],
         "milestones": [_milestone(m) for m in task.milestones.all()],
@@ -146,9 +140,9 @@ def _finding_out(f: Finding) -> dict[str, Any]:
         "description": f.description,
         "severity": f.severity,
         "is_problem": f.is_problem,
-        "unit": _ref(f.unit),
+        "unit": ref(f.unit),
         "task": _task_ref(f.task),
-        "place": _ref(f.place),
+        "place": ref(f.place),
         "found_at": f.found_at,
         "repeat_count": f.repeat_count,
         "rectification": None
@@ -171,7 +165,7 @@ def _rect_out(r: Rectification, age: int | None = None, overdue: int | None = No
         "failed_reinspections": r.failed_reinspections,
         "opened_at": r.opened_at,
         "closed_at": r.closed_at,
-        "unit": _ref(r.unit),
+        "unit": ref(r.unit),
         "age_days": age,
         "overdue_days": overdue,
         "finding": {
@@ -192,8 +186,8 @@ def letter_out(letter) -> dict[str, Any]:
         "reference": letter.reference,
         "year": letter.year,
         "number": letter.number,
-        "issuer": _ref(letter.series.issuer),
-        "addressee": _ref(letter.addressee),
+        "issuer": ref(letter.series.issuer),
+        "addressee": ref(letter.addressee),
         "subject": letter.subject,
         "items": letter.items,
         "answer_due": letter.answer_due,
@@ -206,6 +200,14 @@ def letter_out(letter) -> dict[str, Any]:
         "docx_url": reverse("api:letter_docx", args=[letter.pk]),
         "pdf_url": reverse("api:letter_pdf", args=[letter.pk]),
     }
+
+
+def _year(year: int | None) -> int | None:
+    if year is not None and not (year == 0 or 1900 <= year <= 2999):
+        raise InvalidInput(
+            "task_year_invalid", _("A year is 1900 to 2999, or 0 for all years."), {"year": year}
+        )
+    return year
 
 
 def _counts(items) -> list[dict[str, Any]]:
@@ -234,7 +236,7 @@ def list_tasks(
         raise InvalidInput("task_colour_invalid", _("Unknown light colour"), {"colour": colour})
     as_of = as_of or clock.today()
     flt = queries.BoardFilter(
-        unit=unit_id, category=category_id, leader=leader_id, kind=kind_id, year=year, q=q
+        unit=unit_id, category=category_id, leader=leader_id, kind=kind_id, year=_year(year), q=q
     )
     rows = queries.select_colour(queries.board(request.auth, as_of=as_of, flt=flt).rows, colour)
     order = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
@@ -267,7 +269,7 @@ def task_board(
 ):
     """红黄蓝看板: counts by colour, unit, category and leader, and the sentences."""
     flt = queries.BoardFilter(
-        unit=unit_id, category=category_id, leader=leader_id, kind=kind_id, year=year
+        unit=unit_id, category=category_id, leader=leader_id, kind=kind_id, year=_year(year)
     )
     b = queries.board(request.auth, as_of=as_of, flt=flt)
     return {
@@ -380,7 +382,7 @@ def _inspection_out(inspection) -> dict[str, Any]:
         "on": inspection.on,
         "subject": inspection.subject,
         "team": inspection.team,
-        "unit": _ref(inspection.unit),
+        "unit": ref(inspection.unit),
         "summary": inspection.summary,
         "findings": [_finding_out(f) for f in findings],
     }
@@ -498,7 +500,7 @@ def _escalation_out(e: Escalation) -> dict[str, Any]:
         "id": e.pk,
         "kind": e.kind,
         "state": e.state,
-        "unit": _ref(e.unit),
+        "unit": ref(e.unit),
         "points": float(e.points) if e.points is not None else None,
         "reason": e.reason,
         "proposed_at": e.proposed_at,

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cityloop.core.errors import DomainError
+from cityloop.demo import projects as demo_projects
 from cityloop.demo.accounts import DEMO_PASSWORD, SUPERUSER
 from cityloop.demo.builder import load_demo
 
@@ -39,6 +40,8 @@ class Command(BaseCommand):
     ) -> None:
         try:
             result = load_demo(reset=reset, force=force, stdout=self.stdout, cases=not no_cases)
+            if not no_cases:  # projects and campaigns, after the others (demo/projects.py)
+                demo_projects.run(reset=reset, stdout=self.stdout)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         if not no_cases:  # deliberation rides with the cases: src/cityloop/demo/deliberation.py

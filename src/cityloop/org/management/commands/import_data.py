@@ -17,11 +17,13 @@ from cityloop.cases import importers as case_importers
 from cityloop.core.errors import InvalidInput
 from cityloop.core.imports import CRS_CHOICES, ImportReport
 from cityloop.org import importers as org_importers
+from cityloop.projects import importers as project_importers
 
 # Each kind → the app's runner; every runner takes (kind, path, *, actor, dry_run, crs).
 RUNNERS: dict[str, Callable[..., ImportReport]] = {
     **dict.fromkeys(org_importers.KINDS, org_importers.run_import),
     **dict.fromkeys(case_importers.KINDS, case_importers.run_import),
+    **dict.fromkeys(project_importers.KINDS, project_importers.run_import),
 }
 KINDS = tuple(RUNNERS)
 
@@ -40,7 +42,8 @@ class Command(BaseCommand):
             "kind",
             choices=KINDS,
             help="种类 kind: places 地点 / units 单位 / people 人员 / zones 责任对象 / "
-            "duties 职责 / partnerships 联建共建 / categories 事件类别 / hotline 12345 热线工单",
+            "duties 职责 / partnerships 联建共建 / categories 事件类别 / hotline 12345 热线工单 / "
+            "projects 项目 / work_items 工程量",
         )
         parser.add_argument("file", help="文件 file: .csv（UTF-8 或 GBK）/ .xlsx / .geojson")
         parser.add_argument(

@@ -1,0 +1,196 @@
+"""Campaign pages under ``/campaigns/``: the month calendar (sessions held, Fridays due),
+totals over any period and place, and a campaign's page with its sessions, results and the
+form to record a session (sign-ins, outputs, resources, photos).
+
+Thin: the form is read, the service records (the same function the API calls), queries
+read through the user's scope.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cityloop.campaigns import queries, rules, services
+from cityloop.cases.forms import read_files
+from cityloop.cases.photos import store_photos
+from cityloop.core import clock
+from cityloop.core.downloads import stored_image
+from cityloop.core.errors import DomainError, NotFound
+from cityloop.org import queries as org_queries
+
+MAX_PHOTOS = 6
+
+
+def _date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip()) if raw else None
+    except ValueError:
+        return None
+
+
+def _place(user, raw: str | None):
+    if not raw or not raw.isdigit():
+        return None
+    try:
+        return org_queries.place_get(user, place_id=int(raw))
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def calendar(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = clock.today()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    place = _place(user, request.GET.get("place"))
+    start = _date(request.GET.get("start"))
+    end = _date(request.GET.get("end"))
+    prev = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
+    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return render(
+        request,
+        "campaigns/calendar.html",
+        {
+            "cal": queries.month_calendar(user, year, month, place=place),
+            "month": date(year, month, 1),
+            "prev": prev,
+            "next": nxt,
+            "campaigns": queries.campaign_rows(user)[:100],
+            "totals": queries.totals(user, start=start, end=end, place=place),
+            "start": start,
+            "end": end,
+            "place": place,
+            "places": org_queries.visible_places(user)
+            .filter(kind__in=["street", "community", "compound"])
+            .order_by("path")[:500],
+        },
+    )
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    user = request.user
+    try:
+        campaign = queries.campaign_get(user, campaign_id)
+    except NotFound:
+        raise Http404 from None
+    sessions = (
+        queries.sessions(user, campaign=campaign)
+        .select_related("place")
+        .prefetch_related("outputs__kind", "resources")
+        .order_by("-on", "pk")[:200]
+    )
+    roots = list(campaign.places.all())
+    places = org_queries.visible_places(user).filter(kind__in=["community", "compound", "street"])
+    if roots:
+        from django.db.models import Q
+
+        q = Q(pk__in=[])
+        for r in roots:
+            q |= Q(path__startswith=r.path)
+        places = places.filter(q)
+    return render(
+        request,
+        "campaigns/detail.html",
+        {
+            "campaign": campaign,
+            "sessions": sessions,
+            "totals": queries.totals(user, campaign=campaign),
+            "can_record": campaign.state == "active" and rules.runs(user, campaign),
+            "kinds": queries.output_kinds(),
+            "places": places.order_by("path")[:500],
+            "today": clock.today(),
+            "events": campaign.events.order_by("-at", "-pk")[:30],
+        },
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").replace("，", ",").splitlines() if line.strip()]
+
+
+@login_required
+@require_POST
+def record_session(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    user = request.user
+    try:
+        campaign = queries.campaign_get(user, campaign_id)
+    except NotFound:
+        raise Http404 from None
+    here = reverse("campaigns:detail", args=[campaign.pk])
+    post = request.POST
+    place = _place(user, post.get("place"))
+    on = _date(post.get("on"))
+    if place is None or on is None:
+        messages.error(request, _("Give the date and the place."))
+        return HttpResponseRedirect(here)
+    names = [
+        n
+        for line in _lines(post.get("participants", ""))
+        for n in line.replace("、", ",").split(",")
+        if n.strip()
+    ]
+    outputs = []
+    for kind in queries.output_kinds():
+        raw = (post.get(f"output_{kind.code}") or "").strip()
+        if raw:
+            outputs.append(services.OutputInput(kind.code, raw))
+    resources = []
+    for line in _lines(post.get("resources", "")):
+        parts = line.split()
+        if len(parts) != 3:
+            messages.error(
+                request, _("Write each resource as: name unit quantity (垃圾清运车 辆 3).")
+            )
+            return HttpResponseRedirect(here)
+        try:
+            Decimal(parts[2])
+        except InvalidOperation:
+            messages.error(request, _("Not a number: %(value)s") % {"value": parts[2]})
+            return HttpResponseRedirect(here)
+        resources.append(services.ResourceInput(parts[0], parts[1], parts[2]))
+    files = request.FILES.getlist("photos")[:MAX_PHOTOS]
+    try:
+        stored = store_photos(read_files(files)) if files else []
+        services.record_session(
+            actor=user,
+            campaign_id=campaign.pk,
+            on=on,
+            place=place,
+            note=post.get("note", ""),
+            participants=[services.Participant(n.strip()) for n in names],
+            outputs=outputs,
+            resources=resources,
+            photos=[p.file for p in stored],
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Session recorded."))
+    return HttpResponseRedirect(here)
+
+
+@login_required
+@require_GET
+def session_photo(request: HttpRequest, session_id: int, index: int) -> HttpResponse:
+    session = queries.sessions(request.user).filter(pk=session_id).first()
+    if session is None or not 0 <= index < len(session.photos):
+        raise Http404
+    return stored_image(session.photos[index])

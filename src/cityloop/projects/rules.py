@@ -1,0 +1,41 @@
+"""Who may do what to a project: the supervision roles, read against the project's units.
+
+Managers (the supervisors of the responsible or supervising unit) set a project up, schedule
+it, move its stage, link it to a task, inspect and accept it; the responsible unit's staff
+(and those above them) report quantities and record opinion gathering.
+"""
+
+from __future__ import annotations
+
+from cityloop.supervision import rules as sv
+
+
+def can_manage_unit(user, unit) -> bool:
+    """``user`` None is the system itself (the CLI import, the demo): it may do everything."""
+    if unit is None:
+        return False
+    return user is None or sv.can_supervise(user, unit)
+
+
+def manages(user, project) -> bool:
+    return can_manage_unit(user, project.supervising_unit) or can_manage_unit(
+        user, project.responsible_unit
+    )
+
+
+def reports(user, project) -> bool:
+    return user is None or sv.reports_for(user, project.responsible_unit) or manages(user, project)
+
+
+def project_actions(user, project) -> list[str]:
+    """What the user may do now (the workflow checks again when it is done)."""
+    if project.state != "active":
+        return []
+    actions: list[str] = []
+    if reports(user, project):
+        actions += ["report", "opinion", "design_item"]
+    if manages(user, project):
+        actions += ["advance", "inspect", "schedule", "link_task", "cancel"]
+        if project.type.acceptance_stage and project.stage == project.type.acceptance_stage:
+            actions.append("accept")
+    return actions

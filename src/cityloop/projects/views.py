@@ -1,0 +1,261 @@
+"""Project pages under ``/projects/``: the list with stage, progress bar and light, and a
+project's page with its work items, progress chart, opinions, inspections and acceptance
+history, and the steps the user may take.
+
+Thin, as everywhere: the form is read, the workflow changes state (the same function the API
+calls), queries read through the user's scope (outside it: 404). A refused step is shown as
+its message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cityloop.cases.forms import read_files
+from cityloop.cases.photos import store_photos
+from cityloop.core import clock
+from cityloop.core.downloads import stored_image
+from cityloop.core.errors import DomainError, NotFound
+from cityloop.org import queries as org_queries
+from cityloop.projects import queries, rules, workflow
+from cityloop.projects.models import Project, ProjectType, QuantityReport
+from cityloop.supervision import queries as sv_queries
+from cityloop.supervision.models import Colour, Rectification
+
+MAX_PHOTOS = 6
+
+
+def _found(fn: Callable[..., Any], *args, **kwargs) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+def _attempt(request: HttpRequest, fn: Callable[[], Any], done: str) -> bool:
+    """Run a workflow step; say what happened. A refusal changes nothing."""
+    try:
+        fn()
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return False
+    messages.success(request, done)
+    return True
+
+
+def _date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip()) if raw else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def project_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    g = request.GET
+    flt = queries.ProjectFilter(
+        type=g.get("type", ""), stage=g.get("stage", ""), state=g.get("state", ""), q=g.get("q", "")
+    )
+    rows = queries.with_lights(queries.project_rows(user, flt))
+    colour = g.get("light", "")
+    if colour:
+        rows = [r for r in rows if r["colour"] == colour]
+    counts = {c: sum(1 for r in rows if r["colour"] == c) for c in Colour.lit()}
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "rows": rows,
+            "types": ProjectType.objects.all(),
+            "flt": flt,
+            "colour": colour,
+            "states": Project.State.choices,
+            "lit": [(c, Colour(c).label, counts[c]) for c in Colour.lit()],
+            "pipeline": queries.pipeline(user, type_code="investment")
+            if ProjectType.objects.filter(code="investment").exists()
+            else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = request.user
+    project = _found(queries.project_get, user, project_id)
+    colour, reasons = queries.project_light(project)
+    history = queries.progress_history(project)
+    actions = rules.project_actions(user, project)
+    codes = project.type.stage_codes
+    here = codes.index(project.stage) if project.stage in codes else -1
+    next_stage = codes[here + 1] if 0 <= here < len(codes) - 1 else None
+    if project.type.acceptance_stage == project.stage:
+        next_stage = None  # only a passed acceptance moves it on
+    pending = list(queries.pending_rectifications(project).select_related("finding"))
+    open_rects = list(
+        Rectification.objects.filter(finding__in=queries._finding_ids(project))
+        .exclude(state=Rectification.State.CLOSED)
+        .select_related("finding")
+    )
+    tasks = []
+    if "link_task" in actions and project.task_id is None:
+        tasks = list(
+            sv_queries.visible_tasks(user)
+            .filter(state="active", project__isnull=True)
+            .filter(responsible_unit__path__startswith=project.responsible_unit.path)
+            .order_by("code")[:100]
+        )
+    context = {
+        "project": project,
+        "colour": colour,
+        "colour_label": Colour(colour).label,
+        "reasons": reasons,
+        "items": project.items.all(),
+        "stages": [
+            {"code": s["code"], "name": s["name"], "done": i < here, "current": i == here}
+            for i, s in enumerate(project.type.stages)
+        ],
+        "next_stage": next_stage,
+        "next_stage_name": project.type.stage_name(next_stage) if next_stage else "",
+        "milestones": project.milestones.all(),
+        "history": history,
+        "chart_json": json.dumps(
+            {"dates": [h["on"] for h in history], "percent": [h["percent"] for h in history]},
+            ensure_ascii=False,
+        ),
+        "reports": queries.quantity_reports(project)[:30],
+        "opinions": queries.opinion_counts(project),
+        "gatherings": project.opinions.all(),
+        "design_items": project.design_items.select_related("kind"),
+        "inspections": queries.inspections_of(project),
+        "acceptances": queries.acceptance_history(project),
+        "pending": pending,
+        "open_rects": open_rects,
+        "can_rectify": rules.reports(user, project),
+        "actions": actions,
+        "tasks": tasks,
+        "units": org_queries.visible_units(user).order_by("path")[:200]
+        if "accept" in actions
+        else [],
+        "today": clock.today(),
+        "events": project.events.order_by("-at", "-pk")[:50],
+    }
+    return render(request, "projects/detail.html", context)
+
+
+@login_required
+@require_POST
+def project_action(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
+    user = request.user
+    project = _found(queries.project_get, user, project_id)
+    here = reverse("projects:detail", args=[project.pk])
+    post = request.POST
+    if action == "report":
+        item_id = post.get("item", "")
+        if not item_id.isdigit() or not project.items.filter(pk=int(item_id)).exists():
+            raise Http404
+        files = request.FILES.getlist("photos")[:MAX_PHOTOS]
+
+        def report():
+            stored = store_photos(read_files(files)) if files else []
+            workflow.report_quantity(
+                actor=user,
+                item_id=int(item_id),
+                quantity=post.get("quantity", ""),
+                on=_date(post.get("on")),
+                note=post.get("note", ""),
+                photos=[p.file for p in stored],
+            )
+
+        _attempt(request, report, _("Quantity reported."))
+    elif action == "advance":
+        _attempt(
+            request,
+            lambda: workflow.advance(
+                actor=user,
+                project_id=project.pk,
+                to_stage=post.get("stage", ""),
+                note=post.get("note", ""),
+            ),
+            _("Stage moved on."),
+        )
+    elif action == "accept":
+        passed = post.get("result") == "passed"
+        due = _date(post.get("due"))
+        points = [
+            workflow.OpenPoint(line.strip(), due)
+            for line in post.get("open_points", "").splitlines()
+            if line.strip()
+        ]
+        on = _date(post.get("on")) or clock.today()
+        ticked = set(post.getlist("check"))
+        checks = [{"item": c, "ok": c in ticked} for c in project.type.checklist]
+        unit_ids = [int(u) for u in post.getlist("units") if u.isdigit()]
+        units = [_found(org_queries.unit_get, user, unit_id=u) for u in unit_ids]
+        _attempt(
+            request,
+            lambda: workflow.record_acceptance(
+                actor=user,
+                project_id=project.pk,
+                on=on,
+                passed=passed,
+                units=units,
+                checks=checks,
+                open_points=points,
+                note=post.get("note", ""),
+            ),
+            _("Acceptance recorded."),
+        )
+    elif action == "rectified":
+        rect_id = post.get("rectification", "")
+        if not rect_id.isdigit():
+            raise Http404
+        _attempt(
+            request,
+            lambda: workflow.submit_rectification(
+                actor=user,
+                project_id=project.pk,
+                rectification_id=int(rect_id),
+                report=post.get("report", ""),
+            ),
+            _("Rectification reported; the next acceptance re-inspects it."),
+        )
+    elif action == "link_task":
+        task_id = post.get("task", "")
+        if not task_id.isdigit():
+            raise Http404
+        _attempt(
+            request,
+            lambda: workflow.link_task(actor=user, project_id=project.pk, task_id=int(task_id)),
+            _("The task's progress now comes from this project."),
+        )
+    else:
+        raise Http404
+    return HttpResponseRedirect(here)
+
+
+@login_required
+@require_GET
+def report_photo(request: HttpRequest, report_id: int, index: int) -> HttpResponse:
+    """A quantity report's evidence photo, for whoever sees the project."""
+    report = QuantityReport.objects.filter(
+        pk=report_id, item__project__in=queries.visible_projects(request.user)
+    ).first()
+    if report is None or not 0 <= index < len(report.photos):
+        raise Http404
+    return stored_image(report.photos[index])
