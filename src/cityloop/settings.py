@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "cityloop.org",
     "cityloop.cases",
     "cityloop.supervision",
+    "cityloop.assessment",
+    "cityloop.bulletins",
     "cityloop.open311",
     "cityloop.intel",
     "cityloop.demo",
