@@ -62,16 +62,31 @@ def zxl(tree, make_account):
         actor=None, code="410106002002", name="中心路社区", kind="community", parent=tree.street_b
     )
     sw_unit, _ = s.unit_save(
-        actor=None, code="ZXL-SQ001", name="三湾街社区居民委员会", kind="community_committee",
-        parent=tree.office_b, place=tree.community_b, short_name="三湾街社区",
+        actor=None,
+        code="ZXL-SQ001",
+        name="三湾街社区居民委员会",
+        kind="community_committee",
+        parent=tree.office_b,
+        place=tree.community_b,
+        short_name="三湾街社区",
     )
     zx_unit, _ = s.unit_save(
-        actor=None, code="ZXL-SQ002", name="中心路社区居民委员会", kind="community_committee",
-        parent=tree.office_b, place=zx, short_name="中心路社区",
+        actor=None,
+        code="ZXL-SQ002",
+        name="中心路社区居民委员会",
+        kind="community_committee",
+        parent=tree.office_b,
+        place=zx,
+        short_name="中心路社区",
     )
     cgb, _ = s.unit_save(
-        actor=None, code="ZXL-CGB", name="中心路街道城管办", kind="office",
-        parent=tree.office_b, place=tree.street_b, short_name="城管办",
+        actor=None,
+        code="ZXL-CGB",
+        name="中心路街道城管办",
+        kind="office",
+        parent=tree.office_b,
+        place=tree.street_b,
+        short_name="城管办",
     )
     main = Category.objects.create(code="T-Z01", name="市容环境(测试)", kind="event")
     category = Category.objects.create(
@@ -99,8 +114,9 @@ def zxl(tree, make_account):
         desk=make_account("zxl-desk", roles=("street_staff",), unit=tree.office_b),
         verifier=make_account("zxl-desk2", roles=("street_staff",), unit=tree.office_b),
         handler=make_account("zxl-cgb", roles=("department_staff",), unit=cgb),
-        sw_worker=make_account("sw-worker", roles=("community_worker",), unit=sw_unit,
-                               place=tree.community_b),
+        sw_worker=make_account(
+            "sw-worker", roles=("community_worker",), unit=sw_unit, place=tree.community_b
+        ),
         outsider=make_account("jyl-desk", roles=("street_staff",), unit=tree.office_a),
         category=category,
     )
@@ -111,21 +127,34 @@ def play(zxl):
     """Play a case in a community from report to close (and a return visit)."""
     from cityloop.cases import workflow
 
-    def run(community, *, late: bool = False, close: bool = True, reopen: bool = False,
-            satisfaction: str = "satisfied", day: date = date(2020, 6, 1)):
+    def run(
+        community,
+        *,
+        late: bool = False,
+        close: bool = True,
+        reopen: bool = False,
+        satisfaction: str = "satisfied",
+        day: date = date(2020, 6, 1),
+    ):
         start = datetime(day.year, day.month, day.day, 9, 0, tzinfo=SH)
         with clock.frozen(start):
             case = workflow.report(
-                actor=zxl.desk, source="hotline", description=f"{community.name}路边暴露垃圾未清运",
-                category=zxl.category, place=community,
+                actor=zxl.desk,
+                source="hotline",
+                description=f"{community.name}路边暴露垃圾未清运",
+                category=zxl.category,
+                place=community,
             )
             workflow.accept(actor=zxl.desk, case_id=case.pk)
             workflow.dispatch(actor=zxl.desk, case_id=case.pk, unit=zxl.cgb)
         if not close:
             return case
         # On time: the same afternoon; late: a week later (the limit is 2 working days).
-        reply_at = start.replace(hour=15) if not late else datetime(
-            day.year, day.month, day.day + 7, 10, tzinfo=SH)
+        reply_at = (
+            start.replace(hour=15)
+            if not late
+            else datetime(day.year, day.month, day.day + 7, 10, tzinfo=SH)
+        )
         with clock.frozen(reply_at):
             workflow.reply(actor=zxl.handler, case_id=case.pk, result="已清运")
             if reopen:
@@ -155,13 +184,34 @@ def scheme(zxl):
         period_kind="month",
         owner=zxl.office,
         items=[
-            ItemInput("ontime", "按期结案率", 40, "computed", "on_time_close_rate",
-                      {"kind": "linear", "zero": 0.5, "full": 1.0}, min_volume=3),
-            ItemInput("satisfied", "群众满意率", 20, "computed", "satisfaction_rate",
-                      {"kind": "thresholds", "steps": [{"min": 0.95, "share": 1},
-                                                        {"min": 0.8, "share": 0.5}]}),
-            ItemInput("findings", "督查发现问题", 20, "computed", "inspection_findings",
-                      {"kind": "deduction", "per": 2, "floor": 0}),
+            ItemInput(
+                "ontime",
+                "按期结案率",
+                40,
+                "computed",
+                "on_time_close_rate",
+                {"kind": "linear", "zero": 0.5, "full": 1.0},
+                min_volume=3,
+            ),
+            ItemInput(
+                "satisfied",
+                "群众满意率",
+                20,
+                "computed",
+                "satisfaction_rate",
+                {
+                    "kind": "thresholds",
+                    "steps": [{"min": 0.95, "share": 1}, {"min": 0.8, "share": 0.5}],
+                },
+            ),
+            ItemInput(
+                "findings",
+                "督查发现问题",
+                20,
+                "computed",
+                "inspection_findings",
+                {"kind": "deduction", "per": 2, "floor": 0},
+            ),
             ItemInput("appearance", "市容环境实地检查", 20, "entered", standard="督查小组实地打分"),
         ],
     )

@@ -30,9 +30,21 @@ def _scores(code="CW", key="2020-06"):
 def test_weights_must_add_up_to_100(zxl):
     with pytest.raises(InvalidInput) as e:
         services.scheme_create(
-            code="X", name="x", target_kind="community", period_kind="month", owner=zxl.office,
-            items=[ItemInput("a", "a", 60, "computed", "reopen_rate",
-                             {"kind": "linear", "zero": 0.2, "full": 0})],
+            code="X",
+            name="x",
+            target_kind="community",
+            period_kind="month",
+            owner=zxl.office,
+            items=[
+                ItemInput(
+                    "a",
+                    "a",
+                    60,
+                    "computed",
+                    "reopen_rate",
+                    {"kind": "linear", "zero": 0.2, "full": 0},
+                )
+            ],
         )
     assert e.value.code == "assessment_weights_not_100" and "60" in str(e.value.message)
 
@@ -40,9 +52,16 @@ def test_weights_must_add_up_to_100(zxl):
 def test_unknown_indicator_is_refused(zxl):
     with pytest.raises(InvalidInput) as e:
         services.scheme_create(
-            code="X", name="x", target_kind="community", period_kind="month", owner=zxl.office,
-            items=[ItemInput("a", "a", 100, "computed", "no_such", {"kind": "linear", "zero": 0,
-                                                                  "full": 1})],
+            code="X",
+            name="x",
+            target_kind="community",
+            period_kind="month",
+            owner=zxl.office,
+            items=[
+                ItemInput(
+                    "a", "a", 100, "computed", "no_such", {"kind": "linear", "zero": 0, "full": 1}
+                )
+            ],
         )
     assert e.value.code == "assessment_indicator_unknown"
 
@@ -58,14 +77,19 @@ def test_period_scores_explain_and_rank_with_minimum_volume(zxl, scheme, play, a
     workflow.run_period(actor=zxl.desk, code="CW", key="2020-06")
     s = _scores()
     sw, zx = s[zxl.sw.code], s[zxl.zx.code]
-    figures = {r.group: r.figures for r in case_figures(
-        zxl.desk, since=date(2020, 6, 1), until=date(2020, 6, 30), group_by="community")}
+    figures = {
+        r.group: r.figures
+        for r in case_figures(
+            zxl.desk, since=date(2020, 6, 1), until=date(2020, 6, 30), group_by="community"
+        )
+    }
     line = sw.lines.get(item__code="ontime")
     # The item states the case figures' own numbers (one rule, not a copy).
     assert line.value == figures[zxl.sw.code]["on_time_close_rate"].value == 0.75
     assert line.points == Decimal("20.00")  # linear: 0.5 → 0, 1.0 → 40
     assert sorted(r["id"] for r in line.explanation["records"]) == sorted(
-        figures[zxl.sw.code]["on_time_close_rate"].case_ids)
+        figures[zxl.sw.code]["on_time_close_rate"].case_ids
+    )
     assert (sw.rank, sw.ranked) == (1, True)
     assert (zx.rank, zx.ranked) == (None, False)
     assert zx.total > sw.total  # the higher total with 2 cases does not outrank
@@ -76,8 +100,10 @@ def test_period_scores_explain_and_rank_with_minimum_volume(zxl, scheme, play, a
     exp = queries.explain(queries.score_get(zxl.desk, sw.pk))
     ontime = next(x for x in exp if x["item"] == "ontime")
     assert ontime["explanation"]["records"][0]["link"].startswith("/cases/")
-    assert "Closed on time" in ontime["explanation"]["indicator_rule"] or ontime[
-        "explanation"]["indicator_rule"]
+    assert (
+        "Closed on time" in ontime["explanation"]["indicator_rule"]
+        or ontime["explanation"]["indicator_rule"]
+    )
     assert AssessmentEvent.objects.filter(verb="compute").count() == 1
 
 
@@ -101,20 +127,48 @@ def test_entry_needs_evidence_and_rescores(zxl, scheme, play, at):
     workflow.run_period(actor=zxl.desk, code="CW", key="2020-06")
     before = _scores()[zxl.sw.code].total
     with pytest.raises(InvalidInput) as e:
-        workflow.enter_points(actor=zxl.desk, code="CW", key="2020-06", target_key=zxl.sw.code,
-                              item_code="appearance", points=18, evidence="  ")
+        workflow.enter_points(
+            actor=zxl.desk,
+            code="CW",
+            key="2020-06",
+            target_key=zxl.sw.code,
+            item_code="appearance",
+            points=18,
+            evidence="  ",
+        )
     assert e.value.code == "assessment_evidence_required"
     with pytest.raises(InvalidInput) as e:
-        workflow.enter_points(actor=zxl.desk, code="CW", key="2020-06", target_key=zxl.sw.code,
-                              item_code="appearance", points=25, evidence="实地检查")
+        workflow.enter_points(
+            actor=zxl.desk,
+            code="CW",
+            key="2020-06",
+            target_key=zxl.sw.code,
+            item_code="appearance",
+            points=25,
+            evidence="实地检查",
+        )
     assert e.value.code == "assessment_points_invalid"
     with pytest.raises(InvalidInput) as e:
-        workflow.enter_points(actor=zxl.desk, code="CW", key="2020-06", target_key=zxl.sw.code,
-                              item_code="ontime", points=25, evidence="手填")
+        workflow.enter_points(
+            actor=zxl.desk,
+            code="CW",
+            key="2020-06",
+            target_key=zxl.sw.code,
+            item_code="ontime",
+            points=25,
+            evidence="手填",
+        )
     assert e.value.code == "assessment_item_computed"
     assert _scores()[zxl.sw.code].total == before  # nothing changed
-    workflow.enter_points(actor=zxl.desk, code="CW", key="2020-06", target_key=zxl.sw.code,
-                          item_code="appearance", points=18, evidence="6月28日督查小组实地检查记录")
+    workflow.enter_points(
+        actor=zxl.desk,
+        code="CW",
+        key="2020-06",
+        target_key=zxl.sw.code,
+        item_code="appearance",
+        points=18,
+        evidence="6月28日督查小组实地检查记录",
+    )
     s = _scores()
     assert s[zxl.sw.code].total == before + 18
     assert s[zxl.sw.code].rank == 1 and s[zxl.zx.code].rank == 2
@@ -141,23 +195,52 @@ def test_appeal_upheld_rescores_and_is_logged(zxl, scheme, play, at):
         play(zxl.zx)
     _june(at)
     workflow.run_period(actor=zxl.desk, code="CW", key="2020-06")
-    workflow.enter_points(actor=zxl.desk, code="CW", key="2020-06", target_key=zxl.zx.code,
-                          item_code="appearance", points=15, evidence="检查记录")
-    workflow.enter_points(actor=zxl.desk, code="CW", key="2020-06", target_key=zxl.sw.code,
-                          item_code="appearance", points=10, evidence="检查记录：三处暴露垃圾")
+    workflow.enter_points(
+        actor=zxl.desk,
+        code="CW",
+        key="2020-06",
+        target_key=zxl.zx.code,
+        item_code="appearance",
+        points=15,
+        evidence="检查记录",
+    )
+    workflow.enter_points(
+        actor=zxl.desk,
+        code="CW",
+        key="2020-06",
+        target_key=zxl.sw.code,
+        item_code="appearance",
+        points=10,
+        evidence="检查记录：三处暴露垃圾",
+    )
     assert _scores()[zxl.sw.code].rank == 2
     with pytest.raises(Forbidden):  # another community's worker may not appeal for it
-        workflow.lodge_appeal(actor=zxl.sw_worker, code="CW", key="2020-06",
-                              target_key=zxl.zx.code, item_code="appearance", reason="不认可扣分")
+        workflow.lodge_appeal(
+            actor=zxl.sw_worker,
+            code="CW",
+            key="2020-06",
+            target_key=zxl.zx.code,
+            item_code="appearance",
+            reason="不认可扣分",
+        )
     appeal = workflow.lodge_appeal(
-        actor=zxl.sw_worker, code="CW", key="2020-06", target_key=zxl.sw.code,
-        item_code="appearance", reason="三处垃圾属于市政道路，不在社区责任范围",
+        actor=zxl.sw_worker,
+        code="CW",
+        key="2020-06",
+        target_key=zxl.sw.code,
+        item_code="appearance",
+        reason="三处垃圾属于市政道路，不在社区责任范围",
     )
     with pytest.raises(InvalidInput) as e:
         workflow.decide_appeal(actor=zxl.desk, appeal_id=appeal.pk, uphold=True, decision="属实")
     assert e.value.code == "assessment_points_invalid"
-    workflow.decide_appeal(actor=zxl.desk, appeal_id=appeal.pk, uphold=True,
-                           decision="经核实属市政道路范围，改为19分", points=19)
+    workflow.decide_appeal(
+        actor=zxl.desk,
+        appeal_id=appeal.pk,
+        uphold=True,
+        decision="经核实属市政道路范围，改为19分",
+        points=19,
+    )
     s = _scores()
     line = s[zxl.sw.code].lines.get(item__code="appearance")
     assert (line.points, line.source) == (Decimal("19.00"), "appeal")
@@ -179,12 +262,23 @@ def test_closed_period_is_frozen(zxl, scheme, play, at):
     play(zxl.sw, late=True, day=date(2020, 6, 10))  # a late case arrives after closing
     for call in (
         lambda: workflow.run_period(actor=zxl.desk, code="CW", key="2020-06"),
-        lambda: workflow.enter_points(actor=zxl.desk, code="CW", key="2020-06",
-                                      target_key=zxl.sw.code, item_code="appearance", points=1,
-                                      evidence="x"),
-        lambda: workflow.lodge_appeal(actor=zxl.sw_worker, code="CW", key="2020-06",
-                                      target_key=zxl.sw.code, item_code="ontime",
-                                      reason="不认可这一项"),
+        lambda: workflow.enter_points(
+            actor=zxl.desk,
+            code="CW",
+            key="2020-06",
+            target_key=zxl.sw.code,
+            item_code="appearance",
+            points=1,
+            evidence="x",
+        ),
+        lambda: workflow.lodge_appeal(
+            actor=zxl.sw_worker,
+            code="CW",
+            key="2020-06",
+            target_key=zxl.sw.code,
+            item_code="ontime",
+            reason="不认可这一项",
+        ),
     ):
         with pytest.raises(InvalidTransition) as e:
             call()
@@ -229,12 +323,24 @@ def test_movement_and_supervision_deductions(zxl, scheme, play, at):
     for day in (10, 11, 12):
         at(datetime(2020, 6, day, 9, 0, tzinfo=SH))
         insp = sup_services.create_inspection(
-            actor=zxl.desk, code=f"CW-{day}", kind="routine", on=date(2020, 6, day),
-            subject="创卫日常检查", team="街道创卫督查组", unit=zxl.office, places=[zxl.sw],
+            actor=zxl.desk,
+            code=f"CW-{day}",
+            kind="routine",
+            on=date(2020, 6, day),
+            subject="创卫日常检查",
+            team="街道创卫督查组",
+            unit=zxl.office,
+            places=[zxl.sw],
         )
-        sup.record_finding(actor=zxl.desk, inspection_id=insp.pk, kind="暴露垃圾",
-                           description="三湾街路口暴露垃圾", unit=zxl.sw_unit, mode="immediate",
-                           place=zxl.sw)
+        sup.record_finding(
+            actor=zxl.desk,
+            inspection_id=insp.pk,
+            kind="暴露垃圾",
+            description="三湾街路口暴露垃圾",
+            unit=zxl.sw_unit,
+            mode="immediate",
+            place=zxl.sw,
+        )
     deduction = Escalation.objects.get(kind="deduction")
     sup.decide_escalation(actor=zxl.desk, escalation_id=deduction.pk, confirm=True, note="扣分")
     _june(at)

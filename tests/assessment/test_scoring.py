@@ -10,7 +10,10 @@ from cityloop.assessment import periods, scoring
 from cityloop.assessment.scoring import Ranked
 from cityloop.core.errors import InvalidInput
 
-THRESHOLDS = {"kind": "thresholds", "steps": [{"min": 0.95, "share": 1}, {"min": 0.9, "share": 0.8}]}
+THRESHOLDS = {
+    "kind": "thresholds",
+    "steps": [{"min": 0.95, "share": 1}, {"min": 0.9, "share": 0.8}],
+}
 
 
 @pytest.mark.parametrize(
@@ -22,17 +25,24 @@ def test_thresholds(value, points):
 
 
 def test_thresholds_lower_is_better_and_else():
-    rule = {"kind": "thresholds", "steps": [{"max": 0.02, "share": 1}, {"max": 0.1, "share": 0.5}],
-            "else": 0.1}
+    rule = {
+        "kind": "thresholds",
+        "steps": [{"max": 0.02, "share": 1}, {"max": 0.1, "share": 0.5}],
+        "else": 0.1,
+    }
     assert scoring.points(rule, 10, 0.0) == Decimal("10.00")
     assert scoring.points(rule, 10, 0.05) == Decimal("5.00")
     assert scoring.points(rule, 10, 0.3) == Decimal("1.00")
 
 
-@pytest.mark.parametrize(("value", "points"), [(0.5, "0.00"), (0.75, "20.00"), (1.0, "40.00"),
-                                               (1.2, "40.00"), (0.1, "0.00")])
+@pytest.mark.parametrize(
+    ("value", "points"),
+    [(0.5, "0.00"), (0.75, "20.00"), (1.0, "40.00"), (1.2, "40.00"), (0.1, "0.00")],
+)
 def test_linear_clamps(value, points):
-    assert scoring.points({"kind": "linear", "zero": 0.5, "full": 1.0}, 40, value) == Decimal(points)
+    assert scoring.points({"kind": "linear", "zero": 0.5, "full": 1.0}, 40, value) == Decimal(
+        points
+    )
 
 
 def test_linear_lower_is_better():
@@ -55,7 +65,10 @@ def test_deduction_free_allowance_and_if_none_zero():
     [
         ({"kind": "magic"}, "assessment_rule_invalid"),
         ({"kind": "thresholds", "steps": []}, "assessment_rule_invalid"),
-        ({"kind": "thresholds", "steps": [{"min": 1, "max": 2, "share": 1}]}, "assessment_rule_invalid"),
+        (
+            {"kind": "thresholds", "steps": [{"min": 1, "max": 2, "share": 1}]},
+            "assessment_rule_invalid",
+        ),
         ({"kind": "thresholds", "steps": [{"min": 0.9, "share": 2}]}, "assessment_rule_invalid"),
         ({"kind": "linear", "zero": 1, "full": 1}, "assessment_rule_invalid"),
         ({"kind": "deduction", "per": 0}, "assessment_rule_invalid"),
@@ -78,12 +91,19 @@ def test_rank_ties_share_a_rank_and_unranked_follow():
     ]
     out = scoring.rank(rows)
     assert [(r.key, r.rank, r.tied) for r in out] == [
-        ("b", 1, False), ("c", 2, True), ("a", 2, True), ("e", 4, False), ("d", None, False)
+        ("b", 1, False),
+        ("c", 2, True),
+        ("a", 2, True),
+        ("e", 4, False),
+        ("d", None, False),
     ]
 
 
 def test_periods():
-    assert periods.bounds("month", "2020-06") == (periods.date(2020, 6, 1), periods.date(2020, 6, 30))
+    assert periods.bounds("month", "2020-06") == (
+        periods.date(2020, 6, 1),
+        periods.date(2020, 6, 30),
+    )
     assert periods.bounds("half_month", "2020-06-h2")[0] == periods.date(2020, 6, 16)
     assert periods.bounds("quarter", "2020-Q2")[1] == periods.date(2020, 6, 30)
     assert periods.previous("month", "2020-01") == "2019-12"

@@ -298,12 +298,17 @@ def to_docx(doc: Document, *, template: str | Path | None = None) -> bytes:
             h.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _run(h, doc.heading, size=20, bold=True)
     _page_numbers(document.sections[0])
-    start = len(document.element.body)
+    # Keep the proxies alive: lxml then hands back the same objects, so "in" works.
+    before = list(document.element.body)
     _items_docx(document, doc)
     if marker is not None:
         # Move what was appended to where the template's {{正文}} stood.
         body = document.element.body
-        added = [el for el in list(body)[start:] if el.tag.endswith(("}p", "}tbl"))]
+        added = [
+            el
+            for el in body
+            if not any(el is b for b in before) and el.tag.endswith(("}p", "}tbl"))
+        ]
         for el in added:
             marker._p.addprevious(el)
         marker._p.getparent().remove(marker._p)
