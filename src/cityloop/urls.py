@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("cityloop.cases.public_urls")),
     path("cases/", include("cityloop.cases.urls")),
     path("supervision/", include("cityloop.supervision.urls")),
+    path("assessment/", include("cityloop.assessment.urls")),
+    path("bulletins/", include("cityloop.bulletins.urls")),
     path("open311/", include("cityloop.open311.urls")),
     path("intel/", include("cityloop.intel.urls")),
 ]

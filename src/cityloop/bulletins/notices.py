@@ -16,7 +16,7 @@ from cityloop.assessment.models import Scheme
 from cityloop.bulletins import generators
 from cityloop.bulletins.document import DocItem, Document
 from cityloop.core import clock
-from cityloop.core.errors import InvalidInput, NotFound
+from cityloop.core.errors import Forbidden, InvalidInput, NotFound
 
 KINDS = ("half_month", "monthly", "weekly_supervision", "monthly_scheduling", "quarterly_notice")
 SUPERVISION = {
@@ -67,6 +67,11 @@ def notice(
             "notice_kind_invalid", _("Unknown kind of notice."), {"allowed": list(KINDS)}
         )
     if kind in SUPERVISION:
+        if actor is not None:
+            from cityloop.supervision.rules import SUPERVISE_ROLES, _has
+
+            if not _has(actor, SUPERVISE_ROLES):  # district-wide figures: supervisors only
+                raise Forbidden("notice_not_allowed", _("Only supervisors may read this notice."))
         return _supervision(kind, period, day)
     s = _scheme_for(kind, scheme)
     if actor is not None:
