@@ -51,9 +51,11 @@ def submit(
     byline: str = "",
     short: bool = False,
     unit_label: str = "",
+    bracket: bool = True,
     is_demo: bool = False,
 ) -> Submission:
-    """A unit's item for a series, waiting for the editors."""
+    """A unit's item for a series, waiting for the editors. ``bracket=False``: the issuing
+    office's own item, printed without a unit in brackets."""
     series = _series(actor, series_code, edit=False)
     if unit is None or not rules.can_submit(actor, unit):
         raise Forbidden("bulletin_not_your_unit", _("You may submit items only for your own unit."))
@@ -66,7 +68,7 @@ def submit(
     sub = Submission.objects.create(
         series=series,
         unit=unit,
-        unit_label=(unit_label or unit.short_name or unit.name)[:60],
+        unit_label=(unit_label or unit.short_name or unit.name)[:60] if bracket else "",
         title=title,
         body=body,
         byline=byline.strip()[:100],

@@ -34,8 +34,15 @@ class Command(BaseCommand):
     def handle(
         self, *args, reset: bool = False, force: bool = False, no_cases: bool = False, **options
     ) -> None:
+        from cityloop.demo import assessment as demo_assessment
+
         try:
+            if reset:  # its rows point at demo units and places, which the reset deletes
+                demo_assessment.delete_assessment()
             result = load_demo(reset=reset, force=force, stdout=self.stdout, cases=not no_cases)
+            if not no_cases:
+                extra = demo_assessment.load_assessment()
+                self.stdout.write(_("Assessment and bulletins: %(n)s") % {"n": extra["outcome"]})
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         if result["status"] != "skipped":
