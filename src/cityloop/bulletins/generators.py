@@ -402,14 +402,17 @@ def movement_text(m: int | None) -> str:
 
 def ranking_table(r) -> dict[str, Any]:
     columns = [str(_("Rank")), str(_("Name"))]
-    columns += [f"{it.name}（{it.weight:g}）" for it in r.items]
+    columns += [f"{it.name}（{float(it.weight):g}）" for it in r.items]
     columns += [str(_("Deducted")), str(_("Score")), str(_("Change"))]
     rows = []
     for x in r.rows:
         lines = {ln.item_id: ln for ln in x.lines}
         row = [x.score.rank if x.score.rank is not None else str(_("not ranked")), x.score.label]
-        row += [f"{lines[it.pk].points:g}" if it.pk in lines else "—" for it in r.items]
-        row += [f"{x.score.deducted:g}" if x.score.deducted else "—", f"{x.score.total:g}"]
+        row += [f"{float(lines[it.pk].points):g}" if it.pk in lines else "—" for it in r.items]
+        row += [
+            f"{float(x.score.deducted):g}" if x.score.deducted else "—",
+            f"{float(x.score.total):g}",
+        ]
         row.append(movement_text(x.movement))
         rows.append(row)
     return {"columns": columns, "rows": rows}

@@ -156,7 +156,7 @@ def notice(
                     "Deductions confirmed in supervision (repeated failures) were taken off: "
                     "%(list)s."
                 )
-                % {"list": "；".join(f"{x.score.label} {x.score.deducted:g}" for x in cut)},
+                % {"list": "；".join(f"{x.score.label} {float(x.score.deducted):g}" for x in cut)},
                 generated=True,
             )
         )
