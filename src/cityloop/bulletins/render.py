@@ -133,10 +133,21 @@ def fragment_context(doc: Document) -> dict[str, Any]:
     return _context(doc)
 
 
-def to_pdf(doc: Document) -> bytes:
+def _weasyprint_html():
+    """WeasyPrint's import sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES``, which would
+    make the upload checks accept damaged photos: put the flag back as it was."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
     from weasyprint import HTML
 
-    return HTML(string=to_html(doc)).write_pdf()
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return HTML
+
+
+def to_pdf(doc: Document) -> bytes:
+    html = _weasyprint_html()
+    return html(string=to_html(doc)).write_pdf()
 
 
 # --- Word ------------------------------------------------------------------------------------
