@@ -112,7 +112,7 @@ class Period(models.Model):
 
     class State(models.TextChoices):
         OPEN = "open", _("Open")
-        COMPUTED = "computed", _("Computed")
+        COMPUTED = "computed", _("Scores computed")
         CLOSED = "closed", _("Closed")
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="periods")

@@ -13,6 +13,7 @@
     var cat = { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: horizontal ? 0 : 30 } };
     var val = { type: "value" };
     chart.setOption({
+      animation: false,  // drawn at once: what a screenshot or a print shows is final
       tooltip: { trigger: "axis" },
       grid: { left: horizontal ? 90 : 40, right: 24, top: 16, bottom: horizontal ? 24 : 60 },
       xAxis: horizontal ? val : cat,
@@ -30,6 +31,7 @@
     if (!el || !t || !window.echarts || !t.periods.length) { return; }
     var chart = echarts.init(el);
     chart.setOption({
+      animation: false,
       tooltip: { trigger: "axis" }, legend: { top: 0 },
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
       xAxis: { type: "category", data: t.periods }, yAxis: { type: "value" },
