@@ -26,6 +26,14 @@ COMMANDS: list[tuple[str, str, str, str]] = [
         "智能分拨：训练/评估/预测模型，重复件与热点",
         "triage models, duplicates and hotspots",
     ),
+    ("assess", "assess", "考核：计算、关闭、查看排名", "run, close or show an assessment period"),
+    (
+        "bulletin",
+        "bulletin",
+        "信息简报：编辑、印发、导出 Word/PDF",
+        "compile, publish, render bulletins",
+    ),
+    ("report", "report", "通报：半月、月度排名、督查周/月/季通报", "periodic notices"),
     ("migrate", "migrate", "执行数据库迁移", "apply database migrations"),
     ("manage", "", "运行任意 Django 管理命令", "run any Django management command"),
 ]

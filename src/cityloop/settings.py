@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "cityloop.projects",
     "cityloop.campaigns",
     "cityloop.deliberation",
+    "cityloop.assessment",
+    "cityloop.bulletins",
     "cityloop.open311",
     "cityloop.intel",
     "cityloop.demo",

@@ -22,6 +22,8 @@ urlpatterns = [
     path("campaigns/", include("cityloop.campaigns.urls")),
     path("deliberation/", include("cityloop.deliberation.urls")),
     path("", include("cityloop.deliberation.public_urls")),
+    path("assessment/", include("cityloop.assessment.urls")),
+    path("bulletins/", include("cityloop.bulletins.urls")),
     path("open311/", include("cityloop.open311.urls")),
     path("intel/", include("cityloop.intel.urls")),
 ]

@@ -38,16 +38,22 @@ class Command(BaseCommand):
     def handle(
         self, *args, reset: bool = False, force: bool = False, no_cases: bool = False, **options
     ) -> None:
+        from cityloop.demo import assessment as demo_assessment
+        from cityloop.demo import deliberation as demo_deliberation
+
         try:
+            if reset:  # its rows point at demo units and places, which the reset deletes
+                demo_assessment.delete_assessment()
             result = load_demo(reset=reset, force=force, stdout=self.stdout, cases=not no_cases)
-            if not no_cases:  # projects and campaigns, after the others (demo/projects.py)
+            if not no_cases:
+                # The other loops ride with the cases, each idempotent on its own: projects
+                # and campaigns, deliberation, then assessment (it reads the others' records).
                 demo_projects.run(reset=reset, stdout=self.stdout)
+                demo_deliberation.ensure(self.stdout)
+                extra = demo_assessment.load_assessment()
+                self.stdout.write(_("Assessment and bulletins: %(n)s") % {"n": extra["outcome"]})
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
-        if not no_cases:  # deliberation rides with the cases: src/cityloop/demo/deliberation.py
-            from cityloop.demo import deliberation
-
-            deliberation.ensure(self.stdout)
         if result["status"] != "skipped":
             self.stdout.write(
                 _("Demo accounts: see docs/guide/demo.md; superuser %(user)s, password %(pw)s")

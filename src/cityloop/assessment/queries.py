@@ -1,0 +1,206 @@
+"""Reads for assessment pages, API and documents: schemes, rankings with movement, and each
+score explained down to its records. A scheme the reader may not see is "not found"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from cityloop.assessment import indicators, periods, rules
+from cityloop.assessment.models import Appeal, AssessmentEvent, Item, Period, Scheme, Score
+from cityloop.core.errors import NotFound
+
+
+def visible_schemes(actor) -> list[Scheme]:
+    qs = Scheme.objects.select_related("owner__place", "place").order_by("code", "-version")
+    return [s for s in qs if rules.sees_scheme(actor, s)]
+
+
+def scheme_get(actor, code: str, version: int | None = None) -> Scheme:
+    qs = Scheme.objects.select_related("owner__place", "place").filter(code=code)
+    scheme = (
+        qs.filter(version=version).first()
+        if version
+        else (qs.filter(state=Scheme.State.ACTIVE).first() or qs.order_by("-version").first())
+    )
+    if scheme is None or not rules.sees_scheme(actor, scheme):
+        raise NotFound("assessment_scheme_not_found", _("Assessment scheme not found"))
+    return scheme
+
+
+def periods_of(actor, code: str) -> QuerySet[Period]:
+    scheme_get(actor, code)
+    return Period.objects.filter(code=code).select_related("scheme").order_by("-start")
+
+
+def period_get(actor, code: str, key: str) -> Period:
+    scheme = scheme_get(actor, code)
+    key = periods.normalise(scheme.period_kind, key)
+    period = (
+        Period.objects.select_related("scheme__owner", "scheme__place")
+        .filter(code=code, key=key)
+        .first()
+    )
+    if period is None:
+        raise NotFound("assessment_period_not_found", _("That period has not been computed yet."))
+    return period
+
+
+@dataclass
+class RankingRow:
+    score: Score
+    lines: list[Any] = field(default_factory=list)
+
+    @property
+    def movement(self) -> int | None:
+        return self.score.movement
+
+
+@dataclass
+class Ranking:
+    period: Period
+    scheme: Scheme
+    items: list[Item]
+    rows: list[RankingRow]
+
+    @property
+    def ranked(self) -> list[RankingRow]:
+        return [r for r in self.rows if r.score.rank is not None]
+
+    @property
+    def unranked(self) -> list[RankingRow]:
+        return [r for r in self.rows if r.score.rank is None]
+
+    def top(self, n: int) -> list[RankingRow]:
+        """The first ``n`` ranks (all who share the n-th rank come along)."""
+        ranked = self.ranked
+        if n <= 0 or not ranked:
+            return []
+        cut = ranked[min(n, len(ranked)) - 1].score.rank
+        return [r for r in ranked if r.score.rank <= cut]
+
+    def bottom(self, n: int) -> list[RankingRow]:
+        """The last ``n`` ranked targets (ties at the edge come along), never one also
+        praised."""
+        ranked = self.ranked
+        if n <= 0 or not ranked:
+            return []
+        edge = ranked[max(0, len(ranked) - n)].score.rank
+        top = {r.score.pk for r in self.top(self.scheme.praise_top)}
+        return [r for r in ranked if r.score.rank >= edge and r.score.pk not in top]
+
+    @property
+    def label(self) -> str:
+        return periods.label(self.scheme.period_kind, self.period.key)
+
+
+def ranking(actor, code: str, key: str) -> Ranking:
+    """The ranked targets first (by rank), then the unranked (minimum volume not met)."""
+    period = period_get(actor, code, key)
+    items = list(period.scheme.items.all())
+    scores = list(
+        period.scores.select_related("place", "unit").prefetch_related("lines__item", "deductions")
+    )
+    scores.sort(key=lambda s: (s.rank is None, s.rank or 0, -s.total, s.label))
+    rows = [RankingRow(s, sorted(s.lines.all(), key=lambda ln: ln.item.order)) for s in scores]
+    return Ranking(period, period.scheme, items, rows)
+
+
+def score_get(actor, score_id: int) -> Score:
+    score = (
+        Score.objects.select_related(
+            "period__scheme__owner", "period__scheme__place", "place", "unit"
+        )
+        .prefetch_related("lines__item", "deductions")
+        .filter(pk=score_id)
+        .first()
+    )
+    if score is None or not (
+        rules.sees_scheme(actor, score.period.scheme) or rules.is_target(actor, score)
+    ):
+        raise NotFound("assessment_score_not_found", _("Score not found"))
+    return score
+
+
+def record_link(ref: dict[str, Any]) -> str:
+    """Where a counted record is shown (empty when it has no page)."""
+    kind, pk = ref.get("kind"), ref.get("id")
+    names = {
+        "case": "cases:detail",
+        "task": "supervision:task",
+        "finding": "",
+        "rectification": "supervision:ledger",
+        "escalation": "supervision:ledger",
+        "submission": "bulletins:submission",
+    }
+    name = names.get(kind, "")
+    if not name:
+        return ""
+    try:
+        if name == "supervision:ledger":
+            return reverse(name)
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def explain(score: Score) -> list[dict[str, Any]]:
+    """Each item line with its rule, measure, points and the records it counted (with links),
+    then the deductions — what the score page and ``GET /assessments/scores/{id}`` show."""
+    out = []
+    for line in sorted(score.lines.all(), key=lambda ln: ln.item.order):
+        exp = dict(line.explanation)
+        exp["records"] = [{**r, "link": record_link(r)} for r in exp.get("records", [])]
+        out.append(
+            {
+                "item": line.item.code,
+                "name": line.item.name,
+                "weight": line.item.weight,
+                "mode": line.item.mode,
+                "value": line.value,
+                "volume": line.volume,
+                "min_volume": line.item.min_volume,
+                "points": line.points,
+                "source": line.source,
+                "explanation": exp,
+            }
+        )
+    return out
+
+
+def appeals_of(period: Period) -> QuerySet[Appeal]:
+    return period.appeals.select_related("item").order_by("-lodged_at")
+
+
+def period_events(period: Period) -> QuerySet[AssessmentEvent]:
+    return period.events.order_by("at", "pk")
+
+
+def indicator_catalogue() -> list[dict[str, str]]:
+    return [
+        {
+            "name": i.name,
+            "label": str(i.label),
+            "kind": i.kind,
+            "app": i.app,
+            "rule": i.rule_text() if i.rule_text else "",
+        }
+        for i in indicators.known()
+    ]
+
+
+def trend(actor, code: str, target_key: str, last: int = 6) -> list[dict[str, Any]]:
+    """A target's totals and ranks over the last periods (for the dashboard)."""
+    scheme_get(actor, code)
+    rows = (
+        Score.objects.filter(period__code=code, target_key=target_key)
+        .select_related("period")
+        .order_by("-period__start")[:last]
+    )
+    return [
+        {"period": s.period.key, "total": float(s.total), "rank": s.rank} for s in reversed(rows)
+    ]

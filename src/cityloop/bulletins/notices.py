@@ -1,0 +1,203 @@
+"""Periodic notices (通报) as documents: the half-month notice and the monthly ranking notice
+of an assessment scheme (praise for the top N, criticism for the bottom N, as the scheme
+says), and supervision's weekly / monthly / quarterly summaries. Every sentence and table is
+generated from the records through the same generators bulletins use."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+
+from cityloop.assessment import periods
+from cityloop.assessment import queries as aq
+from cityloop.assessment.builtin import SYSTEM
+from cityloop.assessment.models import Scheme
+from cityloop.bulletins import generators
+from cityloop.bulletins.document import DocItem, Document
+from cityloop.core import clock
+from cityloop.core.errors import Forbidden, InvalidInput, NotFound
+
+KINDS = ("half_month", "monthly", "weekly_supervision", "monthly_scheduling", "quarterly_notice")
+SUPERVISION = {
+    "weekly_supervision": "week",
+    "monthly_scheduling": "month",
+    "quarterly_notice": "quarter",
+}
+
+
+def _scheme_for(kind: str, code: str | None) -> Scheme:
+    wanted = {"monthly": "month", "half_month": "half_month"}[kind]
+    qs = Scheme.objects.filter(state=Scheme.State.ACTIVE, period_kind=wanted).select_related(
+        "owner"
+    )
+    if code:
+        qs = qs.filter(code=code)
+    schemes = list(qs)
+    if len(schemes) != 1:
+        raise InvalidInput(
+            "notice_scheme_required",
+            _("Name the assessment scheme (--scheme); in force for this kind: %(codes)s.")
+            % {"codes": "、".join(s.code for s in schemes) or "—"},
+            {"schemes": [s.code for s in schemes]},
+        )
+    return schemes[0]
+
+
+def _g(item: generators.Generated, heading: str = "") -> DocItem:
+    return DocItem(
+        title="",
+        body=item.body,
+        table=item.table,
+        chart=item.chart,
+        generated=True,
+        heading=heading,
+        sources=item.sources,
+        figures=item.figures,
+    )
+
+
+def notice(
+    kind: str, period: str, *, scheme: str | None = None, actor=None, day: date | None = None
+) -> Document:
+    """The notice of ``kind`` for ``period`` (2020-06, 2020-06-H1, or the last day of a
+    supervision week/month/quarter as YYYY-MM-DD)."""
+    if kind not in KINDS:
+        raise InvalidInput(
+            "notice_kind_invalid", _("Unknown kind of notice."), {"allowed": list(KINDS)}
+        )
+    if kind in SUPERVISION:
+        if actor is not None:
+            from cityloop.supervision.rules import SUPERVISE_ROLES, _has
+
+            if not _has(actor, SUPERVISE_ROLES):  # district-wide figures: supervisors only
+                raise Forbidden("notice_not_allowed", _("Only supervisors may read this notice."))
+        return _supervision(kind, period, day)
+    s = _scheme_for(kind, scheme)
+    if actor is not None:
+        aq.scheme_get(actor, s.code)  # not visible → not found
+    try:
+        r = aq.ranking(SYSTEM, s.code, period)
+    except NotFound:
+        raise NotFound(
+            "assessment_period_not_found",
+            _(
+                "Run the assessment for %(period)s first "
+                "(cityloop assess run %(code)s --period %(period)s)."
+            )
+            % {"period": period, "code": s.code},
+        ) from None
+    label = r.label
+    # Dated a few days after the period, as the office writes it (never in the future).
+    day = day or min(clock.today(), r.period.end + timedelta(days=3))
+    area = s.place.name if s.place else s.owner.name
+    items: list[DocItem] = []
+    intro = _(
+        "Following the %(scheme)s, %(owner)s assessed the work of %(n)d %(kind)s of %(area)s "
+        "for %(period)s on a 100-point scale. The results are notified as follows."
+    ) % {
+        "scheme": s.name,
+        "owner": s.owner.name,
+        "n": len(r.rows),
+        "kind": s.get_target_kind_display(),
+        "area": area,
+        "period": label,
+    }
+    items.append(DocItem(body=intro, generated=True))
+    if kind == "half_month" and s.place is not None:
+        start, end = periods.bounds(s.period_kind, r.period.key)
+        g = generators.case_figures_item(
+            {"place": s.place.code, "start": start.isoformat(), "end": end.isoformat()}, day
+        )
+        items.append(_g(g, _("1. Cases")))
+    g = generators.ranking_item({"scheme": s.code, "period": r.period.key}, day)
+    items.append(_g(g, _("Scores and ranking")))
+    top, bottom = r.top(s.praise_top), r.bottom(s.criticise_bottom)
+    if top:
+        items.append(
+            DocItem(
+                heading=_("Praise"),
+                body=_(
+                    "%(names)s did outstanding work and took the first places; they are praised "
+                    "in this notice."
+                )
+                % {"names": "、".join(x.score.label for x in top)},
+                generated=True,
+            )
+        )
+    if bottom:
+        items.append(
+            DocItem(
+                heading=_("Criticism"),
+                body=_(
+                    "%(names)s ranked at the bottom; they are criticised in this notice and shall "
+                    "rectify within a time limit and report in writing."
+                )
+                % {"names": "、".join(x.score.label for x in bottom)},
+                generated=True,
+            )
+        )
+    if r.unranked:
+        items.append(
+            DocItem(
+                body=_(
+                    "%(names)s had too few records in the period to be ranked fairly; their "
+                    "scores are listed but not ranked."
+                )
+                % {"names": "、".join(x.score.label for x in r.unranked)},
+                generated=True,
+            )
+        )
+    cut = [x for x in r.rows if x.score.deducted]
+    if cut:
+        items.append(
+            DocItem(
+                body=_(
+                    "Deductions confirmed in supervision (repeated failures) were taken off: "
+                    "%(list)s."
+                )
+                % {"list": "；".join(f"{x.score.label} {float(x.score.deducted):g}" for x in cut)},
+                generated=True,
+            )
+        )
+    heading = _("Notice on the %(scheme)s ranking for %(period)s") % {
+        "scheme": s.name,
+        "period": label,
+    }
+    return Document(
+        kind="notice",
+        series_title=_("Notice"),
+        number_label="",
+        issuer=s.owner.name,
+        date=day,
+        heading=heading,
+        items=items,
+        signature=s.owner.name,
+        filename=f"{s.name}{r.period.key}通报",
+    )
+
+
+def _supervision(kind: str, period: str, day: date | None) -> Document:
+    try:
+        end = (
+            date.fromisoformat(period) if len(period) == 10 else periods.bounds("month", period)[1]
+        )
+    except (ValueError, InvalidInput):
+        raise InvalidInput(
+            "notice_period_invalid",
+            _("Give the last day of the period (YYYY-MM-DD) or a month (YYYY-MM)."),
+        ) from None
+    g = generators.supervision_summary_item(
+        {"kind": SUPERVISION[kind], "end": end.isoformat()}, end
+    )
+    board = generators.board_item({"as_of": end.isoformat()}, end)
+    return Document(
+        kind="notice",
+        series_title=g.title,
+        number_label="",
+        issuer=_("Supervision"),
+        date=day or end,
+        heading=g.title,
+        items=[_g(g), _g(board, _("Red/yellow/blue board"))],
+        filename=f"{g.title}{end.isoformat()}",
+    )

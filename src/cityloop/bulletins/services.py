@@ -1,0 +1,77 @@
+"""Creating series and issues (numbering per year)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from cityloop.bulletins.models import Issue, Series
+from cityloop.core.errors import Conflict, InvalidInput
+
+
+def series_save(
+    *,
+    code: str,
+    title: str,
+    issuer,
+    issuer_name: str,
+    send_to: str = "",
+    distribute_to: str = "",
+    editors: str = "",
+    docx_template: str = "",
+    is_demo: bool = False,
+) -> Series:
+    """Create or update a series by code."""
+    if not (code or "").strip() or not (title or "").strip() or not (issuer_name or "").strip():
+        raise InvalidInput(
+            "bulletin_series_incomplete", _("A series needs a code, a title and an issuing office.")
+        )
+    series, _created = Series.objects.update_or_create(
+        code=code.strip(),
+        defaults={
+            "title": title.strip(),
+            "issuer": issuer,
+            "issuer_name": issuer_name.strip(),
+            "send_to": send_to,
+            "distribute_to": distribute_to,
+            "editors": editors,
+            "docx_template": docx_template,
+            "is_demo": is_demo,
+        },
+    )
+    return series
+
+
+def next_number(series: Series, year: int) -> int:
+    top = Issue.objects.filter(series=series, year=year).aggregate(n=Max("number"))["n"]
+    return (top or 0) + 1
+
+
+def issue_new(
+    *, series: Series, day: date, number: int | None = None, is_demo: bool = False
+) -> Issue:
+    """A draft issue: numbered per series and year (the next number unless given), with the
+    series' recipients and editors, which the editor may change until publication."""
+    number = number or next_number(series, day.year)
+    if number < 1:
+        raise InvalidInput("bulletin_number_invalid", _("An issue number is 1 or more."))
+    try:
+        with transaction.atomic():
+            return Issue.objects.create(
+                series=series,
+                year=day.year,
+                number=number,
+                date=day,
+                send_to=series.send_to,
+                distribute_to=series.distribute_to,
+                editors=series.editors,
+                is_demo=is_demo,
+            )
+    except IntegrityError:
+        raise Conflict(
+            "bulletin_number_taken",
+            _("Issue %(n)s of %(year)s already exists.") % {"n": number, "year": day.year},
+        ) from None

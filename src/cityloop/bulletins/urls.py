@@ -1,0 +1,14 @@
+"""Bulletin pages under ``/bulletins/`` (namespace ``bulletins``)."""
+
+from django.urls import path
+
+from cityloop.bulletins import views
+
+app_name = "bulletins"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("issues/<int:issue_id>/", views.issue, name="issue"),
+    path("issues/<int:issue_id>/file.<slug:ext>", views.issue_file, name="issue_file"),
+    path("submissions/<int:submission_id>/", views.submission, name="submission"),
+    path("notice/", views.notice_file, name="notice"),
+]

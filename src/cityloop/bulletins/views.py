@@ -1,0 +1,214 @@
+"""Bulletin pages: series with their issues and review queue, an issue shown as the
+document (with Word/PDF downloads, compile and publish), a submission, the submit form,
+and periodic notices as downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from cityloop.bulletins import document, notices, queries, rules, workflow
+from cityloop.bulletins import render as rendering
+from cityloop.core.downloads import attachment
+from cityloop.core.errors import DomainError, NotFound
+from cityloop.org import queries as org_queries
+
+
+def _attempt(request: HttpRequest, fn, done: str) -> bool:
+    try:
+        fn()
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return False
+    messages.success(request, done)
+    return True
+
+
+def _found(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action")
+        if action == "submit":
+            unit = org_queries.visible_units(user).filter(pk=p.get("unit") or 0).first()
+            _attempt(
+                request,
+                lambda: workflow.submit(
+                    actor=user,
+                    series_code=p.get("series", ""),
+                    unit=unit,
+                    title=p.get("title", ""),
+                    body=p.get("body", ""),
+                    byline=p.get("byline", ""),
+                    short=p.get("short") == "1",
+                ),
+                _("Item submitted for review."),
+            )
+        elif action in ("accept", "edit", "reject"):
+            _attempt(
+                request,
+                lambda: workflow.review(
+                    actor=user,
+                    submission_id=int(p.get("submission") or 0),
+                    action=action,
+                    note=p.get("note", ""),
+                    title=p.get("title") if action == "edit" else None,
+                    body=p.get("body") if action == "edit" else None,
+                ),
+                _("Review saved."),
+            )
+        elif action == "new_issue":
+
+            def make():
+                day = date.fromisoformat(p.get("date") or "")
+                number = int(p["number"]) if p.get("number") else None
+                workflow.new_issue(
+                    actor=user, series_code=p.get("series", ""), day=day, number=number
+                )
+
+            try:
+                _attempt(request, make, _("Draft issue created."))
+            except ValueError:
+                messages.error(request, _("Give the issue's date as YYYY-MM-DD."))
+        return HttpResponseRedirect(reverse("bulletins:index"))
+    series = queries.visible_series(user)
+    return render(
+        request,
+        "bulletins/index.html",
+        {
+            "rows": [
+                {
+                    "series": s,
+                    "editor": rules.can_edit(user, s),
+                    "issues": queries.visible_issues(user)
+                    .filter(series=s)
+                    .order_by("-year", "-number")[:20],
+                    "queue": queries.review_queue(user, s),
+                }
+                for s in series
+            ],
+            "mine": queries.visible_submissions(user).order_by("-submitted_at")[:20],
+            "units": [
+                u
+                for u in org_queries.visible_units(user).order_by("path")[:200]
+                if rules.can_submit(user, u)
+            ],
+            "notice_kinds": notices.KINDS,
+        },
+    )
+
+
+@login_required
+def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
+    user = request.user
+    obj = _found(queries.issue_get, user, issue_id)
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action")
+        if action == "compile":
+            _attempt(
+                request,
+                lambda: workflow.compile_issue(actor=user, issue_id=obj.pk),
+                _("Accepted items placed."),
+            )
+        elif action == "publish":
+            _attempt(
+                request,
+                lambda: workflow.publish(actor=user, issue_id=obj.pk),
+                _("Issue published; its figures are frozen."),
+            )
+        elif action == "generate":
+            params = {k[2:]: v for k, v in p.items() if k.startswith("p_") and v}
+            _attempt(
+                request,
+                lambda: workflow.add_generated(
+                    actor=user,
+                    issue_id=obj.pk,
+                    generator=p.get("generator", ""),
+                    params=params,
+                    unit_label=p.get("unit_label", ""),
+                ),
+                _("Generated item added."),
+            )
+        elif action == "remove":
+            _attempt(
+                request,
+                lambda: workflow.remove_item(actor=user, item_id=int(p.get("item") or 0)),
+                _("Item removed."),
+            )
+        return HttpResponseRedirect(reverse("bulletins:issue", args=[obj.pk]))
+    try:
+        doc = document.from_issue(obj)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        doc = None
+    from cityloop.bulletins import generators
+
+    return render(
+        request,
+        "bulletins/issue.html",
+        {
+            "issue": obj,
+            "editor": rules.can_edit(user, obj.series),
+            "placed": queries.items_of(obj),
+            "generators": generators.known(),
+            **(rendering.fragment_context(doc) if doc else {}),
+        },
+    )
+
+
+@login_required
+@require_GET
+def issue_file(request: HttpRequest, issue_id: int, ext: str) -> HttpResponse:
+    obj = _found(queries.issue_get, request.user, issue_id)
+    try:
+        body, ctype, name = rendering.render(
+            document.from_issue(obj), ext, template=obj.series.docx_template
+        )
+    except DomainError as exc:
+        raise Http404(str(exc.message)) from exc
+    return attachment(body, ctype, name)
+
+
+@login_required
+@require_GET
+def submission(request: HttpRequest, submission_id: int) -> HttpResponse:
+    sub = _found(queries.submission_get, request.user, submission_id)
+    return render(request, "bulletins/submission.html", {"sub": sub, "events": sub.events.all()})
+
+
+@login_required
+@require_GET
+def notice_file(request: HttpRequest) -> HttpResponse:
+    g = request.GET
+    try:
+        doc = notices.notice(
+            g.get("kind", ""),
+            g.get("period", ""),
+            scheme=g.get("scheme") or None,
+            actor=request.user,
+        )
+        body, ctype, name = rendering.render(doc, g.get("format", "docx"))
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("bulletins:index"))
+    return attachment(body, ctype, name)
