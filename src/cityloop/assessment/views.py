@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET
 from cityloop.assessment import queries, rules, workflow
 from cityloop.assessment.models import Appeal
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.web.steps import attempt
 
 
 def _found(fn, *args, **kwargs):
@@ -27,18 +27,6 @@ def _found(fn, *args, **kwargs):
         raise Http404(str(exc.message)) from exc
     except DomainError as exc:  # a malformed period in the address
         raise Http404(str(exc.message)) from exc
-
-
-def _attempt(request: HttpRequest, fn, done: str) -> bool:
-    try:
-        fn()
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, done)
-    return True
 
 
 @login_required
@@ -68,7 +56,7 @@ def ranking(request: HttpRequest, code: str, key: str) -> HttpResponse:
         }
         if action in verbs:
             fn, done = verbs[action]
-            _attempt(request, lambda: fn(actor=user, code=code, key=key), done)
+            attempt(request, lambda: fn(actor=user, code=code, key=key), done)
         return HttpResponseRedirect(reverse("assessment:ranking", args=[code, key]))
     r = _found(queries.ranking, user, code, key)
     return render(
@@ -97,7 +85,7 @@ def score(request: HttpRequest, score_id: int) -> HttpResponse:
         action = request.POST.get("action")
         p = request.POST
         if action == "enter":
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.enter_points(
                     actor=user,
@@ -111,7 +99,7 @@ def score(request: HttpRequest, score_id: int) -> HttpResponse:
                 _("Points entered; the period was re-scored."),
             )
         elif action == "appeal":
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.lodge_appeal(
                     actor=user,
@@ -124,7 +112,7 @@ def score(request: HttpRequest, score_id: int) -> HttpResponse:
                 _("Appeal lodged."),
             )
         elif action == "decide":
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.decide_appeal(
                     actor=user,

@@ -19,25 +19,7 @@ from cityloop.bulletins import render as rendering
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
-
-
-def _attempt(request: HttpRequest, fn, done: str) -> bool:
-    try:
-        fn()
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, done)
-    return True
-
-
-def _found(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
+from cityloop.web.steps import attempt, found
 
 
 @login_required
@@ -48,7 +30,7 @@ def index(request: HttpRequest) -> HttpResponse:
         action = p.get("action")
         if action == "submit":
             unit = org_queries.visible_units(user).filter(pk=p.get("unit") or 0).first()
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.submit(
                     actor=user,
@@ -62,7 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 _("Item submitted for review."),
             )
         elif action in ("accept", "edit", "reject"):
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.review(
                     actor=user,
@@ -84,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 )
 
             try:
-                _attempt(request, make, _("Draft issue created."))
+                attempt(request, make, _("Draft issue created."))
             except ValueError:
                 messages.error(request, _("Give the issue's date as YYYY-MM-DD."))
         return HttpResponseRedirect(reverse("bulletins:index"))
@@ -118,25 +100,25 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     user = request.user
-    obj = _found(queries.issue_get, user, issue_id)
+    obj = found(queries.issue_get, user, issue_id)
     if request.method == "POST":
         p = request.POST
         action = p.get("action")
         if action == "compile":
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.compile_issue(actor=user, issue_id=obj.pk),
                 _("Accepted items placed."),
             )
         elif action == "publish":
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.publish(actor=user, issue_id=obj.pk),
                 _("Issue published; its figures are frozen."),
             )
         elif action == "generate":
             params = {k[2:]: v for k, v in p.items() if k.startswith("p_") and v}
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.add_generated(
                     actor=user,
@@ -148,7 +130,7 @@ def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
                 _("Generated item added."),
             )
         elif action == "remove":
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.remove_item(actor=user, item_id=int(p.get("item") or 0)),
                 _("Item removed."),
@@ -177,7 +159,7 @@ def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def issue_file(request: HttpRequest, issue_id: int, ext: str) -> HttpResponse:
-    obj = _found(queries.issue_get, request.user, issue_id)
+    obj = found(queries.issue_get, request.user, issue_id)
     try:
         body, ctype, name = rendering.render(
             document.from_issue(obj), ext, template=obj.series.docx_template
@@ -190,7 +172,7 @@ def issue_file(request: HttpRequest, issue_id: int, ext: str) -> HttpResponse:
 @login_required
 @require_GET
 def submission(request: HttpRequest, submission_id: int) -> HttpResponse:
-    sub = _found(queries.submission_get, request.user, submission_id)
+    sub = found(queries.submission_get, request.user, submission_id)
     return render(request, "bulletins/submission.html", {"sub": sub, "events": sub.events.all()})
 
 

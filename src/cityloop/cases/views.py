@@ -9,9 +9,8 @@ htmx requests get the named fragment of the same template (``page.html#partial``
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,8 +40,8 @@ from cityloop.core.errors import DomainError, NotFound
 from cityloop.intel import queries as intel_queries
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
+from cityloop.web.steps import found
 
-T = TypeVar("T")
 PAGE_SIZE = 50
 # Place kinds drawn on the public report map (buildings would only clutter a phone screen).
 AREA_KINDS = [Place.Kind.DISTRICT, Place.Kind.STREET, Place.Kind.COMMUNITY, Place.Kind.COMPOUND]
@@ -115,13 +114,6 @@ ERROR_FIELDS = {
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _found(fn: Callable[..., T], *args, **kwargs) -> T:
-    try:
-        return fn(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -393,7 +385,7 @@ def _actor_label(e) -> str:
 def photo(request: HttpRequest, photo_id: int) -> FileResponse:
     """A case photo, for whoever sees the case; a photo of a public step also for the tracking
     page, which names the case code (``?c=``) so photos cannot be walked by number."""
-    p = _found(queries.photo_for, request.user, photo_id, code=request.GET.get("c") or "")
+    p = found(queries.photo_for, request.user, photo_id, code=request.GET.get("c") or "")
     return stored_image(p.file)
 
 
@@ -661,7 +653,7 @@ def _stage_label(case: Case) -> str:
 @login_required
 @require_GET
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _found(queries.case_get, request.user, case_id)
+    case = found(queries.case_get, request.user, case_id)
     action = request.GET.get("action", "")
     open_action = action if action in forms.ACTION_FORMS else ""
     return render(
@@ -676,7 +668,7 @@ def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     if action not in forms.ACTION_FORMS:
         raise Http404
     user = request.user
-    case = _found(queries.case_get, user, case_id)
+    case = found(queries.case_get, user, case_id)
     if request.method == "GET":
         context = _detail_context(request, case, open_action=action)
         if _is_htmx(request):
@@ -700,7 +692,7 @@ def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
             if not _is_htmx(request):
                 messages.success(request, done)
                 return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))
-            case = _found(queries.case_get, user, case.pk)
+            case = found(queries.case_get, user, case.pk)
             context = _detail_context(request, case, message=done, level="success")
             return _render(request, "cases/detail.html", context, partial="detail")
     message = str(error.message) if error else _("Please correct the errors below.")

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.core.errors import DomainError, InvalidInput, NotFound
+from cityloop.core.errors import DomainError, InvalidInput
 from cityloop.deliberation import queries, rules, services, workflow
 from cityloop.deliberation.models import (
     Ballot,
@@ -36,8 +36,8 @@ from cityloop.deliberation.models import (
 )
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
+from cityloop.web.steps import attempt, found
 
-T = TypeVar("T")
 SESSION_KEY = "deliberation_phone:%s"
 UPLOAD_MAX = 5 * 1024 * 1024
 
@@ -90,27 +90,6 @@ def _trail(topic: Topic, *, public_only: bool = False) -> list[tuple[Any, Any, s
         detail = " · ".join(str(p) for p in (d.get("household"), channel, d.get("ballot_no")) if p)
         rows.append((e, VERB_LABELS.get(e.verb, e.verb), detail))
     return rows
-
-
-def _found(fn: Callable[..., T], *args, **kwargs) -> T:
-    try:
-        return fn(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], done: str) -> Any:
-    """Run a workflow step; say what happened. A refusal changes nothing."""
-    try:
-        result = fn()
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return None
-    if done:
-        messages.success(request, done)
-    return result if result is not None else True
 
 
 def _int(value: Any, code: str = "number_invalid") -> int | None:
@@ -209,7 +188,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     user = request.user
-    topic = _found(queries.topic_get, user, topic_id)
+    topic = found(queries.topic_get, user, topic_id)
     vote = queries.vote_of(topic)
     result = queries.live_tally(vote) if vote else {}
     compound = queries.place_compound(topic)
@@ -338,7 +317,7 @@ def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpRespon
     }
     if action not in calls:
         raise Http404(_("Unknown action"))
-    outcome = _attempt(request, calls[action], "" if action == "owner_code" else _("Done."))
+    outcome = attempt(request, calls[action], "" if action == "owner_code" else _("Done."))
     if action == "owner_code" and outcome:
         # Shown once on the next page, never stored in clear.
         request.session["deliberation_issued_code"] = {"phone": p.get("phone", ""), "code": outcome}
@@ -352,7 +331,7 @@ def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def households(request: HttpRequest, place_id: int) -> HttpResponse:
     user = request.user
-    compound = _found(org_queries.place_get, user, place_id=place_id)
+    compound = found(org_queries.place_get, user, place_id=place_id)
     if compound.kind != Place.Kind.COMPOUND:
         raise Http404(_("Not a compound"))
     report = None
@@ -410,7 +389,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def charter(request: HttpRequest, place_id: int) -> HttpResponse:
     user = request.user
-    place = _found(org_queries.place_get, user, place_id=place_id)
+    place = found(org_queries.place_get, user, place_id=place_id)
     if request.method == "POST":
         p = request.POST
 
@@ -434,7 +413,7 @@ def charter(request: HttpRequest, place_id: int) -> HttpResponse:
                 photo=photo,
             )
 
-        if _attempt(request, publish, _("New version adopted.")):
+        if attempt(request, publish, _("New version adopted.")):
             return redirect("deliberation:charter", place_id=place.pk)
     context = {
         "place": place,
@@ -474,7 +453,7 @@ def _phone_of(request: HttpRequest, topic: Topic) -> str:
 
 @require_GET
 def public_topic(request: HttpRequest, code: str) -> HttpResponse:
-    topic = _found(queries.public_topic, code)
+    topic = found(queries.public_topic, code)
     vote = queries.vote_of(topic)
     phone = _phone_of(request, topic)
     units = queries.phone_units(topic, phone) if phone and vote else []
@@ -511,8 +490,8 @@ def _back(code: str, anchor: str = "") -> HttpResponseRedirect:
 
 @require_POST
 def public_opinion(request: HttpRequest, code: str) -> HttpResponse:
-    topic = _found(queries.public_topic, code)
-    _attempt(
+    topic = found(queries.public_topic, code)
+    attempt(
         request,
         lambda: workflow.opinion_public(
             code=code,
@@ -528,10 +507,10 @@ def public_opinion(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def public_code(request: HttpRequest, code: str) -> HttpResponse:
     """Ask for a code (SMS), or enter one (from the SMS or from staff)."""
-    topic = _found(queries.public_topic, code)
+    topic = found(queries.public_topic, code)
     phone = request.POST.get("phone", "")
     if request.POST.get("secret"):
-        proven = _attempt(
+        proven = attempt(
             request,
             lambda: workflow.access_verify(
                 code=code, phone=phone, secret=request.POST.get("secret", "")
@@ -541,7 +520,7 @@ def public_code(request: HttpRequest, code: str) -> HttpResponse:
         if proven:
             request.session[SESSION_KEY % topic.code] = proven
         return _back(code, "#owner")
-    _attempt(
+    attempt(
         request,
         lambda: workflow.access_request(code=code, phone=phone),
         _("If this number is registered for an owner of this compound, a code was sent to it."),
@@ -552,7 +531,7 @@ def public_code(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 def public_vote(request: HttpRequest, code: str) -> HttpResponse:
-    topic = _found(queries.public_topic, code)
+    topic = found(queries.public_topic, code)
     phone = _phone_of(request, topic)
     if not phone:
         messages.error(request, _("Verify your phone number first."))
@@ -566,18 +545,18 @@ def public_vote(request: HttpRequest, code: str) -> HttpResponse:
             choice=request.POST.get("choice", ""),
         )
 
-    _attempt(request, cast, _("Your vote was recorded."))
+    attempt(request, cast, _("Your vote was recorded."))
     return _back(code, "#owner")
 
 
 @require_POST
 def public_rate(request: HttpRequest, code: str) -> HttpResponse:
-    topic = _found(queries.public_topic, code)
+    topic = found(queries.public_topic, code)
     phone = _phone_of(request, topic)
     if not phone:
         messages.error(request, _("Verify your phone number first."))
         return _back(code, "#owner")
-    _attempt(
+    attempt(
         request,
         lambda: workflow.rate(
             code=code,

@@ -31,6 +31,7 @@ from cityloop.demo import cases as demo_cases
 from cityloop.demo import dataset as ds
 from cityloop.demo import supervision as demo_supervision
 from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
+from cityloop.demo.outcomes import outcome_label
 from cityloop.demo.plan import Plan, build_plan
 from cityloop.org import services
 from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
@@ -429,11 +430,7 @@ def _report_cases(console, cases: dict[str, Any]) -> None:
         )
         % {
             "count": cases.get("cases", 0),
-            "outcome": {
-                "loaded": _("loaded"),
-                "replaced": _("replaced"),
-                "unchanged": _("unchanged"),
-            }[cases["outcome"]],
+            "outcome": outcome_label(cases["outcome"]),
             "closed": cases.get("status", {}).get("closed", 0),
             "open": sum(light.values()),
             "red": light.get("red", 0),

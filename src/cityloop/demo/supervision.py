@@ -54,6 +54,7 @@ from cityloop.core import clock, worktime
 from cityloop.core.models import Notification
 from cityloop.demo import cases as demo_cases
 from cityloop.demo.accounts import person_code
+from cityloop.demo.outcomes import outcome_label
 from cityloop.org.models import Place, Unit
 from cityloop.supervision import queries, services, workflow
 from cityloop.supervision.lights import MilestoneFacts, TaskFacts, planned_percent
@@ -1144,11 +1145,7 @@ def report(console, result: dict[str, Any]) -> None:
         )
         % {
             "tasks": result.get("tasks", 0),
-            "outcome": {
-                "loaded": _("loaded"),
-                "replaced": _("replaced"),
-                "unchanged": _("unchanged"),
-            }[result["outcome"]],
+            "outcome": outcome_label(result["outcome"]),
             "day2020": BOARD_2020.isoformat(),
             "red": board.get(Colour.RED, 0),
             "yellow": board.get(Colour.YELLOW, 0),

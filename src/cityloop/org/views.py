@@ -6,31 +6,21 @@ requests get the named fragment of the same template (``page.html#partial``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
-from cityloop.core.errors import NotFound
 from cityloop.org import queries
 from cityloop.org.models import Place, Unit, Zone
+from cityloop.web.steps import found
 
-T = TypeVar("T")
 SEARCH_LIMIT = 50
 DETAIL_LIMIT = 20
 PAGE_SIZE = 50
-
-
-def _found(fn: Callable[..., T], *args, **kwargs) -> T:
-    try:
-        return fn(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
 
 
 def _render(
@@ -132,7 +122,7 @@ def browser(request: HttpRequest, place_id: int | None = None) -> HttpResponse:
     if htmx and htmx.target == "search-results":
         return _render(request, "org/browser.html", context, partial="search-results")
     if place_id is not None:
-        selected = _found(queries.place_get, user, place_id=place_id)
+        selected = found(queries.place_get, user, place_id=place_id)
     else:
         selected = queries.place_roots(user).select_related("parent").first()
     if selected is not None:
@@ -145,7 +135,7 @@ def browser(request: HttpRequest, place_id: int | None = None) -> HttpResponse:
 
 @login_required
 def tree_children(request: HttpRequest, place_id: int) -> HttpResponse:
-    parent = _found(queries.place_get, request.user, place_id=place_id)
+    parent = found(queries.place_get, request.user, place_id=place_id)
     nodes = [TreeNode(p) for p in queries.place_rows(request.user, parent_id=parent.pk)]
     return _render(request, "org/browser.html#tree-nodes", {"nodes": nodes})
 
@@ -162,7 +152,7 @@ def units(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
     user = request.user
-    obj = _found(queries.unit_get, user, unit_id=unit_id)
+    obj = found(queries.unit_get, user, unit_id=unit_id)
     context = {
         "unit": obj,
         "sub_units": list(queries.unit_rows(user).filter(parent_id=obj.pk)),
@@ -177,7 +167,7 @@ def zones(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in Zone.Kind.values else ""
     place_id = _int(request.GET.get("place"))
-    place = _found(queries.place_get, user, place_id=place_id) if place_id else None
+    place = found(queries.place_get, user, place_id=place_id) if place_id else None
     q = request.GET.get("q", "").strip()[:50]
     rows = queries.zone_rows(user, kind=kind or None, place_id=place_id, q=q)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -195,7 +185,7 @@ def zones(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def zone(request: HttpRequest, zone_id: int) -> HttpResponse:
-    obj = _found(queries.zone_get, request.user, zone_id=zone_id)
+    obj = found(queries.zone_get, request.user, zone_id=zone_id)
     duties = list(queries.duties_on(request.user, obj))
     return render(request, "org/zone.html", {"zone": obj, "duties": duties})
 
@@ -206,8 +196,8 @@ def people(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     place_id = _int(request.GET.get("place"))
     unit_id = _int(request.GET.get("unit"))
-    place = _found(queries.place_get, user, place_id=place_id) if place_id else None
-    unit_obj: Unit | None = _found(queries.unit_get, user, unit_id=unit_id) if unit_id else None
+    place = found(queries.place_get, user, place_id=place_id) if place_id else None
+    unit_obj: Unit | None = found(queries.unit_get, user, unit_id=unit_id) if unit_id else None
     rows = queries.people_rows(user, q=q, place_id=place_id, unit_id=unit_id)
     with_duties = request.GET.get("with_duties") == "1"
     if with_duties:
@@ -226,6 +216,6 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person(request: HttpRequest, person_id: int) -> HttpResponse:
-    obj = _found(queries.person_get, request.user, person_id=person_id)
+    obj = found(queries.person_get, request.user, person_id=person_id)
     duties = list(queries.duties_of(request.user, obj))
     return render(request, "org/person.html", {"person": obj, "duties": duties})

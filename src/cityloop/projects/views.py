@@ -10,11 +10,8 @@ its message and changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -26,34 +23,14 @@ from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.downloads import stored_image
-from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
 from cityloop.projects import queries, rules, workflow
 from cityloop.projects.models import Project, ProjectType, QuantityReport
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
+from cityloop.web.steps import attempt, found
 
 MAX_PHOTOS = 6
-
-
-def _found(fn: Callable[..., Any], *args, **kwargs) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], done: str) -> bool:
-    """Run a workflow step; say what happened. A refusal changes nothing."""
-    try:
-        fn()
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, done)
-    return True
 
 
 def _date(raw: str | None) -> date | None:
@@ -97,7 +74,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     user = request.user
-    project = _found(queries.project_get, user, project_id)
+    project = found(queries.project_get, user, project_id)
     colour, reasons = queries.project_light(project)
     history = queries.progress_history(project)
     actions = rules.project_actions(user, project)
@@ -162,7 +139,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def project_action(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
     user = request.user
-    project = _found(queries.project_get, user, project_id)
+    project = found(queries.project_get, user, project_id)
     here = reverse("projects:detail", args=[project.pk])
     post = request.POST
     if action == "report":
@@ -182,9 +159,9 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
                 photos=[p.file for p in stored],
             )
 
-        _attempt(request, report, _("Quantity reported."))
+        attempt(request, report, _("Quantity reported."))
     elif action == "advance":
-        _attempt(
+        attempt(
             request,
             lambda: workflow.advance(
                 actor=user,
@@ -206,8 +183,8 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         ticked = set(post.getlist("check"))
         checks = [{"item": c, "ok": c in ticked} for c in project.type.checklist]
         unit_ids = [int(u) for u in post.getlist("units") if u.isdigit()]
-        units = [_found(org_queries.unit_get, user, unit_id=u) for u in unit_ids]
-        _attempt(
+        units = [found(org_queries.unit_get, user, unit_id=u) for u in unit_ids]
+        attempt(
             request,
             lambda: workflow.record_acceptance(
                 actor=user,
@@ -225,7 +202,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         rect_id = post.get("rectification", "")
         if not rect_id.isdigit():
             raise Http404
-        _attempt(
+        attempt(
             request,
             lambda: workflow.submit_rectification(
                 actor=user,
@@ -239,7 +216,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         task_id = post.get("task", "")
         if not task_id.isdigit():
             raise Http404
-        _attempt(
+        attempt(
             request,
             lambda: workflow.link_task(actor=user, project_id=project.pk, task_id=int(task_id)),
             _("The task's progress now comes from this project."),

@@ -7,9 +7,6 @@ user's scope (outside it: 404). A refused step is shown as its message and chang
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,34 +19,12 @@ from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.downloads import attachment, stored_image
-from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.errors import DomainError
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
 from cityloop.supervision.models import Colour, LetterSeries, TaskCategory
-
-T = TypeVar("T")
-
-
-def _found(fn: Callable[..., T], *args, **kwargs) -> T:
-    try:
-        return fn(*args, **kwargs)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], done: str) -> bool:
-    """Run a workflow step; say what happened. A refusal changes nothing."""
-    try:
-        fn()
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, done)
-    return True
-
+from cityloop.web.steps import attempt, found
 
 COLOUR_ORDER = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
 
@@ -101,7 +76,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_GET
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     user = request.user
-    task = _found(queries.task_get, user, task_id)
+    task = found(queries.task_get, user, task_id)
     as_of = clock.today()
     colour, reasons = queries.task_light(task, as_of)
     explanation = queries.open_explanation(task)
@@ -132,13 +107,13 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
     user = request.user
-    task = _found(queries.task_get, user, task_id)
+    task = found(queries.task_get, user, task_id)
     here = reverse("supervision:task", args=[task.pk])
     if action == "report":
         form = forms.ProgressForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.report_progress(
                     actor=user,
@@ -162,14 +137,14 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
             messages.error(request, _("Write the text first."))
         elif action == "explain":
             text = form.cleaned_data["text"]
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.explain(actor=user, task_id=task.pk, text=text),
                 _("Explanation sent to the leader in charge."),
             )
         else:
             text = form.cleaned_data["text"]
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.cancel(actor=user, task_id=task.pk, reason=text),
                 _("Task cancelled."),
@@ -178,7 +153,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
         form = forms.DoneForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.complete(
                     actor=user, task_id=task.pk, done_on=d["done_on"], note=d["note"]
@@ -192,7 +167,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
             raise Http404 from None
         if not task.milestones.filter(pk=milestone_id).exists():
             raise Http404
-        _attempt(
+        attempt(
             request,
             lambda: workflow.complete_milestone(actor=user, milestone_id=milestone_id),
             _("Milestone done."),
@@ -236,7 +211,7 @@ def rectification_action(request: HttpRequest, rect_id: int, action: str) -> Htt
         form = forms.TextForm(request.POST)
         if form.is_valid():
             text = form.cleaned_data["text"]
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.submit_rectification(
                     actor=user, rectification_id=rect_id, report=text
@@ -249,7 +224,7 @@ def rectification_action(request: HttpRequest, rect_id: int, action: str) -> Htt
         form = forms.ReinspectForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.reinspect(
                     actor=user, rectification_id=rect_id, passed=d["passed"], note=d["note"]
@@ -265,7 +240,7 @@ def rectification_action(request: HttpRequest, rect_id: int, action: str) -> Htt
 @require_POST
 def escalation_decide(request: HttpRequest, escalation_id: int) -> HttpResponse:
     confirm = request.POST.get("confirm") == "1"
-    _attempt(
+    attempt(
         request,
         lambda: workflow.decide_escalation(
             actor=request.user,
@@ -294,7 +269,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
                 on=d["on"],
                 subject=d["subject"],
                 team=d["team"],
-                unit=_found(org_queries.unit_get, user, unit_id=d["unit"]),
+                unit=found(org_queries.unit_get, user, unit_id=d["unit"]),
                 summary=d["summary"],
             )
         except DomainError as exc:
@@ -315,7 +290,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
 @login_required
 def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = request.user
-    inspection = _found(queries.inspection_get, user, inspection_id)
+    inspection = found(queries.inspection_get, user, inspection_id)
     units = org_queries.visible_units(user).order_by("path")
     tasks = queries.visible_tasks(user).filter(state="active").order_by("code")
     form = forms.FindingForm(request.POST or None, request.FILES or None, units=units, tasks=tasks)
@@ -328,14 +303,14 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
                 inspection_id=inspection.pk,
                 kind=d["kind"],
                 description=d["description"],
-                unit=_found(org_queries.unit_get, user, unit_id=d["unit"]),
+                unit=found(org_queries.unit_get, user, unit_id=d["unit"]),
                 mode=d["mode"],
                 due=d["due"],
                 plan=d["plan"],
                 plan_steps=d["plan_steps"],
                 severity=d["severity"],
                 is_problem=d["is_problem"],
-                task=_found(queries.task_get, user, d["task"]) if d["task"] else None,
+                task=found(queries.task_get, user, d["task"]) if d["task"] else None,
                 photos=[p.file for p in stored],
             )
         except DomainError as exc:
@@ -377,8 +352,8 @@ def letters(request: HttpRequest) -> HttpResponse:
         try:
             letter = workflow.issue_letter(
                 actor=user,
-                issuer=_found(org_queries.unit_get, user, unit_id=d["issuer"]),
-                addressee=_found(org_queries.unit_get, user, unit_id=d["addressee"]),
+                issuer=found(org_queries.unit_get, user, unit_id=d["issuer"]),
+                addressee=found(org_queries.unit_get, user, unit_id=d["addressee"]),
                 answer_due=d["answer_due"],
                 subject=d["subject"],
             )
@@ -389,7 +364,7 @@ def letters(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("supervision:letter", args=[letter.pk]))
     addressee = request.GET.get("preview")
     if addressee and addressee.isdigit():
-        unit = _found(org_queries.unit_get, user, unit_id=int(addressee))
+        unit = found(org_queries.unit_get, user, unit_id=int(addressee))
         preview = (unit, queries.overdue_items(unit))
     return render(
         request,
@@ -407,19 +382,19 @@ def letters(request: HttpRequest) -> HttpResponse:
 @login_required
 def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
     user = request.user
-    letter = _found(queries.letter_get, user, letter_id)
+    letter = found(queries.letter_get, user, letter_id)
     here = reverse("supervision:letter", args=[letter.pk])
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "receive":
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.receive_letter(actor=user, letter_id=letter.pk),
                 _("Receipt acknowledged."),
             )
         elif action == "answer":
             text = request.POST.get("text", "")
-            _attempt(
+            attempt(
                 request,
                 lambda: workflow.answer_letter(actor=user, letter_id=letter.pk, answer=text),
                 _("Answer sent."),
@@ -444,7 +419,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
 def letter_file(request: HttpRequest, letter_id: int, ext: str) -> HttpResponse:
     from cityloop.supervision import documents
 
-    letter = _found(queries.letter_get, request.user, letter_id)
+    letter = found(queries.letter_get, request.user, letter_id)
     if ext == "docx":
         body, kind = documents.letter_docx(letter), documents.DOCX_TYPE
     elif ext == "pdf":

@@ -10,6 +10,7 @@ from cityloop.core.errors import DomainError
 from cityloop.demo import projects as demo_projects
 from cityloop.demo.accounts import DEMO_PASSWORD, SUPERUSER
 from cityloop.demo.builder import load_demo
+from cityloop.demo.outcomes import outcome_label
 
 
 class Command(BaseCommand):
@@ -51,7 +52,9 @@ class Command(BaseCommand):
                 demo_projects.run(reset=reset, stdout=self.stdout)
                 demo_deliberation.ensure(self.stdout)
                 extra = demo_assessment.load_assessment()
-                self.stdout.write(_("Assessment and bulletins: %(n)s") % {"n": extra["outcome"]})
+                self.stdout.write(
+                    _("Assessment and bulletins: %(n)s") % {"n": outcome_label(extra["outcome"])}
+                )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         if result["status"] != "skipped":

@@ -18,7 +18,12 @@
       grid: { left: horizontal ? 90 : 40, right: 24, top: 16, bottom: horizontal ? 24 : 60 },
       xAxis: horizontal ? val : cat,
       yAxis: horizontal ? Object.assign(cat, { inverse: true }) : val,
-      series: [{ type: "bar", data: d.values, color: (opts && opts.colour) || "#c00000",
+      series: [{ type: "bar",
+                 // one colour per bar where given (the lights), else one for the series
+                 data: (opts && opts.colours) ? d.values.map(function (v, i) {
+                   return { value: v, itemStyle: { color: opts.colours[i % opts.colours.length] } };
+                 }) : d.values,
+                 color: (opts && opts.colour) || "#c00000",
                  label: { show: true, position: horizontal ? "right" : "top" } }]
     });
     if (d.links) {
@@ -44,7 +49,9 @@
   var dash = data("dashboard-data");
   if (dash) {
     bars(document.getElementById("states-chart"), dash.states, { colour: "#1a73e8" });
-    bars(document.getElementById("colours-chart"), dash.colours, { colour: "#5f6368" });
+    // red, yellow, blue, done: the order the overview lists them in
+    bars(document.getElementById("colours-chart"), dash.colours,
+         { colours: ["#c62828", "#f9a825", "#1565c0", "#2e7d32"] });
     (dash.rankings || []).forEach(function (r, i) {
       bars(document.getElementById("rank-chart-" + i), r, { horizontal: true });
       lines(document.getElementById("trend-chart-" + i), r.trend);

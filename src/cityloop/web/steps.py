@@ -1,0 +1,37 @@
+"""What every page does around a read or a workflow step: not found is a 404 (existence must
+not leak), a refused step is a message and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest
+
+from cityloop.core.errors import DomainError, NotFound
+
+T = TypeVar("T")
+
+
+def found(fn: Callable[..., T], *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)``, with the query layer's "not found" as the page's 404."""
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+def attempt(request: HttpRequest, fn: Callable[[], Any], done: str = "") -> Any:
+    """Run one workflow step and say what happened: its result (``True`` when it returns
+    nothing) after the ``done`` message, or ``None`` after the refusal's message."""
+    try:
+        result = fn()
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return None
+    if done:
+        messages.success(request, done)
+    return result if result is not None else True
