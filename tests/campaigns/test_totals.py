@@ -191,3 +191,24 @@ def test_only_the_organiser_records(scene, make_account):
             ),
         )
     assert tree is not None
+
+
+def test_participation_is_an_assessment_indicator(scene):
+    """The assessment scores campaign person-times with the same hand counts as above."""
+    from cityloop.assessment import indicators
+    from cityloop.assessment.indicators import Context, Target
+
+    ind = indicators.get("campaign_participation")
+    assert ind.kind == "count" and ind.app == "campaigns"
+    april = Context(date(2026, 4, 1), date(2026, 4, 30), [], "community")
+    tree = scene["tree"]
+    at = {
+        "community": Target("c", "新华街社区", "community", place=tree.community_a),
+        "a": Target("a", "06小区", "community", place=scene["a"]),
+        "other": Target("b", "三湾街社区", "community", place=tree.community_b),
+    }
+    community = ind.fn(april, at["community"])
+    assert (community.value, community.volume) == (9.0, 9)
+    assert sorted(r["n"] for r in community.records) == [2, 3, 4]
+    assert ind.fn(april, at["a"]).value == 7.0
+    assert ind.fn(april, at["other"]).value == 0.0

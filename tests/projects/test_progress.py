@@ -144,3 +144,22 @@ def test_investment_progress_follows_its_stage(crew, on_day):
         p.refresh_from_db()
         assert p.progress == Decimal(pct)
     assert p.state == "complete" and p.completed_on == date(2026, 5, 6)
+
+
+def test_project_progress_is_an_assessment_indicator(crew, make_project, on_day):
+    """The assessment reads the derived progress of the target unit's projects."""
+    from cityloop.assessment import indicators
+    from cityloop.assessment.indicators import Context, Target
+
+    on_day(date(2026, 5, 6))
+    p = make_project()
+    a = _item(p, "拆除防盗网")
+    workflow.report_quantity(actor=crew.doer, item_id=a.pk, quantity=1800)
+    p.refresh_from_db()
+    ind = indicators.get("project_progress")
+    ctx = Context(date(2026, 5, 1), date(2026, 5, 31), [], "unit")
+    m = ind.fn(ctx, Target(crew.office.code, crew.office.name, "unit", unit=crew.office))
+    assert m.value == pytest.approx(float(p.progress) / 100) and m.volume == 1
+    assert m.records[0]["id"] == p.pk
+    nobody = ind.fn(ctx, Target("x", "x", "unit", unit=crew.outsider.person.unit))
+    assert nobody.value is None and nobody.volume == 0

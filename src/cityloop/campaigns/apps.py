@@ -6,3 +6,12 @@ class CampaignsConfig(AppConfig):
     name = "cityloop.campaigns"
     label = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        # Figures the assessment can score (assessment.indicators), when it is installed.
+        from django.apps import apps
+
+        if apps.is_installed("cityloop.assessment"):
+            from cityloop.campaigns import indicators
+
+            indicators.register()
