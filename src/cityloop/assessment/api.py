@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from ninja.responses import Status
 
-from cityloop.assessment import periods, queries, workflow
+from cityloop.assessment import periods, queries, services, workflow
 from cityloop.core.schemas import ErrorOut
+from cityloop.org import queries as org_queries
 
 router = Router(tags=["assessment"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -36,6 +38,36 @@ class SchemeOut(Schema):
     state: str
     owner: str
     items: list[ItemOut]
+
+
+class ItemIn(Schema):
+    code: str = Field(..., max_length=40)
+    name: str = Field(..., max_length=200)
+    weight: Decimal = Field(..., gt=0, le=100)
+    mode: str = Field("computed", description="computed / entered")
+    indicator: str = Field("", description="GET /assessments/indicators")
+    rule: dict[str, Any] = Field({}, description="thresholds / linear / deduction")
+    min_volume: int = Field(0, ge=0)
+    standard: str = Field("", max_length=2000)
+
+
+class SchemeIn(Schema):
+    code: str = Field(..., max_length=40)
+    name: str = Field(..., max_length=200)
+    target_kind: str = Field(..., description="community / street / unit")
+    period_kind: str = Field(..., description="half_month / month / quarter / year")
+    owner_unit_id: int = Field(..., description="the assessing unit / 考核单位")
+    place_id: int | None = Field(None, description="area assessed; default the unit's place")
+    items: list[ItemIn]
+    description: str = Field("", max_length=4000)
+    praise_top: int = Field(3, ge=0, le=50)
+    criticise_bottom: int = Field(2, ge=0, le=50)
+    supervision_deductions: bool = True
+
+
+class RevisionIn(Schema):
+    items: list[ItemIn]
+    note: str = Field("", max_length=2000)
 
 
 class PeriodOut(Schema):
@@ -174,6 +206,50 @@ def _appeal(a) -> dict[str, Any]:
 def schemes(request: HttpRequest):
     """Assessment schemes the caller may see (every version). 考核方案。"""
     return [_scheme(s) for s in queries.visible_schemes(request.auth)]
+
+
+def _items(items: list[ItemIn]) -> list[services.ItemInput]:
+    return [services.ItemInput(**i.dict()) for i in items]
+
+
+@router.post("/assessments/schemes", response={201: SchemeOut, **ERRORS})
+def define_scheme(request: HttpRequest, payload: SchemeIn):
+    """Define a new scheme (version 1, draft): items weighted to exactly 100, each computed
+    through a named indicator and rule or entered by an assessor. 新建考核方案。"""
+    actor = request.auth
+    scheme = workflow.define_scheme(
+        actor=actor,
+        code=payload.code,
+        name=payload.name,
+        target_kind=payload.target_kind,
+        period_kind=payload.period_kind,
+        owner=org_queries.unit_get(actor, unit_id=payload.owner_unit_id),
+        place=org_queries.place_get(actor, place_id=payload.place_id) if payload.place_id else None,
+        items=_items(payload.items),
+        description=payload.description,
+        praise_top=payload.praise_top,
+        criticise_bottom=payload.criticise_bottom,
+        supervision_deductions=payload.supervision_deductions,
+    )
+    return Status(201, _scheme(scheme))
+
+
+@router.post("/assessments/schemes/{code}/versions", response={201: SchemeOut, **ERRORS})
+def revise_scheme(request: HttpRequest, code: str, payload: RevisionIn):
+    """A new draft version with new items; computed periods keep theirs. 修订考核方案。"""
+    scheme = workflow.revise_scheme(
+        actor=request.auth, code=code, items=_items(payload.items), note=payload.note
+    )
+    return Status(201, _scheme(scheme))
+
+
+@router.post(
+    "/assessments/schemes/{code}/versions/{version}/activate",
+    response={200: SchemeOut, **ERRORS},
+)
+def activate_scheme(request: HttpRequest, code: str, version: int):
+    """Put a draft version in force; the one in force retires. 启用方案版本。"""
+    return _scheme(workflow.activate_scheme(actor=request.auth, code=code, version=version))
 
 
 @router.get("/assessments/indicators", response={200: list[dict[str, str]], **ERRORS})

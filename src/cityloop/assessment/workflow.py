@@ -41,6 +41,49 @@ def _scheme_for(actor, code: str, *, version: int | None = None, assess: bool = 
     return scheme
 
 
+def define_scheme(
+    *,
+    actor,
+    code: str,
+    name: str,
+    target_kind: str,
+    period_kind: str,
+    owner,
+    items: list[services.ItemInput],
+    place=None,
+    description: str = "",
+    praise_top: int = 3,
+    criticise_bottom: int = 2,
+    supervision_deductions: bool = True,
+) -> Scheme:
+    """An assessor's new scheme, version 1, in draft (put in force with
+    :func:`activate_scheme`). The items are checked as a whole, as for a revision."""
+    if not (rules._has(actor, rules.ASSESS_ROLES) and rules.covers_unit(actor, owner)):
+        raise Forbidden("assessment_not_assessor", _("You may not define schemes for this unit."))
+    if Scheme.objects.filter(code=(code or "").strip()).exists():
+        raise Conflict(
+            "assessment_scheme_exists",
+            _("A scheme with this code exists; revise it instead."),
+            {"code": code},
+        )
+    with transaction.atomic():
+        scheme = services.scheme_create(
+            code=code,
+            name=name,
+            target_kind=target_kind,
+            period_kind=period_kind,
+            owner=owner,
+            place=place,
+            items=items,
+            description=description,
+            praise_top=praise_top,
+            criticise_bottom=criticise_bottom,
+            supervision_deductions=supervision_deductions,
+        )
+        _event(actor, "define", scheme=scheme, to_state="draft", data={"version": 1})
+    return scheme
+
+
 @transaction.atomic
 def activate_scheme(*, actor, code: str, version: int) -> Scheme:
     """Put a draft version in force; the version in force before it retires."""
