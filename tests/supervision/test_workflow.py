@@ -120,3 +120,16 @@ def test_sweep_stores_one_light_a_day_and_changes_are_events(crew, make_task, on
     assert task.light == "red"  # 3 % against a plan of ~84 %
     changes = list(task.events.filter(verb="light").values_list("to_state", flat=True))
     assert changes[-1] == "red"
+
+
+def test_a_milestone_is_done_only_through_its_own_task(crew, make_task, on_day):
+    from cityloop.supervision.models import Milestone
+
+    on_day(date(2026, 7, 2))
+    mine, other = make_task("T-a"), make_task("T-b")
+    m = Milestone.objects.create(task=other, title="方案", due=date(2026, 8, 1))
+    with pytest.raises(NotFound):
+        workflow.complete_milestone(actor=crew.doer, task_id=mine.pk, milestone_id=m.pk)
+    workflow.complete_milestone(actor=crew.doer, task_id=other.pk, milestone_id=m.pk)
+    m.refresh_from_db()
+    assert m.done_on == date(2026, 7, 2)

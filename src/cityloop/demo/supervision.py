@@ -600,7 +600,10 @@ class _Play:
         row = milestone.filter(title=title).first()
         if row is not None:
             workflow.complete_milestone(
-                actor=self.reporter_of(spec.unit), milestone_id=row.pk, done_on=day
+                actor=self.reporter_of(spec.unit),
+                task_id=spec.task.pk,
+                milestone_id=row.pk,
+                done_on=day,
             )
             self.counts["milestones"] += 1
 

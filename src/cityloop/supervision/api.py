@@ -339,11 +339,8 @@ def set_milestones(request: HttpRequest, task_id: int, payload: PlanIn):
     "/tasks/{task_id}/milestones/{milestone_id}/done", response={200: MilestoneOut, **ERRORS}
 )
 def milestone_done(request: HttpRequest, task_id: int, milestone_id: int, payload: DoneIn):
-    task = queries.task_get(request.auth, task_id)
-    if not task.milestones.filter(pk=milestone_id).exists():
-        raise NotFound("milestone_not_found", _("Milestone not found"))
     m = workflow.complete_milestone(
-        actor=request.auth, milestone_id=milestone_id, done_on=payload.done_on
+        actor=request.auth, task_id=task_id, milestone_id=milestone_id, done_on=payload.done_on
     )
     return _milestone(m)
 

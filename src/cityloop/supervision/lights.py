@@ -275,8 +275,3 @@ def light(task: TaskFacts, as_of: date, policy: Policy | None = None) -> tuple[s
         add(Reason("on_schedule", Colour.BLUE, text, plan_data))
     reasons.sort(key=lambda r: -SEVERITY[r.colour])
     return reasons[0].colour, [r.as_dict() for r in reasons]
-
-
-def worse(a: str, b: str) -> bool:
-    """Whether lit colour ``a`` is worse than lit colour ``b``."""
-    return SEVERITY.get(a, 0) > SEVERITY.get(b, 0)

@@ -586,12 +586,23 @@ def period_bounds(kind: str, end: date) -> tuple[date, date]:
 def summary(actor, *, kind: str, end: date | None = None) -> dict[str, Any]:
     """What a period's supervision report says, as data: the lights at its end and start,
     tasks that turned red or finished in it, findings opened and closed, letters sent."""
+    return summaries(actor, kinds=(kind,), end=end)[0]
+
+
+def summaries(
+    actor, *, kinds: tuple[str, ...] = PERIOD_KINDS, end: date | None = None
+) -> list[dict[str, Any]]:
+    """The summaries of several periods ending on one day: the tasks and their lights at the
+    end are read once for all of them (the board page shows all three)."""
     end = end or clock.today()
-    start, end = period_bounds(kind, end)
-    before = start - timedelta(days=1)
     tasks = list(_filtered(actor, BoardFilter(year=end.year)))
     now_lit = lights_for(tasks, end)
-    then_lit = lights_for(tasks, before)
+    return [_summary(actor, kind, end, tasks, now_lit) for kind in kinds]
+
+
+def _summary(actor, kind: str, end: date, tasks: list[Task], now_lit: dict) -> dict[str, Any]:
+    start, end = period_bounds(kind, end)
+    then_lit = lights_for(tasks, start - timedelta(days=1))
     counts = Counter(c for c, _r in now_lit.values())
     previous = Counter(c for c, _r in then_lit.values())
     turned_red = [

@@ -164,16 +164,6 @@ def create_task(*, actor, data: TaskInput) -> Task:
     return task
 
 
-def split_task(*, actor, parent_id: int, parts: Sequence[TaskInput]) -> list[Task]:
-    """任务分解: one sub-task per unit, all or none."""
-    parent = queries.task_get(actor, parent_id)
-    with transaction.atomic():
-        return [
-            create_task(actor=actor, data=TaskInput(**{**part.__dict__, "parent": parent.code}))
-            for part in parts
-        ]
-
-
 def set_milestones(
     *,
     actor,

@@ -67,7 +67,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "done": sum(result.counts.get(c, 0) for c in Colour.done()),
         "base_query": base.urlencode(),
         "trend": trend,
-        "summaries": [(k, queries.summary(user, kind=k, end=as_of)) for k in queries.PERIOD_KINDS],
+        "summaries": [(s["kind"], s) for s in queries.summaries(user, end=as_of)],
     }
     return render(request, "supervision/board.html", context)
 
@@ -165,11 +165,11 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
             milestone_id = int(request.POST.get("milestone", ""))
         except ValueError:
             raise Http404 from None
-        if not task.milestones.filter(pk=milestone_id).exists():
-            raise Http404
         attempt(
             request,
-            lambda: workflow.complete_milestone(actor=user, milestone_id=milestone_id),
+            lambda: workflow.complete_milestone(
+                actor=user, task_id=task.pk, milestone_id=milestone_id
+            ),
             _("Milestone done."),
         )
     else:

@@ -195,15 +195,17 @@ def _num(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def complete_milestone(*, actor, milestone_id: int, done_on: date | None = None) -> Milestone:
+def complete_milestone(
+    *, actor, task_id: int, milestone_id: int, done_on: date | None = None
+) -> Milestone:
+    """A milestone of ``task_id`` done; one of another task is not found."""
     done_on = done_on or clock.today()
     if done_on > clock.today():
         raise InvalidInput("milestone_in_future", _("A milestone cannot be done in the future."))
-    milestone = Milestone.objects.filter(pk=milestone_id, task__isnull=False).first()
-    if milestone is None:
+    if not Milestone.objects.filter(pk=milestone_id, task_id=task_id).exists():
         raise NotFound("milestone_not_found", _("Milestone not found"))
     with transaction.atomic():
-        task = _task_locked(actor, milestone.task_id)
+        task = _task_locked(actor, task_id)
         _require_reporter(actor, task)
         _require_active(task)
         milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
