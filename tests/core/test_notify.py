@@ -510,3 +510,24 @@ def test_marking_read_touches_only_the_callers_rows(officer, other, configure):
     theirs.refresh_from_db()
     assert theirs.read_at is None
     assert Notification.objects.filter(recipient=officer, read_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queue_outage_after_commit_is_logged_not_raised(officer, configure, caplog):
+    """Issue 16: with the queue unreachable a committed write still succeeds; the row waits."""
+    from huey import RedisHuey
+    from huey.contrib.djhuey import HUEY
+
+    configure(notify_channels="console")
+    dead = RedisHuey("cityloop-dead", url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    storage, immediate = HUEY.storage, HUEY.immediate
+    HUEY.storage, HUEY.immediate = dead.storage, False
+    try:
+        with caplog.at_level(logging.ERROR, logger="cityloop.notify"):
+            with transaction.atomic():
+                (row,) = notify.notify(recipients=[officer], message=message())
+    finally:
+        HUEY.storage, HUEY.immediate = storage, immediate
+    row.refresh_from_db()
+    assert row.sent_at is None  # still pending: the sweep delivers it when the queue is back
+    assert f"could not queue notification {row.pk}" in caplog.text

@@ -251,3 +251,32 @@ def test_unknown_url_is_a_chinese_404_in_the_layout(client_a):
     assert response.status_code == 404
     html = response.content.decode()
     assert "未找到" in html and "城市治理闭环平台" in html
+
+
+def test_calendar_warning_is_for_staff_only(client_a, tree, make_account, monkeypatch):
+    from django.test import Client
+
+    from cityloop.core import worktime
+
+    monkeypatch.setattr(worktime, "calendar_warnings", lambda: ["2027 年工作日历未知"])
+    client = Client()
+    public = client.get(reverse("case-report")).content.decode()
+    assert "2027 年工作日历未知" not in public  # a resident can do nothing about it
+    staff = client_a.get(reverse("home")).content.decode()
+    assert "2027 年工作日历未知" in staff and "/admin/core/workcalendaryear/" not in staff
+    admin = make_account("op-admin", superuser=True)
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
+    client.force_login(admin)
+    html = client.get(reverse("home")).content.decode()
+    assert 'href="/admin/core/workcalendaryear/">录入节假日</a>' in html
+
+
+def test_navigation_is_grouped(client_a):
+    html = client_a.get(reverse("home")).content.decode()
+    groups = ["业务", "考核与简报", "基础数据"]
+    positions = [html.index(f'class="nav-group" id="nav-{g}"') for g in ("work", "assess", "base")]
+    assert positions == sorted(positions)
+    for group in groups:
+        assert f">{group}</p>" in html
+    assert html.index(">事件</a>") < html.index(">考核与简报</p>") < html.index(">信息简报")

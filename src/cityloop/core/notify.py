@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -126,16 +125,32 @@ def notify(
         for row in rows:
             row.save(force_insert=True)
     if external:
-        transaction.on_commit(partial(_schedule, [row.pk for row in rows]), robust=True)
+        ids = [row.pk for row in rows]
+
+        # A plain function, not functools.partial: Django's robust on_commit names the
+        # callback by its __qualname__ when it fails, and a partial has none — the failure
+        # of the queue then became a 500 after the write had committed.
+        def schedule() -> None:
+            _schedule(ids)
+
+        transaction.on_commit(schedule, robust=True)
     return rows
 
 
 def _schedule(ids: list[int]) -> None:
-    """After commit: hand each row to the queue (in immediate mode this delivers now)."""
+    """After commit: hand each row to the queue (in immediate mode this delivers now).
+
+    The change is committed; a queue that cannot be reached must not turn it into an error.
+    Each row stays pending (``sent_at`` empty) and the sweep delivers it when the queue is
+    back, so a failure here is logged and nothing more.
+    """
     from cityloop.core.tasks import deliver_notification
 
     for pk in ids:
-        deliver_notification(pk)
+        try:
+            deliver_notification(pk)
+        except Exception:
+            logger.exception("could not queue notification %s; the sweep will deliver it", pk)
 
 
 def _recipient_of(row: Notification) -> Recipient:

@@ -79,10 +79,26 @@ CHENGUANG = "410106100001"
 S = Case.Status
 
 
+# The moment ``cityloop demo`` loads at (see :func:`stand_at`); None: DEFAULT_AS_OF.
+_standing: datetime | None = None
+
+
+def stand_at(moment: datetime | None) -> None:
+    """Make the demo's live story stand at ``moment`` (the command: the day it is loaded).
+
+    Tests and the seeds' dated boards keep :data:`DEFAULT_AS_OF`; ``cityloop demo`` passes
+    the current time so that a newcomer opening the demo weeks later still sees open cases
+    with a realistic mix of lights rather than everything overdue.
+    """
+    global _standing
+    _standing = moment
+
+
 def as_of() -> datetime:
-    """The demo's "now": ``CITYLOOP_AS_OF`` when set, else :data:`DEFAULT_AS_OF`."""
+    """The demo's "now": ``CITYLOOP_AS_OF`` when set, else the moment it was told to stand
+    at (:func:`stand_at`), else :data:`DEFAULT_AS_OF`."""
     pinned = getattr(settings.CITYLOOP, "as_of", None)
-    moment = pinned or DEFAULT_AS_OF
+    moment = pinned or _standing or DEFAULT_AS_OF
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.local_zone())
     return moment.astimezone(ZoneInfo("UTC"))
@@ -91,6 +107,16 @@ def as_of() -> datetime:
 def present() -> bool:
     """Are there demo cases in the database?"""
     return Case.objects.filter(is_demo=True).exists()
+
+
+def latest_moment() -> datetime | None:
+    """When the newest demo case was reported: how far the loaded story reaches."""
+    return (
+        Case.objects.filter(is_demo=True)
+        .order_by("-reported_at")
+        .values_list("reported_at", flat=True)
+        .first()
+    )
 
 
 # ---------------------------------------------------------------------------------------------

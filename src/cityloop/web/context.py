@@ -10,12 +10,18 @@ def shell(request: HttpRequest) -> dict:
     from cityloop.core import worktime
 
     return {
-        "calendar_warnings": worktime.calendar_warnings(),
+        # Staff act on deadlines; a resident on a public page has nothing to do about it.
+        "calendar_warnings": worktime.calendar_warnings() if _signed_in(request) else [],
         "shell_person": _person(request),
         "shell_section": _section(request),
         "shell_other_language": _other_language(request),
         "shell_unread": _unread(request),
     }
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
 
 
 def _unread(request: HttpRequest) -> int:

@@ -31,16 +31,38 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--story-date",
+            choices=["today", "fixed"],
+            default="today",
+            help=(
+                "演示事件停在何时：today＝载入之时（默认），fixed＝2026-11-20 17:30（测试所用）/ "
+                "where the live story stands: now (default) or the fixed test date"
+            ),
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="即使已载入也逐行核对 / walk every row even if already loaded",
         )
 
     def handle(
-        self, *args, reset: bool = False, force: bool = False, no_cases: bool = False, **options
+        self,
+        *args,
+        reset: bool = False,
+        force: bool = False,
+        no_cases: bool = False,
+        story_date: str = "today",
+        **options,
     ) -> None:
+        from cityloop.core import clock
         from cityloop.demo import assessment as demo_assessment
+        from cityloop.demo import cases as demo_cases
         from cityloop.demo import deliberation as demo_deliberation
+
+        if story_date == "today":
+            # The live story is generated back from the moment of loading, so the demo opened
+            # today shows today's mix of lights; the seeds' dated boards stay dated.
+            demo_cases.stand_at(clock.now().replace(second=0, microsecond=0))
 
         try:
             if reset:  # its rows point at demo units and places, which the reset deletes
@@ -57,6 +79,16 @@ class Command(BaseCommand):
                 )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
+        if result["status"] == "skipped":
+            latest = demo_cases.latest_moment()
+            if latest is not None and (clock.now() - latest).days >= 3:
+                self.stdout.write(
+                    _(
+                        "The demo was loaded as of %(day)s; run `cityloop demo --reset` to "
+                        "play it again up to today."
+                    )
+                    % {"day": f"{latest.astimezone(clock.local_zone()):%Y-%m-%d}"}
+                )
         if result["status"] != "skipped":
             self.stdout.write(
                 _("Demo accounts: see docs/guide/demo.md; superuser %(user)s, password %(pw)s")
