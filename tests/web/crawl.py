@@ -122,6 +122,13 @@ class Visit:
     pages: int = 0
     problems: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    came_from: dict[str, str] = field(default_factory=dict)  # a URL → the page linking to it
+
+    def error_report(self) -> str:
+        return "\n".join(
+            f"{url}: {status} (linked from {self.came_from.get(url, '-')})"
+            for url, status in sorted(self.errors.items())
+        )
 
 
 SKIP_PREFIXES = ("/admin/", "/api/", "/static/", "/media/", "/logout", "/i18n/", "/open311/")
@@ -169,5 +176,6 @@ def crawl(client, start: str = "/", *, per_route: int = 2, limit: int = 400, all
             if href.startswith(SKIP_PREFIXES) or any(s in href for s in SKIP_IN_URL):
                 continue
             if href not in seen:
+                visit.came_from.setdefault(href, url)
                 queue.append(href)
     return visit

@@ -54,7 +54,7 @@ def test_every_page_reads_in_chinese(full_demo, db, client, username):
     client.force_login(user)
     visit = crawl(client, "/")
     assert visit.pages >= 10, f"{username} reached only {visit.pages} pages"
-    assert visit.errors == {}, visit.errors
+    assert visit.errors == {}, visit.error_report()
     report = "\n".join(f"{url}: {words}" for url, words in sorted(visit.problems.items()))
     assert visit.problems == {}, f"{username} reads untranslated text:\n{report}"
 
@@ -67,6 +67,6 @@ def test_public_pages_read_in_chinese(full_demo, db, client):
     for start in ("/report/", f"/track/{code}", "/topics/"):
         visit = crawl(client, start)
         pages += visit.pages
-        assert visit.errors == {}, visit.errors
+        assert visit.errors == {}, visit.error_report()
         assert visit.problems == {}, visit.problems
     assert pages >= 4

@@ -56,6 +56,14 @@ def visible_people(actor) -> QuerySet[Person]:
     return Person.objects.filter(scope_for(actor).people_q())
 
 
+def visible_ids(actor, kind: str, ids: list[int]) -> set[int]:
+    """Which of ``ids`` (people or units) the reader may open: one query, for links."""
+    if not ids:
+        return set()
+    qs = visible_people(actor) if kind == "people" else visible_units(actor)
+    return set(qs.filter(pk__in=set(ids)).values_list("pk", flat=True))
+
+
 def _get(qs: QuerySet, what: str, **lookup):
     obj = qs.filter(**lookup).first()
     if obj is None:

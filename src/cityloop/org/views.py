@@ -81,6 +81,8 @@ def _place_detail(user, place: Place) -> dict:
     ancestors = list(queries.visible_places(user).filter(code__in=codes).order_by("path"))
     zones = queries.zone_rows(user, place_id=place.pk)
     people = queries.people_rows(user, place_id=place.pk)
+    duties = list(queries.duties_on(user, place))
+    partners = list(queries.partners_of(user, place)) if place.kind == Place.Kind.COMPOUND else []
     return {
         "place": place,
         "ancestors": ancestors,
@@ -89,10 +91,12 @@ def _place_detail(user, place: Place) -> dict:
         "zone_total": zones.count(),
         "people": list(people[:DETAIL_LIMIT]),
         "people_total": people.count(),
-        "duties": list(queries.duties_on(user, place)),
-        "partners": list(queries.partners_of(user, place))
-        if place.kind == Place.Kind.COMPOUND
-        else [],
+        "duties": duties,
+        "partners": partners,
+        # A chief of a wider zone or a partner unit is named here, but its own page is for
+        # those whose scope holds it: link only what the reader may open (no link to a 404).
+        "linkable_people": queries.visible_ids(user, "people", [d.person_id for d in duties]),
+        "linkable_units": queries.visible_ids(user, "units", [pt.unit_id for pt in partners]),
     }
 
 
@@ -218,4 +222,9 @@ def people(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, person_id: int) -> HttpResponse:
     obj = found(queries.person_get, request.user, person_id=person_id)
     duties = list(queries.duties_of(request.user, obj))
-    return render(request, "org/person.html", {"person": obj, "duties": duties})
+    context = {
+        "person": obj,
+        "duties": duties,
+        "unit_linkable": bool(queries.visible_ids(request.user, "units", [obj.unit_id or 0])),
+    }
+    return render(request, "org/person.html", context)

@@ -16,7 +16,17 @@ def shell(request: HttpRequest) -> dict:
         "shell_section": _section(request),
         "shell_other_language": _other_language(request),
         "shell_unread": _unread(request),
+        "shell_triage": _may_triage(request),
     }
+
+
+def _may_triage(request: HttpRequest) -> bool:
+    """The triage page is for the staff who decide categories; others would get a 403."""
+    if not _signed_in(request):
+        return False
+    from cityloop.cases import rules
+
+    return rules.has_role(request.user, rules.STAFF_SOURCES_ROLES)
 
 
 def _signed_in(request: HttpRequest) -> bool:

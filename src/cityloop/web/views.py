@@ -117,7 +117,10 @@ def case_cards(user) -> tuple[list[CaseCard], list[CaseCard]]:
             title=rules["satisfaction_rate"],
         ),
     ]
-    month.append(_triage_card(user, today))
+    from cityloop.cases import rules as case_rules
+
+    if case_rules.has_role(user, case_rules.STAFF_SOURCES_ROLES):  # the page is theirs only
+        month.append(_triage_card(user, today))
     return lights, month
 
 
