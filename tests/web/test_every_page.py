@@ -32,7 +32,7 @@ def full_demo(django_db_setup, django_db_blocker):
 def _accounts() -> list[str]:
     from cityloop.demo.accounts import SUPERUSER, demo_usernames
 
-    return [*demo_usernames(), SUPERUSER]
+    return list(dict.fromkeys([*demo_usernames(), SUPERUSER]))
 
 
 def test_the_reader_finds_codes_and_msgids():
