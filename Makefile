@@ -38,10 +38,10 @@ install-test: $(VENV)/.installed-test
 # System packages: fonts for Chinese PDFs/charts, chromium for the browser test. Installed
 # when we are root; otherwise say what degrades and go on.
 system-fonts:
-	@sh scripts/system-deps.sh fonts
+	@sh scripts/system-deps.sh fonts documents
 
 system-deps:
-	@sh scripts/system-deps.sh fonts chromium
+	@sh scripts/system-deps.sh fonts chromium documents
 
 messages:
 	$(BIN)/python -m babel.messages.frontend compile -d src/cityloop/locale -D django --statistics 2>&1 | tail -1
