@@ -219,3 +219,28 @@ def test_letter_refusals_change_nothing(crew, make_task, on_day):
             answer_due=date(2026, 7, 10),
         )
     assert not UrgingLetter.objects.exists()
+
+
+def test_the_issuing_office_cannot_answer_its_own_letter(crew, make_task, on_day):
+    """Issue 14.10: the street office covers the addressed office, but only the addressee
+    acknowledges and answers; refused, the letter stays as it was."""
+    on_day(date(2026, 7, 2))
+    make_task("T-late", title="雨污分流改造：3号排水单元", deadline=date(2026, 6, 30))
+    on_day(date(2026, 7, 6))
+    letter = workflow.issue_letter(
+        actor=crew.supervisor,
+        issuer=crew.street,
+        addressee=crew.office,
+        answer_due=date(2026, 7, 10),
+    )
+    for step in (
+        lambda: workflow.receive_letter(actor=crew.supervisor, letter_id=letter.pk),
+        lambda: workflow.answer_letter(actor=crew.supervisor, letter_id=letter.pk, answer="已办"),
+    ):
+        with pytest.raises(Forbidden) as err:
+            step()
+        assert err.value.code == "letter_not_addressee"
+    letter.refresh_from_db()
+    assert (letter.state, letter.answer) == ("sent", "")
+    workflow.answer_letter(actor=crew.doer, letter_id=letter.pk, answer="已加派施工队")
+    assert UrgingLetter.objects.get(pk=letter.pk).state == "answered"

@@ -64,7 +64,7 @@ def test_public_pages_read_in_chinese(full_demo, db, client):
 
     code = Case.objects.filter(is_demo=True).values_list("code", flat=True).first()
     pages = 0
-    for start in ("/report/", f"/track/{code}", "/topics/"):
+    for start in ("/report/", f"/track/{code}/", "/topics/"):
         visit = crawl(client, start)
         pages += visit.pages
         assert visit.errors == {}, visit.error_report()

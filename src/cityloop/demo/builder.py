@@ -52,7 +52,9 @@ def fingerprint() -> str:
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    digest.update(demo_cases.as_of().isoformat().encode())  # the cases' "now"
+    # The pinned "now" only: a demo loaded "today" is the same demo tomorrow (the command
+    # says when it has grown stale), else every run of `cityloop demo` would walk again.
+    digest.update(demo_cases.pinned_as_of().isoformat().encode())
     return digest.hexdigest()[:16]
 
 

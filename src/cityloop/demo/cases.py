@@ -97,8 +97,15 @@ def stand_at(moment: datetime | None) -> None:
 def as_of() -> datetime:
     """The demo's "now": ``CITYLOOP_AS_OF`` when set, else the moment it was told to stand
     at (:func:`stand_at`), else :data:`DEFAULT_AS_OF`."""
-    pinned = getattr(settings.CITYLOOP, "as_of", None)
-    moment = pinned or _standing or DEFAULT_AS_OF
+    if getattr(settings.CITYLOOP, "as_of", None) is None and _standing is not None:
+        return _standing.astimezone(ZoneInfo("UTC"))
+    return pinned_as_of()
+
+
+def pinned_as_of() -> datetime:
+    """``CITYLOOP_AS_OF`` when set, else :data:`DEFAULT_AS_OF`: the "now" that names a demo
+    (its fingerprint), whatever moment the command stood it at."""
+    moment = getattr(settings.CITYLOOP, "as_of", None) or DEFAULT_AS_OF
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.local_zone())
     return moment.astimezone(ZoneInfo("UTC"))

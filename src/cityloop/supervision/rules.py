@@ -51,6 +51,19 @@ def reports_for(user, unit) -> bool:
     return _has(user, REPORT_ROLES) and covers_unit(user, unit)
 
 
+def answers_letter(user, letter) -> bool:
+    """Only the addressed unit answers an urging letter: its own staff (or of its offices).
+
+    Unlike progress reports, a unit above the addressee may not answer for it — above all not
+    the issuing office, whose scope covers the addressee but who would be answering itself.
+    """
+    if not reports_for(user, letter.addressee):
+        return False
+    person = getattr(user, "person", None) if getattr(user, "pk", None) else None
+    unit = getattr(person, "unit", None)
+    return unit is not None and unit.path.startswith(letter.addressee.path)
+
+
 def is_leader(user, task) -> bool:
     person = getattr(user, "person", None) if getattr(user, "pk", None) else None
     return person is not None and task.leader_id == person.pk

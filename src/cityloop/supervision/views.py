@@ -407,7 +407,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
         "supervision/letter.html",
         {
             "letter": letter,
-            "can_answer": rules.reports_for(user, letter.addressee),
+            "can_answer": rules.answers_letter(user, letter),
             "overdue": letter.state != "answered" and clock.today() > letter.answer_due,
             "events": letter.events.all(),
         },

@@ -822,7 +822,7 @@ def _letter_locked(actor, letter_id: int) -> UrgingLetter:
 def receive_letter(*, actor, letter_id: int) -> UrgingLetter:
     with transaction.atomic():
         letter = _letter_locked(actor, letter_id)
-        if not rules.reports_for(actor, letter.addressee):
+        if not rules.answers_letter(actor, letter):
             raise Forbidden("letter_not_addressee", _("Only the addressee acknowledges a letter."))
         if letter.state != UrgingLetter.State.SENT:
             raise InvalidTransition("letter_bad_state", _("This letter was already received."))
@@ -837,7 +837,7 @@ def answer_letter(*, actor, letter_id: int, answer: str) -> UrgingLetter:
     answer = _text(answer, "letter_answer_required", _("Write the answer."))
     with transaction.atomic():
         letter = _letter_locked(actor, letter_id)
-        if not rules.reports_for(actor, letter.addressee):
+        if not rules.answers_letter(actor, letter):
             raise Forbidden("letter_not_addressee", _("Only the addressee answers a letter."))
         if letter.state == UrgingLetter.State.ANSWERED:
             raise InvalidTransition("letter_bad_state", _("This letter was already answered."))

@@ -79,6 +79,8 @@ class Command(BaseCommand):
                 )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
+        finally:
+            demo_cases.stand_at(None)  # the moment belongs to this load, not to the process
         if result["status"] == "skipped":
             latest = demo_cases.latest_moment()
             if latest is not None and (clock.now() - latest).days >= 3:
