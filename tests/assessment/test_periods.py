@@ -97,13 +97,10 @@ def test_period_scores_explain_and_rank_with_minimum_volume(zxl, scheme, play, a
     # The entered item is 0 until entered, and says so.
     assert sw.lines.get(item__code="appearance").source == "missing"
     # Explanations carry links to the records.
-    exp = queries.explain(queries.score_get(zxl.desk, sw.pk))
+    exp = queries.explain(queries.score_get(zxl.desk, sw.pk), zxl.desk)
     ontime = next(x for x in exp if x["item"] == "ontime")
     assert ontime["explanation"]["records"][0]["link"].startswith("/cases/")
-    assert (
-        "Closed on time" in ontime["explanation"]["indicator_rule"]
-        or ontime["explanation"]["indicator_rule"]
-    )
+    assert ontime["explanation"]["indicator_rule"]  # how the measure is counted, in words
     assert AssessmentEvent.objects.filter(verb="compute").count() == 1
 
 
@@ -352,3 +349,29 @@ def test_movement_and_supervision_deductions(zxl, scheme, play, at):
     assert sw.lines.get(item__code="findings").points == Decimal("14.00")  # 3 × 2 off 20
     assert sw.previous_rank == may[zxl.sw.code].rank
     assert sw.movement == may[zxl.sw.code].rank - sw.rank
+
+
+def test_the_ranking_exports_as_the_page_ranks(zxl, scheme, play, at, client):
+    from tests.xlsx import xlsx_rows
+
+    for late in (False, False, False, True):
+        play(zxl.sw, late=late)
+    for _ in range(2):
+        play(zxl.zx)
+    _june(at)
+    workflow.run_period(actor=zxl.desk, code="CW", key="2020-06")
+    s = _scores()
+    client.force_login(zxl.desk)
+    page = client.get("/assessment/CW/2020-06/").content.decode()
+    assert "导出 Excel" in page
+    rows = xlsx_rows(client.get("/assessment/CW/2020-06/", {"format": "xlsx"}))
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ["名次", "名称"] and header[-3:] == ["扣分", "得分", "未参与排名原因"]
+    # ranked first, then the unranked with the reason the page gives
+    assert [(r[0], r[1]) for r in body] == [(1, s[zxl.sw.code].label), (None, s[zxl.zx.code].label)]
+    ontime = next(
+        i for i, h in enumerate(header) if h.startswith(scheme.items.get(code="ontime").name)
+    )
+    assert body[0][ontime] == 20
+    assert body[0][-2] == float(s[zxl.sw.code].total)
+    assert body[1][-1] == s[zxl.zx.code].unranked_reason

@@ -100,6 +100,9 @@ class _Reader(HTMLParser):
             self.texts.append(data)
 
 
+FILE_TYPES = {"jpg", "jpeg", "png", "gif", "webp", "pdf", "doc", "docx", "xls", "xlsx", "csv"}
+
+
 def leaks(html: str, extra_allowed: set[str] = frozenset()) -> tuple[list[str], list[str]]:
     """(the suspicious words of a page, its links)."""
     reader = _Reader()
@@ -113,6 +116,8 @@ def leaks(html: str, extra_allowed: set[str] = frozenset()) -> tuple[list[str], 
                     continue
                 if token.startswith(("http://", "https://", "/")):
                     continue  # a URL shown as such
+                if word.lower() in FILE_TYPES and token.lower().endswith("." + word.lower()):
+                    continue  # an uploaded file's own name (决议公告.jpg)
                 found.append(word)
     return found, reader.links
 

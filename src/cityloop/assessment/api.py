@@ -334,7 +334,7 @@ def score(request: HttpRequest, score_id: int):
         **_score(s),
         "scheme": s.period.code,
         "period": s.period.key,
-        "lines": queries.explain(s),
+        "lines": queries.explain(s, request.auth),
         "deductions": [
             {
                 "points": str(d.points),

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from cityloop.assessment import indicators, periods, rules
+from cityloop.assessment import indicators, periods, rules, scoring
 from cityloop.assessment.models import Appeal, AssessmentEvent, Item, Period, Scheme, Score
 from cityloop.core.errors import NotFound
 
@@ -30,6 +30,15 @@ def scheme_get(actor, code: str, version: int | None = None) -> Scheme:
     if scheme is None or not rules.sees_scheme(actor, scheme):
         raise NotFound("assessment_scheme_not_found", _("Assessment scheme not found"))
     return scheme
+
+
+def how_scored(item: Item) -> str:
+    """A computed item in words: its indicator's Chinese name, then its rule."""
+    if not indicators.is_known(item.indicator):
+        return str(_("Indicator no longer available"))
+    ind = indicators.get(item.indicator)
+    rule = scoring.describe(item.rule, item.weight, percent=ind.kind == "rate")
+    return f"{ind.label}：{rule}"
 
 
 def periods_of(actor, code: str) -> QuerySet[Period]:
@@ -148,13 +157,44 @@ def record_link(ref: dict[str, Any]) -> str:
         return ""
 
 
-def explain(score: Score) -> list[dict[str, Any]]:
-    """Each item line with its rule, measure, points and the records it counted (with links),
-    then the deductions — what the score page and ``GET /assessments/scores/{id}`` show."""
+def _openable(actor, refs: list[dict[str, Any]]) -> set[tuple[str, Any]]:
+    """The counted records the reader may open: one query per kind of record, so a target
+    sees links to its own records and no link that would answer 404."""
+    from cityloop.bulletins.queries import visible_submissions
+    from cityloop.cases.queries import visible_cases
+    from cityloop.supervision.queries import visible_tasks
+
+    visible = {"case": visible_cases, "task": visible_tasks, "submission": visible_submissions}
+    wanted: dict[str, set[Any]] = {}
+    for r in refs:
+        if r.get("kind") in visible:
+            wanted.setdefault(r["kind"], set()).add(r.get("id"))
+    out = {(kind, None) for kind in ("rectification", "escalation")}  # the ledger is scoped
+    for kind, ids in wanted.items():
+        found = visible[kind](actor).filter(pk__in=ids).values_list("pk", flat=True)
+        out |= {(kind, pk) for pk in found}
+    return out
+
+
+def explain(score: Score, actor) -> list[dict[str, Any]]:
+    """Each item line with its rule, measure, points and the records it counted (linked where
+    the reader may open them), then the deductions — what the score page and
+    ``GET /assessments/scores/{id}`` show."""
+    lines = sorted(score.lines.all(), key=lambda ln: ln.item.order)
+    refs = [r for line in lines for r in line.explanation.get("records", [])]
+    openable = _openable(actor, refs)
     out = []
-    for line in sorted(score.lines.all(), key=lambda ln: ln.item.order):
+    for line in lines:
         exp = dict(line.explanation)
-        exp["records"] = [{**r, "link": record_link(r)} for r in exp.get("records", [])]
+        exp["records"] = [
+            {
+                **r,
+                "link": record_link(r)
+                if (r.get("kind"), r.get("id")) in openable or (r.get("kind"), None) in openable
+                else "",
+            }
+            for r in exp.get("records", [])
+        ]
         out.append(
             {
                 "item": line.item.code,

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cityloop.assessment import queries, rules, workflow
+from cityloop.assessment.labels import VOCABULARY
 from cityloop.assessment.models import Appeal
+from cityloop.core import exports
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.web.steps import attempt
 
@@ -34,7 +36,11 @@ def _found(fn, *args, **kwargs):
 def index(request: HttpRequest) -> HttpResponse:
     schemes = queries.visible_schemes(request.user)
     rows = [
-        (s, list(queries.periods_of(request.user, s.code)[:12]))
+        (
+            s,
+            list(queries.periods_of(request.user, s.code)[:12]),
+            [(i, queries.how_scored(i) if i.mode == "computed" else "") for i in s.items.all()],
+        )
         for s in schemes
         if s.state != "retired"
     ]
@@ -43,6 +49,33 @@ def index(request: HttpRequest) -> HttpResponse:
         "assessment/index.html",
         {"rows": rows, "retired": [s for s in schemes if s.state == "retired"]},
     )
+
+
+def _ranking_xlsx(r: queries.Ranking) -> HttpResponse:
+    """The ranking as the page shows it: rank, name, each item's points, deductions, total."""
+    columns = [
+        exports.Column(_("Rank"), 8),
+        exports.Column(_("Name"), 20),
+        *(exports.Column(f"{i.name}（{float(i.weight):g}）", 12) for i in r.items),
+        exports.Column(_("Deducted"), 8),
+        exports.Column(_("Score"), 8),
+        exports.Column(_("Not ranked because"), 30),
+    ]
+
+    def line(row: queries.RankingRow) -> list:
+        points = {ln.item_id: ln.points for ln in row.lines}
+        s = row.score
+        return [
+            s.rank,
+            s.label,
+            *(points.get(i.pk) for i in r.items),
+            s.deducted or 0,
+            s.total,
+            "" if s.ranked else s.unranked_reason,
+        ]
+
+    name = f"{r.scheme.name}-{r.label}"
+    return exports.xlsx_response(name, r.label, columns, map(line, r.rows))
 
 
 @login_required
@@ -59,6 +92,8 @@ def ranking(request: HttpRequest, code: str, key: str) -> HttpResponse:
             attempt(request, lambda: fn(actor=user, code=code, key=key), done)
         return HttpResponseRedirect(reverse("assessment:ranking", args=[code, key]))
     r = _found(queries.ranking, user, code, key)
+    if exports.wants_xlsx(request):
+        return _ranking_xlsx(r)
     return render(
         request,
         "assessment/ranking.html",
@@ -66,7 +101,7 @@ def ranking(request: HttpRequest, code: str, key: str) -> HttpResponse:
             "r": r,
             "can_assess": rules.can_assess(user, r.scheme),
             "appeals": queries.appeals_of(r.period),
-            "events": queries.period_events(r.period),
+            "timeline": VOCABULARY.timeline(queries.period_events(r.period)),
             "chart": {
                 "labels": [x.score.label for x in r.rows],
                 "values": [float(x.score.total) for x in r.rows],
@@ -131,7 +166,7 @@ def score(request: HttpRequest, score_id: int) -> HttpResponse:
         "assessment/score.html",
         {
             "s": s,
-            "lines": queries.explain(s),
+            "lines": queries.explain(s, request.user),
             "period": period,
             "can_assess": rules.can_assess(user, period.scheme),
             "can_appeal": rules.can_appeal(user, s),

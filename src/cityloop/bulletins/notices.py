@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cityloop.assessment import periods
 from cityloop.assessment import queries as aq
@@ -18,7 +19,14 @@ from cityloop.bulletins.document import DocItem, Document
 from cityloop.core import clock
 from cityloop.core.errors import Forbidden, InvalidInput, NotFound
 
-KINDS = ("half_month", "monthly", "weekly_supervision", "monthly_scheduling", "quarterly_notice")
+KIND_LABELS = {
+    "half_month": _lazy("Half-month assessment notice"),
+    "monthly": _lazy("Monthly ranking notice"),
+    "weekly_supervision": _lazy("Weekly supervision notice"),
+    "monthly_scheduling": _lazy("Monthly scheduling of key tasks"),
+    "quarterly_notice": _lazy("Quarterly supervision notice"),
+}
+KINDS = tuple(KIND_LABELS)
 SUPERVISION = {
     "weekly_supervision": "week",
     "monthly_scheduling": "month",

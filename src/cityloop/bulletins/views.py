@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from cityloop.bulletins import document, notices, queries, rules, workflow
 from cityloop.bulletins import render as rendering
+from cityloop.bulletins.labels import VOCABULARY
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
@@ -92,7 +93,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 for u in org_queries.visible_units(user).order_by("path")[:200]
                 if rules.can_submit(user, u)
             ],
-            "notice_kinds": notices.KINDS,
+            "notice_kinds": list(notices.KIND_LABELS.items()),
         },
     )
 
@@ -173,7 +174,11 @@ def issue_file(request: HttpRequest, issue_id: int, ext: str) -> HttpResponse:
 @require_GET
 def submission(request: HttpRequest, submission_id: int) -> HttpResponse:
     sub = found(queries.submission_get, request.user, submission_id)
-    return render(request, "bulletins/submission.html", {"sub": sub, "events": sub.events.all()})
+    return render(
+        request,
+        "bulletins/submission.html",
+        {"sub": sub, "timeline": VOCABULARY.timeline(sub.events.all())},
+    )
 
 
 @login_required

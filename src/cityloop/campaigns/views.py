@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.campaigns import queries, rules, services
+from cityloop.campaigns.labels import VOCABULARY
 from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
@@ -115,7 +116,7 @@ def detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "kinds": queries.output_kinds(),
             "places": places.order_by("path")[:500],
             "today": clock.today(),
-            "events": campaign.events.order_by("-at", "-pk")[:30],
+            "timeline": VOCABULARY.timeline(campaign.events.order_by("-at", "-pk")[:30]),
         },
     )
 

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cityloop.cases import forms, queries, routing, workflow
 from cityloop.cases.models import Case, CasePhoto, Stage
 from cityloop.cases.photos import store_photos
-from cityloop.core import clock
+from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.intel import queries as intel_queries
@@ -399,12 +399,19 @@ class BulkResult:
     message: str
 
 
-def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _workbench_rows(request: HttpRequest) -> tuple[str, forms.FilterForm, Any]:
+    """The workbench's tab, filter form and rows: one reading for the page and its export."""
     user = request.user
     tab = "all" if request.GET.get("tab") == "all" else "mine"
     filters = forms.FilterForm(request.GET or None, user=user)
     f = filters.case_filter() if filters.is_bound else queries.CaseFilter()
     qs = queries.my_queue(user, f) if tab == "mine" else queries.case_rows(user, f)
+    return tab, filters, qs
+
+
+def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    tab, filters, qs = _workbench_rows(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     rows = list(page.object_list)
@@ -426,9 +433,46 @@ def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
+CASE_COLUMNS = (
+    exports.Column(gettext_lazy("Case code"), 16),
+    exports.Column(gettext_lazy("Case title"), 40),
+    exports.Column(gettext_lazy("Category"), 18),
+    exports.Column(gettext_lazy("Place"), 20),
+    exports.Column(gettext_lazy("Status"), 10),
+    exports.Column(gettext_lazy("Light"), 8),
+    exports.Column(gettext_lazy("Responsible unit"), 20),
+    exports.Column(gettext_lazy("Due"), 17),
+    exports.Column(gettext_lazy("overdue"), 8),
+    exports.Column(gettext_lazy("reported at"), 17),
+    exports.Column(gettext_lazy("source"), 12),
+)
+
+
+def _case_line(c: Case, now) -> list[Any]:
+    return [
+        c.code,
+        c.title,
+        c.category.name if c.category_id else None,
+        c.place.name if c.place_id else None,
+        c.get_status_display(),
+        c.get_light_display(),
+        c.responsible_unit.name if c.responsible_unit_id else None,
+        c.due_at,
+        c.is_open and c.due_at is not None and c.due_at < now,
+        c.reported_at,
+        c.get_source_display(),
+    ]
+
+
 @login_required
 @require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
+    if exports.wants_xlsx(request):
+        tab, _filters, qs = _workbench_rows(request)
+        now = clock.now()
+        name = _("My cases") if tab == "mine" else _("All cases")
+        rows = (_case_line(c, now) for c in qs.iterator(chunk_size=2000))
+        return exports.xlsx_response(f"{name}-{clock.today():%Y%m%d}", name, CASE_COLUMNS, rows)
     return _render(request, "cases/workbench.html", _workbench_context(request), partial="table")
 
 

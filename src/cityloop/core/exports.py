@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -35,6 +36,9 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 _SHEET_FORBIDDEN = set("[]:*?/\\")
 # Control characters other than tab / newline make the file "need repair" in Excel.
 _CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)}
+# A list of a whole city is not a spreadsheet: past this many rows the file ends with a line
+# asking for a narrower filter (Excel itself stops at 1 048 576 rows).
+MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,14 @@ def sheet_title(title: str) -> str:
     return (clean or "Sheet1")[:31]
 
 
-def write_xlsx(target, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> int:
+def write_xlsx(
+    target,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    max_rows: int = MAX_ROWS,
+) -> int:
     """Write one sheet to a path or binary file; return the number of data rows."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title(title))
@@ -87,12 +98,17 @@ def write_xlsx(target, title: str, columns: Sequence[Column], rows: Iterable[Seq
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
+        cell = WriteOnlyCell(sheet, value=str(column.header))
         cell.font, cell.fill, cell.alignment = bold, fill, centre
         header.append(cell)
     sheet.append(header)
     count = 0
     for row in rows:
+        if count >= max_rows:
+            sheet.append(
+                [_("Only the first %(n)s rows are exported: narrow the filters.") % {"n": max_rows}]
+            )
+            break
         cells = []
         for raw in row:
             value = cell_value(raw)
@@ -110,11 +126,16 @@ def write_xlsx(target, title: str, columns: Sequence[Column], rows: Iterable[Seq
 
 
 def xlsx_response(
-    filename: str, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]
+    filename: str,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    max_rows: int = MAX_ROWS,
 ) -> FileResponse:
     """An .xlsx download under its Chinese file name, streamed from a temporary file."""
     handle = tempfile.TemporaryFile()  # FileResponse closes it once sent
-    write_xlsx(handle, title, columns, rows)
+    write_xlsx(handle, title, columns, rows, max_rows=max_rows)
     handle.seek(0)
     if not filename.endswith(".xlsx"):
         filename += ".xlsx"

@@ -17,8 +17,10 @@ the every-page test fails on the log-free path because it looks for raw codes on
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -49,6 +51,28 @@ class Vocabulary:
         parts = [self.state(s) for s in (from_state, to_state) if s]
         return " → ".join(parts)
 
+    def timeline(
+        self, events: Iterable[Any], *, state: Callable[[str], str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows for ``web/_timeline.html``: each event's time, actor, verb and change in words.
+
+        ``state`` names a state the vocabulary cannot (a project's stages are its type's)."""
+        name = state or self.state
+        rows = []
+        for e in events:
+            change = " → ".join(name(s) for s in (e.from_state, e.to_state) if s)
+            rows.append(
+                {
+                    "at": e.at,
+                    "actor": e.actor_label,
+                    "verb": self.verb(e.verb),
+                    "code": e.verb,
+                    "change": change,
+                    "note": e.note,
+                }
+            )
+        return rows
+
     def _word(self, words: Mapping[str, Promise | str], code: str, fallback: str) -> str:
         word = words.get(code)
         if word is None:
@@ -76,4 +100,7 @@ def register(
 
 
 def vocabulary(loop: str) -> Vocabulary:
+    """The loop's words; its ``cityloop.<loop>.labels`` module registers them on first use."""
+    if loop not in _REGISTRY:
+        import_module(f"cityloop.{loop}.labels")
     return _REGISTRY[loop]

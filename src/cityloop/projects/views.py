@@ -25,6 +25,7 @@ from cityloop.core import clock
 from cityloop.core.downloads import stored_image
 from cityloop.org import queries as org_queries
 from cityloop.projects import queries, rules, workflow
+from cityloop.projects.labels import VOCABULARY, state_namer
 from cityloop.projects.models import Project, ProjectType, QuantityReport
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
@@ -130,7 +131,11 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         if "accept" in actions
         else [],
         "today": clock.today(),
-        "events": project.events.order_by("-at", "-pk")[:50],
+        "task_visible": project.task_id is not None
+        and sv_queries.visible_tasks(user).filter(pk=project.task_id).exists(),
+        "timeline": VOCABULARY.timeline(
+            project.events.order_by("-at", "-pk")[:50], state=state_namer(project)
+        ),
     }
     return render(request, "projects/detail.html", context)
 

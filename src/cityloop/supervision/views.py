@@ -13,20 +13,90 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
-from cityloop.core import clock
+from cityloop.core import clock, exports
 from cityloop.core.downloads import attachment, stored_image
 from cityloop.core.errors import DomainError
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
+from cityloop.supervision.labels import VOCABULARY
 from cityloop.supervision.models import Colour, LetterSeries, TaskCategory
 from cityloop.web.steps import attempt, found
 
 COLOUR_ORDER = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
+
+
+TASK_COLUMNS = (
+    exports.Column(_lazy("Task code"), 16),
+    exports.Column(_lazy("Task"), 36),
+    exports.Column(_lazy("Light"), 8),
+    exports.Column(_lazy("Category"), 14),
+    exports.Column(_lazy("Responsible unit"), 20),
+    exports.Column(_lazy("Leader in charge"), 10),
+    exports.Column(_lazy("Deadline"), 12),
+    exports.Column(_lazy("Progress (%)"), 10),
+    exports.Column(_lazy("Why"), 50),
+)
+
+
+def _task_line(r: queries.BoardRow) -> list:
+    t = r.task
+    return [
+        t.code,
+        t.title,
+        r.colour_label,
+        t.category.name if t.category_id else None,
+        t.responsible_unit.name,
+        t.leader.name if t.leader_id else None,
+        t.deadline,
+        t.progress,
+        "；".join(x["text"] for x in r.reasons),
+    ]
+
+
+LEDGER_COLUMNS = (
+    exports.Column(_lazy("Inspection"), 16),
+    exports.Column(_lazy("Finding"), 16),
+    exports.Column(_lazy("Description"), 40),
+    exports.Column(_lazy("Unit"), 20),
+    exports.Column(_lazy("Mode"), 10),
+    exports.Column(_lazy("Time limit"), 12),
+    exports.Column(_lazy("Days overdue"), 10),
+    exports.Column(_lazy("Age (days)"), 10),
+    exports.Column(_lazy("State"), 12),
+    exports.Column(_lazy("Repeats"), 8),
+)
+
+
+def _ledger_line(row: queries.LedgerRow) -> list:
+    r = row.rectification
+    return [
+        r.finding.inspection.code,
+        str(r.finding.kind),
+        r.finding.description,
+        r.unit.name,
+        r.get_mode_display(),
+        r.due,
+        row.overdue_days,
+        row.age_days,
+        r.get_state_display(),
+        r.finding.repeat_count,
+    ]
+
+
+LETTER_COLUMNS = (
+    exports.Column(_lazy("Number"), 20),
+    exports.Column(_lazy("Addressee"), 20),
+    exports.Column(_lazy("Subject"), 36),
+    exports.Column(_lazy("Items"), 8),
+    exports.Column(_lazy("Answer due"), 12),
+    exports.Column(_lazy("State"), 10),
+)
 
 
 @login_required
@@ -55,6 +125,9 @@ def board(request: HttpRequest) -> HttpResponse:
     colour = data.get("colour") or ""
     rows = queries.select_colour(result.rows, colour)
     rows.sort(key=lambda r: (COLOUR_ORDER.get(r.colour, 3), r.task.deadline, r.task.code))
+    if exports.wants_xlsx(request):
+        name = _("Key tasks %(day)s") % {"day": f"{as_of:%Y-%m-%d}"}
+        return exports.xlsx_response(name, name, TASK_COLUMNS, (_task_line(r) for r in rows))
     trend = queries.light_trend(user, days=30, end=as_of)
     base = request.GET.copy()
     base.pop("colour", None)
@@ -91,10 +164,13 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "milestones": task.milestones.all(),
         "history": history,
         "chart": {"dates": [h["on"] for h in history], "percent": [h["percent"] for h in history]},
-        "events": queries.task_events(task),
+        "timeline": VOCABULARY.timeline(queries.task_events(task)),
         "findings": task.findings.select_related("rectification", "unit"),
         "letters": task.letters.select_related("series"),
         "children": task.children.select_related("responsible_unit"),
+        # A community sees its own part of a decomposed task, not always the whole.
+        "parent_visible": task.parent_id is not None
+        and queries.visible_tasks(user).filter(pk=task.parent_id).exists(),
         "actions": rules.task_actions(user, task, explanation_open=explanation is not None),
         "progress_form": forms.ProgressForm(),
         "text_form": forms.TextForm(),
@@ -183,6 +259,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     """整改台账 and the escalations waiting for a decision."""
     user = request.user
     rows = queries.ledger(user)
+    if exports.wants_xlsx(request):
+        name = _("Rectification ledger %(day)s") % {"day": f"{clock.today():%Y-%m-%d}"}
+        return exports.xlsx_response(name, name, LEDGER_COLUMNS, map(_ledger_line, rows))
     return render(
         request,
         "supervision/ledger.html",
@@ -342,6 +421,20 @@ def finding_photo(request: HttpRequest, finding_id: int, index: int) -> HttpResp
 @login_required
 def letters(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if request.method == "GET" and exports.wants_xlsx(request):
+        name = _("Urging letters %(day)s") % {"day": f"{clock.today():%Y-%m-%d}"}
+        rows = (
+            [
+                letter.reference,
+                letter.addressee.name,
+                letter.subject,
+                len(letter.items),
+                letter.answer_due,
+                letter.get_state_display(),
+            ]
+            for letter in queries.visible_letters(user)
+        )
+        return exports.xlsx_response(name, name, LETTER_COLUMNS, rows)
     units = list(org_queries.visible_units(user).order_by("path"))
     issuer_ids = set(LetterSeries.objects.values_list("issuer_id", flat=True))
     issuers = [u for u in units if u.pk in issuer_ids and rules.can_supervise(user, u)]
@@ -409,7 +502,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
             "letter": letter,
             "can_answer": rules.answers_letter(user, letter),
             "overdue": letter.state != "answered" and clock.today() > letter.answer_due,
-            "events": letter.events.all(),
+            "timeline": VOCABULARY.timeline(letter.events.all()),
         },
     )
 
