@@ -18,9 +18,14 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from cityloop.campaigns import rules
 from cityloop.campaigns.models import Campaign, Output, OutputKind, ResourceUse, Session, SignIn
 from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
+from cityloop.org import queries as org_queries
+
+PLACE_KINDS = ("street", "community", "compound")
+MAX_CHOICES = 500
 
 
 def visible_campaigns(actor) -> QuerySet[Campaign]:
@@ -43,6 +48,32 @@ def visible_campaigns(actor) -> QuerySet[Campaign]:
     return Campaign.objects.filter(
         Q(organiser_id__in=units) | Q(pk__in=places) | Q(pk__in=partners)
     )
+
+
+def organiser_units(actor) -> list:
+    """The units the actor may open a campaign for (:func:`rules.runs_for`), tree order."""
+    if not rules.creates(actor):
+        return []
+    units = org_queries.unit_rows(actor)[:MAX_CHOICES]
+    return [u for u in units if rules.runs_for(actor, u)]
+
+
+def partner_units(actor) -> QuerySet:
+    """Units the actor may name as partners: those it sees, and the partner units (联建共建)
+    that adopt a compound it sees — a bureau's party branch joining a community's clean-up."""
+    from cityloop.org.models import Partnership, Unit
+
+    adopting = Partnership.objects.filter(
+        compound__in=org_queries.visible_places(actor).values("pk")
+    ).values("unit_id")
+    seen = org_queries.visible_units(actor).values("pk")
+    return Unit.objects.filter(Q(pk__in=seen) | Q(pk__in=adopting)).order_by("path")
+
+
+def campaign_places(actor) -> QuerySet:
+    """Places a campaign may be held under: the streets, communities and compounds the actor
+    sees, tree order."""
+    return org_queries.visible_places(actor).filter(kind__in=PLACE_KINDS).order_by("path")
 
 
 def campaign_get(actor, campaign_id: int | None = None, *, code: str | None = None) -> Campaign:

@@ -7,6 +7,7 @@ checks scope and role and leaves an event in the same transaction.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,6 +80,12 @@ class CampaignInput:
     places: list[str] = field(default_factory=list)  # place codes
     description: str = ""
     is_demo: bool = False
+
+
+def new_campaign_code(start: date) -> str:
+    """A code for a campaign opened on a page, where nobody types one: its start date and a
+    random suffix (HD-20260508-7F3A2C). The API's callers still choose their own."""
+    return f"HD-{start:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
 def create_campaign(*, actor, data: CampaignInput) -> Campaign:

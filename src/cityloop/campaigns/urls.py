@@ -7,6 +7,7 @@ from cityloop.campaigns import views
 app_name = "campaigns"
 urlpatterns = [
     path("", views.calendar, name="calendar"),
+    path("new/", views.create, name="create"),
     path("<int:campaign_id>/", views.detail, name="detail"),
     path("<int:campaign_id>/sessions/", views.record_session, name="record_session"),
     path(

@@ -1,6 +1,6 @@
 """Campaign pages under ``/campaigns/``: the month calendar (sessions held, Fridays due),
-totals over any period and place, and a campaign's page with its sessions, results and the
-form to record a session (sign-ins, outputs, resources, photos).
+totals over any period and place, the form that opens a campaign, and a campaign's page with
+its sessions, results and the form to record a session (sign-ins, outputs, resources, photos).
 
 Thin: the form is read, the service records (the same function the API calls), queries
 read through the user's scope.
@@ -13,13 +13,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.campaigns import queries, rules, services
+from cityloop.campaigns import forms, queries, rules, services
 from cityloop.campaigns.labels import VOCABULARY
 from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
@@ -71,6 +72,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "prev": prev,
             "next": nxt,
             "campaigns": queries.campaign_rows(user)[:100],
+            "can_create": rules.creates(user),
             "totals": queries.totals(user, start=start, end=end, place=place),
             "start": start,
             "end": end,
@@ -80,6 +82,34 @@ def calendar(request: HttpRequest) -> HttpResponse:
             .order_by("path")[:500],
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    """新建活动: the form, then the service the API calls; a refusal is shown on the form."""
+    user = request.user
+    if not rules.creates(user):
+        raise PermissionDenied
+    form = forms.CampaignForm(
+        request.POST or None,
+        organisers=queries.organiser_units(user),
+        partners=queries.partner_units(user),
+        places=queries.campaign_places(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.campaign_input(services.new_campaign_code(form.cleaned_data["start"]))
+        try:
+            campaign = services.create_campaign(actor=user, data=data)
+        except DomainError as exc:
+            form.refuse(exc)
+        else:
+            messages.success(
+                request, _("Campaign “%(title)s” created.") % {"title": campaign.title}
+            )
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    status = 400 if form.errors else 200
+    return render(request, "campaigns/new.html", {"form": form}, status=status)
 
 
 @login_required
