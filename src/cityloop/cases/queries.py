@@ -231,7 +231,13 @@ def case_rows(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
 
 
 def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
-    """What waits for this account: cases it may act on now, overdue first."""
+    """What waits for this person's own action, overdue first: not everything under them.
+
+    A handler's queue is its own unit's cases (and those handed to the person), not its
+    communities'; a desk's is the cases at its own level, which it is the one to accept,
+    dispatch, verify and close (a street desk may step into a community's case, but that
+    case waits for the community's desk).
+    """
     from cityloop.cases import rules
 
     f = f or CaseFilter()
@@ -239,22 +245,16 @@ def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
     qs = case_rows(actor, f)
     if getattr(actor, "is_superuser", False):
         return qs
-    scope = scope_for(actor)
+    person = rules.person_of(actor)
     handler_q = Q(pk__in=[])
-    if rules.has_role(actor, rules.HANDLE_ROLES):
-        for path in sorted(scope.unit_paths):
-            handler_q |= Q(
-                status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING],
-                responsible_unit__path__startswith=path,
-            )
-        person = getattr(actor, "person", None) if hasattr(actor, "pk") else None
-        if person is not None:
-            handler_q |= Q(
-                handler=person, status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING]
-            )
+    at_handler = [Case.Status.DISPATCHED, Case.Status.HANDLING]
+    if person is not None:
+        handler_q = Q(handler=person, status__in=at_handler)
+        if person.unit_id and rules.has_role(actor, rules.HANDLE_ROLES):
+            handler_q |= Q(responsible_unit_id=person.unit_id, status__in=at_handler)
     desk_q = Q(pk__in=[])
     if rules.has_role(actor, rules.DISPATCH_ROLES):
-        desk_q = Q(
+        at_desk = Q(
             status__in=[
                 Case.Status.REPORTED,
                 Case.Status.ACCEPTED,
@@ -262,6 +262,7 @@ def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
                 Case.Status.SUSPENDED,
             ]
         ) | ~Q(pending_request={})
+        desk_q = at_desk & Q(level=rules.actor_level(actor))
     return qs.filter(handler_q | desk_q)
 
 

@@ -50,11 +50,15 @@ _PLACE_LEVEL = {
 }
 
 
-def _person(user):
+def person_of(user):
+    """The account's person in the organisation, or None."""
     try:
         return user.person
     except Exception:  # no person row: an account without a place in the organisation
         return None
+
+
+_person = person_of
 
 
 def actor_level(user) -> str:

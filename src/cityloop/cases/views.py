@@ -158,6 +158,8 @@ def _location_config(request: HttpRequest) -> dict[str, Any]:
     cfg = settings.CITYLOOP
     return {
         "areaUrl": reverse("case-report-area"),
+        # Staff open the map on their own area; residents on the whole district.
+        "home": org_queries.home_bounds(request.user),
         "tileUrl": cfg.map_tile_url,
         "tileAttribution": cfg.map_tile_attribution,
         "labels": {

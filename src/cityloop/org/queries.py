@@ -284,6 +284,33 @@ def _by_kind(qs: QuerySet) -> dict[str, int]:
     return dict(qs.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
 
 
+def _corners(coordinates: Any, box: list[float]) -> None:
+    if coordinates and isinstance(coordinates[0], int | float):
+        lng, lat = coordinates[0], coordinates[1]
+        box[:] = [min(box[0], lat), min(box[1], lng), max(box[2], lat), max(box[3], lng)]
+        return
+    for part in coordinates or ():
+        _corners(part, box)
+
+
+def home_bounds(user) -> list[list[float]] | None:
+    """Where a map should open for this account: the box of the one area its work covers
+    (a steward's compound, a community worker's community), else None (the whole outline).
+    """
+    scope = scope_for(user)
+    if scope.everything or len(scope.place_paths) != 1:
+        return None
+    (path,) = scope.place_paths
+    geometry = Place.objects.filter(path=path).values_list("geometry", flat=True).first()
+    if not geometry:
+        return None
+    box = [90.0, 180.0, -90.0, -180.0]
+    _corners(geometry.get("coordinates"), box)
+    if box[0] > box[2]:
+        return None
+    return [[box[0], box[1]], [box[2], box[3]]]
+
+
 def public_outlines(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
     """Names and shapes of the areas of ``kinds`` as GeoJSON features, for pages without an
     account (the resident's report map): public facts, so no scope applies."""

@@ -74,7 +74,9 @@
             if (map.getZoom() >= 15) { compounds.addTo(map); } else { compounds.remove(); }
           };
           map.on("zoomend", showCompounds);
-          if (!pin && outline.getLayers().length) {
+          if (!pin && config.home) {
+            map.fitBounds(config.home, { padding: [8, 8], animate: false });
+          } else if (!pin && outline.getLayers().length) {
             map.fitBounds(outline.getBounds(), { padding: [8, 8], animate: false });
           }
           showCompounds();
