@@ -63,14 +63,17 @@ def _form(crew, **kw):
     return data
 
 
-def test_new_task_button_only_for_those_who_set_tasks(crew, on_day, login):
+def test_new_task_button_only_for_those_who_set_tasks(crew, tree, make_account, on_day, login):
     on_day(date(2026, 3, 2))
     board = login(crew.supervisor).get("/supervision/").content.decode()
     assert 'data-action="task-new"' in board and "新建任务" in board
-    doer = login(crew.doer)
-    assert 'data-action="task-new"' not in doer.get("/supervision/").content.decode()
-    assert doer.get(NEW).status_code == 403
-    assert doer.post(NEW, _form(crew)).status_code == 403
+    assert login(crew.supervisor).get(NEW).status_code == 200
+    worker = make_account("sq-worker", roles=("community_worker",), place=tree.community_a)
+    for user in (crew.doer, worker):
+        client = login(user)
+        assert 'data-action="task-new"' not in client.get("/supervision/").content.decode()
+        assert client.get(NEW).status_code == 403
+        assert client.post(NEW, _form(crew)).status_code == 403
     assert Task.objects.count() == 0
 
 
