@@ -39,6 +39,16 @@ def can_supervise(user, unit) -> bool:
     return _has(user, SUPERVISE_ROLES) and covers_unit(user, unit)
 
 
+def sets_tasks(user) -> bool:
+    """May set tasks at all (the 新建任务 button): a supervising role."""
+    return _has(user, SUPERVISE_ROLES)
+
+
+def sets_task_for(user, unit, supervising=None) -> bool:
+    """May set a task for ``unit``: supervises it, or the task's supervising unit."""
+    return sets_tasks(user) and (covers_unit(user, unit) or covers_unit(user, supervising))
+
+
 def supervises_task(user, task) -> bool:
     """Supervisors of the task's supervising unit, or of a unit above its responsible one."""
     return _has(user, SUPERVISE_ROLES) and (

@@ -62,17 +62,7 @@ def schedule_backward(
         from cityloop.core import worktime
 
         is_workday = worktime.is_workday
-    if not steps:
-        raise InvalidInput("schedule_no_steps", _("Give at least one step to schedule."))
-    for step in steps:
-        if not step.title.strip():
-            raise InvalidInput("schedule_step_title", _("Every step needs a title."))
-        if not 1 <= step.duration_days <= MAX_STEP_DAYS:
-            raise InvalidInput(
-                "schedule_step_days",
-                _("A step takes 1 to %(max)d working days.") % {"max": MAX_STEP_DAYS},
-                {"title": step.title, "duration_days": step.duration_days},
-            )
+    _check(steps)
     total = sum(s.duration_days for s in steps)
     proposed: list[ProposedMilestone] = []
     due = _last_workday_on_or_before(deadline, is_workday)
@@ -94,3 +84,29 @@ def schedule_backward(
         due = _previous_workday(starts, is_workday)
     proposed.reverse()
     return proposed
+
+
+def planned_percents(steps: Sequence[Step]) -> list[float]:
+    """The planned percent at the end of each step, as :func:`schedule_backward` gives it
+    (for a plan whose dates were edited by hand after the proposal)."""
+    _check(steps)
+    total = sum(s.duration_days for s in steps)
+    result, done = [], 0
+    for step in steps:
+        done += step.duration_days
+        result.append(round(100 * done / total, 1))
+    return result
+
+
+def _check(steps: Sequence[Step]) -> None:
+    if not steps:
+        raise InvalidInput("schedule_no_steps", _("Give at least one step to schedule."))
+    for step in steps:
+        if not step.title.strip():
+            raise InvalidInput("schedule_step_title", _("Every step needs a title."))
+        if not 1 <= step.duration_days <= MAX_STEP_DAYS:
+            raise InvalidInput(
+                "schedule_step_days",
+                _("A step takes 1 to %(max)d working days.") % {"max": MAX_STEP_DAYS},
+                {"title": step.title, "duration_days": step.duration_days},
+            )

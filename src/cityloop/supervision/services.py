@@ -8,7 +8,7 @@ workflow; each function still checks scope and role and leaves an event.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -30,7 +30,7 @@ from cityloop.supervision.models import (
     TaskKind,
     TaskLevel,
 )
-from cityloop.supervision.scheduling import Step, schedule_backward
+from cityloop.supervision.scheduling import ProposedMilestone, Step, schedule_backward
 
 # (code, name) seeded by migration; an admin adds more.
 KINDS = (("key_work", "重点工作"), ("livelihood_project", "民生实事"))
@@ -124,7 +124,7 @@ def create_task(*, actor, data: TaskInput) -> Task:
             raise InvalidInput(
                 "task_outside_parent", _("A sub-task must lie within its parent's dates.")
             )
-    if not (rules.can_supervise(actor, unit) or rules.can_supervise(actor, supervising)):
+    if not rules.sets_task_for(actor, unit, supervising):
         raise Forbidden("task_not_supervisor", _("You may not set tasks for this unit."))
     try:
         with transaction.atomic():
@@ -164,6 +164,68 @@ def create_task(*, actor, data: TaskInput) -> Task:
     return task
 
 
+SPLIT_MAX_UNITS = 50
+
+
+def split_task(*, actor, data: TaskInput, units: Sequence[str]) -> list[Task]:
+    """分解到多个单位: one sub-task of ``data.parent`` per unit in ``units``, all or none.
+
+    Each sub-task is ``data`` with that unit responsible and the code ``<code>-01``,
+    ``<code>-02``… in the order given; every one passes :func:`create_task`'s checks.
+    """
+    codes = list(dict.fromkeys(c for c in units if c))
+    if not data.parent:
+        raise InvalidInput(
+            "split_parent_required", _("To split a task to several units, choose its parent task.")
+        )
+    if not codes:
+        raise InvalidInput("split_units_required", _("Choose the units to split the task to."))
+    if len(codes) > SPLIT_MAX_UNITS:
+        raise InvalidInput(
+            "split_too_many",
+            _("A task splits to at most %(max)d units.") % {"max": SPLIT_MAX_UNITS},
+        )
+    base = data.code.strip()
+    with transaction.atomic():
+        return [
+            create_task(
+                actor=actor,
+                data=replace(data, code=f"{base}-{i:02d}", responsible_unit=unit_code),
+            )
+            for i, unit_code in enumerate(codes, 1)
+        ]
+
+
+def _fitted(task: Task, steps: Sequence[Step]) -> list[ProposedMilestone]:
+    proposed = schedule_backward(task.deadline, steps)
+    if proposed[0].starts < task.start:
+        raise InvalidInput(
+            "schedule_does_not_fit",
+            _("The steps need to start on %(starts)s, before the task starts (%(start)s).")
+            % {"starts": proposed[0].starts, "start": task.start},
+            {"starts": proposed[0].starts.isoformat(), "start": task.start.isoformat()},
+        )
+    return proposed
+
+
+def _planned_task(actor, task_id: int, *, lock: bool) -> Task:
+    qs = queries.visible_tasks(actor)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    task = qs.filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("task_not_found", _("Task not found"))
+    if not rules.supervises_task(actor, task):
+        raise Forbidden("task_not_supervisor", _("Only the task's supervisors may do this."))
+    return task
+
+
+def propose_plan(*, actor, task_id: int, steps: Sequence[Step]) -> list[ProposedMilestone]:
+    """The dates :func:`set_milestones` would give ``steps`` (倒排工期), writing nothing; a plan
+    that cannot fit is refused the same way."""
+    return _fitted(_planned_task(actor, task_id, lock=False), steps)
+
+
 def set_milestones(
     *,
     actor,
@@ -175,21 +237,9 @@ def set_milestones(
     (倒排工期), or from explicit ``milestones`` ({title, due, planned_percent}). Milestones
     already done are kept."""
     with transaction.atomic():
-        task = (
-            queries.visible_tasks(actor).select_for_update(of=("self",)).filter(pk=task_id).first()
-        )
-        if task is None:
-            raise NotFound("task_not_found", _("Task not found"))
-        if not rules.supervises_task(actor, task):
-            raise Forbidden("task_not_supervisor", _("Only the task's supervisors may do this."))
+        task = _planned_task(actor, task_id, lock=True)
         if steps:
-            proposed = schedule_backward(task.deadline, steps)
-            if proposed[0].starts < task.start:
-                raise InvalidInput(
-                    "schedule_does_not_fit",
-                    _("The steps need to start on %(starts)s, before the task starts (%(start)s).")
-                    % {"starts": proposed[0].starts, "start": task.start},
-                )
+            proposed = _fitted(task, steps)
             rows = [
                 {
                     "title": p.title,

@@ -7,7 +7,9 @@ from cityloop.supervision import views
 app_name = "supervision"
 urlpatterns = [
     path("", views.board, name="board"),
+    path("tasks/new/", views.task_new, name="task_new"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
+    path("tasks/<int:task_id>/plan/", views.task_plan, name="task_plan"),
     path("tasks/<int:task_id>/<slug:action>/", views.task_action, name="task_action"),
     path("ledger/", views.ledger, name="ledger"),
     path(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,12 +21,12 @@ from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import attachment, stored_image
-from cityloop.core.errors import DomainError
+from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
 from cityloop.supervision.labels import VOCABULARY
-from cityloop.supervision.models import Colour, LetterSeries, TaskCategory
+from cityloop.supervision.models import Colour, LetterSeries, TaskCategory, TaskKind
 from cityloop.web.steps import attempt, found
 
 COLOUR_ORDER = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
@@ -141,15 +142,56 @@ def board(request: HttpRequest) -> HttpResponse:
         "base_query": base.urlencode(),
         "trend": trend,
         "summaries": [(s["kind"], s) for s in queries.summaries(user, end=as_of)],
+        "can_create": rules.sets_tasks(user),
     }
     return render(request, "supervision/board.html", context)
 
 
 @login_required
-@require_GET
-def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_new(request: HttpRequest) -> HttpResponse:
+    """新建任务, or 分解到多个单位 under a parent: the API's ``services.create_task``."""
     user = request.user
-    task = found(queries.task_get, user, task_id)
+    if not rules.sets_tasks(user):
+        raise PermissionDenied
+    units = org_queries.visible_units(user).order_by("path")
+    form = forms.TaskForm(
+        request.POST or None,
+        kinds=TaskKind.objects.order_by("code"),
+        categories=TaskCategory.objects.all(),
+        units=units,
+        people=org_queries.visible_people(user).select_related("unit").order_by("name"),
+        tasks=queries.visible_tasks(user).filter(state="active").order_by("code"),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            split = form.split_codes()
+            try:
+                if split:
+                    tasks = services.split_task(actor=user, data=form.task_input(), units=split)
+                else:
+                    tasks = [services.create_task(actor=user, data=form.task_input())]
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                if split:
+                    messages.success(
+                        request,
+                        _("Task split to %(n)d units.") % {"n": len(tasks)},
+                    )
+                    target = tasks[0].parent_id
+                else:
+                    messages.success(request, _("Task created."))
+                    target = tasks[0].pk
+                return HttpResponseRedirect(reverse("supervision:task", args=[target]))
+    return render(request, "supervision/task_new.html", {"form": form}, status=status)
+
+
+def _task_page(
+    request: HttpRequest, task, plan_form=None, proposal=None, status: int = 200
+) -> HttpResponse:
+    user = request.user
     as_of = clock.today()
     colour, reasons = queries.task_light(task, as_of)
     explanation = queries.open_explanation(task)
@@ -175,8 +217,49 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "progress_form": forms.ProgressForm(),
         "text_form": forms.TextForm(),
         "done_form": forms.DoneForm(),
+        "plan_form": plan_form or forms.PlanForm(),
+        "proposal": proposal,
     }
-    return render(request, "supervision/task.html", context)
+    return render(request, "supervision/task.html", context, status=status)
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _task_page(request, found(queries.task_get, request.user, task_id))
+
+
+@login_required
+@require_POST
+def task_plan(request: HttpRequest, task_id: int) -> HttpResponse:
+    """编排节点计划: 推算日期 shows the backward schedule; 保存计划 calls ``set_milestones``
+    with the (edited) dates, or with the steps when no dates were proposed."""
+    user = request.user
+    task = found(queries.task_get, user, task_id)
+    form = forms.PlanForm(request.POST)
+    steps = form.steps()
+    if form.errors:
+        return _task_page(request, task, form, status=400)
+    try:
+        if request.POST.get("do") == "propose":
+            proposal = services.propose_plan(actor=user, task_id=task.pk, steps=steps)
+            form.propose(proposal)
+            return _task_page(request, task, form, proposal)
+        dated = form.dated()
+        rows = form.milestones(steps) if dated else []
+        if form.errors:
+            return _task_page(request, task, form, status=400)
+        if dated:
+            services.set_milestones(actor=user, task_id=task.pk, milestones=rows)
+        else:
+            services.set_milestones(actor=user, task_id=task.pk, steps=steps)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except DomainError as exc:
+        form.errors.append(str(exc.message))
+        return _task_page(request, task, form, status=400)
+    messages.success(request, _("Plan saved."))
+    return HttpResponseRedirect(reverse("supervision:task", args=[task.pk]))
 
 
 @login_required

@@ -37,4 +37,18 @@
     window.addEventListener("resize", function () { p.resize(); });
     progressEl.setAttribute("data-ready", "1");
   }
+  // 编排节点计划: "添加一行" copies the last row, emptied (without JS the rows shown still post).
+  var addRow = document.querySelector("[data-add-row]");
+  var planRows = document.querySelector("[data-plan-rows]");
+  if (addRow && planRows) {
+    addRow.hidden = false;
+    addRow.addEventListener("click", function () {
+      var last = planRows.querySelector("[data-plan-row]:last-child");
+      if (!last) return;
+      var row = last.cloneNode(true);
+      row.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+      planRows.appendChild(row);
+      row.querySelector("input").focus();
+    });
+  }
 })();
