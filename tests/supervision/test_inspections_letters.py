@@ -95,7 +95,9 @@ def test_only_a_reinspection_closes_and_a_failure_counts(crew, inspect, on_day):
         workflow.reinspect(actor=crew.supervisor, rectification_id=rect.pk, passed=True)
 
 
-def test_repeat_failure_proposes_summons_criticism_and_deduction(crew, inspect, on_day, tree):
+def test_repeat_failure_proposes_summons_criticism_and_deduction(
+    crew, inspect, on_day, tree, client
+):
     """The same kind of problem at the same unit comes back unrectified → escalation."""
     on_day(date(2026, 7, 2))
     first = _finding(crew, inspect(date(2026, 7, 2)), place=tree.compound_a)
@@ -123,6 +125,19 @@ def test_repeat_failure_proposes_summons_criticism_and_deduction(crew, inspect, 
     assert Notification.objects.filter(
         recipient=crew.supervisor, verb="escalation_proposed"
     ).exists()
+    # The ledger names the finding once, with its three proposed measures under it.
+    client.force_login(crew.supervisor)
+    html = client.get("/supervision/ledger/").content.decode()
+    assert html.count('data-finding="') == 1 and f'data-finding="{second.pk}"' in html
+    block = html.split(f'data-finding="{second.pk}"')[1].split("</ul>")[0]
+    assert second.inspection.code in block
+    assert [
+        k for k in ("criticism", "deduction", "summons") if f'data-escalation="{k}"' in block
+    ] == [
+        "criticism",
+        "deduction",
+        "summons",
+    ]
     summons = Escalation.objects.get(finding=second, kind="summons")
     deduction = Escalation.objects.get(finding=second, kind="deduction")
     workflow.decide_escalation(actor=crew.supervisor, escalation_id=summons.pk, confirm=True)

@@ -482,9 +482,15 @@ def ledger_by_unit(rows: list[LedgerRow]) -> list[tuple[str, int, int]]:
 
 
 def proposed_escalations(actor) -> QuerySet[Escalation]:
-    return Escalation.objects.filter(
-        finding__in=visible_findings(actor), state=Escalation.State.PROPOSED
-    ).select_related("finding", "unit")
+    """Grouped by finding on the page (one finding may propose a summons, a criticism and a
+    deduction at once), so ordered by it."""
+    return (
+        Escalation.objects.filter(
+            finding__in=visible_findings(actor), state=Escalation.State.PROPOSED
+        )
+        .select_related("finding__inspection", "unit")
+        .order_by("finding_id", "kind", "pk")
+    )
 
 
 def confirmed_deductions(*, unit=None, start: date | None = None, end: date | None = None):
