@@ -9,7 +9,6 @@ its message and changes nothing.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
@@ -111,10 +110,10 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "next_stage_name": project.type.stage_name(next_stage) if next_stage else "",
         "milestones": project.milestones.all(),
         "history": history,
-        "chart_json": json.dumps(
-            {"dates": [h["on"] for h in history], "percent": [h["percent"] for h in history]},
-            ensure_ascii=False,
-        ),
+        "chart_json": {
+            "dates": [h["on"] for h in history],
+            "percent": [h["percent"] for h in history],
+        },
         "reports": queries.quantity_reports(project)[:30],
         "opinions": queries.opinion_counts(project),
         "gatherings": project.opinions.all(),
