@@ -32,6 +32,7 @@ from cityloop.projects.models import (
     ResidentRequest,
     WorkItem,
 )
+from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.lights import MilestoneFacts, TaskFacts, light
 from cityloop.supervision.models import Colour, Finding, Rectification
 
@@ -405,4 +406,13 @@ def quantity_reports(project: Project) -> QuerySet[QuantityReport]:
         QuantityReport.objects.filter(item__project=project)
         .select_related("item")
         .order_by("-on", "-pk")
+    )
+
+
+def linkable_tasks(actor, limit: int = 200):
+    """Active supervision tasks in the actor's scope that no project drives yet."""
+    return (
+        sv_queries.visible_tasks(actor)
+        .filter(state="active", project__isnull=True)
+        .order_by("code")[:limit]
     )

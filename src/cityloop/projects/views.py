@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,8 +24,9 @@ from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.downloads import stored_image
+from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
-from cityloop.projects import queries, rules, workflow
+from cityloop.projects import forms, queries, rules, services, workflow
 from cityloop.projects.models import Project, ProjectType, QuantityReport
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
@@ -65,7 +68,47 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "pipeline": queries.pipeline(user, type_code="investment")
             if ProjectType.objects.filter(code="investment").exists()
             else None,
+            "can_create": rules.may_set_up_projects(user, org_queries.visible_units(user)),
         },
+    )
+
+
+@login_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    """新建项目: the project, its work item rows and the task it drives, all through
+    ``services.create_project`` (the API's function) in one transaction."""
+    user = request.user
+    units = list(org_queries.visible_units(user).order_by("path")[:500])
+    if not rules.may_set_up_projects(user, units):
+        raise PermissionDenied
+    types = list(ProjectType.objects.all())
+    post = request.POST if request.method == "POST" else None
+    form = forms.ProjectForm(
+        post,
+        types=types,
+        places=org_queries.visible_places(user).order_by("path")[:500],
+        units=units,
+        tasks=queries.linkable_tasks(user),
+    )
+    rows = forms.item_rows(post)
+    if post is not None and form.is_valid():
+        try:
+            project = services.create_project(
+                actor=user, data=form.project_input(forms.item_inputs(rows))
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Project created."))
+            return HttpResponseRedirect(reverse("projects:detail", args=[project.pk]))
+    chosen = form["type"].value() or (types[0].code if types else "")
+    return render(
+        request,
+        "projects/new.html",
+        {"form": form, "rows": rows, "types": types, "chosen_type": chosen},
+        status=400 if post is not None else 200,
     )
 
 
