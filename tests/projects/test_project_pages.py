@@ -147,3 +147,132 @@ def test_out_of_scope_place_or_unit_is_refused(crew, tree):
     )
     assert r.status_code == 400 and "未知的单位" in r.content.decode()
     assert Project.objects.count() == 0
+
+
+def test_record_forms_show_by_role(crew, make_project, on_day):
+    on_day(date(2026, 6, 1))
+    p = make_project()
+    boss = _client(crew.supervisor).get(f"/projects/{p.pk}/").content.decode()
+    assert all(f'data-form="{f}"' in boss for f in ("opinion", "design-item", "inspection"))
+    doer = _client(crew.doer).get(f"/projects/{p.pk}/").content.decode()
+    assert 'data-form="opinion"' in doer and 'data-form="design-item"' in doer
+    assert 'data-form="inspection"' not in doer
+    leader = _client(crew.leader).get(f"/projects/{p.pk}/")
+    assert leader.status_code == 200
+
+
+def test_opinion_form_records_the_gathering_and_its_requests(crew, tree, make_project, on_day):
+    from cityloop.projects.models import Opinion, ResidentRequest
+
+    on_day(date(2026, 6, 1))
+    p = make_project()
+    doer = _client(crew.doer)
+    body = {
+        "method": "meeting",
+        "on": "2026-05-28",
+        "people_reached": "42",
+        "place": str(tree.compound_a.pk),
+        "summary": "小板凳恳谈会，居民代表参加",
+        "request_kind": ["parking", "lighting", "other"],
+        "request_text": ["增加停车位", "楼道照明", ""],
+        "request_people": ["12", "5", "1"],
+    }
+    r = doer.post(f"/projects/{p.pk}/opinion/", body)
+    assert r.status_code == 302
+    o = Opinion.objects.get(project=p)
+    assert (o.method, o.on, o.people_reached, o.place_id) == (
+        "meeting",
+        date(2026, 5, 28),
+        42,
+        tree.compound_a.pk,
+    )
+    assert sorted(ResidentRequest.objects.values_list("kind__code", "text", "people")) == [
+        ("lighting", "楼道照明", 5),
+        ("parking", "增加停车位", 12),
+    ]
+    page = doer.get(f"/projects/{p.pk}/").content.decode()
+    assert 'data-kind="parking"' in page
+    # refused: dated in the future — nothing written, the message shown, 400
+    r = doer.post(f"/projects/{p.pk}/opinion/", {**body, "on": "2026-06-02"})
+    assert r.status_code == 400
+    assert "意见征集日期不能晚于今天。" in r.content.decode()
+    assert 'value="增加停车位"' in r.content.decode()  # the typed requests come back
+    assert Opinion.objects.count() == 1 and ResidentRequest.objects.count() == 2
+
+
+def test_design_form_adds_an_item_answering_requests(crew, make_project, on_day):
+    from cityloop.projects.models import DesignItem, ResidentRequest
+    from cityloop.projects.services import RequestInput, record_opinion
+
+    on_day(date(2026, 6, 1))
+    p = make_project()
+    record_opinion(
+        actor=crew.doer,
+        project_id=p.pk,
+        method="visit",
+        on=date(2026, 5, 20),
+        people_reached=30,
+        requests=[
+            RequestInput("parking", "增加停车位", 9),
+            RequestInput("greening", "补种绿植", 3),
+        ],
+    )
+    parking = ResidentRequest.objects.get(kind__code="parking")
+    doer = _client(crew.doer)
+    page = doer.get(f"/projects/{p.pk}/").content.decode()
+    assert f'value="{parking.pk}"' in page  # the open requests to answer
+    r = doer.post(
+        f"/projects/{p.pk}/design_item/",
+        {"title": "新增停车位 40 个", "kind": "", "requests": [str(parking.pk)], "note": ""},
+    )
+    assert r.status_code == 302
+    item = DesignItem.objects.get(project=p)
+    assert (item.title, item.kind.code) == ("新增停车位 40 个", "parking")
+    parking.refresh_from_db()
+    assert parking.design_item_id == item.pk
+    assert "新增停车位 40 个" in doer.get(f"/projects/{p.pk}/").content.decode()
+    # refused: an empty title is the form's; the same request twice is the service's
+    r = doer.post(f"/projects/{p.pk}/design_item/", {"title": "再加停车位", "requests": []})
+    assert r.status_code == 302
+    r = doer.post(
+        f"/projects/{p.pk}/design_item/", {"title": "x" * 201, "requests": [], "note": ""}
+    )
+    assert r.status_code == 400
+    assert DesignItem.objects.filter(project=p).count() == 2
+
+
+def test_inspection_form_opens_an_inspection(crew, make_project, on_day):
+    from cityloop.projects.models import ProjectInspection
+    from cityloop.supervision.models import Inspection
+
+    on_day(date(2026, 6, 1))
+    p = make_project()
+    boss = _client(crew.supervisor)
+    body = {
+        "kind": "safety",
+        "office": str(crew.street.pk),
+        "on": "2026-06-01",
+        "team": "应急办检查组",
+        "summary": "施工现场安全检查",
+    }
+    r = boss.post(f"/projects/{p.pk}/inspect/", body)
+    assert r.status_code == 302
+    link = ProjectInspection.objects.get(project=p)
+    assert (link.kind, link.inspection.unit_id, link.inspection.team) == (
+        "safety",
+        crew.street.pk,
+        "应急办检查组",
+    )
+    page = boss.get(f"/projects/{p.pk}/").content.decode()
+    assert f'data-inspection="{link.inspection.code}"' in page
+    # the doer may not open one: refused with the message, nothing written
+    r = _client(crew.doer).post(f"/projects/{p.pk}/inspect/", body)
+    assert r.status_code == 400
+    assert "只有项目的管理单位可以执行此操作。" in r.content.decode()
+    assert ProjectInspection.objects.count() == 1 and Inspection.objects.count() == 1
+    # an office outside the scope is not found
+    r = boss.post(
+        f"/projects/{p.pk}/inspect/", {**body, "office": str(crew.outsider.person.unit_id)}
+    )
+    assert r.status_code == 404
+    assert ProjectInspection.objects.count() == 1

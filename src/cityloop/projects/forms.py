@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cityloop.projects import services
 from cityloop.projects.models import Opinion, ProjectInspection
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 BLANK = ("", "—")
 ITEM_ROWS = 3  # rows shown on an empty form; "添加一行" clones one
 MAX_ROWS = 200
@@ -122,6 +122,24 @@ class OpinionForm(forms.Form):
 
 
 REQUEST_ROWS = 3
+
+
+def request_rows(post: QueryDict | None) -> list[dict[str, str]]:
+    """The request rows to show: as typed when the gathering was refused, else empty ones."""
+    rows = []
+    if post is not None:
+        kinds, texts = post.getlist("request_kind"), post.getlist("request_text")
+        people = post.getlist("request_people")
+        for i, text in enumerate(texts[:MAX_ROWS]):
+            rows.append(
+                {
+                    "kind": kinds[i] if i < len(kinds) else "",
+                    "text": text,
+                    "people": people[i] if i < len(people) else "1",
+                }
+            )
+    blank = {"kind": "", "text": "", "people": "1"}
+    return rows + [dict(blank) for _n in range(REQUEST_ROWS - len(rows))]
 
 
 def request_inputs(post: QueryDict) -> list[services.RequestInput]:

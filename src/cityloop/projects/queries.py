@@ -416,3 +416,12 @@ def linkable_tasks(actor, limit: int = 200):
         .filter(state="active", project__isnull=True)
         .order_by("code")[:limit]
     )
+
+
+def open_requests(project: Project):
+    """The residents' requests of the project's gatherings not yet in the design list."""
+    return (
+        ResidentRequest.objects.filter(opinion__project=project, design_item__isnull=True)
+        .select_related("kind")
+        .order_by("opinion__on", "pk")
+    )

@@ -27,7 +27,7 @@ from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
 from cityloop.projects import forms, queries, rules, services, workflow
-from cityloop.projects.models import Project, ProjectType, QuantityReport
+from cityloop.projects.models import Project, ProjectType, QuantityReport, RequestKind
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
 from cityloop.web.steps import attempt, found
@@ -112,11 +112,42 @@ def project_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+RECORD_FORMS = {
+    "opinion": "opinion_form",
+    "design_item": "design_form",
+    "inspect": "inspection_form",
+}
+
+
+def _record_form(user, project: Project, action: str, post=None):
+    """The form for one kind of record added on the project's page (opinion gathering,
+    design list item, inspection); bound to ``post`` when it was sent."""
+    if action == "opinion":
+        return forms.OpinionForm(
+            post, places=project.places.all(), initial={"on": clock.today()}, auto_id="op-%s"
+        )
+    if action == "design_item":
+        return forms.DesignItemForm(
+            post,
+            kinds=RequestKind.objects.all(),
+            requests=queries.open_requests(project),
+            auto_id="design-%s",
+        )
+    offices = [
+        u
+        for u in org_queries.visible_units(user).order_by("path")[:200]
+        if rules.can_manage_unit(user, u)
+    ]
+    return forms.InspectionForm(
+        post, offices=offices, initial={"on": clock.today()}, auto_id="insp-%s"
+    )
+
+
+def _detail_page(
+    request: HttpRequest, project: Project, *, refused=None, status: int = 200
+) -> HttpResponse:
+    """The project's page; ``refused`` is ``(action, form)`` sent and refused, shown again."""
     user = request.user
-    project = found(queries.project_get, user, project_id)
     colour, reasons = queries.project_light(project)
     history = queries.progress_history(project)
     actions = rules.project_actions(user, project)
@@ -173,8 +204,45 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         else [],
         "today": clock.today(),
         "events": project.events.order_by("-at", "-pk")[:50],
+        "request_kinds": RequestKind.objects.all() if "opinion" in actions else [],
+        "request_rows": forms.request_rows(
+            request.POST if refused is not None and refused[0] == "opinion" else None
+        ),
     }
-    return render(request, "projects/detail.html", context)
+    for action, key in RECORD_FORMS.items():
+        if action in actions:
+            context[key] = _record_form(user, project, action)
+    if refused is not None:
+        action, form = refused
+        if action in actions:
+            context[RECORD_FORMS[action]] = form
+        else:  # not the user's form: only its message
+            for error in form.non_field_errors():
+                messages.error(request, error)
+    return render(request, "projects/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    return _detail_page(request, found(queries.project_get, request.user, project_id))
+
+
+def _record(request: HttpRequest, project: Project, which: str, step, done: str) -> HttpResponse:
+    """Run ``step(form.cleaned_data)`` for the posted record form: done, back to the page;
+    refused (the form or the service), the page again with the message, HTTP 400."""
+    form = _record_form(request.user, project, which, request.POST)
+    if form.is_valid():
+        try:
+            step(form.cleaned_data)
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, done)
+            return HttpResponseRedirect(reverse("projects:detail", args=[project.pk]))
+    return _detail_page(request, project, refused=(which, form), status=400)
 
 
 @login_required
@@ -262,6 +330,56 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             request,
             lambda: workflow.link_task(actor=user, project_id=project.pk, task_id=int(task_id)),
             _("The task's progress now comes from this project."),
+        )
+    elif action == "opinion":
+        return _record(
+            request,
+            project,
+            action,
+            lambda d: services.record_opinion(
+                actor=user,
+                project_id=project.pk,
+                method=d["method"],
+                on=d["on"],
+                people_reached=d["people_reached"],
+                summary=d["summary"],
+                place=found(org_queries.place_get, user, place_id=d["place"])
+                if d["place"]
+                else None,
+                requests=forms.request_inputs(post),
+            ),
+            _("Opinion gathering recorded."),
+        )
+    elif action == "design_item":
+        return _record(
+            request,
+            project,
+            action,
+            lambda d: services.add_design_item(
+                actor=user,
+                project_id=project.pk,
+                title=d["title"],
+                request_ids=d["requests"],
+                kind=d["kind"],
+                note=d["note"],
+            ),
+            _("Added to the design list."),
+        )
+    elif action == "inspect":
+        return _record(
+            request,
+            project,
+            action,
+            lambda d: workflow.open_inspection(
+                actor=user,
+                project_id=project.pk,
+                kind=d["kind"],
+                office=found(org_queries.unit_get, user, unit_id=d["office"]),
+                on=d["on"],
+                team=d["team"],
+                summary=d["summary"],
+            ),
+            _("Inspection opened."),
         )
     else:
         raise Http404
