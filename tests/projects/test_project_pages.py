@@ -276,3 +276,47 @@ def test_inspection_form_opens_an_inspection(crew, make_project, on_day):
     )
     assert r.status_code == 404
     assert ProjectInspection.objects.count() == 1
+
+
+def test_acceptance_form_records_a_round(crew, make_project, on_day):
+    from cityloop.projects import workflow
+    from cityloop.projects.models import Acceptance
+
+    on_day(date(2026, 6, 1))
+    p = make_project(items=[])
+    for stage in ("design", "construction", "acceptance"):
+        workflow.advance(actor=crew.supervisor, project_id=p.pk, to_stage=stage)
+    boss = _client(crew.supervisor)
+    assert 'data-form="acceptance"' in boss.get(f"/projects/{p.pk}/").content.decode()
+    r = boss.post(
+        f"/projects/{p.pk}/accept/",
+        {"on": "2026-06-01", "result": "failed", "open_points": "井盖缺失", "due": "2026-06-10"},
+    )
+    assert r.status_code == 302
+    a = Acceptance.objects.get(project=p)
+    assert (a.round, a.result, a.open_points[0]["text"]) == (1, "failed", "井盖缺失")
+
+
+def test_an_invisible_task_writes_no_project(crew, tree):
+    from cityloop.projects.models import Project
+
+    r = _client(crew.supervisor).post("/projects/new/", _form(crew, tree, task="999999"))
+    assert r.status_code == 404
+    assert Project.objects.count() == 0
+
+
+def test_the_api_refuses_an_out_of_scope_unit_too(crew, tree, client_as):  # noqa: F811
+    from cityloop.projects.models import Project
+
+    body = {
+        "code": "API-X",
+        "name": "越界项目",
+        "type": "road",
+        "responsible_unit": tree.office_b.code,
+        "supervising_unit": crew.street.code,
+        "start": "2026-03-01",
+        "deadline": "2026-10-31",
+    }
+    r = client_as(crew.supervisor).post("/projects", body)
+    assert (r.status_code, r.json()["code"]) == (422, "unit_unknown")
+    assert Project.objects.count() == 0
