@@ -32,6 +32,7 @@ from cityloop.projects.models import (
     ResidentRequest,
     WorkItem,
 )
+from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.lights import MilestoneFacts, TaskFacts, light
 from cityloop.supervision.models import Colour, Finding, Rectification
 
@@ -405,4 +406,22 @@ def quantity_reports(project: Project) -> QuerySet[QuantityReport]:
         QuantityReport.objects.filter(item__project=project)
         .select_related("item")
         .order_by("-on", "-pk")
+    )
+
+
+def linkable_tasks(actor, limit: int = 200):
+    """Active supervision tasks in the actor's scope that no project drives yet."""
+    return (
+        sv_queries.visible_tasks(actor)
+        .filter(state="active", project__isnull=True)
+        .order_by("code")[:limit]
+    )
+
+
+def open_requests(project: Project):
+    """The residents' requests of the project's gatherings not yet in the design list."""
+    return (
+        ResidentRequest.objects.filter(opinion__project=project, design_item__isnull=True)
+        .select_related("kind")
+        .order_by("opinion__on", "pk")
     )

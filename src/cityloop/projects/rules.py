@@ -17,6 +17,16 @@ def can_manage_unit(user, unit) -> bool:
     return user is None or sv.can_supervise(user, unit)
 
 
+def can_set_up(user, unit, supervising=None) -> bool:
+    """A project is set up by a manager of its responsible or its supervising unit."""
+    return can_manage_unit(user, unit) or can_manage_unit(user, supervising)
+
+
+def may_set_up_projects(user, units) -> bool:
+    """Whether ``user`` may set up a project for any of ``units`` (those in their scope)."""
+    return any(can_set_up(user, u) for u in units)
+
+
 def manages(user, project) -> bool:
     return can_manage_unit(user, project.supervising_unit) or can_manage_unit(
         user, project.responsible_unit

@@ -40,6 +40,7 @@ class ProjectIn(Schema):
     stage: str = ""
     description: str = Field("", max_length=4000)
     items: list[ItemIn] = []
+    task_id: int | None = Field(None, description="supervision task the project drives / 关联任务")
 
 
 class ItemOut(Schema):

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from cityloop.org import queries as org_queries
 from cityloop.org.models import Person, Place, Unit, Zone
-from cityloop.projects import queries, rules
+from cityloop.projects import queries, rules, workflow
 from cityloop.projects.models import (
     DesignItem,
     Opinion,
@@ -120,6 +121,7 @@ class ItemInput:
     unit_of_measure: str
     planned: Any
     weight: Any = 1
+    row: int | None = None  # the caller's row number, for the message; default: its position
 
 
 @dataclass
@@ -142,11 +144,14 @@ class ProjectInput:
     stage: str = ""  # default: the type's first stage
     description: str = ""
     items: list[ItemInput] = field(default_factory=list)
+    task_id: int | None = None  # a supervision task the project then drives (link_task)
     is_demo: bool = False
 
 
-def _by_code(model, code: str, error: str, message: str):
-    obj = model.objects.filter(code=code).first() if code else None
+def _by_code(model, code: str, error: str, message: str, visible=None):
+    """The row with ``code``; one outside ``visible`` (the actor's scope) is unknown too."""
+    qs = model.objects.all() if visible is None else visible
+    obj = qs.filter(code=code).first() if code else None
     if code and obj is None:
         raise InvalidInput(error, message, {"code": code})
     return obj
@@ -168,8 +173,37 @@ def check_item(item: ItemInput) -> tuple[str, str, Decimal, Decimal]:
     return name, uom, planned, weight
 
 
+def _visible(actor, model):
+    """The actor's scope of units or places; the system itself (``None``) sees everything."""
+    if actor is None:
+        return None
+    return (org_queries.visible_units if model is Unit else org_queries.visible_places)(actor)
+
+
+def _checked_items(items: Sequence[ItemInput]) -> list[tuple[str, str, Decimal, Decimal]]:
+    """Every work item checked, a refusal naming its row (the caller's or its position)."""
+    out: list[tuple[str, str, Decimal, Decimal]] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items, 1):
+        row = item.row or n
+        try:
+            checked = check_item(item)
+            if checked[0] in seen:
+                raise InvalidInput("work_item_duplicate", _("Two work items have the same name."))
+        except InvalidInput as exc:
+            raise InvalidInput(
+                exc.code,
+                _("Work item row %(row)d: %(message)s") % {"row": row, "message": exc.message},
+                {**exc.detail, "row": row},
+            ) from None
+        seen.add(checked[0])
+        out.append(checked)
+    return out
+
+
 def create_project(*, actor, data: ProjectInput) -> Project:
-    """A new project (with its work items, if given); the actor must manage its unit."""
+    """A new project (with its work items, if given, and the task it drives); the actor must
+    manage its responsible or supervising unit, and its units and places are in scope."""
     code, name = data.code.strip(), data.name.strip()
     if not code or len(code) > 40:
         raise InvalidInput("project_code_invalid", _("A project code has 1 to 40 characters."))
@@ -191,20 +225,22 @@ def create_project(*, actor, data: ProjectInput) -> Project:
         raise InvalidInput(
             "acceptance_required", _("A project is complete only after a passed acceptance.")
         )
-    unit = _by_code(Unit, data.responsible_unit, "unit_unknown", _("Unknown unit."))
+    units = _visible(actor, Unit)
+    unit = _by_code(Unit, data.responsible_unit, "unit_unknown", _("Unknown unit."), units)
     if unit is None:
         raise InvalidInput("project_unit_required", _("Give the responsible unit."))
-    supervising = _by_code(Unit, data.supervising_unit, "unit_unknown", _("Unknown unit."))
+    supervising = _by_code(Unit, data.supervising_unit, "unit_unknown", _("Unknown unit."), units)
     leader = _by_code(Person, data.leader, "person_unknown", _("Unknown person."))
     coordinator = _by_code(Person, data.coordinator, "person_unknown", _("Unknown person."))
-    places = [_by_code(Place, c, "place_unknown", _("Unknown place.")) for c in data.places]
+    in_scope = _visible(actor, Place)
+    places = [
+        _by_code(Place, c, "place_unknown", _("Unknown place."), in_scope) for c in data.places
+    ]
     zones = [_by_code(Zone, c, "zone_unknown", _("Unknown zone.")) for c in data.zones]
     budget = decimal_of(data.budget, "project_budget_invalid")
     area = decimal_of(data.area, "project_area_invalid")
-    items = [check_item(i) for i in data.items]
-    if len({i[0] for i in items}) != len(items):
-        raise InvalidInput("work_item_duplicate", _("Two work items have the same name."))
-    if not (rules.can_manage_unit(actor, unit) or rules.can_manage_unit(actor, supervising)):
+    items = _checked_items(data.items)
+    if not rules.can_set_up(actor, unit, supervising):
         raise Forbidden("project_not_manager", _("You may not set up projects for this unit."))
     try:
         with transaction.atomic():
@@ -241,6 +277,8 @@ def create_project(*, actor, data: ProjectInput) -> Project:
             project.progress = Decimal(str(queries.derived_progress(project)))
             project.save(update_fields=["progress"])
             _event(actor, project, "create", to_state=stage, data={"code": code})
+            if data.task_id is not None:
+                workflow.link_task(actor=actor, project_id=project.pk, task_id=data.task_id)
     except IntegrityError:
         raise Conflict(
             "project_code_taken", _("A project with this code exists."), {"code": code}

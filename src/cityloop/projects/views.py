@@ -9,10 +9,11 @@ its message and changes nothing.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,10 +24,11 @@ from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock
 from cityloop.core.downloads import stored_image
+from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
-from cityloop.projects import queries, rules, workflow
+from cityloop.projects import forms, queries, rules, services, workflow
 from cityloop.projects.labels import VOCABULARY, state_namer
-from cityloop.projects.models import Project, ProjectType, QuantityReport
+from cityloop.projects.models import Project, ProjectType, QuantityReport, RequestKind
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
 from cityloop.web.steps import attempt, found
@@ -67,15 +69,86 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "pipeline": queries.pipeline(user, type_code="investment")
             if ProjectType.objects.filter(code="investment").exists()
             else None,
+            "can_create": rules.may_set_up_projects(user, org_queries.visible_units(user)),
         },
     )
 
 
 @login_required
-@require_GET
-def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_new(request: HttpRequest) -> HttpResponse:
+    """新建项目: the project, its work item rows and the task it drives, all through
+    ``services.create_project`` (the API's function) in one transaction."""
     user = request.user
-    project = found(queries.project_get, user, project_id)
+    units = list(org_queries.visible_units(user).order_by("path")[:500])
+    if not rules.may_set_up_projects(user, units):
+        raise PermissionDenied
+    types = list(ProjectType.objects.all())
+    post = request.POST if request.method == "POST" else None
+    form = forms.ProjectForm(
+        post,
+        types=types,
+        places=org_queries.visible_places(user).order_by("path")[:500],
+        units=units,
+        tasks=queries.linkable_tasks(user),
+    )
+    rows = forms.item_rows(post)
+    if post is not None and form.is_valid():
+        try:
+            project = services.create_project(
+                actor=user, data=form.project_input(forms.item_inputs(rows))
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Project created."))
+            return HttpResponseRedirect(reverse("projects:detail", args=[project.pk]))
+    chosen = form["type"].value() or (types[0].code if types else "")
+    return render(
+        request,
+        "projects/new.html",
+        {"form": form, "rows": rows, "types": types, "chosen_type": chosen},
+        status=400 if post is not None else 200,
+    )
+
+
+RECORD_FORMS = {
+    "opinion": "opinion_form",
+    "design_item": "design_form",
+    "inspect": "inspection_form",
+}
+
+
+def _record_form(user, project: Project, action: str, post=None):
+    """The form for one kind of record added on the project's page (opinion gathering,
+    design list item, inspection); bound to ``post`` when it was sent."""
+    if action == "opinion":
+        return forms.OpinionForm(
+            post, places=project.places.all(), initial={"on": clock.today()}, auto_id="op-%s"
+        )
+    if action == "design_item":
+        return forms.DesignItemForm(
+            post,
+            kinds=RequestKind.objects.all(),
+            requests=queries.open_requests(project),
+            auto_id="design-%s",
+        )
+    offices = [
+        u
+        for u in org_queries.visible_units(user).order_by("path")[:200]
+        if rules.can_manage_unit(user, u)
+    ]
+    return forms.InspectionForm(
+        post, offices=offices, initial={"on": clock.today()}, auto_id="insp-%s"
+    )
+
+
+def _detail_page(
+    request: HttpRequest, project: Project, *, refused=None, status: int = 200
+) -> HttpResponse:
+    """The project's page; ``refused`` is ``(action, form)`` sent and refused, shown again."""
+    user = request.user
     colour, reasons = queries.project_light(project)
     history = queries.progress_history(project)
     actions = rules.project_actions(user, project)
@@ -112,10 +185,10 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "next_stage_name": project.type.stage_name(next_stage) if next_stage else "",
         "milestones": project.milestones.all(),
         "history": history,
-        "chart_json": json.dumps(
-            {"dates": [h["on"] for h in history], "percent": [h["percent"] for h in history]},
-            ensure_ascii=False,
-        ),
+        "chart_json": {
+            "dates": [h["on"] for h in history],
+            "percent": [h["percent"] for h in history],
+        },
         "reports": queries.quantity_reports(project)[:30],
         "opinions": queries.opinion_counts(project),
         "gatherings": project.opinions.all(),
@@ -136,8 +209,45 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "timeline": VOCABULARY.timeline(
             project.events.order_by("-at", "-pk")[:50], state=state_namer(project)
         ),
+        "request_kinds": RequestKind.objects.all() if "opinion" in actions else [],
+        "request_rows": forms.request_rows(
+            request.POST if refused is not None and refused[0] == "opinion" else None
+        ),
     }
-    return render(request, "projects/detail.html", context)
+    for action, key in RECORD_FORMS.items():
+        if action in actions:
+            context[key] = _record_form(user, project, action)
+    if refused is not None:
+        action, form = refused
+        if action in actions:
+            context[RECORD_FORMS[action]] = form
+        else:  # not the user's form: only its message
+            for error in form.non_field_errors():
+                messages.error(request, error)
+    return render(request, "projects/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    return _detail_page(request, found(queries.project_get, request.user, project_id))
+
+
+def _record(request: HttpRequest, project: Project, which: str, step, done: str) -> HttpResponse:
+    """Run ``step(form.cleaned_data)`` for the posted record form: done, back to the page;
+    refused (the form or the service), the page again with the message, HTTP 400."""
+    form = _record_form(request.user, project, which, request.POST)
+    if form.is_valid():
+        try:
+            step(form.cleaned_data)
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, done)
+            return HttpResponseRedirect(reverse("projects:detail", args=[project.pk]))
+    return _detail_page(request, project, refused=(which, form), status=400)
 
 
 @login_required
@@ -225,6 +335,56 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             request,
             lambda: workflow.link_task(actor=user, project_id=project.pk, task_id=int(task_id)),
             _("The task's progress now comes from this project."),
+        )
+    elif action == "opinion":
+        return _record(
+            request,
+            project,
+            action,
+            lambda d: services.record_opinion(
+                actor=user,
+                project_id=project.pk,
+                method=d["method"],
+                on=d["on"],
+                people_reached=d["people_reached"],
+                summary=d["summary"],
+                place=found(org_queries.place_get, user, place_id=d["place"])
+                if d["place"]
+                else None,
+                requests=forms.request_inputs(post),
+            ),
+            _("Opinion gathering recorded."),
+        )
+    elif action == "design_item":
+        return _record(
+            request,
+            project,
+            action,
+            lambda d: services.add_design_item(
+                actor=user,
+                project_id=project.pk,
+                title=d["title"],
+                request_ids=d["requests"],
+                kind=d["kind"],
+                note=d["note"],
+            ),
+            _("Added to the design list."),
+        )
+    elif action == "inspect":
+        return _record(
+            request,
+            project,
+            action,
+            lambda d: workflow.open_inspection(
+                actor=user,
+                project_id=project.pk,
+                kind=d["kind"],
+                office=found(org_queries.unit_get, user, unit_id=d["office"]),
+                on=d["on"],
+                team=d["team"],
+                summary=d["summary"],
+            ),
+            _("Inspection opened."),
         )
     else:
         raise Http404
