@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 
 from cityloop.assessment import queries, services, workflow
 from cityloop.assessment.models import AssessmentEvent, Period
@@ -375,3 +376,22 @@ def test_the_ranking_exports_as_the_page_ranks(zxl, scheme, play, at, client):
     assert body[0][ontime] == 20
     assert body[0][-2] == float(s[zxl.sw.code].total)
     assert body[1][-1] == s[zxl.zx.code].unranked_reason
+
+
+def test_the_notice_form_offers_the_schemes_and_says_what_is_wrong(zxl, scheme, client):
+    client.force_login(zxl.desk)
+    page = client.get("/bulletins/").content.decode()
+    assert '<option value="CW">创卫复审百分考核（月）</option>' in page
+    assert "half_month" not in page.replace('value="half_month"', "")
+    # the scheme is monthly: the half-month notice names the notice that fits
+    r = client.get(
+        "/bulletins/notice/", {"kind": "half_month", "period": "2020-06-H1", "scheme": "CW"}
+    )
+    assert r.status_code == 302 and r["Location"] == "/bulletins/"
+    said = [str(m) for m in get_messages(r.wsgi_request)]
+    assert said == ["创卫复审百分考核按月考核：请选择“月度排名通报”。"]
+    # a period never computed: said on the form, not a bare 404 page
+    r = client.get("/bulletins/notice/", {"kind": "monthly", "period": "2020-05"})
+    assert r.status_code == 302
+    said = [str(m) for m in get_messages(r.wsgi_request)]
+    assert said[-1].startswith("请先") and "2020-05" in said[-1]

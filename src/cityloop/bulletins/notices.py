@@ -34,8 +34,33 @@ SUPERVISION = {
 }
 
 
+SCHEME_KINDS = {"monthly": "month", "half_month": "half_month"}
+
+
+def schemes_for(actor) -> list[Scheme]:
+    """The schemes in force the actor may read, for the notice form's scheme choice."""
+    visible = {s.pk for s in aq.visible_schemes(actor)}
+    qs = Scheme.objects.filter(
+        state=Scheme.State.ACTIVE, period_kind__in=SCHEME_KINDS.values()
+    ).order_by("code")
+    return [s for s in qs if s.pk in visible]
+
+
 def _scheme_for(kind: str, code: str | None) -> Scheme:
-    wanted = {"monthly": "month", "half_month": "half_month"}[kind]
+    wanted = SCHEME_KINDS[kind]
+    if code:
+        named = Scheme.objects.filter(state=Scheme.State.ACTIVE, code=code).first()
+        if named is not None and named.period_kind != wanted:
+            fitting = next(k for k, v in SCHEME_KINDS.items() if v == named.period_kind)
+            raise InvalidInput(
+                "notice_scheme_kind",
+                _("%(scheme)s is assessed by %(period)s: choose the notice “%(kind)s”.")
+                % {
+                    "scheme": named.name,
+                    "period": named.get_period_kind_display(),
+                    "kind": KIND_LABELS[fitting],
+                },
+            )
     qs = Scheme.objects.filter(state=Scheme.State.ACTIVE, period_kind=wanted).select_related(
         "owner"
     )

@@ -18,7 +18,7 @@ from cityloop.bulletins import document, notices, queries, rules, workflow
 from cityloop.bulletins import render as rendering
 from cityloop.bulletins.labels import VOCABULARY
 from cityloop.core.downloads import attachment
-from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.errors import DomainError
 from cityloop.org import queries as org_queries
 from cityloop.web.steps import attempt, found
 
@@ -94,6 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 if rules.can_submit(user, u)
             ],
             "notice_kinds": list(notices.KIND_LABELS.items()),
+            "notice_schemes": notices.schemes_for(user),
         },
     )
 
@@ -193,9 +194,7 @@ def notice_file(request: HttpRequest) -> HttpResponse:
             actor=request.user,
         )
         body, ctype, name = rendering.render(doc, g.get("format", "docx"))
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-    except DomainError as exc:
+    except DomainError as exc:  # not found included: the form's choice, said on the form
         messages.error(request, str(exc.message))
         return HttpResponseRedirect(reverse("bulletins:index"))
     return attachment(body, ctype, name)

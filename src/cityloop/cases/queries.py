@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from cityloop.cases.models import Case, CaseEvent, Category
+from cityloop.cases.models import Case, CaseEvent, Category, Level
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
@@ -230,13 +230,38 @@ def case_rows(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
     )
 
 
+def _own_desks_below(actor, level: str) -> list[str]:
+    """Place paths inside the actor's scope that have a desk of their own below ``level``
+    (a community with its community worker): their cases wait for that desk."""
+    from cityloop.cases import rules
+    from cityloop.org.models import Person
+
+    scope = scope_for(actor)
+    if not scope.place_paths:
+        return []
+    order = Level.order()
+    roles = {r.value for r in rules.DISPATCH_ROLES}
+    people = (
+        Person.objects.filter(scope.places_q("unit__place__"), user__groups__name__in=roles)
+        .exclude(user=actor)
+        .select_related("unit__place", "place")
+        .distinct()
+    )
+    paths = set()
+    for person in people:
+        place = person.unit.place if person.unit_id else None
+        if place is not None and order.index(rules.person_level(person)) < order.index(level):
+            paths.add(place.path)
+    return sorted(paths)
+
+
 def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
     """What waits for this person's own action, overdue first: not everything under them.
 
     A handler's queue is its own unit's cases (and those handed to the person), not its
-    communities'; a desk's is the cases at its own level, which it is the one to accept,
-    dispatch, verify and close (a street desk may step into a community's case, but that
-    case waits for the community's desk).
+    communities'. A desk's is the cases it is the one to accept, dispatch, verify and close:
+    those at its own level, and those below it in areas without a desk of their own (a
+    street desk may step into a community's case, but that case waits for the community).
     """
     from cityloop.cases import rules
 
@@ -262,7 +287,12 @@ def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
                 Case.Status.SUSPENDED,
             ]
         ) | ~Q(pending_request={})
-        desk_q = at_desk & Q(level=rules.actor_level(actor))
+        level = rules.actor_level(actor)
+        order = Level.order()
+        below = Q(level__in=order[: order.index(level)])
+        for path in _own_desks_below(actor, level):
+            below &= ~Q(place_path__startswith=path)
+        desk_q = at_desk & (Q(level=level) | below)
     return qs.filter(handler_q | desk_q)
 
 

@@ -70,17 +70,20 @@ def actor_level(user) -> str:
     cached = getattr(user, "_cityloop_level", None)
     if cached:
         return cached
-    person = _person(user)
+    level = person_level(_person(user))
+    user._cityloop_level = level
+    return level
+
+
+def person_level(person) -> str:
+    """The highest level a person works at: its unit's, or its place's."""
     levels = [Level.BUILDING]
     if person is not None:
         if person.unit_id:
             levels.append(_UNIT_LEVEL.get(person.unit.kind, Level.COMMUNITY))
         if person.place_id:
             levels.append(_PLACE_LEVEL[person.place.kind])
-    order = Level.order()
-    level = max(levels, key=order.index)
-    user._cityloop_level = level
-    return level
+    return max(levels, key=Level.order().index)
 
 
 def has_role(user, roles: set) -> bool:
