@@ -259,3 +259,44 @@ def test_the_issuing_office_cannot_answer_its_own_letter(crew, make_task, on_day
     assert (letter.state, letter.answer) == ("sent", "")
     workflow.answer_letter(actor=crew.doer, letter_id=letter.pk, answer="已加派施工队")
     assert UrgingLetter.objects.get(pk=letter.pk).state == "answered"
+
+
+def test_inspections_are_numbered_per_unit_and_year(crew, on_day, client):
+    from cityloop.supervision.models import Inspection
+
+    on_day(date(2026, 7, 2))
+    client.force_login(crew.supervisor)
+    page = client.get("/supervision/inspections/").content.decode()
+    assert "留空" in page  # the code field says it numbers itself
+    form = {"kind": "routine", "on": "2026-07-02", "subject": "周督查", "team": "第一督查组"}
+    for _ in range(2):
+        r = client.post("/supervision/inspections/", {**form, "unit": crew.street.pk})
+        assert r.status_code == 302
+    codes = list(Inspection.objects.order_by("pk").values_list("code", flat=True))
+    prefix = f"{crew.street.code}-DC2026-"
+    assert codes == [f"{prefix}0001", f"{prefix}0002"]
+    # a code typed by hand is kept; a new year starts again at 1
+    create_inspection(
+        actor=crew.supervisor,
+        code="专项-1",
+        kind="special",
+        on=date(2026, 7, 2),
+        subject="专项",
+        team="组",
+        unit=crew.street,
+    )
+    on_day(date(2027, 1, 4))
+    nxt = create_inspection(
+        actor=crew.supervisor,
+        kind="routine",
+        on=date(2027, 1, 4),
+        subject="周督查",
+        team="组",
+        unit=crew.street,
+    )
+    assert nxt.code == f"{crew.street.code}-DC2027-0001"
+    # a taken code typed by hand is refused, and nothing is written
+    before = Inspection.objects.count()
+    r = client.post("/supervision/inspections/", {**form, "code": "专项-1", "unit": crew.street.pk})
+    assert r.status_code == 400 and "该督查编码已存在" in r.content.decode()
+    assert Inspection.objects.count() == before

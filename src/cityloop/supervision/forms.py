@@ -76,7 +76,12 @@ class ReinspectForm(forms.Form):
 
 
 class InspectionForm(forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=40)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        required=False,
+        help_text=_("Leave empty: numbered per inspecting unit and year."),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=Inspection.Kind.choices)
     on = forms.DateField(label=_("Date"), widget=DATE)
     subject = forms.CharField(label=_("Subject"), max_length=200)

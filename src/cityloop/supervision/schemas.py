@@ -190,7 +190,7 @@ class SummaryOut(Schema):
 
 
 class InspectionIn(Schema):
-    code: str = Field(..., max_length=40)
+    code: str = Field("", max_length=40, description="empty: numbered per unit and year")
     kind: Literal["routine", "special", "key", "follow_up"]
     cadence: Literal["daily", "weekly", "biweekly", "monthly"] = "weekly"
     on: date

@@ -284,10 +284,23 @@ def set_milestones(
     return created
 
 
+def next_inspection_code(unit: Unit, year: int) -> str:
+    """督查 numbers run per inspecting unit and year: JYL-DC2026-0007."""
+    prefix = f"{unit.code}-DC{year}-"
+    last = (
+        Inspection.objects.filter(code__startswith=prefix)
+        .order_by("-code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    tail = last.removeprefix(prefix) if last else ""
+    return f"{prefix}{int(tail) + 1 if tail.isdigit() else 1:04d}"
+
+
 def create_inspection(
     *,
     actor,
-    code: str,
+    code: str = "",
     kind: str,
     on: date,
     subject: str,
@@ -305,9 +318,9 @@ def create_inspection(
         raise InvalidInput("inspection_kind_invalid", _("Unknown kind of inspection."))
     if cadence not in Cadence.values:
         raise InvalidInput("inspection_cadence_invalid", _("Unknown cadence."))
-    if not code.strip() or not subject.strip() or not team.strip():
+    if not subject.strip() or not team.strip():
         raise InvalidInput(
-            "inspection_fields_required", _("An inspection needs a code, a subject and a team.")
+            "inspection_fields_required", _("An inspection needs a subject and a team.")
         )
     if on > clock.today():
         raise InvalidInput(
@@ -319,26 +332,46 @@ def create_inspection(
         raise InvalidInput(
             "inspection_follows_required", _("A follow-up inspection names the one it follows.")
         )
-    try:
-        with transaction.atomic():
-            inspection = Inspection.objects.create(
-                code=code.strip(),
+    numbered = not code.strip()  # numbered here; a clash with a parallel one takes the next
+    for _attempt in range(5):
+        try:
+            return _insert_inspection(
+                actor,
+                code.strip() or next_inspection_code(unit, on.year),
                 kind=kind,
                 cadence=cadence,
                 on=on,
-                subject=subject.strip()[:200],
-                team=team.strip()[:100],
+                subject=subject,
+                team=team,
                 unit=unit,
                 follows=follows,
-                summary=summary.strip(),
-                created_by=actor if getattr(actor, "pk", None) else None,
+                summary=summary,
+                tasks=tasks,
+                places=places,
+                units=units,
                 is_demo=is_demo,
             )
-            inspection.tasks.set(tasks)
-            inspection.places.set(places)
-            inspection.units.set(units)
-    except IntegrityError:
-        raise Conflict("inspection_code_taken", _("An inspection with this code exists.")) from None
+        except IntegrityError:
+            if not numbered:
+                break
+    raise Conflict("inspection_code_taken", _("An inspection with this code exists."))
+
+
+def _insert_inspection(
+    actor, code: str, *, subject: str, team: str, summary: str, tasks, places, units, **fields
+) -> Inspection:
+    with transaction.atomic():
+        inspection = Inspection.objects.create(
+            code=code,
+            subject=subject.strip()[:200],
+            team=team.strip()[:100],
+            summary=summary.strip(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+            **fields,
+        )
+        inspection.tasks.set(tasks)
+        inspection.places.set(places)
+        inspection.units.set(units)
     return inspection
 
 

@@ -446,6 +446,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
             "inspections": queries.visible_inspections(user).select_related("unit")[:200],
             "form": form if issuing else None,
         },
+        status=400 if form.errors else 200,
     )
 
 
