@@ -194,14 +194,14 @@ def test_a_share_over_100_and_a_word_for_a_number_are_refused(zxl):
             "mode": "computed",
             "indicator": "satisfaction_rate",
             "rule": "thresholds",
-            "t1_min": "九十五",
+            "t1_bound": "九十五",
             "t1_share": "120",
         }
     ]
     r = _client(zxl.desk).post(URL, _post(zxl, rows))
     assert r.status_code == 400
     page = _text(r)
-    assert "“第 1 档：不低于”须为数字。" in page
+    assert "“第 1 档：界值”须为数字。" in page
     assert "得分比例须在 0 到 100（%）之间。" in page
     assert Scheme.objects.count() == 0
 
@@ -230,9 +230,9 @@ def test_preview_of_thresholds(zxl):
             "mode": "computed",
             "indicator": "satisfaction_rate",
             "rule": "thresholds",
-            "t1_min": "95",
+            "t1_bound": "95",
             "t1_share": "100",
-            "t2_min": "80",
+            "t2_bound": "80",
             "t2_share": "60",
             "else_share": "10",
             "sample": "85",  # below 95%, at least 80%: 60% of 100 = 60
@@ -243,6 +243,39 @@ def test_preview_of_thresholds(zxl):
     assert "计分方式：≥ 95%：100 分；≥ 80%：60 分；其余 10 分" in page
     assert "示例值 85% 时得 60.00 分" in page
     assert Scheme.objects.count() == 0
+
+
+def test_lower_is_better_thresholds_are_kept_and_come_back_for_revision(zxl):
+    rows = [
+        {
+            "name": "重复交办率",
+            "weight": "100",
+            "mode": "computed",
+            "indicator": "reopen_rate",
+            "rule": "thresholds",
+            "direction": "max",
+            "t1_bound": "5",
+            "t1_share": "100",
+            "t2_bound": "10",
+            "t2_share": "60",
+            "sample": "8",  # above 5%, at most 10%: 60% of 100 = 60
+        }
+    ]
+    page = _text(_client(zxl.desk).post(URL, _post(zxl, rows, action="preview")))
+    assert "计分方式：≤ 5%：100 分；≤ 10%：60 分；其余 0 分" in page
+    assert "示例值 8% 时得 60.00 分" in page
+    desk = _client(zxl.desk)
+    assert desk.post(URL, _post(zxl, rows)).status_code == 302
+    scheme = Scheme.objects.get()
+    assert scheme.items.get().rule == {
+        "kind": "thresholds",
+        "steps": [{"max": 0.05, "share": 1.0}, {"max": 0.1, "share": 0.6}],
+        "else": 0,
+    }
+    desk.post("/assessment/schemes/KH-T1/1/activate/")
+    page = _text(desk.get("/assessment/schemes/KH-T1/revise/"))
+    assert '<option value="max" selected>' in page
+    assert 'name="item-0-t2_bound" id="item-0-t2_bound" value="10"' in page
 
 
 def test_a_draft_is_put_in_force_from_the_index(zxl):
@@ -280,7 +313,7 @@ def test_revising_an_active_scheme_makes_a_new_draft_version(zxl, scheme):
     assert 'name="item-0-name" id="item-0-name" value="按期结案率"' in page
     assert 'name="item-0-zero" id="item-0-zero" value="50"' in page
     assert 'name="item-0-full" id="item-0-full" value="100"' in page
-    assert 'name="item-1-t1_min" id="item-1-t1_min" value="95"' in page
+    assert 'name="item-1-t1_bound" id="item-1-t1_bound" value="95"' in page
     assert 'name="item-1-t2_share" id="item-1-t2_share" value="50"' in page
     assert 'name="item-2-per" id="item-2-per" value="2"' in page
     assert '<strong id="weight-sum">100</strong> / 100' in page

@@ -31,6 +31,10 @@ RULE_KINDS = (
     ("deduction", _lazy("Deduction per occurrence")),
 )
 STEPS = (1, 2, 3)
+DIRECTIONS = (
+    ("min", _lazy("At least the bound (higher is better)")),
+    ("max", _lazy("At most the bound (lower is better)")),
+)
 ROWS_SHOWN = 4  # rows offered on a new form; 添加一行 adds more
 MAX_ROWS = 30
 ROW_FIELDS = (
@@ -40,7 +44,8 @@ ROW_FIELDS = (
     "mode",
     "indicator",
     "rule",
-    *(f"t{n}_{k}" for n in STEPS for k in ("min", "share")),
+    "direction",
+    *(f"t{n}_{k}" for n in STEPS for k in ("bound", "share")),
     "else_share",
     "zero",
     "full",
@@ -145,13 +150,16 @@ class ItemRow:
 
     @property
     def steps(self) -> list[tuple[int, str, str]]:
-        """The threshold steps as typed: (n, at least, share)."""
+        """The threshold steps as typed: (n, bound, share)."""
         d = self.data
-        return [(n, d.get(f"t{n}_min", ""), d.get(f"t{n}_share", "")) for n in STEPS]
+        return [(n, d.get(f"t{n}_bound", ""), d.get(f"t{n}_share", "")) for n in STEPS]
 
 
 def blank_rows(n: int = ROWS_SHOWN, start: int = 0) -> list[ItemRow]:
-    return [ItemRow(i, {"mode": "computed", "rule": "thresholds"}) for i in range(start, start + n)]
+    return [
+        ItemRow(i, {"mode": "computed", "rule": "thresholds", "direction": "min"})
+        for i in range(start, start + n)
+    ]
 
 
 def read_rows(post) -> list[ItemRow]:
@@ -205,13 +213,14 @@ def _rule(row: ItemRow, scale: int) -> dict[str, Any]:
     rule: dict[str, Any] = {"kind": kind}
     if kind == "thresholds":
         steps = []
+        bound = "max" if row.data.get("direction") == "max" else "min"
         for n in STEPS:
-            if not (row.data.get(f"t{n}_min") or row.data.get(f"t{n}_share")):
+            if not (row.data.get(f"t{n}_bound") or row.data.get(f"t{n}_share")):
                 continue
-            low = _scaled(row, f"t{n}_min", _("Step %(n)s: at least") % {"n": n}, scale)
+            value = _scaled(row, f"t{n}_bound", _("Step %(n)s: bound") % {"n": n}, scale)
             share = _share(row, f"t{n}_share", _("Step %(n)s: share") % {"n": n})
-            if low is not None and share is not None:
-                steps.append({"min": low, "share": share})
+            if value is not None and share is not None:
+                steps.append({bound: value, "share": share})
         rule["steps"] = steps
         rest = _share(row, "else_share", _("Otherwise: share"), required=False)
         rule["else"] = rest or 0
@@ -345,8 +354,10 @@ def rows_of(scheme: Scheme) -> list[ItemRow]:
         d["rule"] = rule.get("kind", "thresholds")
         d["if_none"] = rule.get("if_none", "")
         if d["rule"] == "thresholds":
+            steps = rule.get("steps", [])
+            d["direction"] = "max" if steps and "max" in steps[0] else "min"
             for n, step in enumerate(rule.get("steps", [])[: len(STEPS)], start=1):
-                d[f"t{n}_min"] = _fmt(step.get("min", step.get("max")), scale)
+                d[f"t{n}_bound"] = _fmt(step.get("min", step.get("max")), scale)
                 d[f"t{n}_share"] = _fmt(step.get("share"), 100)
             d["else_share"] = _fmt(rule.get("else", 0), 100)
         elif d["rule"] == "linear":

@@ -74,6 +74,7 @@ def _scheme_page(request, form, rows, *, scheme=None, note="", status=None) -> H
             "rule_kinds": forms.RULE_KINDS,
             "modes": Item.Mode.choices,
             "steps": forms.STEPS,
+            "directions": forms.DIRECTIONS,
             "row_errors": any(r.errors for r in rows),
         },
         status=status or (400 if (form.errors or any(r.errors for r in rows)) else 200),
