@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from cityloop.assessment import rules
+from cityloop.assessment import forms, rules
 from cityloop.assessment.models import AssessmentEvent, Item, Scheme
 from tests.api.conftest import client_as  # noqa: F401
 from tests.web.crawl import leaks
@@ -206,6 +206,14 @@ def test_a_share_over_100_and_a_word_for_a_number_are_refused(zxl):
     assert Scheme.objects.count() == 0
 
 
+def test_a_weight_with_three_decimals_is_refused(zxl):
+    data = _post(zxl)
+    data["item-0-weight"], data["item-1-weight"] = "59.995", "20.005"
+    r = _client(zxl.desk).post(URL, data)
+    assert r.status_code == 400 and "分值最多保留两位小数。" in _text(r)
+    assert Scheme.objects.count() == 0
+
+
 def test_preview_describes_each_rule_and_scores_the_sample_without_writing(zxl):
     data = _post(zxl, action="preview")
     data["item-0-sample"] = "80"  # 60 × (0.80 − 0.50) ÷ (1.00 − 0.50) = 36
@@ -276,6 +284,29 @@ def test_lower_is_better_thresholds_are_kept_and_come_back_for_revision(zxl):
     page = _text(desk.get("/assessment/schemes/KH-T1/revise/"))
     assert '<option value="max" selected>' in page
     assert 'name="item-0-t2_bound" id="item-0-t2_bound" value="10"' in page
+
+
+def test_a_new_row_takes_a_code_no_kept_item_has(db):
+    post = {
+        "item-0-name": "甲",
+        "item-0-code": "item1",
+        "item-0-weight": "50",
+        "item-0-mode": "entered",
+        "item-1-name": "",  # emptied: skipped
+        "item-1-code": "item2",
+        "item-2-name": "乙",
+        "item-2-weight": "30",
+        "item-2-mode": "entered",
+        "item-3-name": "丙",
+        "item-3-code": "item3",
+        "item-3-weight": "20",
+        "item-3-mode": "entered",
+    }
+    items = forms.read_items(forms.read_rows(post))
+    assert [(i.code, i.name) for i in items] == [("item1", "甲"), ("item2", "乙"), ("item3", "丙")]
+    post["item-1-name"], post["item-1-weight"], post["item-1-mode"] = "丁", "10", "entered"
+    items = forms.read_items(forms.read_rows(post))
+    assert [i.code for i in items] == ["item1", "item2", "item4", "item3"]
 
 
 def test_a_draft_is_put_in_force_from_the_index(zxl):

@@ -238,12 +238,14 @@ def _rule(row: ItemRow, scale: int) -> dict[str, Any]:
     return rule
 
 
-def read_item(row: ItemRow, n: int) -> ItemInput | None:
-    """Row ``n`` (from 1) as an ItemInput, or ``None`` with the row's errors."""
+def read_item(row: ItemRow, code: str) -> ItemInput | None:
+    """The row as an ItemInput with ``code`` (a new row's), or ``None`` with its errors."""
     d = row.data
     if not d.get("name"):
         row.errors.append(_("Give the item a name."))
     weight = _decimal(row, "weight", _("Weight"))
+    if weight is not None and weight.as_tuple().exponent < -2:
+        row.errors.append(_("A weight has at most two decimals."))
     mode = d.get("mode") or Item.Mode.COMPUTED
     if mode not in Item.Mode.values:
         row.errors.append(_("An item is computed or entered."))
@@ -273,7 +275,7 @@ def read_item(row: ItemRow, n: int) -> ItemInput | None:
     if row.errors:
         return None
     return ItemInput(
-        code=d.get("code") or f"item{n}",
+        code=d.get("code") or code,
         name=d["name"],
         weight=weight,
         mode=mode,
@@ -287,9 +289,12 @@ def read_item(row: ItemRow, n: int) -> ItemInput | None:
 def read_items(rows: list[ItemRow]) -> list[ItemInput] | None:
     """The filled rows as ItemInputs (blank rows are skipped), or ``None`` when a row has
     errors (each row keeps its own)."""
+    filled = [r for r in rows if not r.blank]
+    kept = {r.data.get("code") for r in filled if r.data.get("code")}
+    fresh = (c for c in (f"item{n}" for n in range(1, 10 * MAX_ROWS)) if c not in kept)
     items = []
-    for n, row in enumerate((r for r in rows if not r.blank), start=1):
-        row.item = read_item(row, n)
+    for row in filled:
+        row.item = read_item(row, "" if row.data.get("code") else next(fresh))
         items.append(row.item)
     if any(i is None for i in items):
         return None
