@@ -97,5 +97,10 @@ def test_draw_up_preview_save_and_put_in_force(browser, live_server, zxl):  # no
     page.screenshot(path=str(OUT / "assessment-scheme-active.png"), full_page=True)
     # 新建考核方案, 添加一行 ×2, 预览, 保存, 启用 (the selects and inputs are typed into)
     assert clicks == 6
+    # On a phone the form fits the screen's width.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/assessment/new/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(OUT / "assessment-scheme-form-phone.png"), full_page=True)
     assert not errors, errors
     ctx.close()
