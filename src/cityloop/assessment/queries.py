@@ -32,6 +32,27 @@ def scheme_get(actor, code: str, version: int | None = None) -> Scheme:
     return scheme
 
 
+MAX_CHOICES = 500
+
+
+def owner_units(actor) -> list:
+    """The units the actor may draw up a scheme for (:func:`rules.defines_for`), tree order."""
+    from cityloop.org import queries as org_queries
+
+    if not rules.defines(actor):
+        return []
+    return [u for u in org_queries.unit_rows(actor)[:MAX_CHOICES] if rules.defines_for(actor, u)]
+
+
+def scheme_places(actor) -> QuerySet:
+    """Areas a scheme may assess: the districts and streets the actor sees, tree order."""
+    from cityloop.org import queries as org_queries
+
+    return (
+        org_queries.visible_places(actor).filter(kind__in=("district", "street")).order_by("path")
+    )
+
+
 def how_scored(item: Item) -> str:
     """A computed item in words: its indicator's Chinese name, then its rule."""
     if not indicators.is_known(item.indicator):

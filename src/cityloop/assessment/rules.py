@@ -31,6 +31,20 @@ def covers_unit(user, unit) -> bool:
     return place is not None and scope.covers_path(place.path)
 
 
+def defines(user) -> bool:
+    """May draw up schemes at all: an assessor with a unit or place in scope (or a superuser).
+    Which units it may draw them up for is :func:`defines_for`; the pages ask this one to offer
+    the 新建考核方案 form, the workflow asks :func:`defines_for`."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return _has(user, ASSESS_ROLES) and not scope_for(user).is_empty
+
+
+def defines_for(user, unit) -> bool:
+    """May draw up a scheme whose assessing unit is ``unit``."""
+    return defines(user) and covers_unit(user, unit)
+
+
 def can_assess(user, scheme) -> bool:
     return _has(user, ASSESS_ROLES) and covers_unit(user, scheme.owner)
 

@@ -4,6 +4,7 @@ call :func:`score_period` here."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,12 @@ def check_items(items: list[ItemInput]) -> None:
             _("The weights add up to %(total)s; they must add up to 100.") % {"total": total},
             {"total": str(total)},
         )
+
+
+def new_scheme_code() -> str:
+    """A code proposed for a scheme drawn up on a page (KH-202006-3F2A); the assessor may
+    change it, and the API's callers still choose their own."""
+    return f"KH-{clock.today():%Y%m}-{secrets.token_hex(2).upper()}"
 
 
 def scheme_create(

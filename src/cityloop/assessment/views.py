@@ -1,5 +1,6 @@
-"""Assessment pages: schemes and periods, the ranking of a period, a score explained down
-to its records (with the entry and appeal forms), and the leaders' overview dashboard.
+"""Assessment pages: schemes and periods (with the 新建考核方案 / 修订 form and 启用), the
+ranking of a period, a score explained down to its records (with the entry and appeal
+forms), and the leaders' overview dashboard.
 Thin: the workflow decides, a refusal shows its message and changes nothing."""
 
 from __future__ import annotations
@@ -7,16 +8,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.assessment import queries, rules, workflow
+from cityloop.assessment import forms, indicators, queries, rules, services, workflow
 from cityloop.assessment.labels import VOCABULARY
-from cityloop.assessment.models import Appeal
+from cityloop.assessment.models import Appeal, Item
 from cityloop.core import exports
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.web.steps import attempt
@@ -47,8 +50,143 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessment/index.html",
-        {"rows": rows, "retired": [s for s in schemes if s.state == "retired"]},
+        {
+            "rows": rows,
+            "retired": [s for s in schemes if s.state == "retired"],
+            "can_define": rules.defines(request.user),
+            "assesses": {s.pk for s in schemes if rules.can_assess(request.user, s)},
+        },
     )
+
+
+def _scheme_page(request, form, rows, *, scheme=None, note="", status=None) -> HttpResponse:
+    total = forms.total_weight(rows)
+    return render(
+        request,
+        "assessment/scheme_form.html",
+        {
+            "form": form,
+            "rows": rows,
+            "scheme": scheme,
+            "note": note,
+            "total": total,
+            "indicators": [(i.name, i.label, i.kind) for i in indicators.known()],
+            "rule_kinds": forms.RULE_KINDS,
+            "modes": Item.Mode.choices,
+            "steps": forms.STEPS,
+            "directions": forms.DIRECTIONS,
+            "row_errors": any(r.errors for r in rows),
+        },
+        status=status or (400 if (form.errors or any(r.errors for r in rows)) else 200),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_new(request: HttpRequest) -> HttpResponse:
+    """新建考核方案: the heading and the item rows; 预览 shows each rule in words and the
+    points for a sample value, writing nothing; saving calls the workflow the API calls."""
+    user = request.user
+    if not rules.defines(user):
+        raise PermissionDenied
+    form = forms.SchemeForm(
+        request.POST or None,
+        owners=queries.owner_units(user),
+        places=queries.scheme_places(user),
+        initial={"code": services.new_scheme_code()},
+    )
+    if request.method == "GET":
+        return _scheme_page(request, form, forms.blank_rows())
+    rows = forms.read_rows(request.POST) or forms.blank_rows()
+    items = forms.read_items(rows)
+    heading_ok = form.is_valid()
+    if request.POST.get("action") == "preview":
+        forms.preview(rows)
+        return _scheme_page(request, form, rows)
+    if heading_ok and items is not None:
+        d = form.cleaned_data
+        try:
+            scheme = workflow.define_scheme(
+                actor=user,
+                code=d["code"],
+                name=d["name"],
+                target_kind=d["target_kind"],
+                period_kind=d["period_kind"],
+                owner=d["owner"],
+                place=d["place"],
+                items=items,
+                description=d["description"],
+            )
+        except DomainError as exc:
+            form.refuse(exc)
+        else:
+            messages.success(
+                request,
+                _("Scheme “%(name)s” drawn up as a draft; put it in force when it is ready.")
+                % {"name": scheme.name},
+            )
+            return redirect("assessment:index")
+    return _scheme_page(request, form, rows, status=400)
+
+
+class _Heading:
+    """The revision page shows the scheme's heading read-only: it does not change."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def non_field_errors(self) -> list[str]:
+        return self.errors
+
+    def refuse(self, exc: DomainError) -> None:
+        self.errors.append(str(exc.message))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_revise(request: HttpRequest, code: str) -> HttpResponse:
+    """修订: the scheme in force (or its latest version) pre-filled; saving makes a new draft
+    version through the workflow the API calls."""
+    user = request.user
+    scheme = _found(queries.scheme_get, user, code)
+    if not rules.can_assess(user, scheme):
+        raise PermissionDenied
+    heading = _Heading()
+    if request.method == "GET":
+        rows = forms.rows_of(scheme)
+        rows += forms.blank_rows(max(1, forms.ROWS_SHOWN - len(rows)), start=len(rows))
+        return _scheme_page(request, heading, rows, scheme=scheme)
+    note = (request.POST.get("note") or "").strip()[:2000]
+    rows = forms.read_rows(request.POST)
+    items = forms.read_items(rows)
+    if request.POST.get("action") == "preview":
+        forms.preview(rows)
+        return _scheme_page(request, heading, rows, scheme=scheme, note=note)
+    if items is not None:
+        try:
+            new = workflow.revise_scheme(actor=user, code=code, items=items, note=note)
+        except DomainError as exc:
+            heading.refuse(exc)
+        else:
+            messages.success(
+                request,
+                _("Version %(n)d of “%(name)s” drawn up as a draft.")
+                % {"n": new.version, "name": new.name},
+            )
+            return redirect("assessment:index")
+    return _scheme_page(request, heading, rows, scheme=scheme, note=note, status=400)
+
+
+@login_required
+@require_POST
+def scheme_activate(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    """启用: put a draft version in force (the one in force retires)."""
+    attempt(
+        request,
+        lambda: workflow.activate_scheme(actor=request.user, code=code, version=version),
+        _("Scheme version put in force."),
+    )
+    return redirect("assessment:index")
 
 
 def _ranking_xlsx(r: queries.Ranking) -> HttpResponse:

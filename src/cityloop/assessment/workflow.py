@@ -58,7 +58,7 @@ def define_scheme(
 ) -> Scheme:
     """An assessor's new scheme, version 1, in draft (put in force with
     :func:`activate_scheme`). The items are checked as a whole, as for a revision."""
-    if not (rules._has(actor, rules.ASSESS_ROLES) and rules.covers_unit(actor, owner)):
+    if not rules.defines_for(actor, owner):
         raise Forbidden("assessment_not_assessor", _("You may not define schemes for this unit."))
     if Scheme.objects.filter(code=(code or "").strip()).exists():
         raise Conflict(
