@@ -145,6 +145,27 @@ def test_the_tally_and_roll_exports_are_the_page_rows_without_any_choice(
     assert not {"同意", "反对", "弃权", "for", "against", "abstain"} & set(cells)
 
 
+def test_a_meeting_tally_exports_its_votes(staff, desk, tree, at_day):
+    topic = services.topic_create(
+        actor=desk, place=tree.compound_a, title="楼道照明", rule="meeting"
+    )
+    workflow.propose(actor=desk, topic_id=topic.pk, proposal="更换楼道灯")
+    workflow.deliberate(actor=desk, topic_id=topic.pk, minutes="同意", attendance=9)
+    workflow.open_vote(actor=desk, topic_id=topic.pk, question="是否更换？")
+    workflow.close_vote(actor=desk, topic_id=topic.pk, attendees=10, votes_for=6, votes_against=3)
+    url = f"/deliberation/topics/{topic.pk}/"
+    page = staff.get(url).content.decode()
+    assert re.findall(
+        r'<tr data-choice="(\w+)"><th scope="row">[^<]+</th><td class="num">(\d+)', page
+    ) == [
+        ("for", "6"),
+        ("against", "3"),
+        ("abstain", "1"),
+    ]
+    rows = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "tally"}))
+    assert rows == [["表决意见", "票数"], ["同意", 6], ["反对", 3], ["弃权", 1]]
+
+
 def test_an_outsider_gets_404_for_every_export(client, outsider, tree, topic_at_vote):
     client.force_login(outsider)
     households = f"/deliberation/households/{tree.compound_a.pk}/"

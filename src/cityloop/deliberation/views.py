@@ -546,7 +546,7 @@ def public_topic(request: HttpRequest, code: str) -> HttpResponse:
         "steps": steps,
         "ribbon": ribbon(steps),
         "phone": phone,
-        "masked": f"{phone[:3]}****{phone[-4:]}" if phone else "",
+        "masked": queries.mask_phone(phone),
         "units": [(h, proxy, voted.get(h.pk, "")) for h, proxy in units],
         "collecting": topic.stage in workflow.OPINION_STAGES,
         "voting": topic.stage == Topic.Stage.VOTING and topic.rule in Topic.Rule.owners(),
