@@ -63,8 +63,10 @@ def test_topic_through_the_vote_over_the_api(api, tree, register, at_day):
     tally = desk.get(f"/topics/{tid}/tally").json()
     assert "live" not in tally
     by_key = {t["key"]: t for t in tally["thresholds"]}
+    assert tally["rule_label"] == "业主共同决定：改建重建等重大事项（四分之三以上）"
     assert by_key["participation_area"] == {
         "key": "participation_area",
+        "key_label": "参与表决：占专有部分总面积",
         "part": "330",
         "whole": "400",
         "part_exact": "330",
@@ -121,3 +123,47 @@ def test_owner_code_and_coverage(api, tree, register, desk, at_day):
     assert cov["summary"]["compound"]["complete"] == 1
     row = next(p for p in cov["places"] if p["code"] == tree.compound_a.code)
     assert row["complete"] is True
+
+
+def test_every_code_has_its_chinese_label(api, tree, desk, topic_at_vote):
+    from cityloop.deliberation import services
+
+    topic = topic_at_vote
+    open_topic = services.topic_create(actor=desk, place=tree.compound_a, title="楼道照明")
+    api["desk"].post(
+        f"/topics/{open_topic.pk}/opinions", {"channel": "paper_form", "text": "保留老照片"}
+    )
+    desk = api["desk"]
+    out = desk.get(f"/topics/{topic.pk}").json()
+    assert (out["stage"], out["stage_label"]) == ("voting", "表决中")
+    assert out["rule_label"] == "业主共同决定：改建重建等重大事项（四分之三以上）"
+    assert out["place"]["kind_label"] == "小区"
+    assert len(out["action_labels"]) == len(out["actions"]) and "" not in out["action_labels"]
+    assert out["vote"]["rule_label"] == out["rule_label"]
+    assert {s["kind"]: s["kind_label"] for s in out["steps"]}["solicit"] == "征集"
+    assert set(out["rating_labels"]) == set(out["ratings"])
+    assert all(t["key_label"] for t in out["vote"]["tally"]["thresholds"])
+    opinion = desk.get(f"/topics/{open_topic.pk}/opinions").json()[0]
+    assert (opinion["channel_label"], opinion["stage_label"]) == ("意见征集单", "征集意见")
+    events = desk.get(f"/topics/{topic.pk}/events").json()
+    opened = next(e for e in events if e["verb"] == "open_vote")
+    assert (opened["verb_label"], opened["to_state_label"]) == ("发起表决", "表决中")
+    assert all(e["verb_label"] for e in events)
+
+
+def test_the_ballot_list_says_who_voted_never_what_they_chose(api, topic_at_vote):
+    topic = topic_at_vote
+    units = units_of(topic)
+    r = api["desk"].post(
+        f"/topics/{topic.pk}/ballots",
+        {"household_id": units["1号楼-1-101"].pk, "choice": "against", "ballot_no": "B1"},
+    )
+    assert r.status_code == 201 and "choice" not in r.json()
+    listed = api["desk"].get(f"/topics/{topic.pk}/ballots").json()
+    assert [(b["household"], b["channel"], b["channel_label"]) for b in listed] == [
+        ("1号楼-1单元-101", "paper", "纸质表决票")
+    ]
+    assert all("choice" not in b for b in listed)
+    assert "against" not in str(listed)
+    assert Ballot.objects.get().choice == "against"  # counted, only never listed
+    assert api["outsider"].get(f"/topics/{topic.pk}/ballots").status_code == 404

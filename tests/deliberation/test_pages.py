@@ -113,7 +113,8 @@ def test_households_import_page_reports_rows(staff, tree, write_csv):
     with path.open("rb") as f:
         r = staff.post(f"/deliberation/households/{tree.compound_a.pk}/", {"file": f})
     text = r.content.decode()
-    assert "第 2 行" in text and "第 3 行" in text
+    assert r.status_code == 400
+    assert 'data-error-line="2"' in text and 'data-error-line="3"' in text
     from cityloop.deliberation.models import Household
 
     assert not Household.objects.exists()

@@ -19,7 +19,14 @@ from ninja.responses import Status
 from cityloop.core.errors import InvalidInput
 from cityloop.core.schemas import API_ERRORS
 from cityloop.deliberation import queries, services, workflow
-from cityloop.deliberation.models import Ballot, Topic, TopicStep
+from cityloop.deliberation.labels import (
+    ACTION_LABELS,
+    CHANNEL_LABELS,
+    THRESHOLD_LABELS,
+    VERB_LABELS,
+)
+from cityloop.deliberation.labels import label as _label
+from cityloop.deliberation.models import Ballot, CharterDocument, Rating, Topic, TopicStep
 from cityloop.deliberation.schemas import (
     AccessIn,
     AccessOut,
@@ -47,9 +54,29 @@ ERRORS = API_ERRORS
 PAGE_MAX = 200
 
 
+STAGE_LABELS = dict(Topic.Stage.choices)
+RULE_LABELS = dict(Topic.Rule.choices)
+STEP_LABELS = dict(TopicStep.Kind.choices)
+RATING_LABELS = dict(Rating.Score.choices)
+DOCUMENT_LABELS = dict(CharterDocument.Kind.choices)
+
+
+def _tally(result: dict[str, Any]) -> dict[str, Any]:
+    """A tally as data with the Chinese word beside each code (rule, threshold key)."""
+    if not result:
+        return {}
+    out = {**result, "rule_label": _label(RULE_LABELS, result.get("rule", ""))}
+    out["thresholds"] = [
+        {**t, "key_label": _label(THRESHOLD_LABELS, t.get("key", ""))}
+        for t in result.get("thresholds", [])
+    ]
+    return out
+
+
 def _step(s: TopicStep) -> dict[str, Any]:
     return {
         "kind": s.kind,
+        "kind_label": _label(STEP_LABELS, s.kind),
         "started_at": s.started_at,
         "ended_at": s.ended_at,
         "held_on": s.held_on,
@@ -73,10 +100,12 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
             "code": topic.place.code,
             "name": topic.place.name,
             "kind": topic.place.kind,
+            "kind_label": str(topic.place.get_kind_display()),
         },
         "stage": topic.stage,
-        "stage_label": str(Topic.Stage(topic.stage).label),
+        "stage_label": _label(STAGE_LABELS, topic.stage),
         "rule": topic.rule,
+        "rule_label": _label(RULE_LABELS, topic.rule),
         "created_at": topic.created_at,
         "resolution_notice_until": topic.resolution_notice_until,
         "result_notice_until": topic.result_notice_until,
@@ -86,14 +115,17 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
         return out
     vote = queries.vote_of(topic)
     out.update(
-        actions=workflow.allowed_actions(user, topic),
+        actions=(actions := workflow.allowed_actions(user, topic)),
+        action_labels=[_label(ACTION_LABELS, a) for a in actions],
         steps=[_step(s) for s in topic.steps.all()],
         opinions=topic.opinions.count(),
-        ratings=queries.rating_counts(topic),
+        ratings=(ratings := queries.rating_counts(topic)),
+        rating_labels={k: _label(RATING_LABELS, k) for k in ratings},
         vote=None
         if vote is None
         else {
             "rule": vote.rule,
+            "rule_label": _label(RULE_LABELS, vote.rule),
             "question": vote.question,
             "opened_at": vote.opened_at,
             "closes_on": vote.closes_on,
@@ -101,7 +133,7 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
             "passed": vote.passed,
             "units_on_roll": vote.roll.count(),
             "ballots": vote.ballots.count(),
-            "tally": queries.live_tally(vote),
+            "tally": _tally(queries.live_tally(vote)),
         },
     )
     return out
@@ -150,7 +182,7 @@ def topic_tally(request: HttpRequest, topic_id: int):
     vote = queries.vote_of(topic)
     if vote is None:
         raise InvalidInput("vote_not_opened", _("No vote has been opened on this topic."))
-    return queries.live_tally(vote)
+    return _tally(queries.live_tally(vote))
 
 
 @router.get("/topics/{topic_id}/events", response={200: list[EventOut], **ERRORS})
@@ -161,8 +193,11 @@ def topic_events(request: HttpRequest, topic_id: int):
             "at": e.at,
             "actor": e.actor_label,
             "verb": e.verb,
+            "verb_label": _label(VERB_LABELS, e.verb),
             "from_state": e.from_state,
+            "from_state_label": _label(STAGE_LABELS, e.from_state),
             "to_state": e.to_state,
+            "to_state_label": _label(STAGE_LABELS, e.to_state),
             "note": e.note,
             "data": e.data,
         }
@@ -174,10 +209,12 @@ def _opinion(o) -> dict[str, Any]:
     return {
         "id": o.pk,
         "channel": o.channel,
+        "channel_label": _label(CHANNEL_LABELS, o.channel),
         "text": o.text,
         "author": o.author,
         "household": o.household.label if o.household else "",
         "stage": o.stage,
+        "stage_label": _label(STAGE_LABELS, o.stage),
         "at": o.at,
     }
 
@@ -271,12 +308,14 @@ def act_withdraw(request: HttpRequest, topic_id: int, payload: NoteIn):
 
 
 def _ballot(b: Ballot) -> dict[str, Any]:
+    """One ballot as the desk sees it: which unit voted, how and when. Never its choice: the
+    ballot is secret, what each unit chose is only ever counted (see ``/tally``)."""
     return {
         "id": b.pk,
         "household_id": b.household_id,
         "household": b.household.label,
-        "choice": b.choice,
         "channel": b.channel,
+        "channel_label": _label(CHANNEL_LABELS, b.channel),
         "ballot_no": b.ballot_no,
         "cast_at": b.cast_at,
     }
@@ -324,7 +363,9 @@ def coverage(request: HttpRequest, place_id: int | None = None):
                 "code": r.place.code,
                 "name": r.place.name,
                 "kind": r.place.kind,
+                "kind_label": str(r.place.get_kind_display()),
                 "documents": sorted(r.kinds),
+                "document_labels": [_label(DOCUMENT_LABELS, k) for k in sorted(r.kinds)],
                 "complete": r.complete,
             }
             for r in data["rows"]

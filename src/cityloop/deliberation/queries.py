@@ -121,6 +121,14 @@ def place_compound(topic: Topic) -> Place | None:
 # --- owners, electorate, tally -----------------------------------------------------------------
 
 
+def mask_phone(phone: str) -> str:
+    """A phone as staff lists and exports show it: ``138****0001`` (short ones: ``****``)."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
 def households(compound: Place) -> QuerySet[Household]:
     return (
         Household.objects.filter(compound=compound)
@@ -187,6 +195,50 @@ def phone_known(topic: Topic, phone: str) -> bool:
     return phone_owner(topic, phone) is not None or (
         vote is not None and Proxy.objects.filter(vote=vote, phone=phone).exists()
     )
+
+
+@dataclass
+class RollRow:
+    """One unit on a vote's roll: who owns it, whether and how it voted, never its choice."""
+
+    household: Household
+    area: Any
+    owners: list[str]
+    channel: str
+    cast_at: Any
+    voter: str
+
+
+def roll_rows(vote: Vote) -> list[RollRow]:
+    """The roll of a vote with the channel and time of each unit's ballot (a secret ballot:
+    what was chosen is not read here). Three queries whatever the size of the roll."""
+    entries = list(
+        vote.roll.select_related("household").order_by(
+            "household__building", "household__entrance", "household__room"
+        )
+    )
+    ids = {i for e in entries for i in (e.owner_ids or [])}
+    names = dict(Owner.objects.filter(pk__in=ids).values_list("pk", "name"))
+    cast = {
+        b["household_id"]: b
+        for b in Ballot.objects.filter(vote=vote).values(
+            "household_id", "channel", "cast_at", "voter_name", "owner__name"
+        )
+    }
+    rows = []
+    for e in entries:
+        b = cast.get(e.household_id) or {}
+        rows.append(
+            RollRow(
+                household=e.household,
+                area=e.area,
+                owners=[names[i] for i in (e.owner_ids or []) if i in names],
+                channel=b.get("channel", ""),
+                cast_at=b.get("cast_at"),
+                voter=b.get("voter_name") or b.get("owner__name") or "",
+            )
+        )
+    return rows
 
 
 def rating_counts(topic: Topic) -> dict[str, int]:

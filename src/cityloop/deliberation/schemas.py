@@ -13,6 +13,7 @@ class PlaceRef(Schema):
     code: str
     name: str
     kind: str
+    kind_label: str = ""
 
 
 class TopicIn(Schema):
@@ -24,6 +25,7 @@ class TopicIn(Schema):
 
 class StepOut(Schema):
     kind: str
+    kind_label: str = ""
     started_at: datetime
     ended_at: datetime | None = None
     held_on: date | None = None
@@ -37,6 +39,7 @@ class StepOut(Schema):
 
 class VoteOut(Schema):
     rule: str
+    rule_label: str = ""
     question: str
     opened_at: datetime
     closes_on: date | None = None
@@ -56,14 +59,17 @@ class TopicOut(Schema):
     stage: str
     stage_label: str
     rule: str
+    rule_label: str = ""
     created_at: datetime
     resolution_notice_until: date | None = None
     result_notice_until: date | None = None
     actions: list[str] = []
+    action_labels: list[str] = []
     steps: list[StepOut] = []
     vote: VoteOut | None = None
     opinions: int = 0
     ratings: dict[str, int] = {}
+    rating_labels: dict[str, str] = {}
 
 
 class TopicPage(Schema):
@@ -75,8 +81,11 @@ class EventOut(Schema):
     at: datetime
     actor: str
     verb: str
+    verb_label: str = ""
     from_state: str
+    from_state_label: str = ""
     to_state: str
+    to_state_label: str = ""
     note: str
     data: dict[str, Any]
 
@@ -91,10 +100,12 @@ class OpinionIn(Schema):
 class OpinionOut(Schema):
     id: int
     channel: str
+    channel_label: str = ""
     text: str
     author: str
     household: str = ""
     stage: str
+    stage_label: str = ""
     at: datetime
 
 
@@ -146,11 +157,13 @@ class BallotIn(Schema):
 
 
 class BallotOut(Schema):
+    """Which unit voted, how and when; never what it chose (a secret ballot)."""
+
     id: int
     household_id: int
     household: str
-    choice: str
     channel: str
+    channel_label: str = ""
     ballot_no: str
     cast_at: datetime
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.topic_list, name="list"),
     path("topics/<int:topic_id>/", views.topic_detail, name="topic"),
     path("topics/<int:topic_id>/<slug:action>/", views.topic_action, name="action"),
+    path("households/template/", views.households_template, name="households-template"),
     path("households/<int:place_id>/", views.households, name="households"),
     path("charter/", views.coverage, name="coverage"),
     path("charter/<int:place_id>/", views.charter, name="charter"),

@@ -21,11 +21,17 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cityloop.core.errors import DomainError, InvalidInput
+from cityloop.core.exports import Column, wants_xlsx, xlsx_response
 from cityloop.deliberation import queries, rules, services, workflow
+from cityloop.deliberation.labels import (
+    ACTION_LABELS,
+    CHANNEL_LABELS,
+    THRESHOLD_LABELS,
+    VERB_LABELS,
+)
 from cityloop.deliberation.models import (
     Ballot,
     CharterDocument,
@@ -40,45 +46,6 @@ from cityloop.web.steps import attempt, found
 
 SESSION_KEY = "deliberation_phone:%s"
 UPLOAD_MAX = 5 * 1024 * 1024
-
-ACTION_LABELS = {
-    "propose": gettext_lazy("Record the proposal (提议)"),
-    "deliberate": gettext_lazy("Record the council's deliberation (商议)"),
-    "open_vote": gettext_lazy("Open the vote (决议)"),
-    "close_vote": gettext_lazy("Close the vote and count"),
-    "publish_resolution": gettext_lazy("Publish the resolution"),
-    "start_implementation": gettext_lazy("Start implementation"),
-    "publish_result": gettext_lazy("Publish the result"),
-    "close": gettext_lazy("Close after rating"),
-    "withdraw": gettext_lazy("Withdraw the topic"),
-}
-VERB_LABELS = {
-    "create": gettext_lazy("Topic opened for opinions"),
-    "opinion": gettext_lazy("Opinion recorded"),
-    "ballot": gettext_lazy("Ballot"),
-    "proxy": gettext_lazy("Proxy registered"),
-    "owner_checked": gettext_lazy("Owner checked in person"),
-    "rate": gettext_lazy("Rating"),
-    "propose": gettext_lazy("Proposed"),
-    "deliberate": gettext_lazy("Deliberated"),
-    "open_vote": gettext_lazy("Vote opened"),
-    "close_vote": gettext_lazy("Vote closed"),
-    "publish_resolution": gettext_lazy("Resolution published"),
-    "start_implementation": gettext_lazy("Implementation started"),
-    "publish_result": gettext_lazy("Result published"),
-    "close": gettext_lazy("Topic closed"),
-    "withdraw": gettext_lazy("Withdrawn"),
-}
-THRESHOLD_LABELS = {
-    "participation_area": gettext_lazy("Participation by floor area"),
-    "participation_heads": gettext_lazy("Participation by number of owners"),
-    "approval_area": gettext_lazy("In favour, by participating floor area"),
-    "approval_heads": gettext_lazy("In favour, by participating owners"),
-    "majority_of_attendees": gettext_lazy("In favour, of attendees"),
-}
-
-
-CHANNEL_LABELS = {**dict(Opinion.Channel.choices), **dict(Ballot.Channel.choices)}
 
 
 def _trail(topic: Topic, *, public_only: bool = False) -> list[tuple[Any, Any, str]]:
@@ -122,6 +89,24 @@ def ribbon(steps: dict[str, TopicStep]) -> list[tuple[str, str, str]]:
         state = "" if step is None else ("done" if step.ended_at else "now")
         out.append((kind, label, state))
     return out
+
+
+def choice_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The totals of each choice of a tally: by floor area and by owners (heads) for an
+    owners' decision, by votes for a meeting. The same rows on the page and in the export."""
+    if not result:
+        return []
+    labels = dict(Ballot.Choice.choices)
+    if result.get("rule") == Topic.Rule.MEETING:
+        votes = result.get("votes", {})
+        return [
+            {"key": c, "label": labels[c], "votes": votes.get(c, 0)} for c in Ballot.Choice.values
+        ]
+    area, heads = result.get("area", {}), result.get("heads", {})
+    return [
+        {"key": c, "label": labels[c], "area": area.get(c, "0"), "heads": heads.get(c, "0")}
+        for c in Ballot.Choice.values
+    ]
 
 
 def tally_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -192,20 +177,17 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     vote = queries.vote_of(topic)
     result = queries.live_tally(vote) if vote else {}
     compound = queries.place_compound(topic)
-    roll = []
-    if vote is not None and vote.rule in Topic.Rule.owners():
-        voted = dict(vote.ballots.values_list("household_id", "channel"))
-        roll = [
-            (r.household, r.area, voted.get(r.household_id, ""))
-            for r in vote.roll.select_related("household").order_by(
-                "household__building", "household__entrance", "household__room"
-            )
-        ]
+    roll = queries.roll_rows(vote) if vote is not None and vote.rule in Topic.Rule.owners() else []
+    if wants_xlsx(request) and vote is not None:
+        if request.GET.get("part") == "roll":
+            return _roll_xlsx(topic, roll)
+        return _tally_xlsx(topic, vote, result)
     context = {
         "topic": topic,
         "vote": vote,
         "result": result,
         "thresholds": tally_rows(result),
+        "choice_totals": choice_rows(result),
         "steps": (steps := {s.kind: s for s in topic.steps.all()}),
         "ribbon": ribbon(steps),
         "opinions": queries.opinions(topic),
@@ -224,6 +206,43 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         "issued_code": request.session.pop("deliberation_issued_code", None),
     }
     return render(request, "deliberation/topic.html", context)
+
+
+def _tally_xlsx(topic: Topic, vote, result: dict[str, Any]) -> HttpResponse:
+    """The count of a vote: each choice's totals, then every threshold with its numbers."""
+    totals = choice_rows(result)
+    if vote.rule == Topic.Rule.MEETING:
+        columns = [Column(_("Choice"), 16), Column(_("Votes"), 12)]
+        rows: list[list[Any]] = [[t["label"], int(t["votes"])] for t in totals]
+    else:
+        columns = [Column(_("Choice"), 16), Column(_("Floor area (m²)"), 18)]
+        columns.append(Column(_("Owners (heads)"), 14))
+        rows = [[t["label"], float(t["area"]), float(t["heads"])] for t in totals]
+    return xlsx_response(f"{topic.code}-{_('Tally')}", _("Tally"), columns, rows)
+
+
+def _roll_xlsx(topic: Topic, roll: list[queries.RollRow]) -> HttpResponse:
+    """Who voted, by which channel and when; what they chose is secret and not here."""
+    columns = [
+        Column(_("Dwelling"), 20),
+        Column(_("Floor area (m²)"), 14),
+        Column(_("Owners"), 24),
+        Column(_("Voting channel"), 12),
+        Column(_("Voted at"), 18),
+        Column(_("Signed by"), 14),
+    ]
+    rows = (
+        [
+            r.household.label,
+            r.area,
+            "、".join(r.owners),
+            CHANNEL_LABELS.get(r.channel, "") if r.channel else "",
+            r.cast_at,
+            r.voter,
+        ]
+        for r in roll
+    )
+    return xlsx_response(f"{topic.code}-{_('Roll')}", _("Roll"), columns, rows)
 
 
 @login_required
@@ -334,10 +353,14 @@ def households(request: HttpRequest, place_id: int) -> HttpResponse:
     compound = found(org_queries.place_get, user, place_id=place_id)
     if compound.kind != Place.Kind.COMPOUND:
         raise Http404(_("Not a compound"))
+    if request.method == "GET" and wants_xlsx(request):
+        return _households_xlsx(compound)
     report = None
+    refused = False
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None or upload.size > UPLOAD_MAX:
+            refused = True
             messages.error(request, _("Choose an .xlsx or .csv file of at most 5 MB."))
         else:
             suffix = Path(upload.name).suffix.lower()
@@ -352,9 +375,12 @@ def households(request: HttpRequest, place_id: int) -> HttpResponse:
                         dry_run=request.POST.get("dry_run") == "on",
                     )
                 except DomainError as exc:
+                    refused = True
                     messages.error(request, str(exc.message))
             if report is not None and report.ok:
                 messages.success(request, report.summary())
+            elif report is not None:
+                refused = True
     rows = list(queries.households(compound))
     total = sum((h.area for h in rows if h.eligible), start=0)
     context = {
@@ -366,7 +392,61 @@ def households(request: HttpRequest, place_id: int) -> HttpResponse:
         "can_manage": rules.can_manage(user, compound),
         "current": "topics",
     }
-    return render(request, "deliberation/households.html", context, status=200)
+    return render(request, "deliberation/households.html", context, status=400 if refused else 200)
+
+
+def _households_xlsx(compound: Place) -> HttpResponse:
+    """The page's list: unit, area, owners and their phones, masked as on every list."""
+    columns = [
+        Column(_("Dwelling"), 20),
+        Column(_("Floor area (m²)"), 14),
+        Column(_("Owners"), 24),
+        Column(_("Phone"), 28),
+        Column(_("May vote"), 10),
+        Column(_("Note"), 20),
+    ]
+    rows = (
+        [
+            h.label,
+            h.area,
+            "、".join(o.name for o in h.owners.all()),
+            "、".join(queries.mask_phone(o.phone) for o in h.owners.all() if o.phone),
+            h.eligible,
+            h.note,
+        ]
+        for h in queries.households(compound)
+    )
+    return xlsx_response(
+        f"{compound.name}-{_('Households and owners')}",
+        _("Households and owners"),
+        columns,
+        rows,
+    )
+
+
+# The example row of the import template: two co-owners of one unit, their keys and phones
+# in the same order as their names.
+TEMPLATE_EXAMPLE = {
+    "building": "1号楼",
+    "entrance": "1",
+    "room": "101",
+    "area": "98.50",
+    "owners": "王建国、李华",
+    "keys": "W1、L1",
+    "phones": "13900000001、13900000002",
+    "eligible": "是",
+    "note": "",
+}
+
+
+@login_required
+@require_GET
+def households_template(request: HttpRequest) -> HttpResponse:
+    """An empty import sheet with the exact headers the import reads and one example row."""
+    spec = services.HOUSEHOLD_SPEC.columns
+    columns = [Column(c.label, 24 if c.name in ("owners", "keys", "phones") else 12) for c in spec]
+    rows = [[TEMPLATE_EXAMPLE[c.name] for c in spec]]
+    return xlsx_response(_("Households import template"), _("Households"), columns, rows)
 
 
 # --- staff: 1+1+1 ------------------------------------------------------------------------------
@@ -466,7 +546,7 @@ def public_topic(request: HttpRequest, code: str) -> HttpResponse:
         "steps": steps,
         "ribbon": ribbon(steps),
         "phone": phone,
-        "masked": f"{phone[:3]}****{phone[-4:]}" if phone else "",
+        "masked": queries.mask_phone(phone),
         "units": [(h, proxy, voted.get(h.pk, "")) for h, proxy in units],
         "collecting": topic.stage in workflow.OPINION_STAGES,
         "voting": topic.stage == Topic.Stage.VOTING and topic.rule in Topic.Rule.owners(),
@@ -474,6 +554,7 @@ def public_topic(request: HttpRequest, code: str) -> HttpResponse:
         "resolution_public": bool(public_result),
         "result": vote.result if public_result else {},
         "thresholds": tally_rows(vote.result) if public_result else [],
+        "choice_totals": choice_rows(vote.result) if public_result else [],
         "choices": Ballot.Choice.choices,
         "scores": Rating.Score.choices,
         "ratings": queries.rating_counts(topic),

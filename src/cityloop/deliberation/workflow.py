@@ -797,9 +797,7 @@ def access_issue(*, actor, topic_id: int, phone: str) -> str:
             _("This number belongs to no owner or proxy of this compound."),
         )
     secret = _new_access(topic, phone, Access.Method.STAFF, STAFF_CODE_TTL, actor)
-    _event(
-        actor, topic, "owner_checked", public=False, data={"phone": phone[:3] + "****" + phone[-4:]}
-    )
+    _event(actor, topic, "owner_checked", public=False, data={"phone": queries.mask_phone(phone)})
     return secret
 
 
