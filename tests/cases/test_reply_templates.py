@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cityloop.cases import queries, rules, services, workflow
 from cityloop.cases.models import Category, ReplyTemplate
+from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -101,13 +102,23 @@ def test_create_edit_and_retire_through_the_page(client, cast, category):
     t.refresh_from_db()
     assert t.active is False
     page = client.get(url).content.decode()
-    assert 'data-templates="retired"' in page
+    assert 'data-templates="retired"' in page and f'data-restore="{t.pk}"' in page
+
+    response = client.post(reverse("cases:reply_template_restore", args=[t.pk]))
+    assert response.status_code == 302
+    t.refresh_from_db()
+    assert t.active is True
     verbs = list(
         Event.objects.filter(object_id=str(t.pk), verb__startswith="reply_template")
         .order_by("pk")
         .values_list("verb", flat=True)
     )
-    assert verbs == ["reply_template_created", "reply_template_updated", "reply_template_retired"]
+    assert verbs == [
+        "reply_template_created",
+        "reply_template_updated",
+        "reply_template_retired",
+        "reply_template_restored",
+    ]
 
 
 def test_the_parent_units_staff_may_edit_an_offices_templates(client, cast):
@@ -131,6 +142,7 @@ def test_another_streets_staff_gets_404_and_changes_nothing(client, cast):
     data = {"unit": cast.cgb.pk, "used_for": "reply", "title": "改名", "text": "改过"}
     assert client.post(edit, data).status_code == 404
     assert client.post(reverse("cases:reply_template_retire", args=[t.pk])).status_code == 404
+    assert client.post(reverse("cases:reply_template_restore", args=[t.pk])).status_code == 404
     # Not in the list either, and cannot be created for the other street's unit.
     page = client.get(reverse("cases:reply_templates")).content.decode()
     assert f'data-template="{t.pk}"' not in page
@@ -162,6 +174,22 @@ def test_a_refused_save_says_why_in_chinese_and_writes_nothing(client, cast):
     assert response.status_code == 400
     assert "城管办已有名为通用答复的模板。" in response.content.decode()
     assert ReplyTemplate.objects.count() == 1
+    assert Event.objects.count() == events
+
+
+def test_the_service_refuses_what_the_form_would_let_through(cast, tree):
+    events = Event.objects.count()
+    with pytest.raises(InvalidInput) as empty:
+        make(cast.handler, cast.cgb, "空模板", text="   ")
+    assert empty.value.code == "reply_template_text_required"
+    with pytest.raises(InvalidInput) as untitled:
+        make(cast.handler, cast.cgb, " ")
+    assert untitled.value.code == "reply_template_title_required"
+    with pytest.raises(NotFound):
+        make(cast.outsider, cast.cgb, "别人的单位")
+    with pytest.raises(NotFound):
+        make(cast.handler, tree.office_a, "上级单位的")  # an office does not keep its parent's
+    assert ReplyTemplate.objects.count() == 0
     assert Event.objects.count() == events
 
 

@@ -592,7 +592,8 @@ def template_category_choices() -> list[tuple[Any, Any]]:
 
 
 class ReplyTemplateForm(forms.Form):
-    """The shape of a template; the service says what is missing or taken."""
+    """The shape of a template; :func:`~cityloop.cases.services.reply_template_save` has the
+    last word (what is missing or taken, whose unit it is)."""
 
     unit = forms.ModelChoiceField(
         label=_("Unit"),
@@ -615,12 +616,16 @@ class ReplyTemplateForm(forms.Form):
     category = forms.TypedChoiceField(
         label=_("Category"), coerce=int, required=False, empty_value=None
     )
-    title = forms.CharField(label=_("Heading"), required=False, max_length=80)
+    title = forms.CharField(
+        label=_("Heading"),
+        max_length=80,
+        error_messages={"required": _("Give the template a heading.")},
+    )
     text = forms.CharField(
         label=_("Text"),
-        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write the text of the template.")},
         help_text=_("{编号} {地点} {类别} are replaced with the case's code, place and category."),
     )
     sort = forms.IntegerField(label=_("Order"), required=False, min_value=0, max_value=999)
@@ -641,8 +646,8 @@ class ReplyTemplateForm(forms.Form):
             "unit": d.get("unit"),
             "used_for": d["used_for"],
             "category": Category.objects.filter(pk=pk).first() if pk else None,
-            "title": d.get("title") or "",
-            "text": d.get("text") or "",
+            "title": d["title"],
+            "text": d["text"],
             "sort": d.get("sort") or 0,
         }
 

@@ -1,5 +1,6 @@
 """Writes to the case loop's reference data: the two-level category tree and its seed, and
-the units' reply templates (:func:`reply_template_save`, :func:`reply_template_retire`).
+the units' reply templates (:func:`reply_template_save`, :func:`reply_template_retire`,
+:func:`reply_template_restore`).
 
 :func:`category_save` is the one door for the admin, the importer and the demo: it reads the
 time limits with :func:`~cityloop.cases.deadlines.parse_limit`, keeps the tree at two levels
@@ -258,18 +259,28 @@ def reply_template_save(
     return obj
 
 
+def _set_active(actor, template_id: int, active: bool) -> ReplyTemplate:
+    obj = reply_template_get(actor=actor, template_id=template_id)
+    if obj.active == active:
+        return obj
+    obj.active = active
+    obj.save(update_fields=["active"])
+    states = ("retired", "active") if active else ("active", "retired")
+    verb = "reply_template_restored" if active else "reply_template_retired"
+    events.record_on(obj, actor=actor, verb=verb, from_state=states[0], to_state=states[1])
+    return obj
+
+
 @transaction.atomic
 def reply_template_retire(*, actor, template_id: int) -> ReplyTemplate:
     """Take a template out of the action forms; it stays listed as retired."""
-    obj = reply_template_get(actor=actor, template_id=template_id)
-    if not obj.active:
-        return obj
-    obj.active = False
-    obj.save(update_fields=["active"])
-    events.record_on(
-        obj, actor=actor, verb="reply_template_retired", from_state="active", to_state="retired"
-    )
-    return obj
+    return _set_active(actor, template_id, False)
+
+
+@transaction.atomic
+def reply_template_restore(*, actor, template_id: int) -> ReplyTemplate:
+    """Put a retired template back into the action forms."""
+    return _set_active(actor, template_id, True)
 
 
 # --- the seed ---------------------------------------------------------------------------------

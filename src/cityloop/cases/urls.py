@@ -18,6 +18,11 @@ urlpatterns = [
         views.reply_template_retire,
         name="reply_template_retire",
     ),
+    path(
+        "reply-templates/<int:template_id>/restore/",
+        views.reply_template_restore,
+        name="reply_template_restore",
+    ),
     path("<int:case_id>/", views.detail, name="detail"),
     path("<int:case_id>/actions/<slug:action>/", views.action, name="action"),
 ]

@@ -863,3 +863,11 @@ def reply_template_retire(request: HttpRequest, template_id: int) -> HttpRespons
     obj = found(services.reply_template_retire, actor=request.user, template_id=template_id)
     messages.success(request, _("Template %(title)s retired.") % {"title": obj.title})
     return redirect("cases:reply_templates")
+
+
+@login_required
+@require_POST
+def reply_template_restore(request: HttpRequest, template_id: int) -> HttpResponse:
+    obj = found(services.reply_template_restore, actor=request.user, template_id=template_id)
+    messages.success(request, _("Template %(title)s is in use again.") % {"title": obj.title})
+    return redirect("cases:reply_templates")
