@@ -336,9 +336,12 @@ class BulkDispatchForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    """One workflow action; :meth:`payload` gives the keyword arguments of its function."""
+    """One workflow action; :meth:`payload` gives the keyword arguments of its function.
+
+    ``template_field`` names the text area a reply template fills (reply, return visit)."""
 
     multipart = False
+    template_field = ""
 
     def __init__(self, *args: Any, user, case: Case, **kwargs: Any):
         self.user, self.case = user, case
@@ -460,6 +463,7 @@ class NoteForm(ActionForm):
 
 class ReplyForm(ActionForm):
     multipart = True
+    template_field = "result"
     result = _text(_("What was done"), max_length=2000, rows=4, message=_("Say what was done."))
     photos = PhotoField(label=_("After photos"))
 
@@ -505,6 +509,8 @@ CHANNELS = [
 
 
 class ReturnVisitForm(ActionForm):
+    template_field = "note"
+
     satisfaction = forms.ChoiceField(
         label=_("Satisfaction"),
         choices=Case.Satisfaction.choices,
@@ -571,6 +577,79 @@ class CommentForm(ActionForm):
     def payload(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {"note": d["note"], "public": bool(d.get("public"))}
+
+
+# --- reply templates ---------------------------------------------------------------------------
+
+
+def template_category_choices() -> list[tuple[Any, Any]]:
+    """Any category, each main category, and its sub-categories under it."""
+    choices: list[tuple[Any, Any]] = [("", _("Any category"))]
+    for main, leaves in queries.category_tree():
+        choices.append((main.pk, main.name))
+        choices.extend((leaf.pk, f"{main.name} › {leaf.name}") for leaf in leaves)
+    return choices
+
+
+class ReplyTemplateForm(forms.Form):
+    """The shape of a template; :func:`~cityloop.cases.services.reply_template_save` has the
+    last word (what is missing or taken, whose unit it is)."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the units in the list.")},
+    )
+    used_for = forms.ChoiceField(
+        label=_("Used for"),
+        choices=[
+            ("reply", _("Reply")),
+            ("return_visit", _("Return visit")),
+        ],
+        initial="reply",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Say whether the template is for replies or for return visits.")
+        },
+    )
+    category = forms.TypedChoiceField(
+        label=_("Category"), coerce=int, required=False, empty_value=None
+    )
+    title = forms.CharField(
+        label=_("Heading"),
+        max_length=80,
+        error_messages={"required": _("Give the template a heading.")},
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write the text of the template.")},
+        help_text=_("{编号} {地点} {类别} are replaced with the case's code, place and category."),
+    )
+    sort = forms.IntegerField(label=_("Order"), required=False, min_value=0, max_value=999)
+
+    def __init__(self, *args: Any, user, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        units = queries.reply_template_units(user)
+        self.fields["unit"].queryset = units
+        if "unit" not in self.initial:
+            first = units.first()
+            self.initial["unit"] = first.pk if first else None
+        self.fields["category"].choices = template_category_choices()
+
+    def save_kwargs(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        pk = d.get("category")
+        return {
+            "unit": d.get("unit"),
+            "used_for": d["used_for"],
+            "category": Category.objects.filter(pk=pk).first() if pk else None,
+            "title": d["title"],
+            "text": d["text"],
+            "sort": d.get("sort") or 0,
+        }
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {

@@ -415,3 +415,50 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}:{self.key}"
+
+
+class ReplyTemplate(models.Model):
+    """A unit's ready-made text for its replies (办结答复) or the desk's return visits (回访).
+
+    ``category`` empty means any category; a template for a main category fits its
+    sub-categories. Placeholders ``{编号}`` ``{地点}`` ``{类别}`` are filled from the case.
+    """
+
+    class UsedFor(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        RETURN_VISIT = "return_visit", _("Return visit")
+
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="reply_templates",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reply_templates",
+        help_text=_("Empty: any category."),
+    )
+    title = models.CharField(_("heading"), max_length=80)
+    text = models.TextField(_("text"), max_length=2000)
+    used_for = models.CharField(
+        _("used for"), max_length=12, choices=UsedFor.choices, default=UsedFor.REPLY
+    )
+    active = models.BooleanField(_("active"), default=True)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["unit__path", "sort", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "title"], name="reply_template_title_per_unit")
+        ]
+        indexes = [models.Index(fields=["unit", "used_for", "active"])]
+
+    def __str__(self) -> str:
+        return self.title

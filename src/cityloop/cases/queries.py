@@ -598,3 +598,85 @@ def light_counts(actor) -> dict[str, int]:
     return {k: counts.get(k, 0) for k in ("red", "yellow", "green")} | {
         "open": sum(counts.values())
     }
+
+
+# --- reply templates ---------------------------------------------------------------------------
+
+
+def reply_template_unit(case: Case, used_for: str):
+    """Whose templates an action uses: the responsible unit's for a reply, the desk's
+    (the dispatching unit's) for a return visit."""
+    from cityloop.cases.models import ReplyTemplate
+
+    if used_for == ReplyTemplate.UsedFor.RETURN_VISIT:
+        return case.dispatcher_unit
+    return case.responsible_unit
+
+
+def reply_templates_for(actor, case: Case, used_for: str) -> list:
+    """The active templates that fit ``case`` for ``used_for`` (``reply``/``return_visit``):
+    the unit's own, for the case's category, its main category or any category, in the
+    unit's order. One query; nothing for an account that does not play that part."""
+    from cityloop.cases import rules
+    from cityloop.cases.models import ReplyTemplate
+
+    unit = reply_template_unit(case, used_for)
+    if unit is None:
+        return []
+    allowed = (
+        rules.is_dispatcher(actor, case)
+        if used_for == ReplyTemplate.UsedFor.RETURN_VISIT
+        else rules.is_handler(actor, case)
+    )
+    if not allowed:
+        return []
+    fits = Q(category__isnull=True)
+    if case.category_id:
+        fits |= Q(category_id=case.category_id)
+        if case.category.parent_id:
+            fits |= Q(category_id=case.category.parent_id)
+    qs = ReplyTemplate.objects.filter(fits, unit_id=unit.pk, used_for=used_for, active=True)
+    return list(qs.order_by("sort", "title", "pk"))
+
+
+PLACEHOLDERS = ("{编号}", "{地点}", "{类别}")
+
+
+def fill_template(text: str, case: Case) -> str:
+    """The template's text with ``{编号}`` ``{地点}`` ``{类别}`` replaced from the case (the
+    place's name, else the address); other braces are left as written."""
+    place = case.place.name if case.place_id else case.address
+    values = {
+        "{编号}": case.code,
+        "{地点}": place or "",
+        "{类别}": case.category.name if case.category_id else "",
+    }
+    for key, value in values.items():
+        text = text.replace(key, value)
+    return text
+
+
+def reply_template_rows(actor) -> QuerySet:
+    """The templates the account keeps (its unit's and the units under it), retired ones
+    included; none for an account that keeps none."""
+    from cityloop.cases import rules
+    from cityloop.cases.models import ReplyTemplate
+
+    root = rules.reply_template_root(actor)
+    qs = ReplyTemplate.objects.select_related("unit", "category", "category__parent")
+    if root is None:
+        return qs.none()
+    return qs.filter(unit__path__startswith=root).order_by(
+        "-active", "unit__path", "used_for", "sort", "title"
+    )
+
+
+def reply_template_units(actor) -> QuerySet:
+    """The units whose templates the account may write, in tree order."""
+    from cityloop.cases import rules
+    from cityloop.org.models import Unit
+
+    root = rules.reply_template_root(actor)
+    if root is None:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=root).order_by("path")

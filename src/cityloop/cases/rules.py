@@ -140,3 +140,28 @@ def can_verify(user, case: Case, replier_id: int | None) -> bool:
     if replier_id is not None and user.pk == replier_id:
         return False
     return has_role(user, VERIFY_ROLES) and covers_case_place(user, case)
+
+
+# --- reply templates ---------------------------------------------------------------------------
+
+TEMPLATE_ROLES = DISPATCH_ROLES | HANDLE_ROLES
+
+
+def reply_template_root(user) -> str | None:
+    """The unit path under which an account keeps reply templates: ``""`` (every unit) for a
+    superuser, its own unit's path for staff with a unit (so a parent unit's staff keep its
+    offices' templates too), ``None`` for anyone else."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return ""
+    person = _person(user)
+    if person is None or person.unit_id is None or not has_role(user, TEMPLATE_ROLES):
+        return None
+    return person.unit.path
+
+
+def may_edit_reply_templates(user, unit) -> bool:
+    """May this account write the reply templates of ``unit``?"""
+    root = reply_template_root(user)
+    return root is not None and unit is not None and unit.path.startswith(root)

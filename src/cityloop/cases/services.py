@@ -1,4 +1,6 @@
-"""Writes to the case loop's reference data: the two-level category tree and its seed.
+"""Writes to the case loop's reference data: the two-level category tree and its seed, and
+the units' reply templates (:func:`reply_template_save`, :func:`reply_template_retire`,
+:func:`reply_template_restore`).
 
 :func:`category_save` is the one door for the admin, the importer and the demo: it reads the
 time limits with :func:`~cityloop.cases.deadlines.parse_limit`, keeps the tree at two levels
@@ -17,10 +19,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cityloop.cases import rules
 from cityloop.cases.deadlines import parse_limit
-from cityloop.cases.models import Category, Level, Stage
+from cityloop.cases.models import Category, Level, ReplyTemplate, Stage
 from cityloop.core import events
-from cityloop.core.errors import InvalidInput
+from cityloop.core.errors import InvalidInput, NotFound
 
 SEED_FILE = Path(__file__).resolve().parent / "data" / "categories.csv"
 STAGES: tuple[str, ...] = tuple(Stage.values)
@@ -158,6 +161,126 @@ def category_save(
         data["changed"] = changed
     events.record_on(category, actor=actor, verb=f"category_{outcome}", data=data)
     return category, outcome
+
+
+# --- reply templates --------------------------------------------------------------------------
+
+TEMPLATE_TITLE_MAX = 80
+TEMPLATE_TEXT_MAX = 2000
+
+
+def _template_not_found() -> NotFound:
+    return NotFound("reply_template_not_found", _("Reply template not found"))
+
+
+def reply_template_get(*, actor, template_id: int) -> ReplyTemplate:
+    """The template, if ``actor`` may edit it; otherwise not found (existence does not leak)."""
+    obj = ReplyTemplate.objects.select_related("unit", "category").filter(pk=template_id).first()
+    if obj is None or not rules.may_edit_reply_templates(actor, obj.unit):
+        raise _template_not_found()
+    return obj
+
+
+@transaction.atomic
+def reply_template_save(
+    *,
+    actor,
+    unit,
+    title: str,
+    text: str,
+    used_for: str = ReplyTemplate.UsedFor.REPLY,
+    category: Category | None = None,
+    sort: int = 0,
+    template_id: int | None = None,
+) -> ReplyTemplate:
+    """Create a template (``template_id`` None) or change one; the actor must keep the
+    templates of both the template's unit and the unit it is given."""
+    existing = reply_template_get(actor=actor, template_id=template_id) if template_id else None
+    if unit is None:
+        raise InvalidInput(
+            "reply_template_unit_required", _("Choose the unit the template is for.")
+        )
+    if not rules.may_edit_reply_templates(actor, unit):
+        raise NotFound("unit_not_found", _("Unit not found"))
+    title = (title or "").strip()
+    text = (text or "").strip()
+    if not title:
+        raise InvalidInput("reply_template_title_required", _("Give the template a heading."))
+    if len(title) > TEMPLATE_TITLE_MAX:
+        raise InvalidInput(
+            "reply_template_title_too_long",
+            _("The heading is at most %(n)d characters.") % {"n": TEMPLATE_TITLE_MAX},
+        )
+    if not text:
+        raise InvalidInput("reply_template_text_required", _("Write the text of the template."))
+    if len(text) > TEMPLATE_TEXT_MAX:
+        raise InvalidInput(
+            "reply_template_text_too_long",
+            _("The text is at most %(n)d characters.") % {"n": TEMPLATE_TEXT_MAX},
+        )
+    if used_for not in ReplyTemplate.UsedFor.values:
+        raise InvalidInput(
+            "reply_template_used_for_invalid",
+            _("Say whether the template is for replies or for return visits."),
+        )
+    taken = ReplyTemplate.objects.filter(unit=unit, title=title)
+    if existing is not None:
+        taken = taken.exclude(pk=existing.pk)
+    if taken.exists():
+        raise InvalidInput(
+            "reply_template_title_taken",
+            _("%(unit)s already has a template called %(title)s.")
+            % {"unit": unit.name, "title": title},
+            {"title": title},
+        )
+    values: dict[str, Any] = {
+        "unit": unit,
+        "category": category,
+        "title": title,
+        "text": text,
+        "used_for": used_for,
+        "sort": max(0, int(sort or 0)),
+    }
+    if existing is None:
+        obj = ReplyTemplate(**values)
+        verb = "reply_template_created"
+        changed = sorted(values)
+    else:
+        obj = existing
+        changed = [k for k, v in values.items() if getattr(obj, k) != v]
+        if not changed:
+            return obj
+        for k in changed:
+            setattr(obj, k, values[k])
+        verb = "reply_template_updated"
+    _clean(obj)
+    obj.save()
+    events.record_on(obj, actor=actor, verb=verb, data={"title": title, "changed": changed})
+    return obj
+
+
+def _set_active(actor, template_id: int, active: bool) -> ReplyTemplate:
+    obj = reply_template_get(actor=actor, template_id=template_id)
+    if obj.active == active:
+        return obj
+    obj.active = active
+    obj.save(update_fields=["active"])
+    states = ("retired", "active") if active else ("active", "retired")
+    verb = "reply_template_restored" if active else "reply_template_retired"
+    events.record_on(obj, actor=actor, verb=verb, from_state=states[0], to_state=states[1])
+    return obj
+
+
+@transaction.atomic
+def reply_template_retire(*, actor, template_id: int) -> ReplyTemplate:
+    """Take a template out of the action forms; it stays listed as retired."""
+    return _set_active(actor, template_id, False)
+
+
+@transaction.atomic
+def reply_template_restore(*, actor, template_id: int) -> ReplyTemplate:
+    """Put a retired template back into the action forms."""
+    return _set_active(actor, template_id, True)
 
 
 # --- the seed ---------------------------------------------------------------------------------

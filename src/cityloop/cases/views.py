@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.cases import forms, queries, routing, workflow
-from cityloop.cases.models import Case, CasePhoto, Stage
+from cityloop.cases import forms, queries, routing, rules, services, workflow
+from cityloop.cases.models import Case, CasePhoto, ReplyTemplate, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
@@ -91,6 +91,11 @@ VERB_LABELS = {
     "comment": gettext_lazy("Note"),
     "light_yellow": gettext_lazy("Near its limit"),
     "light_red": gettext_lazy("Overdue"),
+}
+# Actions whose text area a reply template can fill, and the templates they use.
+TEMPLATE_ACTIONS = {
+    "reply": ReplyTemplate.UsedFor.REPLY,
+    "return_visit": ReplyTemplate.UsedFor.RETURN_VISIT,
 }
 LIGHT_COLOURS = {"red": "#c62828", "yellow": "#f9a825", "green": "#2e7d32", "": "#78909c"}
 # Which form field a workflow error belongs to (the rest go above the form).
@@ -428,6 +433,7 @@ def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "any_dispatch": any(c.can_dispatch for c in rows),
         "bulk": extra.pop("bulk", None) or forms.BulkDispatchForm(user=user),
         "counts": queries.light_counts(user),
+        "keeps_templates": rules.reply_template_root(user) is not None,
         "query": _query_without(request, "page"),
         "tab_query": _query_without(request, "page", "tab"),
         "light_colours": LIGHT_COLOURS,
@@ -644,9 +650,13 @@ def _detail_context(
         "dispatch",
     ):
         suggestions = intel_queries.suggestions_of(case)
+    templates = []
+    if open_action in TEMPLATE_ACTIONS:
+        templates = queries.reply_templates_for(user, case, TEMPLATE_ACTIONS[open_action])
     if open_action and form is None:
         form = forms.ACTION_FORMS[open_action](user=user, case=case)
         _preselect(form, open_action, suggestions)
+        _prefill(form, templates, request.GET.get("template"))
     if open_action and not message and open_action != "comment" and open_action not in allowed:
         message, level = _("You may not do this to this case."), "error"
     return {
@@ -671,7 +681,19 @@ def _detail_context(
         "max_extensions": workflow.MAX_EXTENSIONS,
         "light_colours": LIGHT_COLOURS,
         "stage_label": _stage_label(case),
+        "templates": [(t, queries.fill_template(t.text, case)) for t in templates],
+        "template_id": _int(request.GET.get("template")) if request.method == "GET" else None,
     }
+
+
+def _prefill(form: forms.ActionForm, templates: list, wanted: str | None) -> None:
+    """``?template=<id>``: start the text area on that template, placeholders filled (the
+    page without JavaScript; with it, the select fills the text area in the browser). Only a
+    template the action offers is taken."""
+    pk = _int(wanted)
+    chosen = next((t for t in templates if t.pk == pk), None)
+    if chosen is not None and form.template_field in form.fields:
+        form.initial[form.template_field] = queries.fill_template(chosen.text, form.case)
 
 
 def _preselect(form: forms.ActionForm, action: str, suggestions: list) -> None:
@@ -752,3 +774,100 @@ def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         error_code=error.code if error else "invalid_input",
     )
     return _render(request, "cases/detail.html", context, partial="detail")
+
+
+# --- staff: reply templates --------------------------------------------------------------------
+
+TEMPLATE_ERROR_FIELDS = {
+    "reply_template_unit_required": "unit",
+    "unit_not_found": "unit",
+    "reply_template_title_required": "title",
+    "reply_template_title_too_long": "title",
+    "reply_template_title_taken": "title",
+    "reply_template_text_required": "text",
+    "reply_template_text_too_long": "text",
+    "reply_template_used_for_invalid": "used_for",
+}
+
+
+def _save_template(request: HttpRequest, form: forms.ReplyTemplateForm, template_id=None):
+    """Run the form through :func:`services.reply_template_save`; None when refused."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.reply_template_save(
+            actor=request.user, template_id=template_id, **form.save_kwargs()
+        )
+    except NotFound as exc:
+        if template_id is not None and exc.code == "reply_template_not_found":
+            raise Http404(str(exc.message)) from exc
+        form.add_error("unit", str(exc.message))
+    except DomainError as exc:
+        field = TEMPLATE_ERROR_FIELDS.get(exc.code)
+        form.add_error(field if field in form.fields else None, str(exc.message))
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_templates(request: HttpRequest) -> HttpResponse:
+    """回复模板: the templates the account's unit keeps, and a form for a new one."""
+    user = request.user
+    if rules.reply_template_root(user) is None:
+        raise Http404(_("Only a unit's staff keep reply templates."))
+    form = forms.ReplyTemplateForm(request.POST or None, user=user)
+    if request.method == "POST":
+        saved = _save_template(request, form)
+        if saved is not None:
+            messages.success(request, _("Template %(title)s saved.") % {"title": saved.title})
+            return redirect("cases:reply_templates")
+    rows = list(queries.reply_template_rows(user))
+    context = {
+        "form": form,
+        "active": [t for t in rows if t.active],
+        "retired": [t for t in rows if not t.active],
+    }
+    return render(
+        request, "cases/reply_templates.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+    user = request.user
+    obj = found(services.reply_template_get, actor=user, template_id=template_id)
+    initial = {
+        "unit": obj.unit_id,
+        "used_for": obj.used_for,
+        "category": obj.category_id,
+        "title": obj.title,
+        "text": obj.text,
+        "sort": obj.sort,
+    }
+    form = forms.ReplyTemplateForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST":
+        saved = _save_template(request, form, template_id=obj.pk)
+        if saved is not None:
+            messages.success(request, _("Template %(title)s saved.") % {"title": saved.title})
+            return redirect("cases:reply_templates")
+    context = {"form": form, "template": obj}
+    return render(
+        request, "cases/reply_template_edit.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def reply_template_retire(request: HttpRequest, template_id: int) -> HttpResponse:
+    obj = found(services.reply_template_retire, actor=request.user, template_id=template_id)
+    messages.success(request, _("Template %(title)s retired.") % {"title": obj.title})
+    return redirect("cases:reply_templates")
+
+
+@login_required
+@require_POST
+def reply_template_restore(request: HttpRequest, template_id: int) -> HttpResponse:
+    obj = found(services.reply_template_restore, actor=request.user, template_id=template_id)
+    messages.success(request, _("Template %(title)s is in use again.") % {"title": obj.title})
+    return redirect("cases:reply_templates")

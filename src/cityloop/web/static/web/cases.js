@@ -216,6 +216,27 @@
     form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
   });
 
+  /* --- case detail: "insert a template" fills the reply / return-visit text area ---------- */
+  /* Without JavaScript the select's own GET form (?template=<id>) pre-fills it on the server;
+     the options carry the text with the case's code, place and category already filled in. */
+
+  function hideInsertButtons() {
+    document.querySelectorAll("[data-template-insert]").forEach(function (b) { b.hidden = true; });
+  }
+  hideInsertButtons();
+  document.body.addEventListener("htmx:afterSettle", hideInsertButtons);
+
+  document.body.addEventListener("change", function (evt) {
+    var pick = evt.target.closest && evt.target.closest("[data-template-pick] select");
+    if (!pick) { return; }
+    var option = pick.options[pick.selectedIndex];
+    var area = document.getElementById(pick.form.dataset.target);
+    if (!area || !option || !option.value) { return; }
+    area.value = option.dataset.text || "";
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+    area.focus();
+  });
+
   /* --- case detail: bring the opened action form into view ------------------------------ */
 
   document.body.addEventListener("htmx:afterSettle", function () {
