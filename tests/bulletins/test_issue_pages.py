@@ -150,9 +150,11 @@ def test_a_ranking_through_the_pickers_reads_back_in_chinese(zxl, draft, desk):
         },
     )
     assert r.status_code == 302
+    assert r["Location"] == f"/bulletins/issues/{draft.pk}/?generator=ranking#add-generated"
     item = IssueItem.objects.get(issue=draft)
     assert (item.generator, item.params) == ("ranking", {"scheme": "CW", "period": "2020-06"})
-    html = desk.get(f"/bulletins/issues/{draft.pk}/").content.decode()
+    html = desk.get(r["Location"]).content.decode()
+    assert '<option value="ranking" selected>考核排名</option>' in html  # the one just used
     placed = _text(_placed(html))
     assert "考核排名" in placed and "创卫复审百分考核" in placed and "2020年6月" in placed
     for raw in ("ranking", "CW", "2020-06"):

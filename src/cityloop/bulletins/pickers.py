@@ -132,9 +132,10 @@ def _picker(actor, gen: str, param: str, chosen: str, cache: dict) -> Picker:
     return Picker(name, param, label, "text", value=chosen)
 
 
-def generator_forms(actor, day: date, post=None) -> list[GeneratorForm]:
-    """One fieldset per generator; ``post`` (a refused form) keeps what was chosen."""
-    chosen_gen = (post or {}).get("generator", "")
+def generator_forms(actor, day: date, post=None, *, chosen: str = "") -> list[GeneratorForm]:
+    """One fieldset per generator; ``post`` (a refused form) keeps what was chosen, and
+    ``chosen`` (the one just used) comes up first again."""
+    chosen_gen = (post or {}).get("generator", "") or chosen
     forms, cache = [], {}
     for g in generators.known():
         values = _defaults(g.name, day)

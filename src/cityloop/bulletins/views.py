@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -185,6 +186,8 @@ def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
                 messages.error(request, str(exc.message))
                 return _issue_page(request, obj, post=p, status=400)
             messages.success(request, _("Generated item added."))
+            here = reverse("bulletins:issue", args=[obj.pk])
+            return HttpResponseRedirect(f"{here}?{urlencode({'generator': name})}#add-generated")
         elif action == "remove":
             attempt(
                 request,
@@ -221,7 +224,11 @@ def _issue_page(request: HttpRequest, obj, *, post=None, status: int = 200) -> H
                 }
                 for it, d in zip(placed, live, strict=True)
             ],
-            "generator_forms": pickers.generator_forms(user, obj.date, post) if editor else [],
+            "generator_forms": pickers.generator_forms(
+                user, obj.date, post, chosen=request.GET.get("generator", "")
+            )
+            if editor
+            else [],
             "post": post or {},
             **(rendering.fragment_context(doc) if doc else {}),
         },
