@@ -14,6 +14,7 @@ import pytest
 from cityloop.assessment import workflow as assessment
 from cityloop.bulletins import queries, services, workflow
 from cityloop.bulletins.models import BulletinEvent, Issue, IssueItem
+from tests.api.conftest import client_as  # noqa: F401
 
 from ..assessment.conftest import SH
 
@@ -240,6 +241,30 @@ def test_an_out_of_scope_place_is_refused_and_nothing_written(zxl, tree, draft, 
     assert '<option value="ranking" selected>' in r.content.decode()  # the choice is kept
     assert IssueItem.objects.filter(issue=draft).count() == 0
     assert BulletinEvent.objects.count() == events
+
+
+def test_an_out_of_scope_unit_is_refused_on_the_page_and_over_the_api(
+    zxl,
+    tree,
+    draft,
+    desk,
+    client_as,  # noqa: F811
+):
+    r = desk.post(
+        f"/bulletins/issues/{draft.pk}/",
+        {"action": "generate", "generator": "board", "board__unit": tree.office_a.code},
+    )
+    assert r.status_code == 400 and "请从列表中选择单位。" in r.content.decode()
+    # The API adds through the same workflow step: the same refusal, the same code.
+    api = client_as(zxl.desk)
+    r = api.post(
+        f"/bulletins/issues/{draft.pk}/generated",
+        {"generator": "case_figures", "params": {"place": tree.street_a.code}},
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "bulletin_param_invalid")
+    assert r.json()["detail"] == {"param": "place"}
+    assert IssueItem.objects.filter(issue=draft).count() == 0
+    assert not BulletinEvent.objects.filter(verb="generate").exists()
 
 
 def test_the_remove_button_is_readable_and_removes(zxl, draft, desk):
