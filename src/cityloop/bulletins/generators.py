@@ -40,19 +40,33 @@ class Generator:
     fn: Callable[[dict[str, Any], date], Generated]
     label: Any
     app: str = ""
+    # The parameters a page asks for, each chosen from a picker: place, unit, scheme,
+    # period, series, kind (of summary), start, end, as_of (dates).
+    params: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, Generator] = {}
 
 
 def register(
-    name: str, fn: Callable[[dict[str, Any], date], Generated], *, label: Any, app: str = ""
+    name: str,
+    fn: Callable[[dict[str, Any], date], Generated],
+    *,
+    label: Any,
+    app: str = "",
+    params: tuple[str, ...] = (),
 ):
-    _REGISTRY[name] = Generator(name, fn, label, app)
+    _REGISTRY[name] = Generator(name, fn, label, app, tuple(params))
 
 
 def known() -> list[Generator]:
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def label_of(name: str) -> str:
+    """A generator's Chinese name (never its code), for lists of placed items."""
+    gen = _REGISTRY.get(name)
+    return str(gen.label) if gen else str(_("Generated item no longer available"))
 
 
 def run(name: str, params: dict[str, Any], as_of: date) -> Generated:
@@ -347,9 +361,17 @@ def supervision_summary_item(params: dict[str, Any], as_of: date) -> Generated:
 def ranking_item(params: dict[str, Any], as_of: date) -> Generated:
     """An assessment ranking: who leads, who trails, and the table with movement."""
     from cityloop.assessment import queries as aq
+    from cityloop.core.errors import NotFound
 
     code, key = params.get("scheme", ""), params.get("period", "")
-    r = aq.ranking(SYSTEM, code, key)
+    try:
+        r = aq.ranking(SYSTEM, code, key)
+    except NotFound:
+        raise InvalidInput(
+            "bulletin_param_invalid",
+            _("Choose a scheme and one of its computed periods."),
+            {"param": "period"},
+        ) from None
     top = r.top(int(params.get("top", r.scheme.praise_top)))
     bottom = r.bottom(int(params.get("bottom", r.scheme.criticise_bottom)))
     sep = "、"
@@ -453,16 +475,41 @@ def submissions_item(params: dict[str, Any], as_of: date) -> Generated:
     )
 
 
-register("case_figures", case_figures_item, label=_lazy("Case figures of a place"), app="cases")
-register("board", board_item, label=_lazy("Red/yellow/blue board"), app="supervision")
+register(
+    "case_figures",
+    case_figures_item,
+    label=_lazy("Case figures of a place"),
+    app="cases",
+    params=("place", "start", "end"),
+)
+register(
+    "board",
+    board_item,
+    label=_lazy("Red/yellow/blue board"),
+    app="supervision",
+    params=("unit", "as_of"),
+)
 register(
     "supervision_summary",
     supervision_summary_item,
     label=_lazy("Supervision summary (weekly, monthly, quarterly)"),
     app="supervision",
+    params=("kind", "end"),
 )
-register("ranking", ranking_item, label=_lazy("Assessment ranking"), app="assessment")
-register("submissions", submissions_item, label=_lazy("Submissions by unit"), app="bulletins")
+register(
+    "ranking",
+    ranking_item,
+    label=_lazy("Assessment ranking"),
+    app="assessment",
+    params=("scheme", "period"),
+)
+register(
+    "submissions",
+    submissions_item,
+    label=_lazy("Submissions by unit"),
+    app="bulletins",
+    params=("series", "start", "end"),
+)
 
 
 # --- the assessment indicator: 信息报送考核 ----------------------------------------------------

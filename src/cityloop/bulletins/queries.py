@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cityloop.bulletins import rules
@@ -30,6 +30,23 @@ def series_get(actor, code: str) -> Series:
     if series is None or not getattr(actor, "is_authenticated", False):
         raise NotFound("bulletin_series_not_found", _("Bulletin series not found"))
     return series
+
+
+def editable_series(actor) -> list[Series]:
+    """The series the actor edits: those a new issue may be started in."""
+    return [s for s in visible_series(actor) if rules.can_edit(actor, s)]
+
+
+def next_number(series: Series, year: int) -> int:
+    """The number the next issue of ``series`` in ``year`` takes: one after the highest."""
+    top = Issue.objects.filter(series=series, year=year).aggregate(n=Max("number"))["n"]
+    return (top or 0) + 1
+
+
+def numbers_by_year(series: Series) -> dict[int, int]:
+    """The next number of each year the series has issues in (other years start at 1)."""
+    rows = Issue.objects.filter(series=series).values("year").annotate(n=Max("number"))
+    return {r["year"]: r["n"] + 1 for r in rows}
 
 
 def visible_issues(actor) -> QuerySet[Issue]:
@@ -121,3 +138,66 @@ def submission_counts(*, series_code: str | None, start: date, end: date) -> lis
 def items_of(issue: Issue) -> list[IssueItem]:
     """Full items first (in order), short items (△) after them, as the bulletins print."""
     return sorted(issue.items.all(), key=lambda i: (i.short, i.order, i.pk))
+
+
+# --- what a generated item may be made from: the choices its pickers offer ------------------
+
+GENERATOR_PLACE_KINDS = ("district", "street", "community")
+
+
+def generator_places(actor) -> QuerySet:
+    """Places whose case figures the actor may put into an item: its district, streets and
+    communities in scope."""
+    from cityloop.org import queries as org_queries
+
+    return org_queries.visible_places(actor).filter(kind__in=GENERATOR_PLACE_KINDS).order_by("path")
+
+
+def generator_units(actor) -> QuerySet:
+    from cityloop.org import queries as org_queries
+
+    return org_queries.visible_units(actor).order_by("path")
+
+
+def generator_schemes(actor) -> list:
+    """One version per scheme code the actor may read (the one in force, else the newest)."""
+    from cityloop.assessment import queries as aq
+    from cityloop.assessment.models import Scheme
+
+    chosen: dict[str, Any] = {}
+    for s in aq.visible_schemes(actor):
+        if s.code not in chosen or (
+            s.state == Scheme.State.ACTIVE and chosen[s.code].state != Scheme.State.ACTIVE
+        ):
+            chosen[s.code] = s
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def generator_periods(scheme) -> list[tuple[str, str]]:
+    """A scheme's computed (or closed) periods, newest first, as (key, Chinese label)."""
+    from cityloop.assessment import periods
+    from cityloop.assessment.models import Period
+
+    qs = (
+        Period.objects.filter(code=scheme.code)
+        .exclude(state=Period.State.OPEN)
+        .order_by("-start")
+        .select_related("scheme")
+    )
+    return [(p.key, periods.label(p.scheme.period_kind, p.key)) for p in qs]
+
+
+def generator_choice_allowed(actor, param: str, value: str) -> bool:
+    """Whether ``value`` is one of the choices the actor's picker for ``param`` offers.
+    Parameters without a scoped choice (dates, titles, the period) are the generator's to
+    check."""
+    value = (value or "").strip()
+    if param == "place":
+        return generator_places(actor).filter(code=value).exists()
+    if param == "unit":
+        return generator_units(actor).filter(code=value).exists()
+    if param == "scheme":
+        return any(s.code == value for s in generator_schemes(actor))
+    if param == "series":
+        return any(s.code == value for s in visible_series(actor))
+    return True

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from cityloop.bulletins import queries
 from cityloop.bulletins.models import Issue, Series
 from cityloop.core.errors import Conflict, InvalidInput
 
@@ -45,17 +45,12 @@ def series_save(
     return series
 
 
-def next_number(series: Series, year: int) -> int:
-    top = Issue.objects.filter(series=series, year=year).aggregate(n=Max("number"))["n"]
-    return (top or 0) + 1
-
-
 def issue_new(
     *, series: Series, day: date, number: int | None = None, is_demo: bool = False
 ) -> Issue:
     """A draft issue: numbered per series and year (the next number unless given), with the
     series' recipients and editors, which the editor may change until publication."""
-    number = number or next_number(series, day.year)
+    number = number or queries.next_number(series, day.year)
     if number < 1:
         raise InvalidInput("bulletin_number_invalid", _("An issue number is 1 or more."))
     try:

@@ -4,6 +4,7 @@ and periodic notices as downloads."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from django.contrib import messages
@@ -11,14 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from cityloop.bulletins import document, notices, queries, rules, workflow
+from cityloop.bulletins import document, generators, notices, pickers, queries, rules, workflow
 from cityloop.bulletins import render as rendering
 from cityloop.bulletins.labels import VOCABULARY
+from cityloop.core import clock
 from cityloop.core.downloads import attachment
-from cityloop.core.errors import DomainError
+from cityloop.core.errors import DomainError, InvalidInput, NotFound
 from cityloop.org import queries as org_queries
 from cityloop.web.steps import attempt, found
 
@@ -58,24 +61,69 @@ def index(request: HttpRequest) -> HttpResponse:
                 _("Review saved."),
             )
         elif action == "new_issue":
-
-            def make():
-                day = date.fromisoformat(p.get("date") or "")
-                number = int(p["number"]) if p.get("number") else None
-                workflow.new_issue(
-                    actor=user, series_code=p.get("series", ""), day=day, number=number
-                )
-
             try:
-                attempt(request, make, _("Draft issue created."))
-            except ValueError:
-                messages.error(request, _("Give the issue's date as YYYY-MM-DD."))
+                _new_issue(user, p)
+            except NotFound as exc:
+                raise Http404(str(exc.message)) from exc
+            except DomainError as exc:
+                messages.error(request, str(exc.message))
+                return _index_page(request, new_issue_post=p, status=400)
+            messages.success(request, _("Draft issue created."))
         return HttpResponseRedirect(reverse("bulletins:index"))
+    return _index_page(request)
+
+
+def _new_issue(user, p) -> None:
+    """The new-issue form: the date as a date, the number as a number (empty: the next)."""
+    try:
+        day = date.fromisoformat(p.get("date") or "")
+    except ValueError:
+        raise InvalidInput(
+            "bulletin_date_invalid", _("Give the issue's date as YYYY-MM-DD.")
+        ) from None
+    raw = (p.get("number") or "").strip()
+    if raw and not raw.isdigit():
+        raise InvalidInput("bulletin_number_invalid", _("An issue number is 1 or more."))
+    workflow.new_issue(
+        actor=user, series_code=p.get("series", ""), day=day, number=int(raw) if raw else None
+    )
+
+
+def _new_issue_form(user, post=None) -> dict | None:
+    """The series the user edits (by title), each with its next number per year, the date
+    (today) and the proposed number for the first series; a refused form keeps its values."""
+    editable = queries.editable_series(user)
+    if not editable:
+        return None
+    today = clock.today()
+    chosen = (post or {}).get("series") or editable[0].code
+    series = next((s for s in editable if s.code == chosen), editable[0])
+    options = [
+        {
+            "code": s.code,
+            "title": s.title,
+            "numbers": json.dumps({str(y): n for y, n in queries.numbers_by_year(s).items()}),
+            "selected": s.code == series.code,
+        }
+        for s in editable
+    ]
+    if post is not None:
+        return {"series": options, "date": post.get("date", ""), "number": post.get("number", "")}
+    return {
+        "series": options,
+        "date": today.isoformat(),
+        "number": queries.next_number(series, today.year),
+    }
+
+
+def _index_page(request: HttpRequest, *, new_issue_post=None, status: int = 200) -> HttpResponse:
+    user = request.user
     series = queries.visible_series(user)
     return render(
         request,
         "bulletins/index.html",
         {
+            "new_issue": _new_issue_form(user, new_issue_post),
             "rows": [
                 {
                     "series": s,
@@ -96,6 +144,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "notice_kinds": list(notices.KIND_LABELS.items()),
             "notice_schemes": notices.schemes_for(user),
         },
+        status=status,
     )
 
 
@@ -119,18 +168,26 @@ def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
                 _("Issue published; its figures are frozen."),
             )
         elif action == "generate":
-            params = {k[2:]: v for k, v in p.items() if k.startswith("p_") and v}
-            attempt(
-                request,
-                lambda: workflow.add_generated(
+            name = p.get("generator", "")
+            params = pickers.posted_params(name, p)
+            if p.get("title", "").strip():
+                params["title"] = p["title"].strip()
+            try:
+                workflow.add_generated(
                     actor=user,
                     issue_id=obj.pk,
-                    generator=p.get("generator", ""),
+                    generator=name,
                     params=params,
-                    unit_label=p.get("unit_label", ""),
-                ),
-                _("Generated item added."),
-            )
+                    unit_label=p.get("unit_label", "").strip(),
+                )
+            except NotFound as exc:
+                raise Http404(str(exc.message)) from exc
+            except DomainError as exc:
+                messages.error(request, str(exc.message))
+                return _issue_page(request, obj, post=p, status=400)
+            messages.success(request, _("Generated item added."))
+            here = reverse("bulletins:issue", args=[obj.pk])
+            return HttpResponseRedirect(f"{here}?{urlencode({'generator': name})}#add-generated")
         elif action == "remove":
             attempt(
                 request,
@@ -138,23 +195,44 @@ def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
                 _("Item removed."),
             )
         return HttpResponseRedirect(reverse("bulletins:issue", args=[obj.pk]))
+    return _issue_page(request, obj)
+
+
+def _issue_page(request: HttpRequest, obj, *, post=None, status: int = 200) -> HttpResponse:
+    user = request.user
     try:
         doc = document.from_issue(obj)
     except DomainError as exc:
         messages.error(request, str(exc.message))
         doc = None
-    from cityloop.bulletins import generators
-
+    placed = queries.items_of(obj)
+    live = doc.items if doc else [None] * len(placed)
+    editor = rules.can_edit(user, obj.series) and obj.state == obj.State.DRAFT
     return render(
         request,
         "bulletins/issue.html",
         {
             "issue": obj,
-            "editor": rules.can_edit(user, obj.series),
-            "placed": queries.items_of(obj),
-            "generators": generators.known(),
+            "editor": editor,
+            "placed": [
+                {
+                    "item": it,
+                    "what": generators.label_of(it.generator)
+                    if it.kind == it.Kind.GENERATED
+                    else it.get_kind_display(),
+                    "title": (d.title if d else it.title) or it.title or it.body[:30],
+                }
+                for it, d in zip(placed, live, strict=True)
+            ],
+            "generator_forms": pickers.generator_forms(
+                user, obj.date, post, chosen=request.GET.get("generator", "")
+            )
+            if editor
+            else [],
+            "post": post or {},
             **(rendering.fragment_context(doc) if doc else {}),
         },
+        status=status,
     )
 
 

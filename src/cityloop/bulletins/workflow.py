@@ -9,13 +9,23 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cityloop.bulletins import generators, rules, services
+from cityloop.bulletins import generators, queries, rules, services
 from cityloop.bulletins.models import BulletinEvent, Issue, IssueItem, Series, Submission
 from cityloop.core import clock, events
 from cityloop.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 
 TITLE_MAX, BODY_MAX = 200, 20_000
+
+# A generated item's place, unit, scheme or series the actor may not choose (unknown, or
+# outside its scope: said alike, existence does not leak).
+CHOOSE_FROM_LIST = {
+    "place": gettext_lazy("Choose a place from the list."),
+    "unit": gettext_lazy("Choose a unit from the list."),
+    "scheme": gettext_lazy("Choose an assessment scheme from the list."),
+    "series": gettext_lazy("Choose a series from the list."),
+}
 
 
 def _event(actor, verb: str, **fields) -> BulletinEvent:
@@ -264,6 +274,12 @@ def add_generated(
     are frozen at publication. The parameters are checked by computing it once now."""
     issue = _issue_locked(actor, issue_id)
     _require_draft(issue)
+    params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+    for param in ("place", "unit", "scheme", "series"):
+        if param in params and not queries.generator_choice_allowed(actor, param, params[param]):
+            raise InvalidInput(
+                "bulletin_param_invalid", str(CHOOSE_FROM_LIST[param]), {"param": param}
+            )
     generators.run(generator, params, issue.date)  # raises on bad parameters
     item = IssueItem.objects.create(
         issue=issue,
