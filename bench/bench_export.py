@@ -155,7 +155,7 @@ def measure(n: int, pg: bool) -> dict:
     version = (
         connection.cursor().connection.execute("select sqlite_version()").fetchone()[0]
         if vendor == "sqlite"
-        else "{0}.{1}".format(*divmod(connection.cursor().connection.info.server_version, 10000))
+        else "{}.{}".format(*divmod(connection.cursor().connection.info.server_version, 10000))
     )
     return {
         "db": "PostgreSQL" if pg else "SQLite",
