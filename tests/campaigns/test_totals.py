@@ -212,3 +212,21 @@ def test_participation_is_an_assessment_indicator(scene):
     assert sorted(r["n"] for r in community.records) == [2, 3, 4]
     assert ind.fn(april, at["a"]).value == 7.0
     assert ind.fn(april, at["other"]).value == 0.0
+
+
+def test_the_totals_export_as_the_calendar_shows_them(scene, client):
+    from tests.xlsx import xlsx_rows
+
+    client.force_login(scene["worker"])
+    page = client.get("/campaigns/", {"start": "2026-04-01", "end": "2026-04-30"})
+    assert "导出 Excel" in page.content.decode()
+    rows = xlsx_rows(
+        client.get("/campaigns/", {"start": "2026-04-01", "end": "2026-04-30", "format": "xlsx"})
+    )
+    assert rows[0] == ["事项", "数量", "计量单位", "类型"]
+    figures = {r[0]: r[1] for r in rows[1:]}
+    assert figures["场次"] == 3 and figures["人次"] == 9  # April, as the page says
+    assert 6 in [r[1] for r in rows[1:] if r[3] == "投入资源"]  # 垃圾清运车 6 in April
+    client.force_login(scene["outsider"])
+    outsider = xlsx_rows(client.get("/campaigns/", {"format": "xlsx"}))
+    assert {r[0]: r[1] for r in outsider[1:]} == {"场次": 0, "人次": 0}

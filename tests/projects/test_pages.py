@@ -73,3 +73,22 @@ def test_campaign_pages(tree, make_account, on_day):
     cal = client.get("/campaigns/?month=2026-04").content.decode()
     assert "3人次" in cal or "person-times" in cal
     assert 'data-day="2026-04-24"' in cal
+
+
+def test_the_project_list_exports_with_its_quantities(crew, make_project, on_day):
+    from tests.xlsx import xlsx_rows
+
+    on_day(date(2026, 6, 1))
+    p = make_project()
+    item = p.items.get(name="拆除防盗网")
+    _client(crew.doer).post(
+        f"/projects/{p.pk}/report/", {"item": item.pk, "quantity": "900", "on": "2026-06-01"}
+    )
+    boss = _client(crew.supervisor)
+    assert "导出 Excel" in boss.get("/projects/").content.decode()
+    rows = xlsx_rows(boss.get("/projects/", {"format": "xlsx"}))
+    assert rows[0][:3] == ["编码", "项目", "类型"]
+    (line,) = rows[1:]
+    assert line[0] == "P1" and line[1] == "06小区老旧小区改造"
+    assert f"拆除防盗网 900/{item.planned.normalize():f} {item.unit_of_measure}" in line[-1]
+    assert xlsx_rows(_client(crew.outsider).get("/projects/", {"format": "xlsx"}))[1:] == []

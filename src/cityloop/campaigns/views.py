@@ -18,13 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cityloop.campaigns import forms, queries, rules, services
 from cityloop.campaigns.labels import VOCABULARY
 from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
-from cityloop.core import clock
+from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
@@ -63,6 +64,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
     end = _date(request.GET.get("end"))
     prev = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
     nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    if exports.wants_xlsx(request):
+        return _totals_xlsx(queries.totals(user, start=start, end=end, place=place), place)
     return render(
         request,
         "campaigns/calendar.html",
@@ -82,6 +85,27 @@ def calendar(request: HttpRequest) -> HttpResponse:
             .order_by("path")[:500],
         },
     )
+
+
+TOTAL_COLUMNS = (
+    exports.Column(_lazy("Item"), 24),
+    exports.Column(_lazy("Quantity"), 12),
+    exports.Column(_lazy("Unit of measure"), 10),
+    exports.Column(_lazy("Kind"), 10),
+)
+
+
+def _totals_xlsx(totals: queries.Totals, place) -> HttpResponse:
+    """The totals the calendar page shows (same period and place), one line per figure."""
+    lines = [
+        [_("Sessions"), totals.sessions, _("times"), _("Activity")],
+        [_("Person-times"), totals.person_times, _("person-times"), _("Activity")],
+        *([o["name"], o["quantity"], o["unit"], _("Outputs")] for o in totals.outputs),
+        *([r["name"], r["quantity"], r["unit"], _("Resources")] for r in totals.resources),
+    ]
+    where = place.name if place is not None else _("All places")
+    name = _("Campaign totals %(where)s") % {"where": where}
+    return exports.xlsx_response(name, name, TOTAL_COLUMNS, lines)
 
 
 @login_required

@@ -18,11 +18,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
-from cityloop.core import clock
+from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.org import queries as org_queries
@@ -56,6 +57,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
     if colour:
         rows = [r for r in rows if r["colour"] == colour]
     counts = {c: sum(1 for r in rows if r["colour"] == c) for c in Colour.lit()}
+    if exports.wants_xlsx(request):
+        return _projects_xlsx(rows)
     return render(
         request,
         "projects/list.html",
@@ -72,6 +75,49 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "can_create": rules.may_set_up_projects(user, org_queries.visible_units(user)),
         },
     )
+
+
+PROJECT_COLUMNS = (
+    exports.Column(_lazy("Code"), 14),
+    exports.Column(_lazy("Project"), 30),
+    exports.Column(_lazy("Type"), 12),
+    exports.Column(_lazy("Stage"), 10),
+    exports.Column(_lazy("Light"), 8),
+    exports.Column(_lazy("Progress (%)"), 10),
+    exports.Column(_lazy("Responsible unit"), 20),
+    exports.Column(_lazy("Deadline"), 12),
+    exports.Column(_lazy("Work items (done / planned)"), 60),
+)
+
+
+def _projects_xlsx(rows: list[dict]) -> HttpResponse:
+    """The list as the page shows it, each project's work items in one cell (one query)."""
+    from cityloop.projects.models import WorkItem
+
+    items: dict[int, list[str]] = {}
+    for w in WorkItem.objects.filter(project_id__in=[r["project"].pk for r in rows]).order_by(
+        "project_id", "order", "pk"
+    ):
+        items.setdefault(w.project_id, []).append(
+            f"{w.name} {w.done.normalize():f}/{w.planned.normalize():f} {w.unit_of_measure}"
+        )
+
+    def line(r: dict) -> list:
+        p = r["project"]
+        return [
+            p.code,
+            p.name,
+            p.type.name,
+            p.stage_name,
+            r["label"],
+            p.progress,
+            p.responsible_unit.name,
+            p.deadline,
+            "；".join(items.get(p.pk, [])),
+        ]
+
+    name = _("Projects %(day)s") % {"day": f"{clock.today():%Y-%m-%d}"}
+    return exports.xlsx_response(name, name, PROJECT_COLUMNS, map(line, rows))
 
 
 @login_required
