@@ -187,3 +187,31 @@ def test_a_reporter_reads_only_the_public_timeline(as_user, cast, new_case):
     desk = [e["verb"] for e in as_user(cast.desk).get(f"/cases/{new_case.pk}/events").json()]
     assert resident == ["report", "accept"]
     assert desk == ["report", "accept", "comment"]
+
+
+def test_a_retry_racing_its_first_try_with_photos_gets_the_same_case(
+    as_user, cast, category, at_monday, monkeypatch
+):
+    """Two requests with one key and one photo: the second passed the key check before the
+    first committed, then found the photo used. It answers the first's case (issue 16.6)."""
+    from cityloop.cases import api as cases_api
+    from cityloop.cases import queries
+
+    api = as_user(cast.desk)
+    up = upload(api, "photo.jpg", jpeg()).json()["id"]
+    first = post_with_key(api, report_body(category, photo_ids=[up]), "race-1")
+    assert first.status_code == 201
+    real = queries.case_for_idempotency_key
+    calls = {"n": 0}
+
+    def racing(client, key):
+        calls["n"] += 1  # the first look, before the first try had committed, saw nothing
+        return None if calls["n"] == 1 else real(client, key)
+
+    monkeypatch.setattr(cases_api.queries, "case_for_idempotency_key", racing)
+    second = post_with_key(api, report_body(category, photo_ids=[up]), "race-1")
+    assert second.status_code == 201, second.json()
+    assert second.json()["id"] == first.json()["id"]
+    assert Case.objects.count() == 1
+    third = post_with_key(api, report_body(category, photo_ids=[up]), "other-key")
+    assert (third.status_code, third.json()["code"]) == (404, "upload_not_found")

@@ -174,8 +174,16 @@ def create_case(request: HttpRequest, payload: ReportIn):
     if key and (earlier := queries.case_for_idempotency_key(client, key)) is not None:
         # A retry: answer as the first time, without touching the uploads again.
         return Status(201, case_out(user, queries.case_get(user, earlier.pk)))
-    with transaction.atomic():  # uploads stay unused if the report is refused
-        case = _report(user, payload, key, client)
+    try:
+        with transaction.atomic():  # uploads stay unused if the report is refused
+            case = _report(user, payload, key, client)
+    except NotFound as exc:
+        # A retry racing its first try: the first claimed the photos and made the case while
+        # this one waited on their row locks. Answer the first's case, not "photo not found".
+        earlier = queries.case_for_idempotency_key(client, key) if key else None
+        if exc.code != "upload_not_found" or earlier is None:
+            raise
+        return Status(201, case_out(user, queries.case_get(user, earlier.pk)))
     # The reporter may always read back what they reported: shape the case in hand rather
     # than fetch it again through the scope filter (half the request's time).
     return Status(201, case_out(user, case))
