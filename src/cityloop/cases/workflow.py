@@ -657,6 +657,15 @@ def reject(*, actor, case_id: int, reason: str) -> Case:
 
 @transaction.atomic
 def merge(*, actor, case_id: int, master_id: int, note: str = "") -> Case:
+    # Both rows locked at once, in id order: "A into B" racing "B into A" then queues (the
+    # second finds its case merged and is refused) instead of deadlocking on PostgreSQL.
+    # Locking reads nothing, so it leaks nothing outside the scope checked below.
+    list(
+        Case.objects.select_for_update()
+        .filter(pk__in=sorted({case_id, master_id}))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     case = _begin(actor, case_id, "merge")
     if master_id == case.pk:
         raise InvalidInput("case_merge_self", _("A case cannot be merged into itself."))
