@@ -14,6 +14,12 @@ COMMANDS: list[tuple[str, str, str, str]] = [
         "migrate, then serve the site",
     ),
     ("worker", "worker", "启动后台任务进程（期限、亮灯巡检）", "run the background worker"),
+    (
+        "sweep",
+        "sweep",
+        "巡检一遍：期限、亮灯、待发通知（--once 只跑一遍）",
+        "run the sweep (--once)",
+    ),
     ("demo", "demo", "载入演示区县数据（可重复执行）", "load the demo district"),
     ("import", "import_data", "从 xlsx/csv/GeoJSON 导入地点、单位、人员、责任对象", "import data"),
     ("user", "user", "创建或修改账号", "create or change accounts"),

@@ -10,7 +10,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from cityloop.core import clock
+        from cityloop.core import (
+            clock,
+            notify,  # noqa: F401  registers the notification sweeper
+        )
 
         # CITYLOOP_AS_OF pins the one clock for the whole process (demo, replays).
         clock.pin(settings.CITYLOOP.as_of)

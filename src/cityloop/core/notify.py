@@ -228,4 +228,9 @@ def deliver_pending() -> int:
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:PENDING_BATCH]
     )
+    stale = Notification.objects.filter(
+        sent_at__isnull=True, created_at__lt=now - PENDING_GIVE_UP
+    ).count()
+    if stale:  # past retrying: said every sweep, so an operator sees them, never dropped silently
+        logger.warning("%d notifications were never delivered and are over a day old", stale)
     return sum(1 for pk in ids if deliver(pk))
