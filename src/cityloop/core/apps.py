@@ -10,7 +10,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from cityloop.core import clock
+        from cityloop.core import clock, signals
 
         # CITYLOOP_AS_OF pins the one clock for the whole process (demo, replays).
         clock.pin(settings.CITYLOOP.as_of)
+        signals.connect()  # a password change revokes tokens and ends sessions
