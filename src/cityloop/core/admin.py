@@ -2,17 +2,20 @@
 
 Calendar edits go through :mod:`cityloop.core.calendar` so that each one writes its event and
 clears the business-time cache; tokens and events are shown read-only (tokens are issued with
-``cityloop token``, events are never edited).
+``cityloop token``, events are never edited). Tokens are revoked from the token list or the
+account list ("撤销该用户的全部令牌") through :mod:`cityloop.core.tokens`.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from cityloop.core import calendar
+from cityloop.core import calendar, tokens
 from cityloop.core.errors import DomainError
 from cityloop.core.models import ApiToken, Event, WorkCalendarDay, WorkCalendarYear
 
@@ -101,12 +104,72 @@ class WorkCalendarDayAdmin(SimpleHistoryAdmin):
             calendar.calendar_day_clear(actor=request.user, date=row.date)
 
 
+def _may_revoke(request) -> bool:
+    return request.user.is_superuser or request.user.has_perm("core.change_apitoken")
+
+
+def _revoke_users(modeladmin, request, users) -> None:
+    total = sum(tokens.revoke_all(u, actor=request.user, reason="admin") for u in users)
+    modeladmin.message_user(
+        request,
+        gettext("%(count)s token(s) of %(users)s account(s) revoked.")
+        % {"count": total, "users": len(users)},
+    )
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
-    list_display = ["prefix", "user", "label", "created_at", "expires_at", "revoked_at"]
+    list_display = [
+        "id",
+        "prefix",
+        "user",
+        "label",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     list_filter = ["revoked_at"]
     search_fields = ["prefix", "label", "user__username"]
     exclude = ["digest"]
+    actions = ["revoke_selected", "revoke_all_of_user"]
+
+    def has_revoke_permission(self, request) -> bool:
+        return _may_revoke(request)
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
+    def revoke_selected(self, request, queryset) -> None:
+        count = 0
+        for row in queryset.filter(revoked_at__isnull=True):
+            tokens.token_revoke_id(actor=request.user, token_id=row.pk)
+            count += 1
+        self.message_user(request, gettext("%(count)s token(s) revoked.") % {"count": count})
+
+    @admin.action(description=_("Revoke all tokens of the user"), permissions=["revoke"])
+    def revoke_all_of_user(self, request, queryset) -> None:
+        users = list(get_user_model().objects.filter(api_tokens__in=queryset).distinct())
+        _revoke_users(self, request, users)
+
+
+class AccountAdmin(UserAdmin):
+    """Django's account admin, plus revoking an account's tokens. Its password form saves
+    through ``set_password``, so a reset there revokes them as well
+    (:mod:`cityloop.core.signals`)."""
+
+    actions = [*UserAdmin.actions, "revoke_all_tokens"]
+
+    def has_revoke_permission(self, request) -> bool:
+        return _may_revoke(request)
+
+    @admin.action(description=_("Revoke all tokens of the user"), permissions=["revoke"])
+    def revoke_all_tokens(self, request, queryset) -> None:
+        _revoke_users(self, request, list(queryset))
+
+
+_User = get_user_model()
+if admin.site.is_registered(_User):
+    admin.site.unregister(_User)
+admin.site.register(_User, AccountAdmin)
 
 
 @admin.register(Event)

@@ -17,9 +17,13 @@ router = Router(tags=["auth"])
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut})
 def create_token(request: HttpRequest, payload: TokenIn):
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token. ``ttl_days`` asks for a shorter
+    life than the configured one (never a longer one). 用账号密码换取令牌。"""
     token = tokens.token_for_credentials(
-        request=request, username=payload.username, password=payload.password
+        request=request,
+        username=payload.username,
+        password=payload.password,
+        ttl_days=payload.ttl_days,
     )
     return {"token": token}
 

@@ -13,7 +13,9 @@ class CoreConfig(AppConfig):
         from cityloop.core import (
             clock,
             notify,  # noqa: F401  registers the notification sweeper
+            signals,
         )
 
         # CITYLOOP_AS_OF pins the one clock for the whole process (demo, replays).
         clock.pin(settings.CITYLOOP.as_of)
+        signals.connect()  # a password change revokes tokens and ends sessions

@@ -25,6 +25,9 @@ def ref(obj, name_attr: str = "name") -> dict[str, Any] | None:
 class TokenIn(Schema):
     username: str
     password: str
+    # Fewer days than CITYLOOP_TOKEN_TTL_DAYS (the default and the ceiling); more is refused
+    # with 422 ``token_ttl_too_long``.
+    ttl_days: int | None = None
 
 
 class TokenOut(Schema):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
 from cityloop.cases import queries as case_queries
@@ -260,3 +262,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "web/inbox.html",
         {"rows": rows, "unread_only": unread_only, "page_size": INBOX_PAGE},
     )
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Change one's own password. Django's form checks the old one and saves through
+    ``set_password``; :mod:`cityloop.core.signals` then revokes the account's API tokens and
+    ends its other sessions, and Django's ``update_session_auth_hash`` keeps this one."""
+
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            _("Password changed. Your API tokens were revoked and your other sessions ended."),
+        )
+        return response
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
