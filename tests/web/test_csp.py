@@ -114,3 +114,26 @@ def test_api_docs_load_the_vendored_swagger_ui_from_static_only(client):
         assert b"".join(served.streaming_content if served.streaming else [served.content])
     assert '"validatorUrl": null' in html
     assert reverse("api:openapi-json") in html
+
+
+def test_the_schema_the_docs_page_loads_has_no_duplicated_key(client):
+    """Swagger UI parses openapi.json with a YAML parser that refuses a key twice in one
+    object (the urging-letter downloads once had both 200 and "200" under responses)."""
+    import json
+
+    duplicated: list[str] = []
+
+    def pairs(items):
+        keys = [k for k, _v in items]
+        duplicated.extend(k for k in set(keys) if keys.count(k) > 1)
+        return dict(items)
+
+    response = client.get(reverse("api:openapi-json"))
+    assert response.status_code == 200
+    schema = json.loads(response.content, object_pairs_hook=pairs)
+    assert duplicated == []
+    pdf = schema["paths"]["/api/v1/urging-letters/{letter_id}/pdf"]["get"]["responses"]["200"]
+    assert pdf == {
+        "description": "the letter as PDF / 催办函 PDF",
+        "content": {"application/pdf": {}},
+    }
