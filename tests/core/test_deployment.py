@@ -169,3 +169,28 @@ def test_the_demo_password_passes_every_validator_for_every_demo_account():
     User = get_user_model()
     for username in [*demo_usernames(), SUPERUSER]:
         validate_password(DEMO_PASSWORD, User(username=username))  # raises if refused
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "client"),
+    [
+        (0, "203.0.113.5", "10.0.0.1"),  # no trusted proxy: the header is ignored
+        (1, "", "10.0.0.1"),  # came round the proxy
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "192.0.2.1, 203.0.113.5", "203.0.113.5"),  # the left part is the client's own
+        (2, "192.0.2.1, 203.0.113.5, 10.0.0.9", "203.0.113.5"),
+        (2, "203.0.113.5", "203.0.113.5"),  # fewer entries than proxies: the left-most
+    ],
+)
+def test_client_address_counts_trusted_proxies_from_the_right(proxies, forwarded_for, client):
+    from django.test import RequestFactory
+
+    from cityloop.core.net import client_address
+
+    meta = {"REMOTE_ADDR": "10.0.0.1"}
+    if forwarded_for:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    request = RequestFactory().get("/", **meta)
+    config = settings.CITYLOOP.model_copy(update={"trusted_proxies": proxies})
+    with override_settings(CITYLOOP=config):
+        assert client_address(request) == client
