@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger, _csrf_needed
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
@@ -24,6 +26,26 @@ class BearerToken(HttpBearer):
         return tokens.token_user(token)
 
 
+class VendoredSwagger(Swagger):
+    """Swagger UI from our own static files (``vendor/swagger-ui-5.17.14``), never a CDN.
+
+    ninja renders its CDN template unless "ninja" is an installed app; this renders
+    ``web/api_docs.html`` instead, whose only scripts are static files (the CSP allows no
+    inline script).
+    """
+
+    template = "web/api_docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": _csrf_needed(api),
+        }
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
     title="cityloop API",
     version="1",
@@ -33,6 +55,8 @@ api = NinjaAPI(
     renderer=ChineseJSONRenderer(),
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
+    # validatorUrl None: Swagger UI would otherwise load a badge from validator.swagger.io.
+    docs=VendoredSwagger(settings={"validatorUrl": None}),
 )
 
 

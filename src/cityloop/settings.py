@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "csp",
     "huey.contrib.djhuey",
     "cityloop.core",
     "cityloop.org",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,8 +136,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# One password rule for every way in (account page, `cityloop user`, admin): account_save runs
+# these through Django's validate_password.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "cityloop.core.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": CONFIG.password_min_length},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -150,6 +161,10 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/lockout.html"
+# Lockouts key on the real client behind CITYLOOP_TRUSTED_PROXIES proxies (cityloop.core.net),
+# so two people behind one proxy are locked out separately. django-ipware is not installed;
+# this callable is the one rule, shared with the Open311 rate limits.
+AXES_CLIENT_IP_CALLABLE = "cityloop.core.net.client_address"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -173,6 +188,76 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it for hx-headers
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+
+def tls_settings(config) -> dict:
+    """The settings that CITYLOOP_TLS turns on (behind a TLS-terminating proxy).
+
+    Off (the demo on plain http://127.0.0.1:8000): cookies without Secure, no HSTS, and
+    X-Forwarded-Proto is not believed.
+    """
+    if not config.tls:
+        return {
+            "SESSION_COOKIE_SECURE": False,
+            "CSRF_COOKIE_SECURE": False,
+            "SECURE_HSTS_SECONDS": 0,
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+            "SECURE_PROXY_SSL_HEADER": None,
+        }
+    return {
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": config.hsts_seconds,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": config.hsts_seconds > 0,
+        # The proxy must overwrite (never pass through) the client's X-Forwarded-Proto.
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    }
+
+
+globals().update(tls_settings(CONFIG))
+
+
+def content_security_policy(config) -> dict:
+    """django-csp 4.0's CONTENT_SECURITY_POLICY.
+
+    Scripts only from our own static files: no inline script (data travels in json_script
+    tags, type="application/json", which browsers never execute). Styles allow 'unsafe-inline'
+    because templates set widths and colours in style="" attributes (progress bars, legend
+    swatches, indents) and a few carry <style> blocks; Leaflet and ECharts also style
+    elements inline. Images: our own, data: URIs (Leaflet, Swagger UI) and the map tile
+    host when CITYLOOP_MAP_TILE_URL is set.
+    """
+    img_src = ["'self'", "data:"]
+    tile_origin = _origin(config.map_tile_url)
+    if tile_origin:
+        img_src.append(tile_origin)
+    return {
+        "DIRECTIVES": {
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'", "'unsafe-inline'"],
+            "img-src": img_src,
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "form-action": ["'self'"],
+            "frame-ancestors": ["'none'"],
+        }
+    }
+
+
+def _origin(url: str) -> str:
+    """``https://tiles.example`` of a tile template such as ``https://{s}.tiles.example/{z}/…``."""
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(CONFIG)
 
 
 def _huey() -> dict:

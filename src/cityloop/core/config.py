@@ -32,6 +32,15 @@ class CityloopConfig(BaseSettings):
     secret_key: str = ""  # empty: generated once and kept in <data_dir>/secret_key
     debug: bool = False
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "testserver"]
+    # Served over HTTPS through a TLS-terminating proxy: secure cookies, HSTS, and the proxy's
+    # X-Forwarded-Proto: https taken as the request's scheme. Off for the plain-http demo.
+    tls: bool = False
+    hsts_seconds: int = 31_536_000  # only with ``tls``; 0 sends no HSTS header
+    # How many reverse proxies stand in front of the app, each appending to X-Forwarded-For.
+    # 0: the client is REMOTE_ADDR (X-Forwarded-For is ignored, it could be forged).
+    trusted_proxies: int = 0
+    # Shortest password accepted (Django's validators; common and all-digit ones are refused too).
+    password_min_length: int = 10
     # Leaflet base tiles; empty shows outlines on a plain background (no network needed).
     map_tile_url: str = ""
     map_tile_attribution: str = ""

@@ -368,7 +368,9 @@ def delete_demo() -> dict[str, int]:
             with transaction.atomic():
                 user.delete()
         except ProtectedError:
-            # It is the actor of recorded events; keep it, the reload resets it.
+            # It is the actor of recorded events; keep it, the reload resets it. Set directly,
+            # not through account_save: the same DEMO_PASSWORD account_save already accepted
+            # (it passes AUTH_PASSWORD_VALIDATORS; tests/core/test_deployment.py checks).
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
     return before

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from cityloop.core import net
 from cityloop.core.errors import (
     Conflict,
     DomainError,
@@ -95,7 +96,7 @@ def _serve(
         _check_jurisdiction(data)
         writing = request.method in write_methods
         client = _client(data, required=writing or not settings.CITYLOOP.open311_public_reads)
-        services.check_rate(client, request.META.get("REMOTE_ADDR", ""))
+        services.check_rate(client, net.client_address(request))
         return handler(request, fmt, data, client)
     except DomainError as exc:
         return error(fmt, _status_of(exc), exc.code, str(exc.message))

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -298,10 +299,16 @@ def account_save(
     if created:
         user = User(username=username)
     if password is not None:
-        if len(password) < 8:
+        # The one password rule: settings.AUTH_PASSWORD_VALIDATORS (length, common passwords,
+        # similarity to the username, all digits), with Django's own Chinese messages.
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
             raise InvalidInput(
-                "account_weak_password", _("The password must have at least 8 characters")
-            )
+                "account_weak_password",
+                " ".join(str(m) for m in exc.messages),
+                {"problems": [e.code for e in exc.error_list]},
+            ) from exc
         user.set_password(password)
     elif created:
         user.set_unusable_password()

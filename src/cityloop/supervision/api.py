@@ -574,8 +574,10 @@ def get_letter(request: HttpRequest, letter_id: int):
     response={200: None, **ERRORS},
     url_name="letter_docx",
     openapi_extra={
+        # 200 as an int, the key ninja itself uses: a "200" string would be a second key
+        # "200" in openapi.json, which Swagger UI refuses (duplicated mapping key).
         "responses": {
-            "200": {
+            200: {
                 "description": "the letter as Word / 催办函 Word 文档",
                 "content": {
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}
@@ -600,8 +602,10 @@ def letter_docx(request: HttpRequest, letter_id: int):
     response={200: None, **ERRORS},
     url_name="letter_pdf",
     openapi_extra={
+        # 200 as an int, the key ninja itself uses: a "200" string would be a second key
+        # "200" in openapi.json, which Swagger UI refuses (duplicated mapping key).
         "responses": {
-            "200": {
+            200: {
                 "description": "the letter as PDF / 催办函 PDF",
                 "content": {"application/pdf": {}},
             }

@@ -8,6 +8,18 @@
     var details = link.closest("details");
     if (details && !details.open) { details.open = true; }
   });
+  // A folded branch loads when first opened. Decided here, not in an hx-trigger filter
+  // ("toggle[this.open && …]"): htmx evaluates filters as JavaScript strings, which the
+  // Content-Security-Policy (script-src 'self', no 'unsafe-eval') forbids. "toggle" does not
+  // bubble, hence the capturing listener.
+  document.addEventListener("toggle", function (evt) {
+    var details = evt.target;
+    if (details.tagName !== "DETAILS" || !details.open || details.dataset.loaded) { return; }
+    // Not bubbling: the enclosing branches listen for the same event.
+    if (details.hasAttribute("hx-get")) {
+      details.dispatchEvent(new CustomEvent("tree-open", { bubbles: false }));
+    }
+  }, true);
   document.body.addEventListener("htmx:afterSwap", function (evt) {
     var target = evt.detail.target;
     if (!target) { return; }
