@@ -228,6 +228,9 @@ def test_accept_form_takes_a_public_summary(reported, cast):
     case = Case.objects.get(pk=reported.pk)
     assert (case.status, case.public_summary) == ("accepted", "楼道堆物待清理")
     assert feed_row(reported.code)["description"] == "楼道堆物待清理"
+    # Staff see on the case page what the public sees of it.
+    page = http.get(f"/cases/{reported.pk}/").content.decode()
+    assert re.search(r"<dt>公开摘要</dt><dd>楼道堆物待清理</dd>", page)
 
 
 def test_accept_form_refuses_a_long_summary_and_writes_nothing(reported, cast):
