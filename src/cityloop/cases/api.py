@@ -63,7 +63,7 @@ def case_out(user, case: Case) -> dict[str, Any]:
                 "id code status source title description level lng lat address stage light "
                 "warn_at due_at handle_due_at reported_at accepted_at dispatched_at replied_at "
                 "closed_at closed_on_time handling_hours rework_count reopen_count escalations "
-                "extensions heat satisfaction result pending_request"
+                "extensions heat satisfaction result pending_request public_summary"
             ).split()
         },
         "status_label": str(Case.Status(case.status).label),
@@ -343,7 +343,11 @@ def case_duplicates(request: HttpRequest, case_id: int):
 def _payload(user, action: str, body: ActionIn) -> dict[str, Any]:
     p: dict[str, Any]
     if action == "accept":
-        p = {"category": _category(body.category_id), "note": body.note}
+        p = {
+            "category": _category(body.category_id),
+            "note": body.note,
+            "public_summary": body.public_summary,
+        }
     elif action in ("reject", "send_back", "reopen", "escalate", "suspend", "cancel"):
         p = {"reason": body.reason or body.note}
     elif action == "merge":

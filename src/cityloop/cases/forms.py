@@ -364,6 +364,15 @@ class AcceptForm(ActionForm):
         label=_("Category"), coerce=int, required=False, empty_value=None
     )
     note = _note()
+    public_summary = forms.CharField(
+        label=_("Public summary"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Shown on the tracking page and in the open data feed. Empty: the category and "
+            "the community. Do not name residents or give a door number."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -381,7 +390,11 @@ class AcceptForm(ActionForm):
         category = self.categories.get(pk) if pk else None
         if category is not None and category.pk == self.case.category_id:
             category = None
-        return {"category": category, "note": self.cleaned_data.get("note", "")}
+        return {
+            "category": category,
+            "note": self.cleaned_data.get("note", ""),
+            "public_summary": self.cleaned_data.get("public_summary", ""),
+        }
 
 
 class ReasonForm(ActionForm):

@@ -182,6 +182,10 @@ class Case(models.Model):
     )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
+    # What the public sees of the problem (tracking page, Open311); staff write it at
+    # acceptance. Empty: "<category> · <community>" (see cases.public), never the resident's
+    # own words, which may name neighbours.
+    public_summary = models.CharField(_("public summary"), max_length=200, blank=True)
     level = models.CharField(
         _("handling level"), max_length=12, choices=Level.choices, default=Level.COMMUNITY
     )

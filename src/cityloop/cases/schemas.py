@@ -67,6 +67,11 @@ class ActionIn(Schema):
     approve: bool | None = None
     public: bool = False
     photo_ids: list[int] = Field([], max_length=9)
+    public_summary: str = Field(
+        "",
+        description="accept: what the tracking page and Open311 show (empty: category · "
+        "community); at most 200 characters",
+    )
 
 
 class RefOut(Schema):
@@ -91,6 +96,7 @@ class CaseOut(Schema):
     source: str
     title: str
     description: str
+    public_summary: str = ""
     category: RefOut | None
     main_category: RefOut | None
     level: str

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.cases import forms, queries, routing, rules, services, workflow
+from cityloop.cases import forms, public, queries, routing, rules, services, workflow
 from cityloop.cases.models import Case, CasePhoto, ReplyTemplate, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
@@ -148,15 +148,6 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
-
-
-def _public_place(case: Case) -> str:
-    """Street and community of a case: what a resident may see of where it is."""
-    chain = list(reversed(routing.ancestors(case.place)))  # outermost first
-    names = [p.name for p in chain if p.kind in (Place.Kind.STREET, Place.Kind.COMMUNITY)]
-    if not names and chain:
-        names = [chain[0].name]
-    return " ".join(names)
 
 
 def _location_config(request: HttpRequest) -> dict[str, Any]:
@@ -312,16 +303,16 @@ def track_case(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("Thank you for rating the result."))
             return redirect("case-track-code", code=case.code)
-    events = list(queries.timeline(case, public_only=True))
-    photos = [p for e in events for p in e.photos.all()]
+    # Everything shown comes from the public projection, the one Open311 serialises.
+    pc = public.public_case(case)
     context = {
-        "case": case,
-        "place_name": _public_place(case),
-        "events": [_event_row(e, code=case.code) for e in events],
-        "before": [(p, photo_url(p, case.code)) for p in photos if p.step == "report"],
-        "after": [(p, photo_url(p, case.code)) for p in photos if p.step == "after"],
+        "pc": pc,
+        "events": [_event_row(e, code=pc.code) for e in pc.steps],
+        "before": [(p, photo_url(p, pc.code)) for p in pc.photos if p.step == "report"],
+        "after": [(p, photo_url(p, pc.code)) for p in pc.photos if p.step == "after"],
         "rating": rating,
         "can_rate": can_rate,
+        "visited": case.visited_at is not None,
     }
     status = 400 if rating is not None and rating.errors else 200
     return render(request, "cases/track_case.html", context, status=status)

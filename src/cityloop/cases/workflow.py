@@ -613,7 +613,19 @@ def _report(
 # --- the actions -------------------------------------------------------------------------------
 
 
-def _accept(actor, case: Case, *, category: Category | None, note: str) -> Case:
+MAX_PUBLIC_SUMMARY = 200
+
+
+def _accept(
+    actor, case: Case, *, category: Category | None, note: str, public_summary: str = ""
+) -> Case:
+    public_summary = (public_summary or "").strip()
+    if len(public_summary) > MAX_PUBLIC_SUMMARY:
+        raise InvalidInput(
+            "case_public_summary_too_long",
+            _("The public summary is too long (at most %(limit)d characters).")
+            % {"limit": MAX_PUBLIC_SUMMARY},
+        )
     if category is not None:
         if category.parent_id is None or not category.is_active:
             raise InvalidInput(
@@ -628,6 +640,8 @@ def _accept(actor, case: Case, *, category: Category | None, note: str) -> Case:
         )
     now = clock.now()
     old, case.status, case.accepted_at = case.status, S.ACCEPTED, now
+    if public_summary:  # empty keeps what is there (or the default of cases.public)
+        case.public_summary = public_summary
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     _record(actor, case, "accept", from_state=old, note=note, data={"category": case.category.code})
@@ -637,9 +651,18 @@ def _accept(actor, case: Case, *, category: Category | None, note: str) -> Case:
 
 
 @transaction.atomic
-def accept(*, actor, case_id: int, category: Category | None = None, note: str = "") -> Case:
+def accept(
+    *,
+    actor,
+    case_id: int,
+    category: Category | None = None,
+    note: str = "",
+    public_summary: str = "",
+) -> Case:
+    """Accept a reported case; ``public_summary`` is what the tracking page and Open311 show
+    of it (empty: "<category> · <community>", see :mod:`cityloop.cases.public`)."""
     case = _begin(actor, case_id, "accept")
-    return _accept(actor, case, category=category, note=note)
+    return _accept(actor, case, category=category, note=note, public_summary=public_summary)
 
 
 @transaction.atomic

@@ -1,9 +1,9 @@
 """Reads behind the Open311 endpoints; no writes.
 
-What an Open311 read shows is what the public tracking page shows (status, public notes,
-report photos), in bulk: the tracking page reads a case by its code alone
-(:func:`cityloop.cases.queries.case_by_code`), and so do these. Personal fields (name,
-phone, e-mail) are never read out. Whether a read needs an api_key is configuration
+What an Open311 read shows is what the public tracking page shows, in bulk: both render
+:func:`cityloop.cases.public.public_case`, and the feed lists only accepted cases
+(:func:`cityloop.cases.public.public_cases`). The description, address and the reporter's
+name, phone and e-mail are never read out. Whether a read needs an api_key is configuration
 (``CITYLOOP_OPEN311_PUBLIC_READS``), checked by the view.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from cityloop.cases.models import Case, CaseEvent, CasePhoto, Category
+from cityloop.cases import public
+from cityloop.cases.models import Case, CaseEvent, Category
 from cityloop.cases.queries import PUBLIC_NOTE_VERBS
 from cityloop.core.errors import Forbidden, NotFound
 from cityloop.open311.models import ApiClient, RequestToken, ServiceAttribute
@@ -72,14 +72,16 @@ def questions(category: Category) -> list[ServiceAttribute]:
     return list(category.open311_attributes.order_by("order", "code"))
 
 
-def _request_rows() -> QuerySet[Case]:
-    return Case.objects.select_related(
-        "category__parent", "responsible_unit", "dispatcher_unit", "master", "place"
-    )
+def _request_rows(client: ApiClient | None = None) -> QuerySet[Case]:
+    """The public feed (:func:`cityloop.cases.public.public_cases`); a keyed client also
+    reads its own account's reports from the start, still only as the public projection."""
+    if client is None:
+        return public.public_cases()
+    return public.with_public_parts(Case.objects.filter(public.LISTED | Q(reporter=client.account)))
 
 
-def request_by_id(service_request_id: str) -> Case:
-    case = _request_rows().filter(code=service_request_id.strip().upper()).first()
+def request_by_id(service_request_id: str, client: ApiClient | None = None) -> Case:
+    case = _request_rows(client).filter(code=service_request_id.strip().upper()).first()
     if case is None:
         raise NotFound(
             "request_not_found",
@@ -89,18 +91,23 @@ def request_by_id(service_request_id: str) -> Case:
     return case
 
 
-def requests_by_ids(ids: Iterable[str]) -> list[Case]:
-    """The requests named, in the order named; unknown ids are left out."""
+def requests_by_ids(ids: Iterable[str], client: ApiClient | None = None) -> list[Case]:
+    """The requests named, in the order named; unknown (and unpublished) ids are left out."""
     wanted = [i.strip().upper() for i in ids]
-    found = {c.code: c for c in _request_rows().filter(code__in=wanted)}
+    found = {c.code: c for c in _request_rows(client).filter(code__in=wanted)}
     return [found[i] for i in dict.fromkeys(wanted) if i in found]
 
 
 def requests_list(
-    *, start: datetime, end: datetime, service_codes: list[str], statuses: list[str]
+    *,
+    start: datetime,
+    end: datetime,
+    service_codes: list[str],
+    statuses: list[str],
+    client: ApiClient | None = None,
 ) -> list[Case]:
     """Requests made in [start, end], newest first, at most 1000 (the spec's default)."""
-    qs = _request_rows().filter(reported_at__gte=start, reported_at__lte=end)
+    qs = _request_rows(client).filter(reported_at__gte=start, reported_at__lte=end)
     if service_codes:
         qs = qs.filter(category__code__in=service_codes)
     if statuses == ["open"]:
@@ -117,42 +124,12 @@ def case_for_token(token: str) -> RequestToken:
     return row
 
 
-@dataclass
-class Extras:
-    """What the answer needs beyond the case rows, read for all of them at once."""
-
-    notes: dict[int, CaseEvent] = field(default_factory=dict)  # latest explaining event
-    reports: dict[int, CaseEvent] = field(default_factory=dict)  # the report event
-    photos: dict[int, CasePhoto] = field(default_factory=dict)  # first report photo
-
-
-def extras_for(cases: list[Case]) -> Extras:
-    """Two queries whatever the number of cases (no per-row reads)."""
-    ids = [c.pk for c in cases]
-    out = Extras()
-    if not ids:
-        return out
-    events = (
-        CaseEvent.objects.filter(case_id__in=ids, public=True)
-        .filter(Q(verb__in=NOTE_VERBS) | Q(verb="report"))
-        .order_by("at", "pk")
-    )
-    for e in events:
-        if e.verb == "report":
-            out.reports.setdefault(e.case_id, e)
-        else:
-            out.notes[e.case_id] = e  # ordered by time: the last one wins
-    photos = CasePhoto.objects.filter(case_id__in=ids, step="report").order_by("created_at", "pk")
-    for p in photos:
-        out.photos.setdefault(p.case_id, p)
-    return out
-
-
 def updates(*, start: datetime, end: datetime) -> list[CaseEvent]:
-    """Public steps of every request in [start, end], oldest first so that a client can page
-    by asking again from the last time it saw; at most 1000."""
+    """Public steps of every published (accepted) request in [start, end], oldest first so
+    that a client can page by asking again from the last time it saw; at most 1000."""
     return list(
         CaseEvent.objects.filter(public=True, at__gte=start, at__lte=end)
+        .filter(case__in=Case.objects.filter(public.LISTED).values("pk"))
         .exclude(verb="report")
         .select_related("case__category")
         .prefetch_related("photos")

@@ -17,11 +17,13 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cityloop.cases import public
 from cityloop.cases.models import Case, CaseEvent, CasePhoto, Category
+from cityloop.cases.public import PublicCase
 from cityloop.cases.queries import PUBLIC_NOTE_VERBS
 from cityloop.core import clock
 from cityloop.open311.models import ServiceAttribute
-from cityloop.open311.queries import Extras
+from cityloop.open311.queries import NOTE_VERBS
 
 S = Case.Status
 # cityloop status → (GeoReport status, extended status of the FixMyStreet extension).
@@ -39,9 +41,6 @@ STATUSES: dict[str, tuple[str, str]] = {
 }
 # Steps whose extended status is the step itself, not the state it leads to.
 VERB_STATUSES = {"reopen": "REOPEN"}
-# Only these stages promise fulfilment: before dispatch no unit has a deadline yet, and a
-# suspended case's clock is stopped.
-EXPECTED_STATUSES = {S.DISPATCHED, S.HANDLING, S.REPLIED}
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # Characters XML 1.0 cannot carry; input refuses them, this guards older rows.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -55,10 +54,6 @@ def w3c(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(clock.local_zone()).isoformat(timespec="seconds")
-
-
-def open_or_closed(case: Case) -> str:
-    return STATUSES[case.status][0]
 
 
 def extended_status(status: str, verb: str = "") -> str:
@@ -97,18 +92,8 @@ def step_note(event: CaseEvent | None) -> str:
 
 
 def service_notice(case: Case) -> str:
-    """What happens next and by when."""
-    due = w3c(case.due_at)
-    if case.status == S.REPORTED and due:
-        return _("To be reviewed by %(time)s.") % {"time": due}
-    if case.status == S.ACCEPTED and due:
-        return _("To be dispatched by %(time)s.") % {"time": due}
-    if case.status in (S.DISPATCHED, S.HANDLING) and due and case.responsible_unit_id:
-        return _("%(unit)s handles it by %(time)s.") % {
-            "unit": case.responsible_unit.name,
-            "time": due,
-        }
-    return ""
+    """What happens next and by when (the public projection's line)."""
+    return public.next_step(case)[0]
 
 
 def photo_url(request: HttpRequest, photo: CasePhoto, code: str) -> str:
@@ -117,38 +102,39 @@ def photo_url(request: HttpRequest, photo: CasePhoto, code: str) -> str:
     return request.build_absolute_uri(reverse("case-photo", args=[photo.pk]) + f"?c={code}")
 
 
-def request_fields(request: HttpRequest, case: Case, extras: Extras) -> dict[str, Any]:
-    """One service request with every field of the spec, in the spec's order."""
-    report = extras.reports.get(case.pk)
-    given = (report.data or {}) if report is not None else {}
-    photo = extras.photos.get(case.pk)
-    media = given.get("media_url") or (photo_url(request, photo, case.code) if photo else None)
-    agency = case.responsible_unit or case.dispatcher_unit
-    notes = step_note(extras.notes.get(case.pk))
-    if case.status == S.MERGED and case.master_id and not notes:
-        notes = _("Merged as duplicate") + "：" + _("Into %(code)s") % {"code": case.master.code}
-    finished = case.status in Case.FINISHED
-    category = case.category
+def status_notes(pc: PublicCase) -> str:
+    """The latest public step that explains the status."""
+    explaining = [e for e in pc.steps if e.verb in NOTE_VERBS]
+    notes = step_note(explaining[-1]) if explaining else ""
+    if pc.status == S.MERGED and pc.master_code and not notes:
+        notes = _("Merged as duplicate") + "：" + _("Into %(code)s") % {"code": pc.master_code}
+    return notes
+
+
+def request_fields(request: HttpRequest, pc: PublicCase) -> dict[str, Any]:
+    """One service request with every field of the spec, in the spec's order, from the
+    public projection only: ``description`` is the public summary, ``address`` the street
+    and community, the point rounded; no address_id or zipcode (they place the reporter)."""
+    report_photos = [p for p in pc.photos if p.step == "report"]
+    photo = (report_photos or pc.photos or [None])[0]
     return {
-        "service_request_id": case.code,
-        "status": open_or_closed(case),
-        "status_notes": notes or None,
-        "service_name": category.name if category else None,
-        "service_code": category.code if category else "",
-        "description": case.description or None,
-        "agency_responsible": agency.name if agency else None,
-        "service_notice": service_notice(case) or None,
-        "requested_datetime": w3c(case.reported_at),
-        "updated_datetime": w3c(
-            (case.closed_at or case.updated_at) if finished else case.updated_at
-        ),
-        "expected_datetime": w3c(case.handle_due_at) if case.status in EXPECTED_STATUSES else None,
-        "address": case.address or (case.place.name if case.place_id else None),
-        "address_id": case.place.code if case.place_id else None,
-        "zipcode": given.get("zipcode") or None,
-        "lat": case.lat,
-        "long": case.lng,
-        "media_url": media,
+        "service_request_id": pc.code,
+        "status": pc.open311_status,
+        "status_notes": status_notes(pc) or None,
+        "service_name": pc.category_name or None,
+        "service_code": pc.category_code,
+        "description": pc.summary or None,
+        "agency_responsible": pc.unit_name or None,
+        "service_notice": pc.next_step or None,
+        "requested_datetime": w3c(pc.reported_at),
+        "updated_datetime": w3c(pc.updated_at),
+        "expected_datetime": w3c(pc.expected_at),
+        "address": pc.place_name or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": pc.lat,
+        "long": pc.lng,
+        "media_url": photo_url(request, photo, pc.code) if photo else None,
     }
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from cityloop.cases import public
 from cityloop.core import net
 from cityloop.core.errors import (
     Conflict,
@@ -122,7 +123,7 @@ def _definition(code: str) -> Handler:
 def _request_list(request, fmt, data, client) -> HttpResponse:
     ids = params.comma_list(data, "service_request_id")
     if ids:  # the spec: a list of ids overrides every other argument
-        cases = queries.requests_by_ids(ids)
+        cases = queries.requests_by_ids(ids, client)
     else:
         start, end = params.window(data)
         cases = queries.requests_list(
@@ -130,9 +131,9 @@ def _request_list(request, fmt, data, client) -> HttpResponse:
             end=end,
             service_codes=params.comma_list(data, "service_code"),
             statuses=params.statuses(data),
+            client=client,
         )
-    extras = queries.extras_for(cases)
-    rows = [serializers.request_fields(request, c, extras) for c in cases]
+    rows = [serializers.request_fields(request, pc) for pc in public.public_cases_for(cases)]
     return serializers.render(fmt, "service_requests", rows)
 
 
@@ -146,9 +147,8 @@ def _request_create(request, fmt, data, client) -> HttpResponse:
 
 def _request_detail(request_id: str) -> Handler:
     def handle(request, fmt, data, client) -> HttpResponse:
-        case = queries.request_by_id(request_id)
-        extras = queries.extras_for([case])
-        rows = [serializers.request_fields(request, case, extras)]
+        case = queries.request_by_id(request_id, client)
+        rows = [serializers.request_fields(request, public.public_case(case))]
         return serializers.render(fmt, "service_requests", rows)
 
     return handle
