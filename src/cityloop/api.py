@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+from decimal import InvalidOperation
 
+from django.db import DataError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -13,6 +16,10 @@ from ninja.security import HttpBearer, django_auth
 
 from cityloop.core import tokens
 from cityloop.core.errors import DomainError
+from cityloop.core.input_guard import GuardedParser
+from cityloop.core.middleware import log_server_error, request_id_of
+
+log = logging.getLogger("cityloop.api")
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -31,6 +38,7 @@ api = NinjaAPI(
     "然后在请求头中带 `Authorization: Bearer <token>`。错误统一为 "
     "`{code, message, detail}`，`code` 稳定不变。",
     renderer=ChineseJSONRenderer(),
+    parser=GuardedParser(),
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
@@ -65,9 +73,43 @@ def on_number_out_of_range(request: HttpRequest, exc: OverflowError):
     return _error(request, 422, "invalid_input", _("Invalid input"), {"reason": "out_of_range"})
 
 
+@api.exception_handler(InvalidOperation)
+def on_decimal_out_of_range(request: HttpRequest, exc: InvalidOperation):
+    # A number the schema let through but a DecimalField's digits cannot hold: refused on the
+    # way to the database (services write in one transaction, so its earlier rows go too).
+    return _error(request, 422, "invalid_input", _("Invalid input"), {"reason": "out_of_range"})
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError):
+    # The database refused a value (a numeric overflow, a string longer than its column on
+    # PostgreSQL): bad input, logged because a schema should have said so first.
+    log.warning("database refused a value [request_id=%s]: %s", request_id_of(request), exc)
+    # 22003: numeric_value_out_of_range, PostgreSQL's word for what SQLite's Decimal says above
+    too_big = getattr(exc.__cause__, "sqlstate", "") == "22003"
+    reason = "out_of_range" if too_big else "refused_value"
+    return _error(request, 422, "invalid_input", _("Invalid input"), {"reason": reason})
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # the guarded parser's refusal, wrapped by ninja
+        return on_domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, f"http_{exc.status_code}", str(exc))
+
+
+@api.exception_handler(Exception)
+def on_server_error(request: HttpRequest, exc: Exception):
+    # Anything else is our fault: logged with its traceback and the request id, answered in
+    # the API's shape (never Django's HTML page) with the id the client can quote.
+    rid = log_server_error(request, exc)
+    body = {
+        "code": "server_error",
+        "message": _("Server error, please try again later"),
+        "detail": {},
+        "request_id": rid,
+    }
+    return api.create_response(request, body, status=500)
 
 
 api.add_router("", "cityloop.core.api.router")
