@@ -6,6 +6,7 @@ import json
 import logging
 from decimal import InvalidOperation
 
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import DataError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -36,7 +37,8 @@ api = NinjaAPI(
     version="1",
     description="城市治理闭环平台 API。认证：`POST /api/v1/auth/token` 取得令牌，"
     "然后在请求头中带 `Authorization: Bearer <token>`。错误统一为 "
-    "`{code, message, detail}`，`code` 稳定不变。",
+    "`{code, message, detail}`，`code` 稳定不变；500 另带 `request_id`"
+    "（即响应头 `X-Request-ID`）。",
     renderer=ChineseJSONRenderer(),
     parser=GuardedParser(),
     auth=[BearerToken(), django_auth],
@@ -96,6 +98,18 @@ def on_http_error(request: HttpRequest, exc: HttpError):
     if isinstance(exc.__cause__, DomainError):  # the guarded parser's refusal, wrapped by ninja
         return on_domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, f"http_{exc.status_code}", str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, exc: SuspiciousOperation):
+    # Django's own refusals (a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a
+    # bad Host): a 400 as Django answers them, in the API's shape.
+    return _error(request, 400, "bad_request", _("Invalid input"), {"reason": type(exc).__name__})
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied):
+    return _error(request, 403, "forbidden", _("Not allowed"))
 
 
 @api.exception_handler(Exception)

@@ -201,6 +201,16 @@ def test_a_plain_unreadable_body_stays_a_400(client_as, superuser):
     assert r.status_code == 400 and r.json()["code"] == "http_400"
 
 
+def test_a_body_beyond_django_s_limit_stays_a_coded_400(client_as, superuser, settings, caplog):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    with caplog.at_level(logging.ERROR, logger="cityloop.errors"):
+        r = client_as(superuser).post("/inbox/read", {"ids": list(range(400))})
+    assert r.status_code == 400
+    assert r.json()["code"] == "bad_request"
+    assert r.json()["detail"] == {"reason": "RequestDataTooBig"}
+    assert [rec for rec in caplog.records if rec.name == "cityloop.errors"] == []
+
+
 # --- schema names ----------------------------------------------------------------------------
 
 
