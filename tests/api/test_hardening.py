@@ -297,6 +297,8 @@ def test_a_page_server_error_keeps_the_html_page_and_is_logged(
     assert r.status_code == 500
     assert r["Content-Type"].startswith("text/html")
     rid = r["X-Request-ID"]
+    assert "服务器错误" in r.content.decode()
+    assert f"请求编号：<code>{rid}</code>" in r.content.decode()
     [record] = [rec for rec in caplog.records if rec.name == "cityloop.errors"]
     assert f"[request_id={rid}]" in record.getMessage()
     assert record.exc_info[0] is RuntimeError

@@ -260,3 +260,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "web/inbox.html",
         {"rows": rows, "unread_only": unread_only, "page_size": INBOX_PAGE},
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, plus the request id to quote; rendered without context processors,
+    as Django's own is, since whatever broke may be what they need."""
+    from django.template import loader
+
+    from cityloop.core.middleware import request_id_of
+
+    html = loader.get_template("500.html").render({"request_id": request_id_of(request)})
+    return HttpResponse(html, status=500)
