@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
+from decimal import InvalidOperation
 
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,6 +19,10 @@ from ninja.security import HttpBearer, django_auth
 
 from cityloop.core import tokens
 from cityloop.core.errors import DomainError
+from cityloop.core.input_guard import GuardedParser
+from cityloop.core.middleware import log_server_error, request_id_of
+
+log = logging.getLogger("cityloop.api")
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -51,8 +59,10 @@ api = NinjaAPI(
     version="1",
     description="城市治理闭环平台 API。认证：`POST /api/v1/auth/token` 取得令牌，"
     "然后在请求头中带 `Authorization: Bearer <token>`。错误统一为 "
-    "`{code, message, detail}`，`code` 稳定不变。",
+    "`{code, message, detail}`，`code` 稳定不变；500 另带 `request_id`"
+    "（即响应头 `X-Request-ID`）。",
     renderer=ChineseJSONRenderer(),
+    parser=GuardedParser(),
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
     # validatorUrl None: Swagger UI would otherwise load a badge from validator.swagger.io.
@@ -89,9 +99,55 @@ def on_number_out_of_range(request: HttpRequest, exc: OverflowError):
     return _error(request, 422, "invalid_input", _("Invalid input"), {"reason": "out_of_range"})
 
 
+@api.exception_handler(InvalidOperation)
+def on_decimal_out_of_range(request: HttpRequest, exc: InvalidOperation):
+    # A number the schema let through but a DecimalField's digits cannot hold: refused on the
+    # way to the database (services write in one transaction, so its earlier rows go too).
+    return _error(request, 422, "invalid_input", _("Invalid input"), {"reason": "out_of_range"})
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError):
+    # The database refused a value (a numeric overflow, a string longer than its column on
+    # PostgreSQL): bad input, logged because a schema should have said so first.
+    log.warning("database refused a value [request_id=%s]: %s", request_id_of(request), exc)
+    # 22003: numeric_value_out_of_range, PostgreSQL's word for what SQLite's Decimal says above
+    too_big = getattr(exc.__cause__, "sqlstate", "") == "22003"
+    reason = "out_of_range" if too_big else "refused_value"
+    return _error(request, 422, "invalid_input", _("Invalid input"), {"reason": reason})
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # the guarded parser's refusal, wrapped by ninja
+        return on_domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, f"http_{exc.status_code}", str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, exc: SuspiciousOperation):
+    # Django's own refusals (a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a
+    # bad Host): a 400 as Django answers them, in the API's shape.
+    return _error(request, 400, "bad_request", _("Invalid input"), {"reason": type(exc).__name__})
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied):
+    return _error(request, 403, "forbidden", _("Not allowed"))
+
+
+@api.exception_handler(Exception)
+def on_server_error(request: HttpRequest, exc: Exception):
+    # Anything else is our fault: logged with its traceback and the request id, answered in
+    # the API's shape (never Django's HTML page) with the id the client can quote.
+    rid = log_server_error(request, exc)
+    body = {
+        "code": "server_error",
+        "message": _("Server error, please try again later"),
+        "detail": {},
+        "request_id": rid,
+    }
+    return api.create_response(request, body, status=500)
 
 
 api.add_router("", "cityloop.core.api.router")

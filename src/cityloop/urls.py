@@ -30,3 +30,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The HTML 500 page names the request id the log line carries (core.middleware).
+handler500 = "cityloop.web.views.server_error"

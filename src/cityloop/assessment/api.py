@@ -18,7 +18,7 @@ router = Router(tags=["assessment"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class ItemOut(Schema):
+class SchemeItemOut(Schema):
     code: str
     name: str
     weight: Decimal
@@ -37,10 +37,10 @@ class SchemeOut(Schema):
     period_kind: str
     state: str
     owner: str
-    items: list[ItemOut]
+    items: list[SchemeItemOut]
 
 
-class ItemIn(Schema):
+class SchemeItemIn(Schema):
     code: str = Field(..., max_length=40)
     name: str = Field(..., max_length=200)
     weight: Decimal = Field(..., gt=0, le=100)
@@ -58,7 +58,7 @@ class SchemeIn(Schema):
     period_kind: str = Field(..., description="half_month / month / quarter / year")
     owner_unit_id: int = Field(..., description="the assessing unit / 考核单位")
     place_id: int | None = Field(None, description="area assessed; default the unit's place")
-    items: list[ItemIn]
+    items: list[SchemeItemIn]
     description: str = Field("", max_length=4000)
     praise_top: int = Field(3, ge=0, le=50)
     criticise_bottom: int = Field(2, ge=0, le=50)
@@ -66,7 +66,7 @@ class SchemeIn(Schema):
 
 
 class RevisionIn(Schema):
-    items: list[ItemIn]
+    items: list[SchemeItemIn]
     note: str = Field("", max_length=2000)
 
 
@@ -131,7 +131,7 @@ class AppealIn(Schema):
     reason: str
 
 
-class DecideIn(Schema):
+class AppealDecideIn(Schema):
     uphold: bool
     decision: str
     points: Decimal | None = None
@@ -208,7 +208,7 @@ def schemes(request: HttpRequest):
     return [_scheme(s) for s in queries.visible_schemes(request.auth)]
 
 
-def _items(items: list[ItemIn]) -> list[services.ItemInput]:
+def _items(items: list[SchemeItemIn]) -> list[services.ItemInput]:
     return [services.ItemInput(**i.dict()) for i in items]
 
 
@@ -313,7 +313,7 @@ def appeal(request: HttpRequest, scheme: str, period: str, payload: AppealIn):
 
 
 @router.post("/assessments/appeals/{appeal_id}/actions/decide", response={200: AppealOut, **ERRORS})
-def decide(request: HttpRequest, appeal_id: int, payload: DecideIn):
+def decide(request: HttpRequest, appeal_id: int, payload: AppealDecideIn):
     """Uphold (with corrected points: the period is re-scored) or dismiss. 处理申诉。"""
     return _appeal(
         workflow.decide_appeal(

@@ -27,7 +27,7 @@ class SeriesOut(Schema):
     editors: str
 
 
-class ItemOut(Schema):
+class BulletinItemOut(Schema):
     title: str
     body: str
     unit: str
@@ -51,7 +51,7 @@ class IssueOut(Schema):
 
 
 class IssueDetailOut(IssueOut):
-    items: list[ItemOut]
+    items: list[BulletinItemOut]
 
 
 class IssueIn(Schema):

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
 from ninja.responses import Status
 
 from cityloop.campaigns import queries, rules, services, workflow
@@ -30,7 +30,7 @@ from cityloop.campaigns.schemas import (
     TotalsOut,
 )
 from cityloop.cases import photos
-from cityloop.core.schemas import ErrorOut
+from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries as org_queries
 
 router = Router(tags=["campaigns"])
@@ -120,8 +120,8 @@ def list_campaigns(
     state: str = "",
     place_id: int | None = None,
     q: str = "",
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: int = Limit(100, 1000),
+    offset: int = Offset,
 ):
     place = org_queries.place_get(request.auth, place_id=place_id) if place_id else None
     rows = queries.campaign_rows(request.auth, kind=kind, state=state, place=place, q=q)

@@ -22,18 +22,18 @@ from cityloop.cases import photos, queries, workflow
 from cityloop.cases.models import Case, Category
 from cityloop.cases.schemas import (
     ActionIn,
+    CaseEventOut,
     CaseOut,
     CasePage,
     CategoryOut,
     DuplicateOut,
-    EventOut,
     FiguresOut,
     ReportIn,
     UploadOut,
 )
 from cityloop.core import clock
 from cityloop.core.errors import InvalidInput, NotFound
-from cityloop.core.schemas import API_ERRORS, ErrorOut, ref
+from cityloop.core.schemas import API_ERRORS, ErrorOut, Limit, Offset, ref
 from cityloop.org import queries as org_queries
 
 router = Router(tags=["cases"])
@@ -229,8 +229,8 @@ def list_cases(
     until: date | None = None,
     q: str = Query("", description="full text / 全文检索（中文分词）"),
     mine: bool = Query(False, description="only my queue / 只看待我处理"),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = Limit(50, 500),
+    offset: int = Offset,
 ):
     """Cases in the caller's scope, red and overdue first."""
     states = [s for s in status.split(",") if s]
@@ -292,7 +292,7 @@ def get_case(request: HttpRequest, case_id: int):
     return case_out(request.auth, queries.case_get(request.auth, case_id))
 
 
-@router.get("/cases/{case_id}/events", response={200: list[EventOut], **ERRORS})
+@router.get("/cases/{case_id}/events", response={200: list[CaseEventOut], **ERRORS})
 def case_events(request: HttpRequest, case_id: int):
     """The case's timeline, oldest first."""
     case = queries.case_get(request.auth, case_id)

@@ -156,7 +156,7 @@ class CasePage(Schema):
     offset: int
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     id: int
     at: datetime
     actor: str

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from cityloop.core import queries, services, tokens
-from cityloop.core.schemas import ErrorOut, MeOut, TokenIn, TokenOut
+from cityloop.core.schemas import ErrorOut, Limit, MeOut, Offset, TokenIn, TokenOut
 
 router = Router(tags=["auth"])
 
@@ -81,8 +81,8 @@ class InboxReadOut(Schema):
 def inbox(
     request: HttpRequest,
     unread: bool = False,
-    limit: int = Query(50, ge=1, le=500, description="page size / 每页条数"),
-    offset: int = Query(0, ge=0, le=10**9, description="rows to skip / 跳过条数"),
+    limit: int = Limit(50, 500),
+    offset: int = Offset,
 ):
     """The caller's own notifications, newest first; ``unread=true`` for unread only.
     我的消息（站内通知），最新的在前。"""

@@ -2,13 +2,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Query, Schema
 
 
 class ErrorOut(Schema):
     code: str
     message: str
     detail: dict[str, Any] = {}
+
+
+# Paging: every list's ``offset`` is this one parameter. Unbounded, an offset beyond bigint made
+# PostgreSQL refuse the query (a 500) and SQLite's driver overflow; bounded, it is a coded 422.
+MAX_OFFSET = 10**9
+Offset = Query(0, ge=0, le=MAX_OFFSET, description="rows to skip / 跳过条数")
+
+
+def Limit(default: int, maximum: int):
+    """A list's page size: 1 to ``maximum`` rows."""
+    return Query(default, ge=1, le=maximum, description="page size / 每页条数")
 
 
 # The error answers every router declares: the same shape, a stable ``code`` in each.

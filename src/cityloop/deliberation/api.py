@@ -13,11 +13,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Router
 from ninja.responses import Status
 
 from cityloop.core.errors import InvalidInput
-from cityloop.core.schemas import API_ERRORS
+from cityloop.core.schemas import API_ERRORS, Limit, Offset
 from cityloop.deliberation import queries, services, workflow
 from cityloop.deliberation.labels import (
     ACTION_LABELS,
@@ -35,7 +35,6 @@ from cityloop.deliberation.schemas import (
     CloseVoteIn,
     CoverageOut,
     DeliberateIn,
-    EventOut,
     NoteIn,
     OpenVoteIn,
     OpinionIn,
@@ -43,6 +42,7 @@ from cityloop.deliberation.schemas import (
     ProposeIn,
     ProxyIn,
     PublishIn,
+    TopicEventOut,
     TopicIn,
     TopicOut,
     TopicPage,
@@ -144,8 +144,8 @@ def topic_list(
     request: HttpRequest,
     stage: str = "",
     place_id: int | None = None,
-    limit: int = Query(50, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    limit: int = Limit(50, PAGE_MAX),
+    offset: int = Offset,
 ):
     if stage and stage not in Topic.Stage.values:
         raise InvalidInput("topic_stage_invalid", _("Unknown stage."), {"stage": stage})
@@ -185,7 +185,7 @@ def topic_tally(request: HttpRequest, topic_id: int):
     return _tally(queries.live_tally(vote))
 
 
-@router.get("/topics/{topic_id}/events", response={200: list[EventOut], **ERRORS})
+@router.get("/topics/{topic_id}/events", response={200: list[TopicEventOut], **ERRORS})
 def topic_events(request: HttpRequest, topic_id: int):
     topic = queries.topic_get(request.auth, topic_id)
     return [

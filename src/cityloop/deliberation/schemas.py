@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Schema
 
 
-class PlaceRef(Schema):
+class TopicPlaceRef(Schema):
     id: int
     code: str
     name: str
@@ -55,7 +55,7 @@ class TopicOut(Schema):
     code: str
     title: str
     description: str
-    place: PlaceRef
+    place: TopicPlaceRef
     stage: str
     stage_label: str
     rule: str
@@ -77,7 +77,7 @@ class TopicPage(Schema):
     items: list[TopicOut]
 
 
-class EventOut(Schema):
+class TopicEventOut(Schema):
     at: datetime
     actor: str
     verb: str

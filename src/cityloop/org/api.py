@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from cityloop.core import geo
-from cityloop.core.schemas import ErrorOut
+from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries
 from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
 from cityloop.org.schemas import (
@@ -32,9 +32,7 @@ from cityloop.org.schemas import (
 router = Router(tags=["org"])
 
 MAX_LIMIT = 500
-Limit = Query(50, ge=1, le=MAX_LIMIT, description="page size / 每页条数")
-MAX_OFFSET = 10**9  # beyond bigint PostgreSQL refuses OFFSET with an error (schemathesis)
-Offset = Query(0, ge=0, le=MAX_OFFSET, description="rows to skip / 跳过条数")
+PageSize = Limit(50, MAX_LIMIT)
 LIST_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 DETAIL_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Coords = Literal["wgs84", "gcj02"]
@@ -164,7 +162,7 @@ def place_list(
     kind: Place.Kind | None = None,
     parent_id: int | None = None,
     q: str = "",
-    limit: int = Limit,
+    limit: int = PageSize,
     offset: int = Offset,
 ):
     """Places the caller can see, in tree order. 可见范围内的地点（区、街道、社区、小区、楼栋）。"""
@@ -197,7 +195,9 @@ def place_detail(request: HttpRequest, place_id: int):
 
 
 @router.get("/places/{place_id}/children", response={200: PlacePage, **DETAIL_ERRORS})
-def place_children(request: HttpRequest, place_id: int, limit: int = Limit, offset: int = Offset):
+def place_children(
+    request: HttpRequest, place_id: int, limit: int = PageSize, offset: int = Offset
+):
     """The places directly under one place."""
     place = queries.place_get(request.auth, place_id=place_id)
     qs = queries.place_rows(request.auth, parent_id=place.pk)
@@ -212,7 +212,7 @@ def unit_list(
     request: HttpRequest,
     kind: Unit.Kind | None = None,
     q: str = "",
-    limit: int = Limit,
+    limit: int = PageSize,
     offset: int = Offset,
 ):
     """Units the caller can see. 可见范围内的单位、部门、科室。"""
@@ -243,7 +243,7 @@ def zone_list(
     kind: Zone.Kind | None = None,
     place_id: int | None = None,
     q: str = "",
-    limit: int = Limit,
+    limit: int = PageSize,
     offset: int = Offset,
 ):
     """Zones (roads, grids, hazard points, parks); ``place_id`` includes zones below it."""
@@ -269,7 +269,7 @@ def person_list(
     unit_id: int | None = None,
     place_id: int | None = None,
     q: str = "",
-    limit: int = Limit,
+    limit: int = PageSize,
     offset: int = Offset,
 ):
     """People the caller can see; ``q`` matches name, code or phone."""

@@ -22,23 +22,22 @@ from ninja.responses import Status
 
 from cityloop.cases import photos
 from cityloop.core.errors import InvalidInput, NotFound
-from cityloop.core.schemas import ErrorOut
+from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries as org_queries
 from cityloop.projects import importers, queries, rules, services, workflow
 from cityloop.projects.models import Project, ProjectType, WorkItem
 from cityloop.projects.schemas import (
     AcceptanceIn,
     DesignItemIn,
-    EventOut,
     ImportOut,
-    ItemIn,
     LinkIn,
-    OpinionIn,
     PipelineOut,
     PortfolioOut,
+    ProjectEventOut,
     ProjectFindingIn,
     ProjectIn,
     ProjectInspectionIn,
+    ProjectOpinionIn,
     ProjectOut,
     ProjectPage,
     QuantityIn,
@@ -48,6 +47,7 @@ from cityloop.projects.schemas import (
     ScheduleIn,
     StageIn,
     TypeOut,
+    WorkItemIn,
 )
 from cityloop.supervision.scheduling import Step
 
@@ -194,8 +194,8 @@ def list_projects(
     unit_id: int | None = None,
     place_id: int | None = None,
     q: str = "",
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: int = Limit(100, 1000),
+    offset: int = Offset,
 ):
     """Projects in the caller's scope with stage, derived progress and light."""
     if state and state not in Project.State.values:
@@ -291,7 +291,7 @@ def get_project(request: HttpRequest, project_id: int):
     return _detail(request.auth, project_id)
 
 
-@router.get("/projects/{project_id}/events", response={200: list[EventOut], **ERRORS})
+@router.get("/projects/{project_id}/events", response={200: list[ProjectEventOut], **ERRORS})
 def project_events(request: HttpRequest, project_id: int):
     p = queries.project_get(request.auth, project_id)
     return [
@@ -333,7 +333,7 @@ def project_reports(request: HttpRequest, project_id: int):
 
 
 @router.post("/projects/{project_id}/items", response={201: ProjectOut, **ERRORS})
-def add_item(request: HttpRequest, project_id: int, payload: ItemIn):
+def add_item(request: HttpRequest, project_id: int, payload: WorkItemIn):
     services.add_work_item(
         actor=request.auth, project_id=project_id, item=services.ItemInput(**payload.dict())
     )
@@ -371,7 +371,7 @@ def schedule(request: HttpRequest, project_id: int, payload: ScheduleIn):
 
 
 @router.post("/projects/{project_id}/opinions", response={201: ProjectOut, **ERRORS})
-def record_opinion(request: HttpRequest, project_id: int, payload: OpinionIn):
+def record_opinion(request: HttpRequest, project_id: int, payload: ProjectOpinionIn):
     place = (
         org_queries.place_get(request.auth, place_id=payload.place_id) if payload.place_id else None
     )

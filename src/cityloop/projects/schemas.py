@@ -8,13 +8,13 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 
-class Ref(Schema):
+class ProjectRef(Schema):
     id: int
     code: str = ""
     name: str
 
 
-class ItemIn(Schema):
+class WorkItemIn(Schema):
     name: str = Field(..., max_length=100)
     unit_of_measure: str = Field(..., max_length=20, description="个 / 米 / 平方米 / 棵 / 公顷 …")
     planned: float = Field(..., gt=0)
@@ -39,11 +39,11 @@ class ProjectIn(Schema):
     coordinator: str = Field("", description="person code / 联络员人员代码")
     stage: str = ""
     description: str = Field("", max_length=4000)
-    items: list[ItemIn] = []
+    items: list[WorkItemIn] = []
     task_id: int | None = Field(None, description="supervision task the project drives / 关联任务")
 
 
-class ItemOut(Schema):
+class WorkItemOut(Schema):
     id: int
     name: str
     unit_of_measure: str
@@ -65,11 +65,11 @@ class ProjectRowOut(Schema):
     progress: float
     light: str
     reasons: list[dict[str, Any]]
-    responsible_unit: Ref
-    leader: Ref | None = None
+    responsible_unit: ProjectRef
+    leader: ProjectRef | None = None
     start: date
     deadline: date
-    task: Ref | None = None
+    task: ProjectRef | None = None
 
 
 class ProjectPage(Schema):
@@ -84,29 +84,29 @@ class AcceptanceOut(Schema):
     round: int
     on: date
     result: str
-    units: list[Ref]
+    units: list[ProjectRef]
     checks: list[dict[str, Any]]
     open_points: list[dict[str, Any]]
     note: str
     findings: list[dict[str, Any]]
 
 
-class InspectionOut(Schema):
+class ProjectInspectionOut(Schema):
     id: int
     inspection_id: int
     code: str
     kind: str
     on: date
-    office: Ref
+    office: ProjectRef
     team: str
     findings: list[dict[str, Any]]
 
 
 class ProjectOut(ProjectRowOut):
-    supervising_unit: Ref | None = None
-    coordinator: Ref | None = None
-    places: list[Ref]
-    zones: list[Ref]
+    supervising_unit: ProjectRef | None = None
+    coordinator: ProjectRef | None = None
+    places: list[ProjectRef]
+    zones: list[ProjectRef]
     budget: float | None = None
     area: float | None = None
     contractor: str
@@ -115,11 +115,11 @@ class ProjectOut(ProjectRowOut):
     last_report_on: date | None = None
     description: str
     stages: list[dict[str, Any]]
-    work_items: list[ItemOut]
+    work_items: list[WorkItemOut]
     milestones: list[dict[str, Any]]
     opinions: dict[str, Any]
     design_items: list[dict[str, Any]]
-    inspections: list[InspectionOut]
+    inspections: list[ProjectInspectionOut]
     acceptances: list[AcceptanceOut]
     allowed_actions: list[str]
 
@@ -154,13 +154,13 @@ class ReasonIn(Schema):
     reason: str = Field(..., max_length=4000)
 
 
-class StepIn(Schema):
+class ProjectStepIn(Schema):
     title: str = Field(..., max_length=200)
     duration_days: int = Field(..., ge=1, le=400)
 
 
 class ScheduleIn(Schema):
-    steps: list[StepIn]
+    steps: list[ProjectStepIn]
 
 
 class RequestIn(Schema):
@@ -169,7 +169,7 @@ class RequestIn(Schema):
     people: int = Field(1, ge=1)
 
 
-class OpinionIn(Schema):
+class ProjectOpinionIn(Schema):
     method: Literal["visit", "call", "meeting"]
     on: date
     people_reached: int = Field(..., ge=1)
@@ -227,7 +227,7 @@ class RectifiedIn(Schema):
     photo_ids: list[int] = []
 
 
-class EventOut(Schema):
+class ProjectEventOut(Schema):
     id: int
     at: datetime
     actor: str

@@ -21,17 +21,16 @@ from cityloop.cases import photos
 from cityloop.core import clock
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import InvalidInput, NotFound
-from cityloop.core.schemas import API_ERRORS, ref
+from cityloop.core.schemas import API_ERRORS, Limit, Offset, ref
 from cityloop.org import queries as org_queries
 from cityloop.supervision import queries, rules, services, workflow
 from cityloop.supervision.models import Colour, Escalation, Finding, Rectification, Task
 from cityloop.supervision.scheduling import Step
 from cityloop.supervision.schemas import (
     BoardOut,
-    DecideIn,
     DoneIn,
+    EscalationDecideIn,
     EscalationOut,
-    EventOut,
     FindingIn,
     FindingOut,
     InspectionIn,
@@ -45,6 +44,7 @@ from cityloop.supervision.schemas import (
     RectificationOut,
     ReinspectIn,
     SummaryOut,
+    TaskEventOut,
     TaskIn,
     TaskOut,
     TaskPage,
@@ -228,8 +228,8 @@ def list_tasks(
     year: int | None = None,
     q: str = "",
     as_of: date | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: int = Limit(100, 1000),
+    offset: int = Offset,
 ):
     """Tasks in the caller's scope with their light and its reasons, red first."""
     if colour and colour not in {*Colour.values, "done"}:
@@ -298,7 +298,7 @@ def get_task(request: HttpRequest, task_id: int, as_of: date | None = None):
     return task_out(request.auth, queries.task_get(request.auth, task_id), as_of)
 
 
-@router.get("/tasks/{task_id}/events", response={200: list[EventOut], **ERRORS})
+@router.get("/tasks/{task_id}/events", response={200: list[TaskEventOut], **ERRORS})
 def task_events(request: HttpRequest, task_id: int):
     task = queries.task_get(request.auth, task_id)
     return [_event(e) for e in queries.task_events(task)]
@@ -390,8 +390,8 @@ def list_inspections(
     request: HttpRequest,
     kind: str = "",
     since: date | None = None,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: int = Limit(100, 500),
+    offset: int = Offset,
 ):
     qs = queries.visible_inspections(request.auth).select_related("unit")
     if kind:
@@ -517,7 +517,7 @@ def list_escalations(request: HttpRequest, state: str = "proposed"):
 
 
 @router.post("/escalations/{escalation_id}/decide", response={200: EscalationOut, **ERRORS})
-def decide_escalation(request: HttpRequest, escalation_id: int, payload: DecideIn):
+def decide_escalation(request: HttpRequest, escalation_id: int, payload: EscalationDecideIn):
     e = workflow.decide_escalation(
         actor=request.auth, escalation_id=escalation_id, confirm=payload.confirm, note=payload.note
     )

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 
-class Ref(Schema):
+class TaskRef(Schema):
     id: int
     code: str = ""
     name: str
@@ -37,8 +37,8 @@ class TaskRowOut(Schema):
     kind: str
     category: str
     level: str
-    responsible_unit: Ref
-    leader: Ref | None = None
+    responsible_unit: TaskRef
+    leader: TaskRef | None = None
     deadline: date
     state: str
     progress: float | None = None
@@ -74,10 +74,10 @@ class TaskOut(TaskRowOut):
     start: date
     done_on: date | None = None
     report_cadence: str
-    supervising_unit: Ref | None = None
-    assisting_units: list[Ref] = []
-    parent: Ref | None = None
-    children: list[Ref] = []
+    supervising_unit: TaskRef | None = None
+    assisting_units: list[TaskRef] = []
+    parent: TaskRef | None = None
+    children: list[TaskRef] = []
     milestones: list[MilestoneOut] = []
     explanation: ExplanationOut | None = None
     allowed_actions: list[str] = []
@@ -146,7 +146,7 @@ class TextIn(Schema):
     text: str = Field(..., max_length=4000)
 
 
-class EventOut(Schema):
+class TaskEventOut(Schema):
     id: int
     at: datetime
     actor: str
@@ -234,7 +234,7 @@ class RectificationOut(Schema):
     failed_reinspections: int
     opened_at: datetime
     closed_at: datetime | None = None
-    unit: Ref
+    unit: TaskRef
     age_days: int | None = None
     overdue_days: int | None = None
     finding: dict[str, Any]
@@ -247,9 +247,9 @@ class FindingOut(Schema):
     description: str
     severity: str
     is_problem: bool
-    unit: Ref
-    task: Ref | None = None
-    place: Ref | None = None
+    unit: TaskRef
+    task: TaskRef | None = None
+    place: TaskRef | None = None
     found_at: datetime
     repeat_count: int
     rectification: dict[str, Any] | None = None
@@ -264,7 +264,7 @@ class InspectionOut(Schema):
     on: date
     subject: str
     team: str
-    unit: Ref
+    unit: TaskRef
     summary: str = ""
     findings: list[FindingOut] = []
 
@@ -278,7 +278,7 @@ class EscalationOut(Schema):
     id: int
     kind: str
     state: str
-    unit: Ref
+    unit: TaskRef
     points: float | None = None
     reason: str
     proposed_at: datetime
@@ -286,7 +286,7 @@ class EscalationOut(Schema):
     finding_id: int
 
 
-class DecideIn(Schema):
+class EscalationDecideIn(Schema):
     confirm: bool
     note: str = Field("", max_length=4000)
 
@@ -315,8 +315,8 @@ class LetterOut(Schema):
     reference: str = Field(description="e.g. 济源督〔2026〕12号")
     year: int
     number: int
-    issuer: Ref
-    addressee: Ref
+    issuer: TaskRef
+    addressee: TaskRef
     subject: str
     items: list[LetterItemOut]
     answer_due: date

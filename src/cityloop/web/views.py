@@ -282,3 +282,14 @@ class PasswordChange(auth_views.PasswordChangeView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, plus the request id to quote; rendered without context processors,
+    as Django's own is, since whatever broke may be what they need."""
+    from django.template import loader
+
+    from cityloop.core.middleware import request_id_of
+
+    html = loader.get_template("500.html").render({"request_id": request_id_of(request)})
+    return HttpResponse(html, status=500)

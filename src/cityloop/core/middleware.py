@@ -1,0 +1,64 @@
+"""Every request gets an id: in ``request.request_id``, the ``X-Request-ID`` answer header and
+every server-error log line, so a person quoting it from an error answer finds the traceback.
+
+A client (or a proxy in front) may send its own ``X-Request-ID``; a sane one is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import uuid
+
+from django.http import HttpRequest
+
+log = logging.getLogger("cityloop.errors")
+
+HEADER = "X-Request-ID"
+_SANE = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def request_id_of(request: HttpRequest) -> str:
+    rid = getattr(request, "request_id", "")
+    if not rid:  # a request that did not pass the middleware (a test calling a view directly)
+        rid = request.request_id = uuid.uuid4().hex
+    return rid
+
+
+def log_server_error(request: HttpRequest, exc: BaseException) -> str:
+    """Log an unhandled error with its traceback and the request id; return the id."""
+    rid = request_id_of(request)
+    if not getattr(request, "_server_error_logged", False):
+        request._server_error_logged = True
+        log.error(
+            "server error %s %s [request_id=%s]",
+            request.method,
+            request.path,
+            rid,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+    return rid
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        given = request.headers.get(HEADER, "")
+        request.request_id = given if _SANE.fullmatch(given) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response[HEADER] = request.request_id
+        return response
+
+
+def on_uncaught_exception(sender, request: HttpRequest | None = None, **kwargs) -> None:
+    """``got_request_exception``: Django is about to answer 500 (the HTML page); log it.
+
+    Django sends it for errors that become a 500 only (not ``Http404``/``PermissionDenied``),
+    from views and middleware alike; the API answers its own 500s and logs them itself.
+    """
+    exc = sys.exc_info()[1]
+    if request is not None and exc is not None:
+        log_server_error(request, exc)
