@@ -11,6 +11,7 @@ from django.test import Client
 
 from cityloop.projects import services
 from cityloop.projects.models import ProjectEvent
+from tests.api.conftest import client_as  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +139,37 @@ def test_the_service_refuses_fields_that_are_not_editable(crew, make_project, on
         services.update_project(actor=crew.supervisor, project_id=p.pk, data={"code": "P9"})
     assert exc.value.code == "project_field_not_editable"
     assert _edits(p).count() == 0
+
+
+def test_patch_over_the_api_changes_the_same_fields_with_the_same_event(
+    crew,
+    make_project,
+    on_day,
+    client_as,  # noqa: F811
+):
+    from tests.api.conftest import API
+
+    on_day(date(2026, 3, 2))
+    p = make_project()
+    api = client_as(crew.supervisor)
+
+    def patch(who, body):
+        return who.client.patch(
+            f"{API}/projects/{p.pk}", body, content_type="application/json", headers=who._headers()
+        )
+
+    r = patch(api, {"name": "06、07小区老旧小区改造", "budget": 420.5, "note": "增加07小区"})
+    assert r.status_code == 200, r.content
+    assert r.json()["name"] == "06、07小区老旧小区改造"
+    edit = _edits(p).get()
+    assert edit.data == {
+        "changed": {
+            "name": ["06小区老旧小区改造", "06、07小区老旧小区改造"],
+            "budget": ["380", "420.5"],
+        }
+    }
+    r = patch(api, {"start": "2026-11-01"})
+    assert r.status_code == 422 and r.json()["code"] == "project_dates_invalid"
+    assert patch(client_as(crew.outsider), {"name": "改"}).status_code == 404
+    assert patch(client_as(crew.doer), {"name": "改"}).status_code == 403
+    assert _edits(p).count() == 1
