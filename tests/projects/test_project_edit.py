@@ -12,6 +12,10 @@ from django.test import Client
 from cityloop.projects import services
 from cityloop.projects.models import ProjectEvent
 from tests.api.conftest import client_as  # noqa: F401
+from tests.web.crawl import leaks
+
+# The fixture accounts' names (jyl-dcb, cgb-staff, leader) are the only Latin words shown.
+NAMES = {"jyl", "dcb", "cgb", "staff", "leader"}
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +60,7 @@ def test_edit_through_the_page_changes_the_fields_and_writes_one_event(
     page = client.get(_url(p)).content.decode()
     assert 'value="06小区老旧小区改造"' in page and 'value="2026-10-31"' in page
     assert 'name="code"' not in page and 'name="type"' not in page
+    assert leaks(page, NAMES)[0] == []  # every word on the page reads in Chinese
     r = client.post(
         _url(p),
         _form(

@@ -11,6 +11,10 @@ import pytest
 from cityloop.supervision import workflow
 from cityloop.supervision.models import LightRecord, SupervisionEvent, Task
 from tests.api.conftest import API, client_as  # noqa: F401
+from tests.web.crawl import leaks
+
+# The fixture accounts' names (jyl-dcb, cgb-staff, leader) are the only Latin words shown.
+NAMES = {"jyl", "dcb", "cgb", "staff", "leader"}
 
 
 def edit_url(task) -> str:
@@ -66,6 +70,7 @@ def test_the_edit_link_and_page_are_prefilled_for_supervisors(crew, make_task, o
     assert 'name="code"' not in html and 'name="parent"' not in html
     assert 'name="split_units"' not in html
     assert f'<option value="{crew.office.pk}" selected>' in html
+    assert leaks(html, NAMES)[0] == []  # every word on the page reads in Chinese
     assert f'<option value="{crew.leader.person.pk}" selected>' in html
 
 
@@ -112,6 +117,7 @@ def test_edit_through_the_page_changes_the_fields_and_writes_one_event(
     assert edit.actor == crew.supervisor
     page = client.get(r["Location"]).content.decode()
     assert "修改任务信息" in page and "区里要求提前完成" in page
+    assert leaks(page, NAMES)[0] == []
     assert "任务信息已保存。" in page
 
 
