@@ -6,8 +6,14 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 PASSWORD = "test-pass-123"
+
+# Property tests check answers, not speed: on a shared 2-core machine generating inputs can be
+# slow, and a timing health check or deadline would fail a correct run.
+settings.register_profile("cityloop", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("cityloop")
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,7 @@ from cityloop.projects.schemas import (
     ProjectOpinionIn,
     ProjectOut,
     ProjectPage,
+    ProjectPatchIn,
     QuantityIn,
     QuantityOut,
     ReasonIn,
@@ -288,6 +289,15 @@ def import_projects(
 
 @router.get("/projects/{project_id}", response={200: ProjectOut, **ERRORS})
 def get_project(request: HttpRequest, project_id: int):
+    return _detail(request.auth, project_id)
+
+
+@router.patch("/projects/{project_id}", response={200: ProjectOut, **ERRORS})
+def update_project(request: HttpRequest, project_id: int, payload: ProjectPatchIn):
+    """修改项目信息: change the fields given (one "edit" event lists them; none changed, none)."""
+    data = payload.dict(exclude_unset=True)
+    note = data.pop("note", "")
+    services.update_project(actor=request.auth, project_id=project_id, data=data, note=note)
     return _detail(request.auth, project_id)
 
 

@@ -61,6 +61,61 @@ class ProjectForm(forms.Form):
         )
 
 
+class ProjectEditForm(ProjectForm):
+    """修改项目信息: :class:`ProjectForm` without the code, type and task (fixed once made),
+    with a note saying why; the choices include the project's own units and place."""
+
+    note = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, project, places=(), units=(), **kwargs):
+        units = {u.pk: u for u in units}
+        for u in (project.responsible_unit, project.supervising_unit):
+            if u is not None:
+                units.setdefault(u.pk, u)
+        first = project.places.order_by("path").first()
+        places = {p.pk: p for p in places}
+        if first is not None:
+            places.setdefault(first.pk, first)
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": project.name,
+                "place": first.code if first else "",
+                "responsible_unit": project.responsible_unit.code,
+                "supervising_unit": project.supervising_unit.code
+                if project.supervising_unit_id
+                else "",
+                "start": project.start,
+                "deadline": project.deadline,
+                "budget": project.budget,
+            },
+        )
+        super().__init__(*args, places=places.values(), units=units.values(), **kwargs)
+        for name in ("code", "type", "task"):
+            del self.fields[name]
+
+    def changes(self) -> dict:
+        """The cleaned form as the edit's fields; the places only when the place was changed
+        (a project of several places keeps them unless the page's one place is changed)."""
+        d = self.cleaned_data
+        out = {
+            "name": d["name"],
+            "responsible_unit": d["responsible_unit"],
+            "supervising_unit": d["supervising_unit"],
+            "start": d["start"],
+            "deadline": d["deadline"],
+            "budget": d["budget"],
+        }
+        if "place" in self.changed_data:
+            out["places"] = [d["place"]] if d["place"] else []
+        return out
+
+
 @dataclass
 class Row:
     """One work item row as typed (shown again when the form is refused)."""

@@ -14,6 +14,7 @@ VOCABULARY = labels.register(
     "projects",
     verbs={
         "create": _("Project created"),
+        "edit": _("Project details changed"),
         "stage": _("Moved to the next stage"),
         "cancel": _("Project cancelled"),
         "link_task": _("Linked to a key task"),

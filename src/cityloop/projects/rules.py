@@ -33,6 +33,11 @@ def manages(user, project) -> bool:
     )
 
 
+def edits(user, project) -> bool:
+    """May change the project's fields (修改项目信息): whoever may set it up for its units."""
+    return can_set_up(user, project.responsible_unit, project.supervising_unit)
+
+
 def reports(user, project) -> bool:
     return user is None or sv.reports_for(user, project.responsible_unit) or manages(user, project)
 
@@ -48,4 +53,6 @@ def project_actions(user, project) -> list[str]:
         actions += ["advance", "inspect", "schedule", "link_task", "cancel"]
         if project.type.acceptance_stage and project.stage == project.type.acceptance_stage:
             actions.append("accept")
+    if edits(user, project):
+        actions.append("edit")
     return actions

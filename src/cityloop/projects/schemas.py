@@ -43,6 +43,19 @@ class ProjectIn(Schema):
     task_id: int | None = Field(None, description="supervision task the project drives / 关联任务")
 
 
+class ProjectPatchIn(Schema):
+    """修改项目信息: only the fields given change; the code, type and stage never do here."""
+
+    name: str = Field(None, max_length=200)
+    responsible_unit: str = Field(None, description="unit code / 责任单位代码")
+    supervising_unit: str = Field(None, description='unit code, "" for none / 督办单位代码')
+    places: list[str] = Field(None, description="place codes / 地点代码")
+    start: date = None
+    deadline: date = None
+    budget: float | None = Field(None, ge=0, description="10k yuan, null clears it / 万元")
+    note: str = Field("", max_length=4000, description="why / 修改说明")
+
+
 class WorkItemOut(Schema):
     id: int
     name: str

@@ -8,12 +8,13 @@ checks scope and role and leaves an event in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events
@@ -201,16 +202,52 @@ def _checked_items(items: Sequence[ItemInput]) -> list[tuple[str, str, Decimal, 
     return out
 
 
-def create_project(*, actor, data: ProjectInput) -> Project:
-    """A new project (with its work items, if given, and the task it drives); the actor must
-    manage its responsible or supervising unit, and its units and places are in scope."""
-    code, name = data.code.strip(), data.name.strip()
-    if not code or len(code) > 40:
-        raise InvalidInput("project_code_invalid", _("A project code has 1 to 40 characters."))
+EDITABLE = (
+    "name",
+    "places",
+    "responsible_unit",
+    "supervising_unit",
+    "start",
+    "deadline",
+    "budget",
+)
+
+
+def _validated(actor, data: ProjectInput) -> dict[str, Any]:
+    """The checks a project's editable fields pass on creation and on every edit, written
+    once: those fields of ``data`` resolved, within the actor's scope, to stored values."""
+    name = data.name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("project_name_invalid", _("A project name has 1 to 200 characters."))
     if data.deadline < data.start:
         raise InvalidInput("project_dates_invalid", _("The deadline is before the start."))
+    units = _visible(actor, Unit)
+    unit = _by_code(Unit, data.responsible_unit, "unit_unknown", _("Unknown unit."), units)
+    if unit is None:
+        raise InvalidInput("project_unit_required", _("Give the responsible unit."))
+    in_scope = _visible(actor, Place)
+    return {
+        "name": name,
+        "places": [
+            _by_code(Place, c, "place_unknown", _("Unknown place."), in_scope) for c in data.places
+        ],
+        "responsible_unit": unit,
+        "supervising_unit": _by_code(
+            Unit, data.supervising_unit, "unit_unknown", _("Unknown unit."), units
+        ),
+        "start": data.start,
+        "deadline": data.deadline,
+        "budget": decimal_of(data.budget, "project_budget_invalid"),
+    }
+
+
+def create_project(*, actor, data: ProjectInput) -> Project:
+    """A new project (with its work items, if given, and the task it drives); the actor must
+    manage its responsible or supervising unit, and its units and places are in scope."""
+    code = data.code.strip()
+    if not code or len(code) > 40:
+        raise InvalidInput("project_code_invalid", _("A project code has 1 to 40 characters."))
+    values = _validated(actor, data)
     ptype = _by_code(ProjectType, data.type, "project_type_unknown", _("Unknown project type."))
     if ptype is None:
         raise InvalidInput("project_type_required", _("Give the project's type."))
@@ -225,43 +262,29 @@ def create_project(*, actor, data: ProjectInput) -> Project:
         raise InvalidInput(
             "acceptance_required", _("A project is complete only after a passed acceptance.")
         )
-    units = _visible(actor, Unit)
-    unit = _by_code(Unit, data.responsible_unit, "unit_unknown", _("Unknown unit."), units)
-    if unit is None:
-        raise InvalidInput("project_unit_required", _("Give the responsible unit."))
-    supervising = _by_code(Unit, data.supervising_unit, "unit_unknown", _("Unknown unit."), units)
+    places = values.pop("places")
     leader = _by_code(Person, data.leader, "person_unknown", _("Unknown person."))
     coordinator = _by_code(Person, data.coordinator, "person_unknown", _("Unknown person."))
-    in_scope = _visible(actor, Place)
-    places = [
-        _by_code(Place, c, "place_unknown", _("Unknown place."), in_scope) for c in data.places
-    ]
     zones = [_by_code(Zone, c, "zone_unknown", _("Unknown zone.")) for c in data.zones]
-    budget = decimal_of(data.budget, "project_budget_invalid")
     area = decimal_of(data.area, "project_area_invalid")
     items = _checked_items(data.items)
-    if not rules.can_set_up(actor, unit, supervising):
+    if not rules.can_set_up(actor, values["responsible_unit"], values["supervising_unit"]):
         raise Forbidden("project_not_manager", _("You may not set up projects for this unit."))
     try:
         with transaction.atomic():
             project = Project.objects.create(
                 code=code,
-                name=name,
                 type=ptype,
                 stage=stage,
-                responsible_unit=unit,
-                supervising_unit=supervising,
-                budget=budget,
                 area=area,
                 contractor=data.contractor.strip()[:100],
                 enterprise=data.enterprise.strip()[:100],
                 leader=leader,
                 coordinator=coordinator,
-                start=data.start,
-                deadline=data.deadline,
                 description=data.description.strip(),
                 created_at=clock.now(),
                 is_demo=data.is_demo,
+                **values,
             )
             project.places.set(places)
             project.zones.set(zones)
@@ -283,6 +306,91 @@ def create_project(*, actor, data: ProjectInput) -> Project:
         raise Conflict(
             "project_code_taken", _("A project with this code exists."), {"code": code}
         ) from None
+    return project
+
+
+def _project_input(project: Project) -> ProjectInput:
+    """The project's editable fields as it stands, in the form :func:`create_project` takes."""
+    return ProjectInput(
+        code=project.code,
+        name=project.name,
+        type=project.type.code,
+        responsible_unit=project.responsible_unit.code,
+        supervising_unit=project.supervising_unit.code if project.supervising_unit_id else "",
+        places=[p.code for p in project.places.order_by("path")],
+        start=project.start,
+        deadline=project.deadline,
+        budget=project.budget,
+    )
+
+
+def _shown(field: str, value: Any) -> tuple[Any, str]:
+    """(what is compared, what the history shows) for one field's value."""
+    if field == "places":
+        places = sorted(value, key=lambda p: p.path)
+        return tuple(p.pk for p in places), "、".join(p.name for p in places)
+    if field in ("responsible_unit", "supervising_unit"):
+        return (value.pk, value.name) if value is not None else (None, "")
+    if field == "budget":
+        if value is None:
+            return None, ""
+        number = Decimal(str(value)).quantize(Decimal("0.01")).normalize()
+        return number, f"{number:f}"
+    if isinstance(value, date):
+        return value, value.isoformat()
+    return value, str(value)
+
+
+def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = "") -> Project:
+    """修改项目信息: change an active project's name, places, units, dates or budget under the
+    checks :func:`create_project` makes; one "edit" event lists each changed field as
+    ``[old, new]`` in words. Nothing changed: nothing written."""
+    note = (note or "").strip()
+    if len(note) > workflow.TEXT_MAX:
+        raise InvalidInput(
+            "text_too_long",
+            _("The text is too long (at most %(limit)d characters).")
+            % {"limit": workflow.TEXT_MAX},
+        )
+    fixed = sorted(set(data) - set(EDITABLE))
+    if fixed:
+        raise InvalidInput(
+            "project_field_not_editable",
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(fixed)},
+            {"fields": fixed},
+        )
+    with transaction.atomic():
+        project = _managed(actor, project_id)
+        if not rules.edits(actor, project):
+            raise Forbidden("project_not_manager", _("Only the project's managers may do this."))
+        workflow._require_active(project)
+        values = _validated(actor, replace(_project_input(project), **data))
+        if not rules.can_set_up(actor, values["responsible_unit"], values["supervising_unit"]):
+            raise Forbidden("project_not_manager", _("You may not set up projects for this unit."))
+        before = {f: getattr(project, f) for f in EDITABLE if f != "places"}
+        before["places"] = list(project.places.all())
+        changed: dict[str, list[str]] = {}
+        for f in EDITABLE:
+            (old_key, old_text), (new_key, new_text) = _shown(f, before[f]), _shown(f, values[f])
+            if old_key != new_key:
+                changed[f] = [old_text, new_text]
+        if not changed:
+            return project
+        if ("start" in changed or "deadline" in changed) and project.milestones.filter(
+            Q(due__lt=values["start"]) | Q(due__gt=values["deadline"])
+        ).exists():
+            raise InvalidInput(
+                "project_dates_exclude_milestones",
+                _("Some milestones fall outside the new dates: plan the milestones again first."),
+            )
+        fields = [f for f in changed if f != "places"]
+        for f in fields:
+            setattr(project, f, values[f])
+        if fields:
+            project.save(update_fields=fields)
+        if "places" in changed:
+            project.places.set(values["places"])
+        _event(actor, project, "edit", note=note, data={"changed": changed})
     return project
 
 

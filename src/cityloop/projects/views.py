@@ -159,6 +159,47 @@ def project_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+    """修改项目信息: the project's form pre-filled; ``services.update_project``."""
+    user = request.user
+    project = found(queries.project_get, user, project_id)
+    if not rules.edits(user, project):
+        raise PermissionDenied
+    post = request.POST if request.method == "POST" else None
+    form = forms.ProjectEditForm(
+        post,
+        project=project,
+        places=org_queries.visible_places(user).order_by("path")[:500],
+        units=org_queries.visible_units(user).order_by("path")[:500],
+    )
+    if post is not None and form.is_valid():
+        before = project.events.count()
+        try:
+            services.update_project(
+                actor=user,
+                project_id=project.pk,
+                data=form.changes(),
+                note=form.cleaned_data["note"],
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            if project.events.count() > before:
+                messages.success(request, _("Project details saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return HttpResponseRedirect(reverse("projects:detail", args=[project.pk]))
+    return render(
+        request,
+        "projects/edit.html",
+        {"form": form, "project": project},
+        status=400 if post is not None else 200,
+    )
+
+
 RECORD_FORMS = {
     "opinion": "opinion_form",
     "design_item": "design_form",

@@ -48,6 +48,7 @@ from cityloop.supervision.schemas import (
     TaskIn,
     TaskOut,
     TaskPage,
+    TaskPatchIn,
     TextIn,
 )
 
@@ -296,6 +297,15 @@ def task_summary(request: HttpRequest, kind: str = "week", end: date | None = No
 @router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS})
 def get_task(request: HttpRequest, task_id: int, as_of: date | None = None):
     return task_out(request.auth, queries.task_get(request.auth, task_id), as_of)
+
+
+@router.patch("/tasks/{task_id}", response={200: TaskOut, **ERRORS})
+def update_task(request: HttpRequest, task_id: int, payload: TaskPatchIn):
+    """修改任务信息: change the fields given (one "edit" event lists them; none changed, none)."""
+    data = payload.dict(exclude_unset=True)
+    note = data.pop("note", "")
+    workflow.update_task(actor=request.auth, task_id=task_id, data=data, note=note)
+    return task_out(request.auth, queries.task_get(request.auth, task_id))
 
 
 @router.get("/tasks/{task_id}/events", response={200: list[TaskEventOut], **ERRORS})

@@ -15,7 +15,8 @@ from cityloop.supervision.models import (
     TaskLevel,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# A date input takes ISO dates whatever the language (zh formats them 2026/01/01).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BoardForm(forms.Form):
@@ -282,6 +283,71 @@ class TaskForm(forms.Form):
 
     def split_codes(self) -> list[str]:
         return [self._units[pk].code for pk in self.cleaned_data["split_units"]]
+
+
+class TaskEditForm(TaskForm):
+    """修改任务信息: :class:`TaskForm` without the code, parent and split (fixed once made),
+    with a note saying why; the choices include the task's own units and leader."""
+
+    note = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, task, units=(), people=(), **kwargs):
+        units = {u.pk: u for u in [*units, task.responsible_unit, *task.assisting_units.all()]}
+        if task.supervising_unit_id:
+            units.setdefault(task.supervising_unit_id, task.supervising_unit)
+        people = {p.pk: p for p in people}
+        if task.leader_id:
+            people.setdefault(task.leader_id, task.leader)
+        kwargs.setdefault("initial", self.initial_for(task))
+        super().__init__(*args, units=units.values(), people=people.values(), **kwargs)
+        for name in ("code", "parent", "split_units"):
+            del self.fields[name]
+
+    @staticmethod
+    def initial_for(task) -> dict:
+        return {
+            "kind": task.kind.code,
+            "category": task.category.code,
+            "level": task.level,
+            "title": task.title,
+            "annual_goal": task.annual_goal,
+            "indicator_name": task.indicator_name,
+            "indicator_unit": task.indicator_unit,
+            "target_value": task.target_value,
+            "leader": task.leader_id,
+            "responsible_unit": task.responsible_unit_id,
+            "assisting_units": [u.pk for u in task.assisting_units.all()],
+            "supervising_unit": task.supervising_unit_id,
+            "start": task.start,
+            "deadline": task.deadline,
+            "report_cadence": task.report_cadence,
+        }
+
+    def changes(self) -> dict:
+        """The cleaned form as the edit's fields, in the service's terms (codes)."""
+        d = self.cleaned_data
+        return {
+            "title": d["title"],
+            "kind": d["kind"],
+            "category": d["category"],
+            "level": d["level"],
+            "annual_goal": d["annual_goal"],
+            "indicator_name": d["indicator_name"],
+            "indicator_unit": d["indicator_unit"],
+            "target_value": float(d["target_value"]) if d["target_value"] is not None else None,
+            "leader": self._code(self._people, d["leader"]),
+            "responsible_unit": self._code(self._units, d["responsible_unit"]),
+            "assisting_units": [self._units[pk].code for pk in d["assisting_units"]],
+            "supervising_unit": self._code(self._units, d["supervising_unit"]),
+            "start": d["start"],
+            "deadline": d["deadline"],
+            "report_cadence": d["report_cadence"],
+        }
 
 
 class PlanForm:

@@ -11,6 +11,7 @@ VOCABULARY = labels.register(
     "supervision",
     verbs={
         "create": _("Task created"),
+        "edit": _("Task details changed"),
         "plan": _("Milestone plan set"),
         "progress": _("Progress reported"),
         "milestone_done": _("Milestone done"),

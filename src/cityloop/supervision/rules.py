@@ -49,6 +49,11 @@ def sets_task_for(user, unit, supervising=None) -> bool:
     return sets_tasks(user) and (covers_unit(user, unit) or covers_unit(user, supervising))
 
 
+def edits_task(user, task) -> bool:
+    """May change the task's fields (修改任务信息): whoever may set a task for its units."""
+    return sets_task_for(user, task.responsible_unit, task.supervising_unit)
+
+
 def supervises_task(user, task) -> bool:
     """Supervisors of the task's supervising unit, or of a unit above its responsible one."""
     return _has(user, SUPERVISE_ROLES) and (
@@ -89,4 +94,6 @@ def task_actions(user, task, *, explanation_open: bool) -> list[str]:
         actions.append("explain")
     if active and supervises_task(user, task):
         actions += ["plan", "complete", "cancel"]
+    if active and edits_task(user, task):
+        actions.append("edit")
     return actions

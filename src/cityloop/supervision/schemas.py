@@ -328,3 +328,24 @@ class LetterOut(Schema):
     overdue: bool
     docx_url: str
     pdf_url: str
+
+
+class TaskPatchIn(Schema):
+    """修改任务信息: only the fields given change; the code and parent never do."""
+
+    title: str = Field(None, max_length=200)
+    kind: str = Field(None, description="task kind code / 任务类型代码")
+    category: str = Field(None, description="task category code / 任务类别代码")
+    level: Literal["province", "city", "district", "street"] = None
+    responsible_unit: str = Field(None, description="unit code / 责任单位代码")
+    supervising_unit: str = Field(None, description='unit code, "" for none / 督办单位代码')
+    assisting_units: list[str] = None
+    leader: str = Field(None, description='person code, "" for none / 分管领导人员代码')
+    start: date = None
+    deadline: date = None
+    annual_goal: str = Field(None, max_length=4000)
+    indicator_name: str = Field(None, max_length=60)
+    indicator_unit: str = Field(None, max_length=20)
+    target_value: float | None = Field(None, description="null clears it / 目标值")
+    report_cadence: Literal["daily", "weekly", "biweekly", "monthly"] = None
+    note: str = Field("", max_length=4000, description="why / 修改说明")

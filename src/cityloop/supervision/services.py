@@ -85,12 +85,10 @@ def _by_code(model, code: str, error: str, message: str):
     return obj
 
 
-def create_task(*, actor, data: TaskInput) -> Task:
-    """A new task; the actor must supervise its responsible or supervising unit."""
-    code = data.code.strip()
+def _validated(data: TaskInput) -> dict[str, Any]:
+    """The checks a task's fields pass on creation and on every edit, written once: the
+    fields of ``data`` (but its code and parent) resolved to the values a task stores."""
     title = data.title.strip()
-    if not code or len(code) > 40:
-        raise InvalidInput("task_code_invalid", _("A task code has 1 to 40 characters."))
     if not title or len(title) > 200:
         raise InvalidInput("task_title_invalid", _("A task title has 1 to 200 characters."))
     if data.deadline < data.start:
@@ -110,43 +108,63 @@ def create_task(*, actor, data: TaskInput) -> Task:
     unit = _by_code(Unit, data.responsible_unit, "unit_unknown", _("Unknown unit."))
     if unit is None:
         raise InvalidInput("task_unit_required", _("Give the responsible unit."))
-    supervising = _by_code(Unit, data.supervising_unit, "unit_unknown", _("Unknown unit."))
-    assisting = [
-        _by_code(Unit, c, "unit_unknown", _("Unknown unit.")) for c in data.assisting_units
-    ]
-    leader = _by_code(Person, data.leader, "person_unknown", _("Unknown person."))
+    return {
+        "title": title,
+        "kind": kind,
+        "category": category,
+        "level": data.level,
+        "annual_goal": data.annual_goal.strip(),
+        "indicator_name": data.indicator_name.strip(),
+        "indicator_unit": data.indicator_unit.strip(),
+        "target_value": data.target_value,
+        "leader": _by_code(Person, data.leader, "person_unknown", _("Unknown person.")),
+        "responsible_unit": unit,
+        "supervising_unit": _by_code(
+            Unit, data.supervising_unit, "unit_unknown", _("Unknown unit.")
+        ),
+        "assisting_units": [
+            _by_code(Unit, c, "unit_unknown", _("Unknown unit.")) for c in data.assisting_units
+        ],
+        "start": data.start,
+        "deadline": data.deadline,
+        "report_cadence": data.report_cadence,
+    }
+
+
+def within_parent(parent: Task | None, start: date, deadline: date) -> None:
+    """A sub-task lies within its parent's dates."""
+    if parent is not None and not (parent.start <= start and deadline <= parent.deadline):
+        raise InvalidInput(
+            "task_outside_parent", _("A sub-task must lie within its parent's dates.")
+        )
+
+
+def create_task(*, actor, data: TaskInput) -> Task:
+    """A new task; the actor must supervise its responsible or supervising unit."""
+    code = data.code.strip()
+    if not code or len(code) > 40:
+        raise InvalidInput("task_code_invalid", _("A task code has 1 to 40 characters."))
+    values = _validated(data)
+    assisting = values.pop("assisting_units")
+    unit, supervising = values["responsible_unit"], values["supervising_unit"]
     parent = None
     if data.parent:
         parent = queries.visible_tasks(actor).filter(code=data.parent).first()
         if parent is None:
             raise InvalidInput("task_parent_unknown", _("Unknown parent task."))
-        if not (parent.start <= data.start and data.deadline <= parent.deadline):
-            raise InvalidInput(
-                "task_outside_parent", _("A sub-task must lie within its parent's dates.")
-            )
+        within_parent(parent, data.start, data.deadline)
     if not rules.sets_task_for(actor, unit, supervising):
         raise Forbidden("task_not_supervisor", _("You may not set tasks for this unit."))
+    if supervising is None and parent is not None:
+        values["supervising_unit"] = parent.supervising_unit
     try:
         with transaction.atomic():
             task = Task.objects.create(
                 code=code,
-                title=title,
-                kind=kind,
-                category=category,
-                level=data.level,
-                annual_goal=data.annual_goal.strip(),
-                indicator_name=data.indicator_name.strip(),
-                indicator_unit=data.indicator_unit.strip(),
-                target_value=data.target_value,
-                leader=leader,
-                responsible_unit=unit,
-                supervising_unit=supervising or (parent.supervising_unit if parent else None),
                 parent=parent,
-                start=data.start,
-                deadline=data.deadline,
-                report_cadence=data.report_cadence,
                 created_at=clock.now(),
                 is_demo=data.is_demo,
+                **values,
             )
             task.assisting_units.set(assisting)
             events.record(

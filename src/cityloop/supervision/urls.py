@@ -10,6 +10,7 @@ urlpatterns = [
     path("tasks/new/", views.task_new, name="task_new"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
     path("tasks/<int:task_id>/plan/", views.task_plan, name="task_plan"),
+    path("tasks/<int:task_id>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<int:task_id>/<slug:action>/", views.task_action, name="task_action"),
     path("ledger/", views.ledger, name="ledger"),
     path(

@@ -188,6 +188,48 @@ def task_new(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/task_new.html", {"form": form}, status=status)
 
 
+@login_required
+def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
+    """修改任务信息: the task's form pre-filled; the API's ``workflow.update_task``."""
+    user = request.user
+    task = found(queries.task_get, user, task_id)
+    if not rules.edits_task(user, task):
+        raise PermissionDenied
+    form = forms.TaskEditForm(
+        request.POST or None,
+        task=task,
+        kinds=TaskKind.objects.order_by("code"),
+        categories=TaskCategory.objects.all(),
+        units=org_queries.visible_units(user).order_by("path"),
+        people=org_queries.visible_people(user).select_related("unit").order_by("name"),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            before = task.events.count()
+            try:
+                workflow.update_task(
+                    actor=user,
+                    task_id=task.pk,
+                    data=form.changes(),
+                    note=form.cleaned_data["note"],
+                )
+            except NotFound as exc:
+                raise Http404(str(exc.message)) from exc
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                if task.events.count() > before:
+                    messages.success(request, _("Task details saved."))
+                else:
+                    messages.info(request, _("Nothing was changed."))
+                return HttpResponseRedirect(reverse("supervision:task", args=[task.pk]))
+    return render(
+        request, "supervision/task_edit.html", {"form": form, "task": task}, status=status
+    )
+
+
 def _task_page(
     request: HttpRequest, task, plan_form=None, proposal=None, status: int = 200
 ) -> HttpResponse:

@@ -11,6 +11,7 @@ change concerns, so the light shown never lags the records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -26,8 +27,9 @@ from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTrans
 from cityloop.core.notify import Message, notify
 from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
-from cityloop.supervision import queries, rules
+from cityloop.supervision import queries, rules, services
 from cityloop.supervision.models import (
+    Cadence,
     Colour,
     Escalation,
     Explanation,
@@ -40,6 +42,7 @@ from cityloop.supervision.models import (
     Rectification,
     SupervisionEvent,
     Task,
+    TaskLevel,
     UrgingLetter,
 )
 
@@ -275,6 +278,140 @@ def cancel(*, actor, task_id: int, reason: str) -> Task:
         )
         _relight(task, clock.today())
     return task
+
+
+EDITABLE = (
+    "title",
+    "kind",
+    "category",
+    "level",
+    "annual_goal",
+    "indicator_name",
+    "indicator_unit",
+    "target_value",
+    "leader",
+    "responsible_unit",
+    "assisting_units",
+    "supervising_unit",
+    "start",
+    "deadline",
+    "report_cadence",
+)
+
+
+def _input_of(task: Task) -> services.TaskInput:
+    """The task as it stands, in the form :func:`services.create_task` takes."""
+    return services.TaskInput(
+        code=task.code,
+        title=task.title,
+        kind=task.kind.code,
+        category=task.category.code,
+        level=task.level,
+        responsible_unit=task.responsible_unit.code,
+        supervising_unit=task.supervising_unit.code if task.supervising_unit_id else "",
+        assisting_units=[u.code for u in task.assisting_units.order_by("path")],
+        leader=task.leader.code if task.leader_id else "",
+        start=task.start,
+        deadline=task.deadline,
+        annual_goal=task.annual_goal,
+        indicator_name=task.indicator_name,
+        indicator_unit=task.indicator_unit,
+        target_value=float(task.target_value) if task.target_value is not None else None,
+        report_cadence=task.report_cadence,
+    )
+
+
+def _shown(field: str, value: Any) -> tuple[Any, str]:
+    """(what is compared, what the history shows) for one field's value."""
+    if field == "assisting_units":
+        units = sorted(value, key=lambda u: u.path)
+        return tuple(u.pk for u in units), "、".join(u.name for u in units)
+    if field in ("kind", "category", "leader", "responsible_unit", "supervising_unit"):
+        return (value.pk, value.name) if value is not None else (None, "")
+    if field == "target_value":
+        if value is None:
+            return None, ""
+        number = Decimal(str(value)).quantize(Decimal("0.001")).normalize()
+        return number, f"{number:f}"
+    if field == "level":
+        return value, str(TaskLevel(value).label)
+    if field == "report_cadence":
+        return value, str(Cadence(value).label)
+    if isinstance(value, date):
+        return value, value.isoformat()
+    return value, str(value)
+
+
+def update_task(
+    *, actor, task_id: int, data: services.TaskInput | dict[str, Any], note: str = ""
+) -> Task:
+    """修改任务信息: change an active task's fields (never its code or parent) under the checks
+    :func:`services.create_task` makes; one "edit" event lists each changed field as
+    ``[old, new]`` in words, and the light is recomputed. Nothing changed: nothing written."""
+    note = (note or "").strip()
+    if len(note) > TEXT_MAX:
+        raise InvalidInput(
+            "text_too_long",
+            _("The text is too long (at most %(limit)d characters).") % {"limit": TEXT_MAX},
+        )
+    with transaction.atomic():
+        task = _task_locked(actor, task_id)
+        if not rules.edits_task(actor, task):
+            raise Forbidden("task_not_supervisor", _("You may not set tasks for this unit."))
+        _require_active(task)
+        current = _input_of(task)
+        if isinstance(data, services.TaskInput):
+            changes = {f: getattr(data, f) for f in EDITABLE}
+        else:
+            changes = dict(data)
+            fixed = sorted(set(changes) - set(EDITABLE))
+            if fixed:
+                raise InvalidInput(
+                    "task_field_not_editable",
+                    _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(fixed)},
+                    {"fields": fixed},
+                )
+        values = services._validated(replace(current, **changes))
+        if not rules.sets_task_for(actor, values["responsible_unit"], values["supervising_unit"]):
+            raise Forbidden("task_not_supervisor", _("You may not set tasks for this unit."))
+        before = {
+            **{f: getattr(task, f) for f in EDITABLE if f != "assisting_units"},
+            "assisting_units": list(task.assisting_units.all()),
+        }
+        changed: dict[str, list[str]] = {}
+        for f in EDITABLE:
+            (old_key, old_text), (new_key, new_text) = _shown(f, before[f]), _shown(f, values[f])
+            if old_key != new_key:
+                changed[f] = [old_text, new_text]
+        if not changed:
+            return task
+        services.within_parent(task.parent, values["start"], values["deadline"])
+        if "start" in changed or "deadline" in changed:
+            _require_dates_cover(task, values["start"], values["deadline"])
+        fields = [f for f in changed if f != "assisting_units"]
+        for f in fields:
+            setattr(task, f, values[f])
+        if fields:
+            task.save(update_fields=fields)
+        if "assisting_units" in changed:
+            task.assisting_units.set(values["assisting_units"])
+        _event(actor, "edit", task=task, note=note, data={"changed": changed})
+        _relight(task, clock.today())
+    return task
+
+
+def _require_dates_cover(task: Task, start: date, deadline: date) -> None:
+    """New dates keep the task's milestones and sub-tasks inside them."""
+    if task.milestones.filter(Q(due__lt=start) | Q(due__gt=deadline)).exists():
+        raise InvalidInput(
+            "task_dates_exclude_milestones",
+            _("Some milestones fall outside the new dates: plan the milestones again first."),
+        )
+    if task.children.filter(Q(start__lt=start) | Q(deadline__gt=deadline)).exists():
+        raise InvalidInput(
+            "task_dates_exclude_children",
+            _("Some sub-tasks fall outside the new dates: change their dates first."),
+        )
 
 
 def _relight(task: Task, as_of: date) -> str | None:
