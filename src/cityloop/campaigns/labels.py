@@ -14,6 +14,7 @@ VOCABULARY = labels.register(
         "session": _("Session recorded"),
         "sign_in": _("Signed in"),
         "end": _("Campaign ended"),
+        "edit": _("Campaign particulars changed"),
     },
     states=dict(Campaign.State.choices),
 )

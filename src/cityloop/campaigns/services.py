@@ -88,10 +88,25 @@ def new_campaign_code(start: date) -> str:
     return f"HD-{start:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def create_campaign(*, actor, data: CampaignInput) -> Campaign:
-    code, title = data.code.strip(), data.title.strip()
-    if not code or len(code) > 40:
-        raise InvalidInput("campaign_code_invalid", _("A campaign code has 1 to 40 characters."))
+@dataclass
+class CheckedCampaign:
+    """A campaign's fields as refused or accepted once, for creating and for editing."""
+
+    title: str
+    kind: str
+    recurrence: str
+    weekday: int | None
+    start: Any
+    end: Any
+    organiser: Unit
+    partners: list[Unit]
+    places: list[Place]
+    description: str
+
+
+def checked(data: CampaignInput) -> CheckedCampaign:
+    """Every rule on a campaign's fields (not its code), in one place."""
+    title = data.title.strip()
     if not title or len(title) > 200:
         raise InvalidInput("campaign_title_invalid", _("A campaign title has 1 to 200 characters."))
     if data.kind not in Campaign.Kind.values:
@@ -123,25 +138,44 @@ def create_campaign(*, actor, data: CampaignInput) -> Campaign:
         if place is None:
             raise InvalidInput("place_unknown", _("Unknown place."), {"code": c})
         places.append(place)
-    if not rules.runs_for(actor, organiser):
+    return CheckedCampaign(
+        title=title,
+        kind=data.kind,
+        recurrence=data.recurrence,
+        weekday=weekday,
+        start=data.start,
+        end=data.end,
+        organiser=organiser,
+        partners=partners,
+        places=places,
+        description=data.description.strip(),
+    )
+
+
+def create_campaign(*, actor, data: CampaignInput) -> Campaign:
+    code = data.code.strip()
+    if not code or len(code) > 40:
+        raise InvalidInput("campaign_code_invalid", _("A campaign code has 1 to 40 characters."))
+    c = checked(data)
+    if not rules.runs_for(actor, c.organiser):
         raise Forbidden("campaign_not_organiser", _("You may not organise for this unit."))
     try:
         with transaction.atomic():
             campaign = Campaign.objects.create(
                 code=code,
-                title=title,
-                kind=data.kind,
-                recurrence=data.recurrence,
-                weekday=weekday,
-                start=data.start,
-                end=data.end,
-                organiser=organiser,
-                description=data.description.strip(),
+                title=c.title,
+                kind=c.kind,
+                recurrence=c.recurrence,
+                weekday=c.weekday,
+                start=c.start,
+                end=c.end,
+                organiser=c.organiser,
+                description=c.description,
                 created_at=clock.now(),
                 is_demo=data.is_demo,
             )
-            campaign.partners.set(partners)
-            campaign.places.set(places)
+            campaign.partners.set(c.partners)
+            campaign.places.set(c.places)
             _event(actor, campaign, "create", to_state=campaign.state, data={"code": code})
     except IntegrityError:
         raise Conflict(
