@@ -168,7 +168,7 @@ def edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            workflow.update_campaign(
+            edited = workflow.update_campaign(
                 actor=user,
                 campaign_id=campaign.pk,
                 data=form.campaign_input(campaign.code),
@@ -177,7 +177,10 @@ def edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         except DomainError as exc:
             form.refuse(exc)
         else:
-            messages.success(request, _("Campaign particulars saved."))
+            if edited:
+                messages.success(request, _("Campaign particulars saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
             return redirect("campaigns:detail", campaign_id=campaign.pk)
     status = 400 if form.errors else 200
     return render(

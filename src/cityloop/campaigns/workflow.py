@@ -23,9 +23,10 @@ def _shown(value) -> str:
     return str(value)
 
 
-def update_campaign(*, actor, campaign_id: int, data, note: str = "") -> Campaign:
+def update_campaign(*, actor, campaign_id: int, data, note: str = "") -> bool:
     """修改活动信息: the same rules as creating (``services.checked``); one "edit" event lists
-    what changed, old and new; nothing is written when nothing changed."""
+    what changed, old and new; nothing is written when nothing changed. Says whether anything
+    changed."""
     from cityloop.campaigns import services
 
     c = services.checked(data)
@@ -78,7 +79,7 @@ def update_campaign(*, actor, campaign_id: int, data, note: str = "") -> Campaig
             if _shown(before[k]) != _shown(after[k])
         }
         if not changed:
-            return campaign
+            return False
         for name in ("title", "kind", "recurrence", "weekday", "start", "end", "description"):
             setattr(campaign, name, getattr(c, name))
         campaign.organiser = c.organiser
@@ -93,7 +94,7 @@ def update_campaign(*, actor, campaign_id: int, data, note: str = "") -> Campaig
             note=note.strip(),
             data={"changed": changed},
         )
-    return campaign
+    return True
 
 
 def end_campaign(*, actor, campaign_id: int, end: date | None = None, note: str = "") -> Campaign:

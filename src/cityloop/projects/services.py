@@ -341,10 +341,10 @@ def _shown(field: str, value: Any) -> tuple[Any, str]:
     return value, str(value)
 
 
-def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = "") -> Project:
+def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = "") -> bool:
     """修改项目信息: change an active project's name, places, units, dates or budget under the
     checks :func:`create_project` makes; one "edit" event lists each changed field as
-    ``[old, new]`` in words. Nothing changed: nothing written."""
+    ``[old, new]`` in words. Nothing changed: nothing written. Says whether anything changed."""
     note = (note or "").strip()
     if len(note) > workflow.TEXT_MAX:
         raise InvalidInput(
@@ -375,7 +375,7 @@ def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = 
             if old_key != new_key:
                 changed[f] = [old_text, new_text]
         if not changed:
-            return project
+            return False
         if ("start" in changed or "deadline" in changed) and project.milestones.filter(
             Q(due__lt=values["start"]) | Q(due__gt=values["deadline"])
         ).exists():
@@ -391,7 +391,7 @@ def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = 
         if "places" in changed:
             project.places.set(values["places"])
         _event(actor, project, "edit", note=note, data={"changed": changed})
-    return project
+    return True
 
 
 def _managed(actor, project_id: int) -> Project:

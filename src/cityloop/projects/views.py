@@ -174,9 +174,8 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
         units=org_queries.visible_units(user).order_by("path")[:500],
     )
     if post is not None and form.is_valid():
-        before = project.events.count()
         try:
-            services.update_project(
+            edited = services.update_project(
                 actor=user,
                 project_id=project.pk,
                 data=form.changes(),
@@ -187,7 +186,7 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
-            if project.events.count() > before:
+            if edited:
                 messages.success(request, _("Project details saved."))
             else:
                 messages.info(request, _("Nothing was changed."))

@@ -207,9 +207,8 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            before = task.events.count()
             try:
-                workflow.update_task(
+                edited = workflow.update_task(
                     actor=user,
                     task_id=task.pk,
                     data=form.changes(),
@@ -220,7 +219,7 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
             else:
-                if task.events.count() > before:
+                if edited:
                     messages.success(request, _("Task details saved."))
                 else:
                     messages.info(request, _("Nothing was changed."))

@@ -344,10 +344,11 @@ def _shown(field: str, value: Any) -> tuple[Any, str]:
 
 def update_task(
     *, actor, task_id: int, data: services.TaskInput | dict[str, Any], note: str = ""
-) -> Task:
+) -> bool:
     """修改任务信息: change an active task's fields (never its code or parent) under the checks
     :func:`services.create_task` makes; one "edit" event lists each changed field as
-    ``[old, new]`` in words, and the light is recomputed. Nothing changed: nothing written."""
+    ``[old, new]`` in words, and the light is recomputed. Nothing changed: nothing written.
+    Says whether anything changed."""
     note = (note or "").strip()
     if len(note) > TEXT_MAX:
         raise InvalidInput(
@@ -384,7 +385,7 @@ def update_task(
             if old_key != new_key:
                 changed[f] = [old_text, new_text]
         if not changed:
-            return task
+            return False
         services.within_parent(task.parent, values["start"], values["deadline"])
         if "start" in changed or "deadline" in changed:
             _require_dates_cover(task, values["start"], values["deadline"])
@@ -397,7 +398,7 @@ def update_task(
             task.assisting_units.set(values["assisting_units"])
         _event(actor, "edit", task=task, note=note, data={"changed": changed})
         _relight(task, clock.today())
-    return task
+    return True
 
 
 def _require_dates_cover(task: Task, start: date, deadline: date) -> None:
