@@ -17,7 +17,7 @@ from ninja.openapi.docs import Swagger, _csrf_needed
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
-from cityloop.core import tokens
+from cityloop.core import openapi, tokens
 from cityloop.core.errors import DomainError
 from cityloop.core.input_guard import GuardedParser
 from cityloop.core.middleware import log_server_error, request_id_of
@@ -54,7 +54,13 @@ class VendoredSwagger(Swagger):
         return render(request, self.template, context)
 
 
-api = NinjaAPI(
+class CityloopAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return openapi.apply(schema)  # what registries declare (see core.openapi)
+
+
+api = CityloopAPI(
     title="cityloop API",
     version="1",
     description="城市治理闭环平台 API。认证：`POST /api/v1/auth/token` 取得令牌，"

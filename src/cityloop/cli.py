@@ -41,6 +41,12 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ),
     ("report", "report", "通报：半月、月度排名、督查周/月/季通报", "periodic notices"),
     ("migrate", "migrate", "执行数据库迁移", "apply database migrations"),
+    (
+        "docs-tables",
+        "docs_tables",
+        "由操作登记表生成用户指南中的操作表（--check 只检查）",
+        "write the guide's action table",
+    ),
     ("manage", "", "运行任意 Django 管理命令", "run any Django management command"),
 ]
 

@@ -18,7 +18,7 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from cityloop.cases import photos, queries, workflow
+from cityloop.cases import actions, photos, queries, workflow
 from cityloop.cases.models import Case, Category
 from cityloop.cases.schemas import (
     ActionIn,
@@ -31,7 +31,7 @@ from cityloop.cases.schemas import (
     ReportIn,
     UploadOut,
 )
-from cityloop.core import clock
+from cityloop.core import clock, openapi
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, ErrorOut, Limit, Offset, ref
 from cityloop.org import queries as org_queries
@@ -339,22 +339,24 @@ def case_duplicates(request: HttpRequest, case_id: int):
     ]
 
 
-# Which body fields each action takes, and how they become workflow arguments.
+# Which body fields each input shape of :mod:`cases.actions` takes, and how they become
+# workflow arguments.
 def _payload(user, action: str, body: ActionIn) -> dict[str, Any]:
     p: dict[str, Any]
-    if action == "accept":
+    shape = actions.REGISTRY[action].input
+    if shape == "accept":
         p = {
             "category": _category(body.category_id),
             "note": body.note,
             "public_summary": body.public_summary,
         }
-    elif action in ("reject", "send_back", "reopen", "escalate", "suspend", "cancel"):
+    elif shape == "reason":
         p = {"reason": body.reason or body.note}
-    elif action == "merge":
+    elif shape == "merge":
         if body.master_id is None:
             raise InvalidInput("case_master_required", _("Name the case to merge into."))
         p = {"master_id": body.master_id, "note": body.note}
-    elif action == "dispatch":
+    elif shape == "dispatch":
         handler = None
         if body.handler_id is not None:
             handler = org_queries.person_get(user, person_id=body.handler_id)
@@ -364,14 +366,14 @@ def _payload(user, action: str, body: ActionIn) -> dict[str, Any]:
             "handler": handler,
             "note": body.note,
         }
-    elif action in ("take", "resume"):
+    elif shape == "note":
         p = {"note": body.note}
-    elif action == "reply":
+    elif shape == "reply":
         p = {
             "result": body.result or body.note,
             "photos": photos.photos_from_uploads(user, body.photo_ids),
         }
-    elif action == "verify":
+    elif shape == "verify":
         if body.passed is None:
             raise InvalidInput("case_passed_required", _("Say whether the work passed."))
         p = {
@@ -379,15 +381,15 @@ def _payload(user, action: str, body: ActionIn) -> dict[str, Any]:
             "note": body.note,
             "photos": photos.photos_from_uploads(user, body.photo_ids),
         }
-    elif action == "return_visit":
+    elif shape == "return_visit":
         p = {"satisfaction": body.satisfaction, "note": body.note, "channel": body.channel}
-    elif action == "request":
+    elif shape == "request":
         p = {"kind": body.kind, "reason": body.reason or body.note, "days": body.days}
-    elif action == "decide":
+    elif shape == "decide":
         if body.approve is None:
             raise InvalidInput("case_approve_required", _("Approve or deny the request."))
         p = {"approve": body.approve, "note": body.note}
-    elif action == "extend":
+    elif shape == "extend":
         p = {"days": body.days, "reason": body.reason or body.note}
     else:  # comment
         p = {
@@ -400,13 +402,26 @@ def _payload(user, action: str, body: ActionIn) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/actions/{action}", response={200: CaseOut, **ERRORS})
 def case_action(request: HttpRequest, case_id: int, action: str, payload: ActionIn):
-    """Take an action: accept, reject, merge, dispatch, take, send_back, reply, verify,
-    return_visit, reopen, escalate, request, decide, suspend, resume, extend, cancel, comment.
-    Not allowed in the current state → 409 ``case_bad_state``; not your part → 403."""
+    """Take an action (the list below comes from the action registry). Not allowed in the
+    current state → 409 ``case_bad_state``; not your part → 403; unknown → 404."""
     user = request.auth
-    if action not in workflow.TRANSITIONS:
+    if action not in actions.REGISTRY:
         raise NotFound("case_action_unknown", _("No such action."), {"action": action})
     queries.case_get(user, case_id)  # 404 before anything else when out of scope
     with transaction.atomic():  # uploads named in the body stay unused if the action fails
         workflow.perform(user, case_id, action, _payload(user, action, payload))
     return case_out(user, queries.case_get(user, case_id))
+
+
+@openapi.amend
+def _describe_actions(schema: dict[str, Any]) -> None:
+    """The action endpoint names every registered action: an enum on ``action`` and one line
+    each (label, part, input shape) in its description."""
+    op = openapi.operation(schema, "/cases/{case_id}/actions/{action}", "post")
+    if op is None:
+        return
+    for param in op.get("parameters", []):
+        if param.get("name") == "action":
+            param["schema"] = {**param.get("schema", {}), "enum": actions.names()}
+    base = (op.get("description") or "").split("\n\n可用的操作")[0]
+    op["description"] = f"{base}\n\n可用的操作：\n\n{actions.openapi_description()}"

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cityloop.cases import queries, routing
+from cityloop.cases import actions, queries, routing
 from cityloop.cases.models import Case, Category
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person, Unit
@@ -665,23 +665,24 @@ class ReplyTemplateForm(forms.Form):
         }
 
 
-ACTION_FORMS: dict[str, type[ActionForm]] = {
+# One page form per input shape of :mod:`cases.actions`.
+INPUT_FORMS: dict[str, type[ActionForm]] = {
     "accept": AcceptForm,
-    "reject": ReasonForm,
+    "reason": ReasonForm,
     "merge": MergeForm,
     "dispatch": DispatchForm,
-    "take": NoteForm,
-    "send_back": ReasonForm,
+    "note": NoteForm,
     "reply": ReplyForm,
     "verify": VerifyForm,
     "return_visit": ReturnVisitForm,
-    "reopen": ReasonForm,
-    "escalate": ReasonForm,
     "request": RequestForm,
     "decide": DecideForm,
-    "suspend": ReasonForm,
-    "resume": NoteForm,
     "extend": ExtendForm,
-    "cancel": ReasonForm,
     "comment": CommentForm,
 }
+
+
+def form_for(action: str) -> type[ActionForm] | None:
+    """The page form of a registered action (``None``: no such action)."""
+    entry = actions.get(action)
+    return INPUT_FORMS[entry.input] if entry else None

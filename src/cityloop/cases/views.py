@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.cases import forms, public, queries, routing, rules, services, workflow
+from cityloop.cases import actions, forms, public, queries, routing, rules, services, workflow
 from cityloop.cases.models import Case, CasePhoto, ReplyTemplate, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
@@ -47,26 +47,6 @@ PAGE_SIZE = 50
 AREA_KINDS = [Place.Kind.DISTRICT, Place.Kind.STREET, Place.Kind.COMMUNITY, Place.Kind.COMPOUND]
 MAP_LIMIT = 5000
 
-ACTION_LABELS = {
-    "accept": gettext_lazy("Accept"),
-    "reject": gettext_lazy("Do not accept"),
-    "merge": gettext_lazy("Merge as duplicate"),
-    "dispatch": gettext_lazy("Dispatch"),
-    "take": gettext_lazy("Take on"),
-    "send_back": gettext_lazy("Send back"),
-    "reply": gettext_lazy("Reply"),
-    "verify": gettext_lazy("Verify"),
-    "return_visit": gettext_lazy("Return visit"),
-    "reopen": gettext_lazy("Reopen"),
-    "escalate": gettext_lazy("Escalate"),
-    "request": gettext_lazy("Ask to suspend or extend"),
-    "decide": gettext_lazy("Decide on the request"),
-    "suspend": gettext_lazy("Suspend"),
-    "resume": gettext_lazy("Resume"),
-    "extend": gettext_lazy("Extend the deadline"),
-    "cancel": gettext_lazy("Cancel the case"),
-    "comment": gettext_lazy("Add a note"),
-}
 # Timeline entries, by event verb.
 VERB_LABELS = {
     "report": gettext_lazy("Reported"),
@@ -645,7 +625,7 @@ def _detail_context(
     if open_action in TEMPLATE_ACTIONS:
         templates = queries.reply_templates_for(user, case, TEMPLATE_ACTIONS[open_action])
     if open_action and form is None:
-        form = forms.ACTION_FORMS[open_action](user=user, case=case)
+        form = forms.form_for(open_action)(user=user, case=case)
         _preselect(form, open_action, suggestions)
         _prefill(form, templates, request.GET.get("template"))
     if open_action and not message and open_action != "comment" and open_action not in allowed:
@@ -653,9 +633,9 @@ def _detail_context(
     return {
         "case": case,
         "allowed": allowed,
-        "buttons": [(a, ACTION_LABELS[a]) for a in [*allowed, "comment"]],
+        "buttons": [(a, actions.label(a)) for a in [*allowed, "comment"]],
         "open_action": open_action,
-        "open_label": ACTION_LABELS.get(open_action, ""),
+        "open_label": actions.label(open_action) if open_action else "",
         "form": form,
         "message": message,
         "level": level,
@@ -714,7 +694,7 @@ def _stage_label(case: Case) -> str:
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = found(queries.case_get, request.user, case_id)
     action = request.GET.get("action", "")
-    open_action = action if action in forms.ACTION_FORMS else ""
+    open_action = action if action in actions.REGISTRY else ""
     return render(
         request, "cases/detail.html", _detail_context(request, case, open_action=open_action)
     )
@@ -724,7 +704,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     """GET: the action's small form; POST: run it through the workflow and show the result."""
-    if action not in forms.ACTION_FORMS:
+    if action not in actions.REGISTRY:
         raise Http404
     user = request.user
     case = found(queries.case_get, user, case_id)
@@ -733,7 +713,7 @@ def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         if _is_htmx(request):
             return _render(request, "cases/detail.html", context, partial="actions")
         return render(request, "cases/detail.html", context)
-    form = forms.ACTION_FORMS[action](request.POST, request.FILES, user=user, case=case)
+    form = forms.form_for(action)(request.POST, request.FILES, user=user, case=case)
     error: DomainError | None = None
     if form.is_valid():
         try:
@@ -747,7 +727,7 @@ def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
             error = exc
             _add_error(form, exc)
         else:
-            done = _("%(action)s: done.") % {"action": ACTION_LABELS[action]}
+            done = _("%(action)s: done.") % {"action": actions.label(action)}
             if not _is_htmx(request):
                 messages.success(request, done)
                 return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))

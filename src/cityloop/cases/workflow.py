@@ -1,11 +1,12 @@
 """Every change of a case's state, and nothing else.
 
-One transition table says which action is allowed from which state, who may take it and
-where it leads. Each action function locks the row (a case outside the actor's scope is *not
-found*), checks the table and the actor's part, changes the case, restarts the stage clock
-on the calendar of the unit that must act next, and writes the event — all in one
-transaction. Notifications go out only after commit. Pages, API, imports, the demo and the
-sweeper all come through here.
+The action registry (:mod:`cases.actions`) says which action is allowed from which state,
+who may take it and where it leads; the status is written from it (:func:`_move`) and every
+event is checked against it (:func:`_record`). Each action function locks the row (a case
+outside the actor's scope is *not found*), checks the entry and the actor's part, changes
+the case, restarts the stage clock on the calendar of the unit that must act next, and
+writes the event — all in one transaction. Notifications go out only after commit. Pages,
+API, imports, the demo and the sweeper all come through here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from cityloop.cases import deadlines, notices, routing, rules
+from cityloop.cases import actions, deadlines, notices, routing, rules
 from cityloop.cases.models import (
     Case,
     CaseEvent,
@@ -38,54 +39,11 @@ from cityloop.intel import services as triage
 from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
 
 S = Case.Status
-OPEN_WORK = frozenset({S.DISPATCHED, S.HANDLING})
-
-# action: (allowed from, to (None: decided by the action), who may take it)
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
-    "accept": (frozenset({S.REPORTED}), S.ACCEPTED, "dispatcher"),
-    "reject": (frozenset({S.REPORTED}), S.REJECTED, "dispatcher"),
-    "merge": (frozenset({S.REPORTED, S.ACCEPTED}), S.MERGED, "dispatcher"),
-    "dispatch": (frozenset({S.ACCEPTED}), S.DISPATCHED, "dispatcher"),
-    "take": (frozenset({S.DISPATCHED}), S.HANDLING, "handler"),
-    "send_back": (OPEN_WORK, S.ACCEPTED, "handler"),
-    "reply": (OPEN_WORK, S.REPLIED, "handler"),
-    "verify": (frozenset({S.REPLIED}), None, "verifier"),
-    "return_visit": (frozenset({S.CLOSED}), S.CLOSED, "visitor"),
-    "reopen": (frozenset({S.CLOSED}), S.DISPATCHED, "dispatcher"),
-    "escalate": (
-        frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
-        S.ACCEPTED,
-        "dispatcher_or_handler",
-    ),
-    "request": (OPEN_WORK, None, "handler"),
-    "decide": (OPEN_WORK, None, "dispatcher"),
-    "suspend": (OPEN_WORK, S.SUSPENDED, "dispatcher"),
-    "resume": (frozenset({S.SUSPENDED}), None, "dispatcher"),
-    "extend": (OPEN_WORK, None, "dispatcher"),
-    "cancel": (
-        frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.SUSPENDED}),
-        S.CANCELLED,
-        "dispatcher_or_reporter",
-    ),
-    "comment": (frozenset(S.values), None, "viewer"),
-}
-ACTIONS = tuple(TRANSITIONS)
+OPEN_WORK = actions.OPEN_WORK
+# The action names, in table order (:mod:`cases.actions` declares each one).
+ACTIONS = tuple(actions.REGISTRY)
 MAX_EXTENSIONS = 2
 MAX_DESCRIPTION = 2000
-# Events a resident sees on the tracking page; the rest is internal.
-PUBLIC_VERBS = {
-    "report",
-    "accept",
-    "reject",
-    "merge",
-    "dispatch",
-    "reply",
-    "verify",
-    "return_visit",
-    "reopen",
-    "escalate",
-    "cancel",
-}
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
@@ -110,20 +68,12 @@ def _replier_id(case: Case) -> int | None:
 
 def may(actor, case: Case, action: str) -> bool:
     """May ``actor`` take ``action`` on ``case`` in its current state? (No payload checks.)"""
-    allowed, _to, who = TRANSITIONS[action]
-    if case.status not in allowed:
+    entry = actions.REGISTRY[action]
+    if case.status not in entry.sources:
         return False
-    if action == "reopen" and case.satisfaction != Case.Satisfaction.DISSATISFIED:
+    if entry.precondition is not None and not entry.precondition(actor, case):
         return False
-    if action == "return_visit" and case.visited_at is not None:
-        return False
-    if action == "decide" and not case.pending_request:
-        return False
-    if action == "escalate" and Level.above(case.level) is None:
-        return False
-    if action == "cancel" and case.status != S.REPORTED and not rules.is_dispatcher(actor, case):
-        return False
-    return _plays(actor, case, who)
+    return _plays(actor, case, entry.part)
 
 
 def _plays(actor, case: Case, who: str) -> bool:
@@ -144,7 +94,7 @@ def _plays(actor, case: Case, who: str) -> bool:
 
 def allowed_actions(actor, case: Case) -> list[str]:
     """The actions this actor may take now, in table order (the buttons a page shows)."""
-    return [a for a in ACTIONS if a != "comment" and may(actor, case, a)]
+    return [a.name for a in actions.buttons() if may(actor, case, a.name)]
 
 
 # --- shared steps ------------------------------------------------------------------------------
@@ -173,8 +123,8 @@ def _begin(actor, case_id: int, action: str) -> Case:
 
 
 def _check(actor, case: Case, action: str) -> None:
-    allowed, _to, who = TRANSITIONS[action]
-    if case.status not in allowed:
+    entry = actions.REGISTRY[action]
+    if case.status not in entry.sources:
         raise InvalidTransition(
             "case_bad_state",
             _("This action is not possible while the case is %(status)s.")
@@ -182,7 +132,7 @@ def _check(actor, case: Case, action: str) -> None:
             {"status": case.status, "action": action},
         )
     if not may(actor, case, action):
-        if _plays(actor, case, who):  # right person, but a precondition of the action fails
+        if _plays(actor, case, entry.part):  # right person, but a precondition fails
             raise InvalidTransition(
                 "case_action_unavailable",
                 _("This action is not available for this case now."),
@@ -191,8 +141,19 @@ def _check(actor, case: Case, action: str) -> None:
         raise Forbidden(
             "case_not_allowed",
             _("You may not do this to this case."),
-            {"action": action, "part": who},
+            {"action": action, "part": entry.part},
         )
+
+
+def _move(case: Case, action: str, to: str | None = None) -> str:
+    """Set the status ``action`` leads to (its entry's one target, or ``to`` among its
+    targets); answer the status it had."""
+    entry = actions.REGISTRY[action]
+    to = to or entry.target
+    if to is None or not entry.may_leave_in(case.status, to):
+        raise RuntimeError(f"action {action!r} cannot lead to {to!r}")
+    old, case.status = case.status, to
+    return old
 
 
 def _required(text: str, code: str, message: str, limit: int = 1000) -> str:
@@ -219,6 +180,13 @@ def _record(
     step: str = "",
     public: bool | None = None,
 ) -> CaseEvent:
+    entry = actions.REGISTRY.get(action)
+    if entry is not None and not entry.may_leave_in(from_state, case.status):
+        # A bug, not bad input: the function moved the case where its entry says it cannot.
+        raise RuntimeError(
+            f"action {action!r} left case {case.pk} in {case.status!r}, "
+            f"which its registry entry does not name"
+        )
     event = events.record(
         CaseEvent,
         actor=actor,
@@ -229,7 +197,7 @@ def _record(
         note=note,
         data=data or {},
         attachments=[p.file for p in photos],
-        public=action in PUBLIC_VERBS if public is None else public,
+        public=actions.is_public(action) if public is None else public,
     )
     if photos:
         CasePhoto.objects.bulk_create(
@@ -639,7 +607,7 @@ def _accept(
             "case_needs_category", _("Choose the category before accepting the case.")
         )
     now = clock.now()
-    old, case.status, case.accepted_at = case.status, S.ACCEPTED, now
+    old, case.accepted_at = _move(case, "accept"), now
     if public_summary:  # empty keeps what is there (or the default of cases.public)
         case.public_summary = public_summary
     _start_stage(case, Stage.DISPATCH, now)
@@ -670,7 +638,7 @@ def reject(*, actor, case_id: int, reason: str) -> Case:
     case = _begin(actor, case_id, "reject")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
-    old, case.status, case.reject_reason = case.status, S.REJECTED, reason
+    old, case.reject_reason = _move(case, "reject"), reason
     _stop_clock(case)
     _save(case, now)
     _record(actor, case, "reject", from_state=old, note=reason)
@@ -700,7 +668,7 @@ def merge(*, actor, case_id: int, master_id: int, note: str = "") -> Case:
             "case_merge_target_closed", _("Merge into an open case."), {"master": master.code}
         )
     now = clock.now()
-    old, case.status, case.master = case.status, S.MERGED, master
+    old, case.master = _move(case, "merge"), master
     _stop_clock(case)
     _save(case, now)
     # The master carries the heat of every report of the problem, its own included.
@@ -753,7 +721,7 @@ def dispatch(
     for other in assisting:
         _check_unit_choice(actor, case, other)
     now = clock.now()
-    old, case.status = case.status, S.DISPATCHED
+    old = _move(case, "dispatch")
     case.responsible_unit, case.handler, case.dispatched_at = unit, handler, now
     _start_stage(case, Stage.HANDLE, now)
     _save(case, now)
@@ -781,7 +749,7 @@ def dispatch(
 def take(*, actor, case_id: int, note: str = "") -> Case:
     case = _begin(actor, case_id, "take")
     now = clock.now()
-    old, case.status = case.status, S.HANDLING
+    old = _move(case, "take")
     person = _person_of(actor)
     if case.handler_id is None and person is not None:
         case.handler = person
@@ -796,7 +764,7 @@ def send_back(*, actor, case_id: int, reason: str) -> Case:
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
     unit = case.responsible_unit
-    old, case.status = case.status, S.ACCEPTED
+    old = _move(case, "send_back")
     case.responsible_unit, case.handler, case.pending_request = None, None, {}
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
@@ -819,7 +787,7 @@ def reply(*, actor, case_id: int, result: str, photos: Sequence[Photo] = ()) -> 
     result = _required(result, "case_result_required", _("Say what was done."), MAX_DESCRIPTION)
     _check_photos(photos)
     now = clock.now()
-    old, case.status, case.result, case.replied_at = case.status, S.REPLIED, result, now
+    old, case.result, case.replied_at = _move(case, "reply"), result, now
     case.pending_request = {}
     if case.dispatched_at is not None:
         worked = worktime.work_time_between(case.dispatched_at, now, unit=case.responsible_unit)
@@ -838,9 +806,9 @@ def verify(
     case = _begin(actor, case_id, "verify")
     _check_photos(photos)
     now = clock.now()
-    old = case.status
+    old = _move(case, "verify", S.CLOSED if passed else S.HANDLING)
     if passed:
-        case.status, case.closed_at = S.CLOSED, now
+        case.closed_at = now
         case.closed_on_time = bool(
             case.handle_due_at is None
             or (case.replied_at is not None and case.replied_at <= case.handle_due_at)
@@ -848,7 +816,7 @@ def verify(
         _start_stage(case, Stage.RETURN_VISIT, now)
     else:
         note = _required(note, "reason_required", _("Say what is still wrong."), 1000)
-        case.status, case.rework_count = S.HANDLING, case.rework_count + 1
+        case.rework_count += 1
         case.replied_at = None
         _start_stage(case, Stage.HANDLE, now)
     _save(case, now)
@@ -923,7 +891,7 @@ def reopen(*, actor, case_id: int, reason: str) -> Case:
     case = _begin(actor, case_id, "reopen")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
-    old, case.status = case.status, S.DISPATCHED
+    old = _move(case, "reopen")
     case.reopen_count += 1
     case.closed_at = case.closed_on_time = case.replied_at = None
     case.satisfaction, case.visited_at = "", None
@@ -941,8 +909,8 @@ def escalate(*, actor, case_id: int, reason: str) -> Case:
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     target = Level.above(case.level)
     now = clock.now()
-    old, old_level = case.status, case.level
-    case.level, case.status = target, S.ACCEPTED
+    old, old_level = _move(case, "escalate"), case.level
+    case.level = target
     case.accepted_at = case.accepted_at or now
     case.dispatcher_unit = routing.office_for(case.place, target)
     case.responsible_unit, case.handler, case.pending_request = None, None, {}
@@ -1021,7 +989,8 @@ def _suspend(actor, case: Case, *, reason: str) -> Case:
     unit = _acting_unit(case)
     limit = deadlines.limit_for(case.category, Stage.HANDLE)
     left = deadlines.elapsed(now, case.due_at, limit, unit=unit) if case.due_at else timedelta(0)
-    old, case.status, case.resume_status = case.status, S.SUSPENDED, case.status
+    old = _move(case, "suspend")
+    case.resume_status = old
     case.suspended_at, case.remaining_seconds = now, left.total_seconds()
     case.warn_at = case.due_at = None
     case.light = ""
@@ -1041,7 +1010,7 @@ def suspend(*, actor, case_id: int, reason: str) -> Case:
 def resume(*, actor, case_id: int, note: str = "") -> Case:
     case = _begin(actor, case_id, "resume")
     now = clock.now()
-    old, case.status = case.status, case.resume_status or S.HANDLING
+    old = _move(case, "resume", case.resume_status or S.HANDLING)
     unit = _acting_unit(case)
     limit = deadlines.limit_for(case.category, Stage.HANDLE)
     remaining = timedelta(seconds=case.remaining_seconds or 0)
@@ -1121,7 +1090,7 @@ def cancel(*, actor, case_id: int, reason: str) -> Case:
     case = _begin(actor, case_id, "cancel")
     reason = _required(reason, "reason_required", _("Give the reason."), 300)
     now = clock.now()
-    old, case.status = case.status, S.CANCELLED
+    old = _move(case, "cancel")
     _stop_clock(case)
     case.pending_request = {}
     _save(case, now)
@@ -1185,12 +1154,31 @@ def _iso(moment: datetime | None) -> str:
 
 def perform(actor, case_id: int, action: str, payload: dict[str, Any]) -> Case:
     """Run ``action`` with a payload already resolved to objects (units, categories …)."""
-    if action not in TRANSITIONS:
+    entry = actions.REGISTRY.get(action)
+    if entry is None:
         raise NotFound("case_action_unknown", _("No such action."), {"action": action})
-    fn = _ACTION_FUNCTIONS[action]
+    fn = _ACTION_FUNCTIONS.get(action)
+    if fn is None:  # declared in the registry only: a plain move with a note or a reason
+        return _generic(actor=actor, case_id=case_id, action=action, **payload)
     return fn(actor=actor, case_id=case_id, **payload)
 
 
+@transaction.atomic
+def _generic(*, actor, case_id: int, action: str, note: str = "", reason: str = "") -> Case:
+    entry = actions.REGISTRY[action]
+    if entry.input not in actions.GENERIC_INPUTS:
+        raise RuntimeError(f"action {action!r} takes {entry.input!r} and needs its own function")
+    case = _begin(actor, case_id, action)
+    if entry.input == "reason":
+        note = _required(reason, "reason_required", _("Give the reason."), 300)
+    now = clock.now()
+    old = _move(case, action) if entry.targets is not None else case.status
+    _save(case, now)
+    _record(actor, case, action, from_state=old, note=(note or "").strip()[:1000])
+    return case
+
+
+# The actions that do more than move the case; every name must be in the registry.
 _ACTION_FUNCTIONS = {
     "accept": accept,
     "reject": reject,
@@ -1211,3 +1199,5 @@ _ACTION_FUNCTIONS = {
     "cancel": cancel,
     "comment": comment,
 }
+if not set(_ACTION_FUNCTIONS) <= set(actions.REGISTRY):
+    raise RuntimeError("an action function has no registry entry")
