@@ -255,3 +255,67 @@ def test_campaign_api_totals(tree, make_account, client_as, on_day):  # noqa: F8
     other = client_as(make_account("zxl", unit=tree.office_b))
     assert other.get(f"/campaigns/{cid}").status_code == 404
     assert other.get("/campaigns/totals").json()["sessions"] == 0
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_a_refused_report_keeps_its_photos_and_an_item_of_another_project_is_not_found(
+    crew, tree, api, on_day
+):
+    from cityloop.cases.models import Upload
+    from cityloop.cases.photos import upload_save
+    from cityloop.projects.models import QuantityReport
+
+    on_day(date(2026, 6, 1))
+    p1 = api["boss"].post("/projects", _body(crew, tree)).json()
+    p2 = api["boss"].post("/projects", _body(crew, tree, code="API-P2", name="07小区改造")).json()
+    item1 = p1["work_items"][0]["id"]
+    item2 = p2["work_items"][0]["id"]
+    upload = upload_save(owner=crew.doer, filename="after.jpg", data=_jpeg())
+    # The workflow refuses (a zero quantity): the upload named in the body stays unused.
+    r = api["doer"].post(
+        f"/projects/{p1['id']}/items/{item1}/reports", {"quantity": 0, "photo_ids": [upload.pk]}
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "quantity_invalid")
+    assert Upload.objects.get(pk=upload.pk).used is False
+    # An item of the other project, named under this one: not found, and nothing written.
+    r = api["doer"].post(
+        f"/projects/{p1['id']}/items/{item2}/reports", {"quantity": 5, "photo_ids": [upload.pk]}
+    )
+    assert (r.status_code, r.json()["code"]) == (404, "work_item_not_found")
+    assert not QuantityReport.objects.exists()
+    assert Upload.objects.get(pk=upload.pk).used is False
+    # The same upload then serves the accepted report.
+    r = api["doer"].post(
+        f"/projects/{p1['id']}/items/{item1}/reports", {"quantity": 5, "photo_ids": [upload.pk]}
+    )
+    assert r.status_code == 201, r.content
+    (report,) = QuantityReport.objects.all()
+    assert (report.item_id, len(report.photos)) == (item1, 1)
+    assert Upload.objects.get(pk=upload.pk).used is True
+
+
+def test_the_workflow_itself_refuses_an_item_of_another_project(crew, tree, api, on_day):
+    from cityloop.core.errors import NotFound
+    from cityloop.projects import workflow
+
+    on_day(date(2026, 6, 1))
+    p1 = api["boss"].post("/projects", _body(crew, tree)).json()
+    p2 = api["boss"].post("/projects", _body(crew, tree, code="API-P2", name="07小区改造")).json()
+    with pytest.raises(NotFound) as refused:
+        workflow.report_quantity(
+            actor=crew.doer,
+            project_id=p1["id"],
+            item_id=p2["work_items"][0]["id"],
+            quantity=5,
+        )
+    assert refused.value.code == "work_item_not_found"
+    assert WorkItem.objects.get(pk=p2["work_items"][0]["id"]).done == 0

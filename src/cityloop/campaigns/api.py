@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Router
@@ -203,18 +204,20 @@ def record_session(request: HttpRequest, campaign_id: int, payload: SessionIn):
         )
         for o in payload.outputs
     ]
-    stored = photos.photos_from_uploads(user, payload.photo_ids)
-    session = services.record_session(
-        actor=user,
-        campaign_id=campaign_id,
-        on=payload.on,
-        place=place,
-        note=payload.note,
-        participants=_participants(user, payload.participants),
-        outputs=outputs,
-        resources=[services.ResourceInput(**r.dict()) for r in payload.resources],
-        photos=[p.file for p in stored],
-    )
+    participants = _participants(user, payload.participants)
+    with transaction.atomic():  # a refused session leaves the named uploads unused
+        stored = photos.photos_from_uploads(user, payload.photo_ids)
+        session = services.record_session(
+            actor=user,
+            campaign_id=campaign_id,
+            on=payload.on,
+            place=place,
+            note=payload.note,
+            participants=participants,
+            outputs=outputs,
+            resources=[services.ResourceInput(**r.dict()) for r in payload.resources],
+            photos=[p.file for p in stored],
+        )
     return Status(201, _session(session))
 
 

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries as org_queries
 from cityloop.projects import importers, queries, rules, services, workflow
-from cityloop.projects.models import Project, ProjectType, WorkItem
+from cityloop.projects.models import Project, ProjectType
 from cityloop.projects.schemas import (
     AcceptanceIn,
     DesignItemIn,
@@ -355,17 +356,17 @@ def report_quantity(request: HttpRequest, project_id: int, item_id: int, payload
     """A quantity done (it adds to the item's done; the progress follows, and the linked
     task's). Photos: upload first with ``POST /uploads``, then name them here."""
     queries.project_get(request.auth, project_id)
-    if not WorkItem.objects.filter(pk=item_id, project_id=project_id).exists():
-        raise NotFound("work_item_not_found", _("Work item not found"))
-    stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
-    workflow.report_quantity(
-        actor=request.auth,
-        item_id=item_id,
-        quantity=payload.quantity,
-        on=payload.on,
-        note=payload.note,
-        photos=[p.file for p in stored],
-    )
+    with transaction.atomic():  # a refused report leaves the named uploads unused
+        stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
+        workflow.report_quantity(
+            actor=request.auth,
+            project_id=project_id,
+            item_id=item_id,
+            quantity=payload.quantity,
+            on=payload.on,
+            note=payload.note,
+            photos=[p.file for p in stored],
+        )
     return Status(201, _detail(request.auth, project_id))
 
 
@@ -440,17 +441,18 @@ def record_finding(request: HttpRequest, project_id: int, link_id: int, payload:
     place = (
         org_queries.place_get(request.auth, place_id=payload.place_id) if payload.place_id else None
     )
-    stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
-    workflow.record_finding(
-        actor=request.auth,
-        project_inspection_id=link_id,
-        kind=payload.kind,
-        description=payload.description,
-        mode=payload.mode,
-        due=payload.due,
-        place=place,
-        photos=[s.file for s in stored],
-    )
+    with transaction.atomic():  # a refused finding leaves the named uploads unused
+        stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
+        workflow.record_finding(
+            actor=request.auth,
+            project_inspection_id=link_id,
+            kind=payload.kind,
+            description=payload.description,
+            mode=payload.mode,
+            due=payload.due,
+            place=place,
+            photos=[s.file for s in stored],
+        )
     return Status(201, _detail(request.auth, project_id))
 
 
@@ -477,14 +479,15 @@ def record_acceptance(request: HttpRequest, project_id: int, payload: Acceptance
     response={200: ProjectOut, **ERRORS},
 )
 def report_rectified(request: HttpRequest, project_id: int, rect_id: int, payload: RectifiedIn):
-    stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
-    workflow.submit_rectification(
-        actor=request.auth,
-        project_id=project_id,
-        rectification_id=rect_id,
-        report=payload.report,
-        photos=[s.file for s in stored],
-    )
+    with transaction.atomic():  # a refused report leaves the named uploads unused
+        stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
+        workflow.submit_rectification(
+            actor=request.auth,
+            project_id=project_id,
+            rectification_id=rect_id,
+            report=payload.report,
+            photos=[s.file for s in stored],
+        )
     return _detail(request.auth, project_id)
 
 

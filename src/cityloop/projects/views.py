@@ -353,6 +353,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             stored = store_photos(read_files(files)) if files else []
             workflow.report_quantity(
                 actor=user,
+                project_id=project.pk,
                 item_id=int(item_id),
                 quantity=post.get("quantity", ""),
                 on=_date(post.get("on")),

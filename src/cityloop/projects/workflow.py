@@ -108,9 +108,12 @@ def report_quantity(
     on: date | None = None,
     note: str = "",
     photos: Sequence[str] = (),
+    project_id: int | None = None,
 ) -> QuantityReport:
     """A quantity done on a day for one work item; it adds to the item's done, and the
-    project's (and its task's) progress follows. A negative quantity corrects an earlier one."""
+    project's (and its task's) progress follows. A negative quantity corrects an earlier one.
+    ``project_id``: the project the caller named (page, API path); an item of another
+    project is not found."""
     today = clock.today()
     on = on or today
     if on > today:
@@ -126,7 +129,7 @@ def report_quantity(
     if len(note) > TEXT_MAX:
         raise InvalidInput("text_too_long", _("The text is too long."))
     item = WorkItem.objects.filter(pk=item_id).only("project_id").first()
-    if item is None:
+    if item is None or (project_id is not None and item.project_id != project_id):
         raise NotFound("work_item_not_found", _("Work item not found"))
     with transaction.atomic():
         project = _locked(actor, item.project_id)
