@@ -120,3 +120,25 @@ def test_two_sweeps_at_once_write_one_warning(cast, category):
         t.join(30)
     assert errors == []
     assert CaseEvent.objects.filter(case=case, verb="light_red").count() == 1
+
+
+def test_overdue_is_one_comparison_the_moment_the_light_turns_red(client, cast, new_case):
+    """At its deadline exactly, a case is red in the sweep, overdue in the filter, on the
+    workbench row and on its page — not red in one place and "not yet overdue" in another."""
+    from django.urls import reverse
+
+    from cityloop.cases import deadlines
+
+    case = _overdue_case(cast, new_case)
+    with clock.frozen(case.due_at):
+        assert sweep_lights()["red"] == 1
+        assert deadlines.is_overdue(case, case.due_at)
+        f = queries.CaseFilter(overdue=True)
+        assert [c.pk for c in queries.case_rows(cast.desk, f)] == [case.pk]
+        not_overdue = queries.CaseFilter(overdue=False)
+        assert case.pk not in [c.pk for c in queries.case_rows(cast.desk, not_overdue)]
+        client.force_login(cast.desk)
+        page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        assert '<span class="tag-bad">超时</span>' in page
+    with clock.frozen(case.due_at - timedelta(seconds=1)):
+        assert not deadlines.is_overdue(case, case.due_at - timedelta(seconds=1))

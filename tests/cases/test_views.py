@@ -510,7 +510,7 @@ def test_request_decide_resume_and_extend_through_the_views(client, cast, new_ca
         return html
 
     html = post(cast.handler, "request", {"kind": "extend", "reason": "需协调物业"})
-    assert zh("An extension is 0.5 to 30 working days.") in html  # days missing
+    assert "延期为 0.5 至 30 个工作日。" in html  # days missing
     assert new_case.pending_request == {}
     post(cast.handler, "request", {"kind": "suspend", "reason": "等待业主委员会决定"})
     assert new_case.pending_request["kind"] == "suspend"

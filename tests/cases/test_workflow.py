@@ -299,3 +299,20 @@ def test_channels_follow_roles_and_duties(cast):
     assert "patrol" in workflow.sources_for(cast.chief)
     assert "steward" in workflow.sources_for(cast.steward)
     assert "steward" not in workflow.sources_for(cast.chief)
+
+
+def test_an_extension_below_half_a_day_is_refused_by_the_workflow_as_by_the_form(cast, new_case):
+    """The form said 0.5–30 and the workflow took anything above 0; the rule is now one."""
+    from cityloop.cases.forms import ExtendForm
+    from cityloop.core.errors import InvalidInput
+
+    workflow.accept(actor=cast.desk, case_id=new_case.pk)
+    workflow.dispatch(actor=cast.desk, case_id=new_case.pk, unit=cast.cgb)
+    with pytest.raises(InvalidInput) as refused:
+        workflow.extend(actor=cast.desk, case_id=new_case.pk, days=0.25, reason="材料未到")
+    assert refused.value.code == "case_extension_days"
+    new_case.refresh_from_db()
+    assert new_case.extensions == 0
+    form = ExtendForm({"days": "0.25", "reason": "材料未到"}, user=cast.desk, case=new_case)
+    assert not form.is_valid() and "days" in form.errors
+    assert workflow.extend(actor=cast.desk, case_id=new_case.pk, days=0.5, reason="材料未到")

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cityloop.cases.models import Category, LimitType, Stage
+from cityloop.cases.models import Case, Category, LimitType, Stage
 from cityloop.core import worktime
 from cityloop.core.errors import InvalidInput
 
@@ -170,6 +171,17 @@ def resumed_clock(
         due = worktime.add_work_time(resume_at, hours=hours, unit=unit)
         warn = worktime.add_work_time(resume_at, hours=max(yellow_hours, 0), unit=unit)
     return warn, due
+
+
+def is_overdue(case, now: datetime) -> bool:
+    """Past its deadline: open and due at or before ``now`` — the moment its light turns red
+    (:func:`light_at`). The one comparison the lists, pages, exports and sweep use."""
+    return case.is_open and case.due_at is not None and case.due_at <= now
+
+
+def overdue_q(now: datetime) -> Q:
+    """:func:`is_overdue` as a filter."""
+    return Q(status__in=Case.OPEN, due_at__lte=now)
 
 
 def light_at(now: datetime, *, warn_at: datetime | None, due_at: datetime | None) -> str:

@@ -14,16 +14,28 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.cases import actions, queries, routing
 from cityloop.cases.models import Case, Category
+from cityloop.cases.workflow import MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person, Unit
 
 REQUIRED = _("This field is required.")
 REASON_REQUIRED = _("Give the reason.")
 PHONE_DIGITS = (7, 20)
+
+# The workflow's limits, in the workflow's words (the same msgid, shown before it is asked).
+EXTENSION_DAYS_MESSAGE = lazy(
+    lambda: (
+        gettext("An extension is %(min)s to %(max)s working days.")
+        % {"min": MIN_EXTENSION_DAYS, "max": MAX_EXTENSION_DAYS}
+    ),
+    str,
+)()
 
 
 class PhotoInput(forms.FileInput):
@@ -544,15 +556,15 @@ class RequestForm(ActionForm):
     days = forms.FloatField(
         label=_("Working days (for an extension)"),
         required=False,
-        min_value=0.5,
-        max_value=30,
+        min_value=MIN_EXTENSION_DAYS,
+        max_value=MAX_EXTENSION_DAYS,
     )
     reason = _reason()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("kind") == "extend" and not data.get("days") and "days" not in self.errors:
-            self.add_error("days", _("An extension is 0.5 to 30 working days."))
+            self.add_error("days", EXTENSION_DAYS_MESSAGE)
         return data
 
     def payload(self) -> dict[str, Any]:
@@ -574,9 +586,9 @@ class DecideForm(ActionForm):
 class ExtendForm(ActionForm):
     days = forms.FloatField(
         label=_("Working days"),
-        min_value=0.5,
-        max_value=30,
-        error_messages={"required": _("An extension is 0.5 to 30 working days.")},
+        min_value=MIN_EXTENSION_DAYS,
+        max_value=MAX_EXTENSION_DAYS,
+        error_messages={"required": EXTENSION_DAYS_MESSAGE},
     )
     reason = _reason()
 

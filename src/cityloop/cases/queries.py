@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from cityloop.cases import deadlines
 from cityloop.cases.models import Case, CaseEvent, Category, Level
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
@@ -214,7 +215,7 @@ def case_rows(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
     if f.light:
         qs = qs.filter(light=f.light)
     if f.overdue is not None:
-        overdue = Q(status__in=Case.OPEN, due_at__lt=clock.now())
+        overdue = deadlines.overdue_q(clock.now())
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     if f.since:
         qs = qs.filter(reported_at__gte=_local_start(f.since))

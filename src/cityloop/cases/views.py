@@ -31,7 +31,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.cases import actions, forms, public, queries, routing, rules, services, workflow
+from cityloop.cases import (
+    actions,
+    deadlines,
+    forms,
+    public,
+    queries,
+    routing,
+    rules,
+    services,
+    workflow,
+)
 from cityloop.cases.models import Case, CasePhoto, ReplyTemplate, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
@@ -394,7 +404,7 @@ def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     now = clock.now()
     rows = list(page.object_list)
     for c in rows:
-        c.overdue = c.is_open and c.due_at is not None and c.due_at < now
+        c.overdue = deadlines.is_overdue(c, now)
         c.can_dispatch = c.status == Case.Status.ACCEPTED and workflow.may(user, c, "dispatch")
     return {
         "tab": tab,
@@ -437,7 +447,7 @@ def _case_line(c: Case, now) -> list[Any]:
         c.get_light_display(),
         c.responsible_unit.name if c.responsible_unit_id else None,
         c.due_at,
-        c.is_open and c.due_at is not None and c.due_at < now,
+        deadlines.is_overdue(c, now),
         c.reported_at,
         c.get_source_display(),
     ]
@@ -646,7 +656,7 @@ def _detail_context(
         "place_chain": list(reversed(routing.ancestors(case.place))),
         "assisting": list(case.assisting_units.all()),
         "merged": list(case.duplicates.order_by("reported_at").values_list("pk", "code")),
-        "overdue": case.is_open and case.due_at is not None and case.due_at < now,
+        "overdue": deadlines.is_overdue(case, now),
         "duplicates": duplicates,
         "suggestions": suggestions,
         "max_extensions": workflow.MAX_EXTENSIONS,

@@ -43,6 +43,8 @@ OPEN_WORK = actions.OPEN_WORK
 # The action names, in table order (:mod:`cases.actions` declares each one).
 ACTIONS = tuple(actions.REGISTRY)
 MAX_EXTENSIONS = 2
+# An extension, in working days: the workflow's rule, which the page forms take as theirs.
+MIN_EXTENSION_DAYS, MAX_EXTENSION_DAYS = 0.5, 30
 MAX_DESCRIPTION = 2000
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -1031,9 +1033,12 @@ def _extension_days(days: float) -> float:
         value = float(days)
     except (TypeError, ValueError):
         value = 0
-    if not 0 < value <= 30:
+    if not MIN_EXTENSION_DAYS <= value <= MAX_EXTENSION_DAYS:
         raise InvalidInput(
-            "case_extension_days", _("An extension is 0.5 to 30 working days."), {"days": days}
+            "case_extension_days",
+            _("An extension is %(min)s to %(max)s working days.")
+            % {"min": MIN_EXTENSION_DAYS, "max": MAX_EXTENSION_DAYS},
+            {"days": days},
         )
     return value
 
