@@ -58,6 +58,7 @@ def test_road_chief_patrols_on_a_phone(browser, live_server, tree, chief_account
 
     page.get_by_role("button", name="开始巡查").click()
     page.locator("#patrol-state[data-state=ongoing]").wait_for()
+    assert not page.get_by_role("button", name="开始巡查").is_visible()  # one thumb, one button
     page.locator("#patrol-queue-count[data-count='0']").wait_for(timeout=15000)
     page.locator("#patrol-position", has_text="当前位置：").wait_for(timeout=15000)
     photo = tmp_path / "photo.jpg"
@@ -65,7 +66,14 @@ def test_road_chief_patrols_on_a_phone(browser, live_server, tree, chief_account
     page.get_by_label("问题描述").fill("济源路人行道井盖缺失")
     page.get_by_label("照片").set_input_files(str(photo))
     page.screenshot(path=str(OUT / "patrol-01-report.png"), full_page=True)
+    # In a stairwell without network: the report waits on the phone, listed as waiting …
+    context.set_offline(True)
     page.get_by_role("button", name="在当前位置上报").click()
+    page.locator("#patrol-queue li[data-kind=report]").wait_for()
+    assert "待发送" in page.locator("#patrol-queue-count").inner_text()
+    assert Case.objects.count() == 0
+    # … and goes out, once, when the network returns.
+    context.set_offline(False)
     page.get_by_text("问题已上报").wait_for(timeout=15000)
     page.get_by_role("button", name="结束巡查").click()
     page.locator("#patrol-state[data-state=idle]").wait_for()
