@@ -178,7 +178,8 @@ def ledger_duties(actor, *, role: str = ZoneRole.Role.ROAD_CHIEF) -> list[ZoneRo
 
 def ledger(actor, week: date) -> list[LedgerRow]:
     """Per road, per chief, for the week starting on ``week``'s Monday: patrols done against
-    required, the cases they found, how many are closed and visited back. Four queries."""
+    required, the cases they found, how many are closed and visited back, in a fixed number
+    of queries whatever the number of roads (facts batched, not read per row)."""
     start = coverage.week_start(week)
     end = start + timedelta(days=6)
     duties = ledger_duties(actor)
