@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cityloop.supervision",
     "cityloop.projects",
     "cityloop.campaigns",
+    "cityloop.patrols",
     "cityloop.deliberation",
     "cityloop.assessment",
     "cityloop.bulletins",

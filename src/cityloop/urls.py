@@ -20,6 +20,7 @@ urlpatterns = [
     path("supervision/", include("cityloop.supervision.urls")),
     path("projects/", include("cityloop.projects.urls")),
     path("campaigns/", include("cityloop.campaigns.urls")),
+    path("patrols/", include("cityloop.patrols.urls")),
     path("deliberation/", include("cityloop.deliberation.urls")),
     path("", include("cityloop.deliberation.public_urls")),
     path("assessment/", include("cityloop.assessment.urls")),

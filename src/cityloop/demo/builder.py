@@ -29,6 +29,7 @@ from cityloop.core import geo
 from cityloop.core.errors import Conflict
 from cityloop.demo import cases as demo_cases
 from cityloop.demo import dataset as ds
+from cityloop.demo import patrols as demo_patrols
 from cityloop.demo import supervision as demo_supervision
 from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
 from cityloop.demo.outcomes import outcome_label
@@ -109,6 +110,7 @@ def load_demo(
         stale = _stale(plan)
         case_result = _cases(cases=cases, fresh=fresh and not reset)
         supervision_result = _supervision(supervision=supervision, fresh=fresh and not reset)
+        patrol_result = _patrols(cases=cases)
     result = {
         "status": "reset" if reset else "loaded",
         "fingerprint": fingerprint(),
@@ -116,9 +118,20 @@ def load_demo(
         "stale": stale,
         "cases": case_result,
         "supervision": supervision_result,
+        "patrols": patrol_result,
     }
     _report(result, stdout)
     return result
+
+
+def _patrols(*, cases: bool) -> dict[str, Any]:
+    """A week of the demo road chief's patrols, played after the cases (one reports a case)."""
+    if not cases:
+        return {"outcome": "skipped"}
+    if demo_patrols.intact():
+        return {"outcome": "unchanged"}
+    demo_patrols.delete_patrols()  # their case went with replaced demo cases: play again
+    return {"outcome": "loaded", **demo_patrols.load_patrols()}
 
 
 def _cases(*, cases: bool, fresh: bool) -> dict[str, Any]:
@@ -339,6 +352,7 @@ def delete_demo() -> dict[str, int]:
     # Supervision and cases first (they point at places, units and people), then the cases'
     # actor accounts.
     demo_supervision.delete_supervision()
+    demo_patrols.delete_patrols()
     demo_cases.delete_cases()
     pending = [m for m in _demo_models() if m.objects.filter(is_demo=True).exists()]
     blocked: dict[str, str] = {}

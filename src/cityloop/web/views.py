@@ -203,6 +203,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "case_light_cards": light_cards,
         "case_month_cards": month_cards,
     }
+    from cityloop.patrols import queries as patrol_queries
+
+    # Duties short of their patrols (yellow / red, with the reason): the street's board item.
+    context["patrol_missed"] = patrol_queries.missed_in_scope(request.user)[:20]
     return render(request, "web/home.html", context)
 
 
