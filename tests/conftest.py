@@ -60,6 +60,11 @@ def seeded_calendar(transactional_db):
         seed_projects(ProjectType, RequestKind)
     if not OutputKind.objects.exists():
         seed_campaigns(OutputKind)
+    from cityloop.patrols.models import PatrolRequirement
+    from cityloop.patrols.services import seed as seed_patrols
+
+    if not PatrolRequirement.objects.exists():
+        seed_patrols(PatrolRequirement)
 
 
 def in_ci() -> bool:

@@ -53,7 +53,9 @@ def demo_cases_qs():
 def test_load_plays_cases_in_reasonable_time(loaded):
     cases = loaded["cases"]
     assert cases["outcome"] == "loaded"
-    assert cases["cases"] == demo_cases_qs().count() > 500
+    # The demo road chief's walk reports one more, through the same intake.
+    assert cases["cases"] == demo_cases_qs().filter(patrol_link__isnull=True).count() > 500
+    assert demo_cases_qs().filter(patrol_link__isnull=False).count() == 1
     assert cases["steps"]["report"] == cases["cases"]
     # About 40 s of CPU for frame and cases on an idle 2-core machine; the bound catches a
     # regression (a per-case query storm), with room for a busy CI machine.
@@ -223,12 +225,16 @@ def test_second_load_adds_nothing(loaded):
 def test_a_changed_demo_replaces_its_cases(loaded, monkeypatch):
     played = []
     monkeypatch.setattr(demo_cases, "load_cases", lambda **kw: played.append(1) or {"cases": 0})
+    old = set(demo_cases_qs().values_list("pk", flat=True))
     district = Place.objects.get(code="410106")
     district.attrs = {**district.attrs, "demo_fingerprint": "stale"}
     district.save()
     result = load_demo(supervision=False)
     assert result["cases"]["outcome"] == "replaced" and played == [1]
-    assert not demo_cases_qs().exists()
+    assert old and not demo_cases_qs().filter(pk__in=old).exists()
+    # Only the patrols' walk is played again (its case went with the old ones).
+    assert result["patrols"]["outcome"] == "loaded"
+    assert demo_cases_qs().count() == 1 and demo_cases_qs().get().patrol_link
 
 
 def test_delete_demo_removes_cases_before_places(loaded):

@@ -1728,7 +1728,7 @@ def _categories() -> dict[str, Category]:
 
 
 @contextmanager
-def _quiet_channels():
+def quiet_channels():
     """Notifications of the played past go to the inbox only: no console, SMS or e-mail."""
     config = settings.CITYLOOP
     settings.CITYLOOP = config.model_copy(update={"notify_channels": ""})
@@ -1749,7 +1749,7 @@ def load_cases() -> dict[str, Any]:
     rng = random.Random(SEED)
     categories = _categories()
     first_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
-    with transaction.atomic(), _quiet_channels():
+    with transaction.atomic(), quiet_channels():
         cast = _Cast()
         author = _Author(cast, rng, end, categories)
         author.stewards(440)

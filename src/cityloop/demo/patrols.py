@@ -37,7 +37,9 @@ def delete_patrols() -> int:
     return n
 
 
-def _walk(user, day, hour: int, points: list[tuple[float, float]], report: str = "") -> Patrol:
+def _walk(
+    user, day, hour: int, zone, points: list[tuple[float, float]], report: str = ""
+) -> Patrol:
     start = datetime.combine(day, time(hour, 0), tzinfo=clock.local_zone())
     with clock.frozen(start):
         patrol = workflow.start_patrol(actor=user, is_demo=True, client_key=f"demo-{day}-{hour}")
@@ -57,6 +59,7 @@ def _walk(user, day, hour: int, points: list[tuple[float, float]], report: str =
                 description=report,
                 lng=points[-1][0],
                 lat=points[-1][1],
+                zone_id=zone.pk,  # the road the points lie on, not whichever duty comes first
                 idempotency_key=f"demo-patrol-{patrol.code}",
                 is_demo=True,
             )
@@ -82,9 +85,23 @@ def load_patrols() -> dict[str, Any]:
     pts = [(float(x), float(y)) for x, y in line[:6]]
     today = demo_cases.as_of().astimezone(clock.local_zone()).date()
     made = 0
-    for back in range(7, 1, -1):  # a week of daily walks, none yesterday
-        day = today - timedelta(days=back)
-        report = "人行道被占道经营摊点堵塞，行人绕行机动车道" if back == 3 else ""
-        _walk(user, day, 8, pts, report)
-        made += 1
+    with demo_cases.quiet_channels():  # the played past notifies the inbox only
+        for back in range(7, 1, -1):  # a week of daily walks, none yesterday
+            day = today - timedelta(days=back)
+            report = "人行道被占道经营摊点堵塞，行人绕行机动车道" if back == 3 else ""
+            _walk(user, day, 8, zone, pts, report)
+            made += 1
+        _light_at_as_of()
     return {"patrols": made, "week": coverage.week_start(today).isoformat()}
+
+
+def _light_at_as_of() -> None:
+    """The demo cases had their last light sweep at the as-of moment before the patrols were
+    played; the case a walk reported gets the same sweep, so its light is what it would be."""
+    from cityloop.cases import workflow as case_workflow
+
+    now = demo_cases.as_of()
+    ids = PatrolCase.objects.filter(patrol__is_demo=True).values_list("case_id", flat=True)
+    with clock.frozen(now):
+        for pk in list(ids):
+            case_workflow.update_light(case_id=pk, now=now)

@@ -735,7 +735,7 @@ def load_projects() -> dict[str, Any]:
     """Play the demo projects and campaigns; inside the demo's transaction, after the frame."""
     started = time.perf_counter()
     end = as_of_day()
-    with transaction.atomic(), demo_cases._quiet_channels():
+    with transaction.atomic(), demo_cases.quiet_channels():
         _compound_06(end)
         _three_emphases(end)
         _xiagang(end)

@@ -1001,7 +1001,7 @@ def load_supervision() -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     end = demo_cases.as_of()
     first_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
-    with transaction.atomic(), demo_cases._quiet_channels():
+    with transaction.atomic(), demo_cases.quiet_channels():
         for issuer, prefix, signature in SERIES:
             unit = Unit.objects.get(code=issuer)
             services.ensure_letter_series(issuer=unit, prefix=prefix, signature=signature)

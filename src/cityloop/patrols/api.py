@@ -29,7 +29,7 @@ router = Router(tags=["patrols"])
 ERRORS: dict[int, type] = dict(API_ERRORS)
 
 
-class StartIn(Schema):
+class PatrolStartIn(Schema):
     zone_ids: list[int] = Field([], max_length=50)
     started_at: datetime | None = None
 
@@ -42,7 +42,7 @@ class PointSchema(Schema):
     key: str = Field("", max_length=100)
 
 
-class PointsIn(Schema):
+class PatrolPointsIn(Schema):
     points: list[PointSchema] = Field(..., max_length=workflow.MAX_POINTS_PER_BATCH)
 
 
@@ -52,12 +52,12 @@ class PointsOut(Schema):
     distance_m: int
 
 
-class CheckInIn(Schema):
+class PatrolCheckInIn(Schema):
     zone_id: int
     segment: str = Field("", max_length=100)
 
 
-class ReportIn(Schema):
+class PatrolReportIn(Schema):
     description: str = Field(..., max_length=2000)
     lng: float | None = None
     lat: float | None = None
@@ -66,7 +66,7 @@ class ReportIn(Schema):
     photo_ids: list[int] = Field([], max_length=9)
 
 
-class EndIn(Schema):
+class PatrolEndIn(Schema):
     note: str = Field("", max_length=2000)
 
 
@@ -160,7 +160,7 @@ def list_patrols(request: HttpRequest, state: str = "", limit: int = 50):
 
 
 @router.post("/patrols", response={201: PatrolOut, **ERRORS})
-def start(request: HttpRequest, payload: StartIn):
+def start(request: HttpRequest, payload: PatrolStartIn):
     """Start a patrol over some (default all) of one's own patrol zones. With an
     ``Idempotency-Key`` a resent start gives back the same patrol."""
     patrol = workflow.start_patrol(
@@ -213,7 +213,7 @@ def detail(request: HttpRequest, patrol_id: int):
 
 
 @router.post("/patrols/{patrol_id}/points", response={200: PointsOut, **ERRORS})
-def points(request: HttpRequest, patrol_id: int, payload: PointsIn):
+def points(request: HttpRequest, patrol_id: int, payload: PatrolPointsIn):
     """A batch of positions; thinned on arrival, points already stored (same key) skipped."""
     kept = workflow.add_points(
         actor=request.auth,
@@ -225,7 +225,7 @@ def points(request: HttpRequest, patrol_id: int, payload: PointsIn):
 
 
 @router.post("/patrols/{patrol_id}/check-ins", response={201: PatrolOut, **ERRORS})
-def check_in(request: HttpRequest, patrol_id: int, payload: CheckInIn):
+def check_in(request: HttpRequest, patrol_id: int, payload: PatrolCheckInIn):
     workflow.check_in(
         actor=request.auth,
         patrol_id=patrol_id,
@@ -237,7 +237,7 @@ def check_in(request: HttpRequest, patrol_id: int, payload: CheckInIn):
 
 
 @router.post("/patrols/{patrol_id}/reports", response={201: CaseRefOut, **ERRORS})
-def report(request: HttpRequest, patrol_id: int, payload: ReportIn):
+def report(request: HttpRequest, patrol_id: int, payload: PatrolReportIn):
     """A problem found on the patrol, as a case (source patrol) linked to it. Photos are
     uploaded first (``POST /api/v1/uploads``). The ``Idempotency-Key`` is the case intake's:
     the same key again is the same case."""
@@ -271,7 +271,7 @@ def report(request: HttpRequest, patrol_id: int, payload: ReportIn):
 
 
 @router.post("/patrols/{patrol_id}/actions/end", response={200: PatrolOut, **ERRORS})
-def end(request: HttpRequest, patrol_id: int, payload: EndIn):
+def end(request: HttpRequest, patrol_id: int, payload: PatrolEndIn):
     """End the patrol; its result is read off the cases it reported."""
     workflow.end_patrol(
         actor=request.auth, patrol_id=patrol_id, note=payload.note, key=_key(request)

@@ -5,20 +5,10 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# The frequencies of seed 000/003: community road chiefs daily, street and district road
-# chiefs weekly, grid workers daily. Editable in the admin afterwards.
-SEED = [
-    ("road_chief", "community", "day"),
-    ("road_chief", "street", "week"),
-    ("road_chief", "district", "week"),
-    ("grid_worker", "", "day"),
-]
-
-
 def seed(apps, schema_editor):
-    model = apps.get_model("patrols", "PatrolRequirement")
-    for role, level, period in SEED:
-        model.objects.get_or_create(role=role, level=level, defaults={"period": period})
+    from cityloop.patrols.services import seed as seed_rows
+
+    seed_rows(apps.get_model("patrols", "PatrolRequirement"))
 
 
 class Migration(migrations.Migration):
