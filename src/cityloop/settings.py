@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cityloop.projects",
     "cityloop.campaigns",
     "cityloop.patrols",
+    "cityloop.meetings",
     "cityloop.deliberation",
     "cityloop.assessment",
     "cityloop.bulletins",

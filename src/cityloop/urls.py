@@ -21,6 +21,7 @@ urlpatterns = [
     path("projects/", include("cityloop.projects.urls")),
     path("campaigns/", include("cityloop.campaigns.urls")),
     path("patrols/", include("cityloop.patrols.urls")),
+    path("meetings/", include("cityloop.meetings.urls")),
     path("deliberation/", include("cityloop.deliberation.urls")),
     path("", include("cityloop.deliberation.public_urls")),
     path("assessment/", include("cityloop.assessment.urls")),

@@ -57,10 +57,13 @@ def counts(board) -> tuple[int, int, int]:
 def test_load_plays_the_workflow_in_reasonable_time(loaded):
     s = loaded["supervision"]
     assert s["outcome"] == "loaded"
-    assert s["tasks"] == Task.objects.filter(is_demo=True).count() == 28 + 39 + 19
+    # The demo meetings' decisions are tasks too, played after (the last test of this file).
+    played = Task.objects.filter(is_demo=True, meeting_decision__isnull=True)
+    assert s["tasks"] == played.count() == 28 + 39 + 19
     assert s["steps"]["reports"] > 800 and s["steps"]["tasks"] == s["tasks"]
     # Every report and light went through the workflow: each report left its event.
-    assert SupervisionEvent.objects.filter(verb="progress").count() == s["steps"]["reports"]
+    progress = SupervisionEvent.objects.filter(verb="progress", task__in=played)
+    assert progress.count() == s["steps"]["reports"]
     # About 35 s of CPU on an idle machine (some 1,000 progress reports at ~25 queries each);
     # the bound catches a query storm, with room for a busy CI machine.
     assert s["cpu_seconds"] < 120, s["cpu_seconds"]
@@ -215,12 +218,16 @@ def test_a_changed_demo_replaces_its_supervision(loaded, monkeypatch):
 
     played = []
     monkeypatch.setattr(demo, "load_supervision", lambda: played.append(1) or {"tasks": 0})
+    old = set(Task.objects.filter(is_demo=True).values_list("pk", flat=True))
     district = Place.objects.get(code="410106")
     district.attrs = {**district.attrs, "demo_fingerprint": "stale"}
     district.save()
     result = load_demo(cases=False, supervision=True)
     assert result["supervision"]["outcome"] == "replaced" and played == [1]
-    assert not Task.objects.filter(is_demo=True).exists()
+    assert old and not Task.objects.filter(pk__in=old).exists()
+    # Only the meetings are played again: their decisions' tasks are the demo tasks left.
+    assert result["meetings"]["outcome"] == "loaded"
+    assert not Task.objects.filter(is_demo=True, meeting_decision__isnull=True).exists()
     assert not UrgingLetter.objects.exists() and not Finding.objects.exists()
 
 
@@ -231,3 +238,24 @@ def test_delete_demo_removes_supervision_before_units(loaded):
     delete_demo()
     assert not Task.objects.exists() and not Escalation.objects.exists()
     assert not Unit.objects.filter(is_demo=True).exists()
+
+
+def test_weekly_meetings_carry_their_decisions_as_lit_tasks(loaded):
+    """Seed 003 周例会: last week's three decisions are tasks (done, red, blue at the as-of
+    moment) and this week's meeting opens with them."""
+    from cityloop.meetings import queries as meeting_queries
+    from cityloop.meetings.models import Meeting
+
+    assert loaded["meetings"]["outcome"] == "loaded"
+    last, this = Meeting.objects.filter(is_demo=True).order_by("held_at")
+    assert (last.state, this.previous) == ("issued", last)
+    assert last.attendees.filter(signed_at__isnull=False).count() == 2
+    assert last.attendees.exclude(absence="").count() == 1
+    with clock.frozen(demo_cases.as_of()):
+        rows = meeting_queries.carried_over(user("jyl-street"), this)
+    assert [r.decision.number for r in rows] == [1, 2, 3]
+    assert rows[0].colour in queries.Colour.done() and [r.colour for r in rows[1:]] == [
+        "red",
+        "blue",
+    ]
+    assert all(r.task.supervising_unit.code == "JYL" for r in rows)

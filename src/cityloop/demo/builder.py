@@ -29,6 +29,7 @@ from cityloop.core import geo
 from cityloop.core.errors import Conflict
 from cityloop.demo import cases as demo_cases
 from cityloop.demo import dataset as ds
+from cityloop.demo import meetings as demo_meetings
 from cityloop.demo import patrols as demo_patrols
 from cityloop.demo import supervision as demo_supervision
 from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
@@ -111,6 +112,7 @@ def load_demo(
         case_result = _cases(cases=cases, fresh=fresh and not reset)
         supervision_result = _supervision(supervision=supervision, fresh=fresh and not reset)
         patrol_result = _patrols(cases=cases)
+        meeting_result = _meetings(supervision=supervision)
     result = {
         "status": "reset" if reset else "loaded",
         "fingerprint": fingerprint(),
@@ -119,6 +121,7 @@ def load_demo(
         "cases": case_result,
         "supervision": supervision_result,
         "patrols": patrol_result,
+        "meetings": meeting_result,
     }
     _report(result, stdout)
     return result
@@ -132,6 +135,16 @@ def _patrols(*, cases: bool) -> dict[str, Any]:
         return {"outcome": "unchanged"}
     demo_patrols.delete_patrols()  # their case went with replaced demo cases: play again
     return {"outcome": "loaded", **demo_patrols.load_patrols()}
+
+
+def _meetings(*, supervision: bool) -> dict[str, Any]:
+    """The street's last two weekly meetings, played after the supervision (their decisions
+    are tasks); replayed when the supervision was replaced (it takes the meetings along)."""
+    if not supervision:
+        return {"outcome": "skipped"}
+    if demo_meetings.present():
+        return {"outcome": "unchanged"}
+    return {"outcome": "loaded", **demo_meetings.load_meetings()}
 
 
 def _cases(*, cases: bool, fresh: bool) -> dict[str, Any]:
@@ -351,7 +364,7 @@ def delete_demo() -> dict[str, int]:
     before = {m._meta.label: m.objects.filter(is_demo=True).count() for m in _demo_models()}
     # Supervision and cases first (they point at places, units and people), then the cases'
     # actor accounts.
-    demo_supervision.delete_supervision()
+    demo_supervision.delete_supervision()  # the demo meetings first: decisions hold tasks
     demo_patrols.delete_patrols()
     demo_cases.delete_cases()
     pending = [m for m in _demo_models() if m.objects.filter(is_demo=True).exists()]

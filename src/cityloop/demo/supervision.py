@@ -1119,9 +1119,12 @@ def summarize() -> dict[str, Any]:
 def delete_supervision() -> int:
     """Delete the demo supervision records: escalations, letters and inspections (with their
     findings) before the tasks they point at, sub-tasks before their parents."""
+    from cityloop.demo import meetings as demo_meetings
+
     tasks = Task.objects.filter(is_demo=True)
     n = tasks.count()
     with transaction.atomic():
+        demo_meetings.delete_meetings()  # a decision protects the task that carries it
         findings = Finding.objects.filter(Q(inspection__is_demo=True) | Q(task__in=tasks))
         Escalation.objects.filter(finding__in=findings).delete()
         UrgingLetter.objects.filter(Q(is_demo=True) | Q(tasks__in=tasks)).delete()
