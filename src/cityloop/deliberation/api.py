@@ -364,9 +364,7 @@ def publish_choices(request: HttpRequest, topic_id: int, payload: PublishChoices
     return _done(request, topic_id)
 
 
-@router.post(
-    "/topics/{topic_id}/ballots", response={201: BallotOut, **ERRORS}, exclude_none=True
-)
+@router.post("/topics/{topic_id}/ballots", response={201: BallotOut, **ERRORS}, exclude_none=True)
 def ballot_create(request: HttpRequest, topic_id: int, payload: BallotIn):
     """A paper ballot entered by staff; a unit that has a ballot already gets 409."""
     ballot = workflow.ballot_paper(actor=request.auth, topic_id=topic_id, **payload.dict())
