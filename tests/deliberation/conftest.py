@@ -28,7 +28,7 @@ def _fresh_code_limits(monkeypatch):
 
     from cityloop.deliberation import workflow
 
-    monkeypatch.setattr(workflow, "LIMIT_PREFIX", f"test:{uuid.uuid4().hex}")
+    monkeypatch.setattr(workflow, "LIMIT_PREFIX", f"test:{uuid.uuid4().hex}", raising=False)
 
 
 @pytest.fixture
