@@ -11,6 +11,8 @@ department staff.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cityloop.core.models import Event
@@ -209,3 +211,18 @@ def test_phones_are_masked_and_each_showing_is_logged(client, tree, register, de
     shown = Event.objects.filter(verb="phone_shown", object_id=str(owner.pk))
     assert shown.count() == 2 and {e.actor for e in shown} == {desk}
     assert shown.first().data == {"owner": "王建国", "phone": "139****0001"}
+
+
+def test_the_admin_never_shows_a_choice(client, voted, make_account):
+    admin_user = make_account("root-admin", roles=("admin",), superuser=True)
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    client.force_login(admin_user)
+    listing = client.get("/admin/deliberation/ballot/").content.decode()
+    assert "1号楼-1单元-101" in listing
+    assert not {"同意", "反对", "弃权"} & set(re.findall(r"<td[^>]*>([^<]*)</td>", listing))
+    from cityloop.deliberation.models import Ballot
+
+    detail = client.get(f"/admin/deliberation/ballot/{Ballot.objects.first().pk}/change/")
+    assert detail.status_code == 200 and 'name="choice"' not in detail.content.decode()
+    assert "field-choice" not in detail.content.decode()

@@ -596,19 +596,14 @@ def vote_publish_choices(*, actor, topic_id: int, publish: bool, note: str = "")
 
 
 @transaction.atomic
-def phone_show(*, actor, compound, owner_id: int, topic_id: int | None = None) -> str:
+def phone_show(*, actor, compound, owner_id: int) -> str:
     """显示号码: the full number of an owner, for an organiser who must call them. Every
-    showing is recorded (``phone_shown``): on the owner, and on the topic if asked from one."""
+    showing is recorded on the owner (``phone_shown``: who, when, whose number)."""
     if not rules.can_read_register(actor, compound):
         raise NotFound("owner_not_found", _("Owner not found"))
     owner = queries.owner_of_compound(compound, owner_id)
     data = {"owner": owner.name, "phone": queries.mask_phone(owner.phone)}
     events.record_on(owner, actor=actor, verb="phone_shown", data=data)
-    if topic_id is not None:
-        topic = _locked(actor, topic_id)
-        if topic.place.pk != compound.pk:
-            raise NotFound("topic_not_found", _("Topic not found"))
-        _event(actor, topic, "phone_shown", public=False, data=data)
     return owner.phone
 
 
