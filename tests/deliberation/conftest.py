@@ -20,6 +20,17 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_code_limits(monkeypatch):
+    """Each test counts code requests from zero: its own key prefix in the shared cache (never
+    a flush, which on Redis would empty a database others use)."""
+    import uuid
+
+    from cityloop.deliberation import workflow
+
+    monkeypatch.setattr(workflow, "LIMIT_PREFIX", f"test:{uuid.uuid4().hex}", raising=False)
+
+
 @pytest.fixture
 def at_day():
     with clock.frozen(datetime(2026, 6, 1, 9, 0, tzinfo=SH)) as now:

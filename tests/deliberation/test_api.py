@@ -55,8 +55,9 @@ def test_topic_through_the_vote_over_the_api(api, tree, register, at_day):
         {"household_id": units["1号楼-1-101"].pk, "choice": "against", "ballot_no": "B9"},
     )
     assert (r.status_code, r.json()["code"]) == (409, "ballot_duplicate")
-    live = desk.get(f"/topics/{tid}/tally").json()
-    assert live["live"] is True and live["passed"] is True
+    sealed = desk.get(f"/topics/{tid}/tally")  # even the organiser: no count while open
+    assert (sealed.status_code, sealed.json()["code"]) == (409, "vote_sealed")
+    assert desk.get(f"/topics/{tid}").json()["vote"]["tally"] == {}
     r = desk.post(f"/topics/{tid}/actions/close_vote", {})
     vote = r.json()["vote"]
     assert vote["passed"] is True and vote["ballots"] == 4
@@ -142,7 +143,7 @@ def test_every_code_has_its_chinese_label(api, tree, desk, topic_at_vote):
     assert out["vote"]["rule_label"] == out["rule_label"]
     assert {s["kind"]: s["kind_label"] for s in out["steps"]}["solicit"] == "征集"
     assert set(out["rating_labels"]) == set(out["ratings"])
-    assert all(t["key_label"] for t in out["vote"]["tally"]["thresholds"])
+    assert out["vote"]["sealed"] is True and out["vote"]["tally"] == {}
     opinion = desk.get(f"/topics/{open_topic.pk}/opinions").json()[0]
     assert (opinion["channel_label"], opinion["stage_label"]) == ("意见征集单", "征集意见")
     events = desk.get(f"/topics/{topic.pk}/events").json()

@@ -98,7 +98,7 @@ def test_the_households_export_has_the_page_rows_with_masked_phones(staff, tree,
     assert all(re.fullmatch(r"(139\*{4}\d{4}、?)+", r[3]) for r in body)
 
 
-def test_the_tally_and_roll_exports_are_the_page_rows_without_any_choice(
+def test_the_tally_and_roll_exports_are_the_page_rows_without_any_choice_while_open(
     staff, desk, topic_at_vote
 ):
     topic = topic_at_vote
@@ -118,18 +118,10 @@ def test_the_tally_and_roll_exports_are_the_page_rows_without_any_choice(
         )
     url = f"/deliberation/topics/{topic.pk}/"
     page = staff.get(url).content.decode()
-    assert "part=tally" in page and "part=roll" in page
-
-    shown = re.findall(
-        r'<tr data-choice="(\w+)"><th scope="row">([^<]+)</th>'
-        r'<td class="num" data-area>([^<]+)</td><td class="num" data-heads>([^<]+)</td>',
-        page,
-    )
-    assert [s[0] for s in shown] == ["for", "against", "abstain"]
-    tally = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "tally"}))
-    assert tally[0] == ["表决意见", "专有部分面积（平方米）", "业主人数"]
-    assert tally[1:] == [[label, float(area), float(heads)] for _k, label, area, heads in shown]
-    assert tally[1:] == [["同意", 100, 1], ["反对", 80, 1], ["弃权", 90, 1]]
+    assert "part=roll" in page and "part=tally" not in page  # sealed: no count while open
+    assert "data-sealed" in page and "data-choice-totals" not in page
+    r = staff.get(url, {"format": "xlsx", "part": "tally"}, follow=True)
+    assert r.redirect_chain and "计票结果和各户选择在表决结束前保密" in r.content.decode()
 
     roll_page = re.findall(r'<tr data-roll="\d+"><td>([^<]+)</td>', page)
     roll = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "roll"}))
@@ -143,6 +135,26 @@ def test_the_tally_and_roll_exports_are_the_page_rows_without_any_choice(
     assert by_unit["2号楼-1单元-102"][3:] == [None, None, None]  # on the roll, not voted
     cells = _cells(body)
     assert not {"同意", "反对", "弃权", "for", "against", "abstain"} & set(cells)
+
+    # Closed: the tally is the page's rows; the organiser's roll now has each unit's choice.
+    workflow.close_vote(actor=desk, topic_id=topic.pk)
+    page = staff.get(url).content.decode()
+    assert "part=tally" in page
+    shown = re.findall(
+        r'<tr data-choice="(\w+)"><th scope="row">([^<]+)</th>'
+        r'<td class="num" data-area>([^<]+)</td><td class="num" data-heads>([^<]+)</td>',
+        page,
+    )
+    assert [s[0] for s in shown] == ["for", "against", "abstain"]
+    tally = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "tally"}))
+    assert tally[0] == ["表决意见", "专有部分面积（平方米）", "业主人数"]
+    assert tally[1:] == [[label, float(area), float(heads)] for _k, label, area, heads in shown]
+    assert tally[1:] == [["同意", 100, 1], ["反对", 80, 1], ["弃权", 90, 1]]
+    roll = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "roll"}))
+    assert roll[0][-1] == "表决意见"
+    by_unit = {r[0]: r for r in roll[1:]}
+    assert by_unit["1号楼-2单元-201"][-1] == "反对"
+    assert by_unit["2号楼-1单元-102"][-1] is None  # did not vote
 
 
 def test_a_meeting_tally_exports_its_votes(staff, desk, tree, at_day):

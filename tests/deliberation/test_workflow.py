@@ -305,7 +305,7 @@ def test_close_freezes_the_result(desk, topic_at_vote, register):
     assert vote.result == frozen
     from cityloop.deliberation import queries
 
-    assert queries.live_tally(vote) == frozen
+    assert queries.tally_of(vote) == frozen
 
 
 def test_electorate_is_copied_when_the_vote_opens(topic_at_vote, register):

@@ -27,7 +27,10 @@ class OwnerAdmin(admin.ModelAdmin):
 
 @admin.register(Ballot)
 class BallotAdmin(admin.ModelAdmin):
-    list_display = ("vote", "household", "choice", "channel", "ballot_no", "cast_at")
+    # No choice here: the admin would show it while the vote is open. Who may see a choice,
+    # and when, is decided in ``rules.can_see_choices`` and read through the API and pages.
+    list_display = ("vote", "household", "channel", "ballot_no", "cast_at")
+    exclude = ("choice",)
 
     def has_change_permission(self, request, obj=None) -> bool:  # a ballot is never edited
         return False

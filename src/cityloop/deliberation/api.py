@@ -5,6 +5,10 @@ coverage.
 Same rules as elsewhere: outside the caller's scope is 404; a step the caller may not take
 is 403; a step the stage does not allow (or a second ballot for a unit) is 409; bad input is
 422 with a stable code.
+
+Ballot secrecy (``rules``): an open vote's tally is 409 ``vote_sealed``; the ballot list (who
+voted) is 404 to anyone but the organisers, and after closing gives each choice only to those
+``rules.can_see_choices`` admits.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from cityloop.core.errors import InvalidInput
+from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, Limit, Offset
-from cityloop.deliberation import queries, services, workflow
+from cityloop.deliberation import queries, rules, services, workflow
 from cityloop.deliberation.labels import (
     ACTION_LABELS,
     CHANNEL_LABELS,
@@ -41,6 +45,7 @@ from cityloop.deliberation.schemas import (
     OpinionOut,
     ProposeIn,
     ProxyIn,
+    PublishChoicesIn,
     PublishIn,
     TopicEventOut,
     TopicIn,
@@ -133,7 +138,9 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
             "passed": vote.passed,
             "units_on_roll": vote.roll.count(),
             "ballots": vote.ballots.count(),
-            "tally": _tally(queries.live_tally(vote)),
+            "sealed": rules.is_sealed(vote),
+            "publish_choices": vote.publish_choices,
+            "tally": _tally(queries.tally_or_empty(vote)),
         },
     )
     return out
@@ -177,17 +184,20 @@ def topic_detail(request: HttpRequest, topic_id: int):
 
 @router.get("/topics/{topic_id}/tally", response={200: dict, **ERRORS})
 def topic_tally(request: HttpRequest, topic_id: int):
-    """The count with every threshold: frozen once the vote closed, live before."""
+    """The count with every threshold, once the vote closed; while it is open, 409
+    ``vote_sealed`` (a running count would reveal each ballot as it lands)."""
     topic = queries.topic_get(request.auth, topic_id)
     vote = queries.vote_of(topic)
     if vote is None:
         raise InvalidInput("vote_not_opened", _("No vote has been opened on this topic."))
-    return _tally(queries.live_tally(vote))
+    return _tally(queries.tally_of(vote))
 
 
 @router.get("/topics/{topic_id}/events", response={200: list[TopicEventOut], **ERRORS})
 def topic_events(request: HttpRequest, topic_id: int):
     topic = queries.topic_get(request.auth, topic_id)
+    vote = queries.vote_of(topic)
+    with_roll = vote is None or rules.can_see_roll(request.auth, vote)
     return [
         {
             "at": e.at,
@@ -201,7 +211,7 @@ def topic_events(request: HttpRequest, topic_id: int):
             "note": e.note,
             "data": e.data,
         }
-        for e in queries.events(topic)
+        for e in queries.events(topic, with_roll=with_roll)
     ]
 
 
@@ -307,9 +317,9 @@ def act_withdraw(request: HttpRequest, topic_id: int, payload: NoteIn):
     return _done(request, topic_id)
 
 
-def _ballot(b: Ballot) -> dict[str, Any]:
-    """One ballot as the desk sees it: which unit voted, how and when. Never its choice: the
-    ballot is secret, what each unit chose is only ever counted (see ``/tally``)."""
+def _ballot(b: Ballot, *, with_choice: bool = False) -> dict[str, Any]:
+    """One ballot as the desk sees it: which unit voted, how and when; its choice only after
+    the vote closed and only for those ``rules.can_see_choices`` admits."""
     return {
         "id": b.pk,
         "household_id": b.household_id,
@@ -318,19 +328,43 @@ def _ballot(b: Ballot) -> dict[str, Any]:
         "channel_label": _label(CHANNEL_LABELS, b.channel),
         "ballot_no": b.ballot_no,
         "cast_at": b.cast_at,
+        "choice": b.choice if with_choice else None,
+        "choice_label": _label(CHOICE_LABELS, b.choice) if with_choice else None,
     }
 
 
-@router.get("/topics/{topic_id}/ballots", response={200: list[BallotOut], **ERRORS})
+CHOICE_LABELS = dict(Ballot.Choice.choices)
+
+
+@router.get(
+    "/topics/{topic_id}/ballots", response={200: list[BallotOut], **ERRORS}, exclude_none=True
+)
 def ballot_list(request: HttpRequest, topic_id: int):
+    """Who voted (the roll call): the organisers only — to anyone else 404, as if there were
+    no list; after closing, also those who may see the choices, with each unit's choice."""
     topic = queries.topic_get(request.auth, topic_id)
     vote = queries.vote_of(topic)
     if vote is None:
+        if not rules.can_manage(request.auth, topic.place):
+            raise NotFound("ballots_not_found", _("Not found"))
         return []
-    return [_ballot(b) for b in vote.ballots.select_related("household")]
+    if not rules.can_see_roll(request.auth, vote):
+        raise NotFound("ballots_not_found", _("Not found"))
+    with_choice = rules.can_see_choices(request.auth, vote)
+    return [_ballot(b, with_choice=with_choice) for b in queries.ballot_list(vote)]
 
 
-@router.post("/topics/{topic_id}/ballots", response={201: BallotOut, **ERRORS})
+@router.post("/topics/{topic_id}/vote/publish-choices", response={200: TopicOut, **ERRORS})
+def publish_choices(request: HttpRequest, topic_id: int, payload: PublishChoicesIn):
+    """业主投票结果公示: show (or stop showing) each household's choice once the vote is closed,
+    to everyone who may read the topic and on its public page. Recorded as an event."""
+    workflow.vote_publish_choices(
+        actor=request.auth, topic_id=topic_id, publish=payload.publish, note=payload.note
+    )
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/ballots", response={201: BallotOut, **ERRORS}, exclude_none=True)
 def ballot_create(request: HttpRequest, topic_id: int, payload: BallotIn):
     """A paper ballot entered by staff; a unit that has a ballot already gets 409."""
     ballot = workflow.ballot_paper(actor=request.auth, topic_id=topic_id, **payload.dict())

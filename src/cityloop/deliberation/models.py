@@ -219,6 +219,10 @@ class Vote(models.Model):
     closed_at = models.DateTimeField(_("vote closed at"), null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     result = models.JSONField(_("frozen tally"), default=dict, blank=True)
+    # 业主投票结果公示: whether each household's choice is shown, once the vote is closed, to
+    # everyone who may read the topic (and on its public page). Off unless the organisers
+    # decide it; changed only by ``workflow.vote_publish_choices``, which records the event.
+    publish_choices = models.BooleanField(_("publish each household's choice"), default=False)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     class Meta:
@@ -328,7 +332,8 @@ class Ballot(models.Model):
 class Access(models.Model):
     """A one-time code that proves "I am this owner (or proxy)" on the public pages of one
     topic: sent by SMS to the registered phone, or handed over by staff who checked the
-    owner's papers. Only a digest of the code is kept."""
+    owner's papers. Only an HMAC of the code under the site secret is kept (six digits hashed
+    bare could be reversed by trying all of them). Wrong tries are counted on each code."""
 
     class Method(models.TextChoices):
         SMS = "sms", _("Code sent to the registered phone")

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from cityloop.core.errors import NotFound
+from cityloop.core.errors import Conflict, NotFound
 from cityloop.core.scope import scope_for
 from cityloop.deliberation import tally
 from cityloop.deliberation.models import (
@@ -65,9 +65,18 @@ def topic_rows(actor, *, stage: str = "", place: Place | None = None) -> QuerySe
     return qs
 
 
-def events(topic: Topic, *, public_only: bool = False) -> QuerySet[TopicEvent]:
+# Events that say which unit voted, who votes for it, whose papers were checked or whose
+# number was shown: the roll call, for those who may see it (``rules.can_see_roll``).
+ROLL_VERBS = ("ballot", "proxy", "owner_checked", "phone_shown")
+
+
+def events(
+    topic: Topic, *, public_only: bool = False, with_roll: bool = True
+) -> QuerySet[TopicEvent]:
     qs = topic.events.order_by("at", "pk")
-    return qs.filter(public=True) if public_only else qs
+    if public_only:
+        qs = qs.filter(public=True)
+    return qs if with_roll else qs.exclude(verb__in=ROLL_VERBS)
 
 
 def opinions(topic: Topic) -> QuerySet[Opinion]:
@@ -157,13 +166,24 @@ def ballots_by_unit(vote: Vote) -> dict[int, str]:
     return dict(Ballot.objects.filter(vote=vote).values_list("household_id", "choice"))
 
 
-def live_tally(vote: Vote) -> dict[str, Any]:
-    """The frozen result once closed; before that, the count as it stands."""
-    if vote.closed_at is not None:
-        return vote.result
-    if vote.rule == Topic.Rule.MEETING:
-        return {}
-    return {**tally.owners(vote.rule, roll_units(vote), ballots_by_unit(vote)), "live": True}
+def sealed_error() -> Conflict:
+    return Conflict(
+        "vote_sealed",
+        _("The vote is still open: its count and choices are sealed until it closes."),
+    )
+
+
+def tally_of(vote: Vote) -> dict[str, Any]:
+    """The frozen result of a closed vote. An open vote is sealed: its count as it stands
+    would tell, ballot by ballot, how each unit voted, so it is not read at all."""
+    if vote.closed_at is None:
+        raise sealed_error()
+    return vote.result
+
+
+def tally_or_empty(vote: Vote | None) -> dict[str, Any]:
+    """For pages: the frozen result, or nothing while the vote is open (or none exists)."""
+    return vote.result if vote is not None and vote.closed_at is not None else {}
 
 
 def phone_units(topic: Topic, phone: str) -> list[tuple[Household, bool]]:
@@ -199,7 +219,8 @@ def phone_known(topic: Topic, phone: str) -> bool:
 
 @dataclass
 class RollRow:
-    """One unit on a vote's roll: who owns it, whether and how it voted, never its choice."""
+    """One unit on a vote's roll: who owns it, whether and how it voted, and — only for
+    those who may see it after the vote closed — its choice."""
 
     household: Household
     area: Any
@@ -207,11 +228,14 @@ class RollRow:
     channel: str
     cast_at: Any
     voter: str
+    choice: str = ""
 
 
-def roll_rows(vote: Vote) -> list[RollRow]:
-    """The roll of a vote with the channel and time of each unit's ballot (a secret ballot:
-    what was chosen is not read here). Three queries whatever the size of the roll."""
+def roll_rows(vote: Vote, *, with_choices: bool = False) -> list[RollRow]:
+    """The roll of a vote with the channel and time of each unit's ballot; the choice is read
+    only when asked (``rules.can_see_choices``) and never while the vote is open. Three
+    queries whatever the size of the roll."""
+    with_choices = with_choices and vote.closed_at is not None
     entries = list(
         vote.roll.select_related("household").order_by(
             "household__building", "household__entrance", "household__room"
@@ -222,7 +246,7 @@ def roll_rows(vote: Vote) -> list[RollRow]:
     cast = {
         b["household_id"]: b
         for b in Ballot.objects.filter(vote=vote).values(
-            "household_id", "channel", "cast_at", "voter_name", "owner__name"
+            "household_id", "channel", "cast_at", "voter_name", "owner__name", "choice"
         )
     }
     rows = []
@@ -236,9 +260,31 @@ def roll_rows(vote: Vote) -> list[RollRow]:
                 channel=b.get("channel", ""),
                 cast_at=b.get("cast_at"),
                 voter=b.get("voter_name") or b.get("owner__name") or "",
+                choice=b.get("choice", "") if with_choices else "",
             )
         )
     return rows
+
+
+def ballot_list(vote: Vote) -> QuerySet[Ballot]:
+    return vote.ballots.select_related("household").order_by("cast_at", "pk")
+
+
+def published_choices(vote: Vote | None) -> list[tuple[str, str]]:
+    """业主投票结果公示: each unit's choice, by unit label only (no names), for the public page
+    — only for a closed vote whose organisers published the choices."""
+    if vote is None or vote.closed_at is None or not vote.publish_choices:
+        return []
+    rows = Ballot.objects.filter(vote=vote).select_related("household")
+    rows = rows.order_by("household__building", "household__entrance", "household__room")
+    return [(b.household.label, b.choice) for b in rows]
+
+
+def owner_of_compound(compound: Place, owner_id: int) -> Owner:
+    owner = Owner.objects.filter(compound=compound, pk=owner_id).first()
+    if owner is None:
+        raise NotFound("owner_not_found", _("Owner not found"))
+    return owner
 
 
 def rating_counts(topic: Topic) -> dict[str, int]:

@@ -47,6 +47,8 @@ class VoteOut(Schema):
     passed: bool | None = None
     units_on_roll: int
     ballots: int
+    sealed: bool = True
+    publish_choices: bool = False
     tally: dict[str, Any]
 
 
@@ -157,7 +159,8 @@ class BallotIn(Schema):
 
 
 class BallotOut(Schema):
-    """Which unit voted, how and when; never what it chose (a secret ballot)."""
+    """Which unit voted, how and when; what it chose only after the vote closed, and only for
+    the organisers, the auditors, or everyone once the choices are published."""
 
     id: int
     household_id: int
@@ -166,6 +169,13 @@ class BallotOut(Schema):
     channel_label: str = ""
     ballot_no: str
     cast_at: datetime
+    choice: str | None = None
+    choice_label: str | None = None
+
+
+class PublishChoicesIn(Schema):
+    publish: bool
+    note: str = ""
 
 
 class ProxyIn(Schema):

@@ -11,6 +11,11 @@ urlpatterns = [
     path("topics/<int:topic_id>/<slug:action>/", views.topic_action, name="action"),
     path("households/template/", views.households_template, name="households-template"),
     path("households/<int:place_id>/", views.households, name="households"),
+    path(
+        "households/<int:place_id>/owners/<int:owner_id>/phone/",
+        views.phone_show,
+        name="phone-show",
+    ),
     path("charter/", views.coverage, name="coverage"),
     path("charter/<int:place_id>/", views.charter, name="charter"),
 ]

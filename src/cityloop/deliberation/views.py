@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cityloop.core import net
 from cityloop.core.errors import DomainError, InvalidInput
 from cityloop.core.exports import Column, wants_xlsx, xlsx_response
 from cityloop.deliberation import queries, rules, services, workflow
@@ -48,10 +49,13 @@ SESSION_KEY = "deliberation_phone:%s"
 UPLOAD_MAX = 5 * 1024 * 1024
 
 
-def _trail(topic: Topic, *, public_only: bool = False) -> list[tuple[Any, Any, str]]:
-    """Events with their label and a short detail (unit, channel, ballot number)."""
+def _trail(
+    topic: Topic, *, public_only: bool = False, with_roll: bool = True
+) -> list[tuple[Any, Any, str]]:
+    """Events with their label and a short detail (unit, channel, ballot number); without
+    the roll-call events for those who may not see who voted."""
     rows = []
-    for e in queries.events(topic, public_only=public_only):
+    for e in queries.events(topic, public_only=public_only, with_roll=with_roll):
         d = e.data or {}
         channel = CHANNEL_LABELS.get(d.get("channel", ""), "")
         detail = " · ".join(str(p) for p in (d.get("household"), channel, d.get("ballot_no")) if p)
@@ -175,29 +179,45 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     user = request.user
     topic = found(queries.topic_get, user, topic_id)
     vote = queries.vote_of(topic)
-    result = queries.live_tally(vote) if vote else {}
+    # Sealed while open (rules.is_sealed): the page shows no count and no choice.
+    result = queries.tally_or_empty(vote)
     compound = queries.place_compound(topic)
-    roll = queries.roll_rows(vote) if vote is not None and vote.rule in Topic.Rule.owners() else []
+    owners_vote = vote is not None and vote.rule in Topic.Rule.owners()
+    see_roll = owners_vote and rules.can_see_roll(user, vote)
+    see_choices = owners_vote and rules.can_see_choices(user, vote)
+    roll = queries.roll_rows(vote, with_choices=see_choices) if see_roll else []
     if wants_xlsx(request) and vote is not None:
         if request.GET.get("part") == "roll":
-            return _roll_xlsx(topic, roll)
+            if not see_roll:
+                raise Http404(_("Not found"))
+            return _roll_xlsx(topic, roll, with_choices=see_choices)
+        if rules.is_sealed(vote):
+            messages.error(request, str(queries.sealed_error().message))
+            return redirect("deliberation:topic", topic_id=topic.pk)
         return _tally_xlsx(topic, vote, result)
+    can_manage = rules.can_manage(user, topic.place)
     context = {
         "topic": topic,
         "vote": vote,
+        "sealed": rules.is_sealed(vote),
         "result": result,
         "thresholds": tally_rows(result),
         "choice_totals": choice_rows(result),
         "steps": (steps := {s.kind: s for s in topic.steps.all()}),
         "ribbon": ribbon(steps),
         "opinions": queries.opinions(topic),
-        "events": _trail(topic),
+        "events": _trail(topic, with_roll=vote is None or rules.can_see_roll(user, vote)),
         "actions": [(a, ACTION_LABELS[a]) for a in workflow.allowed_actions(user, topic)],
-        "can_manage": rules.can_manage(user, topic.place),
+        "can_manage": can_manage,
         "can_opinion": rules.can_record_opinion(user, topic.place)
         and topic.stage in workflow.OPINION_STAGES,
+        "can_read_register": compound is not None and rules.can_read_register(user, compound),
+        "can_publish_choices": can_manage and owners_vote,
+        "see_choices": see_choices,
+        "choice_labels": dict(Ballot.Choice.choices),
         "channels": [c for c in Opinion.Channel.choices if c[0] != Opinion.Channel.MOBILE],
         "choices": Ballot.Choice.choices,
+        # Unit labels only (for the opinion form): no names, areas or phones.
         "households": queries.households(compound) if compound else [],
         "roll": roll,
         "ratings": queries.rating_counts(topic),
@@ -221,8 +241,12 @@ def _tally_xlsx(topic: Topic, vote, result: dict[str, Any]) -> HttpResponse:
     return xlsx_response(f"{topic.code}-{_('Tally')}", _("Tally"), columns, rows)
 
 
-def _roll_xlsx(topic: Topic, roll: list[queries.RollRow]) -> HttpResponse:
-    """Who voted, by which channel and when; what they chose is secret and not here."""
+def _roll_xlsx(
+    topic: Topic, roll: list[queries.RollRow], *, with_choices: bool = False
+) -> HttpResponse:
+    """Who voted, by which channel and when; what they chose only after the vote closed and
+    for those who may see it (the same rows as the page)."""
+    labels = dict(Ballot.Choice.choices)
     columns = [
         Column(_("Dwelling"), 20),
         Column(_("Floor area (m²)"), 14),
@@ -231,6 +255,8 @@ def _roll_xlsx(topic: Topic, roll: list[queries.RollRow]) -> HttpResponse:
         Column(_("Voted at"), 18),
         Column(_("Signed by"), 14),
     ]
+    if with_choices:
+        columns.append(Column(_("Choice"), 10))
     rows = (
         [
             r.household.label,
@@ -240,6 +266,7 @@ def _roll_xlsx(topic: Topic, roll: list[queries.RollRow]) -> HttpResponse:
             r.cast_at,
             r.voter,
         ]
+        + ([labels.get(r.choice, "")] if with_choices else [])
         for r in roll
     )
     return xlsx_response(f"{topic.code}-{_('Roll')}", _("Roll"), columns, rows)
@@ -333,6 +360,12 @@ def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpRespon
         "owner_code": lambda: workflow.access_issue(
             actor=user, topic_id=topic_id, phone=p.get("phone", "")
         ),
+        "publish_choices": lambda: workflow.vote_publish_choices(
+            actor=user,
+            topic_id=topic_id,
+            publish=p.get("publish") == "on",
+            note=p.get("note", ""),
+        ),
     }
     if action not in calls:
         raise Http404(_("Unknown action"))
@@ -350,9 +383,7 @@ def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def households(request: HttpRequest, place_id: int) -> HttpResponse:
     user = request.user
-    compound = found(org_queries.place_get, user, place_id=place_id)
-    if compound.kind != Place.Kind.COMPOUND:
-        raise Http404(_("Not a compound"))
+    compound = _register_of(user, place_id)
     if request.method == "GET" and wants_xlsx(request):
         return _households_xlsx(compound)
     report = None
@@ -382,8 +413,15 @@ def households(request: HttpRequest, place_id: int) -> HttpResponse:
             elif report is not None:
                 refused = True
     rows = list(queries.households(compound))
+    for h in rows:
+        for o in h.owners.all():  # prefetched: the attribute stays on the row shown
+            o.masked_phone = queries.mask_phone(o.phone)
     total = sum((h.area for h in rows if h.eligible), start=0)
+    shown = None
+    if request.method == "GET":  # shown once, on the page right after "Show number"
+        shown = request.session.pop("deliberation_shown_phone", None)
     context = {
+        "shown": shown,
         "compound": compound,
         "households": rows,
         "total_area": total,
@@ -393,6 +431,28 @@ def households(request: HttpRequest, place_id: int) -> HttpResponse:
         "current": "topics",
     }
     return render(request, "deliberation/households.html", context, status=400 if refused else 200)
+
+
+def _register_of(user, place_id: int) -> Place:
+    """The compound whose owners register ``user`` may read; 404 otherwise, exactly as for a
+    compound outside the scope (the register's existence is not told)."""
+    compound = found(org_queries.place_get, user, place_id=place_id)
+    if compound.kind != Place.Kind.COMPOUND or not rules.can_read_register(user, compound):
+        raise Http404(_("Not found"))
+    return compound
+
+
+@login_required
+@require_POST
+def phone_show(request: HttpRequest, place_id: int, owner_id: int) -> HttpResponse:
+    """显示号码: one owner's full number, shown once on the next page; each showing is
+    recorded (``phone_shown``)."""
+    user = request.user
+    compound = _register_of(user, place_id)
+    phone = found(workflow.phone_show, actor=user, compound=compound, owner_id=owner_id)
+    request.session["deliberation_shown_phone"] = {"owner": owner_id, "phone": phone}
+    back = reverse("deliberation:households", args=[compound.pk])
+    return HttpResponseRedirect(f"{back}#owner-{owner_id}")
 
 
 def _households_xlsx(compound: Place) -> HttpResponse:
@@ -561,6 +621,8 @@ def public_topic(request: HttpRequest, code: str) -> HttpResponse:
         "events": _trail(topic, public_only=True),
         "owners_vote": topic.rule in Topic.Rule.owners(),
         "pending_phone": request.session.get("deliberation_pending_phone", ""),
+        "published_choices": queries.published_choices(vote) if public_result else [],
+        "choice_labels": dict(Ballot.Choice.choices),
     }
     return render(request, "deliberation/public_topic.html", context)
 
@@ -601,9 +663,16 @@ def public_code(request: HttpRequest, code: str) -> HttpResponse:
         if proven:
             request.session[SESSION_KEY % topic.code] = proven
         return _back(code, "#owner")
+    if not request.session.session_key:
+        request.session.save()  # a key to count this browser's requests by
     attempt(
         request,
-        lambda: workflow.access_request(code=code, phone=phone),
+        lambda: workflow.access_request(
+            code=code,
+            phone=phone,
+            address=net.client_address(request),
+            session=request.session.session_key or "",
+        ),
         _("If this number is registered for an owner of this compound, a code was sent to it."),
     )
     request.session["deliberation_pending_phone"] = phone

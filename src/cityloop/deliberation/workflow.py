@@ -13,12 +13,17 @@ tally as it stands (``Vote.result``); nothing recounts a closed vote.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import time
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events
@@ -65,6 +70,17 @@ CODE_TTL = timedelta(minutes=10)
 STAFF_CODE_TTL = timedelta(days=3)
 CODE_RESEND = timedelta(seconds=60)
 CODE_ATTEMPTS = 5
+# Limits on asking for SMS codes, counted in Django's cache (Redis when configured, so every
+# worker counts the same requests): (what is counted, at most, per seconds). One phone cannot
+# be flooded with texts, one topic cannot be used to text the whole register, one address or
+# browser session cannot walk through numbers.
+CODE_LIMITS: dict[str, tuple[int, int]] = {
+    "phone": (5, 3600),
+    "topic": (300, 3600),
+    "address": (20, 3600),
+    "session": (10, 3600),
+}
+LIMIT_PREFIX = "delib:code"
 
 
 def _event(actor, topic: Topic, verb: str, *, public: bool = True, **fields: Any) -> TopicEvent:
@@ -549,6 +565,48 @@ def opinion_public(*, code: str, text_body: str, author: str = "", phone: str = 
     return opinion
 
 
+# --- ballot secrecy ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vote_publish_choices(*, actor, topic_id: int, publish: bool, note: str = "") -> Vote:
+    """业主投票结果公示: the organisers decide whether each household's choice is shown, once
+    the vote is closed, to everyone who may read the topic and on its public page. Off by
+    default; every change is an event."""
+    topic = _locked(actor, topic_id)
+    if not rules.can_manage(actor, topic.place):
+        raise Forbidden("topic_not_allowed", _("You may not do this to this topic."))
+    vote = Vote.objects.select_for_update().filter(topic=topic).first()
+    if vote is None or vote.rule not in Topic.Rule.owners():
+        raise InvalidInput(
+            "vote_no_ballots", _("Only an owners' vote has household choices to publish.")
+        )
+    publish = bool(publish)
+    if vote.publish_choices != publish:
+        vote.publish_choices = publish
+        vote.save(update_fields=["publish_choices"])
+        _event(
+            actor,
+            topic,
+            "publish_choices" if publish else "unpublish_choices",
+            note=text(note, "", "", required=False, limit=500),
+            data={"publish_choices": publish},
+        )
+    return vote
+
+
+@transaction.atomic
+def phone_show(*, actor, compound, owner_id: int) -> str:
+    """显示号码: the full number of an owner, for an organiser who must call them. Every
+    showing is recorded on the owner (``phone_shown``: who, when, whose number)."""
+    if not rules.can_read_register(actor, compound):
+        raise NotFound("owner_not_found", _("Owner not found"))
+    owner = queries.owner_of_compound(compound, owner_id)
+    data = {"owner": owner.name, "phone": queries.mask_phone(owner.phone)}
+    events.record_on(owner, actor=actor, verb="phone_shown", data=data)
+    return owner.phone
+
+
 # --- ballots ---------------------------------------------------------------------------------
 
 
@@ -721,7 +779,32 @@ def proxy_register(
 
 
 def _digest(topic: Topic, phone: str, secret: str) -> str:
-    return hashlib.sha256(f"{topic.pk}:{phone}:{secret}".encode()).hexdigest()
+    """HMAC-SHA256 under the site secret: without the secret, a stolen table cannot be
+    reversed by hashing all million six-digit codes."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{topic.pk}:{phone}:{secret}".encode(), hashlib.sha256).hexdigest()
+
+
+def _limit(kind: str, who: str) -> None:
+    """Count one code request against the ``kind`` limit of ``who`` in the shared cache; refuse
+    it (429) when over. Windows are wall-clock: this paces requests, it dates nothing."""
+    if not who:
+        return
+    limit, window = CODE_LIMITS[kind]
+    slot = int(time.time() // window)
+    key = f"{LIMIT_PREFIX}:{kind}:{hashlib.sha256(who.encode()).hexdigest()[:24]}:{slot}"
+    cache.add(key, 0, timeout=window + 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 60)
+        count = 1
+    if count > limit:
+        raise CodeRateLimited(
+            "code_rate_limited",
+            _("Too many requests for codes: try again later."),
+            {"limit": limit, "per_seconds": window, "kind": kind},
+        )
 
 
 def _phone(phone: str) -> str:
@@ -746,13 +829,28 @@ def _new_access(topic: Topic, phone: str, method: str, ttl: timedelta, actor=Non
     return secret
 
 
+class CodeRateLimited(Conflict):
+    http_status = 429
+
+
 @transaction.atomic
-def access_request(*, code: str, phone: str) -> bool:
+def access_request(*, code: str, phone: str, address: str = "", session: str = "") -> bool:
     """Send a one-time code to a registered owner's (or proxy's) phone. Returns whether a
     code was sent; an unknown number gets no code, and the page says only that a code goes
-    to registered numbers, so the register cannot be probed number by number."""
+    to registered numbers, so the register cannot be probed number by number.
+
+    Requests are limited per phone, per topic, per client address and per browser session
+    (``CODE_LIMITS``). A new SMS code never replaces a code staff handed over: both stay
+    valid until used or expired."""
     phone = _phone(phone)
     topic = _locked_public(code)
+    for kind, who in (
+        ("address", address),
+        ("session", session),
+        ("topic", str(topic.pk)),
+        ("phone", f"{topic.pk}:{phone}"),
+    ):
+        _limit(kind, who)
     if queries.place_compound(topic) is None:
         raise InvalidInput("topic_no_owners", _("This topic has no owners' register."))
     recent = Access.objects.filter(
@@ -802,7 +900,10 @@ def access_issue(*, actor, topic_id: int, phone: str) -> str:
 
 
 def access_verify(*, code: str, phone: str, secret: str) -> str:
-    """Check a code; returns the proven phone. Five wrong tries spend the code.
+    """Check a code against every live code of this phone for the topic (an SMS code asked
+    by someone else does not hide the one staff handed over); returns the proven phone. A
+    wrong try counts against each live code, and five spend a code: a fresh one can always
+    be asked for, so the owner is never locked out for good.
 
     The wrong-try count must survive the refusal, so the count is committed first and the
     error raised after (an exception inside the transaction would roll the count back)."""
@@ -819,7 +920,7 @@ def access_verify(*, code: str, phone: str, secret: str) -> str:
 def _check_code(code: str, phone: str, secret: str) -> str:
     topic = _locked_public(code)
     now = clock.now()
-    access = (
+    live = list(
         Access.objects.select_for_update()
         .filter(
             topic=topic,
@@ -829,15 +930,16 @@ def _check_code(code: str, phone: str, secret: str) -> str:
             attempts__lt=CODE_ATTEMPTS,
         )
         .order_by("-created_at")
-        .first()
     )
-    if access is None:
+    if not live:
         return "expired"
-    if not secrets.compare_digest(access.digest, _digest(topic, phone, secret)):
-        Access.objects.filter(pk=access.pk).update(attempts=access.attempts + 1)
+    digest = _digest(topic, phone, secret)
+    match = next((a for a in live if hmac.compare_digest(a.digest, digest)), None)
+    if match is None:
+        Access.objects.filter(pk__in=[a.pk for a in live]).update(attempts=F("attempts") + 1)
         return "wrong"
-    access.used_at = now
-    access.save(update_fields=["used_at"])
+    match.used_at = now
+    match.save(update_fields=["used_at"])
     return "ok"
 
 
@@ -884,11 +986,13 @@ __all__ = [
     "open_vote",
     "opinion_public",
     "opinion_record",
+    "phone_show",
     "propose",
     "proxy_register",
     "publish_resolution",
     "publish_result",
     "rate",
     "start_implementation",
+    "vote_publish_choices",
     "withdraw",
 ]
