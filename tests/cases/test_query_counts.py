@@ -1,0 +1,67 @@
+"""Pinned query counts: the workbench and the case page read in a number of queries that does
+not grow with the rows or the history they show (no query per row, per event or per button)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cityloop.cases import workflow
+from tests.cases.conftest import IN_COMPOUND
+
+pytestmark = pytest.mark.django_db
+
+
+def _report(cast, n: int) -> list:
+    return [
+        workflow.report(
+            actor=cast.desk,
+            source="hotline",
+            description=f"第{i}处路灯不亮",
+            lng=IN_COMPOUND[0],
+            lat=IN_COMPOUND[1],
+        )
+        for i in range(n)
+    ]
+
+
+def _count(client, url: str, params: dict | None = None) -> int:
+    client.get(url, params or {})  # caches (calendar, categories, spatial index) warmed
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(url, params or {})
+    assert r.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_workbench_reads_in_a_fixed_number_of_queries(client, cast, category, at_monday):
+    client.force_login(cast.desk)
+    url = reverse("cases:workbench")
+    # Both rounds have accepted and new cases: a related table is read once when some row
+    # points at it, whatever the number of rows.
+    for case in _report(cast, 2)[:1]:
+        workflow.accept(actor=cast.desk, case_id=case.pk, category=category)
+    few = {tab: _count(client, url, {"tab": tab}) for tab in ("all", "intake")}
+    cases = _report(cast, 8)
+    for case in cases[:4]:
+        workflow.accept(actor=cast.desk, case_id=case.pk, category=category)
+    more = {tab: _count(client, url, {"tab": tab}) for tab in ("all", "intake")}
+    assert more == few
+    assert max(more.values()) <= 40, more  # the page's whole budget, shell and counts included
+
+
+def test_the_case_page_reads_in_a_fixed_number_of_queries(client, cast, category, at_monday):
+    client.force_login(cast.desk)
+    short, long = _report(cast, 2)
+    workflow.accept(actor=cast.desk, case_id=short.pk, category=category)
+    workflow.accept(actor=cast.desk, case_id=long.pk, category=category)
+    workflow.dispatch(actor=cast.desk, case_id=long.pk, unit=cast.cgb)
+    workflow.take(actor=cast.handler, case_id=long.pk)
+    workflow.reply(actor=cast.handler, case_id=long.pk, result="已修复")
+    one = _count(client, reverse("cases:detail", args=[short.pk]))
+    many = _count(client, reverse("cases:detail", args=[long.pk]))
+    # A longer history and other buttons, not more queries per event; a little slack for the
+    # parts only a dispatched case has (the handling unit, its reply).
+    assert many <= one + 4, (one, many)
+    assert many <= 60, many
