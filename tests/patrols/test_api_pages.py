@@ -183,3 +183,24 @@ def test_patrol_coverage_indicator(chief, tree):
     assert (m.numerator, m.denominator) == (1, 2)
     assert isinstance(today, date)
     assert PatrolCase.objects.count() == 0
+
+
+def test_the_case_links_back_to_its_patrol_only_for_those_who_may_open_it(
+    client, chief, tree, make_account
+):
+    p = workflow.start_patrol(actor=chief)
+    case = workflow.report_problem(
+        actor=chief, patrol_id=p.pk, description="路面井盖缺失", lng=ON_ROAD[0], lat=ON_ROAD[1]
+    )
+    client.force_login(chief)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f'href="/patrols/{p.pk}/" data-patrol-link' in page
+    # A community worker of the case's community reads the case, not the road's patrols: the
+    # page names the channel without a link that would answer 404.
+    assert case.place.kind == "community"
+    worker = make_account("cw-link", roles=("community_worker",), place=case.place)
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert "data-patrol-link" not in page.content.decode()
+    assert client.get(f"/patrols/{p.pk}/").status_code == 404

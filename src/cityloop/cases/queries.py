@@ -7,6 +7,7 @@ not found. Figures come with the ids of the cases they count, so each can explai
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -681,3 +682,30 @@ def reply_template_units(actor) -> QuerySet:
     if root is None:
         return Unit.objects.none()
     return Unit.objects.filter(path__startswith=root).order_by("path")
+
+
+# --- where a case came from, named by the app that made it ----------------------------------
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A link on the case page to the record a case came from (the patrol that found it …)."""
+
+    key: str  # names the link in the page (``data-<key>-link``)
+    label: str
+    url: str
+
+
+# Apps that make cases register a provider in their ``ready()``: ``provider(actor, case)``
+# answers the link, or ``None`` when there is none or the reader may not follow it (a link the
+# reader cannot open would be a 404). Cases does not import those apps.
+_SOURCE_LINKS: list[Callable[[object, Case], SourceLink | None]] = []
+
+
+def register_source_link(provider: Callable[[object, Case], SourceLink | None]) -> None:
+    if provider not in _SOURCE_LINKS:
+        _SOURCE_LINKS.append(provider)
+
+
+def source_links(actor, case: Case) -> list[SourceLink]:
+    return [link for p in _SOURCE_LINKS if (link := p(actor, case)) is not None]

@@ -656,6 +656,7 @@ def _detail_context(
         "place_chain": list(reversed(routing.ancestors(case.place))),
         "assisting": list(case.assisting_units.all()),
         "merged": list(case.duplicates.order_by("reported_at").values_list("pk", "code")),
+        "source_links": queries.source_links(user, case),
         "overdue": deadlines.is_overdue(case, now),
         "duplicates": duplicates,
         "suggestions": suggestions,

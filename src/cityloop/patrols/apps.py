@@ -11,7 +11,13 @@ class PatrolsConfig(AppConfig):
         # patrol_coverage for the assessment (assessment.indicators), when it is installed.
         from django.apps import apps
 
-        from cityloop.patrols import labels  # noqa: F401  (registers the vocabulary)
+        from cityloop.cases import queries as case_queries
+        from cityloop.patrols import (
+            labels,  # noqa: F401  (registers the vocabulary)
+            queries,
+        )
+
+        case_queries.register_source_link(queries.case_source_link)
 
         if apps.is_installed("cityloop.assessment"):
             from cityloop.patrols import indicators

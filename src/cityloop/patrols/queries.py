@@ -9,8 +9,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cityloop.cases.queries import SourceLink
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
@@ -37,6 +39,18 @@ def visible_patrols(actor) -> QuerySet[Patrol]:
     through = Patrol.zones.through.objects.filter(zone_id__in=zones).values("patrol_id")
     own = Q(user=actor) if getattr(actor, "pk", None) else Q(pk__in=[])
     return Patrol.objects.filter(Q(pk__in=through) | own)
+
+
+def case_source_link(actor, case) -> SourceLink | None:
+    """ "巡查发现" on the case page, when the reader may open the patrol (else no link)."""
+    patrol_id = (
+        PatrolCase.objects.filter(case=case, patrol__in=visible_patrols(actor))
+        .values_list("patrol_id", flat=True)
+        .first()
+    )
+    if patrol_id is None:
+        return None
+    return SourceLink("patrol", _("Found on patrol"), reverse("patrols:detail", args=[patrol_id]))
 
 
 def patrol_get(actor, patrol_id: int) -> Patrol:
