@@ -47,6 +47,7 @@ class Document:
     editors: str = ""
     filename: str = "document"
     signature: str = ""  # a notice's closing signature line
+    reference: str = ""  # a notice's 发文字号: 上街办〔2026〕3号
 
     @property
     def date_label(self) -> str:

@@ -17,6 +17,7 @@ from cityloop.assessment.models import Scheme
 from cityloop.bulletins import generators
 from cityloop.bulletins.document import DocItem, Document
 from cityloop.core import clock
+from cityloop.core.documents import score_text
 from cityloop.core.errors import Forbidden, InvalidInput, NotFound
 
 KIND_LABELS = {
@@ -75,6 +76,14 @@ def _scheme_for(kind: str, code: str | None) -> Scheme:
             {"schemes": [s.code for s in schemes]},
         )
     return schemes[0]
+
+
+def reference_placeholder(issuer, day: date) -> str:
+    """The 发文字号 line of a notice: the issuer's abbreviation〔year〕 with the number left
+    blank for the office's register (上街办〔2026〕　号), as a notice is drafted before it is
+    numbered."""
+    abbreviation = (getattr(issuer, "short_name", "") or issuer.name).strip()
+    return f"{abbreviation}〔{day.year}〕\u3000\u3000号"
 
 
 def _g(item: generators.Generated, heading: str = "") -> DocItem:
@@ -182,6 +191,8 @@ def notice(
             )
         )
     cut = [x for x in r.rows if x.score.deducted]
+    # Every score in running text carries its unit: 工农社区 6分.
+    deductions = "；".join(f"{x.score.label} {score_text(x.score.deducted)}" for x in cut)
     if cut:
         items.append(
             DocItem(
@@ -189,7 +200,7 @@ def notice(
                     "Deductions confirmed in supervision (repeated failures) were taken off: "
                     "%(list)s."
                 )
-                % {"list": "；".join(f"{x.score.label} {float(x.score.deducted):g}" for x in cut)},
+                % {"list": deductions},
                 generated=True,
             )
         )
@@ -206,6 +217,7 @@ def notice(
         heading=heading,
         items=items,
         signature=s.owner.name,
+        reference=reference_placeholder(s.owner, day),
         filename=f"{s.name}{r.period.key}通报",
     )
 
