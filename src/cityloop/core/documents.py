@@ -202,12 +202,13 @@ def _balanced(pieces: list[str], lines: int, per_line: int) -> list[str] | None:
 # --- table columns ----------------------------------------------------------------------------
 
 NAME_KEEP = 10  # a cell this wide or narrower (a name, a date) is kept on one line
+HEADER_KEEP = 4  # so is a short column header (逾期天数); a longer one wraps between words
 
 
 def _unbreakable(text: str, *, header: bool) -> float:
     """The widest part of a cell that must stay on one line."""
     text = str(text or "")
-    if not header and text_width(text) <= NAME_KEEP:
+    if text_width(text) <= (HEADER_KEEP if header else NAME_KEEP):
         return text_width(text)
     return max((text_width(p) for p in phrases(text)), default=0.0) if text else 0.0
 
