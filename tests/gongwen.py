@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from docx.oxml.ns import qn
 
@@ -200,8 +203,28 @@ def lines_of(data: bytes) -> list[str]:
 
 
 def assert_names_on_one_line(data: bytes, names: list[str]) -> None:
-    """A name in a table cell is printed whole in one line of text (one text show at one
-    height), never stacked a character or two per line."""
-    shown = [c.text for page in pdf_pages(data) for c in chunks(page)]
+    """A name in a table row is printed whole on the row's line, followed by the row's
+    figures (三湾街社区 3 3 …), never stacked a character or two per line (三湾 / 街社 / 区).
+    The same name in running text is followed by words, so it does not count."""
+    lines = lines_of(data)
     for name in names:
-        assert any(name in t for t in shown), (name, [t for t in shown if name[0] in t])
+        row = re.compile(re.escape(name) + r" +[\d—]")
+        assert any(row.search(ln) for ln in lines), (name, [ln for ln in lines if name[:2] in ln])
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "test-output" / "documents"
+
+
+def save_sample(name: str, *, pdf: bytes, docx: bytes) -> None:
+    """Keep what a test rendered, with a PNG of its first and last page (pdftoppm), in
+    test-output/documents/ (not in git) for a person to look at."""
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    (SAMPLES / f"{name}.pdf").write_bytes(pdf)
+    (SAMPLES / f"{name}.docx").write_bytes(docx)
+    if shutil.which("pdftoppm") is None:
+        return
+    last = len(pdf_pages(pdf))
+    for page, tag in ((1, "first"), (last, "last")):
+        pages = ["-f", str(page), "-l", str(page)]
+        files = [str(SAMPLES / f"{name}.pdf"), str(SAMPLES / f"{name}-{tag}")]
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", *pages, *files], check=True)

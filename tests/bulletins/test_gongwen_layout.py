@@ -34,7 +34,9 @@ def test_bulletin_46_docx(zxl, issue):  # noqa: F811
 
 
 def test_bulletin_46_pdf(zxl, issue):  # noqa: F811
-    pdf = render.to_pdf(document.from_issue(issue))
+    doc = document.from_issue(issue)
+    pdf = render.to_pdf(doc)
+    gongwen.save_sample("bulletin-46", pdf=pdf, docx=render.to_docx(doc))
     gongwen.assert_names_on_one_line(pdf, NAMES)
     gongwen.assert_pdf_page_numbers(pdf)
 
@@ -121,6 +123,7 @@ def test_monthly_notice_has_a_reference_line_and_scores_with_their_unit(zxl, ran
 def test_monthly_notice_pdf(zxl, ranked):
     doc = _monthly()
     pdf = render.to_pdf(doc)
+    gongwen.save_sample("monthly-notice", pdf=pdf, docx=render.to_docx(doc))
     gongwen.assert_names_on_one_line(pdf, NAMES)
     gongwen.assert_pdf_page_numbers(pdf)
     first = gongwen.page_text(gongwen.pdf_pages(pdf)[0])
@@ -130,5 +133,5 @@ def test_monthly_notice_pdf(zxl, ranked):
     assert lines[start : start + 2] == ["关于2020年6月创卫复审", "百分考核排名情况的通报"]
     last_body = doc.items[-1].body
     assert gongwen.page_of(pdf, last_body[-12:]) == gongwen.page_of(
-        pdf, doc.signature + doc.date_label
+        pdf, doc.signature + doc.signed_date_label
     )

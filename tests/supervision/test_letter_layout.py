@@ -104,14 +104,17 @@ def test_docx_keeps_the_seal_block_with_the_closing_line(letter):  # noqa: F811
 
 
 def test_pdf_table_header_repeats_and_cells_do_not_stack(letter):  # noqa: F811
+    letter.subject = LONG_SUBJECT
     letter.items = _items(12)
     pdf = documents.letter_pdf(letter)
+    gongwen.save_sample("urging-letter", pdf=pdf, docx=documents.letter_docx(letter))
     pages = gongwen.pdf_pages(pdf)
     assert len(pages) >= 2
     for page in pages:
         if "老旧小区改造" in page_text_of(page):
-            assert "事项" in page_text_of(page)  # the header row on every page of the table
-    gongwen.assert_names_on_one_line(pdf, ["2026年10月30日", "序号", "逾期天数"])
+            # The header row, each heading on one line, on every page of the table.
+            assert "序号 事项 时限 逾期天数 情况" in gongwen.page_text(page).split("\n")
+    gongwen.assert_names_on_one_line(pdf, ["2026年10月30日"])
 
 
 def page_text_of(page) -> str:

@@ -53,6 +53,11 @@ class Document:
     def date_label(self) -> str:
         return f"{self.date.year} 年 {self.date.month} 月 {self.date.day} 日"
 
+    @property
+    def signed_date_label(self) -> str:
+        """成文日期 under the signature: Arabic numerals, no spaces (GB/T 9704-2012 7.3.5)."""
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+
 
 def number_label(number: int) -> str:
     return _("No. %(n)s") % {"n": number}

@@ -263,7 +263,7 @@ def _items_docx(document, doc: Document) -> None:
             document.add_picture(io.BytesIO(chart_png(item.chart)), width=Mm(140))
             last = document.paragraphs[-1]
     if doc.signature:
-        gw.signature(document, doc.signature, doc.date_label, after=last)
+        gw.signature(document, doc.signature, doc.signed_date_label, after=last)
     if doc.send_to or doc.distribute_to or doc.editors:
         spacer = gw.paragraph(document, "版记")
         gw.rule(spacer, size=6)
