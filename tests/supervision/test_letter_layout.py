@@ -82,7 +82,9 @@ def test_seal_and_date_stay_with_the_closing_line(letter, rows):  # noqa: F811
     assert closing == signed
     # ...and the closing line is not the only body text left on that page.
     page = gongwen.compact(gongwen.page_text(gongwen.pdf_pages(pdf)[signed - 1]))
-    assert len(page) > len(gongwen.compact(content.body[-1] + content.signature + content.date))
+    page = page.removesuffix(f"—{signed}—")
+    block = gongwen.compact("（盖章）" + content.body[-1] + content.signature + content.date)
+    assert len(page) > len(block), page
     gongwen.assert_pdf_page_numbers(pdf)
 
 
@@ -98,6 +100,9 @@ def test_docx_keeps_the_seal_block_with_the_closing_line(letter):  # noqa: F811
 
         assert gongwen.keeps_with_next(Paragraph(following, closing._parent))
         following = following.getnext()
+    # The last item row goes with the closing line: the block is never alone on a page.
+    for cell in d.tables[0].rows[-1].cells:
+        assert all(gongwen.keeps_with_next(p) for p in cell.paragraphs)
     seal = d.tables[-1]
     assert "（盖章）" in seal.rows[0].cells[0].text
     assert seal.rows[0]._tr.trPr.find(gongwen.qn("w:cantSplit")) is not None

@@ -520,10 +520,12 @@ def table(
     *,
     total_mm: float = TEXT_WIDTH_MM,
     left: Sequence[int] = (),
+    keep_last_row_with_next: bool = False,
 ):
     """A table to the standard: widths from :func:`column_widths` (fixed layout, so Word
     keeps them), the header row repeated on every page (``w:tblHeader``), no row split
-    across pages (``w:cantSplit``). ``left``: columns of running text, set flush left."""
+    across pages (``w:cantSplit``). ``left``: columns of running text, set flush left.
+    ``keep_last_row_with_next``: the closing line that follows takes the last row along."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -561,6 +563,10 @@ def table(
     header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     for values in rows:
         fill(t.add_row(), values, "表格文字")
+    if keep_last_row_with_next and len(t.rows) > 1:
+        # Word keeps a row with the next paragraph through its paragraphs' keep-with-next.
+        for cell in t.rows[-1].cells:
+            keep_with_next(*cell.paragraphs)
     return t
 
 

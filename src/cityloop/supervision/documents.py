@@ -159,7 +159,13 @@ def letter_docx(letter: UrgingLetter, *, cc: str = "") -> bytes:
     gw.paragraph(doc, "主送机关", f"{content.addressee}：")
     for text in content.body[:-1]:
         gw.paragraph(doc, "公文正文", text)
-    gw.table(doc, HEADERS, (_row_values(r) for r in content.rows), left=(1, 4))
+    gw.table(
+        doc,
+        HEADERS,
+        (_row_values(r) for r in content.rows),
+        left=(1, 4),
+        keep_last_row_with_next=True,
+    )
     closing = gw.paragraph(doc, "公文正文", content.body[-1])
     closing.paragraph_format.space_before = Pt(12)
 
