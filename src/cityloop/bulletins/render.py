@@ -2,9 +2,9 @@
 (python-docx; a deployment's own template when the series names one) and PDF (WeasyPrint).
 Charts are drawn with matplotlib (Agg) in the CJK font and put into all three.
 
-Fonts: Chinese text is set in "Noto Serif CJK SC" (body) and "Noto Sans CJK SC" (tables,
-charts), the fonts-noto-cjk package; in Word the east-Asian font is set through
-``w:eastAsia``, otherwise Word falls back to a Latin font for Chinese characters.
+Layout and fonts come from the shared 公文 engine (:mod:`cityloop.core.documents`, GB/T
+9704-2012): the office fonts named on ``w:eastAsia`` in Word, the installed Noto CJK fonts
+(fonts-noto-cjk) in the PDF and the charts.
 """
 
 from __future__ import annotations
@@ -26,10 +26,8 @@ from cityloop.core import documents as gw
 
 log = logging.getLogger(__name__)
 
-SERIF = "Noto Serif CJK SC"
-SANS = "Noto Sans CJK SC"
 CJK_FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-RED = "C00000"
+RED = gw.RED
 FORMATS = {
     "html": ("text/html; charset=utf-8", ".html"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
@@ -123,8 +121,6 @@ def _context(doc: Document, *, charts: bool = True) -> dict[str, Any]:
         "items": [x for x in items if not x["item"].short],
         "shorts": [x for x in items if x["item"].short],
         "title_lines": gw.break_title(doc.heading) if doc.heading else [],
-        "serif": SERIF,
-        "sans": SANS,
         "gongwen_css": gw.css(masthead_pt=30 if doc.kind == "notice" else 42),
     }
 

@@ -441,7 +441,9 @@ def new_docx(*, template: Any = None):
         sec.left_margin, sec.right_margin = Mm(MARGIN_LEFT_MM), Mm(MARGIN_RIGHT_MM)
         sec.footer_distance = Mm(MARGIN_BOTTOM_MM - 7)  # the number sits 7 mm under the block
     _define_styles(document)
-    page_numbers(document)
+    # A deployment's template that numbers its pages already keeps its own footer.
+    if not template or " PAGE " not in document.sections[0].footer._element.xml:
+        page_numbers(document)
     font_fallbacks(document)
     return document
 

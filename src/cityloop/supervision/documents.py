@@ -42,7 +42,6 @@ FONT_BODY = gw.FONT_BODY
 FONT_HEADING = gw.FONT_HEI
 FONT_TITLE = gw.FONT_TITLE
 FONT_LATIN = gw.FONT_LATIN
-CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
 
 ITEM_KINDS = {"task": "任务", "rectification": "整改"}
