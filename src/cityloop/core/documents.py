@@ -293,7 +293,7 @@ def _align(name: str):
     }[name]
 
 
-def set_fonts(element_with_rpr, east_asian: str) -> None:
+def set_fonts(element_with_rpr: Any, east_asian: str) -> None:
     """Name the Chinese font where Word reads it (``w:eastAsia``) and Times New Roman for
     Latin text and digits; python-docx alone sets only the Latin name."""
     from docx.oxml.ns import qn
@@ -345,7 +345,7 @@ def _define_styles(document) -> None:
             fmt.keep_with_next = True  # a heading never ends a page
 
 
-def font_fallbacks(document) -> None:
+def font_fallbacks(document: Any) -> None:
     """Name each office font's installed alternative in the font table, so a machine without
     仿宋_GB2312 / 黑体 shows Chinese in a similar face rather than a random one."""
     from docx.oxml import OxmlElement
@@ -407,7 +407,7 @@ def _page_field(par) -> None:
     run(" —")
 
 
-def page_numbers(document, section=None) -> None:
+def page_numbers(document: Any, section: Any = None) -> None:
     """Page numbers in 4号 宋体, "— 1 —": right on odd pages, left on even ones, one
     character in from the edge of the text block (GB/T 9704-2012 7.5)."""
     from docx.shared import Pt
@@ -428,7 +428,7 @@ def page_numbers(document, section=None) -> None:
         _page_field(par)
 
 
-def new_docx(*, template: Any = None):
+def new_docx(*, template: Any = None) -> Any:
     """A Word document set up to the standard: A4, margins, styles, page numbers, fonts."""
     from docx import Document
     from docx.shared import Mm
@@ -448,7 +448,7 @@ def new_docx(*, template: Any = None):
     return document
 
 
-def paragraph(document, style: str, text: str = "", *, container=None):
+def paragraph(document: Any, style: str, text: str = "", *, container: Any = None) -> Any:
     """A paragraph in a named style (in ``container``, a table cell, if given); its runs name
     the style's Chinese font as well, since Word's theme fonts would otherwise win over the
     style on some installs."""
@@ -461,7 +461,7 @@ def paragraph(document, style: str, text: str = "", *, container=None):
     return p
 
 
-def run(par, text: str, style: str, *, bold: bool = False):
+def run(par: Any, text: str, style: str, *, bold: bool = False) -> Any:
     """A run of ``text`` in ``par`` naming its style's Chinese font."""
     r = par.add_run(text)
     set_fonts(r._r, STYLES[style][0])
@@ -470,7 +470,7 @@ def run(par, text: str, style: str, *, bold: bool = False):
     return r
 
 
-def title(document, text: str):
+def title(document: Any, text: str) -> Any:
     """The title in 2号 小标宋, one paragraph, its lines broken by :func:`break_title`."""
     p = document.add_paragraph(style=document.styles["公文标题"])
     for n, line in enumerate(break_title(text)):
@@ -489,7 +489,7 @@ def _break():
     return r
 
 
-def red_rule(document, *, size: int = 18, style: str = "发文字号"):
+def red_rule(document: Any, *, size: int = 18, style: str = "发文字号") -> Any:
     """The red separator line: a bottom border on a thin paragraph."""
     from docx.shared import Pt
 
@@ -500,7 +500,7 @@ def red_rule(document, *, size: int = 18, style: str = "发文字号"):
     return p
 
 
-def rule(p, *, colour: str = "000000", size: int = 6, edge: str = "bottom") -> None:
+def rule(p: Any, *, colour: str = "000000", size: int = 6, edge: str = "bottom") -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -516,14 +516,14 @@ def rule(p, *, colour: str = "000000", size: int = 6, edge: str = "bottom") -> N
 
 
 def table(
-    document,
+    document: Any,
     columns: Sequence[Any],
     rows: Iterable[Sequence[Any]],
     *,
     total_mm: float = TEXT_WIDTH_MM,
     left: Sequence[int] = (),
     keep_last_row_with_next: bool = False,
-):
+) -> Any:
     """A table to the standard: widths from :func:`column_widths` (fixed layout, so Word
     keeps them), the header row repeated on every page (``w:tblHeader``), no row split
     across pages (``w:cantSplit``). ``left``: columns of running text, set flush left.
@@ -572,7 +572,7 @@ def table(
     return t
 
 
-def keep_with_next(*paragraphs) -> None:
+def keep_with_next(*paragraphs: Any) -> None:
     """Keep each paragraph on the page of the next one (and its lines together): the last
     body lines, the signature and the date travel as one block."""
     for p in paragraphs:
@@ -580,7 +580,7 @@ def keep_with_next(*paragraphs) -> None:
         p.paragraph_format.keep_together = True
 
 
-def signature(document, issuer: str, day: str, *, after) -> list:
+def signature(document: Any, issuer: str, day: str, *, after: Any = None) -> list:
     """发文机关署名 over 成文日期, kept on the page of ``after`` (the last body paragraph)."""
     from docx.shared import Pt
 
@@ -588,11 +588,11 @@ def signature(document, issuer: str, day: str, *, after) -> list:
     spacer.paragraph_format.first_line_indent = Pt(0)
     sig = paragraph(document, "发文机关署名", issuer)
     date = paragraph(document, "成文日期", day)
-    keep_with_next(after, spacer, sig)
+    keep_with_next(*([after] if after is not None else []), spacer, sig)
     return [sig, date]
 
 
-def docx_bytes(document) -> bytes:
+def docx_bytes(document: Any) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
