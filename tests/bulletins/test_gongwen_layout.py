@@ -5,6 +5,7 @@ signature on the page of its last lines and every score with its unit 分."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime
 
@@ -135,3 +136,48 @@ def test_monthly_notice_pdf(zxl, ranked):
     assert gongwen.page_of(pdf, last_body[-12:]) == gongwen.page_of(
         pdf, doc.signature + doc.signed_date_label
     )
+
+
+def test_the_register_numbers_a_notice_once_and_never_reuses_a_number(zxl, ranked, tmp_path):
+    from django.core.management import call_command
+    from django.db import IntegrityError, transaction
+
+    from cityloop.assessment import workflow as assessment
+    from cityloop.bulletins import workflow
+    from cityloop.bulletins.models import NoticeNumber
+    from cityloop.core.errors import Forbidden
+    from cityloop.core.events import events_of
+
+    before = _monthly().reference
+    assert "〔2020〕\u3000\u3000号" in before  # drafted: the number left blank
+
+    with pytest.raises(Forbidden) as e:  # another street's staff may not number it
+        workflow.number_notice(actor=zxl.outsider, kind="monthly", period="2020-06", scheme="CW")
+    assert e.value.code == "notice_number_not_allowed"
+    assert not NoticeNumber.objects.exists()
+
+    june = workflow.number_notice(actor=zxl.desk, kind="monthly", period="2020-06", scheme="CW")
+    assert (june.number, june.reference) == (1, f"{zxl.office.name}〔2020〕1号")
+    again = workflow.number_notice(actor=zxl.desk, kind="monthly", period="2020-06", scheme="CW")
+    assert again.pk == june.pk and NoticeNumber.objects.count() == 1  # one notice, one number
+    assert [ev.verb for ev in events_of(june)] == ["number"]
+
+    doc = _monthly()
+    assert doc.reference == june.reference
+    d = gongwen.docx(render.to_docx(doc))
+    assert [p.text for p in d.paragraphs if p.style.name == "发文字号"] == [june.reference]
+
+    # The next notice of the issuer and year takes the next number, here through the CLI.
+    assessment.run_period(actor=zxl.desk, code="CW", key="2020-05")
+    out = tmp_path / "may.docx"
+    call_command(
+        "report", "notice", "--kind", "monthly", "--period", "2020-05", "--scheme", "CW",
+        "--number", "--format", "docx", "-o", str(out), stdout=io.StringIO(),
+    )  # fmt: skip
+    may = NoticeNumber.objects.get(key="monthly:CW:2020-05")
+    assert may.number == 2 and may.reference in gongwen.docx(out.read_bytes()).paragraphs[1].text
+    with pytest.raises(IntegrityError), transaction.atomic():  # never the same number twice
+        NoticeNumber.objects.create(
+            issuer=june.issuer, kind="monthly", year=2020, number=1, key="x", reference="x",
+            title="x", issued_on=june.issued_on,
+        )  # fmt: skip

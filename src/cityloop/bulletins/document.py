@@ -48,6 +48,7 @@ class Document:
     filename: str = "document"
     signature: str = ""  # a notice's closing signature line
     reference: str = ""  # a notice's 发文字号: 上街办〔2026〕3号
+    register_key: str = ""  # the notice's entry in the 发文登记 (monthly:CW:2020-06)
 
     @property
     def date_label(self) -> str:

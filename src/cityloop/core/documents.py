@@ -489,7 +489,7 @@ def _break():
     return r
 
 
-def red_rule(document: Any, *, size: int = 18, style: str = "发文字号") -> Any:
+def red_rule(document: Any, *, size: int = 18, style: str = "刊头") -> Any:
     """The red separator line: a bottom border on a thin paragraph."""
     from docx.shared import Pt
 
