@@ -160,9 +160,10 @@ def test_docx_and_pdf_read_back_with_the_generated_figures(zxl, issue):
     from docx import Document
 
     d = Document(io.BytesIO(body))
-    title_run = d.paragraphs[0].runs[0]
-    assert str(title_run.font.color.rgb) == render.RED
-    assert "w:eastAsia" in title_run._element.xml and "Noto Serif CJK SC" in title_run._element.xml
+    masthead = d.paragraphs[0]
+    # The red name is a named style, its Chinese font on w:eastAsia (the office font).
+    assert masthead.style.name == "刊名" and str(masthead.style.font.color.rgb) == render.RED
+    assert 'w:eastAsia="方正小标宋简体"' in masthead.runs[0]._element.xml
     assert "PAGE" in d.sections[0].footer._element.xml  # page numbers
     assert any(s.tag.endswith("drawing") for s in d.element.body.iter())  # the chart
 

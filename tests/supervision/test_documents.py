@@ -73,8 +73,10 @@ def test_docx_opens_and_contains_number_addressee_and_items(letter):
     assert doc.sections[0].page_width.cm == pytest.approx(21.0, abs=0.01)
     # The Chinese font is set where Word reads it (w:eastAsia), not only the Latin name.
     xml = doc.element.xml
-    assert 'w:eastAsia="仿宋"' in xml and 'w:eastAsia="方正小标宋简体"' in xml
-    assert 'w:color w:val="C00000"' in xml  # the red issuer mark
+    assert 'w:eastAsia="仿宋_GB2312"' in xml and 'w:eastAsia="方正小标宋简体"' in xml
+    # The red issuer mark, by its named style (not direct formatting).
+    assert doc.paragraphs[0].style.name == "发文机关标志"
+    assert str(doc.styles["发文机关标志"].font.color.rgb) == "C00000"
 
 
 def test_pdf_has_real_chinese_text(letter):

@@ -47,10 +47,17 @@ class Document:
     editors: str = ""
     filename: str = "document"
     signature: str = ""  # a notice's closing signature line
+    reference: str = ""  # a notice's 发文字号: 上街办〔2026〕3号
+    register_key: str = ""  # the notice's entry in the 发文登记 (monthly:CW:2020-06)
 
     @property
     def date_label(self) -> str:
         return f"{self.date.year} 年 {self.date.month} 月 {self.date.day} 日"
+
+    @property
+    def signed_date_label(self) -> str:
+        """成文日期 under the signature: Arabic numerals, no spaces (GB/T 9704-2012 7.3.5)."""
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
 
 
 def number_label(number: int) -> str:

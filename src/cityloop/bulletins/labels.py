@@ -21,6 +21,11 @@ VOCABULARY = labels.register(
         "remove": _("Removed from an issue"),
         "recipients": _("Recipients set"),
         "publish": _("Issue published"),
+        "number": _("Notice numbered in the register"),
     },
-    states={**dict(Issue.State.choices), **dict(Submission.State.choices)},
+    states={
+        **dict(Issue.State.choices),
+        **dict(Submission.State.choices),
+        "numbered": _("Numbered"),
+    },
 )

@@ -150,3 +150,33 @@ class BulletinEvent(EventBase):
     class Meta(EventBase.Meta):
         verbose_name = _("bulletin event")
         verbose_name_plural = _("bulletin events")
+
+
+class NoticeNumber(models.Model):
+    """发文登记: the 发文字号 a notice was issued under (中心路街道办事处〔2020〕3号). One notice
+    (kind, scheme, period) gets one number, asked again it keeps it; numbers run per issuer,
+    kind and year and a number once given is never given again."""
+
+    issuer = models.ForeignKey(
+        "org.Unit", verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    key = models.CharField(_("notice key"), max_length=120, unique=True)  # monthly:CW:2020-06
+    reference = models.CharField(_("reference number"), max_length=80)
+    title = models.CharField(_("title"), max_length=200)
+    issued_on = models.DateField(_("date"))
+
+    class Meta:
+        verbose_name = _("issued notice")
+        verbose_name_plural = _("issued notices")
+        ordering = ["issuer", "kind", "year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "kind", "year", "number"], name="bulletins_notice_number_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -16,7 +16,9 @@ from cityloop.assessment.builtin import SYSTEM
 from cityloop.assessment.models import Scheme
 from cityloop.bulletins import generators
 from cityloop.bulletins.document import DocItem, Document
+from cityloop.bulletins.models import NoticeNumber
 from cityloop.core import clock
+from cityloop.core.documents import score_text
 from cityloop.core.errors import Forbidden, InvalidInput, NotFound
 
 KIND_LABELS = {
@@ -77,6 +79,35 @@ def _scheme_for(kind: str, code: str | None) -> Scheme:
     return schemes[0]
 
 
+def _abbreviation(issuer) -> str:
+    return (getattr(issuer, "short_name", "") or issuer.name).strip()
+
+
+def reference_text(issuer, year: int, number: int) -> str:
+    """A 发文字号: the issuer's abbreviation〔year〕number号 (中心路街道办事处〔2020〕3号)."""
+    return f"{_abbreviation(issuer)}〔{year}〕{number}号"
+
+
+def reference_placeholder(issuer, day: date) -> str:
+    """The 发文字号 line of a notice not yet numbered in the register: the number left blank
+    (上街办〔2026〕　　号), as a notice is drafted before the office numbers it."""
+    return f"{_abbreviation(issuer)}〔{day.year}〕\u3000\u3000号"
+
+
+def register_key(kind: str, scheme_code: str, period_key: str) -> str:
+    """The notice's entry in the 发文登记: one number per kind, scheme and period."""
+    return f"{kind}:{scheme_code}:{period_key}"
+
+
+def scheme_for_notice(kind: str, code: str | None) -> Scheme:
+    """The scheme an assessment notice of ``kind`` reports on (named, or the only one)."""
+    if kind not in SCHEME_KINDS:
+        raise InvalidInput(
+            "notice_kind_invalid", _("Unknown kind of notice."), {"allowed": list(SCHEME_KINDS)}
+        )
+    return _scheme_for(kind, code)
+
+
 def _g(item: generators.Generated, heading: str = "") -> DocItem:
     return DocItem(
         title="",
@@ -121,7 +152,11 @@ def notice(
             % {"period": period, "code": s.code},
         ) from None
     label = r.label
-    # Dated a few days after the period, as the office writes it (never in the future).
+    key = register_key(kind, s.code, r.period.key)
+    numbered = NoticeNumber.objects.filter(key=key).first()
+    # Dated a few days after the period, as the office writes it (never in the future); once
+    # numbered, dated the day it was numbered.
+    day = day or (numbered.issued_on if numbered else None)
     day = day or min(clock.today(), r.period.end + timedelta(days=3))
     area = s.place.name if s.place else s.owner.name
     items: list[DocItem] = []
@@ -182,6 +217,8 @@ def notice(
             )
         )
     cut = [x for x in r.rows if x.score.deducted]
+    # Every score in running text carries its unit: 工农社区 6分.
+    deductions = "；".join(f"{x.score.label} {score_text(x.score.deducted)}" for x in cut)
     if cut:
         items.append(
             DocItem(
@@ -189,7 +226,7 @@ def notice(
                     "Deductions confirmed in supervision (repeated failures) were taken off: "
                     "%(list)s."
                 )
-                % {"list": "；".join(f"{x.score.label} {float(x.score.deducted):g}" for x in cut)},
+                % {"list": deductions},
                 generated=True,
             )
         )
@@ -206,6 +243,8 @@ def notice(
         heading=heading,
         items=items,
         signature=s.owner.name,
+        reference=numbered.reference if numbered else reference_placeholder(s.owner, day),
+        register_key=key,
         filename=f"{s.name}{r.period.key}通报",
     )
 

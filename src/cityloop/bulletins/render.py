@@ -2,9 +2,9 @@
 (python-docx; a deployment's own template when the series names one) and PDF (WeasyPrint).
 Charts are drawn with matplotlib (Agg) in the CJK font and put into all three.
 
-Fonts: Chinese text is set in "Noto Serif CJK SC" (body) and "Noto Sans CJK SC" (tables,
-charts), the fonts-noto-cjk package; in Word the east-Asian font is set through
-``w:eastAsia``, otherwise Word falls back to a Latin font for Chinese characters.
+Layout and fonts come from the shared 公文 engine (:mod:`cityloop.core.documents`, GB/T
+9704-2012): the office fonts named on ``w:eastAsia`` in Word, the installed Noto CJK fonts
+(fonts-noto-cjk) in the PDF and the charts.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from cityloop.bulletins.document import DocItem, Document
+from cityloop.bulletins.document import Document
+from cityloop.core import documents as gw
 
 log = logging.getLogger(__name__)
 
-SERIF = "Noto Serif CJK SC"
-SANS = "Noto Sans CJK SC"
 CJK_FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-RED = "C00000"
+RED = gw.RED
 FORMATS = {
     "html": ("text/html; charset=utf-8", ".html"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
@@ -109,13 +108,20 @@ def _context(doc: Document, *, charts: bool = True) -> dict[str, Any]:
     items = []
     for it in doc.items:
         chart = _data_uri(chart_png(it.chart)) if charts and it.chart.get("labels") else ""
-        items.append({"item": it, "chart": chart, "paragraphs": paragraphs(it.body)})
+        table = (
+            gw.html_table(it.table["columns"], it.table.get("rows") or [])
+            if it.table.get("columns")
+            else None
+        )
+        items.append(
+            {"item": it, "chart": chart, "paragraphs": paragraphs(it.body), "table": table}
+        )
     return {
         "doc": doc,
         "items": [x for x in items if not x["item"].short],
         "shorts": [x for x in items if x["item"].short],
-        "serif": SERIF,
-        "sans": SANS,
+        "title_lines": gw.break_title(doc.heading) if doc.heading else [],
+        "gongwen_css": gw.css(masthead_pt=30 if doc.kind == "notice" else 42),
     }
 
 
@@ -153,98 +159,6 @@ def to_pdf(doc: Document) -> bytes:
 # --- Word ------------------------------------------------------------------------------------
 
 
-def _east_asian(run, font: str = SERIF) -> None:
-    from docx.oxml.ns import qn
-
-    run.font.name = font
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    fonts.set(qn("w:eastAsia"), font)
-
-
-def _run(
-    par,
-    text: str,
-    *,
-    size: float | None = None,
-    bold: bool = False,
-    colour: str = "",
-    font: str = SERIF,
-):
-    from docx.shared import Pt, RGBColor
-
-    run = par.add_run(text)
-    _east_asian(run, font)
-    if size:
-        run.font.size = Pt(size)
-    run.bold = bold
-    if colour:
-        run.font.color.rgb = RGBColor.from_string(colour)
-    return run
-
-
-def _rule(par, colour: str = RED, size: int = 12) -> None:
-    """A horizontal rule under a paragraph (the red line under the masthead)."""
-    from docx.oxml.ns import qn
-
-    ppr = par._p.get_or_add_pPr()
-    border = ppr.makeelement(qn("w:pBdr"), {})
-    bottom = border.makeelement(
-        qn("w:bottom"),
-        {qn("w:val"): "single", qn("w:sz"): str(size), qn("w:space"): "1", qn("w:color"): colour},
-    )
-    border.append(bottom)
-    ppr.append(border)
-
-
-def _page_numbers(section) -> None:
-    """A centred "- N -" page number in the footer (a PAGE field Word fills in)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-
-    par = (
-        section.footer.paragraphs[0]
-        if section.footer.paragraphs
-        else section.footer.add_paragraph()
-    )
-    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(par, "- ", size=10)
-    run = par.add_run()
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), ("end", None)):
-        if kind:
-            el = run._r.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): kind})
-        else:
-            el = run._r.makeelement(qn("w:instrText"), {qn("xml:space"): "preserve"})
-            el.text = text
-        run._r.append(el)
-    _run(par, " -", size=10)
-
-
-def _table(document, table: dict[str, Any]) -> None:
-    from docx.shared import Pt
-
-    cols = table.get("columns") or []
-    rows = table.get("rows") or []
-    if not cols:
-        return
-    t = document.add_table(rows=1, cols=len(cols))
-    t.style = "Table Grid"
-    for cell, text in zip(t.rows[0].cells, cols, strict=False):
-        cell.text = ""
-        _run(cell.paragraphs[0], str(text), size=9, bold=True, font=SANS)
-    for row in rows:
-        cells = t.add_row().cells
-        for cell, value in zip(cells, row, strict=False):
-            cell.text = ""
-            _run(cell.paragraphs[0], "" if value is None else str(value), size=9, font=SANS)
-    for r in t.rows:
-        for c in r.cells:
-            c.paragraphs[0].paragraph_format.space_after = Pt(0)
-
-
 def _placeholders(document, values: dict[str, str]) -> Any:
     """Fill ``{{刊名}}``-style placeholders of a deployment template; return the paragraph
     marked ``{{正文}}`` (where the items go), if any."""
@@ -265,50 +179,45 @@ def _placeholders(document, values: dict[str, str]) -> Any:
     return marker
 
 
-def to_docx(doc: Document, *, template: str | Path | None = None) -> bytes:
-    """The .docx: red masthead, 第 N 期, office and date line over a red rule, items with
-    the contributing unit in brackets, △ short items, tables, charts, then the 本期送 / 发
-    block and the editors; page numbers in the footer."""
-    from docx import Document as Docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+def _masthead_docx(document, doc: Document) -> None:
+    """A notice: the issuer in red, the 发文字号, the red rule, the title (GB/T 9704). A
+    bulletin: its name in red, 第 N 期, the issuing office and date over the red rule."""
+    from docx.shared import Mm
 
+    if doc.kind == "notice":
+        gw.paragraph(document, "发文机关标志", doc.issuer)
+        gw.paragraph(document, "发文字号", doc.reference)
+        gw.red_rule(document)
+        if doc.heading:
+            gw.title(document, doc.heading)
+        return
+    gw.paragraph(document, "刊名", doc.series_title)
+    gw.paragraph(document, "发文字号", doc.number_label)
+    line = gw.paragraph(document, "刊头", doc.issuer + "\t" + doc.date_label)
+    line.paragraph_format.tab_stops.add_tab_stop(Mm(gw.TEXT_WIDTH_MM), alignment=2)  # right
+    gw.rule(line, colour=gw.RED, size=12)
+    if doc.heading:
+        gw.title(document, doc.heading)
+
+
+def to_docx(doc: Document, *, template: str | Path | None = None) -> bytes:
+    """The .docx, laid out by the shared 公文 engine (:mod:`cityloop.core.documents`): the
+    masthead, items with the contributing unit in brackets, △ short items, tables, charts,
+    the signature kept with the last lines, then the 本期送 / 发 block and the editors; page
+    numbers in the footer. A deployment's template (``{{刊名}}`` … ``{{正文}}``) replaces the
+    masthead."""
     values = {
         "刊名": doc.series_title,
         "期号": doc.number_label,
         "发文单位": doc.issuer,
         "日期": doc.date_label,
         "标题": doc.heading,
+        "发文字号": doc.reference,
     }
-    if template:
-        document = Docx(str(template))
-        marker = _placeholders(document, values)
-    else:
-        document = Docx()
-        marker = None
-        sec = document.sections[0]
-        sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
-        sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
-        sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
-        style = document.styles["Normal"]
-        style.font.size = Pt(14)
-        _east_asian_style(style)
-        title = document.add_paragraph()
-        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(title, doc.series_title, size=42, bold=True, colour=RED)
-        num = document.add_paragraph()
-        num.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(num, doc.number_label, size=16)
-        line = document.add_paragraph()
-        _run(line, doc.issuer, size=14)
-        _run(line, "\t" + doc.date_label, size=14)
-        line.paragraph_format.tab_stops.add_tab_stop(Cm(15.6), alignment=2)  # right
-        _rule(line)
-        if doc.heading:
-            h = document.add_paragraph()
-            h.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _run(h, doc.heading, size=20, bold=True)
-    _page_numbers(document.sections[0])
+    document = gw.new_docx(template=template)
+    marker = _placeholders(document, values) if template else None
+    if not template:
+        _masthead_docx(document, doc)
     # Keep the proxies alive: lxml then hands back the same objects, so "in" works.
     before = list(document.element.body)
     _items_docx(document, doc)
@@ -323,73 +232,46 @@ def to_docx(doc: Document, *, template: str | Path | None = None) -> bytes:
         for el in added:
             marker._p.addprevious(el)
         marker._p.getparent().remove(marker._p)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _east_asian_style(style) -> None:
-    from docx.oxml.ns import qn
-
-    style.font.name = SERIF
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    fonts.set(qn("w:eastAsia"), SERIF)
+    return gw.docx_bytes(document)
 
 
 def _items_docx(document, doc: Document) -> None:
-    from docx.shared import Cm, Pt
+    from docx.shared import Mm
 
-    def body_par(item: DocItem, text: str, first: bool, last: bool, prefix: str = ""):
-        par = document.add_paragraph()
-        par.paragraph_format.first_line_indent = Pt(28)
-        par.paragraph_format.line_spacing = Pt(28)
-        if prefix:
-            _run(par, prefix, size=14)
-        if first and item.title and not item.short:
-            _run(par, item.title, size=14, bold=True)
-            _run(par, " ")
-        _run(par, text, size=14)
-        if last and item.unit_label:
-            _run(par, f"（{item.unit_label}）", size=14)
-        return par
-
+    last = None
     for item in doc.items:
         if item.heading:
-            h = document.add_paragraph()
-            _run(h, item.heading, size=15, bold=True, font=SANS)
+            gw.paragraph(document, "一级标题", item.heading)
         texts = paragraphs(item.body) or [""]
         for n, text in enumerate(texts):
-            body_par(item, text, n == 0, n == len(texts) - 1, "△" if item.short and n == 0 else "")
+            par = gw.paragraph(document, "公文正文")
+            if item.short and n == 0:
+                gw.run(par, "△", "公文正文")
+            if n == 0 and item.title and not item.short:
+                gw.run(par, item.title + " ", "公文正文", bold=True)
+            gw.run(par, text, "公文正文")
+            if n == len(texts) - 1 and item.unit_label:
+                gw.run(par, f"（{item.unit_label}）", "公文正文")
+            last = par
         if item.table.get("columns"):
-            _table(document, item.table)
+            gw.table(document, item.table["columns"], item.table.get("rows") or [])
         if item.chart.get("labels"):
-            document.add_picture(io.BytesIO(chart_png(item.chart)), width=Cm(14))
+            document.add_picture(io.BytesIO(chart_png(item.chart)), width=Mm(140))
+            last = document.paragraphs[-1]
     if doc.signature:
-        sig = document.add_paragraph()
-        sig.alignment = 2
-        _run(sig, doc.signature, size=14)
-        d = document.add_paragraph()
-        d.alignment = 2
-        _run(d, doc.date_label, size=14)
+        gw.signature(document, doc.signature, doc.signed_date_label, after=last)
     if doc.send_to or doc.distribute_to or doc.editors:
-        spacer = document.add_paragraph()
-        _rule(spacer, colour="000000", size=6)
+        spacer = gw.paragraph(document, "版记")
+        gw.rule(spacer, size=6)
         if doc.send_to:
-            p = document.add_paragraph()
-            _run(p, _("Sent to: ") + doc.send_to, size=12)
-            _rule(p, colour="000000", size=4)
+            p = gw.paragraph(document, "版记", _("Sent to: ") + doc.send_to)
+            gw.rule(p, size=4)
         if doc.distribute_to:
-            p = document.add_paragraph()
-            _run(p, _("Distributed to: ") + doc.distribute_to, size=12)
-            _rule(p, colour="000000", size=4)
+            p = gw.paragraph(document, "版记", _("Distributed to: ") + doc.distribute_to)
+            gw.rule(p, size=4)
         if doc.editors:
-            p = document.add_paragraph()
+            p = gw.paragraph(document, "版记", _("Responsible editors: ") + doc.editors)
             p.alignment = 2
-            _run(p, _("Responsible editors: ") + doc.editors, size=12)
 
 
 def render(

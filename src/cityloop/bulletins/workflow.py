@@ -1,5 +1,6 @@
 """Every state change of bulletins: submitting, reviewing (accept, edit, reject), compiling
-an issue, adding generated items, publishing (which freezes the generated figures)."""
+an issue, adding generated items, publishing (which freezes the generated figures), numbering
+a notice in the 发文登记."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cityloop.bulletins import generators, queries, rules, services
-from cityloop.bulletins.models import BulletinEvent, Issue, IssueItem, Series, Submission
+from cityloop.bulletins.models import (
+    BulletinEvent,
+    Issue,
+    IssueItem,
+    NoticeNumber,
+    Series,
+    Submission,
+)
 from cityloop.core import clock, events
 from cityloop.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 
@@ -367,3 +375,50 @@ def publish(*, actor, issue_id: int) -> Issue:
         data={"frozen": {str(k): v for k, v in frozen.items()}},
     )
     return issue
+
+
+@transaction.atomic
+def number_notice(*, actor, kind: str, period: str, scheme: str | None = None) -> NoticeNumber:
+    """Give an assessment notice its 发文字号 in the issuer's register: the next number of the
+    issuer, kind and year. A notice already numbered keeps its number (asked twice, one
+    number); a number once given is never given again (a database constraint holds it)."""
+    from cityloop.assessment import rules as assessment_rules
+    from cityloop.assessment.builtin import SYSTEM
+    from cityloop.bulletins import notices
+    from cityloop.org.models import Unit
+
+    s = notices.scheme_for_notice(kind, scheme)
+    if actor is not SYSTEM and not assessment_rules.can_assess(actor, s):
+        raise Forbidden(
+            "notice_number_not_allowed", _("Only the scheme's assessors may number its notices.")
+        )
+    doc = notices.notice(kind, period, scheme=s.code, actor=None if actor is SYSTEM else actor)
+    # One numbering at a time per issuer: the next number is read under this lock.
+    Unit.objects.select_for_update().filter(pk=s.owner_id).first()
+    found = NoticeNumber.objects.filter(key=doc.register_key).first()
+    if found is not None:
+        return found
+    day = clock.today()
+    last = NoticeNumber.objects.filter(issuer=s.owner, kind=kind, year=day.year).aggregate(
+        n=Max("number")
+    )["n"]
+    number = (last or 0) + 1
+    row = NoticeNumber.objects.create(
+        issuer=s.owner,
+        kind=kind,
+        year=day.year,
+        number=number,
+        key=doc.register_key,
+        reference=notices.reference_text(s.owner, day.year, number),
+        title=doc.heading[:200],
+        issued_on=day,
+    )
+    events.record_on(
+        row,
+        actor=actor,
+        verb="number",
+        to_state="numbered",
+        note=row.reference,
+        data={"key": row.key, "title": row.title},
+    )
+    return row

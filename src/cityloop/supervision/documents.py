@@ -9,15 +9,15 @@ The wording is Chinese document text, like a bulletin's, not UI strings: a lette
 it was written and is not re-translated for whoever downloads it. The items are the snapshot
 stored on the letter (``letter.items``), so the document says what the letter said.
 
-Fonts: 仿宋 for the body and 黑体 / 小标宋 for headings, as an office PC has them; where they
-are missing (a Linux server) the .docx names Noto CJK as the alternative and the PDF is set in
-the installed Noto CJK fonts. Nothing is downloaded.
+Layout, fonts, page numbers, tables and the kept-together closing come from the shared 公文
+engine, :mod:`cityloop.core.documents`: 仿宋_GB2312 body, 方正小标宋简体 title, 黑体 headings as an
+office PC has them; where they are missing (a Linux server) the .docx names Noto CJK as the
+alternative and the PDF is set in the installed Noto CJK fonts. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import logging
 import re
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from cityloop.core import clock
+from cityloop.core import documents as gw
 from cityloop.supervision.models import UrgingLetter
 
 log = logging.getLogger(__name__)
@@ -35,18 +36,12 @@ log = logging.getLogger(__name__)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
 
-RED = "C00000"  # the red of the issuer mark and the rule
-# East-Asian fonts by role, as the standard names them, and the installed fallback for each.
-FONT_BODY = "仿宋"
-FONT_HEADING = "黑体"
-FONT_TITLE = "方正小标宋简体"
-FONT_LATIN = "Times New Roman"
-FALLBACK = {
-    FONT_BODY: "Noto Serif CJK SC",
-    FONT_TITLE: "Noto Serif CJK SC",
-    FONT_HEADING: "Noto Sans CJK SC",
-}
-CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
+RED = gw.RED  # the red of the issuer mark and the rule
+# East-Asian fonts by role, as the standard names them (the shared engine's).
+FONT_BODY = gw.FONT_BODY
+FONT_HEADING = gw.FONT_HEI
+FONT_TITLE = gw.FONT_TITLE
+FONT_LATIN = gw.FONT_LATIN
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
 
 ITEM_KINDS = {"task": "任务", "rectification": "整改"}
@@ -144,75 +139,77 @@ def letter_filename(letter: UrgingLetter, ext: str) -> str:
 # --- Word -------------------------------------------------------------------------------------
 
 
-def _set_fonts(run, east_asian: str, *, size: float, bold: bool = False, colour: str = ""):
-    """python-docx sets only the Latin font; the Chinese one lives in ``w:eastAsia``."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
+def letter_docx(letter: UrgingLetter, *, cc: str = "") -> bytes:
+    """The letter as a Word document, laid out by the shared 公文 engine
+    (:mod:`cityloop.core.documents`): margins, styles, page numbers, the title broken between
+    words, the items table, the seal and date kept with the closing line."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm, Pt
 
-    run.font.name = FONT_LATIN
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if colour:
-        run.font.color.rgb = RGBColor.from_string(colour)
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), east_asian)
-    fonts.set(qn("w:ascii"), FONT_LATIN)
-    fonts.set(qn("w:hAnsi"), FONT_LATIN)
-    return run
+    content = letter_content(letter, cc=cc)
+    doc = gw.new_docx()
+    doc.core_properties.title = f"{content.reference} {content.subject}"
+    doc.core_properties.author = content.issuer
+
+    gw.paragraph(doc, "发文机关标志", content.issuer)
+    gw.paragraph(doc, "发文字号", content.reference)
+    gw.red_rule(doc)
+    gw.title(doc, content.subject)
+    gw.paragraph(doc, "主送机关", f"{content.addressee}：")
+    for text in content.body[:-1]:
+        gw.paragraph(doc, "公文正文", text)
+    gw.table(
+        doc,
+        HEADERS,
+        (_row_values(r) for r in content.rows),
+        left=(1, 4),
+        keep_last_row_with_next=True,
+    )
+    closing = gw.paragraph(doc, "公文正文", content.body[-1])
+    closing.paragraph_format.space_before = Pt(12)
+
+    # The seal goes over the issuer and date: a bordered box on the right holds both, and
+    # the closing line keeps it company on its page.
+    spacer = gw.paragraph(doc, "公文正文")
+    gw.keep_with_next(closing, spacer)
+    seal = doc.add_table(rows=1, cols=1)
+    seal.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    seal.rows[0]._tr.get_or_add_trPr().append(_element("w:cantSplit"))
+    cell = seal.rows[0].cells[0]
+    cell.width = Mm(65)
+    _cell_borders(cell, style="dashed", size=6, colour="999999")
+    mark = cell.paragraphs[0]
+    mark.style = doc.styles["表格文字"]
+    run = mark.add_run("（盖章）")
+    gw.set_fonts(run._r, gw.FONT_BODY)
+    from docx.shared import RGBColor
+
+    run.font.color.rgb = RGBColor.from_string("999999")
+    sig = gw.paragraph(doc, "发文字号", content.signature, container=cell)
+    day = gw.paragraph(doc, "发文字号", content.date, container=cell)
+    gw.keep_with_next(mark, sig)
+    day.paragraph_format.keep_together = True
+
+    if content.cc:
+        gw.paragraph(doc, "公文正文")
+        imprint = gw.paragraph(doc, "版记", f"抄送：{content.cc}。")
+        imprint.paragraph_format.left_indent = Pt(gw.SIZE_4)
+        gw.rule(imprint, edge="top")
+        gw.rule(imprint, edge="bottom")
+    return gw.docx_bytes(doc)
 
 
-def _paragraph(
-    doc_or_cell,
-    text: str,
-    *,
-    font: str = FONT_BODY,
-    size: float = 16,
-    bold: bool = False,
-    colour: str = "",
-    align: str = "left",
-    indent_chars: float = 0,
-    space_before: float = 0,
-    space_after: float = 0,
-    line: float | None = 28,
-):
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.shared import Pt
-
-    p = doc_or_cell.add_paragraph()
-    p.alignment = {
-        "left": WD_ALIGN_PARAGRAPH.LEFT,
-        "center": WD_ALIGN_PARAGRAPH.CENTER,
-        "right": WD_ALIGN_PARAGRAPH.RIGHT,
-        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
-    }[align]
-    fmt = p.paragraph_format
-    fmt.space_before = Pt(space_before)
-    fmt.space_after = Pt(space_after)
-    if line is not None:
-        # 公文 body: a fixed line pitch (28–29 pt for 3号 text, 22 lines a page).
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(line)
-    if indent_chars:
-        fmt.first_line_indent = Pt(size * indent_chars)
-    if text:
-        _set_fonts(p.add_run(text), font, size=size, bold=bold, colour=colour)
-    return p
+HEADERS = ("序号", "事项", "时限", "逾期天数", "情况")
 
 
-def _red_rule(doc) -> None:
-    """The red separator line under the number: a bottom border on an empty paragraph."""
+def _row_values(row: LetterRow) -> tuple[str, ...]:
+    return (str(row.number), row.title, row.due, row.days, row.reason)
+
+
+def _element(tag: str):
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
-    p = _paragraph(doc, "", size=6, line=6, space_after=12)
-    ppr = p._p.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("val", "single"), ("sz", "18"), ("space", "1"), ("color", RED)):
-        bottom.set(qn(f"w:{key}"), value)
-    borders.append(bottom)
-    ppr.append(borders)
+    return OxmlElement(tag)
 
 
 def _cell_borders(cell, *, style: str = "single", size: int = 6, colour: str = "000000") -> None:
@@ -229,116 +226,6 @@ def _cell_borders(cell, *, style: str = "single", size: int = 6, colour: str = "
     tcpr.append(borders)
 
 
-def _font_fallbacks(doc) -> None:
-    """Name the installed Noto CJK family as each font's alternative in the font table, so a
-    machine without 仿宋 / 黑体 shows Chinese in a similar face rather than a random one."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    table = next(
-        (r.target_part for r in doc.part.rels.values() if r.reltype.endswith("/fontTable")),
-        None,
-    )
-    if table is None:
-        return
-    from lxml import etree
-
-    root = etree.fromstring(table.blob)
-    for name, alt in {**FALLBACK, FONT_LATIN: ""}.items():
-        if root.find(f"{{{root.nsmap['w']}}}font[@{{{root.nsmap['w']}}}name='{name}']") is not None:
-            continue
-        font = OxmlElement("w:font")
-        font.set(qn("w:name"), name)
-        if alt:
-            el = OxmlElement("w:altName")
-            el.set(qn("w:val"), alt)
-            font.append(el)
-        charset = OxmlElement("w:charset")
-        charset.set(qn("w:val"), "86" if alt else "00")  # 86: GB2312
-        font.append(charset)
-        root.append(font)
-    table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def letter_docx(letter: UrgingLetter, *, cc: str = "") -> bytes:
-    """The letter as a Word document (A4, official margins, red issuer mark and rule)."""
-    from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
-
-    content = letter_content(letter, cc=cc)
-    doc = Document()
-    section = doc.sections[0]
-    # GB/T 9704: A4, 天头 37 mm, 订口 28 mm; text block 156 × 225 mm.
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT_LATIN
-    normal.font.size = Pt(16)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", FONT_BODY
-    )
-    doc.core_properties.title = f"{content.reference} {content.subject}"
-    doc.core_properties.author = content.issuer
-    _font_fallbacks(doc)
-
-    _paragraph(
-        doc, content.issuer, font=FONT_TITLE, size=30, bold=True, colour=RED, align="center",
-        line=None, space_after=6,
-    )  # fmt: skip
-    _paragraph(doc, content.reference, align="center", line=None, space_before=12)
-    _red_rule(doc)
-    _paragraph(
-        doc, content.subject, font=FONT_TITLE, size=22, bold=True, align="center", line=36,
-        space_after=12,
-    )  # fmt: skip
-    _paragraph(doc, f"{content.addressee}：")
-    for text in content.body[:-1]:
-        _paragraph(doc, text, align="justify", indent_chars=2)
-
-    headers = ("序号", "事项", "时限", "逾期天数", "情况")
-    widths = (Cm(1.4), Cm(5.2), Cm(2.8), Cm(1.8), Cm(4.4))
-    table = doc.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
-        cell.width = width
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_fonts(cell.paragraphs[0].add_run(text), FONT_HEADING, size=12)
-    for row in content.rows:
-        cells = table.add_row().cells
-        values = (str(row.number), row.title, row.due, row.days, row.reason)
-        for i, (cell, text, width) in enumerate(zip(cells, values, widths, strict=True)):
-            cell.width = width
-            p = cell.paragraphs[0]
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER if i in (0, 2, 3) else WD_ALIGN_PARAGRAPH.LEFT
-            _set_fonts(p.add_run(text), FONT_BODY, size=12)
-
-    _paragraph(doc, content.body[-1], indent_chars=2, space_before=12)
-    _paragraph(doc, "", line=None, space_after=12)
-
-    # The seal goes over the issuer and date: a bordered box on the right holds both.
-    seal = doc.add_table(rows=1, cols=1)
-    seal.alignment = WD_TABLE_ALIGNMENT.RIGHT
-    cell = seal.rows[0].cells[0]
-    cell.width = Cm(6.5)
-    _cell_borders(cell, style="dashed", size=6, colour="999999")
-    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_fonts(cell.paragraphs[0].add_run("（盖章）"), FONT_BODY, size=12, colour="999999")
-    _paragraph(cell, content.signature, align="center", line=None, space_before=18)
-    _paragraph(cell, content.date, align="center", line=None, space_after=6)
-
-    if content.cc:
-        _paragraph(doc, "", line=None, space_after=18)
-        _paragraph(doc, f"抄送：{content.cc}。", size=14, indent_chars=1)
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
-
-
 # --- PDF --------------------------------------------------------------------------------------
 
 
@@ -353,9 +240,15 @@ def cjk_font_available() -> bool:
 
 
 def letter_html(letter: UrgingLetter, *, cc: str = "") -> str:
+    c = letter_content(letter, cc=cc)
     return render_to_string(
         "supervision/letter_pdf.html",
-        {"c": letter_content(letter, cc=cc), "families": CJK_FAMILIES, "red": f"#{RED}"},
+        {
+            "c": c,
+            "css": gw.css(),
+            "title_lines": gw.break_title(c.subject),
+            "table": gw.html_table(HEADERS, (_row_values(r) for r in c.rows)),
+        },
     )
 
 

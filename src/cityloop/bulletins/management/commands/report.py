@@ -1,4 +1,5 @@
-"""``cityloop report notice --kind monthly --period 2020-06 --format docx|pdf|html -o FILE``."""
+"""``cityloop report notice --kind monthly --period 2020-06 --format docx|pdf|html -o FILE``;
+``--number`` first gives the notice its 发文字号 in the register."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cityloop.bulletins import notices, render
+from cityloop.assessment.builtin import SYSTEM
+from cityloop.bulletins import notices, render, workflow
 from cityloop.core.errors import DomainError
 
 
@@ -20,9 +22,20 @@ class Command(BaseCommand):
         parser.add_argument("--scheme", default="", help="考核方案编码 / scheme code")
         parser.add_argument("--format", choices=list(render.FORMATS), default="docx")
         parser.add_argument("-o", "--output", default="")
+        parser.add_argument(
+            "--number",
+            action="store_true",
+            help="发文登记：按发文单位、种类、年度给通报编号 / number the notice in the register",
+        )
 
-    def handle(self, *args, kind: str, period: str, scheme: str, format: str, output: str, **o):
+    def handle(
+        self, *args, kind: str, period: str, scheme: str, format: str, output: str, **o
+    ) -> None:
         try:
+            if o.get("number"):
+                workflow.number_notice(
+                    actor=SYSTEM, kind=kind, period=period, scheme=scheme or None
+                )
             doc = notices.notice(kind, period, scheme=scheme or None)
             body, _ctype, name = render.render(doc, format)
         except DomainError as exc:

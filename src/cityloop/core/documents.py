@@ -1,0 +1,646 @@
+"""The 公文 layout (GB/T 9704-2012) every document a leader signs is set in.
+
+One engine, used by the urging letter (``supervision.documents``), the bulletins and the
+notices (``bulletins.render``), so that the rules live in one place and hold for Word and PDF
+alike:
+
+- A4, margins 37 mm top, 35 mm bottom, 28 mm left (订口), 26 mm right: a 156 × 225 mm text
+  block with 22 lines of 28 characters of 3号 (16 pt) text.
+- Fonts by role, named as an office PC has them (方正小标宋简体 title, 仿宋_GB2312 body, 黑体
+  first-level headings, 楷体_GB2312 second level); the .docx names them on ``w:eastAsia`` (where
+  Word looks for Chinese) and names the installed Noto / AR PL fonts as their alternatives; the
+  PDF lists the same families and falls back to the installed free fonts.
+- Named paragraph styles (公文正文, 公文标题, 发文字号, …) rather than direct formatting, so an
+  office can restyle a document in Word.
+- Page numbers "— 1 —" in 4号 宋体, on the right of odd pages and the left of even pages (a real
+  PAGE field in Word, ``counter(page)`` in the PDF).
+- Tables whose column widths come from their content (a community name never stacks one
+  character per line), whose header row repeats on every page and whose rows do not split.
+- A title broken between words or phrases, never inside one.
+- The signature and date kept on the page of the last body lines, never alone on a page.
+- Figures in running text with their unit, rounded by one rule (:func:`score_text`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+# --- the page -------------------------------------------------------------------------------
+
+PAGE_MM = (210.0, 297.0)
+MARGIN_TOP_MM, MARGIN_BOTTOM_MM = 37.0, 35.0
+MARGIN_LEFT_MM, MARGIN_RIGHT_MM = 28.0, 26.0
+TEXT_WIDTH_MM = PAGE_MM[0] - MARGIN_LEFT_MM - MARGIN_RIGHT_MM  # 156
+TEXT_HEIGHT_MM = PAGE_MM[1] - MARGIN_TOP_MM - MARGIN_BOTTOM_MM  # 225
+LINES_PER_PAGE = 22
+# 225 mm / 22 lines: the fixed pitch of a 3号 body line.
+LINE_PITCH_PT = math.floor(TEXT_HEIGHT_MM / 25.4 * 72 / LINES_PER_PAGE * 10) / 10
+
+# --- fonts and sizes (号 → pt) ---------------------------------------------------------------
+
+FONT_TITLE = "方正小标宋简体"
+FONT_BODY = "仿宋_GB2312"
+FONT_HEI = "黑体"
+FONT_KAI = "楷体_GB2312"
+FONT_SONG = "宋体"
+FONT_LATIN = "Times New Roman"
+# What a machine without the office fonts shows instead: the free fonts the install brings
+# (fonts-noto-cjk, fonts-arphic-ukai).
+FALLBACK = {
+    FONT_TITLE: "Noto Serif CJK SC",
+    FONT_BODY: "Noto Serif CJK SC",
+    FONT_SONG: "Noto Serif CJK SC",
+    FONT_HEI: "Noto Sans CJK SC",
+    FONT_KAI: "AR PL UKai CN",
+}
+# CSS font stacks for WeasyPrint: the office font first, then the installed one.
+CSS_FAMILIES = {
+    FONT_TITLE: '"方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif CJK SC", serif',
+    FONT_BODY: '"仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "Noto Serif CJK SC", serif',
+    FONT_SONG: '"宋体", "SimSun", "Noto Serif CJK SC", serif',
+    FONT_HEI: '"黑体", "SimHei", "Noto Sans CJK SC", sans-serif',
+    FONT_KAI: '"楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi", "AR PL UKai CN", serif',
+}
+
+SIZE_2 = 22.0  # 2号: the title
+SIZE_3 = 16.0  # 3号: body, headings, 发文字号, signature
+SIZE_4 = 14.0  # 4号: page numbers, 版记
+SIZE_TABLE = 10.5  # 5号: table text
+RED = "C00000"
+PT_PER_MM = 72 / 25.4
+CELL_PADDING_MM = 5.0  # both sides of a cell together (Word: 1.9 mm a side) and a border
+TITLE_CHARS_PER_LINE = int(TEXT_WIDTH_MM * PT_PER_MM // SIZE_2)  # 20
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def number_text(value: Any, places: int = 2) -> str:
+    """A figure as printed: rounded half-up to ``places`` decimals, trailing zeros dropped
+    (92.50 → 92.5, 6.0 → 6, 88.125 → 88.13). The one rounding rule of every document."""
+    if value is None or value == "":
+        return "—"
+    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def figure_text(value: Any, unit: str, places: int = 2) -> str:
+    """A figure with its unit, as running text must carry it: 6分, 12件, 3项."""
+    return number_text(value, places) + unit
+
+
+def score_text(value: Any) -> str:
+    """A score (or deduction) in running text: 92.5分."""
+    return figure_text(value, "分")
+
+
+def percent_text(rate: Any) -> str:
+    """A rate 0–1 as a percentage with one decimal: 0.9167 → 91.7%."""
+    if rate is None:
+        return "—"
+    return number_text(Decimal(str(rate)) * 100, 1) + "%"
+
+
+# --- text measurement and breaking ------------------------------------------------------------
+
+
+def text_width(text: str) -> float:
+    """Width in character cells: a Chinese (full-width) character is 1, ASCII 0.6 (digits
+    and Latin letters of the CJK fonts run a little wider than half a cell)."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
+
+
+_OPENERS = set("（(《“‘〔[【")
+_CLOSERS = set("）)》”’〕]】，。、；：！？,.;:!?")
+
+
+def phrases(text: str) -> list[str]:
+    """``text`` cut into pieces a line may break between: jieba's words, with a lone
+    character kept on its word (催办 + 函 → 催办函, 中心 + 路 → 中心路), numbers kept with their
+    measure word (2020年, 6月) and brackets kept with what they enclose."""
+    from cityloop.core.text import _tokenizer
+
+    out: list[str] = []
+    for tok in _tokenizer().cut(text):
+        if not tok:
+            continue
+        if (
+            out
+            and (
+                out[-1][-1] in _OPENERS
+                or tok[0] in _CLOSERS
+                # a lone character stays on its word; "的" too: …工作的 / 催办函
+                or (len(tok) == 1 and not tok.isspace())
+                or (tok.isdigit() and out[-1][-1:].isdigit())
+            )
+        ):
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
+
+
+def break_title(title: str, per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
+    """The title's lines: as few as fit ``per_line`` characters, as even as possible, broken
+    only between :func:`phrases`. A phrase longer than a line is the only thing cut."""
+    title = (title or "").strip()
+    if text_width(title) <= per_line:
+        return [title] if title else []
+    pieces: list[str] = []
+    for p in phrases(title):
+        while text_width(p) > per_line:  # only a run-on token longer than a line
+            pieces.append(p[:per_line])
+            p = p[per_line:]
+        pieces.append(p)
+    n = math.ceil(text_width(title) / per_line)
+    for lines in range(n, len(pieces) + 1):
+        best = _balanced(pieces, lines, per_line)
+        if best is not None:
+            return best
+    return pieces
+
+
+def _balanced(pieces: list[str], lines: int, per_line: int) -> list[str] | None:
+    """Split ``pieces`` into exactly ``lines`` lines of at most ``per_line`` each, as even as
+    possible (least squares), or None."""
+    widths = [text_width(p) for p in pieces]
+    target = sum(widths) / lines
+    k = len(pieces)
+    inf = float("inf")
+    # cost[i][j]: best cost of putting pieces[:i] on j lines
+    cost = [[inf] * (lines + 1) for _ in range(k + 1)]
+    back = [[0] * (lines + 1) for _ in range(k + 1)]
+    cost[0][0] = 0.0
+    for i in range(1, k + 1):
+        for j in range(1, lines + 1):
+            w = 0.0
+            for s in range(i - 1, -1, -1):
+                w += widths[s]
+                if w > per_line:
+                    break
+                c = cost[s][j - 1] + (w - target) ** 2
+                if c < cost[i][j]:
+                    cost[i][j], back[i][j] = c, s
+    if cost[k][lines] == inf:
+        return None
+    out, i = [], k
+    for j in range(lines, 0, -1):
+        s = back[i][j]
+        out.append("".join(pieces[s:i]))
+        i = s
+    return out[::-1]
+
+
+# --- table columns ----------------------------------------------------------------------------
+
+NAME_KEEP = 10  # a cell this wide or narrower (a name, a date) is kept on one line
+HEADER_KEEP = 4  # so is a short column header (逾期天数); a longer one wraps between words
+
+
+def _unbreakable(text: str, *, header: bool) -> float:
+    """The widest part of a cell that must stay on one line."""
+    text = str(text or "")
+    if text_width(text) <= (HEADER_KEEP if header else NAME_KEEP):
+        return text_width(text)
+    return max((text_width(p) for p in phrases(text)), default=0.0) if text else 0.0
+
+
+def column_widths(
+    columns: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    total_mm: float = TEXT_WIDTH_MM,
+    font_pt: float = SIZE_TABLE,
+) -> list[float]:
+    """Column widths in mm from the content: every column at least two characters and its
+    widest unbreakable piece (a community name, a date), the rest of the text width shared
+    by how much text each column holds."""
+    rows = [list(r) for r in rows]
+    if not columns:
+        return []
+    char_mm = font_pt / PT_PER_MM
+
+    def mm(chars: float) -> float:
+        return chars * char_mm + CELL_PADDING_MM
+
+    natural, body_min, head_min = [], [], []
+    for i, head in enumerate(columns):
+        texts = [str("" if i >= len(r) or r[i] is None else r[i]) for r in rows]
+        natural.append(mm(max([text_width(str(head))] + [text_width(t) for t in texts])))
+        body = max([2.0] + [_unbreakable(t, header=False) for t in texts])
+        body_min.append(mm(body))
+        head_min.append(mm(max(body, _unbreakable(str(head), header=True))))
+
+    def spread(low: list[float], high: list[float]) -> list[float]:
+        spare = total_mm - sum(low)
+        want = sum(h - lo for h, lo in zip(high, low, strict=True)) or 1.0
+        share = min(1.0, spare / want)
+        out = [lo + (h - lo) * share for h, lo in zip(high, low, strict=True)]
+        extra = (total_mm - sum(out)) / len(out)
+        return [round(w + extra, 1) for w in out]
+
+    if sum(natural) <= total_mm:
+        scale = total_mm / sum(natural)
+        return [round(w * scale, 1) for w in natural]
+    if sum(head_min) <= total_mm:  # every word whole, in the header too
+        return spread(head_min, natural)
+    if sum(body_min) <= total_mm:  # the cells whole; a long header wraps between characters
+        return spread(body_min, head_min)
+    # Too much for one text width: shrink, but never below two characters.
+    scale = total_mm / sum(body_min)
+    return [round(max(mm(2), w * scale), 1) for w in body_min]
+
+
+# --- Word -------------------------------------------------------------------------------------
+
+# name: (east-Asian font, size pt, bold, alignment, first-line indent in chars, colour)
+STYLES: dict[str, tuple[str, float, bool, str, float, str]] = {
+    "发文机关标志": (FONT_TITLE, 30.0, False, "center", 0, RED),
+    "刊名": (FONT_TITLE, 42.0, False, "center", 0, RED),  # a bulletin's name: 上街信息
+    "刊头": (FONT_BODY, SIZE_3, False, "left", 0, ""),  # its office and date over the rule
+    "发文字号": (FONT_BODY, SIZE_3, False, "center", 0, ""),
+    "公文标题": (FONT_TITLE, SIZE_2, False, "center", 0, ""),
+    "主送机关": (FONT_BODY, SIZE_3, False, "justify", 0, ""),
+    "公文正文": (FONT_BODY, SIZE_3, False, "justify", 2, ""),
+    "一级标题": (FONT_HEI, SIZE_3, False, "justify", 2, ""),
+    "二级标题": (FONT_KAI, SIZE_3, False, "justify", 2, ""),
+    "三级标题": (FONT_BODY, SIZE_3, True, "justify", 2, ""),
+    "发文机关署名": (FONT_BODY, SIZE_3, False, "right", 0, ""),
+    "成文日期": (FONT_BODY, SIZE_3, False, "right", 0, ""),
+    "版记": (FONT_BODY, SIZE_4, False, "justify", 0, ""),
+    "表头": (FONT_HEI, SIZE_TABLE, False, "center", 0, ""),
+    "表格文字": (FONT_BODY, SIZE_TABLE, False, "center", 0, ""),
+    "页码": (FONT_SONG, SIZE_4, False, "right", 0, ""),
+}
+
+
+def _align(name: str):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    return {
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+    }[name]
+
+
+def set_fonts(element_with_rpr: Any, east_asian: str) -> None:
+    """Name the Chinese font where Word reads it (``w:eastAsia``) and Times New Roman for
+    Latin text and digits; python-docx alone sets only the Latin name."""
+    from docx.oxml.ns import qn
+
+    fonts = element_with_rpr.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), east_asian)
+    fonts.set(qn("w:ascii"), FONT_LATIN)
+    fonts.set(qn("w:hAnsi"), FONT_LATIN)
+
+
+def _define_styles(document) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt, RGBColor
+
+    normal = document.styles["Normal"]
+    normal.font.name = FONT_LATIN
+    normal.font.size = Pt(SIZE_3)
+    set_fonts(normal.element, FONT_BODY)
+    for name, (font, size, bold, align, indent, colour) in STYLES.items():
+        try:
+            style = document.styles[name]
+        except KeyError:
+            style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.quick_style = True
+        style.font.name = FONT_LATIN
+        style.font.size = Pt(size)
+        style.font.bold = bold
+        if colour:
+            style.font.color.rgb = RGBColor.from_string(colour)
+        set_fonts(style.element, font)
+        fmt = style.paragraph_format
+        fmt.alignment = _align(align)
+        fmt.space_before = Pt(0)
+        fmt.space_after = Pt(0)
+        fmt.widow_control = True
+        if name in ("公文正文", "主送机关", "一级标题", "二级标题", "三级标题", "发文字号"):
+            fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            fmt.line_spacing = Pt(LINE_PITCH_PT)
+        elif name == "公文标题":
+            fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            fmt.line_spacing = Pt(36)
+        if indent:
+            fmt.first_line_indent = Pt(size * indent)
+        if name in ("发文机关署名", "成文日期"):
+            fmt.right_indent = Pt(SIZE_3 * 2)  # 右空二字
+        if name in ("一级标题", "二级标题", "三级标题", "公文标题"):
+            fmt.keep_with_next = True  # a heading never ends a page
+
+
+def font_fallbacks(document: Any) -> None:
+    """Name each office font's installed alternative in the font table, so a machine without
+    仿宋_GB2312 / 黑体 shows Chinese in a similar face rather than a random one."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    table = next(
+        (r.target_part for r in document.part.rels.values() if r.reltype.endswith("/fontTable")),
+        None,
+    )
+    if table is None:
+        return
+    root = etree.fromstring(table.blob)
+    w = root.nsmap["w"]
+    for name, alt in {**FALLBACK, FONT_LATIN: ""}.items():
+        if root.find(f"{{{w}}}font[@{{{w}}}name='{name}']") is not None:
+            continue
+        font = OxmlElement("w:font")
+        font.set(qn("w:name"), name)
+        if alt:
+            el = OxmlElement("w:altName")
+            el.set(qn("w:val"), alt)
+            font.append(el)
+        charset = OxmlElement("w:charset")
+        charset.set(qn("w:val"), "86" if alt else "00")  # 86: GB2312
+        font.append(charset)
+        root.append(font)
+    table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _page_field(par) -> None:
+    """ "— N —" with N a PAGE field Word fills in (a cached 1 for readers that do not)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run(text: str | None = None):
+        r = par.add_run(text or "")
+        set_fonts(r._r, FONT_SONG)
+        return r
+
+    run("— ")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1")):
+        r = run()
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == " PAGE ":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        r._r.append(el)
+    end = run()
+    el = OxmlElement("w:fldChar")
+    el.set(qn("w:fldCharType"), "end")
+    end._r.append(el)
+    run(" —")
+
+
+def page_numbers(document: Any, section: Any = None) -> None:
+    """Page numbers in 4号 宋体, "— 1 —": right on odd pages, left on even ones, one
+    character in from the edge of the text block (GB/T 9704-2012 7.5)."""
+    from docx.shared import Pt
+
+    section = section or document.sections[0]
+    document.settings.odd_and_even_pages_header_footer = True
+    for footer, align in ((section.footer, "right"), (section.even_page_footer, "left")):
+        footer.is_linked_to_previous = False
+        par = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+        for r in list(par.runs):
+            r._r.getparent().remove(r._r)
+        par.style = document.styles["页码"]
+        par.alignment = _align(align)
+        if align == "right":
+            par.paragraph_format.right_indent = Pt(SIZE_4)
+        else:
+            par.paragraph_format.left_indent = Pt(SIZE_4)
+        _page_field(par)
+
+
+def new_docx(*, template: Any = None) -> Any:
+    """A Word document set up to the standard: A4, margins, styles, page numbers, fonts."""
+    from docx import Document
+    from docx.shared import Mm
+
+    document = Document(str(template)) if template else Document()
+    if not template:
+        sec = document.sections[0]
+        sec.page_width, sec.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+        sec.top_margin, sec.bottom_margin = Mm(MARGIN_TOP_MM), Mm(MARGIN_BOTTOM_MM)
+        sec.left_margin, sec.right_margin = Mm(MARGIN_LEFT_MM), Mm(MARGIN_RIGHT_MM)
+        sec.footer_distance = Mm(MARGIN_BOTTOM_MM - 7)  # the number sits 7 mm under the block
+    _define_styles(document)
+    # A deployment's template that numbers its pages already keeps its own footer.
+    if not template or " PAGE " not in document.sections[0].footer._element.xml:
+        page_numbers(document)
+    font_fallbacks(document)
+    return document
+
+
+def paragraph(document: Any, style: str, text: str = "", *, container: Any = None) -> Any:
+    """A paragraph in a named style (in ``container``, a table cell, if given); its runs name
+    the style's Chinese font as well, since Word's theme fonts would otherwise win over the
+    style on some installs."""
+    p = (container if container is not None else document).add_paragraph(
+        style=document.styles[style]
+    )
+    if text:
+        run = p.add_run(text)
+        set_fonts(run._r, STYLES[style][0])
+    return p
+
+
+def run(par: Any, text: str, style: str, *, bold: bool = False) -> Any:
+    """A run of ``text`` in ``par`` naming its style's Chinese font."""
+    r = par.add_run(text)
+    set_fonts(r._r, STYLES[style][0])
+    if bold:
+        r.bold = True
+    return r
+
+
+def title(document: Any, text: str) -> Any:
+    """The title in 2号 小标宋, one paragraph, its lines broken by :func:`break_title`."""
+    p = document.add_paragraph(style=document.styles["公文标题"])
+    for n, line in enumerate(break_title(text)):
+        run = p.add_run(line)
+        set_fonts(run._r, FONT_TITLE)
+        if n:
+            run._r.addprevious(_break())
+    return p
+
+
+def _break():
+    from docx.oxml import OxmlElement
+
+    r = OxmlElement("w:r")
+    r.append(OxmlElement("w:br"))
+    return r
+
+
+def red_rule(document: Any, *, size: int = 18, style: str = "刊头") -> Any:
+    """The red separator line: a bottom border on a thin paragraph."""
+    from docx.shared import Pt
+
+    p = document.add_paragraph(style=document.styles[style])
+    p.paragraph_format.line_spacing = Pt(6)
+    p.paragraph_format.space_after = Pt(12)
+    rule(p, colour=RED, size=size)
+    return p
+
+
+def rule(p: Any, *, colour: str = "000000", size: int = 6, edge: str = "bottom") -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = p._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.append(borders)
+    el = OxmlElement(f"w:{edge}")
+    for key, value in (("val", "single"), ("sz", str(size)), ("space", "1"), ("color", colour)):
+        el.set(qn(f"w:{key}"), value)
+    borders.append(el)
+
+
+def table(
+    document: Any,
+    columns: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    total_mm: float = TEXT_WIDTH_MM,
+    left: Sequence[int] = (),
+    keep_last_row_with_next: bool = False,
+) -> Any:
+    """A table to the standard: widths from :func:`column_widths` (fixed layout, so Word
+    keeps them), the header row repeated on every page (``w:tblHeader``), no row split
+    across pages (``w:cantSplit``). ``left``: columns of running text, set flush left.
+    ``keep_last_row_with_next``: the closing line that follows takes the last row along."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    rows = [["" if v is None else str(v) for v in r] for r in rows]
+    columns = [str(c) for c in columns]
+    widths = column_widths(columns, rows, total_mm=total_mm)
+    t = document.add_table(rows=1, cols=len(columns))
+    t.style = document.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    tblpr = t._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    for col, width in zip(t._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        col.w = Mm(width)
+
+    def fill(row, values, style):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        for i, (cell, text, width) in enumerate(zip(row.cells, values, widths, strict=False)):
+            cell.width = Mm(width)
+            p = cell.paragraphs[0]
+            p.style = document.styles[style]
+            if i in left and style == "表格文字":
+                p.alignment = _align("left")
+            if text:
+                run = p.add_run(text)
+                set_fonts(run._r, STYLES[style][0])
+
+    header = t.rows[0]
+    fill(header, columns, "表头")
+    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for values in rows:
+        fill(t.add_row(), values, "表格文字")
+    if keep_last_row_with_next and len(t.rows) > 1:
+        # Word keeps a row with the next paragraph through its paragraphs' keep-with-next.
+        for cell in t.rows[-1].cells:
+            keep_with_next(*cell.paragraphs)
+    return t
+
+
+def keep_with_next(*paragraphs: Any) -> None:
+    """Keep each paragraph on the page of the next one (and its lines together): the last
+    body lines, the signature and the date travel as one block."""
+    for p in paragraphs:
+        p.paragraph_format.keep_with_next = True
+        p.paragraph_format.keep_together = True
+
+
+def signature(document: Any, issuer: str, day: str, *, after: Any = None) -> list:
+    """发文机关署名 over 成文日期, kept on the page of ``after`` (the last body paragraph)."""
+    from docx.shared import Pt
+
+    spacer = paragraph(document, "公文正文")
+    spacer.paragraph_format.first_line_indent = Pt(0)
+    sig = paragraph(document, "发文机关署名", issuer)
+    date = paragraph(document, "成文日期", day)
+    keep_with_next(*([after] if after is not None else []), spacer, sig)
+    return [sig, date]
+
+
+def docx_bytes(document: Any) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# --- PDF (WeasyPrint) -------------------------------------------------------------------------
+
+
+def css(*, masthead_pt: float = 30.0) -> str:
+    """The print CSS of the same layout, for the HTML a PDF is made from."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "core/_gongwen_css.html",
+        {
+            "m": {
+                "top": MARGIN_TOP_MM,
+                "right": MARGIN_RIGHT_MM,
+                "bottom": MARGIN_BOTTOM_MM,
+                "left": MARGIN_LEFT_MM,
+            },
+            "f": {
+                "title": CSS_FAMILIES[FONT_TITLE],
+                "body": CSS_FAMILIES[FONT_BODY],
+                "song": CSS_FAMILIES[FONT_SONG],
+                "hei": CSS_FAMILIES[FONT_HEI],
+                "kai": CSS_FAMILIES[FONT_KAI],
+            },
+            "s": {
+                "body": SIZE_3,
+                "title": SIZE_2,
+                "page": SIZE_4,
+                "table": SIZE_TABLE,
+                "pitch": LINE_PITCH_PT,
+                "masthead": masthead_pt,
+            },
+            "red": RED,
+        },
+    )
+
+
+def html_table(columns: Sequence[Any], rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
+    """A table for the templates: the header, the rows and the same content widths as Word
+    (``widths`` in mm, for a ``<colgroup>``)."""
+    rows = [["" if v is None else str(v) for v in r] for r in rows]
+    columns = [str(c) for c in columns]
+    return {"columns": columns, "rows": rows, "widths": column_widths(columns, rows)}
+
+
+def title_lines(text: str) -> list[str]:
+    return break_title(text)
