@@ -273,3 +273,57 @@ def test_decision_lights_in_a_fixed_number_of_queries(crew, on_day):
     for i in range(6):
         _decide(crew, meeting, f"事项{i}", MONDAY + timedelta(days=10 + i))
     assert count() == one
+
+
+def test_minutes_as_word_and_pdf_in_the_official_layout(client, crew, on_day, tmp_path):
+    """会议纪要: Word (named styles, the PAGE field, the decisions with owner and deadline, who
+    attended) and PDF with the same text; a draft until issued."""
+    from io import BytesIO
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    on_day(MONDAY)
+    meeting = _weekly(crew)
+    workflow.sign_in(actor=crew.supervisor, code=meeting.code, person=crew.leader.person.code)
+    workflow.sign_in(
+        actor=crew.supervisor, code=meeting.code, person=crew.doer.person.code, absence="外出培训"
+    )
+    workflow.record_minutes(
+        actor=crew.supervisor, code=meeting.code, minutes="会议听取了城管办的汇报。\n会议强调……"
+    )
+    _decide(crew, meeting, "清理济源路占道经营摊点", date(2026, 11, 27))
+    client.force_login(crew.supervisor)
+    html = client.get(f"/meetings/{meeting.code}/").content.decode()
+    assert f"/meetings/{meeting.code}/minutes.docx" in html
+    r = client.get(f"/meetings/{meeting.code}/minutes.docx")
+    from urllib.parse import quote
+
+    assert r.status_code == 200 and quote("（会议纪要）.docx") in r["Content-Disposition"]
+    doc = Document(BytesIO(r.content))
+    styled = [(p.style.name, p.text) for p in doc.paragraphs if p.text]
+    assert styled[0] == ("发文机关标志", f"{crew.street.name}会议纪要")
+    assert styled[1] == ("发文字号", "2026年11月23日（草稿）")
+    assert ("公文标题", meeting.title) in styled
+    assert ("一级标题", "会议议定事项") in styled
+    decision = next(t for s, t in styled if t.startswith("1．"))
+    assert decision == (
+        f"1．清理济源路占道经营摊点。（责任单位：{crew.office.name}；"
+        f"分管领导：{crew.leader.person.name}；完成时限：2026年11月27日）"
+    )
+    assert f"出席：{crew.leader.person.name}" in [t for _s, t in styled]
+    assert f"请假：{crew.doer.person.name}（外出培训）" in [t for _s, t in styled]
+    assert styled[-2:] == [("发文机关署名", crew.street.name), ("成文日期", "2026年11月23日")]
+    assert " PAGE " in doc.sections[0].footer._element.xml
+    workflow.issue(actor=crew.supervisor, code=meeting.code)
+    issued = Document(BytesIO(client.get(f"/meetings/{meeting.code}/minutes.docx").content))
+    assert issued.paragraphs[1].text == "2026年11月23日"
+    pdf = client.get(f"/meetings/{meeting.code}/minutes.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+    flat = text.replace(" ", "").replace("\n", "")
+    assert "会议纪要" in flat and "会议议定事项" in flat and "完成时限：2026年11月27日" in flat
+    assert "—1—" in flat  # the page number, GB/T 9704's "— 1 —"
+    assert client.get(f"/meetings/{meeting.code}/minutes.odt").status_code == 404
+    client.force_login(crew.outsider)
+    assert client.get(f"/meetings/{meeting.code}/minutes.docx").status_code == 404

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:code>/minutes/", views.minutes, name="minutes"),
     path("<str:code>/decisions/", views.decide, name="decide"),
     path("<str:code>/issue/", views.issue, name="issue"),
+    path("<str:code>/minutes.<str:ext>", views.minutes_file, name="minutes_file"),
 ]

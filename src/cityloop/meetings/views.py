@@ -12,12 +12,13 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, InvalidInput
 from cityloop.meetings import forms, queries, rules, workflow
 from cityloop.meetings.labels import VOCABULARY
@@ -194,3 +195,19 @@ def issue(request: HttpRequest, code: str) -> HttpResponse:
     found(queries.meeting_get, request.user, code)
     attempt(request, lambda: workflow.issue(actor=request.user, code=code), _("Minutes issued."))
     return _back(code)
+
+
+@login_required
+@require_GET
+def minutes_file(request: HttpRequest, code: str, ext: str) -> HttpResponse:
+    """会议纪要 as Word (the master) or PDF, for whoever may read the meeting."""
+    from cityloop.meetings import documents
+
+    meeting = found(queries.meeting_get, request.user, code)
+    if ext == "docx":
+        body, kind = documents.minutes_docx(meeting), documents.DOCX_TYPE
+    elif ext == "pdf":
+        body, kind = documents.minutes_pdf(meeting), documents.PDF_TYPE
+    else:
+        raise Http404
+    return attachment(body, kind, documents.minutes_filename(meeting, ext))
