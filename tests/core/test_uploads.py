@@ -15,7 +15,7 @@ from PIL import ExifTags, Image, PngImagePlugin
 
 from cityloop.core import clock, uploads
 from cityloop.core.config import get_config
-from cityloop.core.errors import InvalidInput
+from cityloop.core.errors import InvalidInput, StorageUnavailable
 
 GPS = ExifTags.GPS
 ZHENGZHOU = (113.26, 34.7833333)  # (lng, lat) of 34°47'0"N 113°15'36"E
@@ -418,25 +418,52 @@ def test_storing_is_content_addressed_and_writes_once(media):
     assert (media / first).read_bytes() == image.content
 
 
-def test_a_racing_second_writer_leaves_one_file(media, monkeypatch):
-    from django.core.files.storage import default_storage
-
+def test_a_racing_second_writer_leaves_one_whole_file(media, monkeypatch):
     image = uploads.clean_image(encode(Image.new("RGBA", (8, 8), (0, 0, 0, 0)), "PNG"))
     with clock.frozen(datetime(2026, 1, 31, 20, 0, tzinfo=UTC)):  # already February locally
         name = uploads.store_image(image, folder="cases/replies")
-        real_exists = default_storage.exists
+        real_holds = uploads._holds
         calls = []
 
-        def exists_once_wrong(path):  # our check misses the file, the storage's own sees it
+        def holds_once_wrong(path, sha256):  # our check misses the other writer's file
             calls.append(path)
-            return False if len(calls) == 1 else real_exists(path)
+            return False if len(calls) == 1 else real_holds(path, sha256)
 
-        monkeypatch.setattr(default_storage, "exists", exists_once_wrong)
+        monkeypatch.setattr(uploads, "_holds", holds_once_wrong)
         again = uploads.store_image(image, folder="cases/replies")
 
     assert again == name and name.startswith("cases/replies/2026/02/") and name.endswith(".png")
-    assert len(calls) > 1  # the storage really did find the name taken and pick another
+    assert calls  # the second writer really wrote (to a temporary name, renamed over theirs)
     assert files_under(media) == [media / name]
+    assert (media / name).read_bytes() == image.content
+
+
+def test_a_truncated_file_under_the_content_address_is_rewritten(media):
+    """An older version (or a crash) left half a photo under its address; the next upload of
+    the same photo must not reuse it."""
+    image = uploads.clean_image(jpeg())
+    with clock.frozen(datetime(2026, 3, 15, 12, 0, tzinfo=UTC)):
+        name = uploads.store_image(image, folder="cases")
+        (media / name).write_bytes(image.content[: len(image.content) // 2])
+        again = uploads.store_image(image, folder="cases")
+
+    assert again == name and files_under(media) == [media / name]
+    assert (media / name).read_bytes() == image.content
+
+
+def test_a_write_that_lands_wrong_is_refused_and_removed(media, monkeypatch):
+    """What reached the disk is read back: bytes that differ never get the photo's name."""
+    image = uploads.clean_image(jpeg())
+    real_sha = uploads._sha256_of
+    monkeypatch.setattr(
+        uploads, "_sha256_of", lambda path: "0" * 64 if path.suffix == ".part" else real_sha(path)
+    )
+
+    with pytest.raises(StorageUnavailable) as refused:
+        uploads.store_image(image, folder="cases")
+
+    assert (refused.value.code, refused.value.http_status) == ("storage_unavailable", 503)
+    assert files_under(media) == []
 
 
 @pytest.mark.parametrize("folder", ["", "/", "../etc", "cases/../../etc", "cases//x"])
