@@ -326,7 +326,7 @@ def restore(
 
 def _restore_sqlite(backup_file: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{backup_file.resolve().as_uri()}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=60)
     try:
         # Into the live file through the backup API (not a file copy): it takes the write

@@ -24,7 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, dir: Path, **options) -> None:
         database = backup.Database.from_settings(connections["default"].settings_dict)
-        connections.close_all()  # the copy reads through its own connection
         key_file = None if settings.CITYLOOP.secret_key else Path(settings.DATA_DIR) / "secret_key"
         try:
             manifest = backup.backup(

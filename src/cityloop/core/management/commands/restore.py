@@ -28,7 +28,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, dir: Path, force: bool = False, **options) -> None:
         database = backup.Database.from_settings(connections["default"].settings_dict)
-        connections.close_all()
         try:
             manifest = backup.restore(
                 dir,
