@@ -243,9 +243,10 @@ def store_image(image: CleanImage, *, folder: str) -> str:
     except NotImplementedError:  # a remote storage (S3): one PUT is already all or nothing
         return _store_remote(image, name)
     try:
-        if _holds(path, image.sha256):
+        stored = _stored_sha256(path)
+        if stored == image.sha256:
             return name
-        if path.exists():
+        if stored is not None:
             log.warning("rewriting %s: its content does not match its sha256", name)
         _write_verified(path, image)
     except OSError as exc:
@@ -257,12 +258,12 @@ def store_image(image: CleanImage, *, folder: str) -> str:
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
-def _holds(path: Path, sha256: str) -> bool:
-    """Whether ``path`` exists and holds exactly the bytes whose sha256 is given."""
+def _stored_sha256(path: Path) -> str | None:
+    """The sha256 of what is stored at ``path``, or None when nothing is."""
     try:
-        return _sha256_of(path) == sha256
+        return _sha256_of(path)
     except FileNotFoundError:
-        return False
+        return None
 
 
 def _sha256_of(path: Path) -> str:
