@@ -40,6 +40,18 @@ COMMANDS: list[tuple[str, str, str, str]] = [
         "compile, publish, render bulletins",
     ),
     ("report", "report", "通报：半月、月度排名、督查周/月/季通报", "periodic notices"),
+    (
+        "backup",
+        "backup",
+        "备份数据库、上传文件和密钥到新目录（附清单与校验和）",
+        "back up the database, uploads and key",
+    ),
+    (
+        "restore",
+        "restore",
+        "从备份目录恢复（先核对校验和；目标库非空需 --force）",
+        "restore a backup (checksums first; --force)",
+    ),
     ("migrate", "migrate", "执行数据库迁移", "apply database migrations"),
     (
         "docs-tables",

@@ -3,8 +3,10 @@ metadata gone, pictures upright and re-encoded, content-addressed storage."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
 import struct
 import zlib
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from PIL import ExifTags, Image, PngImagePlugin
 
 from cityloop.core import clock, uploads
 from cityloop.core.config import get_config
-from cityloop.core.errors import InvalidInput
+from cityloop.core.errors import InvalidInput, StorageFull, StorageUnavailable
 
 GPS = ExifTags.GPS
 ZHENGZHOU = (113.26, 34.7833333)  # (lng, lat) of 34°47'0"N 113°15'36"E
@@ -418,25 +420,76 @@ def test_storing_is_content_addressed_and_writes_once(media):
     assert (media / first).read_bytes() == image.content
 
 
-def test_a_racing_second_writer_leaves_one_file(media, monkeypatch):
-    from django.core.files.storage import default_storage
-
+def test_a_racing_second_writer_leaves_one_whole_file(media, monkeypatch):
     image = uploads.clean_image(encode(Image.new("RGBA", (8, 8), (0, 0, 0, 0)), "PNG"))
     with clock.frozen(datetime(2026, 1, 31, 20, 0, tzinfo=UTC)):  # already February locally
         name = uploads.store_image(image, folder="cases/replies")
-        real_exists = default_storage.exists
+        real_stored = uploads._stored_sha256
         calls = []
 
-        def exists_once_wrong(path):  # our check misses the file, the storage's own sees it
+        def missed_once(path):  # our check misses the other writer's file
             calls.append(path)
-            return False if len(calls) == 1 else real_exists(path)
+            return None if len(calls) == 1 else real_stored(path)
 
-        monkeypatch.setattr(default_storage, "exists", exists_once_wrong)
+        monkeypatch.setattr(uploads, "_stored_sha256", missed_once)
         again = uploads.store_image(image, folder="cases/replies")
 
     assert again == name and name.startswith("cases/replies/2026/02/") and name.endswith(".png")
-    assert len(calls) > 1  # the storage really did find the name taken and pick another
+    assert calls  # the second writer really wrote (to a temporary name, renamed over theirs)
     assert files_under(media) == [media / name]
+    assert (media / name).read_bytes() == image.content
+
+
+def test_a_truncated_file_under_the_content_address_is_rewritten(media):
+    """An older version (or a crash) left half a photo under its address; the next upload of
+    the same photo must not reuse it."""
+    image = uploads.clean_image(jpeg())
+    with clock.frozen(datetime(2026, 3, 15, 12, 0, tzinfo=UTC)):
+        name = uploads.store_image(image, folder="cases")
+        (media / name).write_bytes(image.content[: len(image.content) // 2])
+        again = uploads.store_image(image, folder="cases")
+
+    assert again == name and files_under(media) == [media / name]
+    assert (media / name).read_bytes() == image.content
+
+
+@pytest.mark.parametrize(
+    "number,code,status",
+    [
+        (errno.ENOSPC, "storage_full", 507),
+        (errno.EDQUOT, "storage_full", 507),
+        (errno.EROFS, "storage_unavailable", 503),
+        (errno.EACCES, "storage_unavailable", 503),
+        (errno.EIO, "storage_unavailable", 503),
+    ],
+)
+def test_every_storage_failure_is_a_coded_error(media, monkeypatch, number, code, status):
+    image = uploads.clean_image(jpeg())
+
+    def fail(*args, **kwargs):
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(uploads.os, "replace", fail)  # the last step: the file was complete
+    with pytest.raises((StorageFull, StorageUnavailable)) as refused:
+        uploads.store_image(image, folder="cases")
+
+    assert (refused.value.code, refused.value.http_status) == (code, status)
+    assert files_under(media) == []  # the temporary file went too
+
+
+def test_a_write_that_lands_wrong_is_refused_and_removed(media, monkeypatch):
+    """What reached the disk is read back: bytes that differ never get the photo's name."""
+    image = uploads.clean_image(jpeg())
+    real_sha = uploads._sha256_of
+    monkeypatch.setattr(
+        uploads, "_sha256_of", lambda path: "0" * 64 if path.suffix == ".part" else real_sha(path)
+    )
+
+    with pytest.raises(StorageUnavailable) as refused:
+        uploads.store_image(image, folder="cases")
+
+    assert (refused.value.code, refused.value.http_status) == ("storage_unavailable", 503)
+    assert files_under(media) == []
 
 
 @pytest.mark.parametrize("folder", ["", "/", "../etc", "cases/../../etc", "cases//x"])

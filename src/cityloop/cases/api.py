@@ -148,10 +148,11 @@ def list_categories(request: HttpRequest, include_inactive: bool = False):
     return [_category_out(c, kids) for c, kids in queries.category_tree(include_inactive)]
 
 
-@router.post("/uploads", response={201: UploadOut, **ERRORS})
+@router.post("/uploads", response={201: UploadOut, **ERRORS, 503: ErrorOut, 507: ErrorOut})
 def upload_photo(request: HttpRequest, file: File[UploadedFile]):
     """Upload one photo (JPEG/PNG/WebP/GIF by content, EXIF removed); name its id in a report
-    or an action's ``photo_ids``."""
+    or an action's ``photo_ids``. 507 ``storage_full`` / 503 ``storage_unavailable``: the
+    server could not store it (nothing was kept); send it again later."""
     upload = photos.upload_save(owner=request.auth, filename=file.name or "", data=file.read())
     return Status(
         201,

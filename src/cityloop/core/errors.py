@@ -44,3 +44,18 @@ class InvalidTransition(DomainError):
 
 class Conflict(DomainError):
     http_status = 409
+
+
+class StorageFull(DomainError):
+    """The disk (or the account's quota) under the media root is full: nothing was stored.
+
+    507 Insufficient Storage: the request was fine and may be sent again once there is room.
+    """
+
+    http_status = 507
+
+
+class StorageUnavailable(DomainError):
+    """The media storage cannot be written (read-only, gone, an I/O error): nothing was stored."""
+
+    http_status = 503

@@ -25,13 +25,18 @@ time. So every file goes through the same gate, and only what the gate produces 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import logging
 import math
+import os
 import struct
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import magic
@@ -42,7 +47,9 @@ from PIL import ExifTags, Image, ImageFile, ImageOps
 
 from cityloop.core import clock
 from cityloop.core.config import get_config
-from cityloop.core.errors import InvalidInput
+from cityloop.core.errors import InvalidInput, StorageFull, StorageUnavailable
+
+log = logging.getLogger(__name__)
 
 # Detected MIME type -> the one Pillow plugin allowed to read it. HEIC/AVIF, SVG, TIFF, BMP
 # and the rest are refused: phones convert HEIC to JPEG when a web page asks for a photo.
@@ -214,6 +221,15 @@ def store_image(image: CleanImage, *, folder: str) -> str:
     the same photo attached twice in a month is written once; the month keeps directories
     small and makes a month's photos easy to back up or archive; the two-letter level keeps
     any one directory from holding thousands of files.
+
+    Because later uploads of the same photo reuse the name, what sits under it must be the
+    whole photo: the bytes go to a temporary name in the same directory, are read back and
+    checked against ``image.sha256``, and only then renamed onto the name (a rename within
+    one directory is atomic). A file already under the name is trusted only when its sha256
+    matches; one that does not (a truncation left by an older version or a crash) is
+    rewritten. A full disk raises :class:`StorageFull` (``storage_full``), a read-only or
+    failing one :class:`StorageUnavailable` (``storage_unavailable``), and no partial file
+    is left behind.
     """
     parts = folder.strip("/").split("/")
     if not folder.strip("/") or any(p in ("", ".", "..") for p in parts):
@@ -222,14 +238,91 @@ def store_image(image: CleanImage, *, folder: str) -> str:
     name = "/".join(
         [*parts, f"{local:%Y}", f"{local:%m}", image.sha256[:2], f"{image.sha256}.{image.ext}"]
     )
-    if default_storage.exists(name):
-        return name
-    saved = default_storage.save(name, ContentFile(image.content))
-    if saved != name:
-        # Another request stored the same bytes between our check and our write; the
-        # storage then picked a fresh name for ours. Same content: keep theirs.
+    try:
+        path = Path(default_storage.path(name))
+    except NotImplementedError:  # a remote storage (S3): one PUT is already all or nothing
+        return _store_remote(image, name)
+    try:
+        stored = _stored_sha256(path)
+        if stored == image.sha256:
+            return name
+        if stored is not None:
+            log.warning("rewriting %s: its content does not match its sha256", name)
+        _write_verified(path, image)
+    except OSError as exc:
+        raise _storage_error(exc, name) from exc
+    return name
+
+
+# errno values meaning "no room": the disk, or the account's quota on it.
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _stored_sha256(path: Path) -> str | None:
+    """The sha256 of what is stored at ``path``, or None when nothing is."""
+    try:
+        return _sha256_of(path)
+    except FileNotFoundError:
+        return None
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_verified(path: Path, image: CleanImage) -> None:
+    """Temporary file in the same directory → fsync → read back and check → atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(image.content)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on the disk before the name points at them
+        if _sha256_of(temp) != image.sha256:
+            raise OSError(errno.EIO, "the stored bytes differ from the photo", str(temp))
+        mode = default_storage.file_permissions_mode
+        os.chmod(temp, 0o644 if mode is None else mode)  # mkstemp makes it 0600
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _store_remote(image: CleanImage, name: str) -> str:
+    try:
+        if default_storage.exists(name):
+            with default_storage.open(name, "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() == image.sha256:
+                    return name
+            default_storage.delete(name)
+        saved = default_storage.save(name, ContentFile(image.content))
+    except OSError as exc:
+        raise _storage_error(exc, name) from exc
+    if saved != name:  # another request stored the same bytes meanwhile: keep theirs
         default_storage.delete(saved)
     return name
+
+
+def _storage_error(exc: OSError, name: str) -> StorageFull | StorageUnavailable:
+    log.error("could not store upload %s: %s", name, exc)
+    detail = {"errno": errno.errorcode.get(exc.errno or 0, "")}
+    if exc.errno in _FULL:
+        return StorageFull(
+            "storage_full",
+            _("The photo could not be saved: the server's storage is full. Try again later."),
+            detail,
+        )
+    return StorageUnavailable(
+        "storage_unavailable",
+        _("The photo could not be saved: the server's storage is unavailable. Try again later."),
+        detail,
+    )
 
 
 def gps_from_exif(img: Image.Image | Image.Exif) -> tuple[float, float] | None:
