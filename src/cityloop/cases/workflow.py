@@ -11,7 +11,6 @@ API, imports, the demo and the sweeper all come through here.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +30,7 @@ from cityloop.cases.models import (
     Stage,
 )
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
-from cityloop.core import clock, events, geo, worktime
+from cityloop.core import clock, codes, events, geo, worktime
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.scope import scope_for
 from cityloop.core.text import search_document
@@ -46,7 +45,6 @@ MAX_EXTENSIONS = 2
 # An extension, in working days: the workflow's rule, which the page forms take as theirs.
 MIN_EXTENSION_DAYS, MAX_EXTENSION_DAYS = 0.5, 30
 MAX_DESCRIPTION = 2000
-_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -262,12 +260,8 @@ def _save(case: Case, now: datetime) -> None:
 
 
 def _new_code(now: datetime) -> str:
-    """A short code a resident can type; random, so codes cannot be walked one by one."""
-    day = now.astimezone(clock.local_zone()).strftime("%y%m%d")
-    while True:
-        code = day + "-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
-        if not Case.objects.filter(code=code).exists():
-            return code
+    """A short code a resident can type (:func:`cityloop.core.codes.dated_code`)."""
+    return codes.dated_code(Case, now, length=5)
 
 
 # --- intake ------------------------------------------------------------------------------------

@@ -14,6 +14,11 @@ def _choices(rows, *, blank: str | None = None) -> list[tuple[str, str]]:
     return out + [(r.code, getattr(r, "name", str(r))) for r in rows]
 
 
+def _people_choices(people) -> list[tuple[str, str]]:
+    """A person named with their unit, since two 王芳 in one street are common."""
+    return [(p.code, f"{p.name}（{p.unit.name}）" if p.unit_id else p.name) for p in people]
+
+
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
     title = forms.CharField(label=_("Meeting title"), max_length=200)
@@ -36,9 +41,7 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, units, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = _choices(units)
-        people_choices = [
-            (p.code, f"{p.name}（{p.unit.name}）" if p.unit_id else p.name) for p in people
-        ]
+        people_choices = _people_choices(people)
         self.fields["chair"].choices = [("", _("(none)")), *people_choices]
         self.fields["attendees"].choices = people_choices
 
@@ -67,9 +70,7 @@ class SignInForm(forms.Form):
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [
-            (p.code, f"{p.name}（{p.unit.name}）" if p.unit_id else p.name) for p in people
-        ]
+        self.fields["person"].choices = _people_choices(people)
 
 
 class MinutesForm(forms.Form):

@@ -8,7 +8,6 @@ the record is closed. A refused step raises and writes nothing.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from cityloop.core import clock, events
+from cityloop.core import clock, codes, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityloop.meetings import queries, rules
 from cityloop.meetings.models import Attendee, Decision, Meeting, MeetingEvent
@@ -37,13 +36,7 @@ def _text(value: str, code: str, message: str, *, limit: int, required: bool = T
 
 
 def _new_code(at: datetime) -> str:
-    day = at.astimezone(clock.local_zone()).strftime("%y%m%d")
-    while True:
-        code = f"HY{day}-" + "".join(
-            secrets.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(4)
-        )
-        if not Meeting.objects.filter(code=code).exists():
-            return code
+    return codes.dated_code(Meeting, at, prefix="HY")
 
 
 def _event(actor, meeting: Meeting, verb: str, **fields) -> MeetingEvent:

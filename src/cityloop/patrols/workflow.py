@@ -8,7 +8,6 @@ resend changes nothing and never makes a second case.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from cityloop.cases import queries as case_queries
 from cityloop.cases import workflow as case_workflow
 from cityloop.cases.models import Case, Category
-from cityloop.core import clock, events
+from cityloop.core import clock, codes, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.org.models import Zone
 from cityloop.patrols import coverage, queries
@@ -40,13 +39,7 @@ class PointIn:
 
 
 def _new_code(now: datetime) -> str:
-    day = now.astimezone(clock.local_zone()).strftime("%y%m%d")
-    while True:
-        code = f"XC{day}-" + "".join(
-            secrets.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(4)
-        )
-        if not Patrol.objects.filter(code=code).exists():
-            return code
+    return codes.dated_code(Patrol, now, prefix="XC")
 
 
 def _locked(actor, patrol_id: int) -> Patrol:
