@@ -655,6 +655,7 @@ def _detail_context(
         "after": [(p, photo_url(p)) for p in photos if p.step == "after"],
         "place_chain": list(reversed(routing.ancestors(case.place))),
         "assisting": list(case.assisting_units.all()),
+        "reporter_phone": queries.reporter_phone_for(user, case),
         "merged": list(case.duplicates.order_by("reported_at").values_list("pk", "code")),
         "overdue": deadlines.is_overdue(case, now),
         "duplicates": duplicates,
