@@ -50,7 +50,7 @@ class CityloopConfig(BaseSettings):
     # Photos: at most this many per step, this many bytes and pixels each.
     upload_max_photos: int = 9
     upload_max_bytes: int = 10 * 1024 * 1024
-    upload_max_pixels: int = 40_000_000
+    upload_max_pixels: int = 16_777_216  # 4096²: a PNG beyond costs seconds to decode
     # Possible duplicates at intake: same category, open, this close in space and time.
     duplicate_distance_metres: float = 50.0
     duplicate_window_days: int = 7
