@@ -63,6 +63,20 @@ class _TwoWorkers:
         return self.clients[self.turn % 2]
 
 
+def test_a_hotline_key_is_not_limited_per_address_or_phone(
+    cast, category, at_monday, settings, monkeypatch
+):
+    from cityloop.open311 import services
+
+    monkeypatch.setattr(settings.CITYLOOP, "intake_per_address_per_hour", 1)
+    monkeypatch.setattr(settings.CITYLOOP, "intake_per_phone_per_hour", 1)
+    _client, hotline = services.key_create(
+        actor=None, name="12345", account=cast.desk, source="hotline"
+    )
+    answers = [post(hotline, category, phone="13800000001").status_code for _ in range(3)]
+    assert answers == [200, 200, 200]
+
+
 def test_the_per_key_limit_is_counted_across_cache_clients(cast, settings, monkeypatch):
     from cityloop.open311 import services
 
