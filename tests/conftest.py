@@ -28,6 +28,18 @@ def _fresh_caches():
     worktime.invalidate_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts(settings):
+    """Rate counts live in the shared cache (a file cache in the data directory, or Redis),
+    which outlives a test and a run: each test counts under its own key prefix."""
+    import uuid
+
+    settings.CACHES = {
+        alias: {**conf, "KEY_PREFIX": f"{conf.get('KEY_PREFIX', '')}t{uuid.uuid4().hex[:12]}"}
+        for alias, conf in settings.CACHES.items()
+    }
+
+
 @pytest.fixture
 def seeded_calendar(transactional_db):
     """For transactional tests (the browser): the flush after each one empties every table,

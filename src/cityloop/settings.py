@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "cityloop.core.middleware.RequestIdMiddleware",  # first: every answer carries the id
+    "cityloop.core.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -297,10 +298,25 @@ def _caches() -> dict:
                 "KEY_PREFIX": "cityloop",
             }
         }
-    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # No Redis: a file cache in the data directory, shared by every worker of this machine
+    # (each process's own memory would give every worker its own allowance).
+    return {
+        "default": {
+            "BACKEND": "cityloop.core.ratelimit.SharedFileCache",
+            "LOCATION": str(CONFIG.data_dir / "cache"),
+            "KEY_PREFIX": "cityloop",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 
 CACHES = _caches()
+
+# Request bodies: form fields (not files) beyond this are refused by Django; file parts beyond
+# FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file rather than held in memory; the
+# whole body is capped by CITYLOOP_MAX_REQUEST_BYTES (RequestSizeLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

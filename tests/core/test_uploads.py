@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import struct
+import time
 import zlib
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -273,15 +274,16 @@ def test_a_decompression_bomb_is_refused_from_its_header():
     err = code_of(uploads.clean_image, png_claiming(100_000, 100_000))
     assert err.code == "upload_too_many_pixels"
     assert (err.detail["width"], err.detail["height"]) == (100_000, 100_000)
-    assert Image.MAX_IMAGE_PIXELS == get_config().upload_max_pixels
+    assert Image.MAX_IMAGE_PIXELS == uploads.pillow_guard(get_config().upload_max_pixels)
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_the_pixel_limit_comes_from_the_config(cfg):
+    png = encode(Image.new("RGB", (40, 20), "red"), "PNG")  # a PNG is never decoded shrunk
     cfg(upload_max_pixels=800)
-    assert uploads.clean_image(jpeg((40, 20))).width == 40  # exactly at the limit
+    assert uploads.clean_image(png).width == 40  # exactly at the limit
     cfg(upload_max_pixels=799)  # below Pillow's own error (2x): our check must catch it
-    err = code_of(uploads.clean_image, jpeg((40, 20)))
+    err = code_of(uploads.clean_image, png)
     assert err.code == "upload_too_many_pixels"
     assert err.detail == {"width": 40, "height": 20, "limit": 799}
 
@@ -498,3 +500,35 @@ def test_a_folder_outside_the_media_root_is_a_programming_error(media, folder):
     with pytest.raises(ValueError, match="bad upload folder"):
         uploads.store_image(image, folder=folder)
     assert not media.exists() or files_under(media) == []
+
+
+# --- bounded decoding (issue 14, item 6) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def huge_png() -> bytes:
+    """A real 6300×6300 PNG (131 kB): decoding it whole took ~3 s on the demo server."""
+    return encode(Image.new("RGB", (6300, 6300), (200, 100, 50)), "PNG")
+
+
+def test_a_huge_png_is_refused_from_its_header_without_decoding(huge_png):
+    started = time.perf_counter()
+    err = code_of(uploads.clean_image, huge_png)
+    elapsed = time.perf_counter() - started
+    assert err.code == "upload_too_many_pixels"
+    assert (err.detail["width"], err.detail["height"]) == (6300, 6300)
+    assert err.detail["limit"] == get_config().upload_max_pixels == 4096 * 4096
+    assert elapsed < 0.3  # a whole decode takes ~0.6–3 s; the header is read in milliseconds
+
+
+def test_a_large_jpeg_is_decoded_shrunk_not_whole():
+    # 5000×4000 = 20 MP, above the 16.8 MP limit: decoded at half size by the JPEG decoder.
+    image = uploads.clean_image(encode(Image.new("RGB", (5000, 4000), "green"), "JPEG"))
+    assert (image.width, image.height) == (2500, 2000)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_jpeg_even_one_eighth_of_which_is_too_big_is_refused(cfg):
+    cfg(upload_max_pixels=10)  # 1/8 of 40×20 is 5×3 = 15 pixels: still over
+    err = code_of(uploads.clean_image, jpeg((40, 20)))
+    assert err.code == "upload_too_many_pixels"

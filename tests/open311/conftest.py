@@ -35,6 +35,8 @@ V2 = "/open311/v2"
 def _generous_rate(settings, monkeypatch):
     """Tests share one address; the limit itself is tested with its own small numbers."""
     monkeypatch.setattr(settings.CITYLOOP, "open311_rate_per_minute", 100_000)
+    monkeypatch.setattr(settings.CITYLOOP, "intake_per_address_per_hour", 100_000)
+    monkeypatch.setattr(settings.CITYLOOP, "intake_per_phone_per_hour", 100_000)
     monkeypatch.setattr(settings.CITYLOOP, "open311_jurisdiction_id", "")
     monkeypatch.setattr(settings.CITYLOOP, "open311_public_reads", True)
 

@@ -20,6 +20,7 @@ from cityloop.cases import deadlines
 from cityloop.cases.models import Case, CaseEvent, Category, Level
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
+from cityloop.core.privacy import mask_phone
 from cityloop.core.scope import scope_for
 from cityloop.core.text import tokens
 
@@ -136,6 +137,16 @@ def sees_internal(actor, case: Case) -> bool:
     from cityloop.cases import rules
 
     return rules.covers_case_place(actor, case) or rules.is_handler(actor, case)
+
+
+def reporter_phone_for(actor, case: Case) -> str:
+    """The reporter's phone as this reader may see it: whole for the units handling the case
+    (:func:`rules.sees_reporter_phone`), masked (``138****0001``) for anyone else."""
+    from cityloop.cases import rules
+
+    if not case.reporter_phone or rules.sees_reporter_phone(actor, case):
+        return case.reporter_phone
+    return mask_phone(case.reporter_phone)
 
 
 def timeline_for(actor, case: Case) -> QuerySet[CaseEvent]:

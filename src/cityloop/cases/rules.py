@@ -125,6 +125,26 @@ def is_handler(user, case: Case) -> bool:
     return scope_for(user).covers_path(case.responsible_unit.path, unit=True)
 
 
+def is_assisting(user, case: Case) -> bool:
+    """Staff of a unit asked to assist with the case (协办单位)."""
+    if not has_role(user, HANDLE_ROLES):
+        return False
+    scope = scope_for(user)
+    return any(scope.covers_path(u.path, unit=True) for u in case.assisting_units.all())
+
+
+def sees_reporter_phone(user, case: Case) -> bool:
+    """The reporter's phone is for those who must call back: the desk that dispatches, verifies
+    and visits back, the responsible and the assisting units, and the reporter; everyone else
+    who may read the case sees it masked."""
+    return (
+        is_reporter(user, case)
+        or is_dispatcher(user, case)
+        or is_handler(user, case)
+        or is_assisting(user, case)
+    )
+
+
 def is_reporter(user, case: Case) -> bool:
     return bool(
         user is not None

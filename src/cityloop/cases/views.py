@@ -44,7 +44,7 @@ from cityloop.cases import (
 )
 from cityloop.cases.models import Case, CasePhoto, ReplyTemplate, Stage
 from cityloop.cases.photos import store_photos
-from cityloop.core import clock, exports
+from cityloop.core import clock, exports, net, ratelimit
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.intel import queries as intel_queries
@@ -170,7 +170,27 @@ def photo_url(photo: CasePhoto, code: str = "") -> str:
 def report(request: HttpRequest) -> HttpResponse:
     """The resident's mobile page: no account needed."""
     form = forms.ReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    anonymous = not request.user.is_authenticated
+    try:
+        # Every anonymous submission counts against its address before any photo is read;
+        # the phone once the form says which (ratelimit.check_intake, shared with Open311).
+        if request.method == "POST" and anonymous:
+            ratelimit.check_intake(address=net.client_address(request))
+        valid = request.method == "POST" and form.is_valid()
+        if valid and anonymous:
+            ratelimit.check_intake(phone=form.cleaned_data.get("reporter_phone", ""))
+    except ratelimit.RateLimited as exc:
+        form.is_valid()  # so the page can show the fields as they were sent
+        form.add_error(None, str(exc.message))
+        context = {
+            "form": form,
+            "location_config": _location_config(request),
+            "photos_lost": bool(request.FILES),
+            "photo_limit": settings.CITYLOOP.upload_max_photos,
+            "error_code": exc.code,
+        }
+        return render(request, "cases/report.html", context, status=429)
+    if valid:
         case = _report(request, form, source=Case.Source.RESIDENT)
         if case is not None:
             messages.success(
@@ -655,6 +675,7 @@ def _detail_context(
         "after": [(p, photo_url(p)) for p in photos if p.step == "after"],
         "place_chain": list(reversed(routing.ancestors(case.place))),
         "assisting": list(case.assisting_units.all()),
+        "reporter_phone": queries.reporter_phone_for(user, case),
         "merged": list(case.duplicates.order_by("reported_at").values_list("pk", "code")),
         "source_links": queries.source_links(user, case),
         "overdue": deadlines.is_overdue(case, now),

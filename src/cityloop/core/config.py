@@ -50,7 +50,7 @@ class CityloopConfig(BaseSettings):
     # Photos: at most this many per step, this many bytes and pixels each.
     upload_max_photos: int = 9
     upload_max_bytes: int = 10 * 1024 * 1024
-    upload_max_pixels: int = 40_000_000
+    upload_max_pixels: int = 16_777_216  # 4096²: a PNG beyond costs seconds to decode
     # Possible duplicates at intake: same category, open, this close in space and time.
     duplicate_distance_metres: float = 50.0
     duplicate_window_days: int = 7
@@ -70,6 +70,13 @@ class CityloopConfig(BaseSettings):
     open311_public_reads: bool = True
     # Requests per minute per api_key (and per address for reads without a key).
     open311_rate_per_minute: int = 120
+    # Anonymous intake (/report/ and Open311 POST requests): reports an hour from one client
+    # address and with one phone number, counted in the shared cache; 0 turns a limit off.
+    intake_per_address_per_hour: int = 30
+    intake_per_phone_per_hour: int = 10
+    # The largest request body in bytes, refused (413) before it is read; uploads above
+    # Django's FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory.
+    max_request_bytes: int = 100 * 1024 * 1024
     # Triage (intel): where trained model files live; empty: ``<data_dir>/models``.
     intel_model_dir: Path | None = None
     # Suggest at intake when a model is active; below ``intel_review_below`` a suggestion is

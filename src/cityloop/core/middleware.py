@@ -62,3 +62,40 @@ def on_uncaught_exception(sender, request: HttpRequest | None = None, **kwargs) 
     exc = sys.exc_info()[1]
     if request is not None and exc is not None:
         log_server_error(request, exc)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than ``CITYLOOP_MAX_REQUEST_BYTES`` (413, ``request_too_large``)
+    from its ``Content-Length`` alone, before anything reads it. Django itself reads at most
+    ``Content-Length`` bytes, streams file parts above ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a
+    temporary file and refuses other fields beyond ``DATA_UPLOAD_MAX_MEMORY_SIZE``, so this
+    cap bounds what one request can make the server receive and store."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        from django.conf import settings
+
+        limit = settings.CITYLOOP.max_request_bytes
+        try:
+            size = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = 0
+        if limit > 0 and size > limit:
+            return _too_large(request, size, limit)
+        return self.get_response(request)
+
+
+def _too_large(request: HttpRequest, size: int, limit: int):
+    from django.http import HttpResponse, JsonResponse
+    from django.utils.translation import gettext as _
+
+    message = _("The request is too large: at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
+    if request.path.startswith("/api/") or request.path.startswith("/open311/"):
+        body = {"code": "request_too_large", "message": message, "detail": {"limit": limit}}
+        response = JsonResponse(body, status=413, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    response["Connection"] = "close"  # the unread body is not kept for another request
+    return response

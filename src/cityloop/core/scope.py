@@ -7,6 +7,12 @@ An account covers
   (a street office covers its street);
 - the objects of its duties (a road chief's roads, a compound head's compound).
 
+Need to know: the whole district is read only by the roles whose work is the whole district
+(:data:`DISTRICT_READ_ROLES`: administrator, district leader, supervisor — the district desk).
+A district bureau (区住建局, 区城管局) sits at the district, but its staff see what is
+dispatched to, assigned to or asked of their unit — through the unit, never through the
+district place; where a unit or person sits does not by itself open every street's records.
+
 Every app filters through :meth:`Scope.places_q` / :meth:`Scope.units_q` /
 :meth:`Scope.zones_q`, and asks :meth:`Scope.covers` before acting. An object outside the
 scope is reported as *not found*, so that its existence does not leak.
@@ -91,6 +97,9 @@ class Scope:
 
 NOTHING = Scope()
 
+# Roles whose work is the whole district: only they read it through a district place.
+DISTRICT_READ_ROLES = frozenset({"admin", "district_leader", "supervisor"})
+
 
 def scope_for(user) -> Scope:
     """The scope of an account, computed once per user object (i.e. per request)."""
@@ -115,12 +124,14 @@ def _compute(user) -> Scope:
     places: set[str] = set()
     units: set[str] = set()
     zones: set[int] = set()
-    if person.place is not None:
-        places.add(person.place.path)
+    # A place of the person's or of the unit's; a district place only for a district reader
+    # (roles are read only then, so street and community accounts pay no extra query).
+    seats = [person.place, person.unit.place if person.unit is not None else None]
+    for place in (p for p in seats if p is not None):
+        if place.kind != "district" or _reads_district(user):
+            places.add(place.path)
     if person.unit is not None:
         units.add(person.unit.path)
-        if person.unit.place is not None:
-            places.add(person.unit.place.path)
     for duty in ZoneRole.objects.filter(person=person).select_related("place"):
         if duty.zone_id:
             zones.add(duty.zone_id)
@@ -131,6 +142,12 @@ def _compute(user) -> Scope:
         unit_paths=frozenset(_outermost(units)),
         zone_ids=frozenset(zones),
     )
+
+
+def _reads_district(user) -> bool:
+    from cityloop.core.roles import roles_of
+
+    return bool(DISTRICT_READ_ROLES.intersection(roles_of(user)))
 
 
 def _outermost(paths: set[str]) -> set[str]:

@@ -60,6 +60,9 @@ ALLOWED_TYPES = {
     "image/gif": "GIF",
 }
 MAX_SIDE = 4096  # a long side beyond this adds bytes, not evidence
+# A JPEG above the pixel limit is decoded at 1/2, 1/4 or 1/8 of its size (DCT scaling), never
+# whole: a 50-megapixel phone photo costs what a 12-megapixel one does.
+JPEG_MAX_SHRINK = 8
 JPEG_QUALITY = 85
 
 # What Pillow raises on files it cannot read: truncated data, broken headers, bad chunk
@@ -123,9 +126,9 @@ def clean_image(data: bytes, *, filename: str = "") -> CleanImage:
 
     limit = cfg.upload_max_pixels
     # Pillow's own guard (process-wide): it refuses at twice this while opening, so a header
-    # claiming billions of pixels fails before any allocation; between 1x and 2x it only
-    # warns, which is why the size is checked here too.
-    Image.MAX_IMAGE_PIXELS = limit
+    # claiming billions of pixels fails before any allocation; below that the size is checked
+    # here. JPEGs may claim up to JPEG_MAX_SHRINK² times the limit, as they are decoded shrunk.
+    Image.MAX_IMAGE_PIXELS = pillow_guard(limit)
     # A truncated upload must fail to decode. WeasyPrint, imported for PDFs in the same
     # process, switches Pillow's process-wide tolerance of truncated files on; turn it off
     # again each time rather than trust whoever imported last.
@@ -134,7 +137,7 @@ def clean_image(data: bytes, *, filename: str = "") -> CleanImage:
     try:
         with Image.open(io.BytesIO(data), formats=[fmt]) as img:
             size = img.size
-            if size[0] * size[1] > limit:
+            if size[0] * size[1] > limit and not _draft_within(img, limit):
                 raise _too_many_pixels(*size, limit, where)
             # Decode before anything else touches the file: a truncated or corrupt file fails
             # here. (Reading PNG EXIF would load it too, and a failed load is not retried.)
@@ -354,6 +357,26 @@ def gps_from_exif(img: Image.Image | Image.Exif) -> tuple[float, float] | None:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g}"
+
+
+def pillow_guard(limit: int) -> int:
+    """Pillow's process-wide ``MAX_IMAGE_PIXELS`` for a pixel limit (see :func:`clean_image`)."""
+    return limit * JPEG_MAX_SHRINK * JPEG_MAX_SHRINK
+
+
+def _draft_within(img: Image.Image, limit: int) -> bool:
+    """Decode a large JPEG shrunk (1/2, 1/4 or 1/8 in its DCT, which costs a fraction of a full
+    decode) so that at most ``limit`` pixels are decoded; False when even 1/8 is too many or
+    the format cannot be decoded shrunk (PNG, WebP, GIF must be decoded whole, so refused)."""
+    if img.format != "JPEG":
+        return False
+    width, height = img.size
+    for scale in (2, 4, JPEG_MAX_SHRINK):
+        wanted = (math.ceil(width / scale), math.ceil(height / scale))
+        if wanted[0] * wanted[1] <= limit:
+            img.draft(img.mode, wanted)
+            return img.size[0] * img.size[1] <= limit
+    return False
 
 
 def _too_many_pixels(width: int, height: int, limit: int, where: dict) -> InvalidInput:

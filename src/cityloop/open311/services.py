@@ -10,17 +10,15 @@ client never changes a case's state.
 from __future__ import annotations
 
 import secrets
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cityloop.cases import workflow
 from cityloop.cases.models import Case, CaseEvent, Category
-from cityloop.core import clock, events
-from cityloop.core.errors import DomainError, InvalidInput, NotFound
+from cityloop.core import clock, events, ratelimit
+from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.open311 import queries
 from cityloop.open311.models import ApiClient, ClientUpdate, RequestToken, ServiceAttribute
 from cityloop.open311.params import NewRequest, NewUpdate
@@ -30,8 +28,7 @@ KEY_PREFIX = "o311_"
 MAX_OTHER_ATTRIBUTES = 30
 
 
-class RateLimited(DomainError):
-    http_status = 429
+RateLimited = ratelimit.RateLimited  # 429 ``rate_limited``, counted in the shared cache
 
 
 # --- keys --------------------------------------------------------------------------------------
@@ -91,27 +88,18 @@ def key_revoke(*, actor, name: str) -> ApiClient:
 
 def check_rate(client: ApiClient | None, address: str) -> None:
     """Count one request against the client's (or, without a key, the address's) limit for
-    the current minute; refuse it when over."""
+    the current minute, in the cache every worker shares; refuse it when over."""
     limit = (client.rate_per_minute if client else None) or (
         settings.CITYLOOP.open311_rate_per_minute
     )
-    # Wall-clock minutes, not the business clock: this paces traffic, it dates nothing.
-    minute = int(time.time() // 60)
     who = f"key:{client.key_digest[:16]}" if client else f"addr:{address}"
-    name = f"open311:rate:{who}:{minute}"
-    # add() then incr() is atomic on Redis and per process in local memory.
-    cache.add(name, 0, timeout=120)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, timeout=120)
-        count = 1
-    if count > limit:
-        raise RateLimited(
-            "rate_limited",
-            _("Too many requests: at most %(n)d a minute.") % {"n": limit},
-            {"limit": limit},
-        )
+    ratelimit.hit(
+        "open311",
+        who,
+        limit=limit,
+        window=60,
+        message=_("Too many requests: at most %(n)d a minute.") % {"n": limit},
+    )
 
 
 # --- intake ------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cityloop.cases import public
-from cityloop.core import net
+from cityloop.cases.models import Case
+from cityloop.core import net, ratelimit
 from cityloop.core.errors import (
     Conflict,
     DomainError,
@@ -139,6 +140,11 @@ def _request_list(request, fmt, data, client) -> HttpResponse:
 
 def _request_create(request, fmt, data, client) -> HttpResponse:
     req = params.new_request(data)
+    # The key's own per-minute limit was counted in _serve. A key that reports as residents
+    # is also counted per client address and per phone, the rule of the /report/ page; a staff
+    # channel's key (the 12345 hotline relays every caller from one server) is not.
+    if client is not None and client.source == Case.Source.RESIDENT:
+        ratelimit.check_intake(address=net.client_address(request), phone=req.phone)
     idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()[:200]
     case, token = services.request_create(client=client, req=req, idempotency_key=idempotency_key)
     rows = [serializers.created_fields(case, token)]
