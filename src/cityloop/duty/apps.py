@@ -8,7 +8,6 @@ class DutyConfig(AppConfig):
     verbose_name = _("Duty rosters")
 
     def ready(self) -> None:
-        from cityloop.duty import labels, sweep  # noqa: F401  (vocabulary, escalation sweeper)
-        from cityloop.duty import signals
+        from cityloop.duty import labels, signals, sweep  # noqa: F401  (vocabulary, escalation sweeper)
 
         signals.connect()

@@ -23,6 +23,9 @@ from cityloop.duty.models import Shift
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Unit
 
+# The export writes the Chinese name of each kind: the roster is Chinese data, whatever the
+# reader's language.
+KIND_NAMES = {Shift.Kind.FULL_DAY: "24小时", Shift.Kind.DAY: "白班", Shift.Kind.NIGHT: "夜班"}
 KIND_CHOICES = {
     "24小时": Shift.Kind.FULL_DAY,
     "24小时班": Shift.Kind.FULL_DAY,
@@ -102,12 +105,14 @@ def import_roster(actor, unit: Unit, path: Path | str, *, dry_run: bool = False)
     report.errors.extend(parsed.errors)
     report.warnings.extend(parsed.warnings)
     report.rows = len(parsed.rows)
-    if parsed.errors:
-        return report
+    if any(e.line == 0 for e in parsed.errors):
+        return report  # the file as a whole is wrong: no row can be read
     zone = clock.local_zone()
     inputs: list[tuple[object, workflow.ShiftInput]] = []
     for row in parsed.rows:
         v = row.values
+        if not row.ok:  # a cell already refused by the column checks; check the rest too
+            v = {**v, "kind": v.get("kind") or Shift.Kind.FULL_DAY}
         day, start, end = _day(v["day"]), _time(v["start"]), _time(v["end"])
         if day is None:
             parsed.error(row, "day", _("%(value)s is not a date") % {"value": v["day"]})

@@ -60,7 +60,9 @@ class Shift(models.Model):
         ordering = ["unit", "starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "starts_at"], name="shift_unit_start_once"),
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after"
+            ),
         ]
         indexes = [
             # "Who is on duty now" and the month calendar: a unit's shifts by time.

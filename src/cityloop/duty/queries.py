@@ -116,9 +116,7 @@ class OnDuty:
 
 
 def has_roster(unit: Unit | None) -> bool:
-    return unit is not None and (
-        unit.round_the_clock or Shift.objects.filter(unit=unit).exists()
-    )
+    return unit is not None and (unit.round_the_clock or Shift.objects.filter(unit=unit).exists())
 
 
 def on_duty_now(unit: Unit | None, at: datetime | None = None) -> OnDuty | None:
@@ -145,7 +143,9 @@ class Gap:
         return _("nobody on duty")
 
 
-def gaps(unit: Unit, start: datetime, end: datetime, shifts: list[Shift] | None = None) -> list[Gap]:
+def gaps(
+    unit: Unit, start: datetime, end: datetime, shifts: list[Shift] | None = None
+) -> list[Gap]:
     """Every stretch of [start, end) with nobody on duty. Only a round-the-clock unit must have
     someone at every moment; for another unit only its planned shifts without a person count."""
     shifts = shifts_between(unit, start, end) if shifts is None else shifts
@@ -199,7 +199,12 @@ def month_calendar(unit: Unit, year: int, month: int) -> list[list[Day]]:
         if key in days:
             days[key].shifts.append(s)
     for g in holes:
-        # A gap is red on every day it touches.
+        if g.shift is not None:  # an empty shift is red on its day, where the calendar shows it
+            key = g.shift.starts_at.astimezone(zone).date()
+            if key in days:
+                days[key].gaps.append(g)
+            continue
+        # Time no shift covers is red on every day it touches.
         d = g.starts_at.astimezone(zone).date()
         last_day = (g.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
         while d <= last_day:
@@ -237,7 +242,9 @@ def open_swaps(unit: Unit) -> list[Swap]:
 
 def handovers(unit: Unit, start: datetime, end: datetime) -> list[Handover]:
     return list(
-        Handover.objects.filter(shift__unit=unit, shift__starts_at__gte=start, shift__starts_at__lt=end)
+        Handover.objects.filter(
+            shift__unit=unit, shift__starts_at__gte=start, shift__starts_at__lt=end
+        )
         .select_related("shift", "handed_by", "received_by")
         .order_by("-shift__starts_at")
     )
@@ -245,6 +252,8 @@ def handovers(unit: Unit, start: datetime, end: datetime) -> list[Handover]:
 
 def export_rows(unit: Unit, year: int, month: int) -> list[list]:
     """The month's roster as the .xlsx rows :mod:`cityloop.duty.imports` reads back."""
+    from cityloop.duty.imports import KIND_NAMES
+
     first, last = month_bounds(year, month)
     zone = clock.local_zone()
     rows = []
@@ -254,7 +263,7 @@ def export_rows(unit: Unit, year: int, month: int) -> list[list]:
         rows.append(
             [
                 start.date(),
-                s.get_kind_display(),
+                KIND_NAMES[s.kind],
                 start.strftime("%H:%M"),
                 end.strftime("%H:%M"),
                 s.on_duty.code if s.on_duty else "",

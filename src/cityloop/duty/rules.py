@@ -12,7 +12,7 @@ from cityloop.core.roles import AccountRole as R
 from cityloop.core.roles import roles_of
 from cityloop.supervision.rules import covers_unit
 
-ROSTER_ROLES = {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF, R.DEPARTMENT_STAFF}
+ROSTER_ROLES = {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF}
 
 
 def _person(user):
@@ -20,12 +20,19 @@ def _person(user):
 
 
 def manages(user, unit) -> bool:
-    """May plan the unit's shifts, staff them and decide swaps."""
+    """May plan the unit's shifts, staff them and decide swaps: street staff, supervisors and
+    leaders covering the unit, and the department staff of a unit above it (城管办 keeps its
+    duty room's roster). The duty officers of the unit itself do not approve their own swaps."""
     if getattr(user, "is_superuser", False):
         return True
-    if not ({r.value for r in ROSTER_ROLES} & set(roles_of(user))):
-        return False
-    return covers_unit(user, unit)
+    roles = set(roles_of(user))
+    if {r.value for r in ROSTER_ROLES} & roles:
+        return covers_unit(user, unit)
+    person = _person(user)
+    if R.DEPARTMENT_STAFF.value in roles and person is not None and person.unit_id:
+        own = person.unit
+        return own.pk != unit.pk and unit.path.startswith(own.path)
+    return False
 
 
 def on_shift(user, shift, role: str | None = None) -> bool:

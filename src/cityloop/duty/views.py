@@ -56,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _roster_context(user, unit, year: int, month: int) -> dict:
-    first, last = queries.month_bounds(year, month)
+    first, _last = queries.month_bounds(year, month)
     prev_month = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
     next_month = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     start = queries.local_midnight(first)

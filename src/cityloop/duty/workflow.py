@@ -246,7 +246,9 @@ def hand_over(
     with transaction.atomic():
         shift = _locked(actor, shift_id)
         if not rules.may_hand_over(actor, shift):
-            raise Forbidden("handover_not_yours", _("Only the person on duty hands the shift over."))
+            raise Forbidden(
+                "handover_not_yours", _("Only the person on duty hands the shift over.")
+            )
         if Handover.objects.filter(shift=shift).exists():
             raise Conflict("handover_done", _("This shift has been handed over already."))
         if receiver is None:
@@ -383,11 +385,14 @@ def escalate_untaken(case_id: int, *, now: datetime | None = None) -> DutyAlert 
         )
         if case is None or not watched(case):
             return None
-        if not DutyAlert.objects.filter(
-            case=case, dispatched_at=case.dispatched_at, stage=DutyAlert.Stage.DUTY
-        ).exists() and not DutyAlert.objects.filter(
-            case=case, dispatched_at=case.dispatched_at, stage=DutyAlert.Stage.LEADER
-        ).exists():
+        if (
+            not DutyAlert.objects.filter(
+                case=case, dispatched_at=case.dispatched_at, stage=DutyAlert.Stage.DUTY
+            ).exists()
+            and not DutyAlert.objects.filter(
+                case=case, dispatched_at=case.dispatched_at, stage=DutyAlert.Stage.LEADER
+            ).exists()
+        ):
             # The dispatch's own alert did not happen (the app was installed later, or it
             # failed): the person on duty first.
             alert_dispatched(case)
