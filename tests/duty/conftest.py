@@ -31,7 +31,7 @@ class Roster:
 
 
 @pytest.fixture
-def roster(tree, cast, make_account) -> Roster:
+def roster(tree, cast, make_account) -> Roster:  # noqa: F811
     from cityloop.org import services as s
 
     unit, _ = s.unit_save(
@@ -58,7 +58,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def urgent(category):
+def urgent(category):  # noqa: F811
     category.urgency = "urgent"
     category.save(update_fields=["urgency"])
     return category
