@@ -272,3 +272,46 @@ def test_overlapping_shift_is_refused(roster):
         with pytest.raises(Conflict):
             _shift(roster, at(23, 20), 12, on_duty=roster.second, kind="night")
     assert Shift.objects.count() == 1
+
+
+def test_a_failing_alert_never_fails_the_dispatch_and_the_sweep_makes_it_up(
+    cast, staffed, monkeypatch
+):
+    r = staffed
+    real = workflow.alert_dispatched
+
+    def broken(case):
+        raise RuntimeError("channel down")
+
+    monkeypatch.setattr(workflow, "alert_dispatched", broken)
+    with clock.frozen(at(23, 9)):
+        case = _urgent_case(cast, r)
+    case.refresh_from_db()
+    assert case.status == "dispatched" and not DutyAlert.objects.exists()
+    monkeypatch.setattr(workflow, "alert_dispatched", real)
+    with clock.frozen(at(23, 9, 1)):
+        assert sweep.run_sweep()["duty_escalation"] == {"leader": 0}
+    assert _told(r.officer, "duty_duty") == 1 and _told(r.leader, "duty_leader") == 0
+
+
+def test_dispatch_form_shows_who_is_on_duty_at_the_routed_unit(client, cast, staffed):
+    r = staffed
+    r.urgent.routing, r.urgent.default_unit = "unit", r.unit
+    r.urgent.save(update_fields=["routing", "default_unit"])
+    with clock.frozen(at(23, 9)):
+        case = case_workflow.report(
+            actor=cast.resident,
+            source="resident",
+            description="06小区燃气泄漏",
+            category=r.urgent,
+            lng=IN_COMPOUND[0],
+            lat=IN_COMPOUND[1],
+            reporter_name="李女士",
+            reporter_phone="13800000001",
+        )
+        case_workflow.accept(actor=cast.desk, case_id=case.pk)
+        client.force_login(cast.desk)
+        page = client.get(f"/cases/{case.pk}/?action=dispatch").content.decode()
+    panel = page[page.index('data-open-action="dispatch"') :]
+    assert f'data-on-duty="{r.unit.code}"' in panel
+    assert r.officer.person.name in panel

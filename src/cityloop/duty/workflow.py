@@ -385,14 +385,7 @@ def escalate_untaken(case_id: int, *, now: datetime | None = None) -> DutyAlert 
         )
         if case is None or not watched(case):
             return None
-        if (
-            not DutyAlert.objects.filter(
-                case=case, dispatched_at=case.dispatched_at, stage=DutyAlert.Stage.DUTY
-            ).exists()
-            and not DutyAlert.objects.filter(
-                case=case, dispatched_at=case.dispatched_at, stage=DutyAlert.Stage.LEADER
-            ).exists()
-        ):
+        if not DutyAlert.objects.filter(case=case, dispatched_at=case.dispatched_at).exists():
             # The dispatch's own alert did not happen (the app was installed later, or it
             # failed): the person on duty first.
             alert_dispatched(case)
@@ -406,16 +399,19 @@ def escalate_untaken(case_id: int, *, now: datetime | None = None) -> DutyAlert 
 
 
 def untaken_ids(now: datetime) -> list[int]:
-    """Urgent cases dispatched to round-the-clock units, untaken, without their leader alert."""
-    from django.db.models import Exists, OuterRef
+    """Urgent cases dispatched to round-the-clock units and still untaken that owe an alert:
+    past the limit without their leader alert, or (a missed dispatch alert) without any."""
+    from django.db.models import Exists, OuterRef, Q
 
     from cityloop.cases.models import Case
 
-    told = DutyAlert.objects.filter(
-        case_id=OuterRef("pk"),
-        dispatched_at=OuterRef("dispatched_at"),
-        stage=DutyAlert.Stage.LEADER,
-    )
+    def told(stage: str | None = None) -> Exists:
+        alerts = DutyAlert.objects.filter(
+            case_id=OuterRef("pk"), dispatched_at=OuterRef("dispatched_at")
+        )
+        return Exists(alerts.filter(stage=stage) if stage else alerts)
+
+    owed = (Q(dispatched_at__lte=now - escalate_after()) & ~told(DutyAlert.Stage.LEADER)) | ~told()
     return list(
         Case.objects.filter(
             status="dispatched",
@@ -423,6 +419,6 @@ def untaken_ids(now: datetime) -> list[int]:
             category__urgency="urgent",
             dispatched_at__isnull=False,
         )
-        .exclude(Exists(told))
+        .filter(owed)
         .values_list("pk", flat=True)[:2000]
     )
