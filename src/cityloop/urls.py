@@ -22,6 +22,7 @@ urlpatterns = [
     path("campaigns/", include("cityloop.campaigns.urls")),
     path("patrols/", include("cityloop.patrols.urls")),
     path("meetings/", include("cityloop.meetings.urls")),
+    path("duty/", include("cityloop.duty.urls")),
     path("deliberation/", include("cityloop.deliberation.urls")),
     path("", include("cityloop.deliberation.public_urls")),
     path("assessment/", include("cityloop.assessment.urls")),

@@ -54,6 +54,9 @@ class CityloopConfig(BaseSettings):
     # Possible duplicates at intake: same category, open, this close in space and time.
     duplicate_distance_metres: float = 50.0
     duplicate_window_days: int = 7
+    # Duty rosters: an urgent case for a round-the-clock unit not taken within this many
+    # minutes of dispatch goes to the leader on call as well (seed 003 主管领导24小时畅通).
+    duty_escalate_minutes: int = 30
     # Notifications: comma-separated channel names (console, email, sms, wecom); the in-app
     # inbox is always written.
     notify_channels: str = "console"

@@ -29,6 +29,7 @@ from cityloop.core import geo
 from cityloop.core.errors import Conflict
 from cityloop.demo import cases as demo_cases
 from cityloop.demo import dataset as ds
+from cityloop.demo import duty as demo_duty
 from cityloop.demo import meetings as demo_meetings
 from cityloop.demo import patrols as demo_patrols
 from cityloop.demo import supervision as demo_supervision
@@ -113,6 +114,7 @@ def load_demo(
         supervision_result = _supervision(supervision=supervision, fresh=fresh and not reset)
         patrol_result = _patrols(cases=cases)
         meeting_result = _meetings(supervision=supervision)
+        duty_result = _duty()
     result = {
         "status": "reset" if reset else "loaded",
         "fingerprint": fingerprint(),
@@ -122,6 +124,7 @@ def load_demo(
         "supervision": supervision_result,
         "patrols": patrol_result,
         "meetings": meeting_result,
+        "duty": duty_result,
     }
     _report(result, stdout)
     return result
@@ -145,6 +148,13 @@ def _meetings(*, supervision: bool) -> dict[str, Any]:
     if demo_meetings.present():
         return {"outcome": "unchanged"}
     return {"outcome": "loaded", **demo_meetings.load_meetings()}
+
+
+def _duty() -> dict[str, Any]:
+    """A month of shifts for the two round-the-clock units (one night left empty)."""
+    if demo_duty.present():
+        return {"outcome": "unchanged"}
+    return {"outcome": "loaded", **demo_duty.load_duty()}
 
 
 def _cases(*, cases: bool, fresh: bool) -> dict[str, Any]:
@@ -366,6 +376,7 @@ def delete_demo() -> dict[str, int]:
     # actor accounts.
     demo_supervision.delete_supervision()  # the demo meetings first: decisions hold tasks
     demo_patrols.delete_patrols()
+    demo_duty.delete_duty()  # shifts protect the demo people on them
     demo_cases.delete_cases()
     pending = [m for m in _demo_models() if m.objects.filter(is_demo=True).exists()]
     blocked: dict[str, str] = {}

@@ -207,6 +207,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
     # Duties short of their patrols (yellow / red, with the reason): the street's board item.
     context["patrol_missed"] = patrol_queries.missed_in_scope(request.user)[:20]
+    from cityloop.duty import queries as duty_queries
+
+    # Round-the-clock units' shifts with nobody on duty in the coming week: red items.
+    context["duty_gaps"] = duty_queries.gaps_in_scope(request.user)[:20]
     return render(request, "web/home.html", context)
 
 
