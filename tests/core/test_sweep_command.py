@@ -32,7 +32,13 @@ def test_every_sweeper_is_registered_in_a_fresh_process(tmp_path):
         text=True,
         timeout=120,
     ).stdout
-    assert set(out.split()) == {"calendar", "case_lights", "notifications", "task_lights"}, out
+    assert set(out.split()) == {
+        "calendar",
+        "case_lights",
+        "duty_escalation",
+        "notifications",
+        "task_lights",
+    }, out
 
 
 @pytest.mark.django_db

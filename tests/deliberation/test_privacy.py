@@ -74,7 +74,11 @@ def test_while_open_no_role_sees_a_choice_and_only_organisers_the_roll(
     client_as,  # noqa: F811
 ):
     tid = voted.pk
-    for user in [*nosy.values(), auditor]:
+    # A district bureau reads only what reaches its unit (issue 14.3): the topic is not there.
+    bureau = client_as(nosy["dept"])
+    for path in ("", "/ballots", "/tally", "/events"):
+        assert bureau.get(f"/topics/{tid}{path}").status_code == 404, path
+    for user in [nosy["steward"], nosy["grid"], nosy["road"], auditor]:
         api = client_as(user)
         assert api.get(f"/topics/{tid}").status_code == 200, user  # the topic itself is in scope
         r = api.get(f"/topics/{tid}/ballots")

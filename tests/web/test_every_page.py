@@ -72,3 +72,83 @@ def test_public_pages_read_in_chinese(full_demo, db, client):
         assert visit.errors == {}, visit.error_report()
         assert visit.problems == {}, visit.problems
     assert pages >= 4
+
+
+# --- who sees what: every demo account × one object of each kind ----------------------------
+
+# 200: reads it; 404: does not exist for that account (scope and need-to-know); "choices": the
+# closed vote's ballots with each household's choice (organisers and auditors only).
+R, N, C = 200, 404, "choices"
+PROBES = ("case_jyl", "case_zxl", "api_case_zxl", "register", "ballots", "meeting", "roster")
+ACCESS = {
+    # account:          JYL case, ZXL case, API ZXL, 06小区 register, ballots, JYL meeting, roster
+    "demo-admin": (R, R, R, R, C, R, R),
+    "demo-leader": (R, R, R, R, C, R, R),
+    "demo-supervisor": (R, R, R, N, C, R, R),  # auditor: choices yes, owners' register no
+    "demo-dcc": (R, R, R, N, C, R, R),
+    "demo-zjj": (N, N, N, N, N, N, N),  # a district bureau: only what reaches its unit
+    "demo-cgj": (N, N, N, N, N, N, N),
+    "jyl-street": (R, N, N, R, C, R, R),
+    "zxl-street": (N, R, R, N, N, N, N),
+    "xw-street": (N, N, N, N, N, N, N),
+    "jyl-cgb": (R, N, N, N, N, R, R),  # attends the meeting; its own duty room
+    "xhj-community": (R, N, N, R, C, R, N),  # runs 06小区's deliberation
+    "demo-grid": (R, N, N, N, N, N, N),
+    "demo-roadchief": (R, N, N, N, N, N, N),
+    "cg-compound": (N, N, N, N, N, N, N),
+    "cg-building": (N, N, N, N, N, N, N),
+    "cg-steward": (N, N, N, N, N, N, N),
+    "jyl-steward": (N, N, N, N, N, N, N),  # another compound's red steward
+    "demo-resident": (N, N, N, N, N, N, N),
+}
+
+
+def _probes() -> dict[str, str]:
+    from cityloop.cases.models import Case
+    from cityloop.deliberation.models import Topic
+    from cityloop.duty.models import Shift
+    from cityloop.meetings.models import Meeting
+
+    demo = Case.objects.filter(is_demo=True).order_by("pk")
+    jyl = demo.filter(place__path__startswith="/410106/410106001/410106001001/").first()
+    zxl = demo.filter(place__path__startswith="/410106/410106002/").first()
+    topic = Topic.objects.get(code="YS2020-0001")  # 06小区, closed
+    meeting = Meeting.objects.filter(is_demo=True).order_by("held_at").first()
+    room = Shift.objects.filter(unit__code__startswith="JYL").values_list("unit__code", flat=True)
+    return {
+        "case_jyl": f"/cases/{jyl.pk}/",
+        "case_zxl": f"/cases/{zxl.pk}/",
+        "api_case_zxl": f"/api/v1/cases/{zxl.pk}",
+        "register": f"/deliberation/households/{topic.place_id}/",
+        "ballots": f"/api/v1/topics/{topic.pk}/ballots",
+        "meeting": f"/meetings/{meeting.code}/",
+        "roster": f"/duty/{room.first()}/",
+    }
+
+
+def test_who_sees_what(full_demo, db, client):
+    """The access matrix, written by hand from the roles' work and pinned: scope hides other
+    streets (404, never 403), a district bureau reads only what reaches its unit, the owners'
+    register is for those running the compound's deliberation, choices for organisers and
+    auditors."""
+    from django.contrib.auth import get_user_model
+
+    from cityloop.demo.accounts import demo_usernames
+
+    assert set(ACCESS) == set(_accounts()) == {*demo_usernames(), "demo-admin"}
+    urls = _probes()
+    seen: dict[str, tuple] = {}
+    for username in ACCESS:
+        client.force_login(get_user_model().objects.get(username=username))
+        row = []
+        for probe in PROBES:
+            r = client.get(urls[probe])
+            if probe == "ballots" and r.status_code == 200:
+                rows = r.json()
+                assert rows, urls[probe]
+                row.append(C if all("choice" in b for b in rows) else R)
+            else:
+                row.append(r.status_code)
+        seen[username] = tuple(row)
+    wrong = {u: (seen[u], ACCESS[u]) for u in ACCESS if seen[u] != ACCESS[u]}
+    assert wrong == {}, "\n".join(f"{u}: got {g}, want {w}" for u, (g, w) in wrong.items())
