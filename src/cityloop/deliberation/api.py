@@ -140,6 +140,10 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
             "ballots": vote.ballots.count(),
             "sealed": rules.is_sealed(vote),
             "publish_choices": vote.publish_choices,
+            "electorate": vote.electorate,
+            "electorate_label": vote.scope_label,
+            "electorate_building": vote.electorate_building,
+            "electorate_entrance": vote.electorate_entrance,
             "tally": _tally(queries.tally_or_empty(vote)),
         },
     )

@@ -49,6 +49,10 @@ class VoteOut(Schema):
     ballots: int
     sealed: bool = True
     publish_choices: bool = False
+    electorate: str = "compound"
+    electorate_label: str = ""
+    electorate_building: str = ""
+    electorate_entrance: str = ""
     tally: dict[str, Any]
 
 
@@ -129,8 +133,17 @@ class DeliberateIn(Schema):
 
 
 class OpenVoteIn(Schema):
+    """``electorate``: ``compound`` (default), ``building`` (give ``building`` as on the
+    households register, or ``building_place_id`` of a building place of the compound),
+    ``entrance`` (``building`` and ``entrance``) or ``units`` (``household_ids``)."""
+
     question: str
     closes_on: date | None = None
+    electorate: str = "compound"
+    building: str = ""
+    entrance: str = ""
+    household_ids: list[int] = []
+    building_place_id: int | None = None
 
 
 class CloseVoteIn(Schema):
