@@ -508,3 +508,27 @@ class CharterDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} · {self.get_kind_display()} v{self.version}"
+
+
+class ResolutionProject(models.Model):
+    """决议的实施: the project that carries out a passed resolution (a lift voted by one
+    entrance, built as a project). A project carries out one resolution; a resolution may be
+    carried out by several projects. Written only by ``workflow.link_project``, which records
+    the event on the topic and on the project."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="project_links")
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, related_name="resolution_link"
+    )
+    linked_at = models.DateTimeField(_("linked at"))
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("project carrying out a resolution")
+        verbose_name_plural = _("projects carrying out resolutions")
+        ordering = ["linked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} → {self.project_id}"

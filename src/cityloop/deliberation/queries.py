@@ -20,12 +20,14 @@ from cityloop.deliberation.models import (
     Opinion,
     Owner,
     Proxy,
+    ResolutionProject,
     RollEntry,
     Topic,
     TopicEvent,
     Vote,
 )
 from cityloop.org.models import Place
+from cityloop.projects import queries as project_queries
 
 # Stages in which a topic is shown on the public pages (a withdrawn topic is not).
 PUBLIC_STAGES = [s for s in Topic.Stage.values if s != Topic.Stage.WITHDRAWN]
@@ -318,6 +320,33 @@ def published_choices(vote: Vote | None) -> list[tuple[str, str]]:
     rows = Ballot.objects.filter(vote=vote).select_related("household")
     rows = rows.order_by("household__building", "household__entrance", "household__room")
     return [(b.household.label, b.choice) for b in rows]
+
+
+def project_links(topic: Topic) -> QuerySet[ResolutionProject]:
+    """The projects that carry out a topic's resolution."""
+    return topic.project_links.select_related("project", "project__type").order_by("linked_at")
+
+
+def resolution_of_project(project) -> ResolutionProject | None:
+    """The resolution a project carries out, with its topic and vote (None: no link)."""
+    return (
+        ResolutionProject.objects.select_related("topic", "topic__place", "topic__vote")
+        .filter(project=project)
+        .first()
+    )
+
+
+def linkable_projects(actor, topic: Topic, limit: int = 200) -> list[Any]:
+    """Active projects the actor can see and that carry out no resolution yet: what the
+    topic page offers to link. Projects at the topic's place come first."""
+    qs = (
+        project_queries.visible_projects(actor)
+        .filter(state="active", resolution_link__isnull=True)
+        .order_by("code")
+    )
+    here = list(qs.filter(places__path__startswith=topic.place.path).distinct()[:limit])
+    rest = [p for p in qs[:limit] if p not in here]
+    return (here + rest)[:limit]
 
 
 def owner_of_compound(compound: Place, owner_id: int) -> Owner:

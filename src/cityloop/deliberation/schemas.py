@@ -73,6 +73,7 @@ class TopicOut(Schema):
     action_labels: list[str] = []
     steps: list[StepOut] = []
     vote: VoteOut | None = None
+    projects: list[ProjectLinkOut] = []
     opinions: int = 0
     ratings: dict[str, int] = {}
     rating_labels: dict[str, str] = {}
@@ -184,6 +185,18 @@ class BallotOut(Schema):
     cast_at: datetime
     choice: str | None = None
     choice_label: str | None = None
+
+
+class LinkProjectIn(Schema):
+    project_id: int
+    note: str = ""
+
+
+class ProjectLinkOut(Schema):
+    id: int
+    code: str
+    name: str
+    linked_at: datetime
 
 
 class PublishChoicesIn(Schema):

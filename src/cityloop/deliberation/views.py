@@ -121,6 +121,32 @@ def tally_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def resolution_panel(user, project) -> dict[str, Any] | None:
+    """For the project page: the residents' resolution the project carries out — the topic,
+    the question, the electorate and the frozen tally (public once the vote closed). The
+    topic's own page is linked for those who may read it, the residents' page for all."""
+    link = queries.resolution_of_project(project)
+    if link is None:
+        return None
+    topic = link.topic
+    vote = queries.vote_of(topic)
+    result = queries.tally_or_empty(vote)
+    resolution = topic.steps.filter(kind=TopicStep.Kind.PUBLISH_RESOLUTION).first()
+    return {
+        "topic": topic,
+        "vote": vote,
+        "result": result,
+        "thresholds": tally_rows(result),
+        "choice_totals": choice_rows(result),
+        "resolution_text": resolution.text if resolution else "",
+        "staff_url": reverse("deliberation:topic", args=[topic.pk])
+        if queries.visible_topics(user).filter(pk=topic.pk).exists()
+        else "",
+        "public_url": reverse("topic-public", args=[topic.code]),
+        "linked_at": link.linked_at,
+    }
+
+
 # --- staff: topics ----------------------------------------------------------------------------
 
 
@@ -227,6 +253,10 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         if compound is not None and topic.stage == Topic.Stage.DELIBERATED
         else [],
         "roll": roll,
+        "project_links": queries.project_links(topic),
+        "linkable_projects": queries.linkable_projects(user, topic)
+        if can_manage and vote is not None and vote.passed and topic.stage in workflow.PASSED_STAGES
+        else [],
         "ratings": queries.rating_counts(topic),
         "rating_labels": dict(Rating.Score.choices),
         "public_url": reverse("topic-public", args=[topic.code]),
@@ -385,6 +415,12 @@ def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpRespon
         ),
         "owner_code": lambda: workflow.access_issue(
             actor=user, topic_id=topic_id, phone=p.get("phone", "")
+        ),
+        "link_project": lambda: workflow.link_project(
+            actor=user,
+            topic_id=topic_id,
+            project_id=_int(p.get("project")) or 0,
+            note=p.get("note", ""),
         ),
         "publish_choices": lambda: workflow.vote_publish_choices(
             actor=user,

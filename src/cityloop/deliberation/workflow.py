@@ -37,6 +37,7 @@ from cityloop.deliberation.models import (
     Opinion,
     Proxy,
     Rating,
+    ResolutionProject,
     RollEntry,
     Topic,
     TopicEvent,
@@ -45,6 +46,8 @@ from cityloop.deliberation.models import (
 )
 from cityloop.deliberation.services import PHONE_RE, TEXT_MAX, text
 from cityloop.org.models import Place
+from cityloop.projects import queries as project_queries
+from cityloop.projects.models import ProjectEvent
 
 S = Topic.Stage
 K = TopicStep.Kind
@@ -731,6 +734,55 @@ def phone_show(*, actor, compound, owner_id: int) -> str:
     return owner.phone
 
 
+# --- the project that carries out a resolution ------------------------------------------------
+
+# Stages of a topic whose vote passed: its resolution may be carried out by a project.
+PASSED_STAGES = frozenset(
+    {S.RESOLVED, S.RESOLUTION_PUBLISHED, S.IMPLEMENTING, S.RESULT_PUBLISHED, S.RATED}
+)
+
+
+@transaction.atomic
+def link_project(*, actor, topic_id: int, project_id: int, note: str = "") -> ResolutionProject:
+    """决议的实施: link a passed resolution to the project that carries it out (a lift voted
+    by one entrance, built as a renovation project). The organisers of the topic do it, for a
+    project they can see; the event is written on the topic and on the project."""
+    topic = _locked(actor, topic_id)
+    if not rules.can_manage(actor, topic.place):
+        raise Forbidden("topic_not_allowed", _("You may not do this to this topic."))
+    vote = Vote.objects.filter(topic=topic).first()
+    if topic.stage not in PASSED_STAGES or vote is None or not vote.passed:
+        raise InvalidTransition(
+            "resolution_not_passed",
+            _("Only a resolution that passed the vote can be carried out by a project."),
+            {"stage": topic.stage},
+        )
+    project = project_queries.project_get(actor, project_id)
+    existing = ResolutionProject.objects.filter(project=project).select_related("topic").first()
+    if existing is not None:
+        raise Conflict(
+            "project_already_linked",
+            _("This project already carries out the resolution of topic %(code)s.")
+            % {"code": existing.topic.code},
+            {"topic": existing.topic.code},
+        )
+    link = ResolutionProject.objects.create(
+        topic=topic, project=project, linked_at=clock.now(), linked_by=actor
+    )
+    note = text(note, "", "", required=False, limit=500)
+    data = {"project": project.code, "project_name": project.name}
+    _event(actor, topic, "link_project", note=note, data=data)
+    events.record(
+        ProjectEvent,
+        actor=actor,
+        verb="resolution",
+        project=project,
+        note=note,
+        data={"topic": topic.code, "title": topic.title, "passed": True},
+    )
+    return link
+
+
 # --- ballots ---------------------------------------------------------------------------------
 
 
@@ -1118,6 +1170,7 @@ __all__ = [
     "close",
     "close_vote",
     "deliberate",
+    "link_project",
     "open_vote",
     "opinion_public",
     "opinion_record",
