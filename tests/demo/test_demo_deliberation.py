@@ -11,10 +11,13 @@ from tests.demo.conftest import demo_load_once
 
 @pytest.fixture(scope="module")
 def demo(django_db_blocker):
-    from cityloop.demo import deliberation
+    from cityloop.demo import deliberation, projects
 
     with demo_load_once(django_db_blocker, cases=False) as result:
         with django_db_blocker.unblock():
+            # In the demo command the projects come first: the lift's resolution is carried
+            # out by 06小区's renovation project.
+            projects.load_projects()
             result["deliberation"] = deliberation.load_deliberation()
         yield result
 
@@ -103,7 +106,7 @@ def test_lift_votes_pass_for_one_entrance_and_fail_for_the_other(loaded):
 
     passed = Topic.objects.get(title=LIFT_TITLES["1"])
     failed = Topic.objects.get(title=LIFT_TITLES["2"])
-    assert (passed.stage, failed.stage) == ("resolved", "not_adopted")
+    assert (passed.stage, failed.stage) == ("resolution_published", "not_adopted")
     assert passed.place.name == failed.place.name == "06小区"
     for topic, entrance in ((passed, "1"), (failed, "2")):
         vote = topic.vote
@@ -121,3 +124,6 @@ def test_lift_votes_pass_for_one_entrance_and_fail_for_the_other(loaded):
     assert failed.vote.result["participation_met"] is True
     assert (by_key["approval_heads"]["part"], by_key["approval_heads"]["whole"]) == ("3", "5")
     assert by_key["approval_heads"]["met"] is False and failed.vote.passed is False
+    link = passed.project_links.select_related("project").get()
+    assert link.project.code == "DEMO-JYL-06" and not failed.project_links.exists()
+    assert link.project.events.filter(verb="resolution").count() == 1

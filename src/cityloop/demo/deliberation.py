@@ -13,8 +13,9 @@ deliberation services and workflow with the clock frozen at each step.
 3. 06小区 again, autumn 2026 [001 "老旧小区改造…重点解决好停车难、电梯加装…"]: a lift for each
    entrance of 3号楼 (加装电梯, a renovation-class matter, ≥ 3/4), each voted by the owners of
    its own entrance only (表决范围：3号楼1单元 / 3号楼2单元). 1单元: all six owners vote, five
-   for — passed. 2单元: five of six vote, three for and two against — participation is met
-   but 3 of 5 owners is under 3/4, so it is not adopted.
+   for — passed, published, and carried out by the 06小区 renovation project (when the demo
+   projects are loaded). 2单元: five of six vote, three for and two against — participation
+   is met but 3 of 5 owners is under 3/4, so it is not adopted.
 4. The rules of procedure, meeting place and residents' convention of both compounds and both
    communities; 鸿泰花园 has its rules only, so the coverage view shows a gap.
 
@@ -40,6 +41,7 @@ from cityloop.core import clock
 from cityloop.deliberation import services, workflow
 from cityloop.deliberation.models import CharterDocument, Household, Owner, Topic
 from cityloop.org.models import Place
+from cityloop.projects.models import Project
 
 SH = ZoneInfo("Asia/Shanghai")
 SEED = 278
@@ -49,6 +51,7 @@ KUANGWU = "410106100001001"  # 晨光社区 原矿务局家属院
 CHENGUANG = "410106100001"
 WALL_TITLE = "06小区“长城的守望”主题文化墙改造"
 PARKING_TITLE = "原矿务局家属院停车管理与车位划线方案"
+LIFT_PROJECT = "DEMO-JYL-06"  # 06小区老旧小区提档升级 (demo projects)
 LIFT_TITLES = {"1": "06小区3号楼1单元加装电梯", "2": "06小区3号楼2单元加装电梯"}
 SURNAMES = "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 马 朱 胡 郭 何 林 高 罗".split()
 GIVEN = "建国 秀兰 志强 桂英 德明 春燕 国庆 玉梅 卫东 丽华 海燕 宏伟 淑珍 永刚 凤英".split()
@@ -390,6 +393,26 @@ def _lift(entrance: str, *, day: int) -> Topic:
             )
     with clock.frozen(_at(2026, 10, day + 6)):
         workflow.close_vote(actor=actor, topic_id=topic.pk, note="本单元业主表决，唱票计票公开进行")
+    if entrance == "1":
+        with clock.frozen(_at(2026, 10, day + 6, 15)):
+            workflow.publish_resolution(
+                actor=actor,
+                topic_id=topic.pk,
+                notice_days=7,
+                resolution="经3号楼1单元业主共同决定，同意在楼北侧加装电梯一部，一楼住户不分摊费用，"
+                "纳入06小区老旧小区提档升级工程实施。",
+            )
+        # The 06小区 renovation project (demo projects, loaded before deliberation by the demo
+        # command) carries the lift out; without the projects demo there is nothing to link.
+        project = Project.objects.filter(code=LIFT_PROJECT, is_demo=True).first()
+        if project is not None:
+            with clock.frozen(_at(2026, 10, day + 8)):
+                workflow.link_project(
+                    actor=actor,
+                    topic_id=topic.pk,
+                    project_id=project.pk,
+                    note="电梯加装列入06小区提档升级工程",
+                )
     return topic
 
 
