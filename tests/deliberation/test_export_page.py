@@ -125,7 +125,8 @@ def test_the_tally_and_roll_exports_are_the_page_rows_without_any_choice_while_o
 
     roll_page = re.findall(r'<tr data-roll="\d+"><td>([^<]+)</td>', page)
     roll = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "roll"}))
-    header, body = roll[0], roll[1:]
+    header, body = roll[0], roll[1:-1]
+    assert roll[-1] == ["表决范围：06小区"]  # the last row says over whom the vote is taken
     assert header == ["房屋", "专有部分面积（平方米）", "业主", "表决渠道", "表决时间", "签署人"]
     assert "表决意见" not in header
     assert [r[0] for r in body] == roll_page and len(body) == 5
@@ -148,11 +149,11 @@ def test_the_tally_and_roll_exports_are_the_page_rows_without_any_choice_while_o
     assert [s[0] for s in shown] == ["for", "against", "abstain"]
     tally = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "tally"}))
     assert tally[0] == ["表决意见", "专有部分面积（平方米）", "业主人数"]
-    assert tally[1:] == [[label, float(area), float(heads)] for _k, label, area, heads in shown]
-    assert tally[1:] == [["同意", 100, 1], ["反对", 80, 1], ["弃权", 90, 1]]
+    assert tally[1:-1] == [[label, float(area), float(heads)] for _k, label, area, heads in shown]
+    assert tally[1:] == [["同意", 100, 1], ["反对", 80, 1], ["弃权", 90, 1], ["表决范围：06小区"]]
     roll = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "roll"}))
     assert roll[0][-1] == "表决意见"
-    by_unit = {r[0]: r for r in roll[1:]}
+    by_unit = {r[0]: r for r in roll[1:-1]}
     assert by_unit["1号楼-2单元-201"][-1] == "反对"
     assert by_unit["2号楼-1单元-102"][-1] is None  # did not vote
 
@@ -175,7 +176,13 @@ def test_a_meeting_tally_exports_its_votes(staff, desk, tree, at_day):
         ("abstain", "1"),
     ]
     rows = xlsx_rows(staff.get(url, {"format": "xlsx", "part": "tally"}))
-    assert rows == [["表决意见", "票数"], ["同意", 6], ["反对", 3], ["弃权", 1]]
+    assert rows == [
+        ["表决意见", "票数"],
+        ["同意", 6],
+        ["反对", 3],
+        ["弃权", 1],
+        ["表决范围：06小区"],
+    ]
 
 
 def test_an_outsider_gets_404_for_every_export(client, outsider, tree, topic_at_vote):

@@ -1,5 +1,6 @@
 """The demo deliberation: 06小区's culture wall through every stage with a passing owners'
-vote, a 晨光社区 topic failing participation, and the 1+1+1 documents."""
+vote, a 晨光社区 topic failing participation, a lift for each entrance of 06小区 3号楼 voted
+by that entrance (one passes, one fails), and the 1+1+1 documents."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from tests.demo.conftest import demo_load_once
 
 @pytest.fixture(scope="module")
 def demo(django_db_blocker):
-    from cityloop.demo import deliberation
+    from cityloop.demo import deliberation, projects
 
     with demo_load_once(django_db_blocker, cases=False) as result:
         with django_db_blocker.unblock():
+            # In the demo command the projects come first: the lift's resolution is carried
+            # out by 06小区's renovation project.
+            projects.load_projects()
             result["deliberation"] = deliberation.load_deliberation()
         yield result
 
@@ -89,4 +93,37 @@ def test_charter_documents_and_coverage(loaded):
     assert loaded["votes"] == {
         "06小区“长城的守望”主题文化墙改造": True,
         "原矿务局家属院停车管理与车位划线方案": False,
+        "06小区3号楼1单元加装电梯": True,
+        "06小区3号楼2单元加装电梯": False,
     }
+
+
+def test_lift_votes_pass_for_one_entrance_and_fail_for_the_other(loaded):
+    """Seed 001 电梯加装: each entrance of 06小区 3号楼 votes on its own lift; the thresholds
+    are counted over that entrance's six flats only."""
+    from cityloop.deliberation.models import Topic
+    from cityloop.demo.deliberation import LIFT_TITLES
+
+    passed = Topic.objects.get(title=LIFT_TITLES["1"])
+    failed = Topic.objects.get(title=LIFT_TITLES["2"])
+    assert (passed.stage, failed.stage) == ("resolution_published", "not_adopted")
+    assert passed.place.name == failed.place.name == "06小区"
+    for topic, entrance in ((passed, "1"), (failed, "2")):
+        vote = topic.vote
+        assert (vote.rule, vote.electorate, vote.electorate_label) == (
+            "owners_major",
+            "entrance",
+            f"3号楼{entrance}单元",
+        )
+        labels = {r.household.label for r in vote.roll.select_related("household")}
+        assert len(labels) == 6 and all(x.startswith(f"3号楼-{entrance}单元-") for x in labels)
+        assert vote.result["units"] == 6 and vote.result["total_heads"] == "6"
+        assert vote.result["electorate"]["label"] == f"3号楼{entrance}单元"
+    assert passed.vote.passed is True and all(t["met"] for t in passed.vote.result["thresholds"])
+    by_key = {t["key"]: t for t in failed.vote.result["thresholds"]}
+    assert failed.vote.result["participation_met"] is True
+    assert (by_key["approval_heads"]["part"], by_key["approval_heads"]["whole"]) == ("3", "5")
+    assert by_key["approval_heads"]["met"] is False and failed.vote.passed is False
+    link = passed.project_links.select_related("project").get()
+    assert link.project.code == "DEMO-JYL-06" and not failed.project_links.exists()
+    assert link.project.events.filter(verb="resolution").count() == 1

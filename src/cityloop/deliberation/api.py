@@ -39,6 +39,7 @@ from cityloop.deliberation.schemas import (
     CloseVoteIn,
     CoverageOut,
     DeliberateIn,
+    LinkProjectIn,
     NoteIn,
     OpenVoteIn,
     OpinionIn,
@@ -124,6 +125,15 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
         action_labels=[_label(ACTION_LABELS, a) for a in actions],
         steps=[_step(s) for s in topic.steps.all()],
         opinions=topic.opinions.count(),
+        projects=[
+            {
+                "id": link.project.pk,
+                "code": link.project.code,
+                "name": link.project.name,
+                "linked_at": link.linked_at,
+            }
+            for link in queries.project_links(topic)
+        ],
         ratings=(ratings := queries.rating_counts(topic)),
         rating_labels={k: _label(RATING_LABELS, k) for k in ratings},
         vote=None
@@ -140,6 +150,10 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
             "ballots": vote.ballots.count(),
             "sealed": rules.is_sealed(vote),
             "publish_choices": vote.publish_choices,
+            "electorate": vote.electorate,
+            "electorate_label": vote.scope_label,
+            "electorate_building": vote.electorate_building,
+            "electorate_entrance": vote.electorate_entrance,
             "tally": _tally(queries.tally_or_empty(vote)),
         },
     )
@@ -360,6 +374,17 @@ def publish_choices(request: HttpRequest, topic_id: int, payload: PublishChoices
     to everyone who may read the topic and on its public page. Recorded as an event."""
     workflow.vote_publish_choices(
         actor=request.auth, topic_id=topic_id, publish=payload.publish, note=payload.note
+    )
+    return _done(request, topic_id)
+
+
+@router.post("/topics/{topic_id}/projects", response={200: TopicOut, **ERRORS})
+def link_project(request: HttpRequest, topic_id: int, payload: LinkProjectIn):
+    """决议的实施: link a passed resolution to the project that carries it out (409
+    ``resolution_not_passed`` before it passed, ``project_already_linked`` for a project that
+    carries out another one; a project the caller cannot see is 404)."""
+    workflow.link_project(
+        actor=request.auth, topic_id=topic_id, project_id=payload.project_id, note=payload.note
     )
     return _done(request, topic_id)
 

@@ -30,6 +30,7 @@ VERB_LABELS = {
     "publish_choices": gettext_lazy("Choices published"),
     "unpublish_choices": gettext_lazy("Choices no longer published"),
     "rate": gettext_lazy("Rating"),
+    "link_project": gettext_lazy("Linked to the project carrying it out"),
     "propose": gettext_lazy("Proposed"),
     "deliberate": gettext_lazy("Deliberated"),
     "open_vote": gettext_lazy("Vote opened"),

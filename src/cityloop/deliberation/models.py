@@ -209,7 +209,20 @@ class Owner(models.Model):
 
 class Vote(models.Model):
     """决议 of a topic: the rule, the electorate frozen at opening, and the tally frozen at
-    closing (``result``, exactly what was shown, with every threshold and its numbers)."""
+    closing (``result``, exactly what was shown, with every threshold and its numbers).
+
+    The electorate (表决范围) is the whole compound, one building, one entrance (单元) of a
+    building, or a chosen set of units — a lift (加装电梯) is decided by the owners of the
+    entrance it serves. Buildings and entrances are named as on the households register (the
+    place tree has buildings for some compounds only, and no entrances), so the scope is kept
+    here as the register's own words; the roll copied at opening is the exact set of units.
+    ``electorate_label`` is the scope as people read it ("3号楼2单元"), frozen at opening."""
+
+    class Electorate(models.TextChoices):
+        COMPOUND = "compound", _("The whole compound")
+        BUILDING = "building", _("One building")
+        ENTRANCE = "entrance", _("One entrance (单元)")
+        UNITS = "units", _("Chosen units")
 
     topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="vote")
     rule = models.CharField(_("vote rule"), max_length=20, choices=Topic.Rule.choices)
@@ -223,11 +236,33 @@ class Vote(models.Model):
     # everyone who may read the topic (and on its public page). Off unless the organisers
     # decide it; changed only by ``workflow.vote_publish_choices``, which records the event.
     publish_choices = models.BooleanField(_("publish each household's choice"), default=False)
+    electorate = models.CharField(
+        _("electorate"), max_length=10, choices=Electorate.choices, default=Electorate.COMPOUND
+    )
+    electorate_building = models.CharField(_("electorate building"), max_length=40, blank=True)
+    electorate_entrance = models.CharField(_("electorate entrance"), max_length=20, blank=True)
+    electorate_label = models.CharField(_("electorate (as shown)"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     class Meta:
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
+        constraints = [
+            # A building is named exactly when the scope is a building or an entrance of one;
+            # an entrance exactly when the scope is an entrance.
+            models.CheckConstraint(
+                condition=(
+                    Q(electorate__in=["building", "entrance"]) & ~Q(electorate_building="")
+                    | ~Q(electorate__in=["building", "entrance"]) & Q(electorate_building="")
+                ),
+                name="vote_electorate_building",
+            ),
+            models.CheckConstraint(
+                condition=Q(electorate="entrance") & ~Q(electorate_entrance="")
+                | ~Q(electorate="entrance") & Q(electorate_entrance=""),
+                name="vote_electorate_entrance",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic_id} · {self.question}"
@@ -235,6 +270,12 @@ class Vote(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def scope_label(self) -> str:
+        """The electorate as shown ("3号楼2单元"); a vote opened before scopes existed was
+        always the whole place of its topic."""
+        return self.electorate_label or self.topic.place.name
 
 
 class RollEntry(models.Model):
@@ -467,3 +508,27 @@ class CharterDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} · {self.get_kind_display()} v{self.version}"
+
+
+class ResolutionProject(models.Model):
+    """决议的实施: the project that carries out a passed resolution (a lift voted by one
+    entrance, built as a project). A project carries out one resolution; a resolution may be
+    carried out by several projects. Written only by ``workflow.link_project``, which records
+    the event on the topic and on the project."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="project_links")
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, related_name="resolution_link"
+    )
+    linked_at = models.DateTimeField(_("linked at"))
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("project carrying out a resolution")
+        verbose_name_plural = _("projects carrying out resolutions")
+        ordering = ["linked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} → {self.project_id}"

@@ -3,6 +3,7 @@ public view of a topic, electorates and tallies, households, and the "1+1+1" cov
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +20,14 @@ from cityloop.deliberation.models import (
     Opinion,
     Owner,
     Proxy,
+    ResolutionProject,
     RollEntry,
     Topic,
     TopicEvent,
     Vote,
 )
 from cityloop.org.models import Place
+from cityloop.projects import queries as project_queries
 
 # Stages in which a topic is shown on the public pages (a withdrawn topic is not).
 PUBLIC_STAGES = [s for s in Topic.Stage.values if s != Topic.Stage.WITHDRAWN]
@@ -146,13 +149,52 @@ def households(compound: Place) -> QuerySet[Household]:
     )
 
 
-def electorate(compound: Place) -> list[tuple[Household, tally.Unit, list[int]]]:
-    """The units that may vote now, each with its owner group (see :mod:`.tally`)."""
-    rows = list(households(compound).filter(eligible=True))
+def electorate(
+    compound: Place,
+    *,
+    building: str = "",
+    entrance: str | None = None,
+    household_ids: Collection[int] | None = None,
+) -> list[tuple[Household, tally.Unit, list[int]]]:
+    """The units that may vote now, each with its owner group (see :mod:`.tally`): the whole
+    compound, or only one building, one entrance of it, or the chosen units. Owner groups
+    are formed within that electorate, so an owner with a flat in another entrance is one
+    head here all the same, and the thresholds are counted over these units only."""
+    qs = households(compound).filter(eligible=True)
+    if building:
+        qs = qs.filter(building=building)
+    if entrance is not None:
+        qs = qs.filter(entrance=entrance)
+    if household_ids is not None:
+        qs = qs.filter(pk__in=list(household_ids))
+    rows = list(qs)
     owned = {h.pk: [o.pk for o in h.owners.all()] for h in rows}
     rows = [h for h in rows if owned[h.pk]]  # a unit without a registered owner has no voter
     groups = tally.owner_groups({h.pk: owned[h.pk] for h in rows})
     return [(h, tally.Unit(h.pk, h.area, groups[h.pk]), owned[h.pk]) for h in rows]
+
+
+def electorate_scopes(compound: Place) -> list[tuple[str, list[str]]]:
+    """The buildings of a compound's households register with their entrances, in order:
+    what the vote-opening form offers. Only units that may vote are counted."""
+    pairs = (
+        Household.objects.filter(compound=compound, eligible=True)
+        .values_list("building", "entrance")
+        .distinct()
+        .order_by("building", "entrance")
+    )
+    found: dict[str, list[str]] = {}
+    for building, entrance in pairs:
+        found.setdefault(building, [])
+        if entrance:
+            found[building].append(entrance)
+    return list(found.items())
+
+
+def scope_label(building: str = "", entrance: str = "") -> str:
+    """A building or an entrance of it as people say it: "3号楼", "3号楼2单元" (the register's
+    words; the same form as :attr:`Household.label`)."""
+    return f"{building}{entrance}单元" if entrance else building
 
 
 def roll_units(vote: Vote) -> list[tally.Unit]:
@@ -278,6 +320,33 @@ def published_choices(vote: Vote | None) -> list[tuple[str, str]]:
     rows = Ballot.objects.filter(vote=vote).select_related("household")
     rows = rows.order_by("household__building", "household__entrance", "household__room")
     return [(b.household.label, b.choice) for b in rows]
+
+
+def project_links(topic: Topic) -> QuerySet[ResolutionProject]:
+    """The projects that carry out a topic's resolution."""
+    return topic.project_links.select_related("project", "project__type").order_by("linked_at")
+
+
+def resolution_of_project(project) -> ResolutionProject | None:
+    """The resolution a project carries out, with its topic and vote (None: no link)."""
+    return (
+        ResolutionProject.objects.select_related("topic", "topic__place", "topic__vote")
+        .filter(project=project)
+        .first()
+    )
+
+
+def linkable_projects(actor, topic: Topic, limit: int = 200) -> list[Any]:
+    """Active projects the actor can see and that carry out no resolution yet: what the
+    topic page offers to link. Projects at the topic's place come first."""
+    qs = (
+        project_queries.visible_projects(actor)
+        .filter(state="active", resolution_link__isnull=True)
+        .order_by("code")
+    )
+    here = list(qs.filter(places__path__startswith=topic.place.path).distinct()[:limit])
+    rest = [p for p in qs[:limit] if p not in here]
+    return (here + rest)[:limit]
 
 
 def owner_of_compound(compound: Place, owner_id: int) -> Owner:

@@ -49,6 +49,10 @@ class VoteOut(Schema):
     ballots: int
     sealed: bool = True
     publish_choices: bool = False
+    electorate: str = "compound"
+    electorate_label: str = ""
+    electorate_building: str = ""
+    electorate_entrance: str = ""
     tally: dict[str, Any]
 
 
@@ -69,6 +73,7 @@ class TopicOut(Schema):
     action_labels: list[str] = []
     steps: list[StepOut] = []
     vote: VoteOut | None = None
+    projects: list[ProjectLinkOut] = []
     opinions: int = 0
     ratings: dict[str, int] = {}
     rating_labels: dict[str, str] = {}
@@ -129,8 +134,17 @@ class DeliberateIn(Schema):
 
 
 class OpenVoteIn(Schema):
+    """``electorate``: ``compound`` (default), ``building`` (give ``building`` as on the
+    households register, or ``building_place_id`` of a building place of the compound),
+    ``entrance`` (``building`` and ``entrance``) or ``units`` (``household_ids``)."""
+
     question: str
     closes_on: date | None = None
+    electorate: str = "compound"
+    building: str = ""
+    entrance: str = ""
+    household_ids: list[int] = []
+    building_place_id: int | None = None
 
 
 class CloseVoteIn(Schema):
@@ -171,6 +185,18 @@ class BallotOut(Schema):
     cast_at: datetime
     choice: str | None = None
     choice_label: str | None = None
+
+
+class LinkProjectIn(Schema):
+    project_id: int
+    note: str = ""
+
+
+class ProjectLinkOut(Schema):
+    id: int
+    code: str
+    name: str
+    linked_at: datetime
 
 
 class PublishChoicesIn(Schema):

@@ -121,6 +121,32 @@ def tally_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def resolution_panel(user, project) -> dict[str, Any] | None:
+    """For the project page: the residents' resolution the project carries out — the topic,
+    the question, the electorate and the frozen tally (public once the vote closed). The
+    topic's own page is linked for those who may read it, the residents' page for all."""
+    link = queries.resolution_of_project(project)
+    if link is None:
+        return None
+    topic = link.topic
+    vote = queries.vote_of(topic)
+    result = queries.tally_or_empty(vote)
+    resolution = topic.steps.filter(kind=TopicStep.Kind.PUBLISH_RESOLUTION).first()
+    return {
+        "topic": topic,
+        "vote": vote,
+        "result": result,
+        "thresholds": tally_rows(result),
+        "choice_totals": choice_rows(result),
+        "resolution_text": resolution.text if resolution else "",
+        "staff_url": reverse("deliberation:topic", args=[topic.pk])
+        if queries.visible_topics(user).filter(pk=topic.pk).exists()
+        else "",
+        "public_url": reverse("topic-public", args=[topic.code]),
+        "linked_at": link.linked_at,
+    }
+
+
 # --- staff: topics ----------------------------------------------------------------------------
 
 
@@ -190,7 +216,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         if request.GET.get("part") == "roll":
             if not see_roll:
                 raise Http404(_("Not found"))
-            return _roll_xlsx(topic, roll, with_choices=see_choices)
+            return _roll_xlsx(topic, vote, roll, with_choices=see_choices)
         if rules.is_sealed(vote):
             messages.error(request, str(queries.sealed_error().message))
             return redirect("deliberation:topic", topic_id=topic.pk)
@@ -219,7 +245,18 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         "choices": Ballot.Choice.choices,
         # Unit labels only (for the opinion form): no names, areas or phones.
         "households": queries.households(compound) if compound else [],
+        # The buildings and entrances of the register, for choosing the vote's electorate.
+        "scopes": [
+            (b, [(e, queries.scope_label(b, e)) for e in entrances])
+            for b, entrances in queries.electorate_scopes(compound)
+        ]
+        if compound is not None and topic.stage == Topic.Stage.DELIBERATED
+        else [],
         "roll": roll,
+        "project_links": queries.project_links(topic),
+        "linkable_projects": queries.linkable_projects(user, topic)
+        if can_manage and vote is not None and vote.passed and topic.stage in workflow.PASSED_STAGES
+        else [],
         "ratings": queries.rating_counts(topic),
         "rating_labels": dict(Rating.Score.choices),
         "public_url": reverse("topic-public", args=[topic.code]),
@@ -238,11 +275,12 @@ def _tally_xlsx(topic: Topic, vote, result: dict[str, Any]) -> HttpResponse:
         columns = [Column(_("Choice"), 16), Column(_("Floor area (m²)"), 18)]
         columns.append(Column(_("Owners (heads)"), 14))
         rows = [[t["label"], float(t["area"]), float(t["heads"])] for t in totals]
+    rows.append([_("Electorate: %(scope)s") % {"scope": vote.scope_label}])
     return xlsx_response(f"{topic.code}-{_('Tally')}", _("Tally"), columns, rows)
 
 
 def _roll_xlsx(
-    topic: Topic, roll: list[queries.RollRow], *, with_choices: bool = False
+    topic: Topic, vote, roll: list[queries.RollRow], *, with_choices: bool = False
 ) -> HttpResponse:
     """Who voted, by which channel and when; what they chose only after the vote closed and
     for those who may see it (the same rows as the page)."""
@@ -257,7 +295,7 @@ def _roll_xlsx(
     ]
     if with_choices:
         columns.append(Column(_("Choice"), 10))
-    rows = (
+    rows = [
         [
             r.household.label,
             r.area,
@@ -268,8 +306,25 @@ def _roll_xlsx(
         ]
         + ([labels.get(r.choice, "")] if with_choices else [])
         for r in roll
-    )
+    ]
+    rows.append([_("Electorate: %(scope)s") % {"scope": vote.scope_label}])
     return xlsx_response(f"{topic.code}-{_('Roll')}", _("Roll"), columns, rows)
+
+
+def _scope_form(p) -> dict[str, Any]:
+    """The electorate chosen on the vote-opening form: one select whose values are
+    ``compound``, ``building:<building>``, ``entrance:<building>:<entrance>`` or ``units``
+    (then the ticked ``units``); the workflow checks it against the compound."""
+    kind, _sep, rest = (p.get("scope") or "compound").partition(":")
+    if kind == "building":
+        return {"electorate": kind, "building": rest}
+    if kind == "entrance":
+        building, _sep, entrance = rest.rpartition(":")
+        return {"electorate": kind, "building": building, "entrance": entrance}
+    if kind == "units":
+        ids = [_int(v, "electorate_units_invalid") for v in p.getlist("units") if v]
+        return {"electorate": kind, "household_ids": ids}
+    return {"electorate": kind}
 
 
 @login_required
@@ -302,6 +357,7 @@ def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpRespon
             topic_id=topic_id,
             question=p.get("text", ""),
             closes_on=_date(p.get("closes_on")),
+            **_scope_form(p),
         ),
         "close_vote": lambda: workflow.close_vote(
             actor=user,
@@ -359,6 +415,12 @@ def topic_action(request: HttpRequest, topic_id: int, action: str) -> HttpRespon
         ),
         "owner_code": lambda: workflow.access_issue(
             actor=user, topic_id=topic_id, phone=p.get("phone", "")
+        ),
+        "link_project": lambda: workflow.link_project(
+            actor=user,
+            topic_id=topic_id,
+            project_id=_int(p.get("project")) or 0,
+            note=p.get("note", ""),
         ),
         "publish_choices": lambda: workflow.vote_publish_choices(
             actor=user,

@@ -37,6 +37,7 @@ from cityloop.deliberation.models import (
     Opinion,
     Proxy,
     Rating,
+    ResolutionProject,
     RollEntry,
     Topic,
     TopicEvent,
@@ -44,6 +45,9 @@ from cityloop.deliberation.models import (
     Vote,
 )
 from cityloop.deliberation.services import PHONE_RE, TEXT_MAX, text
+from cityloop.org.models import Place
+from cityloop.projects import queries as project_queries
+from cityloop.projects.models import ProjectEvent
 
 S = Topic.Stage
 K = TopicStep.Kind
@@ -270,16 +274,132 @@ def deliberate(
 # --- 决议 ------------------------------------------------------------------------------------
 
 
+E = Vote.Electorate
+UNITS_IN_LABEL = 3
+
+
+def _outside(compound: Place, what: str) -> InvalidInput:
+    return InvalidInput(
+        "electorate_outside_compound",
+        _("%(place)s is not in %(compound)s: choose from this compound's households register.")
+        % {"place": what, "compound": compound.name},
+        {"place": what, "compound": compound.code},
+    )
+
+
+def _scope(
+    topic: Topic,
+    kind: str,
+    *,
+    building: str,
+    entrance: str,
+    household_ids: Sequence[int],
+    building_place_id: int | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check the chosen electorate against the topic's compound; returns the Vote fields and
+    the filter of :func:`queries.electorate`. Anything outside the compound is refused."""
+    kind = kind or E.COMPOUND
+    if kind not in E.values:
+        raise InvalidInput(
+            "electorate_invalid",
+            _("Choose the electorate: the whole compound, a building, an entrance or units."),
+            {"electorate": kind},
+        )
+    compound = queries.place_compound(topic)
+    if kind == E.COMPOUND:
+        label = (compound or topic.place).name
+        return {"electorate": kind, "electorate_label": label}, {}
+    if topic.rule not in Topic.Rule.owners() or compound is None:
+        raise InvalidInput(
+            "electorate_needs_owners_vote",
+            _("Only an owners' vote of one compound can be limited to part of it."),
+        )
+    if kind == E.UNITS:
+        try:
+            ids = sorted({int(i) for i in household_ids or ()})
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "electorate_units_invalid", _("Choose the units that vote.")
+            ) from None
+        if not ids:
+            raise InvalidInput("electorate_units_required", _("Choose the units that vote."))
+        units = list(
+            Household.objects.filter(pk__in=ids, compound=compound).order_by(
+                "building", "entrance", "room"
+            )
+        )
+        if len(units) != len(ids):
+            missing = sorted(set(ids) - {h.pk for h in units})
+            raise _outside(compound, _("Unit No. %(id)s") % {"id": missing[0]})
+        labels = [h.label for h in units]
+        label = "、".join(labels[:UNITS_IN_LABEL])
+        if len(labels) > UNITS_IN_LABEL:
+            label = _("%(units)s and others, %(n)d units in all") % {
+                "units": label,
+                "n": len(labels),
+            }
+        fields = {"electorate": kind, "electorate_label": label[:200]}
+        return fields, {"household_ids": ids}
+    if building_place_id is not None:
+        # A building of the place tree stands for the register's building of the same name.
+        place = Place.objects.filter(pk=building_place_id, kind=Place.Kind.BUILDING).first()
+        if place is None or place.parent_id != compound.pk:
+            raise _outside(compound, place.name if place else str(building_place_id))
+        building = place.name
+    building = (building or "").strip()
+    entrance = (entrance or "").strip() if kind == E.ENTRANCE else ""
+    if not building:
+        raise InvalidInput("electorate_building_required", _("Choose the building."))
+    if kind == E.ENTRANCE and not entrance:
+        raise InvalidInput("electorate_entrance_required", _("Choose the entrance (单元)."))
+    scopes = dict(queries.electorate_scopes(compound))
+    label = queries.scope_label(building, entrance)
+    if building not in scopes or (kind == E.ENTRANCE and entrance not in scopes[building]):
+        raise _outside(compound, label)
+    fields = {
+        "electorate": kind,
+        "electorate_building": building,
+        "electorate_entrance": entrance,
+        "electorate_label": label,
+    }
+    where: dict[str, Any] = {"building": building}
+    if kind == E.ENTRANCE:
+        where["entrance"] = entrance
+    return fields, where
+
+
 @transaction.atomic
-def open_vote(*, actor, topic_id: int, question: str, closes_on: date | None = None) -> Vote:
-    """Open the 决议. For an owners' vote the electorate (units, areas, owner groups) is
-    copied now: later changes to households do not move a running vote."""
+def open_vote(
+    *,
+    actor,
+    topic_id: int,
+    question: str,
+    closes_on: date | None = None,
+    electorate: str = E.COMPOUND,
+    building: str = "",
+    entrance: str = "",
+    household_ids: Sequence[int] = (),
+    building_place_id: int | None = None,
+) -> Vote:
+    """Open the 决议 with its electorate (表决范围): the whole compound, one building, one
+    entrance (单元) or chosen units — never anything outside the topic's compound. For an
+    owners' vote the electorate (units, areas, owner groups) is copied now: later changes to
+    households do not move a running vote, and the art. 278 thresholds are counted over
+    exactly these units."""
     question = text(
         question, "vote_question_required", _("Write the question put to the vote."), limit=300
     )
     topic = _begin(actor, topic_id, "open_vote")
     if closes_on is not None and closes_on < clock.today():
         raise InvalidInput("vote_end_in_past", _("The voting period cannot end in the past."))
+    fields, where = _scope(
+        topic,
+        electorate,
+        building=building,
+        entrance=entrance,
+        household_ids=household_ids,
+        building_place_id=building_place_id,
+    )
     vote = Vote.objects.create(
         topic=topic,
         rule=topic.rule,
@@ -287,11 +407,16 @@ def open_vote(*, actor, topic_id: int, question: str, closes_on: date | None = N
         opened_at=clock.now(),
         closes_on=closes_on,
         is_demo=topic.is_demo,
+        **fields,
     )
-    data: dict[str, Any] = {"rule": topic.rule}
+    data: dict[str, Any] = {
+        "rule": topic.rule,
+        "electorate": vote.electorate,
+        "electorate_label": vote.electorate_label,
+    }
     if topic.rule in Topic.Rule.owners():
         compound = queries.place_compound(topic)
-        roll = queries.electorate(compound) if compound is not None else []
+        roll = queries.electorate(compound, **where) if compound is not None else []
         if not roll:
             raise InvalidInput(
                 "vote_no_electorate",
@@ -355,6 +480,8 @@ def close_vote(
             channel: vote.ballots.filter(channel=channel).count()
             for channel in Ballot.Channel.values
         }
+    # The count says over whom it was taken: "表决范围：3号楼2单元".
+    result["electorate"] = {"kind": vote.electorate, "label": vote.scope_label}
     now = clock.now()
     result["closed_at"] = now.isoformat()
     vote.result, vote.passed, vote.closed_at = result, result["passed"], now
@@ -607,6 +734,55 @@ def phone_show(*, actor, compound, owner_id: int) -> str:
     return owner.phone
 
 
+# --- the project that carries out a resolution ------------------------------------------------
+
+# Stages of a topic whose vote passed: its resolution may be carried out by a project.
+PASSED_STAGES = frozenset(
+    {S.RESOLVED, S.RESOLUTION_PUBLISHED, S.IMPLEMENTING, S.RESULT_PUBLISHED, S.RATED}
+)
+
+
+@transaction.atomic
+def link_project(*, actor, topic_id: int, project_id: int, note: str = "") -> ResolutionProject:
+    """决议的实施: link a passed resolution to the project that carries it out (a lift voted
+    by one entrance, built as a renovation project). The organisers of the topic do it, for a
+    project they can see; the event is written on the topic and on the project."""
+    topic = _locked(actor, topic_id)
+    if not rules.can_manage(actor, topic.place):
+        raise Forbidden("topic_not_allowed", _("You may not do this to this topic."))
+    vote = Vote.objects.filter(topic=topic).first()
+    if topic.stage not in PASSED_STAGES or vote is None or not vote.passed:
+        raise InvalidTransition(
+            "resolution_not_passed",
+            _("Only a resolution that passed the vote can be carried out by a project."),
+            {"stage": topic.stage},
+        )
+    project = project_queries.project_get(actor, project_id)
+    existing = ResolutionProject.objects.filter(project=project).select_related("topic").first()
+    if existing is not None:
+        raise Conflict(
+            "project_already_linked",
+            _("This project already carries out the resolution of topic %(code)s.")
+            % {"code": existing.topic.code},
+            {"topic": existing.topic.code},
+        )
+    link = ResolutionProject.objects.create(
+        topic=topic, project=project, linked_at=clock.now(), linked_by=actor
+    )
+    note = text(note, "", "", required=False, limit=500)
+    data = {"project": project.code, "project_name": project.name}
+    _event(actor, topic, "link_project", note=note, data=data)
+    events.record(
+        ProjectEvent,
+        actor=actor,
+        verb="resolution",
+        project=project,
+        note=note,
+        data={"topic": topic.code, "title": topic.title, "passed": True},
+    )
+    return link
+
+
 # --- ballots ---------------------------------------------------------------------------------
 
 
@@ -668,6 +844,17 @@ def _rolled(vote: Vote, household_id: int) -> Household:
         .first()
     )
     if entry is None:
+        outside = vote.electorate != E.COMPOUND and (
+            Household.objects.filter(pk=household_id, compound=vote.topic.place).first()
+        )
+        if outside:
+            # A unit of the compound, but not of the building / entrance / units that vote.
+            raise InvalidInput(
+                "ballot_outside_electorate",
+                _("%(unit)s is not in the electorate of this vote (%(scope)s).")
+                % {"unit": outside.label, "scope": vote.scope_label},
+                {"household": household_id, "electorate": vote.electorate_label},
+            )
         raise InvalidInput("ballot_not_on_roll", _("This unit is not on the roll of this vote."))
     return entry.household
 
@@ -983,6 +1170,7 @@ __all__ = [
     "close",
     "close_vote",
     "deliberate",
+    "link_project",
     "open_vote",
     "opinion_public",
     "opinion_record",

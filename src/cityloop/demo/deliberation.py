@@ -10,7 +10,13 @@ deliberation services and workflow with the clock frozen at each step.
 2. 峡窝镇 晨光社区 原矿务局家属院 [003]: a parking plan put to the owners in autumn 2026 as an
    ordinary matter; too few owners vote, so it fails the 2/3 participation threshold and is
    not adopted.
-3. The rules of procedure, meeting place and residents' convention of both compounds and both
+3. 06小区 again, autumn 2026 [001 "老旧小区改造…重点解决好停车难、电梯加装…"]: a lift for each
+   entrance of 3号楼 (加装电梯, a renovation-class matter, ≥ 3/4), each voted by the owners of
+   its own entrance only (表决范围：3号楼1单元 / 3号楼2单元). 1单元: all six owners vote, five
+   for — passed, published, and carried out by the 06小区 renovation project (when the demo
+   projects are loaded). 2单元: five of six vote, three for and two against — participation
+   is met but 3 of 5 owners is under 3/4, so it is not adopted.
+4. The rules of procedure, meeting place and residents' convention of both compounds and both
    communities; 鸿泰花园 has its rules only, so the coverage view shows a gap.
 
 Households and owners are imported from a generated table through the real import. Owners
@@ -35,6 +41,7 @@ from cityloop.core import clock
 from cityloop.deliberation import services, workflow
 from cityloop.deliberation.models import CharterDocument, Household, Owner, Topic
 from cityloop.org.models import Place
+from cityloop.projects.models import Project
 
 SH = ZoneInfo("Asia/Shanghai")
 SEED = 278
@@ -44,6 +51,8 @@ KUANGWU = "410106100001001"  # 晨光社区 原矿务局家属院
 CHENGUANG = "410106100001"
 WALL_TITLE = "06小区“长城的守望”主题文化墙改造"
 PARKING_TITLE = "原矿务局家属院停车管理与车位划线方案"
+LIFT_PROJECT = "DEMO-JYL-06"  # 06小区老旧小区提档升级 (demo projects)
+LIFT_TITLES = {"1": "06小区3号楼1单元加装电梯", "2": "06小区3号楼2单元加装电梯"}
 SURNAMES = "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 马 朱 胡 郭 何 林 高 罗".split()
 GIVEN = "建国 秀兰 志强 桂英 德明 春燕 国庆 玉梅 卫东 丽华 海燕 宏伟 淑珍 永刚 凤英".split()
 
@@ -55,7 +64,7 @@ def _at(y: int, m: int, d: int, h: int = 10) -> datetime:
 def present() -> bool:
     """Are the demo topics in the database?"""
     titles = set(Topic.objects.filter(is_demo=True).values_list("title", flat=True))
-    return {WALL_TITLE, PARKING_TITLE} <= titles
+    return {WALL_TITLE, PARKING_TITLE, *LIFT_TITLES.values()} <= titles
 
 
 def _user(username: str):
@@ -312,6 +321,101 @@ def _parking(rng: random.Random) -> Topic:
     return topic
 
 
+def _lift(entrance: str, *, day: int) -> Topic:
+    """A lift for one entrance of 06小区's 3号楼, voted by that entrance only. 1单元 passes
+    (six of six vote, five for: the one against is the smallest flat, so the area in favour
+    is over 5/6 too); 2单元 fails approval (five of six vote, three for: 3/5 < 3/4)."""
+    actor = _user("xhj-community")
+    compound = Place.objects.get(code=COMPOUND_06)
+    units = list(
+        Household.objects.filter(compound=compound, building="3号楼", entrance=entrance).order_by(
+            "area", "room"
+        )
+    )
+    with clock.frozen(_at(2026, 9, day)):
+        topic = services.topic_create(
+            actor=actor,
+            place=compound,
+            title=LIFT_TITLES[entrance],
+            rule=Topic.Rule.OWNERS_MAJOR,
+            description=f"06小区3号楼{entrance}单元为六层无电梯住宅，老年住户多，拟在楼北侧加装"
+            "电梯一部，费用按楼层分摊，纳入老旧小区改造“电梯加装”项目申请补贴。",
+            is_demo=True,
+        )
+        workflow.opinion_record(
+            actor=actor,
+            topic_id=topic.pk,
+            channel="fireside",
+            text_body="六楼的老人下楼一趟太难，早就盼着装电梯。",
+            author=f"3号楼{entrance}单元住户",
+        )
+    with clock.frozen(_at(2026, 9, day + 3)):
+        workflow.propose(
+            actor=actor,
+            topic_id=topic.pk,
+            body="新华街社区党委、06小区党支部",
+            proposal=f"3号楼{entrance}单元加装电梯一部：一楼不分摊，二至六楼按楼层递增分摊，"
+            "申请老旧小区改造补贴。",
+        )
+    with clock.frozen(_at(2026, 9, day + 7, 19)):
+        workflow.deliberate(
+            actor=actor,
+            topic_id=topic.pk,
+            attendance=8,
+            minutes="议事会讨论分摊办法：一楼住户担心采光和噪声，约定井道避开一楼窗户。",
+            amendments="一楼住户不分摊费用，施工方出具采光影响说明。",
+        )
+    with clock.frozen(_at(2026, 9, day + 10)):
+        workflow.open_vote(
+            actor=actor,
+            topic_id=topic.pk,
+            closes_on=date(2026, 10, day + 5),
+            question=f"是否同意3号楼{entrance}单元按议事会修改后的方案加装电梯？",
+            electorate="entrance",
+            building="3号楼",
+            entrance=entrance,
+        )
+    if entrance == "1":
+        choices = ["against"] + ["for"] * 5  # the smallest flat against
+    else:
+        choices = [None, "against", "against", "for", "for", "for"]  # the smallest does not vote
+    for i, (unit, choice) in enumerate(zip(units, choices, strict=True)):
+        if choice is None:
+            continue
+        with clock.frozen(_at(2026, 10, day - 10 + i, 10)):
+            workflow.ballot_paper(
+                actor=actor,
+                topic_id=topic.pk,
+                household_id=unit.pk,
+                choice=choice,
+                ballot_no=f"DT{entrance}-{i + 1:02d}",
+                voter_name=unit.owners.first().name,
+            )
+    with clock.frozen(_at(2026, 10, day + 6)):
+        workflow.close_vote(actor=actor, topic_id=topic.pk, note="本单元业主表决，唱票计票公开进行")
+    if entrance == "1":
+        with clock.frozen(_at(2026, 10, day + 6, 15)):
+            workflow.publish_resolution(
+                actor=actor,
+                topic_id=topic.pk,
+                notice_days=7,
+                resolution="经3号楼1单元业主共同决定，同意在楼北侧加装电梯一部，一楼住户不分摊费用，"
+                "纳入06小区老旧小区提档升级工程实施。",
+            )
+        # The 06小区 renovation project (demo projects, loaded before deliberation by the demo
+        # command) carries the lift out; without the projects demo there is nothing to link.
+        project = Project.objects.filter(code=LIFT_PROJECT, is_demo=True).first()
+        if project is not None:
+            with clock.frozen(_at(2026, 10, day + 8)):
+                workflow.link_project(
+                    actor=actor,
+                    topic_id=topic.pk,
+                    project_id=project.pk,
+                    note="电梯加装列入06小区提档升级工程",
+                )
+    return topic
+
+
 DOCUMENTS = {
     "rules_of_procedure": (
         "议事准则",
@@ -436,6 +540,8 @@ def load_deliberation() -> dict[str, Any]:
         delete_deliberation()
         _culture_wall(rng)
         _parking(rng)
+        _lift("1", day=11)
+        _lift("2", day=12)
         documents = _charters()
     return {**summarize(), "documents_written": documents}
 

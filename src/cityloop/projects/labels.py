@@ -18,6 +18,7 @@ VOCABULARY = labels.register(
         "stage": _("Moved to the next stage"),
         "cancel": _("Project cancelled"),
         "link_task": _("Linked to a key task"),
+        "resolution": _("Carries out a residents' resolution"),
         "work_item": _("Work item added"),
         "quantity": _("Quantity done reported"),
         "schedule": _("Schedule set"),

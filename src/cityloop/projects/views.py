@@ -26,6 +26,7 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.deliberation import views as deliberation_views
 from cityloop.org import queries as org_queries
 from cityloop.projects import forms, queries, rules, services, workflow
 from cityloop.projects.labels import VOCABULARY, state_namer
@@ -259,6 +260,8 @@ def _detail_page(
         )
     context = {
         "project": project,
+        # The residents' resolution this project carries out, with its tally (issue 18.3).
+        "resolution": deliberation_views.resolution_panel(user, project),
         "colour": colour,
         "colour_label": Colour(colour).label,
         "reasons": reasons,
