@@ -81,7 +81,7 @@ def test_public_pages_read_in_chinese(full_demo, db, client):
 R, N, C = 200, 404, "choices"
 PROBES = ("case_jyl", "case_zxl", "api_case_zxl", "register", "ballots", "meeting", "roster")
 ACCESS = {
-    # account:          JYL case, ZXL case, API ZXL, 06小区 register, ballots, JYL meeting, roster
+    # account:     06小区 case, ZXL case, API ZXL, 06小区 register, ballots, JYL meeting, roster
     "demo-admin": (R, R, R, R, C, R, R),
     "demo-leader": (R, R, R, R, C, R, R),
     "demo-supervisor": (R, R, R, N, C, R, R),  # auditor: choices yes, owners' register no
@@ -98,7 +98,7 @@ ACCESS = {
     "cg-compound": (N, N, N, N, N, N, N),
     "cg-building": (N, N, N, N, N, N, N),
     "cg-steward": (N, N, N, N, N, N, N),
-    "jyl-steward": (N, N, N, N, N, N, N),  # another compound's red steward
+    "jyl-steward": (R, N, N, N, N, N, N),  # 06小区's red steward: its cases, not its register
     "demo-resident": (N, N, N, N, N, N, N),
 }
 
@@ -110,7 +110,7 @@ def _probes() -> dict[str, str]:
     from cityloop.meetings.models import Meeting
 
     demo = Case.objects.filter(is_demo=True).order_by("pk")
-    jyl = demo.filter(place__path__startswith="/410106/410106001/410106001001/").first()
+    jyl = demo.filter(place__code="410106001001001").first()  # 06小区, 新华街社区
     zxl = demo.filter(place__path__startswith="/410106/410106002/").first()
     topic = Topic.objects.get(code="YS2020-0001")  # 06小区, closed
     meeting = Meeting.objects.filter(is_demo=True).order_by("held_at").first()
