@@ -54,6 +54,24 @@ def _decide(actor, meeting: Meeting, text: str, unit: str, deadline: date, categ
     )
 
 
+def _weekly(actor, people, monday: date, agenda: str) -> Meeting:
+    """济源路街道's Monday-morning weekly meeting, chaired by the organiser."""
+    return workflow.schedule(
+        actor=actor,
+        data=workflow.MeetingInput(
+            kind="weekly",
+            title=f"济源路街道周例会（{monday.month}月{monday.day}日）",
+            unit=actor.person.unit.code,
+            held_at=_at(monday, 9),
+            chair=actor.person.code,
+            location="街道办事处三楼会议室",
+            agenda=agenda,
+            attendees=[p.code for p in people],
+            is_demo=True,
+        ),
+    )
+
+
 @transaction.atomic
 def load_meetings() -> dict[str, Any]:
     users = (
@@ -72,19 +90,11 @@ def load_meetings() -> dict[str, Any]:
     last_monday = this_monday - timedelta(days=7)
     with demo_cases.quiet_channels():
         with clock.frozen(_at(last_monday - timedelta(days=3), 16)):
-            last = workflow.schedule(
-                actor=actor,
-                data=workflow.MeetingInput(
-                    kind="weekly",
-                    title=f"济源路街道周例会（{last_monday.month}月{last_monday.day}日）",
-                    unit=actor.person.unit.code,
-                    held_at=_at(last_monday, 9),
-                    chair=actor.person.code,
-                    location="街道办事处三楼会议室",
-                    agenda="一、上周重点工作完成情况\n二、占道经营专项整治\n三、老旧小区改造进度",
-                    attendees=[p.code for p in people],
-                    is_demo=True,
-                ),
+            last = _weekly(
+                actor,
+                people,
+                last_monday,
+                "一、上周重点工作完成情况\n二、占道经营专项整治\n三、老旧小区改造进度",
             )
         with clock.frozen(_at(last_monday, 8, 55)):
             workflow.sign_in(actor=actor, code=last.code, person=actor.person.code)
@@ -152,19 +162,8 @@ def load_meetings() -> dict[str, Any]:
                         actor=reporter, task_id=running.task_id, text=text, percent=pct
                     )
         with clock.frozen(_at(last_monday + timedelta(days=4), 16)):
-            this = workflow.schedule(
-                actor=actor,
-                data=workflow.MeetingInput(
-                    kind="weekly",
-                    title=f"济源路街道周例会（{this_monday.month}月{this_monday.day}日）",
-                    unit=actor.person.unit.code,
-                    held_at=_at(this_monday, 9),
-                    chair=actor.person.code,
-                    location="街道办事处三楼会议室",
-                    agenda="一、上周议定事项落实情况\n二、本周重点工作安排",
-                    attendees=[p.code for p in people],
-                    is_demo=True,
-                ),
+            this = _weekly(
+                actor, people, this_monday, "一、上周议定事项落实情况\n二、本周重点工作安排"
             )
         if end >= _at(this_monday, 9):
             with clock.frozen(_at(this_monday, 8, 58)):
