@@ -323,7 +323,7 @@ def run_file(
     try:
         table = read_table(path)
     except ImportFileError as exc:
-        report.errors.append(RowError(0, "", exc.reason, exc.code))
+        report.errors.append(RowError(exc.line, "", exc.reason, exc.code))
         return report
     parsed = parse(table, spec, crs=crs)
     report.rows = len(parsed.rows)
