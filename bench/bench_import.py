@@ -148,7 +148,8 @@ def _raw_places(cur, rows: list[list]) -> None:
         )
         codes = [v[0] for v in values]
         cur.execute("SELECT code, id, path FROM org_place")
-        ids.update({c: (i, p) for c, i, p in cur.fetchall() if c in set(codes)})
+        wanted = set(codes)
+        ids.update({c: (i, p) for c, i, p in cur.fetchall() if c in wanted})
 
 
 def _raw_people(cur, rows: list[list]) -> None:
