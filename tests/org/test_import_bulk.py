@@ -124,3 +124,27 @@ def test_a_writer_between_the_check_and_the_write_refuses_the_whole_file(
     assert list(Place.objects.filter(code__startswith="K").values_list("name", flat=True)) == [
         "别人"
     ]
+
+
+def test_the_cli_shows_a_progress_bar_of_checking_and_writing(tree, tmp_path):
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "places.csv", compounds(1500))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_data", "places", str(path), "--progress", stdout=out, stderr=err)
+
+    bar = err.getvalue()
+    assert "检查数据" in bar and "1500/1500" in bar
+    assert "写入" in bar
+    assert "已导入 1500 行" in out.getvalue()
+    assert Place.objects.filter(code__startswith="K").count() == 1500
+
+
+def test_the_cli_has_no_bar_off_a_terminal_unless_asked(tree, tmp_path):
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "places.csv", compounds(10))
+    err = io.StringIO()
+    call_command("import_data", "places", str(path), stdout=io.StringIO(), stderr=err)
+
+    assert err.getvalue() == ""

@@ -14,6 +14,7 @@ unless every row is good; a dry run does the work and rolls it back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,7 @@ def run_import(
     actor=None,
     dry_run: bool = False,
     crs: str = "wgs84",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Import one file of ``categories`` or ``hotline``; ``report.ok`` false → nothing written.
 
@@ -152,6 +154,7 @@ def run_import(
         dry_run=dry_run,
         crs=crs,
         error_columns=ERROR_COLUMNS,
+        progress=progress,
     )
 
 
