@@ -16,7 +16,8 @@ events, no history): what an import cannot beat. **import ÷ raw** is the price 
 the events and the history on top of the writes. **peak MB** is the process's peak RSS after
 the step (it only grows, so each figure bounds the steps before it).
 
-    .venv/bin/python bench/bench_import.py [--rows 20000] [--hotline 2000] [--pg] [--no-write]
+    .venv/bin/python bench/bench_import.py [--rows 20000 100000] [--hotline 2000] [--pg]
+        [--no-write]
 
 Writes its section of ``docs/benchmarks.md`` between its markers, leaving the rest alone.
 """
@@ -347,7 +348,9 @@ def write(text: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=20000, help="places, and as many people")
+    ap.add_argument(
+        "--rows", type=int, nargs="+", default=[20000, 100000], help="places, and as many people"
+    )
     ap.add_argument("--hotline", type=int, default=2000, help="work orders (0: none)")
     ap.add_argument("--pg", action="store_true")
     ap.add_argument("--no-write", action="store_true")
@@ -355,13 +358,14 @@ def main() -> int:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     if args.child:
-        result = measure(args.rows, args.hotline, args.pg)
+        result = measure(args.rows[0], args.hotline, args.pg)
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return 0
     t0 = time.perf_counter()
-    results = [run_one(args.rows, args.hotline, False)]
-    if args.pg:
-        results.append(run_one(args.rows, args.hotline, True))
+    results = []
+    for pg in (False, True) if args.pg else (False,):
+        for i, rows in enumerate(args.rows):  # the hotline once, with the first size
+            results.append(run_one(rows, args.hotline if i == 0 else 0, pg))
     for r in results:
         for kind in ("places", "people", "hotline"):
             if f"{kind}_s" in r:

@@ -357,6 +357,7 @@ def run_file(
         report.errors.append(RowError(exc.line, "", exc.reason, exc.code))
         return report
     parsed = parse(table, spec, crs=crs)
+    del table  # the cells as read are in parsed now; 100 k rows of them are worth freeing
     report.rows = len(parsed.rows)
     report.warnings = parsed.warnings
     if any(e.line == 0 for e in parsed.errors):
@@ -819,11 +820,21 @@ def _repath_below(moved: list[Place]) -> None:
 
 def _plan_people(run: ImportRun) -> Callable[[], None]:
     rows = run.parsed.rows
+    # A reference is compared and written by id: its code and id are all that is loaded
+    # (100 k stored places with their geometries would be most of the memory).
     stored = by_code(
-        Person.objects.select_related("unit", "place"), [r.values["code"] for r in rows]
+        Person.objects.select_related("unit", "place").defer(
+            *(
+                f"{ref}__{f.name}"
+                for ref, model in (("unit", Unit), ("place", Place))
+                for f in model._meta.concrete_fields
+                if f.name not in ("id", "code")
+            )
+        ),
+        [r.values["code"] for r in rows],
     )
     refs_by_column = {
-        name: by_code(model.objects.all(), [r.values.get(name) for r in rows])
+        name: by_code(model.objects.only("id", "code"), [r.values.get(name) for r in rows])
         for name, model in (("unit_code", Unit), ("place_code", Place))
         if run.present(name)
     }

@@ -6,7 +6,9 @@ importers and the demo call the same functions, so a rule is written once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -136,7 +138,7 @@ def bulk_write(model, verb: str, built: list[tuple[Any, str]], fields: list[str]
         tracked = [f.attname for f in history.tracked_fields]
         _insert_many(
             history,
-            [
+            (
                 {
                     **{a: getattr(o, a) for a in tracked},
                     "history_date": now,
@@ -146,7 +148,7 @@ def bulk_write(model, verb: str, built: list[tuple[Any, str]], fields: list[str]
                 }
                 for objs, kind in ((created, "+"), (updated, "~"))
                 for o in objs
-            ],
+            ),
         )
     from django.contrib.contenttypes.models import ContentType
 
@@ -157,7 +159,7 @@ def bulk_write(model, verb: str, built: list[tuple[Any, str]], fields: list[str]
     object_type_id = ContentType.objects.get_for_model(model).pk
     _insert_many(
         Event,
-        [
+        (
             {
                 **shared,
                 "verb": f"{verb}_{outcome}",
@@ -167,7 +169,7 @@ def bulk_write(model, verb: str, built: list[tuple[Any, str]], fields: list[str]
             }
             for objs, outcome in ((created, "created"), (updated, "updated"))
             for o in objs
-        ],
+        ),
     )
 
 
@@ -180,15 +182,14 @@ _PLAIN_FIELDS = (
 )
 
 
-def _insert_many(model, rows: list[dict[str, Any]]) -> None:
+def _insert_many(model, rows: Iterable[dict[str, Any]]) -> None:
     """INSERT rows whose ids nobody needs back (history, events) with the DB-API's
     executemany: the ORM's per-value compiling was most of an import's time.
 
     ``rows`` hold attribute names (``actor_id``) and Python values; values of fields that
     need the database's form (JSON, time) go through the field, the rest are passed as is.
+    They are consumed a chunk at a time, so 100 k rows are never all held as SQL values.
     """
-    if not rows:
-        return
     from django.db import connections, router
 
     connection = connections[router.db_for_write(model)]
@@ -202,16 +203,21 @@ def _insert_many(model, rows: list[dict[str, Any]]) -> None:
     marks = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-    values = [
-        [
-            row.get(f.attname) if is_plain else f.get_db_prep_save(row.get(f.attname), connection)
-            for f, is_plain in zip(fields, plain, strict=True)
-        ]
-        for row in rows
-    ]
+    rows = iter(rows)
     with connection.cursor() as cursor:
-        for i in range(0, len(values), BULK_BATCH * 4):
-            cursor.executemany(sql, values[i : i + BULK_BATCH * 4])
+        while chunk := list(islice(rows, BULK_BATCH * 4)):
+            cursor.executemany(
+                sql,
+                [
+                    [
+                        row.get(f.attname)
+                        if is_plain
+                        else f.get_db_prep_save(row.get(f.attname), connection)
+                        for f, is_plain in zip(fields, plain, strict=True)
+                    ]
+                    for row in chunk
+                ],
+            )
 
 
 def place_build(
