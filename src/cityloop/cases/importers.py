@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from cityloop.cases import rules, services, workflow
+from cityloop.cases import rules, services
 from cityloop.cases.deadlines import parse_limit
 from cityloop.cases.models import Case, Category, Level
 from cityloop.core import clock
@@ -396,6 +396,10 @@ def hotline_case(
         return earlier, "unchanged"
     # The case's reported_at is the intake time; the call time and the file go into the data
     # of the report event.
+    # Imported here: intake pulls in the triage model (scikit-learn, ~100 MB), which a
+    # places or people import, sharing this command, has no use for.
+    from cityloop.cases import workflow
+
     case = workflow.report(
         actor=actor,
         source=Case.Source.HOTLINE,
