@@ -128,3 +128,19 @@ def test_a_formula_without_a_calculated_value_is_named_as_such(tree, tmp_path):
     ]
     assert 'CONCAT("李","秀兰")' in str(report.errors[0].reason)
     assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_report_table_names_the_kind_in_the_report_language(tree, tmp_path):
+    from rich.console import Console
+
+    path = write_csv(tmp_path / "a.csv", PEOPLE, "utf-8")
+    with translation.override("zh-hans"):
+        report = run_import("people", path)
+        console = Console(file=io.StringIO(), width=120)
+        for renderable in report.renderables():
+            console.print(renderable)
+        text = console.file.getvalue()
+
+    assert "人员" in text and "新增" in text
+    assert "people" not in text

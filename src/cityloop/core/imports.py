@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cityloop.core.geo import gcj02_to_wgs84
 
@@ -720,6 +721,26 @@ def map_coordinates(geometry: dict, fn) -> dict:
 
 OUTCOMES = ("created", "updated", "unchanged")
 
+# What the report calls each kind, in the language of the rest of the report (the code
+# "places" in a Chinese table was the one English word left).
+KIND_LABELS = {
+    "places": gettext_lazy("places"),
+    "units": gettext_lazy("units"),
+    "people": gettext_lazy("people"),
+    "zones": gettext_lazy("zones"),
+    "duties": gettext_lazy("duties"),
+    "partnerships": gettext_lazy("partnerships"),
+    "categories": gettext_lazy("categories"),
+    "hotline": gettext_lazy("hotline work orders"),
+    "projects": gettext_lazy("projects"),
+    "work_items": gettext_lazy("work items"),
+    "households": gettext_lazy("households"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
 
 @dataclass
 class ImportReport:
@@ -791,12 +812,12 @@ class ImportReport:
         from rich.table import Table as RichTable
         from rich.text import Text
 
-        counts = RichTable(title=f"{self.source} · {self.kind}")
+        counts = RichTable(title=f"{self.source} · {kind_label(self.kind)}")
         counts.add_column(_("Kind"))
         for label in (_("Created"), _("Updated"), _("Unchanged")):
             counts.add_column(label, justify="right")
         for kind, c in sorted(self.counts.items()):
-            counts.add_row(kind, *(str(c[o]) for o in OUTCOMES))
+            counts.add_row(kind_label(kind), *(str(c[o]) for o in OUTCOMES))
         if self.ok:
             yield counts
         if self.errors:
