@@ -14,13 +14,14 @@ unless every row is good; a dry run does the work and rolls it back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from cityloop.cases import rules, services, workflow
+from cityloop.cases import rules, services
 from cityloop.cases.deadlines import parse_limit
 from cityloop.cases.models import Case, Category, Level
 from cityloop.core import clock
@@ -132,6 +133,7 @@ def run_import(
     actor=None,
     dry_run: bool = False,
     crs: str = "wgs84",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Import one file of ``categories`` or ``hotline``; ``report.ok`` false → nothing written.
 
@@ -152,6 +154,7 @@ def run_import(
         dry_run=dry_run,
         crs=crs,
         error_columns=ERROR_COLUMNS,
+        progress=progress,
     )
 
 
@@ -393,6 +396,10 @@ def hotline_case(
         return earlier, "unchanged"
     # The case's reported_at is the intake time; the call time and the file go into the data
     # of the report event.
+    # Imported here: intake pulls in the triage model (scikit-learn, ~100 MB), which a
+    # places or people import, sharing this command, has no use for.
+    from cityloop.cases import workflow
+
     case = workflow.report(
         actor=actor,
         source=Case.Source.HOTLINE,

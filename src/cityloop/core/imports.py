@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cityloop.core.geo import gcj02_to_wgs84
 
@@ -44,10 +45,11 @@ _LINE = "line"
 class ImportFileError(Exception):
     """The file as a whole cannot be read (wrong type, broken encoding, not a table)."""
 
-    def __init__(self, code: str, reason: str):
+    def __init__(self, code: str, reason: str, *, line: int = 0):
         super().__init__(code)
         self.code = code
         self.reason = reason
+        self.line = line  # where the problem is, when it is on one line (0: the whole file)
 
 
 @dataclass(frozen=True)
@@ -171,31 +173,158 @@ def read_table(path: Path | str) -> Table:
     )
 
 
-def _decode(data: bytes) -> str:
-    # Chinese Excel saves "CSV" in the system code page (GBK); GB18030 is its superset.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
+# Encodings a Chinese office saves tables in and this reader accepts. Chinese Excel and WPS
+# save "CSV" in the system code page (GBK); GB18030 is its superset, so it decodes both.
+_GB_FAMILY = {"gb18030", "gbk", "gb2312", "hz"}
+_ENCODING_NAMES = {
+    "big5": "Big5",
+    "big5hkscs": "Big5-HKSCS",
+    "cp950": "Big5",
+    "utf_16": "UTF-16",
+    "utf_16_le": "UTF-16",
+    "utf_16_be": "UTF-16",
+}
+# Below this share of characters from the common simplified set (GB2312), a text that decoded
+# as GB18030 is taken for another encoding read wrongly: Big5 bytes decode as GB18030 without
+# an error but give rare and private-use characters.
+_MIN_COMMON_SHARE = 0.8
+
+
+def _line_of(data: bytes | str, offset: int) -> int:
+    return data[:offset].count(b"\n" if isinstance(data, bytes) else "\n") + 1
+
+
+def _unreadable(line: int, detected: str | None) -> ImportFileError:
+    if detected:
+        reason = _(
+            "Line %(line)d cannot be read as UTF-8 or GBK (the file looks like %(encoding)s); "
+            "open it in Excel or WPS and save it as CSV UTF-8"
+        ) % {"line": line, "encoding": detected}
+    else:
+        reason = _(
+            "Line %(line)d cannot be read as UTF-8 or GBK; open the file in Excel or WPS and "
+            "save it as CSV UTF-8"
+        ) % {"line": line}
+    return ImportFileError("file_bad_encoding", reason, line=line)
+
+
+def _suspect_offset(text: str) -> int | None:
+    """Where a GB18030 reading of the text goes wrong, or None when it reads as Chinese."""
+    wide = 0
+    common = 0
+    first_rare = None
+    for i, ch in enumerate(text):
+        if ch.isascii():
             continue
-    raise ImportFileError(
-        "file_bad_encoding", _("The file is neither UTF-8 nor GBK; save it as CSV UTF-8")
-    )
+        if "\ue000" <= ch <= "\uf8ff":  # private use: never in a real table
+            return i
+        wide += 1
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            if first_rare is None:
+                first_rare = i
+    if wide and common / wide < _MIN_COMMON_SHARE:
+        return first_rare
+    return None
+
+
+def _detected_name(data: bytes) -> str | None:
+    """The encoding to name in the refusal, when charset-normalizer finds one a user here
+    meets (Big5 from Taiwan or Hong Kong, UTF-16 from some exports); else None."""
+    from charset_normalizer import from_bytes
+
+    for match in from_bytes(data):
+        if match.encoding in _ENCODING_NAMES:
+            return _ENCODING_NAMES[match.encoding]
+    return None
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or GBK/GB18030; anything else is refused with its line.
+
+    A wrong guess is worse than a refusal: the text would be stored as garbage.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _unreadable(_line_of(data, exc.start), None) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        line = _line_of(data, min(exc.start, utf8_error.start))
+        raise _unreadable(line, _detected_name(data)) from exc
+    suspect = _suspect_offset(text)
+    if suspect is None:
+        from charset_normalizer import from_bytes
+
+        # charset-normalizer must see a Chinese (GB) reading among its plausible ones; short
+        # texts are ambiguous (EUC-KR decodes the same bytes), so it need not be the first.
+        if any(m.encoding in _GB_FAMILY for m in from_bytes(data)):
+            return text
+        suspect = 0
+    line = _line_of(text, suspect) if suspect else _line_of(data, utf8_error.start)
+    raise _unreadable(line, _detected_name(data))
 
 
 def _read_csv(data: bytes) -> Table:
     text = _decode(data)
+    del data
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        return _table_from_records(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise ImportFileError(
             "file_bad_csv", _("The CSV file cannot be read: %(error)s") % {"error": exc}
         ) from exc
-    return _table_from_records(records)
+
+
+class FormulaWithoutValue(str):
+    """A cell holding a formula that was never calculated: the file has no value to read.
+
+    Files written by scripts (or saved by some tools) keep the formula only; Excel and WPS
+    store the result when they save. The text is the formula, so a row with one is not blank.
+    """
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _sheet_extras(sheet) -> tuple[list[str], dict[tuple[int, int], str]]:
+    """What the read-only reader does not give: merged ranges and formulas with no value.
+
+    One streaming pass over the sheet's XML: ``(["A2:A4", …], {(row, col): formula})``.
+    """
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    merged: list[str] = []
+    formulas: dict[tuple[int, int], str] = {}
+    with sheet._get_source() as source:
+        for _event, elem in iterparse(source):
+            tag = elem.tag
+            if tag == f"{_SHEET_NS}c":
+                f = elem.find(f"{_SHEET_NS}f")
+                v = elem.find(f"{_SHEET_NS}v")
+                if f is not None and (v is None or not (v.text or "")) and elem.get("r"):
+                    formulas[coordinate_to_tuple(elem.get("r"))] = f"={f.text or ''}"
+                elem.clear()
+            elif tag == f"{_SHEET_NS}mergeCell":
+                merged.append(elem.get("ref", ""))
+            elif tag == f"{_SHEET_NS}row":
+                elem.clear()
+    return [m for m in merged if ":" in m], formulas
 
 
 def _read_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook
+    from openpyxl.utils.cell import range_boundaries
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -203,10 +332,39 @@ def _read_xlsx(path: Path) -> Table:
         raise ImportFileError("file_bad_xlsx", _("The Excel file cannot be read")) from exc
     try:
         sheet = book.worksheets[0]
-        records = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        records: list[list[str]] = [
+            [_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
+        merged, formulas = _sheet_extras(sheet)
     finally:
         book.close()
+    for (r, c), formula in formulas.items():
+        _put(records, r, c, FormulaWithoutValue(formula))
+    # A merged range shows its top-left value in every cell (a 地址 written once for the
+    # three buildings of one compound); read as empty, it would erase stored values.
+    for ref in merged:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        top_left = _get(records, min_row, min_col)
+        for r in range(min_row, max_row + 1):
+            for c in range(min_col, max_col + 1):
+                if (r, c) != (min_row, min_col):
+                    _put(records, r, c, top_left)
     return _table_from_records(records)
+
+
+def _get(records: list[list[str]], row: int, col: int) -> str:
+    if row <= len(records) and col <= len(records[row - 1]):
+        return records[row - 1][col - 1]
+    return ""
+
+
+def _put(records: list[list[str]], row: int, col: int, value: str) -> None:
+    while len(records) < row:
+        records.append([])
+    cells = records[row - 1]
+    while len(cells) < col:
+        cells.append("")
+    cells[col - 1] = value
 
 
 def _cell_text(value: Any) -> str:
@@ -224,20 +382,29 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _table_from_records(records: list[list[str]]) -> Table:
-    # Line numbers are the row numbers Excel shows: the header is line 1.
-    numbered = [(i, [c.strip() for c in r]) for i, r in enumerate(records, start=1)]
-    numbered = [(i, r) for i, r in numbered if any(r)]  # blank lines are not rows
-    if not numbered:
-        return Table(headers=[], rows=[])
-    headers = numbered[0][1]
-    while headers and not headers[-1]:
-        headers = headers[:-1]
+def _strip(cell: str) -> str:
+    return cell if isinstance(cell, FormulaWithoutValue) else cell.strip()
+
+
+def _table_from_records(records: Iterable[list[str]]) -> Table:
+    # Line numbers are the row numbers Excel shows: the header is line 1. One pass, no copy
+    # of the records: a 100 k-row file is held once, as the rows.
+    headers: list[str] | None = None
     rows = []
-    for line, cells in numbered[1:]:
+    for line, record in enumerate(records, start=1):
+        cells = [_strip(c) for c in record]
+        if not any(cells):  # blank lines are not rows
+            continue
+        if headers is None:
+            headers = cells
+            while headers and not headers[-1]:
+                headers = headers[:-1]
+            continue
         rows.append(
             (line, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}, None)
         )
+    if headers is None:
+        return Table(headers=[], rows=[])
     return Table(headers=headers, rows=rows)
 
 
@@ -382,6 +549,22 @@ def parse(table: Table, spec: Spec, *, crs: str = "wgs84") -> Parsed:
         for name, header in parsed.headers.items():
             col = next(c for c in columns if c.name == name)
             raw = cells.get(header, "")
+            if isinstance(raw, FormulaWithoutValue):
+                row.errors.append(
+                    RowError(
+                        line,
+                        header,
+                        _(
+                            "This cell holds the formula %(formula)s but no calculated value; "
+                            "open the file in Excel or WPS and save it again"
+                        )
+                        % {"formula": raw},
+                        "cell_formula_no_value",
+                        table.unit,
+                    )
+                )
+                row.values[name] = None if col.kind != "text" else ""
+                continue
             value, reason = _convert(col, raw)
             if reason:
                 row.errors.append(RowError(line, header, reason, "cell_invalid", table.unit))
@@ -538,6 +721,26 @@ def map_coordinates(geometry: dict, fn) -> dict:
 
 OUTCOMES = ("created", "updated", "unchanged")
 
+# What the report calls each kind, in the language of the rest of the report (the code
+# "places" in a Chinese table was the one English word left).
+KIND_LABELS = {
+    "places": gettext_lazy("places"),
+    "units": gettext_lazy("units"),
+    "people": gettext_lazy("people"),
+    "zones": gettext_lazy("zones"),
+    "duties": gettext_lazy("duties"),
+    "partnerships": gettext_lazy("partnerships"),
+    "categories": gettext_lazy("categories"),
+    "hotline": gettext_lazy("hotline work orders"),
+    "projects": gettext_lazy("projects"),
+    "work_items": gettext_lazy("work items"),
+    "households": gettext_lazy("households"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
 
 @dataclass
 class ImportReport:
@@ -609,12 +812,12 @@ class ImportReport:
         from rich.table import Table as RichTable
         from rich.text import Text
 
-        counts = RichTable(title=f"{self.source} · {self.kind}")
+        counts = RichTable(title=f"{self.source} · {kind_label(self.kind)}")
         counts.add_column(_("Kind"))
         for label in (_("Created"), _("Updated"), _("Unchanged")):
             counts.add_column(label, justify="right")
         for kind, c in sorted(self.counts.items()):
-            counts.add_row(kind, *(str(c[o]) for o in OUTCOMES))
+            counts.add_row(kind_label(kind), *(str(c[o]) for o in OUTCOMES))
         if self.ok:
             yield counts
         if self.errors:

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events
@@ -106,8 +106,19 @@ def token_user(token: str):
         raise Unauthorized("auth_account_disabled", _("This account is disabled"))
     # Touch at most once a minute so that reads do not become writes.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        _touch(row, now)
     return row.user
+
+
+def _touch(row: ApiToken, now) -> None:
+    """Record the use; a write that cannot be made (SQLite locked by a long writer, a
+    read-only replica) is logged and the request goes on: a GET never fails on bookkeeping."""
+    try:
+        # A savepoint, so a failure inside a caller's transaction does not poison it.
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    except OperationalError as exc:
+        log.warning("token %s: last_used_at not updated (%s)", row.pk, exc)
 
 
 @transaction.atomic

@@ -224,6 +224,13 @@ class ImportRun:
     stored_parents: dict[str, Any] = field(default_factory=dict)
     # error code of a service → the column it belongs to
     error_columns: dict[str, str] = field(default_factory=lambda: ERROR_COLUMNS)
+    # progress(stage, done, total): the CLI's bar; stage "check" (rows) or "write" (rows)
+    progress: Callable[[str, int, int], None] | None = None
+    _saved: int = 0
+
+    def tick(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
 
     @cached_property
     def file_codes(self) -> set[str]:
@@ -266,6 +273,9 @@ class ImportRun:
             self.stored_parents.clear()
         if row.ok:
             self.report.count(self.kind, outcome)
+        self._saved += 1
+        if self._saved % 50 == 0 or self._saved == len(self.parsed.rows):
+            self.tick("write", self._saved, len(self.parsed.rows))
         return obj
 
     def _service_error(self, row: Row, exc: InvalidInput, fields: dict[str, str]) -> None:
@@ -289,6 +299,7 @@ def run_import(
     actor=None,
     dry_run: bool = False,
     crs: str = "wgs84",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Import one file of one kind; returns the report (``report.ok`` false → nothing written)."""
     if kind not in SPECS:
@@ -297,7 +308,20 @@ def run_import(
             _("Unknown import kind %(kind)s (one of: %(kinds)s)")
             % {"kind": kind, "kinds": ", ".join(KINDS)},
         )
-    return run_file(SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs)
+    if kind in PLAN:
+        return run_file(
+            SPECS[kind],
+            PLAN[kind],
+            path,
+            actor=actor,
+            dry_run=dry_run,
+            crs=crs,
+            planned=True,
+            progress=progress,
+        )
+    return run_file(
+        SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs, progress=progress
+    )
 
 
 def run_file(
@@ -309,9 +333,16 @@ def run_file(
     dry_run: bool = False,
     crs: str = "wgs84",
     error_columns: dict[str, str] | None = None,
+    planned: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
-    """Read and check ``path`` against ``spec``, then run ``apply`` in one transaction that
-    is rolled back on any problem or on a dry run. Other apps' import kinds use it too."""
+    """Read and check ``path`` against ``spec``, then write it all or nothing.
+
+    ``planned``: ``apply`` only reads (lookups in batches) and returns the function that
+    writes; it runs outside any transaction, so a long file never holds SQLite's write lock
+    while it is checked, and the writes then take one short transaction. Otherwise ``apply``
+    writes row by row in one transaction that is rolled back on any problem or on a dry run.
+    Other apps' import kinds use it too."""
     if crs not in CRS_CHOICES:
         raise InvalidInput(
             "import_bad_crs",
@@ -323,17 +354,39 @@ def run_file(
     try:
         table = read_table(path)
     except ImportFileError as exc:
-        report.errors.append(RowError(0, "", exc.reason, exc.code))
+        report.errors.append(RowError(exc.line, "", exc.reason, exc.code))
         return report
     parsed = parse(table, spec, crs=crs)
+    del table  # the cells as read are in parsed now; 100 k rows of them are worth freeing
     report.rows = len(parsed.rows)
     report.warnings = parsed.warnings
     if any(e.line == 0 for e in parsed.errors):
         report.errors = parsed.errors
         return report
-    run = ImportRun(kind, parsed, report, actor)
+    run = ImportRun(kind, parsed, report, actor, progress=progress)
     if error_columns is not None:
         run.error_columns = error_columns
+    if planned:
+        write = apply(run)
+        if not parsed.errors and not dry_run:
+            try:
+                with transaction.atomic():
+                    write()
+            except IntegrityError:
+                # Someone wrote the same codes between the check and the write.
+                parsed.errors.append(
+                    RowError(
+                        0,
+                        "",
+                        _("The data changed while this file was checked; import it again"),
+                        "import_conflict",
+                        parsed.unit,
+                    )
+                )
+        report.errors = parsed.errors
+        if report.errors:
+            report.counts = {}
+        return report
     try:
         with transaction.atomic():
             apply(run)
@@ -633,6 +686,209 @@ def _apply_partnerships(run: ImportRun) -> None:
             {"unit": unit, "compound": compound, "note": row.values.get("note") or ""},
         )
 
+
+# --- planned kinds: checked with batched reads, written in bulk ------------------------------
+
+
+def by_code(queryset, codes) -> dict[str, Any]:
+    """``{code: row}`` for the codes that exist: one query per batch, never one per row."""
+    wanted = sorted({c for c in codes if c})
+    found: dict[str, Any] = {}
+    for i in range(0, len(wanted), services.BULK_BATCH):
+        found.update(
+            (o.code, o) for o in queryset.filter(code__in=wanted[i : i + services.BULK_BATCH])
+        )
+    return found
+
+
+def _checked(run: ImportRun, row: Row, build: Callable[..., tuple[Any, str]], kwargs: dict):
+    """``build(**kwargs)`` with its complaint as a row error: ``(obj, outcome)`` or None."""
+    try:
+        obj, outcome = build(fast=True, **kwargs)
+    except InvalidInput as exc:
+        run._service_error(row, exc, {})
+        return None
+    if row.ok:
+        run.report.count(run.kind, outcome)
+    return obj, outcome
+
+
+PLACE_FIELDS = [
+    "name",
+    "kind",
+    "parent",
+    "management",
+    "address",
+    "geometry",
+    "attrs",
+    "is_demo",
+    "path",
+    "depth",
+]
+PERSON_FIELDS = ["name", "unit", "place", "phone", "title", "is_demo"]
+
+
+def _plan_places(run: ImportRun) -> Callable[[], None]:
+    rows = tree_order(run, Place)
+    parents = {r.values.get("parent_code") for r in rows if run.present("parent_code")}
+    stored = by_code(
+        Place.objects.select_related("parent"), [r.values["code"] for r in rows] + [*parents]
+    )
+    done: dict[str, Place | None] = {}
+    built: list[tuple[Place, str]] = []
+    moved: list[Place] = []
+    for n, row in enumerate(rows, start=1):
+        if n % 1000 == 0 or n == len(rows):
+            run.tick("check", n, len(rows))
+        if not row.ok:
+            continue
+        code = row.values["code"]
+        existing = stored.get(code)
+        if run.present("parent_code"):
+            parent_code = row.values.get("parent_code")
+            if not parent_code:
+                parent = None
+            elif parent_code in done:
+                parent = done[parent_code]
+                if parent is None:
+                    continue
+            elif parent_code in run.file_codes:
+                continue  # the parent row failed; its own error says why
+            else:
+                parent = stored.get(parent_code)  # tree_order made sure it is stored
+        else:
+            parent = existing.parent if existing is not None else None
+        kind = row.values["kind"]
+        management = run.keep(row, existing, "management", "")
+        if management and kind != Place.Kind.COMPOUND:
+            run.error(
+                row,
+                "management",
+                _("Only a compound has a management type"),
+                "management_not_compound",
+            )
+            management = ""
+        old_path = existing.path if existing is not None else None
+        result = _checked(
+            run,
+            row,
+            services.place_build,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "kind": kind,
+                "existing": existing,
+                "parent": parent,
+                "management": management,
+                "address": run.keep(row, existing, "address", ""),
+                "geometry_json": _geometry(run, row, existing, ANY_GEOMETRY),
+                "attrs": existing.attrs if existing is not None else None,
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+        done[code] = result[0] if result is not None else None
+        if result is not None and result[1] != "unchanged":
+            built.append(result)
+            if old_path is not None and result[0].path != old_path:
+                moved.append(result[0])
+
+    def write() -> None:
+        services.bulk_write(Place, "place", built, PLACE_FIELDS, actor=run.actor)
+        _repath_below(moved)
+        run.tick("write", len(rows), len(rows))
+
+    return write
+
+
+def _repath_below(moved: list[Place]) -> None:
+    """Stored places under a moved one follow it, one tree level (and batch) at a time."""
+    frontier = {p.pk: p.path for p in moved}
+    while frontier:
+        ids = list(frontier)
+        children = []
+        for i in range(0, len(ids), services.BULK_BATCH):
+            children += Place.objects.filter(parent_id__in=ids[i : i + services.BULK_BATCH])
+        changed = []
+        for child in children:
+            path = f"{frontier[child.parent_id]}{child.code}/"
+            if child.path != path:
+                child.path, child.depth = path, path.count("/") - 2
+                changed.append(child)
+        Place.objects.bulk_update(changed, ["path", "depth"], batch_size=services.BULK_BATCH)
+        frontier = {c.pk: c.path for c in changed}
+
+
+def _plan_people(run: ImportRun) -> Callable[[], None]:
+    rows = run.parsed.rows
+    # A reference is compared and written by id: its code and id are all that is loaded
+    # (100 k stored places with their geometries would be most of the memory).
+    stored = by_code(
+        Person.objects.select_related("unit", "place").defer(
+            *(
+                f"{ref}__{f.name}"
+                for ref, model in (("unit", Unit), ("place", Place))
+                for f in model._meta.concrete_fields
+                if f.name not in ("id", "code")
+            )
+        ),
+        [r.values["code"] for r in rows],
+    )
+    refs_by_column = {
+        name: by_code(model.objects.only("id", "code"), [r.values.get(name) for r in rows])
+        for name, model in (("unit_code", Unit), ("place_code", Place))
+        if run.present(name)
+    }
+    reasons = {
+        "unit_code": _("No unit with code %(code)s"),
+        "place_code": _("No place with code %(code)s"),
+    }
+    built: list[tuple[Person, str]] = []
+    for n, row in enumerate(rows, start=1):
+        if n % 1000 == 0 or n == len(rows):
+            run.tick("check", n, len(rows))
+        code = row.values["code"]
+        existing = stored.get(code) if code else None
+        refs = {}
+        for name in ("unit_code", "place_code"):
+            attr = name.removesuffix("_code")
+            if name not in refs_by_column:
+                refs[attr] = getattr(existing, attr) if existing is not None else None
+                continue
+            ref = row.values.get(name)
+            refs[attr] = refs_by_column[name].get(ref) if ref else None
+            if ref and refs[attr] is None:
+                run.error(row, name, reasons[name] % {"code": ref}, "reference_not_found")
+        if not row.ok:
+            continue
+        result = _checked(
+            run,
+            row,
+            services.person_build,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "existing": existing,
+                "unit": refs["unit"],
+                "place": refs["place"],
+                "phone": run.keep(row, existing, "phone", ""),
+                "title": run.keep(row, existing, "title", ""),
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+        if result is not None and result[1] != "unchanged":
+            built.append(result)
+
+    def write() -> None:
+        services.bulk_write(Person, "person", built, PERSON_FIELDS, actor=run.actor)
+        run.tick("write", len(rows), len(rows))
+
+    return write
+
+
+PLAN: dict[str, Callable[[ImportRun], Callable[[], None]]] = {
+    "places": _plan_places,
+    "people": _plan_people,
+}
 
 APPLY: dict[str, Callable[[ImportRun], None]] = {
     "places": _apply_places,

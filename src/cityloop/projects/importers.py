@@ -11,6 +11,7 @@ so importing a file twice changes nothing; changes to stored ones go through the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -213,6 +214,7 @@ def run_import(
     actor=None,
     dry_run: bool = False,
     crs: str = "wgs84",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Import one file of ``projects`` or ``work_items``; ``report.ok`` false → nothing written.
     ``actor`` must manage the units named (the system, ``None``, may do everything)."""
@@ -222,4 +224,6 @@ def run_import(
             _("Unknown import kind %(kind)s (one of: %(kinds)s)")
             % {"kind": kind, "kinds": ", ".join(KINDS)},
         )
-    return run_file(SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs)
+    return run_file(
+        SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs, progress=progress
+    )
