@@ -52,6 +52,12 @@ COMMANDS: list[tuple[str, str, str, str]] = [
         "从备份目录恢复（先核对校验和；目标库非空需 --force）",
         "restore a backup (checksums first; --force)",
     ),
+    (
+        "check",
+        "cityloop_check",
+        "检查配置（--deploy：部署检查，有问题时退出码非零）",
+        "system checks (--deploy: deployment, non-zero on a problem)",
+    ),
     ("migrate", "migrate", "执行数据库迁移", "apply database migrations"),
     (
         "docs-tables",

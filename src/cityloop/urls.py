@@ -5,11 +5,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.api import api
+from cityloop.core.health import healthz
 
 admin.site.site_header = _("cityloop administration")
 admin.site.site_title = _("cityloop administration")
 
 urlpatterns = [
+    # The load balancer's check (core.health): no slash, so no redirect from CommonMiddleware.
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

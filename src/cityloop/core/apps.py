@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
         from django.core.signals import got_request_exception
 
         from cityloop.core import (
+            checks,  # noqa: F401  registers the deployment checks (cityloop check --deploy)
             clock,
             notify,  # noqa: F401  registers the notification sweeper
             signals,

@@ -7,6 +7,9 @@ import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from gunicorn.glogging import Logger
+
+from cityloop.core import health
 
 
 class Command(BaseCommand):
@@ -64,6 +67,7 @@ def _gunicorn(host: str, port: int, workers: int) -> None:
                 "timeout": 60,
                 "accesslog": "-",
                 "errorlog": "-",
+                "logger_class": QuietHealthLogger,
             }.items():
                 self.cfg.set(key, value)
 
@@ -71,3 +75,13 @@ def _gunicorn(host: str, port: int, workers: int) -> None:
             return application
 
     App().run()
+
+
+class QuietHealthLogger(Logger):
+    """gunicorn's logger without an access line for a passing ``/healthz``: the balancer asks
+    every few seconds on every node. A failing check (503) is still logged."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if environ.get("PATH_INFO") == health.PATH and str(resp.status).startswith("200"):
+            return
+        super().access(resp, req, environ, request_time)
