@@ -80,6 +80,9 @@ def test_public_pages_read_in_chinese(full_demo, db, client):
 # closed vote's ballots with each household's choice (organisers and auditors only).
 R, N, C = 200, 404, "choices"
 PROBES = ("case_jyl", "case_zxl", "api_case_zxl", "register", "ballots", "meeting", "roster")
+# The 06小区 case again, listed (R) or not (N) in the API list, and commented on (200 / 404):
+# the list, the page and an action agree.
+LIST_ACT = ("list_06", "comment_06")
 ACCESS = {
     # account:     06小区 case, ZXL case, API ZXL, 06小区 register, ballots, JYL meeting, roster
     "demo-admin": (R, R, R, R, C, R, R),
@@ -123,6 +126,8 @@ def _probes() -> dict[str, str]:
         "ballots": f"/api/v1/topics/{topic.pk}/ballots",
         "meeting": f"/meetings/{meeting.code}/",
         "roster": f"/duty/{room.first()}/",
+        "place_06": jyl.place_id,
+        "code_06": jyl.code,
     }
 
 
@@ -137,7 +142,7 @@ def test_who_sees_what(full_demo, db, client):
 
     assert set(ACCESS) == set(_accounts()) == {*demo_usernames(), "demo-admin"}
     urls = _probes()
-    seen: dict[str, tuple] = {}
+    seen: dict[str, tuple] = {}  # PROBES then LIST_ACT
     for username in ACCESS:
         client.force_login(get_user_model().objects.get(username=username))
         row = []
@@ -149,6 +154,18 @@ def test_who_sees_what(full_demo, db, client):
                 row.append(C if all("choice" in b for b in rows) else R)
             else:
                 row.append(r.status_code)
+        case_url = urls["case_jyl"].replace("/cases/", "/api/v1/cases/").rstrip("/")
+        listed = client.get("/api/v1/cases", {"place_id": urls["place_06"], "limit": 500})
+        assert listed.status_code == 200
+        codes = {c["code"] for c in listed.json()["items"]}
+        row.append(R if urls["code_06"] in codes else N)
+        row.append(
+            client.post(
+                f"{case_url}/actions/comment", {"note": "请核实"}, content_type="application/json"
+            ).status_code
+        )
         seen[username] = tuple(row)
-    wrong = {u: (seen[u], ACCESS[u]) for u in ACCESS if seen[u] != ACCESS[u]}
+    # Listing and commenting follow reading the 06小区 case (the first column).
+    want = {u: (*cells, cells[0], cells[0]) for u, cells in ACCESS.items()}
+    wrong = {u: (seen[u], want[u]) for u in ACCESS if seen[u] != want[u]}
     assert wrong == {}, "\n".join(f"{u}: got {g}, want {w}" for u, (g, w) in wrong.items())
