@@ -129,3 +129,35 @@ def test_the_page_counts_requests_per_address(client, monkeypatch, topic_at_vote
     page = client.post(url, {"phone": "13900000004"}, follow=True).content.decode()
     assert "获取验证码过于频繁" in page
     assert Access.objects.count() == 2
+
+
+def test_the_code_leaves_by_sms_and_is_not_kept_in_the_notifications_table(
+    topic_at_vote, settings, caplog
+):
+    """The code table holds an HMAC; the notification row must not hold the code in clear
+    either once it has been sent (nor when there is no channel to send it through)."""
+    from cityloop.core.models import Notification
+
+    from cityloop.core import notify
+
+    topic = topic_at_vote
+    assert workflow.access_request(code=topic.code, phone=PHONE) is True
+    row = Notification.objects.get(contact=PHONE, verb="deliberation_code")
+    with caplog.at_level("INFO", logger="cityloop.notify"):
+        assert notify.deliver(row.pk) == {"console": "ok"}  # the worker's step after commit
+    row.refresh_from_db()
+    assert row.sent_at is not None and row.delivered == {"console": "ok"}
+    sent = " ".join(r.getMessage() for r in caplog.records if r.name == "cityloop.notify")
+    code = next(
+        w for w in sent.replace("：", " ").replace(":", " ").split() if w.isdigit() and len(w) == 6
+    )
+    assert len(code) == 6
+    assert code not in row.title and code not in str(row.data)
+    assert row.title.endswith("******")
+    # The code itself still works.
+    assert workflow.access_verify(code=topic.code, phone=PHONE, secret=code)
+    settings.CITYLOOP = settings.CITYLOOP.model_copy(update={"notify_channels": ""})
+    with _later():
+        workflow.access_request(code=topic.code, phone=PHONE)
+    latest = Notification.objects.filter(contact=PHONE).latest("pk")
+    assert latest.title.endswith("******") and not any(c.isdigit() for c in latest.title[-8:])

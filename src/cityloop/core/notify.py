@@ -78,6 +78,11 @@ def _check(message: Message) -> None:
         raise ValueError("notification link longer than 300 characters")
 
 
+# ``Message.data[REDACTED_TITLE]``: what the stored row says once the message has gone out (a
+# one-time code must not sit in clear in the inbox table; the channel sends the real title).
+REDACTED_TITLE = "redacted_title"
+
+
 def notify(
     *, recipients: Iterable[Recipient | AbstractBaseUser], message: Message
 ) -> list[Notification]:
@@ -119,6 +124,7 @@ def notify(
     if not external:  # nothing to send: the inbox row is the whole notification
         for row in rows:
             row.sent_at = now
+            _redact(row)
     if connection.features.can_return_rows_from_bulk_insert:
         rows = Notification.objects.bulk_create(rows)
     else:
@@ -210,8 +216,21 @@ def deliver(notification_id: int) -> dict[str, str]:
         else:
             outcome[name] = SKIPPED if result == SKIPPED else "ok"
         attempted.append(name)
-    Notification.objects.filter(pk=row.pk).update(channels=attempted, delivered=outcome)
+    changes: dict[str, object] = {"channels": attempted, "delivered": outcome}
+    if _redact(row):
+        changes.update(title=row.title, data=row.data)
+    Notification.objects.filter(pk=row.pk).update(**changes)
     return outcome
+
+
+def _redact(row: Notification) -> bool:
+    """Put the stored title the message asked for in place of the one sent; ``True`` if so."""
+    data = dict(row.data or {})
+    redacted = data.pop(REDACTED_TITLE, None)
+    if redacted is None:
+        return False
+    row.title, row.data = str(redacted)[:TITLE_MAX], data
+    return True
 
 
 @sweep.register("notifications")
