@@ -136,9 +136,8 @@ def test_the_code_leaves_by_sms_and_is_not_kept_in_the_notifications_table(
 ):
     """The code table holds an HMAC; the notification row must not hold the code in clear
     either once it has been sent (nor when there is no channel to send it through)."""
-    from cityloop.core.models import Notification
-
     from cityloop.core import notify
+    from cityloop.core.models import Notification
 
     topic = topic_at_vote
     assert workflow.access_request(code=topic.code, phone=PHONE) is True

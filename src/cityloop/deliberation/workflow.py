@@ -1065,9 +1065,7 @@ def access_request(*, code: str, phone: str, address: str = "", session: str = "
             body=_("Valid for 10 minutes. Do not give it to anyone."),
             link=f"/topics/{topic.code}/",
             # The code leaves by SMS only; the stored row keeps no trace of it.
-            data={
-                REDACTED_TITLE: _("Your code for topic %(code)s: ******") % {"code": topic.code}
-            },
+            data={REDACTED_TITLE: _("Your code for topic %(code)s: ******") % {"code": topic.code}},
         ),
     )
     return True
