@@ -33,6 +33,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sections import write_section  # bench/sections.py: scripts run from bench/
+
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:export -->", "<!-- /bench:export -->"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/cityloop_bench_export"
@@ -236,14 +238,7 @@ def section(results: list[dict], took: float) -> str:
 
 
 def write(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text(encoding="utf-8")
-    if BEGIN in doc:
-        head, rest = doc.split(BEGIN, 1)
-        doc = head + text + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(doc, encoding="utf-8")
+    write_section(text, BEGIN, END)
 
 
 def main() -> int:
