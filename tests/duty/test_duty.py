@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from cityloop.cases import workflow as case_workflow
 from cityloop.core import clock, sweep
-from cityloop.core.errors import Conflict, Forbidden
+from cityloop.core.errors import Conflict, Forbidden, InvalidInput
 from cityloop.core.models import Notification
 from cityloop.duty import imports, queries, workflow
 from cityloop.duty.models import DutyAlert, Shift, ShiftEvent
@@ -315,3 +315,30 @@ def test_dispatch_form_shows_who_is_on_duty_at_the_routed_unit(client, cast, sta
     panel = page[page.index('data-open-action="dispatch"') :]
     assert f'data-on-duty="{r.unit.code}"' in panel
     assert r.officer.person.name in panel
+
+
+def test_only_people_of_the_units_line_stand_its_watch(roster, make_account, tree):
+    """Another street's staff can be neither on duty, nor leader on call, nor a replacement."""
+    from cityloop.duty.models import Swap
+
+    stranger = make_account("zxl-duty", roles=("street_staff",), unit=tree.office_b)
+    with clock.frozen(at(23, 7)):
+        shift = _shift(roster, at(24, 8), on_duty=roster.officer, leader=roster.leader)
+        for kwargs in ({"on_duty": stranger.person.code}, {"leader": stranger.person.code}):
+            with pytest.raises(InvalidInput) as err:
+                workflow.assign(actor=roster.staff, shift_id=shift.pk, **kwargs)
+            assert err.value.code == "duty_person_outside_unit"
+        with pytest.raises(InvalidInput) as err:
+            workflow.request_swap(
+                actor=roster.officer,
+                shift_id=shift.pk,
+                role="on_duty",
+                replacement=stranger.person.code,
+                reason="家中有事",
+            )
+        assert err.value.code == "duty_person_outside_unit"
+        with pytest.raises(InvalidInput):
+            _shift(roster, at(25, 8), on_duty=stranger)
+    shift.refresh_from_db()
+    assert (shift.on_duty, shift.leader) == (roster.officer.person, roster.leader.person)
+    assert not Swap.objects.exists() and Shift.objects.count() == 1

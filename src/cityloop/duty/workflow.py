@@ -42,11 +42,28 @@ def _event(actor, shift: Shift, verb: str, **fields) -> ShiftEvent:
 
 def _people(*codes: str) -> dict[str, Person]:
     wanted = [c for c in codes if c]
-    found = {p.code: p for p in Person.objects.filter(code__in=wanted)}
+    found = {p.code: p for p in Person.objects.select_related("unit").filter(code__in=wanted)}
     missing = [c for c in wanted if c not in found]
     if missing:
         raise InvalidInput("person_unknown", _("Unknown person."), {"codes": missing})
     return found
+
+
+def _on_the_line(unit: Unit, *people: Person | None) -> None:
+    """Who stands a unit's watch works in it (or one of its offices), and its leader on call in
+    it or a unit above it (the street's leader for its 值班室): never someone of another line,
+    such as another street's staff."""
+    for person in people:
+        if person is None:
+            continue
+        path = person.unit.path if person.unit_id else ""
+        if not path or not (path.startswith(unit.path) or unit.path.startswith(path)):
+            raise InvalidInput(
+                "duty_person_outside_unit",
+                _("%(name)s does not work in %(unit)s or a unit above it.")
+                % {"name": person.name, "unit": unit.name},
+                {"person": person.code},
+            )
 
 
 def _names(shift: Shift) -> dict[str, str]:
@@ -95,6 +112,7 @@ def plan_shift(*, actor, data: ShiftInput) -> Shift:
     if not rules.manages(actor, unit):
         raise Forbidden("roster_not_staff", _("Only the unit's staff keep its roster."))
     people = _people(data.on_duty, data.leader)
+    _on_the_line(unit, *people.values())
     note = (data.note or "").strip()[:200]
     with transaction.atomic():
         existing = (
@@ -138,6 +156,7 @@ def assign(*, actor, shift_id: int, on_duty: str = "", leader: str = "") -> Shif
         shift = _locked(actor, shift_id)
         if not rules.manages(actor, shift.unit):
             raise Forbidden("roster_not_staff", _("Only the unit's staff keep its roster."))
+        _on_the_line(shift.unit, *people.values())
         return _staff(actor, shift, people.get(on_duty), people.get(leader))
 
 
@@ -155,6 +174,7 @@ def request_swap(*, actor, shift_id: int, role: str, replacement: str, reason: s
         shift = _locked(actor, shift_id)
         if not rules.may_request_swap(actor, shift, role):
             raise Forbidden("swap_not_yours", _("Only the person on this shift asks to swap it."))
+        _on_the_line(shift.unit, who)
         current = shift.on_duty if role == Shift.Role.ON_DUTY else shift.leader
         if current is None:
             raise Conflict("swap_nobody", _("Nobody holds this place on the shift yet."))
