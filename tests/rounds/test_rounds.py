@@ -50,7 +50,12 @@ def test_a_round_handles_each_demand_once_and_counts_it(crew, tree, on_day, make
     rnd = _round(crew)
     assert (rnd.week, rnd.week_start) == ("2026-W48", MONDAY)
     assert [x.name for x in queries.lists_of(crew.street.pk)] == [
-        "道路建设", "热力管网提升", "公园升级改造", "环境品质提升", "小区设施", "其他",
+        "道路建设",
+        "热力管网提升",
+        "公园升级改造",
+        "环境品质提升",
+        "小区设施",
+        "其他",
     ]
     road = _demand(crew, rnd, "济源路人行道破损", "道路建设")
     same = _demand(crew, rnd, "济源路人行道砖松动")
@@ -67,7 +72,9 @@ def test_a_round_handles_each_demand_once_and_counts_it(crew, tree, on_day, make
         code=rnd.code,
         number=heat.number,
         data=workflow.EscalationInput(
-            unit=tree.bureau.code, deadline=MONDAY + timedelta(days=30), category="community_governance"
+            unit=tree.bureau.code,
+            deadline=MONDAY + timedelta(days=30),
+            category="community_governance",
         ),
     )
     assert esc.task.title == "暖气管网老化"
@@ -75,16 +82,34 @@ def test_a_round_handles_each_demand_once_and_counts_it(crew, tree, on_day, make
     road.refresh_from_db()
     assert road.state == "in_project" and list(road.projects.all()) == [project]
     verbs = list(RoundEvent.objects.filter(round=rnd).order_by("pk").values_list("verb", flat=True))
-    assert verbs == ["create", "demand", "demand", "demand", "demand", "merge", "link", "solve",
-                     "escalate"]
+    assert verbs == [
+        "create",
+        "demand",
+        "demand",
+        "demand",
+        "demand",
+        "merge",
+        "link",
+        "solve",
+        "escalate",
+    ]
     by_list = {f.label: f for f in queries.figures_by_list(crew.supervisor, round_code=rnd.code)}
-    assert (by_list["道路建设"].demands, by_list["道路建设"].in_project,
-            by_list["道路建设"].merged) == (1, 1, 1)
+    assert (
+        by_list["道路建设"].demands,
+        by_list["道路建设"].in_project,
+        by_list["道路建设"].merged,
+    ) == (1, 1, 1)
     assert (by_list["小区设施"].demands, by_list["小区设施"].solved) == (1, 1)
     assert by_list["热力管网提升"].escalated == 1
     (week,) = queries.figures_by_week(crew.supervisor)
-    assert (week.label, week.demands, week.solved, week.in_project, week.escalated,
-            week.merged) == ("2026-W48", 3, 1, 1, 1, 1)
+    assert (
+        week.label,
+        week.demands,
+        week.solved,
+        week.in_project,
+        week.escalated,
+        week.merged,
+    ) == ("2026-W48", 3, 1, 1, 1, 1)
     # Handled once: a solved demand is not escalated too.
     with pytest.raises(Conflict):
         workflow.merge(actor=crew.supervisor, code=rnd.code, number=lamp.number, into=1)
@@ -99,7 +124,9 @@ def test_escalation_is_a_task_lit_red_when_overdue(crew, tree, on_day):
         code=rnd.code,
         number=d.number,
         data=workflow.EscalationInput(
-            unit=tree.bureau.code, deadline=MONDAY + timedelta(days=7), category="community_governance"
+            unit=tree.bureau.code,
+            deadline=MONDAY + timedelta(days=7),
+            category="community_governance",
         ),
     )
     task = Task.objects.get(pk=d.task_id)
@@ -134,15 +161,17 @@ def test_refused_steps_write_nothing(crew, tree, on_day):
             code=rnd.code,
             number=d.number,
             data=workflow.EscalationInput(
-                unit=tree.bureau.code, deadline=MONDAY - timedelta(days=1),
+                unit=tree.bureau.code,
+                deadline=MONDAY - timedelta(days=1),
                 category="community_governance",
             ),
         )
     with pytest.raises(InvalidInput):
         workflow.merge(actor=crew.supervisor, code=rnd.code, number=d.number, into=d.number)
     with pytest.raises(InvalidInput):
-        workflow.link_projects(actor=crew.supervisor, code=rnd.code, number=d.number,
-                               projects=["NOPE"])
+        workflow.link_projects(
+            actor=crew.supervisor, code=rnd.code, number=d.number, projects=["NOPE"]
+        )
     with pytest.raises(NotFound):
         workflow.solve(actor=crew.outsider, code=rnd.code, number=d.number, note="x")
     d.refresh_from_db()
@@ -172,8 +201,12 @@ def test_api_round_trip(client, crew, tree, on_day, make_project):
     client.force_login(crew.supervisor)
     r = client.post(
         API,
-        {"unit": crew.street.code, "week": "2026-W48", "researchers": [crew.leader.person.code],
-         "places": ["06小区"]},
+        {
+            "unit": crew.street.code,
+            "week": "2026-W48",
+            "researchers": [crew.leader.person.code],
+            "places": ["06小区"],
+        },
         "application/json",
     )
     assert r.status_code == 201, r.content
@@ -187,10 +220,15 @@ def test_api_round_trip(client, crew, tree, on_day, make_project):
             "application/json",
         )
         assert r.status_code == 201, r.content
-    assert client.post(f"{API}/{code}/demands/3/sort", {"list_id": lists["热力管网提升"]},
-                       "application/json").status_code == 200
-    r = client.post(f"{API}/{code}/demands/1/projects", {"projects": [project.code]},
-                    "application/json")
+    assert (
+        client.post(
+            f"{API}/{code}/demands/3/sort", {"list_id": lists["热力管网提升"]}, "application/json"
+        ).status_code
+        == 200
+    )
+    r = client.post(
+        f"{API}/{code}/demands/1/projects", {"projects": [project.code]}, "application/json"
+    )
     assert r.json()["demands"][0]["projects"] == [{"code": project.code, "name": project.name}]
     r = client.post(f"{API}/{code}/demands/2/solve", {"note": "当场修复"}, "application/json")
     assert r.json()["demands"][1]["state"] == "solved"
@@ -212,11 +250,20 @@ def test_api_round_trip(client, crew, tree, on_day, make_project):
     assert again.status_code == 409
     figures = client.get(f"{API}/figures").json()
     assert figures["by_week"] == [
-        {"label": "2026-W48", "key": "2026-W48", "demands": 3, "solved": 1, "in_project": 1,
-         "escalated": 1, "merged": 0}
+        {
+            "label": "2026-W48",
+            "key": "2026-W48",
+            "demands": 3,
+            "solved": 1,
+            "in_project": 1,
+            "escalated": 1,
+            "merged": 0,
+        }
     ]
     assert {f["label"]: f["demands"] for f in figures["by_list"]} == {
-        "道路建设": 1, "热力管网提升": 1, "小区设施": 1,
+        "道路建设": 1,
+        "热力管网提升": 1,
+        "小区设施": 1,
     }
 
 
@@ -224,26 +271,33 @@ def test_pages_open_record_handle_and_export(client, crew, tree, on_day):
     on_day(MONDAY)
     client.force_login(crew.supervisor)
     assert client.get("/rounds/new/").status_code == 200
-    r = client.post("/rounds/new/", {"unit": crew.street.code, "week": "2026-W48",
-                                     "places": "06小区\n济源路"})
+    r = client.post(
+        "/rounds/new/", {"unit": crew.street.code, "week": "2026-W48", "places": "06小区\n济源路"}
+    )
     rnd = Round.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/rounds/{rnd.code}/"
     assert rnd.place_list == ["06小区", "济源路"]
     lists = {x.name: x.pk for x in ImprovementList.objects.filter(unit=crew.street)}
-    r = client.post(f"/rounds/{rnd.code}/demands/",
-                    {"text": "公园健身器材损坏", "place": "济源路游园", "list_id": lists["公园升级改造"]})
+    r = client.post(
+        f"/rounds/{rnd.code}/demands/",
+        {"text": "公园健身器材损坏", "place": "济源路游园", "list_id": lists["公园升级改造"]},
+    )
     assert r.status_code == 302
-    r = client.post(f"/rounds/{rnd.code}/handle/",
-                    {"number": 1, "action": "solve", "note": "当场报修"})
+    r = client.post(
+        f"/rounds/{rnd.code}/handle/", {"number": 1, "action": "solve", "note": "当场报修"}
+    )
     assert r.status_code == 302 and Demand.objects.get().state == "solved"
     # Escalating without a deadline is refused and writes nothing.
     client.post(f"/rounds/{rnd.code}/demands/", {"text": "热力管网改造"})
-    client.post(f"/rounds/{rnd.code}/handle/", {"number": 2, "action": "escalate",
-                                                "unit": tree.bureau.code})
+    client.post(
+        f"/rounds/{rnd.code}/handle/", {"number": 2, "action": "escalate", "unit": tree.bureau.code}
+    )
     assert Demand.objects.get(number=2).state == "open" and not Task.objects.exists()
     html = client.get(f"/rounds/{rnd.code}/").content.decode()
     assert 'data-demand="1" data-state="solved"' in html
-    assert '<tr data-row="公园升级改造"><th scope="row">公园升级改造</th><td>1</td><td>1</td>' in html
+    assert (
+        '<tr data-row="公园升级改造"><th scope="row">公园升级改造</th><td>1</td><td>1</td>' in html
+    )
     listing = client.get("/rounds/").content.decode()
     assert f'data-round="{rnd.code}"' in listing and 'data-row="2026-W48"' in listing
     x = client.get(f"/rounds/{rnd.code}/demands.xlsx")

@@ -17,7 +17,6 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from cityloop.core import clock, codes, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -29,12 +28,12 @@ from cityloop.supervision import services as supervision_services
 
 # Seed 002's six 提升清单; stored in Chinese (data, not interface), renamed in the admin.
 DEFAULT_LISTS = (
-    gettext_noop("道路建设"),
-    gettext_noop("热力管网提升"),
-    gettext_noop("公园升级改造"),
-    gettext_noop("环境品质提升"),
-    gettext_noop("小区设施"),
-    gettext_noop("其他"),
+    "道路建设",
+    "热力管网提升",
+    "公园升级改造",
+    "环境品质提升",
+    "小区设施",
+    "其他",
 )
 TEXT_MAX = 2000
 DEMANDS_MAX = 500
