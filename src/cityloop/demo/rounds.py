@@ -4,8 +4,8 @@
 济源路街道's researchers spent last week in 新华街社区 and along 济源路. Their demands fill the
 six improvement lists: two are the same matter (merged), three were solved on the spot, two
 are carried by the street's demo project (linked once the projects are loaded: they come
-after the builder), one the street cannot do alone — the heating network — went to 区住建局 as a task
-whose deadline has passed (red: the urging-letter path applies). Played through
+after the builder), one the street cannot do alone — the heating network — went to 区住建局
+as a task whose deadline has passed (red: the urging-letter path applies). Played through
 :mod:`cityloop.rounds.workflow` with the clock frozen at each step.
 """
 
