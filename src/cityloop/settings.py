@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cityloop.campaigns",
     "cityloop.patrols",
     "cityloop.meetings",
+    "cityloop.rounds",
     "cityloop.duty",
     "cityloop.deliberation",
     "cityloop.assessment",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("campaigns/", include("cityloop.campaigns.urls")),
     path("patrols/", include("cityloop.patrols.urls")),
     path("meetings/", include("cityloop.meetings.urls")),
+    path("rounds/", include("cityloop.rounds.urls")),
     path("duty/", include("cityloop.duty.urls")),
     path("deliberation/", include("cityloop.deliberation.urls")),
     path("", include("cityloop.deliberation.public_urls")),

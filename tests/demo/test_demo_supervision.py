@@ -57,8 +57,11 @@ def counts(board) -> tuple[int, int, int]:
 def test_load_plays_the_workflow_in_reasonable_time(loaded):
     s = loaded["supervision"]
     assert s["outcome"] == "loaded"
-    # The demo meetings' decisions are tasks too, played after (the last test of this file).
-    played = Task.objects.filter(is_demo=True, meeting_decision__isnull=True)
+    # The demo meetings' decisions and the demand round's escalation are tasks too, played
+    # after (the last tests of this file).
+    played = Task.objects.filter(
+        is_demo=True, meeting_decision__isnull=True, round_demand__isnull=True
+    )
     assert s["tasks"] == played.count() == 28 + 39 + 19
     assert s["steps"]["reports"] > 800 and s["steps"]["tasks"] == s["tasks"]
     # Every report and light went through the workflow: each report left its event.
@@ -225,9 +228,12 @@ def test_a_changed_demo_replaces_its_supervision(loaded, monkeypatch):
     result = load_demo(cases=False, supervision=True)
     assert result["supervision"]["outcome"] == "replaced" and played == [1]
     assert old and not Task.objects.filter(pk__in=old).exists()
-    # Only the meetings are played again: their decisions' tasks are the demo tasks left.
-    assert result["meetings"]["outcome"] == "loaded"
-    assert not Task.objects.filter(is_demo=True, meeting_decision__isnull=True).exists()
+    # Only the meetings and the demand round are played again: their tasks are the demo
+    # tasks left.
+    assert result["meetings"]["outcome"] == result["rounds"]["outcome"] == "loaded"
+    assert not Task.objects.filter(
+        is_demo=True, meeting_decision__isnull=True, round_demand__isnull=True
+    ).exists()
     assert not UrgingLetter.objects.exists() and not Finding.objects.exists()
 
 
@@ -259,3 +265,32 @@ def test_weekly_meetings_carry_their_decisions_as_lit_tasks(loaded):
         "blue",
     ]
     assert all(r.task.supervising_unit.code == "JYL" for r in rows)
+
+
+def test_the_demand_round_fills_six_lists_and_escalates_one_red_task(loaded):
+    """Seed 002 民意调研: last week's round of 济源路街道 yields the six improvement lists with
+    their counts; the heating network went to 区住建局 as a task now past its deadline."""
+    from cityloop.demo import projects as demo_projects
+    from cityloop.rounds import queries as round_queries
+    from cityloop.rounds.models import Demand, Round
+
+    assert loaded["rounds"]["outcome"] == "loaded"
+    rnd = Round.objects.get(is_demo=True)
+    demo_projects.run()  # the sub-project demands are linked once the projects are there
+    actor = user("jyl-street")
+    by_list = {
+        f.label: (f.demands, f.solved, f.in_project, f.escalated, f.merged)
+        for f in round_queries.figures_by_list(actor, round_code=rnd.code)
+    }
+    assert by_list == {
+        "道路建设": (1, 0, 0, 0, 1),
+        "热力管网提升": (1, 0, 0, 1, 0),
+        "公园升级改造": (1, 1, 0, 0, 0),
+        "环境品质提升": (1, 1, 0, 0, 0),
+        "小区设施": (2, 0, 2, 0, 0),
+        "其他": (1, 1, 0, 0, 0),
+    }
+    carried = Demand.objects.filter(round=rnd, state="in_project")
+    assert [sorted(p.code for p in d.projects.all()) for d in carried] == [["DEMO-JYL-06"]] * 2
+    task = Demand.objects.get(round=rnd, state="escalated").task
+    assert task.responsible_unit.code == "QZJJ" and task.light == "red"

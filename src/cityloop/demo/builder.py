@@ -32,6 +32,7 @@ from cityloop.demo import dataset as ds
 from cityloop.demo import duty as demo_duty
 from cityloop.demo import meetings as demo_meetings
 from cityloop.demo import patrols as demo_patrols
+from cityloop.demo import rounds as demo_rounds
 from cityloop.demo import supervision as demo_supervision
 from cityloop.demo.accounts import DEMO_PASSWORD, demo_usernames
 from cityloop.demo.outcomes import outcome_label
@@ -114,6 +115,7 @@ def load_demo(
         supervision_result = _supervision(supervision=supervision, fresh=fresh and not reset)
         patrol_result = _patrols(cases=cases)
         meeting_result = _meetings(supervision=supervision)
+        round_result = _rounds(supervision=supervision)
         duty_result = _duty()
     result = {
         "status": "reset" if reset else "loaded",
@@ -124,6 +126,7 @@ def load_demo(
         "supervision": supervision_result,
         "patrols": patrol_result,
         "meetings": meeting_result,
+        "rounds": round_result,
         "duty": duty_result,
     }
     _report(result, stdout)
@@ -148,6 +151,16 @@ def _meetings(*, supervision: bool) -> dict[str, Any]:
     if demo_meetings.present():
         return {"outcome": "unchanged"}
     return {"outcome": "loaded", **demo_meetings.load_meetings()}
+
+
+def _rounds(*, supervision: bool) -> dict[str, Any]:
+    """济源路街道's last weekly demand round, played after the supervision (its escalation is
+    a task); replayed when the supervision was replaced (it takes the round along)."""
+    if not supervision:
+        return {"outcome": "skipped"}
+    if demo_rounds.present():
+        return {"outcome": "unchanged"}
+    return {"outcome": "loaded", **demo_rounds.load_rounds()}
 
 
 def _duty() -> dict[str, Any]:

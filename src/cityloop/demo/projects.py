@@ -820,6 +820,9 @@ def run(*, reset: bool = False, stdout=None) -> dict[str, Any]:
         result = {"outcome": "unchanged", **summarize()}
     else:
         result = {"outcome": "loaded", **load_projects()}
+    from cityloop.demo import rounds as demo_rounds
+
+    demo_rounds.link_projects()  # the round's sub-project demands wait for the projects
     if stdout is not None:
         from rich.console import Console
 

@@ -1120,11 +1120,13 @@ def delete_supervision() -> int:
     """Delete the demo supervision records: escalations, letters and inspections (with their
     findings) before the tasks they point at, sub-tasks before their parents."""
     from cityloop.demo import meetings as demo_meetings
+    from cityloop.demo import rounds as demo_rounds
 
     tasks = Task.objects.filter(is_demo=True)
     n = tasks.count()
     with transaction.atomic():
         demo_meetings.delete_meetings()  # a decision protects the task that carries it
+        demo_rounds.delete_rounds()  # so does an escalated demand
         findings = Finding.objects.filter(Q(inspection__is_demo=True) | Q(task__in=tasks))
         Escalation.objects.filter(finding__in=findings).delete()
         UrgingLetter.objects.filter(Q(is_demo=True) | Q(tasks__in=tasks)).delete()
