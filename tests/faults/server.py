@@ -82,13 +82,15 @@ class Server:
         assert done.returncode == 0, (args, done.stdout, done.stderr)
         return done
 
-    def prepare(self) -> None:
-        """Migrate, a root place (reports need a place), one resident and their token."""
+    def prepare(self, *, seed: str = "", role: str = "resident") -> None:
+        """Migrate, a root place (reports need a place) and ``seed`` (Python run in ``manage
+        shell``), one account of ``role`` (``superuser``: sees everything) and its token."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "secret_key").write_text("fault-test-" + uuid.uuid4().hex)
         self.cli("manage", "migrate", "-v0")
-        self.cli("manage", "shell", "-c", SEED)
-        self.cli("user", "create", "reporter", "--password", PASSWORD, "--role", "resident")
+        self.cli("manage", "shell", "-c", SEED + seed)
+        who = ["--superuser"] if role == "superuser" else ["--role", role]
+        self.cli("user", "create", "reporter", "--password", PASSWORD, *who)
         self.token = self.cli("token", "create", "reporter").stdout.strip()
 
     def start(self) -> None:
