@@ -7,15 +7,21 @@ nothing again."""
 from __future__ import annotations
 
 import os
+import socket
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 
+from tests.conftest import in_ci
 from tests.faults.server import Server, closed_port, server_database
 
 WRITES = 6  # cases; each gets one notifying step (accept or reject)
-REDIS = os.environ.get("CITYLOOP_QUEUE_URL", "")
+# The queue that comes back: the suite's Redis, else the local one CI starts (its SQLite run
+# sets no queue URL).
+_configured = os.environ.get("CITYLOOP_QUEUE_URL", "")
+REDIS = _configured if _configured.startswith("redis://") else "redis://127.0.0.1:6379/0"
 SEED = """
 from cityloop.cases.models import Category
 main = Category.objects.create(code="F-S01", name="市容环境(故障测试)", kind="event")
@@ -45,8 +51,14 @@ def _pending(server: Server) -> list[tuple]:
 
 
 def test_writes_answer_while_the_queue_is_down_and_the_sweep_delivers_once(server):
-    if not REDIS.startswith("redis://"):
-        pytest.fail("set CITYLOOP_QUEUE_URL to a real Redis (redis://127.0.0.1:6379/N)")
+    where = urlsplit(REDIS)
+    try:
+        socket.create_connection((where.hostname, where.port or 6379), timeout=2).close()
+    except OSError:
+        message = f"no Redis at {REDIS} to bring the queue back"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
     (category_id,) = server.database.rows("SELECT id FROM cases_category WHERE code = 'F-S0101'")[0]
     statuses: list[int] = []
     for n in range(WRITES):
