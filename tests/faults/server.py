@@ -1,0 +1,167 @@
+"""The real server for fault tests: ``cityloop serve`` (gunicorn) in its own process group on a
+free 127.0.0.1 port, against a database of its own that the test can read afterwards (a
+SQLite file in tmp_path, or a PostgreSQL database the test creates and drops).
+
+Only what this module started is ever signalled: the process group of the one ``serve`` it
+launched, by its id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection
+
+from tests.faults.test_backup import Fresh
+
+SETUP_TIMEOUT = 120
+SERVE = [sys.executable, "-m", "cityloop.cli", "serve", "--workers", "2", "--no-worker"]
+PASSWORD = "Fault-Test-Passw0rd!"
+SEED = """
+from cityloop.org import services as s
+s.place_save(actor=None, code="410106", name="上街区", kind="district")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def closed_port() -> int:
+    """A port nobody listens on (bound and released at once)."""
+    return free_port()
+
+
+@dataclass
+class Answer:
+    status: int  # 0: no answer (refused, reset, timed out)
+    body: dict = field(default_factory=dict)
+    refused: bool = False  # no answer because nothing listened (the server was down)
+
+
+@dataclass
+class Server:
+    database: Fresh
+    data_dir: Path
+    queue_url: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    token: str = ""
+    log: Path | None = None
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "CITYLOOP_SECRET_KEY"}
+        env |= {
+            "CITYLOOP_DATA_DIR": str(self.data_dir),
+            "CITYLOOP_DATABASE_URL": self.database.url,
+            "CITYLOOP_QUEUE_URL": self.queue_url,
+        }
+        return env | extra
+
+    def cli(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [sys.executable, "-m", "cityloop.cli", *args],
+            env=self.env(**extra),
+            capture_output=True,
+            text=True,
+            timeout=SETUP_TIMEOUT,
+        )
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done
+
+    def prepare(self, *, seed: str = "", role: str = "resident") -> None:
+        """Migrate, a root place (reports need a place) and ``seed`` (Python run in ``manage
+        shell``), one account of ``role`` (``superuser``: sees everything) and its token."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "secret_key").write_text("fault-test-" + uuid.uuid4().hex)
+        self.cli("manage", "migrate", "-v0")
+        self.cli("manage", "shell", "-c", SEED + seed)
+        who = ["--superuser"] if role == "superuser" else ["--role", role]
+        self.cli("user", "create", "reporter", "--password", PASSWORD, *who)
+        self.token = self.cli("token", "create", "reporter").stdout.strip()
+
+    def start(self) -> None:
+        self.log = self.data_dir / f"serve-{time.monotonic_ns()}.log"
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [*SERVE, "--port", str(self.port)],
+                env=self.env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: kill -9 reaches master and workers
+            )
+        deadline = time.monotonic() + SETUP_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()
+            # Up once it answers at all: /healthz says 503 while the queue is down on purpose.
+            if self.get("/healthz").status != 0:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"server did not come up: {self.log.read_text()}")
+
+    def kill9(self) -> None:
+        """SIGKILL to the server's whole process group (master and workers), as a power cut."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        self.kill9()
+
+    def _request(self, method: str, path: str, data: dict | None, headers: dict) -> Answer:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            method=method,
+            data=json.dumps(data).encode() if data is not None else None,
+            headers={"Content-Type": "application/json", **headers},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                raw = response.read()
+                return Answer(response.status, json.loads(raw) if raw.strip() else {})
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = {"raw": raw[:200].decode(errors="replace")}
+            return Answer(exc.code, body)
+        except urllib.error.URLError as exc:
+            return Answer(0, refused=isinstance(exc.reason, ConnectionRefusedError))
+        except ConnectionRefusedError:
+            return Answer(0, refused=True)
+        except (OSError, ValueError):  # reset mid-answer, timed out, cut body
+            return Answer(0)
+
+    def get(self, path: str) -> Answer:
+        return self._request("GET", path, None, {})
+
+    def post(self, path: str, data: dict, *, key: str = "") -> Answer:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        return self._request("POST", path, data, headers)
+
+
+def server_database(tmp_path: Path) -> Fresh:
+    """A database for the server on the engine the suite runs on."""
+    assert connection.vendor in ("sqlite", "postgresql")
+    return Fresh(tmp_path)
