@@ -38,30 +38,30 @@ class DemandIn(Schema):
     list_id: int | None = None
 
 
-class SortIn(Schema):
+class DemandSortIn(Schema):
     list_id: int
 
 
-class MergeIn(Schema):
+class DemandMergeIn(Schema):
     into: int = Field(description="number of the demand of the same round")
 
 
-class LinkIn(Schema):
+class DemandLinkIn(Schema):
     projects: list[str] = Field(description="project codes")
 
 
-class SolveIn(Schema):
+class DemandSolveIn(Schema):
     note: str
 
 
-class EscalateIn(Schema):
+class DemandEscalateIn(Schema):
     unit: str = Field(description="district department code")
     deadline: date
     category: str = Field(description="task category code")
     note: str = ""
 
 
-class FiguresOut(Schema):
+class RoundFiguresOut(Schema):
     label: str
     key: str
     demands: int
@@ -99,12 +99,12 @@ class RoundDetailOut(RoundOut):
     places: list[str]
     created_at: datetime
     demands: list[DemandOut]
-    lists: list[FiguresOut]
+    lists: list[RoundFiguresOut]
 
 
-class FiguresPage(Schema):
-    by_list: list[FiguresOut]
-    by_week: list[FiguresOut]
+class RoundFiguresPage(Schema):
+    by_list: list[RoundFiguresOut]
+    by_week: list[RoundFiguresOut]
 
 
 def _summary(r: Round) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def _summary(r: Round) -> dict[str, Any]:
 
 
 def _figures(f: queries.Figures) -> dict[str, Any]:
-    return {k: getattr(f, k) for k in FiguresOut.__annotations__}
+    return {k: getattr(f, k) for k in RoundFiguresOut.__annotations__}
 
 
 def _demand(d: Demand) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def list_rounds(request: HttpRequest):
     return [_summary(r) for r in queries.round_rows(request.auth, limit=200)]
 
 
-@router.get("/rounds/figures", response={200: FiguresPage, **ERRORS})
+@router.get("/rounds/figures", response={200: RoundFiguresPage, **ERRORS})
 def figures(request: HttpRequest, since: date | None = None, until: date | None = None):
     """Figures per improvement list and per week in the caller's scope (for bulletins)."""
     a = request.auth
@@ -196,31 +196,31 @@ def record_demand(request: HttpRequest, code: str, payload: DemandIn):
 
 
 @router.post("/rounds/{code}/demands/{number}/sort", response={200: RoundDetailOut, **ERRORS})
-def sort(request: HttpRequest, code: str, number: int, payload: SortIn):
+def sort(request: HttpRequest, code: str, number: int, payload: DemandSortIn):
     workflow.sort(actor=request.auth, code=code, number=number, list_id=payload.list_id)
     return _detail(request, code)
 
 
 @router.post("/rounds/{code}/demands/{number}/merge", response={200: RoundDetailOut, **ERRORS})
-def merge(request: HttpRequest, code: str, number: int, payload: MergeIn):
+def merge(request: HttpRequest, code: str, number: int, payload: DemandMergeIn):
     workflow.merge(actor=request.auth, code=code, number=number, into=payload.into)
     return _detail(request, code)
 
 
 @router.post("/rounds/{code}/demands/{number}/projects", response={200: RoundDetailOut, **ERRORS})
-def link(request: HttpRequest, code: str, number: int, payload: LinkIn):
+def link(request: HttpRequest, code: str, number: int, payload: DemandLinkIn):
     workflow.link_projects(actor=request.auth, code=code, number=number, projects=payload.projects)
     return _detail(request, code)
 
 
 @router.post("/rounds/{code}/demands/{number}/solve", response={200: RoundDetailOut, **ERRORS})
-def solve(request: HttpRequest, code: str, number: int, payload: SolveIn):
+def solve(request: HttpRequest, code: str, number: int, payload: DemandSolveIn):
     workflow.solve(actor=request.auth, code=code, number=number, note=payload.note)
     return _detail(request, code)
 
 
 @router.post("/rounds/{code}/demands/{number}/escalate", response={201: RoundDetailOut, **ERRORS})
-def escalate(request: HttpRequest, code: str, number: int, payload: EscalateIn):
+def escalate(request: HttpRequest, code: str, number: int, payload: DemandEscalateIn):
     """向上反馈: a supervision task for the district department, supervised by the street."""
     workflow.escalate(
         actor=request.auth,
