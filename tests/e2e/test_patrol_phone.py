@@ -5,6 +5,7 @@ case links back to the patrol."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 
@@ -79,6 +80,11 @@ def test_road_chief_patrols_on_a_phone(browser, live_server, tree, chief_account
     page.locator("#patrol-state[data-state=idle]").wait_for()
     page.locator("#patrol-queue-count[data-count='0']").wait_for(timeout=15000)
     page.screenshot(path=str(OUT / "patrol-02-ended.png"), full_page=True)
+    # The page shows the end at once and sends it from its queue: wait for the server to have
+    # it (on a busy machine the queue's send lands after the count was read as 0).
+    deadline = time.monotonic() + 15
+    while Patrol.objects.get().state != "ended" and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
 
     patrol = Patrol.objects.get()
     assert (patrol.state, patrol.result) == ("ended", "problems")

@@ -8,6 +8,7 @@ launched, by its id.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -148,7 +149,9 @@ class Server:
             return Answer(0, refused=isinstance(exc.reason, ConnectionRefusedError))
         except ConnectionRefusedError:
             return Answer(0, refused=True)
-        except (OSError, ValueError):  # reset mid-answer, timed out, cut body
+        except (OSError, ValueError, http.client.HTTPException):
+            # reset mid-answer, timed out, a cut body or status line (IncompleteRead,
+            # RemoteDisconnected, BadStatusLine when the kill lands inside the answer)
             return Answer(0)
 
     def get(self, path: str) -> Answer:
