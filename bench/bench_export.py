@@ -33,7 +33,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sections import write_section  # bench/sections.py: scripts run from bench/
+from scene import street_desk  # bench/scene.py: scripts run from bench/
+from sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:export -->", "<!-- /bench:export -->"
@@ -63,33 +64,8 @@ def _setup(n: int):
 
     from cityloop.cases import workflow
     from cityloop.cases.models import Case
-    from cityloop.org import services as s
 
-    square = {
-        "type": "Polygon",
-        "coordinates": [
-            [[113.2, 34.7], [113.3, 34.7], [113.3, 34.8], [113.2, 34.8], [113.2, 34.7]]
-        ],
-    }
-    district, _ = s.place_save(actor=None, code="E410106", name="上街区", kind="district")
-    street, _ = s.place_save(
-        actor=None,
-        code="E410106001",
-        name="济源路街道",
-        kind="street",
-        parent=district,
-        geometry_json=square,
-    )
-    office, _ = s.unit_save(
-        actor=None, code="EJYL", name="济源路街道办事处", kind="street_office", place=street
-    )
-    desk = s.account_save(
-        actor=None,
-        username="bench-desk",
-        password="Bench-export-2026!",
-        unit=office,
-        roles=["street_staff"],
-    )
+    desk = street_desk("Bench-export-2026!")
     first = workflow.report(
         actor=desk,
         source="hotline",

@@ -38,7 +38,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sections import write_section  # bench/sections.py: scripts run from bench/
+from scene import street_desk  # bench/scene.py: scripts run from bench/
+from sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:import -->", "<!-- /bench:import -->"
@@ -166,33 +167,7 @@ def _raw_people(cur, rows: list[list]) -> None:
 
 
 def _setup_desk():
-    from cityloop.org import services as s
-
-    square = {
-        "type": "Polygon",
-        "coordinates": [
-            [[113.2, 34.7], [113.3, 34.7], [113.3, 34.8], [113.2, 34.8], [113.2, 34.7]]
-        ],
-    }
-    district, _ = s.place_save(actor=None, code="E410106", name="上街区", kind="district")
-    street, _ = s.place_save(
-        actor=None,
-        code="E410106001",
-        name="济源路街道",
-        kind="street",
-        parent=district,
-        geometry_json=square,
-    )
-    office, _ = s.unit_save(
-        actor=None, code="EJYL", name="济源路街道办事处", kind="street_office", place=street
-    )
-    return s.account_save(
-        actor=None,
-        username="bench-desk",
-        password="Bench-import-2026!",
-        unit=office,
-        roles=["street_staff"],
-    )
+    return street_desk("Bench-import-2026!")
 
 
 def measure(n: int, m: int, pg: bool) -> dict:

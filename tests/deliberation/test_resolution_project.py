@@ -110,7 +110,7 @@ def test_the_pages_link_and_the_project_page_shows_the_resolution_and_its_tally(
     client.force_login(desk)
     url = f"/deliberation/topics/{topic.pk}/"
     page = client.get(url).content.decode()
-    assert 'data-action="link_project"' in page and "DT-1 06小区3号楼2单元加装电梯工程" in page
+    assert 'data-action="link_project"' in page and ">06小区3号楼2单元加装电梯工程</option>" in page
     r = client.post(url + "link_project/", {"project": project.pk}, follow=True)
     page = r.content.decode()
     assert 'data-project="DT-1"' in page and "实施决议的项目" in page

@@ -166,6 +166,16 @@ def test_refused_steps_write_nothing(crew, tree, on_day):
                 category="community_governance",
             ),
         )
+    with pytest.raises(InvalidInput) as err:  # the workflow asks for it, not only the page
+        workflow.escalate(
+            actor=crew.supervisor,
+            code=rnd.code,
+            number=d.number,
+            data=workflow.EscalationInput(
+                unit=tree.bureau.code, deadline=None, category="community_governance"
+            ),
+        )
+    assert err.value.code == "deadline_missing"
     with pytest.raises(InvalidInput):
         workflow.merge(actor=crew.supervisor, code=rnd.code, number=d.number, into=d.number)
     with pytest.raises(InvalidInput):

@@ -187,7 +187,7 @@ def handle(request: HttpRequest, code: str) -> HttpResponse:
                 number=number,
                 data=workflow.EscalationInput(
                     unit=d.get("unit") or "",
-                    deadline=d["deadline"] if d.get("deadline") else _no_deadline(),
+                    deadline=d.get("deadline"),
                     category=d.get("category") or "",
                     note=d.get("note") or "",
                 ),
@@ -201,12 +201,6 @@ def handle(request: HttpRequest, code: str) -> HttpResponse:
     fn, done = steps[action]
     attempt(request, fn, done)
     return _back(code)
-
-
-def _no_deadline():
-    from cityloop.core.errors import InvalidInput
-
-    raise InvalidInput("deadline_missing", _("Give the deadline."))
 
 
 @login_required

@@ -291,7 +291,7 @@ def solve(*, actor, code: str, number: int, note: str) -> Demand:
 @dataclass
 class EscalationInput:
     unit: str  # the district department's code
-    deadline: date
+    deadline: date | None
     category: str  # task category code
     note: str = ""
 
@@ -307,6 +307,8 @@ def escalate(*, actor, code: str, number: int, data: EscalationInput) -> Demand:
         demand = _demand(rnd, number)
         _unhandled(demand)
         start = clock.today()
+        if data.deadline is None:
+            raise InvalidInput("deadline_missing", _("Give the deadline."))
         if data.deadline < start:
             raise InvalidInput("deadline_invalid", _("The deadline is in the past."))
         task = supervision_services.create_task(
