@@ -17,7 +17,7 @@ from ninja.openapi.docs import Swagger, _csrf_needed
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
-from cityloop.core import openapi, tokens
+from cityloop.core import openapi, ratelimit, tokens
 from cityloop.core.errors import DomainError
 from cityloop.core.input_guard import GuardedParser
 from cityloop.core.middleware import log_server_error, request_id_of
@@ -31,7 +31,9 @@ class ChineseJSONRenderer(JSONRenderer):
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        return tokens.token_user(token)
+        user = tokens.token_user(token)
+        ratelimit.check_account_write(request.method, user)  # 429 through on_domain_error
+        return user
 
 
 class VendoredSwagger(Swagger):

@@ -116,3 +116,53 @@ def test_a_huge_png_is_refused_with_a_code_in_the_api(cast, huge_png):
     assert r.status_code == 422
     assert r.json()["code"] == "upload_too_many_pixels"
     assert r.json()["detail"]["limit"] == 4096 * 4096
+
+
+def test_one_account_s_writes_are_limited_per_minute_on_pages_and_api(
+    cast, category, at_monday, settings, monkeypatch
+):
+    """Issue 14.6: a signed-in account (a leaked session or token in a script) cannot flood
+    the server with writes; the limit counts pages, session API and bearer token together,
+    and the refused write changes nothing."""
+    from cityloop.core import tokens
+
+    monkeypatch.setattr(settings.CITYLOOP, "writes_per_account_per_minute", 3)
+    page = Client()
+    page.force_login(cast.steward)
+    assert page.post(reverse("case-report"), report_data(category)).status_code == 302
+    body = {
+        "title": "路灯不亮",
+        "description": "6号楼前路灯不亮",
+        "category_id": category.pk,
+        "lng": 113.2612,
+        "lat": 34.7812,
+    }
+    r = page.post("/api/v1/cases", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    token = tokens.token_issue(user=cast.steward)
+    bearer = Client(headers={"Authorization": f"Bearer {token}"})
+    assert bearer.post("/api/v1/cases", body, content_type="application/json").status_code == 201
+    assert Case.objects.count() == 3
+    r = bearer.post("/api/v1/cases", body, content_type="application/json")
+    assert r.status_code == 429
+    assert r.json()["code"] == "rate_limited"
+    assert r.json()["detail"]["limit_by"] == "account_writes"
+    r = page.post(reverse("case-report"), report_data(category))
+    assert r.status_code == 429 and "该账号一分钟内的修改太多" in r.content.decode()
+    assert int(r["Retry-After"]) > 0
+    assert Case.objects.count() == 3  # nothing refused was written
+    # Reads go on, and another account has its own allowance.
+    assert page.get("/api/v1/cases").status_code == 200
+    other = Client()
+    other.force_login(cast.desk)
+    assert other.post("/api/v1/cases", body, content_type="application/json").status_code == 201
+
+
+def test_the_account_write_limit_can_be_turned_off(
+    cast, category, at_monday, settings, monkeypatch
+):
+    monkeypatch.setattr(settings.CITYLOOP, "writes_per_account_per_minute", 0)
+    c = Client()
+    c.force_login(cast.steward)
+    answers = {c.post(reverse("case-report"), report_data(category)).status_code for _ in range(5)}
+    assert answers == {302}

@@ -77,6 +77,10 @@ class CityloopConfig(BaseSettings):
     # address and with one phone number, counted in the shared cache; 0 turns a limit off.
     intake_per_address_per_hour: int = 30
     intake_per_phone_per_hour: int = 10
+    # Writes (POST, PUT, PATCH, DELETE) a minute by one signed-in account, pages and API
+    # together, counted in the shared cache; a person never comes near it, a runaway script
+    # does. Machine channels send many reports in one bulk request. 0 turns it off.
+    writes_per_account_per_minute: int = 300
     # The largest request body in bytes, refused (413) before it is read; uploads above
     # Django's FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory.
     max_request_bytes: int = 100 * 1024 * 1024

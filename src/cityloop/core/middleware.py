@@ -11,7 +11,7 @@ import re
 import sys
 import uuid
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 log = logging.getLogger("cityloop.errors")
 
@@ -98,4 +98,36 @@ def _too_large(request: HttpRequest, size: int, limit: int):
     else:
         response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
     response["Connection"] = "close"  # the unread body is not kept for another request
+    return response
+
+
+class AccountWriteLimitMiddleware:
+    """Limit the writes of a session-signed-in account (pages and the API from a browser);
+    bearer tokens are counted where they are checked (:class:`cityloop.api.BearerToken`).
+    Must come after Django's ``AuthenticationMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        from cityloop.core import ratelimit
+
+        try:
+            ratelimit.check_account_write(request.method, getattr(request, "user", None))
+        except ratelimit.RateLimited as exc:
+            return _rate_limited(request, exc)
+        return self.get_response(request)
+
+
+def _rate_limited(request: HttpRequest, exc) -> HttpResponse:
+    from django.http import JsonResponse
+
+    if request.path.startswith("/api/") or request.path.startswith("/open311/"):
+        body = exc.as_dict()
+        response = JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(
+            str(exc.message), status=429, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = str(exc.detail.get("retry_after", 60))
     return response

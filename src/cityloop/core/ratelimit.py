@@ -8,7 +8,9 @@ in the data directory (one count for every worker of one machine; several machin
 Redis). Counts are per fixed window: ``rate:<bucket>:<who>:<window number>``.
 
 Anonymous intake (the ``/report/`` page and Open311 ``POST requests``) is limited per client
-address and per phone number (:func:`check_intake`); Open311 also per key per minute.
+address and per phone number (:func:`check_intake`); Open311 also per key per minute. Every
+signed-in account's writes are limited per minute (:func:`check_account_write`), whether it
+signed in with a session (pages, the API from a browser) or a bearer token.
 """
 
 from __future__ import annotations
@@ -118,3 +120,22 @@ def check_intake(*, address: str = "", phone: str = "") -> None:
             window=HOUR,
             message=message,
         )
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MINUTE = 60
+
+
+def check_account_write(method: str, user) -> None:
+    """One write by a signed-in account: at most ``CITYLOOP_WRITES_PER_ACCOUNT_PER_MINUTE``
+    a minute for each account, whatever the front door (429 ``rate_limited``, ``limit_by``
+    ``account_writes``). Reads and anonymous requests are not counted here."""
+    if method not in UNSAFE_METHODS or user is None or not getattr(user, "is_authenticated", 0):
+        return
+    hit(
+        "account_writes",
+        f"user:{user.pk}",
+        limit=get_config().writes_per_account_per_minute,
+        window=MINUTE,
+        message=_("Too many changes from this account in a minute; please wait and try again."),
+    )
