@@ -327,3 +327,24 @@ def test_minutes_as_word_and_pdf_in_the_official_layout(client, crew, on_day, tm
     assert client.get(f"/meetings/{meeting.code}/minutes.odt").status_code == 404
     client.force_login(crew.outsider)
     assert client.get(f"/meetings/{meeting.code}/minutes.docx").status_code == 404
+
+
+def test_the_meeting_forms_offer_the_organising_unit_s_line_not_the_district(
+    client, crew, on_day, make_account
+):
+    """A district account sees every person of the district; the JYL weekly meeting's sign-in
+    and decision forms still offer JYL's people (and whoever attends), not ZXL's."""
+    on_day(MONDAY)
+    meeting = _weekly(crew)
+    admin = make_account("district-admin", superuser=True)
+    client.force_login(admin)
+    html = client.get(f"/meetings/{meeting.code}/").content.decode()
+    for person in (crew.supervisor, crew.doer, crew.leader):
+        assert f'value="{person.person.code}"' in html
+    assert f'value="{crew.outsider.person.code}"' not in html
+    # Signing in someone off the line is refused and writes nothing.
+    r = client.post(f"/meetings/{meeting.code}/sign-in/", {"person": crew.outsider.person.code})
+    assert r.status_code == 400
+    assert not meeting.attendees.filter(person=crew.outsider.person).exists()
+    page = client.get("/meetings/new/").content.decode()
+    assert f'value="{crew.outsider.person.code}"' in page  # a district meeting may invite ZXL

@@ -72,6 +72,34 @@ def meeting_get(actor, code: str) -> Meeting:
     return meeting
 
 
+def line_people(actor, units) -> QuerySet:
+    """Who may be picked as chair, attendee or leader of a meeting organised by one of
+    ``units``: the people of those units and the units under them, as far as the reader sees
+    them — not every person a district account can see (a street's meeting lists its own
+    staff, offices and communities, not the whole district's)."""
+    paths = sorted({u.path for u in units})
+    if not paths:
+        return org_queries.visible_people(actor).none()
+    q = Q()
+    for path in paths:
+        q |= Q(unit__path__startswith=path)
+    return (
+        org_queries.visible_people(actor)
+        .filter(q)
+        .select_related("unit")
+        .order_by("unit__path", "name", "pk")
+    )
+
+
+def meeting_people(actor, meeting: Meeting) -> list:
+    """The people the meeting's forms offer: its organising unit's line, and whoever already
+    attends (an invited person from another line stays pickable)."""
+    people = list(line_people(actor, [meeting.unit]))
+    listed = {p.pk for p in people}
+    people += [a.person for a in meeting.attendees.all() if a.person_id not in listed]
+    return people
+
+
 @dataclass(frozen=True)
 class DecisionRow:
     """A decision with how its task stands today (colour from the supervision board)."""

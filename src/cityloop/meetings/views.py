@@ -42,10 +42,6 @@ def _organised_units(user):
     return [u for u in org_queries.visible_units(user).order_by("path") if rules.organises(user, u)]
 
 
-def _people(user):
-    return org_queries.visible_people(user).select_related("unit").order_by("name", "pk")
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -73,8 +69,9 @@ def new(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not rules.schedules_meetings(user):
         raise PermissionDenied
+    units = _organised_units(user)
     form = forms.MeetingForm(
-        request.POST or None, units=_organised_units(user), people=_people(user)
+        request.POST or None, units=units, people=queries.line_people(user, units)
     )
     status = 200
     if request.method == "POST":
@@ -101,7 +98,7 @@ def _detail_context(user, meeting: Meeting) -> dict:
         "timeline": VOCABULARY.timeline(meeting.events.order_by("-at", "-pk")[:50]),
     }
     if actions:
-        people = list(_people(user))
+        people = queries.meeting_people(user, meeting)
         context["sign_in_form"] = forms.SignInForm(people=people)
         context["minutes_form"] = forms.MinutesForm(initial={"minutes": meeting.minutes})
         context["decision_form"] = forms.DecisionForm(
@@ -136,8 +133,8 @@ def _refused(request: HttpRequest, code: str, form) -> HttpResponse:
 @login_required
 @require_POST
 def sign_in(request: HttpRequest, code: str) -> HttpResponse:
-    found(queries.meeting_get, request.user, code)
-    form = forms.SignInForm(request.POST, people=_people(request.user))
+    meeting = found(queries.meeting_get, request.user, code)
+    form = forms.SignInForm(request.POST, people=queries.meeting_people(request.user, meeting))
     if not form.is_valid():
         return _refused(request, code, form)
     d = form.cleaned_data
@@ -172,11 +169,11 @@ def minutes(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
-    found(queries.meeting_get, user, code)
+    meeting = found(queries.meeting_get, user, code)
     form = forms.DecisionForm(
         request.POST,
         units=org_queries.visible_units(user).order_by("path"),
-        people=_people(user),
+        people=queries.meeting_people(user, meeting),
         categories=TaskCategory.objects.order_by("order", "code"),
     )
     if not form.is_valid():
