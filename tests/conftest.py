@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -77,6 +78,42 @@ def seeded_calendar(transactional_db):
 
     if not PatrolRequirement.objects.exists():
         seed_patrols(PatrolRequirement)
+
+
+@pytest.fixture(scope="session")
+def shared_demo(django_db_setup, django_db_blocker):
+    """The whole demo as ``cityloop demo`` loads it (frame, cases, supervision, patrols,
+    meetings, rounds, duty, then projects and campaigns, deliberation, assessment and
+    bulletins), built once for the session inside a transaction rolled back at its end.
+
+    Modules that only read the demo share it (each test in its own savepoint); modules that
+    reset or reload the demo, or check a partial load, keep their own load
+    (``tests.demo.conftest.demo_load_once``). The tests using it run last (see
+    :func:`pytest_collection_modifyitems`), so the open transaction never meets a test
+    that expects an empty database or a flush."""
+    from cityloop.demo import deliberation as demo_deliberation
+    from cityloop.demo import projects as demo_projects
+    from cityloop.demo.assessment import load_assessment
+    from tests.demo.conftest import demo_load_once
+
+    with demo_load_once(django_db_blocker) as result:
+        with django_db_blocker.unblock():
+            result["projects"] = demo_projects.run()
+            result["deliberation"] = demo_deliberation.ensure()
+            started = time.perf_counter()
+            result["assessment"] = load_assessment()
+            result["assessment_seconds"] = time.perf_counter() - started
+        yield result
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own reordering (it runs first)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the shared demo go last, in their order: its session transaction opens at
+    the first of them and stays open to the end of the run."""
+    shared = [i for i in items if "shared_demo" in getattr(i, "fixturenames", ())]
+    if shared and shared != items[-len(shared) :]:
+        ids = {id(i) for i in shared}
+        items[:] = [i for i in items if id(i) not in ids] + shared
 
 
 def in_ci() -> bool:

@@ -3,24 +3,14 @@ figure is what the queries give for the demo's records."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
 
-from tests.demo.conftest import demo_load_once
-
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    from cityloop.demo.assessment import load_assessment
-
-    with demo_load_once(django_db_blocker, cases=False) as result:
-        with django_db_blocker.unblock():
-            started = time.perf_counter()
-            result["assessment"] = load_assessment()
-            result["assessment_seconds"] = time.perf_counter() - started
-        yield result
+def demo(shared_demo):
+    return shared_demo  # the session's whole demo, assessment included (tests/conftest.py)
 
 
 @pytest.fixture

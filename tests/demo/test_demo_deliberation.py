@@ -6,20 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.demo.conftest import demo_load_once
-
 
 @pytest.fixture(scope="module")
-def demo(django_db_blocker):
-    from cityloop.demo import deliberation, projects
-
-    with demo_load_once(django_db_blocker, cases=False) as result:
-        with django_db_blocker.unblock():
-            # In the demo command the projects come first: the lift's resolution is carried
-            # out by 06小区's renovation project.
-            projects.load_projects()
-            result["deliberation"] = deliberation.load_deliberation()
-        yield result
+def demo(shared_demo):
+    # The session's whole demo (tests/conftest.py): as in the demo command, the projects come
+    # first (the lift's resolution is carried out by 06小区's renovation project).
+    return shared_demo
 
 
 @pytest.fixture

@@ -13,17 +13,13 @@ from cityloop.demo import projects as demo_projects
 from cityloop.org.models import Place
 from cityloop.projects import queries as pq
 from cityloop.projects.models import Acceptance, Project
-from tests.demo.conftest import demo_load_once
 
 P = demo_projects.PREFIX
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with demo_load_once(django_db_blocker, cases=False) as result:
-        with django_db_blocker.unblock():
-            result["projects"] = demo_projects.load_projects()
-        yield result
+def demo(shared_demo):
+    return shared_demo  # the session's whole demo, projects included (tests/conftest.py)
 
 
 @pytest.fixture

@@ -2,13 +2,10 @@
 
 import pytest
 
-from tests.demo.conftest import demo_load_once
 
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    with demo_load_once(django_db_blocker) as result:
-        yield result
+@pytest.fixture
+def loaded(shared_demo):
+    return shared_demo  # the session's demo (tests/conftest.py)
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
 """Every page, as every demo role and as an anonymous resident, reads in Chinese.
 
-The whole demo is loaded once for the module (frame, cases, supervision, projects and
-campaigns, deliberation, assessment and bulletins — what ``cityloop demo`` loads); each
+The whole demo is loaded once for the session (frame, cases, supervision, projects and
+campaigns, deliberation, assessment and bulletins — what ``cityloop demo`` loads; the
+``shared_demo`` fixture); each
 account then follows the links its pages offer (at most two URLs per route, so the walk
 covers every kind of page without reading all 700 cases) and fails on any untranslated msgid
 or raw code a user would read (see ``crawl.leaks``).
@@ -11,22 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.demo.conftest import demo_load_once
 from tests.web.crawl import crawl, leaks
 
 
-@pytest.fixture(scope="module")
-def full_demo(django_db_setup, django_db_blocker):
-    from cityloop.demo import deliberation as demo_deliberation
-    from cityloop.demo import projects as demo_projects
-    from cityloop.demo.assessment import load_assessment
-
-    with demo_load_once(django_db_blocker) as result:
-        with django_db_blocker.unblock():
-            demo_projects.run()
-            demo_deliberation.ensure()
-            load_assessment()
-        yield result
+@pytest.fixture
+def full_demo(shared_demo):
+    return shared_demo
 
 
 def _accounts() -> list[str]:

@@ -40,6 +40,7 @@ from django.db import transaction
 from cityloop.core import clock
 from cityloop.deliberation import services, workflow
 from cityloop.deliberation.models import CharterDocument, Household, Owner, Topic
+from cityloop.demo import cases as demo_cases
 from cityloop.org.models import Place
 from cityloop.projects.models import Project
 
@@ -536,7 +537,7 @@ def summarize() -> dict[str, Any]:
 def load_deliberation() -> dict[str, Any]:
     """Play the demo deliberation (replacing an earlier one). Returns :func:`summarize`."""
     rng = random.Random(SEED)
-    with transaction.atomic():
+    with transaction.atomic(), demo_cases.quiet_channels():  # the played past: inbox only
         delete_deliberation()
         _culture_wall(rng)
         _parking(rng)
