@@ -47,6 +47,12 @@ def seeded_calendar(transactional_db):
     the seeded work calendar and categories included, so seed them again when missing. Django's
     ``serialized_rollback`` would restore it too, but it inserts into a database that is not
     empty yet and fails on the content types."""
+    reseed_after_flush()
+
+
+def reseed_after_flush() -> None:
+    """What the data migrations seed (calendar, categories, task kinds, project types, output
+    kinds, patrol frequencies), written again where a transactional test's flush took it."""
     from cityloop.cases.models import Category
     from cityloop.cases.services import seed_categories
     from cityloop.core import worktime
@@ -96,6 +102,9 @@ def shared_demo(django_db_setup, django_db_blocker):
     from cityloop.demo.assessment import load_assessment
     from tests.demo.conftest import demo_load_once
 
+    with django_db_blocker.unblock():
+        # These tests run after the transactional ones, whose flushes emptied the seeds.
+        reseed_after_flush()
     with demo_load_once(django_db_blocker) as result:
         with django_db_blocker.unblock():
             result["projects"] = demo_projects.run()
