@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -454,18 +454,35 @@ def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:
 
 
 def case_figures(
-    actor, *, since: date, until: date, group_by: str | None = None
+    actor, *, since: date, until: date, group_by: str | None = None, with_ids: bool = True
 ) -> list[FigureRow]:
     """The case figures of a period (both dates included), for the whole scope or by group.
 
-    Rows come back sorted by group label; each figure keeps the ids of the cases it counted.
+    Rows come back sorted by group label. With ``with_ids`` each figure keeps the ids of the
+    cases it counted (every case is read); without, a reader whose scope is made of places
+    (or everything) gets sums of the day summary (:mod:`cityloop.cases.summary`) and the same
+    numbers, with no ids — :func:`figure_case_ids` pages through them.
     """
-    from cityloop.org.models import Place
-
     if group_by is not None and group_by not in GROUPS:
         from cityloop.core.errors import InvalidInput
 
         raise InvalidInput("figures_bad_group", _("Unknown grouping."), {"allowed": list(GROUPS)})
+    if with_ids:
+        return _recount(actor, since=since, until=until, group_by=group_by)
+    scope = scope_for(actor)
+    if scope.unit_paths or scope.zone_ids:  # few cases each: counted case by case
+        rows = _recount(actor, since=since, until=until, group_by=group_by)
+        for row in rows:
+            for f in row.figures.values():
+                f.case_ids = []
+        return rows
+    return _summed(actor, scope, since=since, until=until, group_by=group_by)
+
+
+def _recount(actor, *, since: date, until: date, group_by: str | None) -> list[FigureRow]:
+    """The figures counted case by case, with their ids (the reference for the summary)."""
+    from cityloop.org.models import Place
+
     start, end = _local_start(since), _local_start(until + timedelta(days=1))
     now = clock.now()
     due_limit = min(now, end)
@@ -517,6 +534,207 @@ def case_figures(
         for key, (label, items) in buckets.items()
     ]
     return sorted(out, key=lambda row: (row.label, row.group))
+
+
+_DIMENSION = {"unit": "unit_id", "category": "category_id", "source": "source"}
+_SUMS = ("reported", "accepted", "closed", "visited")  # a group with none of these is absent
+
+
+def _namer(group_by: str | None) -> Callable[[str, int, int, str], tuple[str, str] | None]:
+    """The group (key, label) of a summary row's place path, unit, category and source."""
+    from cityloop.org.models import Place, Unit
+
+    if group_by is None:
+        return lambda path, unit, category, source: ("", "")
+    if group_by == "unit":
+        names = dict(Unit.objects.values_list("pk", "name"))
+        return lambda path, unit, category, source: (
+            (str(unit), names.get(unit, "")) if unit else None
+        )
+    if group_by == "category":
+        parents = {
+            pk: (code, name)
+            for pk, code, name in Category.objects.filter(parent__isnull=False).values_list(
+                "pk", "parent__code", "parent__name"
+            )
+        }
+        return lambda path, unit, category, source: parents.get(category)
+    if group_by == "source":
+        sources = dict(Case.Source.choices)
+        return lambda path, unit, category, source: (source, str(sources.get(source, source)))
+    place_names = dict(Place.objects.filter(kind=group_by).values_list("code", "name"))
+    found: dict[str, tuple[str, str] | None] = {}
+
+    def by_path(path: str, unit: int, category: int, source: str) -> tuple[str, str] | None:
+        if path not in found:
+            key, label = _group_of({"place_path": path}, "street", place_names, {})
+            found[path] = (key, label) if key is not None else None
+        return found[path]
+
+    return by_path
+
+
+def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> list[FigureRow]:
+    """The figures from the day summary, for a scope of places (or everything).
+
+    Summed by day: every counter of :mod:`cityloop.cases.summary`. Read from the cases (an
+    index range on handle_due_at, closed_at): the cases due to close because their deadline
+    fell in the period and has passed though they were not closed in it — that depends on now
+    — and, for a desk, its own reports outside its places (visible to it as their reporter).
+    """
+    from cityloop.cases import summary
+    from cityloop.cases.models import CaseDayFigure
+
+    start, end = _local_start(since), _local_start(until + timedelta(days=1))
+    due_limit = min(clock.now(), end)
+    name = _namer(group_by)
+    tallies: dict[str, tuple[str, dict[str, float]]] = {}
+
+    def tally(found: tuple[str, str] | None) -> dict[str, float] | None:
+        if found is None:
+            return None
+        return tallies.setdefault(found[0], (found[1], dict.fromkeys(summary.COUNTERS, 0)))[1]
+
+    places = Q()
+    for path in sorted(scope.place_paths):
+        places |= Q(place_path__startswith=path)
+    if scope.everything or scope.place_paths:
+        rows = CaseDayFigure.objects.filter(day__gte=since, day__lte=until)
+        if not scope.everything:
+            rows = rows.filter(places)
+        sums = {f"n_{c}": Sum(c) for c in summary.COUNTERS}
+        dims = ("place_path",) if group_by in ("street", "community") else ()
+        dims += (_DIMENSION[group_by],) if group_by in _DIMENSION else ()
+        found = [rows.aggregate(**sums)] if not dims else rows.values(*dims).annotate(**sums)
+        for r in found:
+            if not any(r[f"n_{c}"] for c in _SUMS):
+                continue
+            t = tally(
+                name(
+                    r.get("place_path", ""),
+                    r.get("unit_id", 0),
+                    r.get("category_id", 0),
+                    r.get("source", ""),
+                )
+            )
+            if t is not None:
+                for c in summary.COUNTERS:
+                    t[c] += r[f"n_{c}"] or 0
+    in_scope = Q() if scope.everything else places
+    extra = Q(pk__in=[])
+    if not scope.everything and actor is not None and getattr(actor, "is_authenticated", False):
+        extra = Q(reporter=actor) & ~places if scope.place_paths else Q(reporter=actor)
+    if start < due_limit:  # due, deadline passed, not closed in the period
+        straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
+            Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
+        )
+        cases = Case.objects.filter(straddling)
+        if not scope.everything:
+            cases = cases.filter(in_scope | extra) if scope.place_paths else cases.filter(extra)
+        for r in cases.order_by().values(
+            "status", "closed_on_time", "closed_at", *summary.FIELDS[1:5]
+        ):
+            t = tally(
+                name(
+                    r["place_path"],
+                    r["responsible_unit_id"] or 0,
+                    r["category_id"] or 0,
+                    r["source"],
+                )
+            )
+            if t is not None and r["status"] not in summary.NOT_DUE:
+                t["closed_due"] += 1
+                t["closed_due_on_time"] += int(
+                    bool(r["closed_on_time"]) and r["closed_at"] is not None
+                )
+    if extra != Q(pk__in=[]):  # own reports outside the places: their milestones, summed here
+        dated = (
+            Q(reported_at__gte=start, reported_at__lt=end)
+            | Q(accepted_at__gte=start, accepted_at__lt=end)
+            | Q(closed_at__gte=start, closed_at__lt=end)
+            | Q(visited_at__gte=start, visited_at__lt=end)
+        )
+        for r in Case.objects.filter(extra, dated).order_by().values(*summary.FIELDS):
+            for (day, path, unit, category, source), counts in summary.contribution(r).items():
+                if since <= day <= until and (t := tally(name(path, unit, category, source))):
+                    for c, n in counts.items():
+                        t[c] += n
+    if group_by is None:
+        tally(("", ""))
+    out = [FigureRow(key, label, _from_tally(t)) for key, (label, t) in tallies.items()]
+    return sorted(out, key=lambda row: (row.label, row.group))
+
+
+def _from_tally(t: dict[str, float]) -> dict[str, Figure]:
+    n = {k: int(v) for k, v in t.items() if k != "hours_sum"}
+    hours = n["hours_count"]
+    mean = round(t["hours_sum"] / hours, 2) if hours else None
+    due, on_time = n["closed_due"], n["closed_due_on_time"]
+    return {
+        "reported": Figure("reported", n["reported"], n["reported"], 0),
+        "accepted": Figure("accepted", n["accepted"], n["accepted"], 0),
+        "closed": Figure("closed", n["closed"], n["closed"], 0),
+        "on_time_close_rate": Figure("on_time_close_rate", _rate(on_time, due), on_time, due),
+        "reopen_rate": Figure(
+            "reopen_rate", _rate(n["reworked"], n["closed"]), n["reworked"], n["closed"]
+        ),
+        "satisfaction_rate": Figure(
+            "satisfaction_rate", _rate(n["pleased"], n["visited"]), n["pleased"], n["visited"]
+        ),
+        "mean_handling_hours": Figure("mean_handling_hours", mean, hours, 0),
+    }
+
+
+def figure_case_ids(
+    actor,
+    *,
+    figure: str,
+    since: date,
+    until: date,
+    group_by: str | None = None,
+    group: str = "",
+    after: int = 0,
+    limit: int = 100,
+) -> tuple[list[int], int | None]:
+    """The ids of the cases one figure counts (one group's, or the whole scope's), in id
+    order from ``after``; answers a page of ids and the cursor of the next page (or None)."""
+    from cityloop.core.errors import InvalidInput
+    from cityloop.org.models import Place
+
+    if figure not in FIGURE_KEYS:
+        raise InvalidInput(
+            "figures_bad_figure", _("Unknown figure."), {"allowed": list(FIGURE_KEYS)}
+        )
+    if group_by is not None and group_by not in GROUPS:
+        raise InvalidInput("figures_bad_group", _("Unknown grouping."), {"allowed": list(GROUPS)})
+    start, end = _local_start(since), _local_start(until + timedelta(days=1))
+    due_limit = min(clock.now(), end)
+    closed = Q(closed_at__gte=start, closed_at__lt=end)
+    from cityloop.cases.summary import NOT_DUE
+
+    where = {
+        "reported": Q(reported_at__gte=start, reported_at__lt=end),
+        "accepted": Q(accepted_at__gte=start, accepted_at__lt=end),
+        "closed": closed,
+        "on_time_close_rate": ~Q(status__in=NOT_DUE)
+        & (closed | Q(handle_due_at__gte=start, handle_due_at__lt=due_limit)),
+        "reopen_rate": closed & (Q(rework_count__gt=0) | Q(reopen_count__gt=0)),
+        "satisfaction_rate": Q(visited_at__gte=start, visited_at__lt=end) & ~Q(satisfaction=""),
+        "mean_handling_hours": closed & Q(handling_hours__isnull=False),
+    }[figure]
+    qs = visible_cases(actor).filter(where)
+    if group_by == "unit":
+        qs = qs.filter(responsible_unit_id=int(group) if group.isdigit() else -1)
+    elif group_by == "category":
+        qs = qs.filter(category__parent__code=group)
+    elif group_by == "source":
+        qs = qs.filter(source=group)
+    elif group_by in ("street", "community"):
+        if not Place.objects.filter(kind=group_by, code=group).exists():
+            return [], None
+        qs = qs.filter(place_path__contains=f"/{group}/")
+    ids = list(qs.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: limit + 1])
+    return ids[:limit], (ids[limit - 1] if len(ids) > limit else None)
 
 
 def _group_of(
