@@ -478,8 +478,8 @@ class ReplyTemplate(models.Model):
 
 
 class CaseDayFigure(models.Model):
-    """The case figures of one local day for one place, unit, category and source: what
-    :func:`cityloop.cases.queries.case_figures` sums instead of reading every case.
+    """The case figures of one local day for one place, unit, dispatcher, category and source:
+    what :func:`cityloop.cases.queries.case_figures` sums instead of reading every case.
 
     Kept in the transaction of each case change by :mod:`cityloop.cases.summary` (rebuilt from
     the cases by ``cityloop manage rebuild_case_figures``). Each counter counts the cases whose
@@ -490,7 +490,8 @@ class CaseDayFigure(models.Model):
 
     day = models.DateField()
     place_path = models.CharField(max_length=400, blank=True)
-    unit_id = models.IntegerField(default=0)
+    unit_id = models.IntegerField(default=0)  # the responsible unit
+    dispatcher_id = models.IntegerField(default=0)  # the dispatching unit (a scope reads by it)
     category_id = models.IntegerField(default=0)
     source = models.CharField(max_length=12)
     reported = models.IntegerField(default=0)
@@ -510,7 +511,7 @@ class CaseDayFigure(models.Model):
         verbose_name_plural = _("case figures of days")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "place_path", "unit_id", "category_id", "source"],
+                fields=["day", "place_path", "unit_id", "dispatcher_id", "category_id", "source"],
                 name="case_day_figure_key",
             )
         ]

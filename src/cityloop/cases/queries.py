@@ -459,9 +459,9 @@ def case_figures(
     """The case figures of a period (both dates included), for the whole scope or by group.
 
     Rows come back sorted by group label. With ``with_ids`` each figure keeps the ids of the
-    cases it counted (every case is read); without, a reader whose scope is made of places
-    (or everything) gets sums of the day summary (:mod:`cityloop.cases.summary`) and the same
-    numbers, with no ids — :func:`figure_case_ids` pages through them.
+    cases it counted (every case is read); without, the figures are sums of the day summary
+    (:mod:`cityloop.cases.summary`), the same numbers with no ids — :func:`figure_case_ids`
+    pages through those.
     """
     if group_by is not None and group_by not in GROUPS:
         from cityloop.core.errors import InvalidInput
@@ -469,14 +469,7 @@ def case_figures(
         raise InvalidInput("figures_bad_group", _("Unknown grouping."), {"allowed": list(GROUPS)})
     if with_ids:
         return _recount(actor, since=since, until=until, group_by=group_by)
-    scope = scope_for(actor)
-    if scope.unit_paths or scope.zone_ids:  # few cases each: counted case by case
-        rows = _recount(actor, since=since, until=until, group_by=group_by)
-        for row in rows:
-            for f in row.figures.values():
-                f.case_ids = []
-        return rows
-    return _summed(actor, scope, since=since, until=until, group_by=group_by)
+    return _summed(actor, scope_for(actor), since=since, until=until, group_by=group_by)
 
 
 def _recount(actor, *, since: date, until: date, group_by: str | None) -> list[FigureRow]:
@@ -575,12 +568,14 @@ def _namer(group_by: str | None) -> Callable[[str, int, int, str], tuple[str, st
 
 
 def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> list[FigureRow]:
-    """The figures from the day summary, for a scope of places (or everything).
+    """The figures from the day summary: the same numbers as :func:`_recount`, no ids.
 
-    Summed by day: every counter of :mod:`cityloop.cases.summary`. Read from the cases (an
-    index range on handle_due_at, closed_at): the cases due to close because their deadline
+    Summed by day (:mod:`cityloop.cases.summary`): the cases of the reader's places, of its
+    units as responsible or dispatching unit — the summary rows carry all three. Read from the
+    cases, because they are few: (1) the cases due to close because their handling deadline
     fell in the period and has passed though they were not closed in it — that depends on now
-    — and, for a desk, its own reports outside its places (visible to it as their reporter).
+    (the index on handle_due_at, closed_at); (2) the cases visible only as an assisting unit's,
+    a patrol zone's or as the reader's own reports (each through its own index).
     """
     from cityloop.cases import summary
     from cityloop.cases.models import CaseDayFigure
@@ -595,70 +590,80 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
             return None
         return tallies.setdefault(found[0], (found[1], dict.fromkeys(summary.COUNTERS, 0)))[1]
 
-    places = Q()
+    def named(r: dict) -> dict[str, float] | None:
+        return tally(
+            name(
+                r.get("place_path", ""),
+                r.get("responsible_unit_id") or r.get("unit_id") or 0,
+                r.get("category_id") or 0,
+                r.get("source", ""),
+            )
+        )
+
+    # The summary's share of the scope, as a filter on summary rows and on cases alike.
+    summed, cases_summed = Q(pk__in=[]), Q(pk__in=[])
     for path in sorted(scope.place_paths):
-        places |= Q(place_path__startswith=path)
-    if scope.everything or scope.place_paths:
+        summed |= Q(place_path__startswith=path)
+        cases_summed |= Q(place_path__startswith=path)
+    unit_ids: list[int] = []
+    if scope.unit_paths:
+        from cityloop.org.models import Unit
+
+        unit_ids = sorted(Unit.objects.filter(scope.units_q()).values_list("pk", flat=True))
+        summed |= Q(unit_id__in=unit_ids) | Q(dispatcher_id__in=unit_ids)
+        cases_summed |= Q(responsible_unit_id__in=unit_ids) | Q(dispatcher_unit_id__in=unit_ids)
+    if scope.everything or scope.place_paths or unit_ids:
         rows = CaseDayFigure.objects.filter(day__gte=since, day__lte=until)
         if not scope.everything:
-            rows = rows.filter(places)
+            rows = rows.filter(summed)
         sums = {f"n_{c}": Sum(c) for c in summary.COUNTERS}
         dims = ("place_path",) if group_by in ("street", "community") else ()
         dims += (_DIMENSION[group_by],) if group_by in _DIMENSION else ()
         found = [rows.aggregate(**sums)] if not dims else rows.values(*dims).annotate(**sums)
         for r in found:
-            if not any(r[f"n_{c}"] for c in _SUMS):
-                continue
-            t = tally(
-                name(
-                    r.get("place_path", ""),
-                    r.get("unit_id", 0),
-                    r.get("category_id", 0),
-                    r.get("source", ""),
-                )
-            )
-            if t is not None:
+            if any(r[f"n_{c}"] for c in _SUMS) and (t := named(r)) is not None:
                 for c in summary.COUNTERS:
                     t[c] += r[f"n_{c}"] or 0
-    in_scope = Q() if scope.everything else places
-    extra = Q(pk__in=[])
-    if not scope.everything and actor is not None and getattr(actor, "is_authenticated", False):
-        extra = Q(reporter=actor) & ~places if scope.place_paths else Q(reporter=actor)
-    if start < due_limit:  # due, deadline passed, not closed in the period
+    if start < due_limit:  # (1) due, deadline passed, not closed in the period
         straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
             Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
         )
-        cases = Case.objects.filter(straddling)
-        if not scope.everything:
-            cases = cases.filter(in_scope | extra) if scope.place_paths else cases.filter(extra)
-        for r in cases.order_by().values(
-            "status", "closed_on_time", "closed_at", *summary.FIELDS[1:5]
-        ):
-            t = tally(
-                name(
-                    r["place_path"],
-                    r["responsible_unit_id"] or 0,
-                    r["category_id"] or 0,
-                    r["source"],
-                )
-            )
+        fields = ("status", "closed_on_time", "closed_at", *summary.FIELDS[1:6])
+        for r in visible_cases(actor).filter(straddling).order_by().values(*fields):
+            t = named(r)
             if t is not None and r["status"] not in summary.NOT_DUE:
                 t["closed_due"] += 1
-                t["closed_due_on_time"] += int(
-                    bool(r["closed_on_time"]) and r["closed_at"] is not None
-                )
-    if extra != Q(pk__in=[]):  # own reports outside the places: their milestones, summed here
+                on_time = bool(r["closed_on_time"]) and r["closed_at"] is not None
+                t["closed_due_on_time"] += int(on_time)
+    if not scope.everything:  # (2) visible, but not through the summary's share
         dated = (
             Q(reported_at__gte=start, reported_at__lt=end)
             | Q(accepted_at__gte=start, accepted_at__lt=end)
             | Q(closed_at__gte=start, closed_at__lt=end)
             | Q(visited_at__gte=start, visited_at__lt=end)
         )
-        for r in Case.objects.filter(extra, dated).order_by().values(*summary.FIELDS):
-            for (day, path, unit, category, source), counts in summary.contribution(r).items():
-                if since <= day <= until and (t := tally(name(path, unit, category, source))):
-                    for c, n in counts.items():
-                        t[c] += n
+        ways = []
+        if unit_ids:
+            through = Case.assisting_units.through.objects.filter(unit_id__in=unit_ids)
+            ways.append(Q(pk__in=through.values("case_id")))
+        if scope.zone_ids:
+            ids = sorted(scope.zone_ids)
+            ways += [Q(zone_id__in=ids), Q(road_id__in=ids), Q(grid_id__in=ids)]
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            ways.append(Q(reporter=actor))
+        seen: set[int] = set()
+        for way in ways:  # one query each, so that each uses its own index
+            rest = Case.objects.filter(way, dated).exclude(cases_summed).order_by()
+            for r in rest.values("pk", *summary.FIELDS):
+                if r["pk"] in seen:
+                    continue
+                seen.add(r["pk"])
+                for (day, path, unit, _d, category, source), counts in summary.contribution(
+                    r
+                ).items():
+                    if since <= day <= until and (t := tally(name(path, unit, category, source))):
+                        for c, n in counts.items():
+                            t[c] += n
     if group_by is None:
         tally(("", ""))
     out = [FigureRow(key, label, _from_tally(t)) for key, (label, t) in tallies.items()]

@@ -37,7 +37,7 @@ S = Case.Status
 # Not due to close whatever the dates: finished without a close, or suspended now.
 NOT_DUE = (S.CANCELLED, S.REJECTED, S.MERGED, S.SUSPENDED)
 PLEASED = (Case.Satisfaction.SATISFIED, Case.Satisfaction.BASICALLY)
-KEY = ("day", "place_path", "unit_id", "category_id", "source")
+KEY = ("day", "place_path", "unit_id", "dispatcher_id", "category_id", "source")
 COUNTERS = (
     "reported",
     "accepted",
@@ -56,6 +56,7 @@ FIELDS = (
     "source",
     "place_path",
     "responsible_unit_id",
+    "dispatcher_unit_id",
     "category_id",
     "reported_at",
     "accepted_at",
@@ -68,7 +69,7 @@ FIELDS = (
     "handling_hours",
 )
 
-Key = tuple[date, str, int, int, str]
+Key = tuple[date, str, int, int, int, str]
 
 
 def _day(moment) -> date:
@@ -80,6 +81,7 @@ def contribution(row: Mapping[str, Any]) -> dict[Key, dict[str, float]]:
     dims = (
         row["place_path"] or "",
         row["responsible_unit_id"] or 0,
+        row["dispatcher_unit_id"] or 0,
         row["category_id"] or 0,
         row["source"],
     )
@@ -168,13 +170,15 @@ def _by_day(cases, field: str, where: Q, **counters) -> tuple[str, list]:
         .annotate(
             day=TruncDate(field, tzinfo=tz),
             unit_key=Coalesce("responsible_unit_id", Value(0)),
+            dispatcher_key=Coalesce("dispatcher_unit_id", Value(0)),
             category_key=Coalesce("category_id", Value(0)),
         )
-        .values("day", "place_path", "unit_key", "category_key", "source")
+        .values("day", "place_path", "unit_key", "dispatcher_key", "category_key", "source")
         .annotate(**counters)
     )
     sql, params = qs.query.sql_with_params()
-    names = ("day", "place_path", "unit_key", "category_key", "source", *counters)
+    names = ("day", "place_path", "unit_key", "dispatcher_key", "category_key", "source")
+    names += tuple(counters)
     return f"SELECT {', '.join('s.' + n for n in names)} FROM ({sql}) s WHERE 1 = 1", list(params)
 
 
