@@ -490,21 +490,23 @@ class CaseDayFigure(models.Model):
 
     day = models.DateField()
     place_path = models.CharField(max_length=400, blank=True)
-    unit_id = models.IntegerField(default=0)  # the responsible unit
-    dispatcher_id = models.IntegerField(default=0)  # the dispatching unit (a scope reads by it)
-    category_id = models.IntegerField(default=0)
+    unit_id = models.IntegerField(default=0, db_default=0)  # the responsible unit
+    dispatcher_id = models.IntegerField(
+        default=0, db_default=0
+    )  # the dispatching unit (a scope reads by it)
+    category_id = models.IntegerField(default=0, db_default=0)
     source = models.CharField(max_length=12)
-    reported = models.IntegerField(default=0)
-    accepted = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0)
+    reported = models.IntegerField(default=0, db_default=0)
+    accepted = models.IntegerField(default=0, db_default=0)
+    closed = models.IntegerField(default=0, db_default=0)
     # Closed in the day, not cancelled, rejected, merged or suspended now: due to close.
-    closed_due = models.IntegerField(default=0)
-    closed_due_on_time = models.IntegerField(default=0)
-    reworked = models.IntegerField(default=0)  # closed, with a rework or reopen
-    hours_count = models.IntegerField(default=0)
-    hours_sum = models.FloatField(default=0)
-    visited = models.IntegerField(default=0)  # visited with a satisfaction answer
-    pleased = models.IntegerField(default=0)
+    closed_due = models.IntegerField(default=0, db_default=0)
+    closed_due_on_time = models.IntegerField(default=0, db_default=0)
+    reworked = models.IntegerField(default=0, db_default=0)  # closed, with a rework or reopen
+    hours_count = models.IntegerField(default=0, db_default=0)
+    hours_sum = models.FloatField(default=0, db_default=0)
+    visited = models.IntegerField(default=0, db_default=0)  # visited with a satisfaction answer
+    pleased = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("case figures of a day")
