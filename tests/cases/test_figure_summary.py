@@ -236,3 +236,18 @@ def test_the_figures_answer_reads_a_fixed_number_of_queries(
     few = count(1)
     assert count(6) == few
     assert few <= 12, few
+
+
+def test_a_deleted_case_leaves_the_summary(people, category, at_monday):
+    case = workflow.report(
+        actor=people["admin"],
+        source="hotline",
+        description="井盖缺失",
+        category=category,
+        lng=IN_COMPOUND[0],
+        lat=IN_COMPOUND[1],
+    )
+    workflow.accept(actor=people["admin"], case_id=case.pk, category=category)
+    assert sum(c["reported"] + c["accepted"] for c in _summary_rows().values()) == 2
+    Case.objects.filter(pk=case.pk).delete()
+    assert _summary_rows() == {}

@@ -16,8 +16,10 @@ edge) and :func:`cityloop.cases.queries.case_figures` reads them from the cases 
 index on (handle_due_at, closed_at).
 
 :func:`record` keeps the summary in the transaction of each case save (old contribution out,
-new in, as one upsert); :func:`rebuild` recomputes it from the cases with four set-based
-statements, after bulk imports or deletions (``cityloop manage rebuild_case_figures``).
+new in, as one upsert), :func:`forget` takes a deleted case out; :func:`rebuild` recomputes
+it from the cases with four set-based statements, after bulk changes that bypass the
+workflow (raw SQL, a category moved to another parent: ``cityloop manage
+rebuild_case_figures``).
 """
 
 from __future__ import annotations
@@ -138,6 +140,18 @@ def record(case: Case, *, adding: bool) -> None:
                 bucket[name] = bucket.get(name, 0) + sign * n
     apply(delta)
     case._loaded = {**(loaded or {}), **new}
+
+
+def forget(sender, instance: Case, **kwargs) -> None:
+    """A deleted case takes its contribution out (``post_delete``; the demo's reset, an
+    admin's delete). Bulk deletes by raw SQL need :func:`rebuild`."""
+    apply({k: {c: -n for c, n in v.items()} for k, v in contribution(_row_of(instance)).items()})
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete
+
+    post_delete.connect(forget, sender=Case, dispatch_uid="cases.summary.forget")
 
 
 def apply(delta: Mapping[Key, Mapping[str, float]]) -> None:
