@@ -177,6 +177,7 @@ def apply(delta: Mapping[Key, Mapping[str, float]]) -> None:
 
 
 def _by_day(cases, field: str, where: Q, **counters) -> tuple[str, list]:
+    """One milestone's counters by day and key, as SQL selecting every counter column."""
     tz = clock.local_zone()
     qs = (
         cases.objects.order_by()
@@ -191,17 +192,18 @@ def _by_day(cases, field: str, where: Q, **counters) -> tuple[str, list]:
         .annotate(**counters)
     )
     sql, params = qs.query.sql_with_params()
-    names = ("day", "place_path", "unit_key", "dispatcher_key", "category_key", "source")
-    names += tuple(counters)
-    return f"SELECT {', '.join('s.' + n for n in names)} FROM ({sql}) s WHERE 1 = 1", list(params)
+    keys = ["day", "place_path", "unit_key", "dispatcher_key", "category_key", "source"]
+    names = [f"s.{k} AS k{i}" for i, k in enumerate(keys)]
+    names += [f"{'s.' + c if c in counters else '0'} AS c{i}" for i, c in enumerate(COUNTERS)]
+    return f"SELECT {', '.join(names)} FROM ({sql}) s", list(params)
 
 
 def rebuild(*, cases=Case, figures=CaseDayFigure) -> int:
-    """Recompute the whole summary from the cases, set-based; answers the rows written.
+    """Recompute the whole summary from the cases, set-based, in one INSERT ordered by day
+    (so a period's rows lie together on disk); answers the rows written.
 
     ``cases``/``figures``: the models to use (a migration passes its historical ones)."""
     qn = connection.ops.quote_name
-    table = qn(figures._meta.db_table)
     due = ~Q(status__in=NOT_DUE)
     parts = [
         ("reported_at", Q(), {"reported": Count("pk")}),
@@ -224,18 +226,24 @@ def rebuild(*, cases=Case, figures=CaseDayFigure) -> int:
             {"visited": Count("pk"), "pleased": Count("pk", filter=Q(satisfaction__in=PLEASED))},
         ),
     ]
+    selects, params = [], []
+    for field, where, counters in parts:
+        sql, p = _by_day(cases, field, where, **counters)
+        selects.append(sql)
+        params += p
+    keys = ", ".join(f"u.k{i}" for i in range(len(KEY)))
+    sums = ", ".join(f"SUM(u.c{i})" for i in range(len(COUNTERS)))
+    union = " UNION ALL ".join(f"SELECT * FROM ({sql}) p{i}" for i, sql in enumerate(selects))
     with transaction.atomic():
         figures.objects.all().delete()
-        for field, where, counters in parts:
-            select, params = _by_day(cases, field, where, **counters)
-            names = [qn(c) for c in (*KEY, *counters)]
-            sets = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in counters)
-            with connection.cursor() as cur:
-                cur.execute(
-                    f"INSERT INTO {table} ({', '.join(names)}) {select} "
-                    f"ON CONFLICT ({', '.join(qn(c) for c in KEY)}) DO UPDATE SET {sets}",
-                    params,
-                )
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {qn(figures._meta.db_table)} "
+                f"({', '.join(qn(c) for c in (*KEY, *COUNTERS))}) "
+                f"SELECT {keys}, {sums} FROM ({union}) u "
+                f"GROUP BY {keys} ORDER BY u.k0",
+                params,
+            )
         return figures.objects.count()
 
 
