@@ -154,7 +154,15 @@ def test_figures_explain_their_cases(as_user, cast, category, at_monday):
     r = desk.get("/cases/figures", since="2026-11-01", until="2026-11-30")
     assert r.status_code == 200
     f = r.json()["rows"][0]["figures"]
-    assert f["reported"]["value"] == 1 and f["closed"]["case_ids"] == [case_id]
+    assert f["reported"]["value"] == 1 and f["closed"]["case_ids"] == []  # ids on request
+    asked = desk.get("/cases/figures", since="2026-11-01", until="2026-11-30", case_ids=True)
+    assert asked.json()["rows"][0]["figures"]["closed"]["case_ids"] == [case_id]
+    page = desk.get("/cases/figures/cases", figure="closed", since="2026-11-01", limit=1)
+    assert page.json() == {"figure": "closed", "group": "", "ids": [case_id], "next": None}
+    unit = desk.get(
+        "/cases/figures/cases", figure="closed", since="2026-11-01", group_by="unit", group="0"
+    )
+    assert unit.json()["ids"] == []
     assert f["on_time_close_rate"]["value"] == 1.0
     assert f["satisfaction_rate"]["value"] == 1.0
     assert set(r.json()["rules"]) == set(f)  # every figure states how it is counted

@@ -27,6 +27,7 @@ from cityloop.cases.schemas import (
     CasePage,
     CategoryOut,
     DuplicateOut,
+    FigureCasesOut,
     FiguresOut,
     ReportIn,
     UploadOut,
@@ -263,15 +264,20 @@ def case_figures(
     since: date | None = None,
     until: date | None = None,
     group_by: str | None = Query(None, description="unit, street, community, category, source"),
+    case_ids: bool = Query(
+        False,
+        description="true: each figure lists the ids of every case it counts (slow for long "
+        "periods; /cases/figures/cases pages through them instead)",
+    ),
 ):
     """Reported, accepted, closed, on-time close rate, reopen rate, satisfaction rate and mean
-    handling time, with the cases each counts. Default period: this month so far."""
-    today = clock.today()
-    until = until or today
-    since = since or until.replace(day=1)
-    if since > until or until - since > timedelta(days=3660):
-        raise InvalidInput("period_invalid", _("The period is not valid."))
-    rows = queries.case_figures(request.auth, since=since, until=until, group_by=group_by)
+    handling time, with numerator and denominator. Default period: this month so far.
+    Figures come from the day summary; ``case_ids`` is empty unless asked for — the cases
+    behind one figure are paged by ``GET /cases/figures/cases``."""
+    since, until = _figure_period(since, until)
+    rows = queries.case_figures(
+        request.auth, since=since, until=until, group_by=group_by, with_ids=case_ids
+    )
     return {
         "since": since,
         "until": until,
@@ -286,6 +292,42 @@ def case_figures(
             for r in rows
         ],
     }
+
+
+def _figure_period(since: date | None, until: date | None) -> tuple[date, date]:
+    until = until or clock.today()
+    since = since or until.replace(day=1)
+    if since > until or until - since > timedelta(days=3660):
+        raise InvalidInput("period_invalid", _("The period is not valid."))
+    return since, until
+
+
+@router.get("/cases/figures/cases", response={200: FigureCasesOut, **ERRORS})
+def figure_cases(
+    request: HttpRequest,
+    figure: str = Query(..., description="a figure key: reported, closed, on_time_close_rate …"),
+    since: date | None = None,
+    until: date | None = None,
+    group_by: str | None = Query(None, description="unit, street, community, category, source"),
+    group: str = Query("", description="the row's group key (empty: the whole scope)"),
+    after: int = Query(0, ge=0, description="the cursor: the last id of the previous page"),
+    limit: int = Query(100, ge=1, le=1000),
+):
+    """The ids of the cases one figure counts (the cases of its denominator for the rates),
+    in id order, a page at a time; ``next`` is the ``after`` of the next page (null: the
+    last page). Same period defaults as ``/cases/figures``."""
+    since, until = _figure_period(since, until)
+    ids, after_next = queries.figure_case_ids(
+        request.auth,
+        figure=figure,
+        since=since,
+        until=until,
+        group_by=group_by,
+        group=group,
+        after=after,
+        limit=limit,
+    )
+    return {"figure": figure, "group": group, "ids": ids, "next": after_next}
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})

@@ -8,4 +8,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from cityloop.cases import sweep  # noqa: F401  registers the deadline sweeper
+        from cityloop.cases import (
+            summary,
+            sweep,  # noqa: F401  registers the deadline sweeper
+        )
+
+        summary.connect()  # a deleted case leaves the figures summary

@@ -326,6 +326,13 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "reported_at"]),
             models.Index(fields=["lat", "lng"]),
+            # Figures: cases due in a period but not closed in it (cases/summary.py).
+            # Covering the id: PostgreSQL answers the ids from the index alone.
+            models.Index(
+                fields=["handle_due_at", "closed_at"],
+                include=["id"],
+                name="case_handle_due_closed",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -342,6 +349,13 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        case = super().from_db(db, field_names, values)
+        # The row as loaded: the figure summary takes its old contribution out on save.
+        case._loaded = dict(zip(field_names, values, strict=True))
+        return case
 
     @property
     def is_open(self) -> bool:
@@ -466,3 +480,48 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CaseDayFigure(models.Model):
+    """The case figures of one local day for one place, unit, dispatcher, category and source:
+    what :func:`cityloop.cases.queries.case_figures` sums instead of reading every case.
+
+    Kept in the transaction of each case change by :mod:`cityloop.cases.summary` (rebuilt from
+    the cases by ``cityloop manage rebuild_case_figures``). Each counter counts the cases whose
+    milestone fell on ``day`` as they stand now: ``reported`` by reported_at; ``accepted`` by
+    accepted_at; ``closed`` and the closed pieces by closed_at; ``visited``/``pleased`` by
+    visited_at. Ids are plain integers (0 = none) so the unique key has no NULLs.
+    """
+
+    day = models.DateField()
+    place_path = models.CharField(max_length=400, blank=True)
+    unit_id = models.IntegerField(default=0, db_default=0)  # the responsible unit
+    dispatcher_id = models.IntegerField(
+        default=0, db_default=0
+    )  # the dispatching unit (a scope reads by it)
+    category_id = models.IntegerField(default=0, db_default=0)
+    source = models.CharField(max_length=12)
+    reported = models.IntegerField(default=0, db_default=0)
+    accepted = models.IntegerField(default=0, db_default=0)
+    closed = models.IntegerField(default=0, db_default=0)
+    # Closed in the day, not cancelled, rejected, merged or suspended now: due to close.
+    closed_due = models.IntegerField(default=0, db_default=0)
+    closed_due_on_time = models.IntegerField(default=0, db_default=0)
+    reworked = models.IntegerField(default=0, db_default=0)  # closed, with a rework or reopen
+    hours_count = models.IntegerField(default=0, db_default=0)
+    hours_sum = models.FloatField(default=0, db_default=0)
+    visited = models.IntegerField(default=0, db_default=0)  # visited with a satisfaction answer
+    pleased = models.IntegerField(default=0, db_default=0)
+
+    class Meta:
+        verbose_name = _("case figures of a day")
+        verbose_name_plural = _("case figures of days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "place_path", "unit_id", "dispatcher_id", "category_id", "source"],
+                name="case_day_figure_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.place_path} {self.source}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -454,18 +454,28 @@ def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:
 
 
 def case_figures(
-    actor, *, since: date, until: date, group_by: str | None = None
+    actor, *, since: date, until: date, group_by: str | None = None, with_ids: bool = True
 ) -> list[FigureRow]:
     """The case figures of a period (both dates included), for the whole scope or by group.
 
-    Rows come back sorted by group label; each figure keeps the ids of the cases it counted.
+    Rows come back sorted by group label. With ``with_ids`` each figure keeps the ids of the
+    cases it counted (every case is read); without, the figures are sums of the day summary
+    (:mod:`cityloop.cases.summary`), the same numbers with no ids — :func:`figure_case_ids`
+    pages through those.
     """
-    from cityloop.org.models import Place
-
     if group_by is not None and group_by not in GROUPS:
         from cityloop.core.errors import InvalidInput
 
         raise InvalidInput("figures_bad_group", _("Unknown grouping."), {"allowed": list(GROUPS)})
+    if with_ids:
+        return _recount(actor, since=since, until=until, group_by=group_by)
+    return _summed(actor, scope_for(actor), since=since, until=until, group_by=group_by)
+
+
+def _recount(actor, *, since: date, until: date, group_by: str | None) -> list[FigureRow]:
+    """The figures counted case by case, with their ids (the reference for the summary)."""
+    from cityloop.org.models import Place
+
     start, end = _local_start(since), _local_start(until + timedelta(days=1))
     now = clock.now()
     due_limit = min(now, end)
@@ -517,6 +527,256 @@ def case_figures(
         for key, (label, items) in buckets.items()
     ]
     return sorted(out, key=lambda row: (row.label, row.group))
+
+
+_DIMENSION = {"unit": "unit_id", "category": "category_id", "source": "source"}
+_SUMS = ("reported", "accepted", "closed", "visited")  # a group with none of these is absent
+
+
+def _namer(group_by: str | None) -> Callable[[str, int, int, str], tuple[str, str] | None]:
+    """The group (key, label) of a summary row's place path, unit, category and source."""
+    from cityloop.org.models import Place, Unit
+
+    if group_by is None:
+        return lambda path, unit, category, source: ("", "")
+    if group_by == "unit":
+        names = dict(Unit.objects.values_list("pk", "name"))
+        return lambda path, unit, category, source: (
+            (str(unit), names.get(unit, "")) if unit else None
+        )
+    if group_by == "category":
+        parents = {
+            pk: (code, name)
+            for pk, code, name in Category.objects.filter(parent__isnull=False).values_list(
+                "pk", "parent__code", "parent__name"
+            )
+        }
+        return lambda path, unit, category, source: parents.get(category)
+    if group_by == "source":
+        sources = dict(Case.Source.choices)
+        return lambda path, unit, category, source: (source, str(sources.get(source, source)))
+    place_names = dict(Place.objects.filter(kind=group_by).values_list("code", "name"))
+    found: dict[str, tuple[str, str] | None] = {}
+
+    def by_path(path: str, unit: int, category: int, source: str) -> tuple[str, str] | None:
+        if path not in found:
+            key, label = _group_of({"place_path": path}, "street", place_names, {})
+            found[path] = (key, label) if key is not None else None
+        return found[path]
+
+    return by_path
+
+
+def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> list[FigureRow]:
+    """The figures from the day summary: the same numbers as :func:`_recount`, no ids.
+
+    Summed by day (:mod:`cityloop.cases.summary`): the cases of the reader's places, of its
+    units as responsible or dispatching unit — the summary rows carry all three. Read from the
+    cases, because they are few: (1) the cases due to close because their handling deadline
+    fell in the period and has passed though they were not closed in it — that depends on now
+    (the index on handle_due_at, closed_at); (2) the cases visible only as an assisting unit's,
+    a patrol zone's or as the reader's own reports (each through its own index).
+    """
+    from cityloop.cases import summary
+    from cityloop.cases.models import CaseDayFigure
+
+    start, end = _local_start(since), _local_start(until + timedelta(days=1))
+    due_limit = min(clock.now(), end)
+    name = _namer(group_by)
+    tallies: dict[str, tuple[str, dict[str, float]]] = {}
+
+    def tally(found: tuple[str, str] | None) -> dict[str, float] | None:
+        if found is None:
+            return None
+        return tallies.setdefault(found[0], (found[1], dict.fromkeys(summary.COUNTERS, 0)))[1]
+
+    def named(r: dict) -> dict[str, float] | None:
+        return tally(
+            name(
+                r.get("place_path", ""),
+                r.get("responsible_unit_id") or r.get("unit_id") or 0,
+                r.get("category_id") or 0,
+                r.get("source", ""),
+            )
+        )
+
+    # The summary's share of the scope, as a filter on summary rows and on cases alike.
+    summed, cases_summed = Q(pk__in=[]), Q(pk__in=[])
+    for path in sorted(scope.place_paths):
+        summed |= Q(place_path__startswith=path)
+        cases_summed |= Q(place_path__startswith=path)
+    unit_ids: list[int] = []
+    if scope.unit_paths:
+        from cityloop.org.models import Unit
+
+        unit_ids = sorted(Unit.objects.filter(scope.units_q()).values_list("pk", flat=True))
+        summed |= Q(unit_id__in=unit_ids) | Q(dispatcher_id__in=unit_ids)
+        cases_summed |= Q(responsible_unit_id__in=unit_ids) | Q(dispatcher_unit_id__in=unit_ids)
+    if scope.everything or scope.place_paths or unit_ids:
+        rows = CaseDayFigure.objects.filter(day__gte=since, day__lte=until)
+        if not scope.everything:
+            rows = rows.filter(summed)
+        sums = {f"n_{c}": Sum(c) for c in summary.COUNTERS}
+        dims = ("place_path",) if group_by in ("street", "community") else ()
+        dims += (_DIMENSION[group_by],) if group_by in _DIMENSION else ()
+        found = [rows.aggregate(**sums)] if not dims else rows.values(*dims).annotate(**sums)
+        for r in found:
+            if any(r[f"n_{c}"] for c in _SUMS) and (t := named(r)) is not None:
+                for c in summary.COUNTERS:
+                    t[c] += r[f"n_{c}"] or 0
+    if start < due_limit:  # (1) due, deadline passed, not closed in the period
+        straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
+            Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
+        )
+        fields = ("status", "closed_on_time", "closed_at", *summary.FIELDS[1:6])
+        # The ids first, from the index alone (it covers them), then those few rows.
+        ids = list(Case.objects.filter(straddling).order_by().values_list("pk", flat=True))
+        found = []
+        for i in range(0, len(ids), 2000):
+            found += (
+                Case.objects.filter(pk__in=ids[i : i + 2000])
+                .order_by()
+                .values("pk", "zone_id", "road_id", "grid_id", "reporter_id", *fields)
+            )
+        if not scope.everything:  # the scope checked here: the index range stays alone
+            found = _in_scope(actor, scope, unit_ids, found)
+        for r in found:
+            t = named(r)
+            if t is not None and r["status"] not in summary.NOT_DUE:
+                t["closed_due"] += 1
+                on_time = bool(r["closed_on_time"]) and r["closed_at"] is not None
+                t["closed_due_on_time"] += int(on_time)
+    if not scope.everything:  # (2) visible, but not through the summary's share
+        dated = (
+            Q(reported_at__gte=start, reported_at__lt=end)
+            | Q(accepted_at__gte=start, accepted_at__lt=end)
+            | Q(closed_at__gte=start, closed_at__lt=end)
+            | Q(visited_at__gte=start, visited_at__lt=end)
+        )
+        ways = []
+        if unit_ids:
+            through = Case.assisting_units.through.objects.filter(unit_id__in=unit_ids)
+            ways.append(Q(pk__in=through.values("case_id")))
+        if scope.zone_ids:
+            ids = sorted(scope.zone_ids)
+            ways += [Q(zone_id__in=ids), Q(road_id__in=ids), Q(grid_id__in=ids)]
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            ways.append(Q(reporter=actor))
+        seen: set[int] = set()
+        for way in ways:  # one query each, so that each uses its own index
+            rest = Case.objects.filter(way, dated).exclude(cases_summed).order_by()
+            for r in rest.values("pk", *summary.FIELDS):
+                if r["pk"] in seen:
+                    continue
+                seen.add(r["pk"])
+                for (day, path, unit, _d, category, source), counts in summary.contribution(
+                    r
+                ).items():
+                    if since <= day <= until and (t := tally(name(path, unit, category, source))):
+                        for c, n in counts.items():
+                            t[c] += n
+    if group_by is None:
+        tally(("", ""))
+    out = [FigureRow(key, label, _from_tally(t)) for key, (label, t) in tallies.items()]
+    return sorted(out, key=lambda row: (row.label, row.group))
+
+
+def _in_scope(actor, scope, unit_ids: list[int], rows: list[dict]) -> list[dict]:
+    """The rows (case values) :func:`visible_cases` would answer, checked in Python."""
+    units, zones = set(unit_ids), scope.zone_ids
+    me = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    assisted: set[int] = set()
+    if units and rows:
+        through = Case.assisting_units.through.objects
+        pks = [r["pk"] for r in rows]
+        for i in range(0, len(pks), 2000):
+            assisted |= set(
+                through.filter(
+                    case_id__in=pks[i : i + 2000], unit_id__in=sorted(units)
+                ).values_list("case_id", flat=True)
+            )
+    return [
+        r
+        for r in rows
+        if any(r["place_path"].startswith(p) for p in scope.place_paths)
+        or r["responsible_unit_id"] in units
+        or r["dispatcher_unit_id"] in units
+        or r["pk"] in assisted
+        or (zones and {r["zone_id"], r["road_id"], r["grid_id"]} & zones)
+        or (me is not None and r["reporter_id"] == me)
+    ]
+
+
+def _from_tally(t: dict[str, float]) -> dict[str, Figure]:
+    n = {k: int(v) for k, v in t.items() if k != "hours_sum"}
+    hours = n["hours_count"]
+    mean = round(t["hours_sum"] / hours, 2) if hours else None
+    due, on_time = n["closed_due"], n["closed_due_on_time"]
+    return {
+        "reported": Figure("reported", n["reported"], n["reported"], 0),
+        "accepted": Figure("accepted", n["accepted"], n["accepted"], 0),
+        "closed": Figure("closed", n["closed"], n["closed"], 0),
+        "on_time_close_rate": Figure("on_time_close_rate", _rate(on_time, due), on_time, due),
+        "reopen_rate": Figure(
+            "reopen_rate", _rate(n["reworked"], n["closed"]), n["reworked"], n["closed"]
+        ),
+        "satisfaction_rate": Figure(
+            "satisfaction_rate", _rate(n["pleased"], n["visited"]), n["pleased"], n["visited"]
+        ),
+        "mean_handling_hours": Figure("mean_handling_hours", mean, hours, 0),
+    }
+
+
+def figure_case_ids(
+    actor,
+    *,
+    figure: str,
+    since: date,
+    until: date,
+    group_by: str | None = None,
+    group: str = "",
+    after: int = 0,
+    limit: int = 100,
+) -> tuple[list[int], int | None]:
+    """The ids of the cases one figure counts (one group's, or the whole scope's), in id
+    order from ``after``; answers a page of ids and the cursor of the next page (or None)."""
+    from cityloop.core.errors import InvalidInput
+    from cityloop.org.models import Place
+
+    if figure not in FIGURE_KEYS:
+        raise InvalidInput(
+            "figures_bad_figure", _("Unknown figure."), {"allowed": list(FIGURE_KEYS)}
+        )
+    if group_by is not None and group_by not in GROUPS:
+        raise InvalidInput("figures_bad_group", _("Unknown grouping."), {"allowed": list(GROUPS)})
+    start, end = _local_start(since), _local_start(until + timedelta(days=1))
+    due_limit = min(clock.now(), end)
+    closed = Q(closed_at__gte=start, closed_at__lt=end)
+    from cityloop.cases.summary import NOT_DUE
+
+    where = {
+        "reported": Q(reported_at__gte=start, reported_at__lt=end),
+        "accepted": Q(accepted_at__gte=start, accepted_at__lt=end),
+        "closed": closed,
+        "on_time_close_rate": ~Q(status__in=NOT_DUE)
+        & (closed | Q(handle_due_at__gte=start, handle_due_at__lt=due_limit)),
+        "reopen_rate": closed & (Q(rework_count__gt=0) | Q(reopen_count__gt=0)),
+        "satisfaction_rate": Q(visited_at__gte=start, visited_at__lt=end) & ~Q(satisfaction=""),
+        "mean_handling_hours": closed & Q(handling_hours__isnull=False),
+    }[figure]
+    qs = visible_cases(actor).filter(where)
+    if group_by == "unit":
+        qs = qs.filter(responsible_unit_id=int(group) if group.isdigit() else -1)
+    elif group_by == "category":
+        qs = qs.filter(category__parent__code=group)
+    elif group_by == "source":
+        qs = qs.filter(source=group)
+    elif group_by in ("street", "community"):
+        if not Place.objects.filter(kind=group_by, code=group).exists():
+            return [], None
+        qs = qs.filter(place_path__contains=f"/{group}/")
+    ids = list(qs.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: limit + 1])
+    return ids[:limit], (ids[limit - 1] if len(ids) > limit else None)
 
 
 def _group_of(

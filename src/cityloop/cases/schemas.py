@@ -194,6 +194,13 @@ class FigureOut(Schema):
     case_ids: list[int]
 
 
+class FigureCasesOut(Schema):
+    figure: str
+    group: str
+    ids: list[int]
+    next: int | None
+
+
 class FigureRowOut(Schema):
     group: str
     label: str

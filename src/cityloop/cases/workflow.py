@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from cityloop.cases import actions, deadlines, notices, routing, rules
+from cityloop.cases import actions, deadlines, notices, routing, rules, summary
 from cityloop.cases.models import (
     Case,
     CaseEvent,
@@ -256,7 +256,9 @@ def _stop_clock(case: Case) -> None:
 
 def _save(case: Case, now: datetime) -> None:
     case.updated_at = now
+    adding = case._state.adding
     case.save()
+    summary.record(case, adding=adding)  # the figures summary, in the same transaction
 
 
 def _new_code(now: datetime) -> str:

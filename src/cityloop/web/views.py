@@ -76,7 +76,7 @@ def case_cards(user) -> tuple[list[CaseCard], list[CaseCard]]:
         CaseCard("cases_open", _("Open cases"), str(counts["open"]), f"{wb}?tab=all&status=open")
     )
     today = clock.today()
-    rows = case_queries.case_figures(user, since=today.replace(day=1), until=today)
+    rows = case_queries.case_figures(user, since=today.replace(day=1), until=today, with_ids=False)
     figures = rows[0].figures if rows else {}
     rules = case_queries.figure_rules()
 

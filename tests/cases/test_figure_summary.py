@@ -1,0 +1,253 @@
+"""The figures summary gives the numbers of a recount from the cases.
+
+Random histories of cases are played through the real workflow functions (hypothesis draws
+each next action among those allowed); then, for several readers, periods and every grouping,
+the figures summed from :class:`CaseDayFigure` equal the case-by-case recount (the reference,
+:func:`cityloop.cases.queries._recount`), and the maintained summary equals a rebuild.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from cityloop.cases import queries, summary, workflow
+from cityloop.cases.models import Case, CaseDayFigure
+from cityloop.core import clock, tokens
+from cityloop.core.errors import DomainError
+from cityloop.core.scope import scope_for
+from tests.api.conftest import ApiClient
+from tests.cases.conftest import IN_COMPOUND
+
+pytestmark = pytest.mark.django_db
+
+SH = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 10, 26, 9, 0, tzinfo=SH)
+IN_B = (113.2912, 34.7812)  # in the compound of the second street
+ON_ROAD_A = (113.265, 34.785)
+PERIODS = (
+    (date(2026, 11, 1), date(2026, 11, 30)),
+    (date(2026, 10, 28), date(2026, 11, 3)),
+    (date(2026, 11, 2), date(2026, 11, 2)),
+    (date(2026, 10, 1), date(2026, 12, 31)),
+)
+
+
+@pytest.fixture
+def as_user():
+    return lambda user: ApiClient(tokens.token_issue(user=user, label="test"))
+
+
+@pytest.fixture
+def people(cast, tree, make_account):
+    admin = make_account("district-admin", roles=("admin",), superuser=True)
+    bureau_staff = make_account("bureau-staff", roles=("department_staff",), unit=tree.bureau)
+    return {
+        "admin": admin,
+        "desk": cast.desk,
+        "handler": cast.handler,
+        "outsider": cast.outsider,
+        "chief": cast.chief,
+        "resident": cast.resident,
+        "bureau": bureau_staff,
+    }
+
+
+def _payload(action: str, data, case: Case, ctx: dict) -> dict | None:
+    draw = data.draw
+    if action == "accept":
+        return {"category": ctx["category"]}
+    if action == "dispatch":
+        return {"unit": draw(st.sampled_from(ctx["units"]))}
+    if action == "reply":
+        return {"result": "已处理完毕"}
+    if action == "verify":
+        return {"passed": draw(st.booleans())}
+    if action == "return_visit":
+        return {"satisfaction": draw(st.sampled_from(Case.Satisfaction.values))}
+    if action == "request":
+        return {"kind": draw(st.sampled_from(["extend", "suspend"])), "reason": "需要", "days": 2}
+    if action == "decide":
+        return {"approve": draw(st.booleans())}
+    if action == "extend":
+        return {"days": 2, "reason": "材料未到"}
+    if action == "resume":
+        return {"note": "恢复"}
+    if action == "merge":
+        masters = [pk for pk in ctx["ids"] if pk != case.pk]
+        return {"master_id": draw(st.sampled_from(masters))} if masters else None
+    if action in ("comment", "take"):
+        return {"note": ""} if action == "take" else None
+    return {"reason": "原因说明"}
+
+
+def _play(data, people: dict, ctx: dict, cases: int) -> None:
+    """Report ``cases`` cases and move each through up to 12 drawn actions, in time order."""
+    actors = [people[k] for k in ("admin", "desk", "handler", "bureau", "outsider")]
+    now = START
+    for _n in range(cases):
+        now += timedelta(hours=data.draw(st.integers(0, 60)))
+        where = data.draw(st.sampled_from([IN_COMPOUND, IN_B, ON_ROAD_A]))
+        reporter = data.draw(st.sampled_from(["admin", "resident", "desk"]))
+        with clock.frozen(now):
+            try:
+                case = workflow.report(
+                    actor=people[reporter],
+                    source={"admin": "hotline", "resident": "resident", "desk": "desk"}[reporter],
+                    description="路灯不亮，晚上很黑",
+                    category=ctx["category"] if data.draw(st.booleans()) else None,
+                    lng=where[0],
+                    lat=where[1],
+                )
+            except DomainError:
+                continue
+        ctx["ids"].append(case.pk)
+        for _step in range(data.draw(st.integers(0, 12))):
+            now += timedelta(hours=data.draw(st.integers(1, 90)))
+            with clock.frozen(now):
+                case = Case.objects.get(pk=case.pk)
+                options = sorted(
+                    {
+                        (a, i)
+                        for i, who in enumerate(actors)
+                        for a in workflow.allowed_actions(who, case)
+                        if a != "comment"
+                    }
+                )
+                if not options:
+                    break
+                action, i = data.draw(st.sampled_from(options))
+                payload = _payload(action, data, case, ctx)
+                if payload is None:
+                    continue
+                try:
+                    workflow.perform(actors[i], case.pk, action, payload)
+                except DomainError:
+                    pass
+
+
+def _plain(rows) -> list:
+    return [
+        (r.group, r.label, {k: (f.value, f.numerator, f.denominator) for k, f in r.figures.items()})
+        for r in rows
+    ]
+
+
+def _summary_rows() -> dict:
+    out = {}
+    for r in CaseDayFigure.objects.values():
+        key = tuple(r[k] for k in summary.KEY)
+        counts = {c: round(r[c], 6) for c in summary.COUNTERS}
+        if any(counts.values()):
+            out[key] = counts
+    return out
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: each example plays a history
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_summed_figures_equal_a_recount_over_random_histories(data, people, cast, tree, category):
+    from cityloop.org.models import Unit
+
+    ctx = {"category": category, "units": [cast.cgb, tree.bureau, tree.office_a], "ids": []}
+    with transaction.atomic():
+        _play(data, people, ctx, data.draw(st.integers(1, 8)))
+        # "Now" inside the periods: the due-to-close rule reads deadlines passed by now.
+        at = START + timedelta(
+            days=data.draw(st.integers(0, 40)), hours=data.draw(st.integers(0, 23))
+        )
+        with clock.frozen(at):
+            for who, actor in people.items():
+                for since, until in PERIODS:
+                    for group_by in (None, *queries.GROUPS):
+                        want = queries._recount(actor, since=since, until=until, group_by=group_by)
+                        got = queries.case_figures(
+                            actor, since=since, until=until, group_by=group_by, with_ids=False
+                        )
+                        assert _plain(got) == _plain(want), (who, since, until, group_by)
+                        assert all(not f.case_ids for r in got for f in r.figures.values())
+        maintained = _summary_rows()
+        summary.rebuild()
+        assert _summary_rows() == maintained
+        assert Unit.objects.exists()
+        transaction.set_rollback(True)
+
+
+def test_a_rebuild_equals_the_maintained_summary_and_undoes_a_bulk_change(
+    people, cast, category, at_monday
+):
+    case = workflow.report(
+        actor=people["admin"],
+        source="hotline",
+        description="井盖缺失",
+        category=category,
+        lng=IN_COMPOUND[0],
+        lat=IN_COMPOUND[1],
+    )
+    workflow.accept(actor=people["admin"], case_id=case.pk, category=category)
+    maintained = _summary_rows()
+    assert [c["reported"] for c in maintained.values()] == [1]
+    assert sum(c["accepted"] for c in maintained.values()) == 1
+    Case.objects.filter(pk=case.pk).update(reported_at=case.reported_at - timedelta(days=40))
+    summary.rebuild()
+    rebuilt = _summary_rows()
+    assert rebuilt != maintained
+    assert {k[0] for k in rebuilt} == {
+        (case.reported_at - timedelta(days=40)).astimezone(SH).date(),
+        case.reported_at.astimezone(SH).date(),
+    }
+
+
+def test_the_figures_answer_reads_a_fixed_number_of_queries(
+    as_user, people, cast, category, at_monday
+):
+    def count(n: int) -> int:
+        for _ in range(n):
+            c = workflow.report(
+                actor=people["admin"],
+                source="hotline",
+                description="路面坑洼",
+                category=category,
+                lng=IN_COMPOUND[0],
+                lat=IN_COMPOUND[1],
+            )
+            workflow.accept(actor=people["admin"], case_id=c.pk, category=category)
+            workflow.dispatch(actor=people["admin"], case_id=c.pk, unit=cast.cgb)
+        api = as_user(cast.desk)
+        scope_for(cast.desk)
+        api.get("/cases/figures", group_by="unit")
+        with CaptureQueriesContext(connection) as ctx:
+            r = api.get("/cases/figures", group_by="unit")
+        assert r.status_code == 200
+        assert r.json()["rows"][0]["figures"]["reported"]["case_ids"] == []
+        return len(ctx.captured_queries)
+
+    few = count(1)
+    assert count(6) == few
+    assert few <= 12, few
+
+
+def test_a_deleted_case_leaves_the_summary(people, category, at_monday):
+    case = workflow.report(
+        actor=people["admin"],
+        source="hotline",
+        description="井盖缺失",
+        category=category,
+        lng=IN_COMPOUND[0],
+        lat=IN_COMPOUND[1],
+    )
+    workflow.accept(actor=people["admin"], case_id=case.pk, category=category)
+    assert sum(c["reported"] + c["accepted"] for c in _summary_rows().values()) == 2
+    Case.objects.filter(pk=case.pk).delete()
+    assert _summary_rows() == {}
