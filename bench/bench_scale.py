@@ -254,7 +254,8 @@ def _fmt_ms(ms: float) -> str:
 
 def table(block: dict) -> list[str]:
     lines = [
-        f"**{block['cases']:,} cases** ({block['open']:,} open) on {block['db']}, jit {block['jit']}"
+        f"**{block['cases']:,} cases** ({block['open']:,} open) on {block['db']}, "
+        f"jit {block['jit']}"
         f"{', session ' + ', '.join(block['pg_set']) if block.get('pg_set') else ''}; "
         f"measured {block['date']} at load {block['load']}, code {block['commit']}; "
         + (
@@ -306,7 +307,7 @@ def section(blocks: list[dict]) -> str:
         "",
     ]
     for block in blocks:
-        out += table(block) + [""]
+        out += [*table(block), ""]
     out.append(END)
     return "\n".join(out)
 

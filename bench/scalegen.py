@@ -200,7 +200,9 @@ def _chunk(a: int, b: int, n: int, n_open: int, n_closed: int, now: datetime) ->
             if name in ("id", "code"):
                 exprs.append(f"x.{name}")
             elif name == "external_id":
-                exprs.append("CASE WHEN c.external_id = '' THEN '' ELSE c.external_id || '-' || x.k END")
+                exprs.append(
+                    "CASE WHEN c.external_id = '' THEN '' ELSE c.external_id || '-' || x.k END"
+                )
             elif kind:
                 exprs.append(_shift(f"c.{_q(name)}", kind, "x.delta"))
             else:

@@ -108,9 +108,10 @@ def test_the_generator_clones_templates_with_derived_columns_right(templates, se
     found = queries.fts_filter(Case.objects.all(), "垃圾")
     with_word = [t for t in templates if "垃圾" in t.search_text.split()]
     assert with_word
-    assert found.count() == Case.objects.filter(
-        description__in=[t.description for t in with_word]
-    ).count()
+    assert (
+        found.count()
+        == Case.objects.filter(description__in=[t.description for t in with_word]).count()
+    )
     assert found.filter(code__startswith="S").count() > 300
 
 
