@@ -312,6 +312,20 @@ def section(blocks: list[dict]) -> str:
         "A ratio near 1 means the SQL is the cost, not Python. Shared 2-core machine: absolute "
         "times drift by tens of per cent between runs.",
         "",
+        "Rerun (PostgreSQL: a database you created, the demo is loaded into it when empty; "
+        "rerunning with the same `--cases` resumes a broken-off generation, a larger one "
+        "grows it further):",
+        "",
+        "```",
+        "createdb -h 127.0.0.1 -U postgres bench_1m",
+        "PYTHONPATH=src .venv/bin/python bench/bench_scale.py \\",
+        "    --db postgresql://postgres@127.0.0.1:5432/bench_1m --cases 1000000",
+        "PYTHONPATH=src .venv/bin/python bench/bench_scale.py --sqlite /tmp/scale-sqlite "
+        "--cases 1000000",
+        "# --generate-only | --measure-only, --repeat 20, --budget SECONDS (per row, ≥ 3 "
+        "requests), --pg-set jit=off",
+        "```",
+        "",
     ]
     for block in blocks:
         out += [*table(block), ""]
@@ -356,7 +370,12 @@ def main() -> int:
     ap.add_argument("--generate-only", action="store_true")
     ap.add_argument("--measure-only", action="store_true")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--render", action="store_true", help="rewrite the section from the JSON")
     args = ap.parse_args()
+    if args.render:
+        blocks = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
+        write_section(section(blocks), BEGIN, END)
+        return 0
     if not (args.db or args.sqlite) or not args.cases:
         # bench/run.py calls every benchmark bare; this one needs a database it may grow to
         # millions of rows, so it is run on purpose only.
