@@ -156,19 +156,19 @@ def _raw_ms(sql: str, repeat: int, budget: float) -> tuple[float, int]:
     raw = connection.connection
     times = []
     t_start = time.perf_counter()
-    for i in range(repeat):
+    for i in range(max(1, repeat)):
         cur = raw.cursor()
         t0 = time.perf_counter()
         cur.execute(sql)
         cur.fetchall()
         times.append(time.perf_counter() - t0)
         cur.close()
-        if i >= 2 and time.perf_counter() - t_start > budget:
+        if i >= min(2, repeat - 1) and time.perf_counter() - t_start > budget:
             break
     return statistics.median(times) * 1000, len(times)
 
 
-def _measure_one(client, url: str, repeat: int, budget: float) -> dict:
+def _measure_one(client, url: str, repeat: int, budget: float, raw_repeat: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -200,15 +200,31 @@ def _measure_one(client, url: str, repeat: int, budget: float) -> dict:
         "p95": _pct(times, 95) * 1000,
     }
     if main is not None:
-        out["raw_ms"], out["raw_n"] = _raw_ms(main["sql"], repeat, budget)
+        out["raw_ms"], out["raw_n"] = _raw_ms(main["sql"], raw_repeat, budget)
         out["sql"] = main["sql"][:4000]
     return out
 
 
-def measure(repeat: int, budget: float, log) -> list[dict]:
+ORDER = ["list", "q", "fig_month", "fig_year", "workbench", "home", "detail", "board"]
+
+
+def measure(
+    repeat: int,
+    budget: float,
+    log,
+    *,
+    roles: list[str] | None = None,
+    keys: list[str] | None = None,
+    raw_repeat: int | None = None,
+    on_row=None,
+) -> list[dict]:
+    """Every request of :data:`PLAN`, most telling first (each request for every role before
+    the next request), so a run cut short still has the list for every role."""
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.test.utils import setup_test_environment
+
+    from cityloop.cases.queries import visible_cases
 
     setup_test_environment()
     today = date.today()
@@ -222,19 +238,27 @@ def measure(repeat: int, budget: float, log) -> list[dict]:
         "board": "/supervision/",
     }
     users = get_user_model().objects
+    clients, latest = {}, {}
+    for role in roles or list(ROLES):
+        user = users.get(username=ROLES[role])
+        clients[role] = Client()
+        clients[role].force_login(user)
+        # the newest case the role sees, for its case page (walks the id index backwards)
+        latest[role] = visible_cases(user).order_by("-pk").values_list("pk", flat=True).first()
     rows = []
-    for role, username in ROLES.items():
-        client = Client()
-        client.force_login(users.get(username=username))
-        first = client.get("/api/v1/cases?limit=1").json()["items"]
-        for key in PLAN[role]:
-            url = urls.get(key) or (f"/cases/{first[0]['id']}/" if first else "")
+    for key in keys or ORDER:
+        for role, client in clients.items():
+            if key not in PLAN[role]:
+                continue
+            url = urls.get(key) or (f"/cases/{latest[role]}/" if latest[role] else "")
             if not url:
                 continue
-            r = _measure_one(client, url, repeat, budget)
+            r = _measure_one(client, url, repeat, budget, raw_repeat or repeat)
             r.update(role=role, key=key)
             rows.append(r)
             log(_line(r))
+            if on_row:
+                on_row(rows)
     return rows
 
 
@@ -370,6 +394,9 @@ def main() -> int:
     ap.add_argument("--generate-only", action="store_true")
     ap.add_argument("--measure-only", action="store_true")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--roles", help="comma list of " + ", ".join(ROLES))
+    ap.add_argument("--only", help="comma list of " + ", ".join(GOALS))
+    ap.add_argument("--raw-repeat", type=int, help="raw SQL runs per row (default --repeat)")
     ap.add_argument("--render", action="store_true", help="rewrite the section from the JSON")
     args = ap.parse_args()
     if args.render:
@@ -396,7 +423,6 @@ def main() -> int:
         return 0
     info = _db_info()
     log(f"{info['cases']:,} cases ({info['open']:,} open) on {info['db']}, jit {info['jit']}")
-    rows = measure(args.repeat, args.budget, log)
     block = {
         **info,
         "pg_set": args.pg_set,
@@ -405,12 +431,25 @@ def main() -> int:
         "commit": _commit(),
         "python": platform.python_version(),
         "gen": gen,
-        "rows": rows,
+        "rows": [],
     }
+
+    def keep(rows: list[dict]) -> None:  # after every row: a run cut short keeps its rows
+        block["rows"] = rows
+        if not args.no_write:
+            write_section(section(_save(block)), BEGIN, END)
+
+    measure(
+        args.repeat,
+        args.budget,
+        log,
+        roles=args.roles.split(",") if args.roles else None,
+        keys=args.only.split(",") if args.only else None,
+        raw_repeat=args.raw_repeat,
+        on_row=keep,
+    )
     for line in table(block):
         print(line)
-    if not args.no_write:
-        write_section(section(_save(block)), BEGIN, END)
     return 0
 
 
