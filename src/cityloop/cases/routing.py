@@ -33,8 +33,25 @@ def ancestors(place: Place | None) -> list[Place]:
     if place is None:
         return []
     codes = [c for c in place.path.strip("/").split("/") if c]
-    by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
-    return [by_code[c] for c in reversed(codes) if c in by_code]
+    chain = getattr(place, "_cityloop_chain", None)  # read with the place (intake)
+    if chain is None or [p.code for p in reversed(chain)] != codes:
+        by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
+        chain = [by_code[c] for c in reversed(codes) if c in by_code]
+    return chain
+
+
+def place_with_chain(pks: list[int], deepest: int) -> Place | None:
+    """Place ``deepest`` with its ancestors kept on it for :func:`ancestors`, in one query
+    when ``pks`` (what the map found around a point) holds the whole chain."""
+    by_pk = {p.pk: p for p in Place.objects.filter(pk__in={*pks, deepest})}
+    place = by_pk.get(deepest)
+    if place is None:
+        return None
+    by_code = {p.code: p for p in by_pk.values()}
+    codes = [c for c in place.path.strip("/").split("/") if c]
+    if all(c in by_code for c in codes):
+        place._cityloop_chain = [by_code[c] for c in reversed(codes)]
+    return place
 
 
 def office_for(place: Place | None, level: str) -> Unit | None:
@@ -42,15 +59,24 @@ def office_for(place: Place | None, level: str) -> Unit | None:
     chain = ancestors(place)
     wanted = DISPATCH_PLACE_KIND[Level(level)]
     start = _KIND_ORDER.index(wanted)
-    for kind in _KIND_ORDER[start::-1]:  # wanted kind, then the kinds above it
+    kinds = _KIND_ORDER[start::-1]  # wanted kind, then the kinds above it
+    seats = [p for p in chain if p.kind in kinds and p.kind in OFFICE_KINDS]
+    if not seats:
+        return None
+    # Every candidate office of the chain in one query; the outermost of a kind first (a
+    # street office, not one of its internal offices).
+    offices: dict[tuple[int, str], Unit] = {}
+    wanted_kinds = {k for p in seats for k in OFFICE_KINDS[p.kind]}
+    for unit in Unit.objects.filter(place__in=seats, kind__in=wanted_kinds).order_by(
+        "depth", "path"
+    ):
+        offices.setdefault((unit.place_id, unit.kind), unit)
+    for kind in kinds:
         for p in chain:
             if p.kind != kind:
                 continue
             for unit_kind in OFFICE_KINDS.get(kind, []):
-                # The outermost such unit: a street office, not one of its internal offices.
-                unit = (
-                    Unit.objects.filter(place=p, kind=unit_kind).order_by("depth", "path").first()
-                )
+                unit = offices.get((p.pk, unit_kind))
                 if unit is not None:
                     return unit
     return None

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from cityloop.cases import actions, deadlines, notices, routing, rules
@@ -32,7 +33,7 @@ from cityloop.cases.models import (
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
 from cityloop.core import clock, codes, events, geo, worktime
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from cityloop.core.scope import scope_for
+from cityloop.core.scope import duties_for, scope_for
 from cityloop.core.text import search_document
 from cityloop.intel import services as triage
 from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
@@ -62,8 +63,24 @@ class Photo:
 
 
 def _replier_id(case: Case) -> int | None:
-    event = case.events.filter(verb="reply").order_by("-at", "-pk").only("actor_id").first()
-    return event.actor_id if event else None
+    if hasattr(case, "replier_id"):  # read with the locked row, or set by this reply
+        return case.replier_id
+    return (
+        case.events.filter(verb="reply")
+        .order_by("-at", "-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def keep_assisting(case: Case, units: Iterable[Unit]) -> None:
+    """Let ``case.assisting_units.all()`` answer from ``units`` (known here) without a query."""
+    qs = Unit.objects.all()
+    qs._result_cache, qs._prefetch_done = list(units), True
+    cache = getattr(case, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = case._prefetched_objects_cache = {}
+    cache["assisting_units"] = qs
 
 
 def may(actor, case: Case, action: str) -> bool:
@@ -101,18 +118,31 @@ def allowed_actions(actor, case: Case) -> list[str]:
 
 
 def _locked(actor, case_id: int) -> Case:
+    # The last replier and whether there are photos come with the row (the verifier's part
+    # and the answer need them), so an action reads its case in one query.
+    last_reply = CaseEvent.objects.filter(case=OuterRef("pk"), verb="reply").order_by("-at", "-pk")
     try:  # scope filter and row lock in one query; not visible == not found
-        return (
+        case = (
             visible_cases(actor)
             # Lock the case row only: PostgreSQL refuses FOR UPDATE on the nullable side of
             # the outer joins, and the related rows are not changed here.
             .select_for_update(of=("self",))
-            .select_related("category", "responsible_unit", "dispatcher_unit", "place")
+            .select_related("category__parent", "responsible_unit", "dispatcher_unit", "place")
+            .annotate(
+                replier_id=Subquery(last_reply.values("actor_id")[:1]),
+                has_photos=Exists(CasePhoto.objects.filter(case=OuterRef("pk"))),
+                has_assisting=Exists(
+                    Case.assisting_units.through.objects.filter(case=OuterRef("pk"))
+                ),
+            )
             .order_by()
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
         raise NotFound("case_not_found", _("Case not found")) from None
+    if not case.has_assisting:
+        keep_assisting(case, [])
+    return case
 
 
 def _begin(actor, case_id: int, action: str) -> Case:
@@ -199,8 +229,11 @@ def _record(
         attachments=[p.file for p in photos],
         public=actions.is_public(action) if public is None else public,
     )
+    if action == "reply":
+        case.replier_id = getattr(actor, "pk", None)
     if photos:
-        CasePhoto.objects.bulk_create(
+        case.has_photos = True
+        case.new_photos = CasePhoto.objects.bulk_create(
             CasePhoto(
                 case=case,
                 event=event,
@@ -279,7 +312,7 @@ PATROL_ROLES = {ZoneRole.Role.ROAD_CHIEF, ZoneRole.Role.GRID_WORKER, ZoneRole.Ro
 def _person_of(actor) -> Person | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
-    return Person.objects.filter(user=actor).first()
+    return rules.person_of(actor)
 
 
 # The duties that open a channel that is not a desk's: (source, duty roles).
@@ -296,10 +329,7 @@ def sources_for(actor) -> list[str]:
     if rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
         allowed += [s.value for s in Case.Source if s in STAFF_SOURCES]
     superuser = getattr(actor, "is_superuser", False)
-    person = _person_of(actor)
-    held = set()
-    if person is not None and not superuser:
-        held = set(ZoneRole.objects.filter(person=person).values_list("role", flat=True))
+    held = set() if superuser else {d.role for d in duties_for(actor)}
     for source, roles in DUTY_SOURCES.items():
         if superuser or held & {r.value for r in roles}:
             allowed.append(source.value)
@@ -318,17 +348,15 @@ def _check_source(actor, source: str, zone: Zone | None) -> Zone | None:
         )
     if source != Case.Source.PATROL or getattr(actor, "is_superuser", False):
         return None if source == Case.Source.RESIDENT else zone
-    zones = [
-        d.zone
-        for d in ZoneRole.objects.filter(
-            person__user=actor, role__in=PATROL_ROLES, zone__isnull=False
-        ).select_related("zone")
-    ]
-    if zone is not None and zone not in zones:
+    patrol = {r.value for r in PATROL_ROLES}
+    zone_ids = sorted({d.zone_id for d in duties_for(actor) if d.role in patrol and d.zone_id})
+    if zone is not None and zone.pk not in zone_ids:
         raise InvalidInput(
             "case_zone_not_yours", _("This zone is not one you patrol."), {"zone": zone.pk}
         )
-    return zone or (zones[0] if len(zones) == 1 else None)
+    if zone is None and len(zone_ids) == 1:
+        zone = Zone.objects.select_related("place").get(pk=zone_ids[0])
+    return zone
 
 
 def _check_steward_place(actor, place: Place) -> None:
@@ -336,10 +364,9 @@ def _check_steward_place(actor, place: Place) -> None:
     if getattr(actor, "is_superuser", False):
         return
     paths = [
-        d.place.path
-        for d in ZoneRole.objects.filter(
-            person__user=actor, role=ZoneRole.Role.RED_STEWARD, place__isnull=False
-        ).select_related("place")
+        d.place_path
+        for d in duties_for(actor)
+        if d.role == ZoneRole.Role.RED_STEWARD and d.place_path
     ]
     if paths and not any(place.path.startswith(p) for p in paths):
         raise InvalidInput(
@@ -363,11 +390,10 @@ def _place_from_point(lng: float, lat: float) -> dict[str, Any]:
 
 
 def _deepest(found: dict[str, Any]) -> Place | None:
-    for kind in ("building", "compound", "community", "street", "district"):
-        ref = found.get(kind)
-        if ref:
-            return Place.objects.filter(pk=ref["id"]).first()
-    return None
+    kinds = ("building", "compound", "community", "street", "district")
+    pks = [found[k]["id"] for k in kinds if found.get(k)]
+    # The place and its ancestors in one query (routing reads the chain from the place).
+    return routing.place_with_chain(pks, pks[0]) if pks else None
 
 
 def place_from_address(address: str) -> Place | None:
@@ -411,44 +437,59 @@ def report(
     accept: bool = False,
     is_demo: bool = False,
     event_data: dict[str, Any] | None = None,
+    savepoint: bool = True,
 ) -> Case:
     """Take in a case from any channel.
 
     The same ``idempotency_key`` from the same client, or the same external number from the
-    same source, gives back the first case. ``event_data`` is kept on the report event (an
-    import's file name, the original call time)."""
+    same source, gives back the first case (marked ``case.replayed = True``). ``event_data``
+    is kept on the report event (an import's file name, the original call time).
+
+    ``savepoint=False``: the caller holds the transaction and answers a duplicate key raced
+    by another request itself (the :class:`IntegrityError` reaches it) — no nested savepoint.
+    """
     if idempotency_key:
         earlier = case_for_idempotency_key(client, idempotency_key)
         if earlier is not None:
+            earlier.replayed = True
             return earlier
     if external_id:
         earlier = Case.objects.filter(source=source, external_id=external_id).first()
         if earlier is not None:
+            earlier.replayed = True
             return earlier
+    fields = {
+        "actor": actor,
+        "source": source,
+        "description": description,
+        "title": title,
+        "category": category,
+        "lng": lng,
+        "lat": lat,
+        "address": address,
+        "place": place,
+        "zone": zone,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+        "reporter_email": reporter_email,
+        "on_behalf_of": on_behalf_of,
+        "external_id": external_id,
+        "photos": photos,
+        "share_gps": share_gps,
+        "accept": accept,
+        "is_demo": is_demo,
+        "event_data": event_data or {},
+    }
+    if not savepoint:
+        case = _report(**fields)
+        if idempotency_key:
+            IdempotencyKey.objects.create(
+                client=client, key=idempotency_key, case=case, created_at=case.reported_at
+            )
+        return case
     try:
         with transaction.atomic():
-            case = _report(
-                actor=actor,
-                source=source,
-                description=description,
-                title=title,
-                category=category,
-                lng=lng,
-                lat=lat,
-                address=address,
-                place=place,
-                zone=zone,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                reporter_email=reporter_email,
-                on_behalf_of=on_behalf_of,
-                external_id=external_id,
-                photos=photos,
-                share_gps=share_gps,
-                accept=accept,
-                is_demo=is_demo,
-                event_data=event_data or {},
-            )
+            case = _report(**fields)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     client=client, key=idempotency_key, case=case, created_at=case.reported_at
@@ -461,6 +502,7 @@ def report(
             earlier = Case.objects.filter(source=source, external_id=external_id).first()
         if earlier is None:
             raise
+        earlier.replayed = True
         return earlier
 
 
@@ -554,6 +596,8 @@ def _report(
     )
     _start_stage(case, Stage.ACCEPT, now)
     _save(case, now)
+    case.new_photos, case.has_photos = [], False  # _record fills them in when there are some
+    keep_assisting(case, [])
     _record(
         actor,
         case,
@@ -718,10 +762,13 @@ def dispatch(
         _check_unit_choice(actor, case, other)
     now = clock.now()
     old = _move(case, "dispatch")
+    first = case.dispatched_at is None  # never dispatched: no assisting units to replace
     case.responsible_unit, case.handler, case.dispatched_at = unit, handler, now
     _start_stage(case, Stage.HANDLE, now)
     _save(case, now)
-    case.assisting_units.set(assisting)
+    if assisting or not first:
+        case.assisting_units.set(assisting)
+    keep_assisting(case, assisting)
     _record(
         actor,
         case,
@@ -765,6 +812,7 @@ def send_back(*, actor, case_id: int, reason: str) -> Case:
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     case.assisting_units.clear()
+    keep_assisting(case, [])
     _record(
         actor,
         case,
@@ -914,6 +962,7 @@ def escalate(*, actor, case_id: int, reason: str) -> Case:
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     case.assisting_units.clear()
+    keep_assisting(case, [])
     _record(
         actor,
         case,
