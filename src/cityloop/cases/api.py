@@ -22,6 +22,8 @@ from cityloop.cases import actions, photos, queries, workflow
 from cityloop.cases.models import Case, Category
 from cityloop.cases.schemas import (
     ActionIn,
+    CaseBulkIn,
+    CaseBulkOut,
     CaseEventOut,
     CaseOut,
     CasePage,
@@ -229,6 +231,65 @@ def _report(user, payload: ReportIn, key: str, client: str) -> Case:
         accept=payload.accept,
         savepoint=False,
     )
+
+
+@router.post("/cases/bulk", response={200: CaseBulkOut, **ERRORS, 429: ErrorOut})
+def create_cases_bulk(request: HttpRequest, payload: CaseBulkIn):
+    """Report up to 500 cases at once — for machine channels (the 12345 hotline feed, an
+    Open311 bulk load) under their API token. One transaction for the batch; the rules are
+    those of a single report. Each report is answered at its ``index``: ``created``,
+    ``existing`` (its ``idempotency_key`` — or its source's ``external_id`` — named an earlier
+    case, which is answered instead of a new one) or ``refused`` with its ``error`` (a stable
+    ``code``); the refused ones are not stored, the others are. A body that does not match the
+    schema is refused whole (422). Limited like machine clients: requests per minute per
+    account (429 ``rate_limited``)."""
+    user = request.auth
+    from django.conf import settings
+
+    from cityloop.core import ratelimit
+
+    limit = settings.CITYLOOP.open311_rate_per_minute
+    ratelimit.hit(
+        "cases-bulk",
+        f"user:{user.pk}",
+        limit=limit,
+        window=60,
+        message=_("Too many requests: at most %(n)d a minute.") % {"n": limit},
+    )
+    reports = [r.dict() for r in payload.reports]
+    wanted = {r["category_id"] for r in reports if r["category_id"] is not None}
+    categories = {c.pk: c for c in Category.objects.select_related("parent").filter(pk__in=wanted)}
+    fields: list[dict[str, Any] | None] = []
+    refused: dict[int, dict[str, Any]] = {}
+    for index, r in enumerate(reports):
+        category_id, zone_id = r.pop("category_id"), r.pop("zone_id")
+        if category_id is not None and category_id not in categories:
+            refused[index] = NotFound("category_not_found", _("Category not found")).as_dict()
+            fields.append(None)
+            continue
+        try:
+            zone = org_queries.zone_get(user, zone_id=zone_id) if zone_id else None
+        except NotFound as exc:
+            refused[index] = exc.as_dict()
+            fields.append(None)
+            continue
+        fields.append({**r, "category": categories.get(category_id), "zone": zone})
+    taken = [f for f in fields if f is not None]
+    done = iter(workflow.report_many(actor=user, reports=taken, client=f"user:{user.pk}"))
+    items = []
+    for index, f in enumerate(fields):
+        if f is None:
+            items.append({"index": index, "outcome": "refused", "error": refused[index]})
+            continue
+        o = next(done)
+        item: dict[str, Any] = {"index": index, "outcome": o.outcome}
+        if o.case is not None:
+            item.update(id=o.case.pk, code=o.case.code)
+        if o.error is not None:
+            item["error"] = o.error.as_dict()
+        items.append(item)
+    counts = {k: sum(1 for i in items if i["outcome"] == k) for k in ("created", "existing")}
+    return {**counts, "refused": len(items) - sum(counts.values()), "items": items}
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS})

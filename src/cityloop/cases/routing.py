@@ -8,6 +8,10 @@ escalation and the default of the dispatch form, so it lives here once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from cityloop.cases.models import Category, Level
 from cityloop.org.models import Place, Unit
 
@@ -40,7 +44,32 @@ def ancestors(place: Place | None) -> list[Place]:
     return chain
 
 
+# Inside :func:`memo` (a batch of reports): each place chain and office is read once.
+_memo: ContextVar[dict | None] = ContextVar("routing_memo", default=None)
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    """Read each place chain and each office once while the block runs (a batch intake,
+    where many reports fall in the same few compounds)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def place_with_chain(pks: list[int], deepest: int) -> Place | None:
+    cache = _memo.get()
+    if cache is None:
+        return _place_with_chain(pks, deepest)
+    key = ("chain", tuple(pks), deepest)
+    if key not in cache:
+        cache[key] = _place_with_chain(pks, deepest)
+    return cache[key]
+
+
+def _place_with_chain(pks: list[int], deepest: int) -> Place | None:
     """Place ``deepest`` with its ancestors kept on it for :func:`ancestors`, in one query
     when ``pks`` (what the map found around a point) holds the whole chain."""
     by_pk = {p.pk: p for p in Place.objects.filter(pk__in={*pks, deepest})}
@@ -56,6 +85,16 @@ def place_with_chain(pks: list[int], deepest: int) -> Place | None:
 
 def office_for(place: Place | None, level: str) -> Unit | None:
     """The unit that acts for ``place`` at ``level``; climbs when a level has no office."""
+    cache = _memo.get()
+    if cache is None or place is None:
+        return _office_for(place, level)
+    key = ("office", place.pk, level)
+    if key not in cache:
+        cache[key] = _office_for(place, level)
+    return cache[key]
+
+
+def _office_for(place: Place | None, level: str) -> Unit | None:
     chain = ancestors(place)
     wanted = DISPATCH_PLACE_KIND[Level(level)]
     start = _KIND_ORDER.index(wanted)

@@ -11,6 +11,7 @@ API, imports, the demo and the sweeper all come through here.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,14 @@ from cityloop.cases.models import (
 )
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
 from cityloop.core import clock, codes, events, geo, worktime
-from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from cityloop.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from cityloop.core.scope import duties_for, scope_for
 from cityloop.core.text import search_document
 from cityloop.intel import services as triage
@@ -506,7 +514,179 @@ def report(
         return earlier
 
 
-def _report(
+# --- intake in batches (machine channels) ----------------------------------------------------
+
+BULK_MAX = 500
+
+
+@dataclass
+class BulkOutcome:
+    """What became of one report of a batch: ``created`` (``case`` new), ``existing`` (its
+    key or external number named an earlier case) or ``refused`` (``error`` says why)."""
+
+    index: int
+    outcome: str
+    case: Case | None = None
+    error: DomainError | None = None
+
+
+def _unchecked_code(now: datetime) -> str:
+    day = now.astimezone(clock.local_zone()).strftime("%y%m%d")
+    return f"{day}-" + "".join(secrets.choice(codes.ALPHABET) for _ in range(5))
+
+
+def report_many(*, actor, reports: Sequence[dict[str, Any]], client: str) -> list[BulkOutcome]:
+    """Take in a batch of reports in one transaction, with the rules of :func:`report`.
+
+    Each report is a dict of :func:`report`'s arguments (no photos, no ``accept``) with an
+    optional ``idempotency_key``. A report the rules refuse is answered with its error and
+    the others are stored (no savepoint per report: the rules run before anything is
+    written); a key already used — earlier, or by an earlier report of the batch — answers
+    that case. The rows go in with one INSERT per table. A batch that races another over a
+    key is run once more (it then finds the other's cases)."""
+    if len(reports) > BULK_MAX:
+        raise InvalidInput(
+            "bulk_too_many",
+            _("At most %(limit)d reports per batch.") % {"limit": BULK_MAX},
+            {"limit": BULK_MAX, "given": len(reports)},
+        )
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic(), routing.memo():
+                return _report_many(actor, [dict(r) for r in reports], client)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _report_many(actor, reports: list[dict[str, Any]], client: str) -> list[BulkOutcome]:
+    keys = [str(r.pop("idempotency_key", "") or "")[:200] for r in reports]
+    known: dict[str, int] = dict(
+        IdempotencyKey.objects.filter(client=client, key__in={k for k in keys if k}).values_list(
+            "key", "case_id"
+        )
+    )
+    externals = {(r.get("source", ""), r.get("external_id", "").strip()[:60]) for r in reports}
+    externals = {e for e in externals if e[1]}
+    by_external: dict[tuple[str, str], int] = {}
+    if externals:
+        rows = Case.objects.filter(external_id__in={e[1] for e in externals}).values_list(
+            "source", "external_id", "pk"
+        )
+        by_external = {(src, ext): pk for src, ext, pk in rows if (src, ext) in externals}
+    outcomes: list[BulkOutcome] = []
+    fresh: list[tuple[BulkOutcome, dict[str, Any], str]] = []
+    first_of: dict[str, BulkOutcome] = {}  # a key (or external number) met in this batch
+    for index, (fields, key) in enumerate(zip(reports, keys, strict=True)):
+        ext = (fields.get("source", ""), fields.get("external_id", "").strip()[:60])
+        earlier = known.get(key) if key else None
+        earlier = earlier or (by_external.get(ext) if ext[1] else None)
+        if earlier is not None:
+            outcomes.append(BulkOutcome(index, "existing", Case(pk=earlier)))
+            continue
+        twin = (first_of.get(f"k:{key}") if key else None) or (
+            first_of.get(f"e:{ext[0]}:{ext[1]}") if ext[1] else None
+        )
+        if twin is not None:
+            outcomes.append(BulkOutcome(index, "existing", twin.case, twin.error))
+            continue
+        try:
+            case, data = _new_report(
+                actor=actor,
+                photos=(),
+                share_gps=False,
+                is_demo=False,
+                event_data={},
+                new_code=_unchecked_code,
+                **{k: v for k, v in _REPORT_DEFAULTS.items() if k not in fields},
+                **fields,
+            )
+        except DomainError as exc:
+            outcome = BulkOutcome(index, "refused", error=exc)
+        else:
+            outcome = BulkOutcome(index, "created", case)
+            fresh.append((outcome, data, key))
+        outcomes.append(outcome)
+        if key:
+            first_of[f"k:{key}"] = outcome
+        if ext[1]:
+            first_of[f"e:{ext[0]}:{ext[1]}"] = outcome
+    if fresh:
+        _insert_batch(actor, fresh, client)
+    existing = {o.case.pk for o in outcomes if o.outcome == "existing" and o.case is not None}
+    if existing:
+        found = {c.pk: c for c in Case.objects.filter(pk__in=existing).only("pk", "code")}
+        for o in outcomes:
+            if o.outcome == "existing" and o.case is not None and o.case.pk in found:
+                o.case = found[o.case.pk]
+    for o in outcomes:  # a twin of a refused report is refused with it
+        if o.outcome == "existing" and o.case is None:
+            o.outcome = "refused"
+    return outcomes
+
+
+_REPORT_DEFAULTS: dict[str, Any] = {
+    "title": "",
+    "category": None,
+    "lng": None,
+    "lat": None,
+    "address": "",
+    "place": None,
+    "zone": None,
+    "reporter_name": "",
+    "reporter_phone": "",
+    "reporter_email": "",
+    "on_behalf_of": "",
+    "external_id": "",
+}
+
+
+def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], client: str):
+    from django.db import connection
+
+    cases = [o.case for o, _d, _k in fresh]
+    # Codes are drawn unchecked, then checked all at once (and against each other).
+    while True:
+        seen: set[str] = set()
+        for case in cases:
+            while case.code in seen:
+                case.code = _unchecked_code(case.reported_at)
+            seen.add(case.code)
+        taken = set(Case.objects.filter(code__in=seen).values_list("code", flat=True))
+        if not taken:
+            break
+        for case in cases:
+            if case.code in taken:
+                case.code = _unchecked_code(case.reported_at)
+    for case in cases:
+        case.updated_at = case.reported_at
+    if connection.features.can_return_rows_from_bulk_insert:
+        Case.objects.bulk_create(cases)
+    else:  # pragma: no cover - every supported database returns the new ids
+        for case in cases:
+            case.save(force_insert=True)
+    public = actions.is_public("report")
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            public=public,
+            **events.event_fields(
+                actor=actor, verb="report", from_state="", to_state=case.status, data=data
+            ),
+        )
+        for case, (_o, data, _k) in zip(cases, fresh, strict=True)
+    )
+    IdempotencyKey.objects.bulk_create(
+        IdempotencyKey(client=client, key=key, case=o.case, created_at=o.case.reported_at)
+        for o, _d, key in fresh
+        if key
+    )
+    for case in cases:  # suggestions: nothing to do (and no query) without an active model
+        triage.case_reported(case, actor)
+
+
+def _new_report(
     *,
     actor,
     source: str,
@@ -525,10 +705,14 @@ def _report(
     external_id: str,
     photos: Sequence[Photo],
     share_gps: bool,
-    accept: bool,
     is_demo: bool,
     event_data: dict[str, Any],
-) -> Case:
+    new_code=None,
+) -> tuple[Case, dict[str, Any]]:
+    """The intake rules, once for every channel (one report or a batch): check the report
+    and build its case, not saved yet, with its stage clock running, and the data of its
+    ``report`` event. ``new_code``: how to make the case's code (default: one checked unused
+    by a query; a batch checks all its codes at once)."""
     zone = _check_source(actor, source, zone)
     description = _required(
         description,
@@ -568,7 +752,7 @@ def _report(
     level = routing.initial_level(category, place)
     title = (title or "").strip()[:120] or description.replace("\n", " ")[:30]
     case = Case(
-        code=_new_code(now),
+        code=(new_code or _new_code)(now),
         source=source,
         category=category,
         title=title,
@@ -595,22 +779,18 @@ def _report(
         is_demo=is_demo,
     )
     _start_stage(case, Stage.ACCEPT, now)
+    data = {**event_data, "source": source, "level": level, "on_behalf_of": case.on_behalf_of}
+    return case, data
+
+
+def _report(*, accept: bool, photos: Sequence[Photo], **fields: Any) -> Case:
+    actor = fields["actor"]
+    case, data = _new_report(photos=photos, **fields)
+    now = case.reported_at
     _save(case, now)
     case.new_photos, case.has_photos = [], False  # _record fills them in when there are some
     keep_assisting(case, [])
-    _record(
-        actor,
-        case,
-        "report",
-        from_state="",
-        data={
-            **event_data,
-            "source": source,
-            "level": level,
-            "on_behalf_of": case.on_behalf_of,
-        },
-        photos=photos,
-    )
+    _record(actor, case, "report", from_state="", data=data, photos=photos)
     if accept and rules.is_dispatcher(actor, case):
         _accept(actor, case, category=None, note="")
     # Suggestions (and auto-dispatch when configured); guarded, never stops the intake.
