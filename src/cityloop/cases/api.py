@@ -183,10 +183,14 @@ def create_case(request: HttpRequest, payload: ReportIn):
     from the same account gives back the first case."""
     user = request.auth
     key, client = request.headers.get("Idempotency-Key", "")[:200], f"user:{user.pk}"
+    checked = bool(key and payload.photo_ids)
+    if checked and (earlier := queries.case_for_idempotency_key(client, key)) is not None:
+        # A retry naming photos: answer as the first time, without touching the uploads again.
+        return Status(201, case_out(user, queries.case_get(user, earlier.pk)))
     try:
         # One transaction, no savepoint inside it; the uploads stay unused if it is refused.
         with transaction.atomic():
-            case = _report(user, payload, key, client)
+            case = _report(user, payload, key, client, checked)
     except (NotFound, IntegrityError) as exc:
         # A retry racing its first try: the first made the case (and claimed the photos)
         # while this one waited. Answer the first's case, not "photo not found".
@@ -207,7 +211,7 @@ def _new_photos(case: Case) -> list:
     return list(getattr(case, "new_photos", ()))
 
 
-def _report(user, payload: ReportIn, key: str, client: str) -> Case:
+def _report(user, payload: ReportIn, key: str, client: str, checked: bool = False) -> Case:
     zone = org_queries.zone_get(user, zone_id=payload.zone_id) if payload.zone_id else None
     return workflow.report(
         actor=user,
@@ -230,6 +234,7 @@ def _report(user, payload: ReportIn, key: str, client: str) -> Case:
         client=client,
         accept=payload.accept,
         savepoint=False,
+        key_checked=checked,
     )
 
 

@@ -446,6 +446,7 @@ def report(
     is_demo: bool = False,
     event_data: dict[str, Any] | None = None,
     savepoint: bool = True,
+    key_checked: bool = False,
 ) -> Case:
     """Take in a case from any channel.
 
@@ -455,8 +456,9 @@ def report(
 
     ``savepoint=False``: the caller holds the transaction and answers a duplicate key raced
     by another request itself (the :class:`IntegrityError` reaches it) — no nested savepoint.
+    ``key_checked``: the caller has just looked the key up itself (and found nothing).
     """
-    if idempotency_key:
+    if idempotency_key and not key_checked:
         earlier = case_for_idempotency_key(client, idempotency_key)
         if earlier is not None:
             earlier.replayed = True
@@ -947,6 +949,7 @@ def dispatch(
     _start_stage(case, Stage.HANDLE, now)
     _save(case, now)
     if assisting or not first:
+        case._prefetched_objects_cache.pop("assisting_units", None)  # set() reads the old ones
         case.assisting_units.set(assisting)
     keep_assisting(case, assisting)
     _record(
