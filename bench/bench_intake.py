@@ -251,6 +251,11 @@ class Row:
         self.capped = False
         self.reconnects = 0
         self.load = 0.0
+        self.per = 1  # cases per call: 1 for a single report, the batch size for bulk
+
+    @property
+    def cases(self) -> int:
+        return self.done * self.per
 
     @property
     def done(self) -> int:
@@ -258,7 +263,8 @@ class Row:
 
     @property
     def rate(self) -> float:
-        return self.done / self.seconds if self.seconds else 0.0
+        """Cases per second."""
+        return self.cases / self.seconds if self.seconds else 0.0
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -362,6 +368,39 @@ def api_work(port: int, token: str, category_id: int, box: list[float], tag: str
     return work
 
 
+def bulk_work(port: int, token: str, category_id: int, box: list[float], tag: str, batch: int):
+    """``POST /api/v1/cases/bulk`` with ``batch`` hotline reports a call, each with its key."""
+    rng = random.Random(f"bulk-{tag}-{port}")
+
+    def work(state: dict, n: int) -> str | None:
+        reports = [
+            {
+                "source": "hotline",
+                "description": f"{rng.choice(SPOTS)}：{TEXTS[(n * batch + i) % len(TEXTS)]}",
+                "category_id": category_id,
+                "lng": round(rng.uniform(box[0], box[2]), 6),
+                "lat": round(rng.uniform(box[1], box[3]), 6),
+                "idempotency_key": f"bulk-{tag}-{n}-{i}",
+            }
+            for i in range(batch)
+        ]
+        body = json.dumps({"reports": reports}, ensure_ascii=False).encode()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        conn = state.get("conn")
+        if conn is None:
+            conn = http.client.HTTPConnection(HOST, port, timeout=120)
+            state["conn"], state["close"] = conn, conn.close
+        conn.request("POST", "/api/v1/cases/bulk", body, headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        if resp.status != 200:
+            return f"HTTP {resp.status}: {data[:300].decode(errors='replace')}"
+        created = json.loads(data)["created"]
+        return None if created == batch else f"{created} of {batch} created: {data[:300]!r}"
+
+    return work
+
+
 # --- raw inserts through the DB-API -----------------------------------------------------------
 
 TABLES = ("cases_case", "cases_caseevent", "cases_idempotencykey")
@@ -430,6 +469,61 @@ def raw_work(vendor: str, connect, begin: str | None, templates, tag: str):
             key_values = {**key, "case_id": case_id, "key": f"raw-{tag}-{n}"}
             cur.execute(sql[2], [adapt(key_values[c]) for c in key_cols])
             cur.fetchone()
+            if begin:
+                cur.execute("COMMIT")
+            else:
+                conn.commit()
+        except BaseException:
+            if begin:
+                cur.execute("ROLLBACK")
+            else:
+                conn.rollback()
+            raise
+        return None
+
+    return work
+
+
+def raw_bulk_work(vendor: str, connect, begin: str | None, templates, tag: str, batch: int):
+    """One transaction per batch, as the bulk endpoint does: one multi-row INSERT per table
+    (the cases with RETURNING their ids, then their events, then their keys)."""
+    mark = "?" if vendor == "sqlite3" else "%s"
+    cols = [[c for c in templates[0][k] if c != "id"] for k in range(3)]
+    adapt = (lambda v: v) if vendor == "sqlite3" else _pg_adapt
+
+    def multi(table: str, columns: list[str], rows: int, returning: bool) -> str:
+        names = ", ".join(f'"{c}"' for c in columns)
+        one = "(" + ", ".join([mark] * len(columns)) + ")"
+        tail = ' RETURNING "id"' if returning else ""
+        return f'INSERT INTO "{table}" ({names}) VALUES {", ".join([one] * rows)}{tail}'
+
+    sql = [multi(t, c, batch, k == 0) for k, (t, c) in enumerate(zip(TABLES, cols, strict=True))]
+
+    def work(state: dict, n: int) -> str | None:
+        conn = state.get("conn")
+        if conn is None:
+            conn = state["conn"] = connect()
+            state["close"] = conn.close
+        picked = [templates[(n * batch + i) % len(templates)] for i in range(batch)]
+        cur = conn.cursor()
+        if begin:
+            cur.execute(begin)
+        try:
+            values = []
+            for i, (case, _e, _k) in enumerate(picked):
+                row = {**case, "code": f"B{tag}{n:05d}{i:04d}"[:20]}
+                values += [adapt(row[c]) for c in cols[0]]
+            cur.execute(sql[0], values)
+            ids = [r[0] for r in cur.fetchall()]
+            values = []
+            for case_id, (_c, event, _k) in zip(ids, picked, strict=True):
+                values += [adapt({**event, "case_id": case_id}[c]) for c in cols[1]]
+            cur.execute(sql[1], values)
+            values = []
+            for i, (case_id, (_c, _e, key)) in enumerate(zip(ids, picked, strict=True)):
+                row = {**key, "case_id": case_id, "key": f"rawbulk-{tag}-{n}-{i}"}
+                values += [adapt(row[c]) for c in cols[2]]
+            cur.execute(sql[2], values)
             if begin:
                 cur.execute("COMMIT")
             else:
@@ -514,12 +608,29 @@ def bench_database(label: str, database_url: str, args, data_dir: Path) -> list[
                 f"{row.rate:,.0f}/s, p50 {row.pct(50):.1f} ms, p99 {row.pct(99):.1f} ms",
                 flush=True,
             )
+        for clients in args.bulk_clients:
+            work = bulk_work(
+                port, info["token"], info["category_id"], info["box"], f"b{clients}", args.batch
+            )
+            row = drive(clients, args.batches, args.cap, work)
+            row.per = args.batch
+            if row.errors:
+                raise BenchError(
+                    f"[{label}] bulk, {clients} clients: {len(row.errors)} failed, "
+                    f"first: {row.errors[0]}\n{tail(data_dir / 'server.log', 1500)}"
+                )
+            api_rows.append(row)
+            print(
+                f"[{label}] BULK {clients} clients × {args.batch}: {row.cases} cases in "
+                f"{row.seconds:.1f} s, {row.rate:,.0f}/s, p50 {row.pct(50):.0f} ms a batch",
+                flush=True,
+            )
 
     if info["vendor"] == "sqlite3":
         connect, begin = sqlite_connector(info["sqlite_path"], info["sqlite_options"])
     else:
         connect, begin = pg_connector(database_url)
-    expected = WARMUP + sum(r.done for r in api_rows)
+    expected = WARMUP + sum(r.cases for r in api_rows)
     check = connect()
     try:
         cur = check.cursor()
@@ -533,16 +644,20 @@ def bench_database(label: str, database_url: str, args, data_dir: Path) -> list[
 
     results = []
     for api in api_rows:
-        raw = drive(
-            api.clients,
-            args.requests,
-            args.cap,
-            raw_work(info["vendor"], connect, begin, templates, f"{api.clients}"),
-        )
+        if api.per > 1:
+            work = raw_bulk_work(
+                info["vendor"], connect, begin, templates, f"{api.clients}", api.per
+            )
+            raw = drive(api.clients, args.batches, args.cap, work)
+            raw.per = api.per
+        else:
+            work = raw_work(info["vendor"], connect, begin, templates, f"{api.clients}")
+            raw = drive(api.clients, args.requests, args.cap, work)
         if raw.errors:
             raise BenchError(f"[{label}] raw inserts, {api.clients} threads: {raw.errors[0]}")
         print(
-            f"[{label}] raw  {api.clients} threads: {raw.done} cases in {raw.seconds:.1f} s, "
+            f"[{label}] raw  {api.clients} threads ×{raw.per}: {raw.cases} cases in "
+            f"{raw.seconds:.1f} s, "
             f"{raw.rate:,.0f}/s, p50 {raw.pct(50):.2f} ms, p99 {raw.pct(99):.2f} ms",
             flush=True,
         )
@@ -562,15 +677,17 @@ def pg_version(url: str) -> str:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| database | clients | API cases | API cases/s | API p50 ms | API p99 ms "
+        "| database | intake | clients | API cases | API cases/s | API p50 ms | API p99 ms "
         "| raw cases/s | raw rows/s | raw p99 ms | API ÷ raw |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         api, raw = r["api"], r["raw"]
         capped = " (capped)" if api.capped else ""
+        mode = f"bulk × {api.per}" if api.per > 1 else "single"
         lines.append(
-            f"| {r['database']} | {api.clients} | {api.done:,}{capped} | **{api.rate:,.0f}** | "
+            f"| {r['database']} | {mode} | {api.clients} | {api.cases:,}{capped} | "
+            f"**{api.rate:,.0f}** | "
             f"{api.pct(50):,.1f} | {api.pct(99):,.1f} | {raw.rate:,.0f} | "
             f"{raw.rate * len(TABLES):,.0f} | {raw.pct(99):,.2f} | "
             f"**{api.rate / raw.rate:.1%}** |"
@@ -600,6 +717,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000, help="requests per row")
     parser.add_argument("--clients", default="1,2,4", help="client threads per row")
     parser.add_argument("--cap", type=float, default=60.0, help="hard time cap per row, s")
+    parser.add_argument("--batch", type=int, default=200, help="reports per bulk request")
+    parser.add_argument("--batches", type=int, default=25, help="bulk requests per row")
+    parser.add_argument("--bulk-clients", default="1", help="client threads per bulk row")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--pg-url",
@@ -609,6 +729,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
+    args.bulk_clients = [int(c) for c in args.bulk_clients.split(",") if c]
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     if set(databases) - {"sqlite", "postgresql", "sqlite-url"}:
         parser.error("--databases takes sqlite, postgresql and sqlite-url")
@@ -659,7 +780,7 @@ def main() -> int:
         else f"SQLite {versions['sqlite']}"
         for d in dict.fromkeys("sqlite" if d.startswith("sqlite") else d for d in databases)
     )
-    text = f"""## Case intake: `POST /api/v1/cases`
+    text = f"""## Case intake: `POST /api/v1/cases` and `POST /api/v1/cases/bulk`
 
 Measured {time.strftime("%Y-%m-%d")} with `bench/bench_intake.py` on Python \
 {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, {dbs} (both on \
@@ -675,6 +796,11 @@ processes × 4 threads, as in production. Up to {args.requests:,} requests per r
 request is a desk report (`source` desk, a leaf category, one of {len(TEXTS)} Chinese \
 descriptions, a random point inside the compound) with its own `Idempotency-Key`. The \
 script checks that the database holds exactly one case per answered request.
+* **bulk × N** rows — the machine channels' endpoint `POST /api/v1/cases/bulk`: hotline \
+reports, {args.batch} a request (each with its own `idempotency_key`), {args.batches} \
+requests per row; the raw figure beside it inserts the same rows one transaction per batch \
+with one multi-row `INSERT` per table (the cases `RETURNING` their ids), which is what the \
+endpoint's set-based write does. Its p50 / p99 are per request, i.e. per batch.
 * **API p50 / p99 ms** — time from sending a request to having read its whole answer, per \
 request, as a client sees it.
 * **raw cases/s** — the limit: the rows those requests wrote (the case, its `report` event \

@@ -21,8 +21,10 @@ settings.load_profile("cityloop")
 def _fresh_caches():
     """Calendar rows written and rolled back by one test must not be served to the next."""
     from cityloop.core import geo, worktime
+    from cityloop.intel import services as triage
 
     geo.invalidate()  # a rollback fires no signal, so the spatial index must be told
+    triage.forget_loaded()  # nor the cached active triage models
     worktime.invalidate_cache()
     worktime._warned_years.clear()  # so a test can see the once-per-year warning
     yield

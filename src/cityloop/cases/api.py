@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +22,8 @@ from cityloop.cases import actions, photos, queries, workflow
 from cityloop.cases.models import Case, Category
 from cityloop.cases.schemas import (
     ActionIn,
+    CaseBulkIn,
+    CaseBulkOut,
     CaseEventOut,
     CaseOut,
     CasePage,
@@ -55,7 +57,8 @@ def _photo(p) -> dict[str, Any]:
     }
 
 
-def case_out(user, case: Case) -> dict[str, Any]:
+def case_out(user, case: Case, *, photos: list | None = None) -> dict[str, Any]:
+    """The API's case. ``photos``: the case's photos when the caller has them in hand."""
     cat = case.category
     return {
         **{
@@ -78,8 +81,16 @@ def case_out(user, case: Case) -> dict[str, Any]:
         "assisting_units": [ref(u) for u in case.assisting_units.all()],
         "master_code": case.master.code if case.master_id else "",
         "allowed_actions": workflow.allowed_actions(user, case),
-        "photos": [_photo(p) for p in case.photos.all()],
+        "photos": [_photo(p) for p in _photos_of(case, photos)],
     }
+
+
+def _photos_of(case: Case, photos: list | None) -> list:
+    if photos is not None:
+        return photos
+    if getattr(case, "has_photos", None) is False:  # known with the row: none to read
+        return []
+    return list(case.photos.all())
 
 
 def _row(case: Case) -> dict[str, Any]:
@@ -173,25 +184,35 @@ def create_case(request: HttpRequest, payload: ReportIn):
     from the same account gives back the first case."""
     user = request.auth
     key, client = request.headers.get("Idempotency-Key", "")[:200], f"user:{user.pk}"
-    if key and (earlier := queries.case_for_idempotency_key(client, key)) is not None:
-        # A retry: answer as the first time, without touching the uploads again.
+    checked = bool(key and payload.photo_ids)
+    if checked and (earlier := queries.case_for_idempotency_key(client, key)) is not None:
+        # A retry naming photos: answer as the first time, without touching the uploads again.
         return Status(201, case_out(user, queries.case_get(user, earlier.pk)))
     try:
-        with transaction.atomic():  # uploads stay unused if the report is refused
-            case = _report(user, payload, key, client)
-    except NotFound as exc:
-        # A retry racing its first try: the first claimed the photos and made the case while
-        # this one waited on their row locks. Answer the first's case, not "photo not found".
+        # One transaction, no savepoint inside it; the uploads stay unused if it is refused.
+        with transaction.atomic():
+            case = _report(user, payload, key, client, checked)
+    except (NotFound, IntegrityError) as exc:
+        # A retry racing its first try: the first made the case (and claimed the photos)
+        # while this one waited. Answer the first's case, not "photo not found".
         earlier = queries.case_for_idempotency_key(client, key) if key else None
-        if exc.code != "upload_not_found" or earlier is None:
+        if earlier is None or (isinstance(exc, NotFound) and exc.code != "upload_not_found"):
             raise
-        return Status(201, case_out(user, queries.case_get(user, earlier.pk)))
+        case = earlier
+        case.replayed = True
+    if getattr(case, "replayed", False):  # an earlier case: read it as the caller may see it
+        return Status(201, case_out(user, queries.case_get(user, case.pk)))
     # The reporter may always read back what they reported: shape the case in hand rather
-    # than fetch it again through the scope filter (half the request's time).
-    return Status(201, case_out(user, case))
+    # than fetch it again through the scope filter.
+    return Status(201, case_out(user, case, photos=_new_photos(case)))
 
 
-def _report(user, payload: ReportIn, key: str, client: str) -> Case:
+def _new_photos(case: Case) -> list:
+    """The photos of a case just made: the ones its report event stored (no query)."""
+    return list(getattr(case, "new_photos", ()))
+
+
+def _report(user, payload: ReportIn, key: str, client: str, checked: bool = False) -> Case:
     zone = org_queries.zone_get(user, zone_id=payload.zone_id) if payload.zone_id else None
     return workflow.report(
         actor=user,
@@ -213,7 +234,68 @@ def _report(user, payload: ReportIn, key: str, client: str) -> Case:
         idempotency_key=key,
         client=client,
         accept=payload.accept,
+        savepoint=False,
+        key_checked=checked,
     )
+
+
+@router.post("/cases/bulk", response={200: CaseBulkOut, **ERRORS, 429: ErrorOut})
+def create_cases_bulk(request: HttpRequest, payload: CaseBulkIn):
+    """Report up to 500 cases at once — for machine channels (the 12345 hotline feed, an
+    Open311 bulk load) under their API token. One transaction for the batch; the rules are
+    those of a single report. Each report is answered at its ``index``: ``created``,
+    ``existing`` (its ``idempotency_key`` — or its source's ``external_id`` — named an earlier
+    case, which is answered instead of a new one) or ``refused`` with its ``error`` (a stable
+    ``code``); the refused ones are not stored, the others are. A body that does not match the
+    schema is refused whole (422). Limited like machine clients: requests per minute per
+    account (429 ``rate_limited``)."""
+    user = request.auth
+    from django.conf import settings
+
+    from cityloop.core import ratelimit
+
+    limit = settings.CITYLOOP.open311_rate_per_minute
+    ratelimit.hit(
+        "cases-bulk",
+        f"user:{user.pk}",
+        limit=limit,
+        window=60,
+        message=_("Too many requests: at most %(n)d a minute.") % {"n": limit},
+    )
+    reports = [r.dict() for r in payload.reports]
+    wanted = {r["category_id"] for r in reports if r["category_id"] is not None}
+    categories = {c.pk: c for c in Category.objects.select_related("parent").filter(pk__in=wanted)}
+    fields: list[dict[str, Any] | None] = []
+    refused: dict[int, dict[str, Any]] = {}
+    for index, r in enumerate(reports):
+        category_id, zone_id = r.pop("category_id"), r.pop("zone_id")
+        if category_id is not None and category_id not in categories:
+            refused[index] = NotFound("category_not_found", _("Category not found")).as_dict()
+            fields.append(None)
+            continue
+        try:
+            zone = org_queries.zone_get(user, zone_id=zone_id) if zone_id else None
+        except NotFound as exc:
+            refused[index] = exc.as_dict()
+            fields.append(None)
+            continue
+        fields.append({**r, "category": categories.get(category_id), "zone": zone})
+    taken = [f for f in fields if f is not None]
+    done = iter(workflow.report_many(actor=user, reports=taken, client=f"user:{user.pk}"))
+    items = []
+    for index, f in enumerate(fields):
+        if f is None:
+            items.append({"index": index, "outcome": "refused", "error": refused[index]})
+            continue
+        o = next(done)
+        item: dict[str, Any] = {"index": index, "outcome": o.outcome}
+        if o.case is not None:
+            item.update(id=o.case.pk, code=o.case.code)
+        if o.error is not None:
+            item["error"] = o.error.as_dict()
+        items.append(item)
+    counts = {k: sum(1 for i in items if i["outcome"] == k) for k in ("created", "existing")}
+    return {**counts, "refused": len(items) - sum(counts.values()), "items": items}
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS})
@@ -450,10 +532,20 @@ def case_action(request: HttpRequest, case_id: int, action: str, payload: Action
     user = request.auth
     if action not in actions.REGISTRY:
         raise NotFound("case_action_unknown", _("No such action."), {"action": action})
-    queries.case_get(user, case_id)  # 404 before anything else when out of scope
-    with transaction.atomic():  # uploads named in the body stay unused if the action fails
-        workflow.perform(user, case_id, action, _payload(user, action, payload))
-    return case_out(user, queries.case_get(user, case_id))
+    if not _names_uploads(payload):
+        # Nothing to claim before the action: its own transaction is the only one (no
+        # savepoint), and the case out of scope is 404 from its locked read.
+        case = workflow.perform(user, case_id, action, _payload(user, action, payload))
+    else:
+        queries.case_get(user, case_id)  # 404 before the uploads are touched
+        with transaction.atomic():  # uploads named in the body stay unused if it fails
+            case = workflow.perform(user, case_id, action, _payload(user, action, payload))
+    # Answered from the case in hand: the actor could lock it, so it may read it.
+    return case_out(user, case)
+
+
+def _names_uploads(payload: ActionIn) -> bool:
+    return bool(getattr(payload, "photo_ids", None))
 
 
 @openapi.amend

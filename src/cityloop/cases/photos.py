@@ -50,12 +50,16 @@ def upload_save(*, owner, filename: str, data: bytes) -> Upload:
     )
 
 
-@transaction.atomic
 def photos_from_uploads(owner, ids: Sequence[int]) -> list[Photo]:
     """The caller's own unused uploads, in the order given; marks them used."""
     ids = list(dict.fromkeys(int(i) for i in ids))
     if not ids:
         return []
+    with transaction.atomic():
+        return _claim(owner, ids)
+
+
+def _claim(owner, ids: list[int]) -> list[Photo]:
     rows = {
         u.pk: u
         for u in Upload.objects.select_for_update().filter(pk__in=ids, owner=owner, used=False)

@@ -8,6 +8,10 @@ escalation and the default of the dispatch form, so it lives here once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from cityloop.cases.models import Category, Level
 from cityloop.org.models import Place, Unit
 
@@ -33,24 +37,85 @@ def ancestors(place: Place | None) -> list[Place]:
     if place is None:
         return []
     codes = [c for c in place.path.strip("/").split("/") if c]
-    by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
-    return [by_code[c] for c in reversed(codes) if c in by_code]
+    chain = getattr(place, "_cityloop_chain", None)  # read with the place (intake)
+    if chain is None or [p.code for p in reversed(chain)] != codes:
+        by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
+        chain = [by_code[c] for c in reversed(codes) if c in by_code]
+    return chain
+
+
+# Inside :func:`memo` (a batch of reports): each place chain and office is read once.
+_memo: ContextVar[dict | None] = ContextVar("routing_memo", default=None)
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    """Read each place chain and each office once while the block runs (a batch intake,
+    where many reports fall in the same few compounds)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def place_with_chain(pks: list[int], deepest: int) -> Place | None:
+    cache = _memo.get()
+    if cache is None:
+        return _place_with_chain(pks, deepest)
+    key = ("chain", tuple(pks), deepest)
+    if key not in cache:
+        cache[key] = _place_with_chain(pks, deepest)
+    return cache[key]
+
+
+def _place_with_chain(pks: list[int], deepest: int) -> Place | None:
+    """Place ``deepest`` with its ancestors kept on it for :func:`ancestors`, in one query
+    when ``pks`` (what the map found around a point) holds the whole chain."""
+    by_pk = {p.pk: p for p in Place.objects.filter(pk__in={*pks, deepest})}
+    place = by_pk.get(deepest)
+    if place is None:
+        return None
+    by_code = {p.code: p for p in by_pk.values()}
+    codes = [c for c in place.path.strip("/").split("/") if c]
+    if all(c in by_code for c in codes):
+        place._cityloop_chain = [by_code[c] for c in reversed(codes)]
+    return place
 
 
 def office_for(place: Place | None, level: str) -> Unit | None:
     """The unit that acts for ``place`` at ``level``; climbs when a level has no office."""
+    cache = _memo.get()
+    if cache is None or place is None:
+        return _office_for(place, level)
+    key = ("office", place.pk, level)
+    if key not in cache:
+        cache[key] = _office_for(place, level)
+    return cache[key]
+
+
+def _office_for(place: Place | None, level: str) -> Unit | None:
     chain = ancestors(place)
     wanted = DISPATCH_PLACE_KIND[Level(level)]
     start = _KIND_ORDER.index(wanted)
-    for kind in _KIND_ORDER[start::-1]:  # wanted kind, then the kinds above it
+    kinds = _KIND_ORDER[start::-1]  # wanted kind, then the kinds above it
+    seats = [p for p in chain if p.kind in kinds and p.kind in OFFICE_KINDS]
+    if not seats:
+        return None
+    # Every candidate office of the chain in one query; the outermost of a kind first (a
+    # street office, not one of its internal offices).
+    offices: dict[tuple[int, str], Unit] = {}
+    wanted_kinds = {k for p in seats for k in OFFICE_KINDS[p.kind]}
+    for unit in Unit.objects.filter(place__in=seats, kind__in=wanted_kinds).order_by(
+        "depth", "path"
+    ):
+        offices.setdefault((unit.place_id, unit.kind), unit)
+    for kind in kinds:
         for p in chain:
             if p.kind != kind:
                 continue
             for unit_kind in OFFICE_KINDS.get(kind, []):
-                # The outermost such unit: a street office, not one of its internal offices.
-                unit = (
-                    Unit.objects.filter(place=p, kind=unit_kind).order_by("depth", "path").first()
-                )
+                unit = offices.get((p.pk, unit_kind))
                 if unit is not None:
                     return unit
     return None

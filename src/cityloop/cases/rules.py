@@ -16,7 +16,7 @@ from __future__ import annotations
 from cityloop.cases.models import Case, Level
 from cityloop.core.roles import AccountRole as R
 from cityloop.core.roles import roles_of
-from cityloop.core.scope import scope_for
+from cityloop.core.scope import person_for, scope_for
 
 DISPATCH_ROLES = {R.ADMIN, R.SUPERVISOR, R.STREET_STAFF, R.COMMUNITY_WORKER, R.DISTRICT_LEADER}
 HANDLE_ROLES = {
@@ -51,8 +51,11 @@ _PLACE_LEVEL = {
 
 
 def person_of(user):
-    """The account's person in the organisation, or None."""
-    try:
+    """The account's person in the organisation, or None (read once per user object, with
+    its roles and duties: :func:`cityloop.core.scope.person_for`)."""
+    if getattr(user, "_state", None) is not None:
+        return person_for(user)
+    try:  # a stand-in actor that is not an account row
         return user.person
     except Exception:  # no person row: an account without a place in the organisation
         return None

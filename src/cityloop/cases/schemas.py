@@ -216,3 +216,44 @@ class FiguresOut(Schema):
 
 
 CategoryOut.model_rebuild()
+
+
+class CaseBulkReportIn(Schema):
+    """One report of a batch: the fields of a single report (no photos, no ``accept``) and its
+    own idempotency key. Lengths are the rules' (a too long text refuses that report only)."""
+
+    source: Literal[
+        "resident", "patrol", "hotline", "desk", "supervision", "steward", "inspection", "media"
+    ] = "hotline"
+    description: str = ""
+    title: str = ""
+    category_id: int | None = None
+    lng: float | None = None
+    lat: float | None = None
+    address: str = ""
+    zone_id: int | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_email: str = ""
+    on_behalf_of: str = ""
+    external_id: str = ""
+    idempotency_key: str = Field("", description="a repeated key answers the earlier case")
+
+
+class CaseBulkIn(Schema):
+    reports: list[CaseBulkReportIn] = Field(..., min_length=1, max_length=500)
+
+
+class CaseBulkItemOut(Schema):
+    index: int
+    outcome: Literal["created", "existing", "refused"]
+    id: int | None = None
+    code: str = ""
+    error: dict[str, Any] | None = None
+
+
+class CaseBulkOut(Schema):
+    created: int
+    existing: int
+    refused: int
+    items: list[CaseBulkItemOut]

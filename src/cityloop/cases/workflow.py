@@ -11,12 +11,14 @@ API, imports, the demo and the sweeper all come through here.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from cityloop.cases import actions, deadlines, notices, routing, rules, summary
@@ -31,8 +33,15 @@ from cityloop.cases.models import (
 )
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
 from cityloop.core import clock, codes, events, geo, worktime
-from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from cityloop.core.scope import scope_for
+from cityloop.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
+from cityloop.core.scope import duties_for, scope_for
 from cityloop.core.text import search_document
 from cityloop.intel import services as triage
 from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
@@ -62,8 +71,24 @@ class Photo:
 
 
 def _replier_id(case: Case) -> int | None:
-    event = case.events.filter(verb="reply").order_by("-at", "-pk").only("actor_id").first()
-    return event.actor_id if event else None
+    if hasattr(case, "replier_id"):  # read with the locked row, or set by this reply
+        return case.replier_id
+    return (
+        case.events.filter(verb="reply")
+        .order_by("-at", "-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def keep_assisting(case: Case, units: Iterable[Unit]) -> None:
+    """Let ``case.assisting_units.all()`` answer from ``units`` (known here) without a query."""
+    qs = Unit.objects.all()
+    qs._result_cache, qs._prefetch_done = list(units), True
+    cache = getattr(case, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = case._prefetched_objects_cache = {}
+    cache["assisting_units"] = qs
 
 
 def may(actor, case: Case, action: str) -> bool:
@@ -101,18 +126,31 @@ def allowed_actions(actor, case: Case) -> list[str]:
 
 
 def _locked(actor, case_id: int) -> Case:
+    # The last replier and whether there are photos come with the row (the verifier's part
+    # and the answer need them), so an action reads its case in one query.
+    last_reply = CaseEvent.objects.filter(case=OuterRef("pk"), verb="reply").order_by("-at", "-pk")
     try:  # scope filter and row lock in one query; not visible == not found
-        return (
+        case = (
             visible_cases(actor)
             # Lock the case row only: PostgreSQL refuses FOR UPDATE on the nullable side of
             # the outer joins, and the related rows are not changed here.
             .select_for_update(of=("self",))
-            .select_related("category", "responsible_unit", "dispatcher_unit", "place")
+            .select_related("category__parent", "responsible_unit", "dispatcher_unit", "place")
+            .annotate(
+                replier_id=Subquery(last_reply.values("actor_id")[:1]),
+                has_photos=Exists(CasePhoto.objects.filter(case=OuterRef("pk"))),
+                has_assisting=Exists(
+                    Case.assisting_units.through.objects.filter(case=OuterRef("pk"))
+                ),
+            )
             .order_by()
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
         raise NotFound("case_not_found", _("Case not found")) from None
+    if not case.has_assisting:
+        keep_assisting(case, [])
+    return case
 
 
 def _begin(actor, case_id: int, action: str) -> Case:
@@ -199,8 +237,11 @@ def _record(
         attachments=[p.file for p in photos],
         public=actions.is_public(action) if public is None else public,
     )
+    if action == "reply":
+        case.replier_id = getattr(actor, "pk", None)
     if photos:
-        CasePhoto.objects.bulk_create(
+        case.has_photos = True
+        case.new_photos = CasePhoto.objects.bulk_create(
             CasePhoto(
                 case=case,
                 event=event,
@@ -281,7 +322,7 @@ PATROL_ROLES = {ZoneRole.Role.ROAD_CHIEF, ZoneRole.Role.GRID_WORKER, ZoneRole.Ro
 def _person_of(actor) -> Person | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
-    return Person.objects.filter(user=actor).first()
+    return rules.person_of(actor)
 
 
 # The duties that open a channel that is not a desk's: (source, duty roles).
@@ -298,10 +339,7 @@ def sources_for(actor) -> list[str]:
     if rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
         allowed += [s.value for s in Case.Source if s in STAFF_SOURCES]
     superuser = getattr(actor, "is_superuser", False)
-    person = _person_of(actor)
-    held = set()
-    if person is not None and not superuser:
-        held = set(ZoneRole.objects.filter(person=person).values_list("role", flat=True))
+    held = set() if superuser else {d.role for d in duties_for(actor)}
     for source, roles in DUTY_SOURCES.items():
         if superuser or held & {r.value for r in roles}:
             allowed.append(source.value)
@@ -320,17 +358,15 @@ def _check_source(actor, source: str, zone: Zone | None) -> Zone | None:
         )
     if source != Case.Source.PATROL or getattr(actor, "is_superuser", False):
         return None if source == Case.Source.RESIDENT else zone
-    zones = [
-        d.zone
-        for d in ZoneRole.objects.filter(
-            person__user=actor, role__in=PATROL_ROLES, zone__isnull=False
-        ).select_related("zone")
-    ]
-    if zone is not None and zone not in zones:
+    patrol = {r.value for r in PATROL_ROLES}
+    zone_ids = sorted({d.zone_id for d in duties_for(actor) if d.role in patrol and d.zone_id})
+    if zone is not None and zone.pk not in zone_ids:
         raise InvalidInput(
             "case_zone_not_yours", _("This zone is not one you patrol."), {"zone": zone.pk}
         )
-    return zone or (zones[0] if len(zones) == 1 else None)
+    if zone is None and len(zone_ids) == 1:
+        zone = Zone.objects.select_related("place").get(pk=zone_ids[0])
+    return zone
 
 
 def _check_steward_place(actor, place: Place) -> None:
@@ -338,10 +374,9 @@ def _check_steward_place(actor, place: Place) -> None:
     if getattr(actor, "is_superuser", False):
         return
     paths = [
-        d.place.path
-        for d in ZoneRole.objects.filter(
-            person__user=actor, role=ZoneRole.Role.RED_STEWARD, place__isnull=False
-        ).select_related("place")
+        d.place_path
+        for d in duties_for(actor)
+        if d.role == ZoneRole.Role.RED_STEWARD and d.place_path
     ]
     if paths and not any(place.path.startswith(p) for p in paths):
         raise InvalidInput(
@@ -365,11 +400,10 @@ def _place_from_point(lng: float, lat: float) -> dict[str, Any]:
 
 
 def _deepest(found: dict[str, Any]) -> Place | None:
-    for kind in ("building", "compound", "community", "street", "district"):
-        ref = found.get(kind)
-        if ref:
-            return Place.objects.filter(pk=ref["id"]).first()
-    return None
+    kinds = ("building", "compound", "community", "street", "district")
+    pks = [found[k]["id"] for k in kinds if found.get(k)]
+    # The place and its ancestors in one query (routing reads the chain from the place).
+    return routing.place_with_chain(pks, pks[0]) if pks else None
 
 
 def place_from_address(address: str) -> Place | None:
@@ -413,44 +447,61 @@ def report(
     accept: bool = False,
     is_demo: bool = False,
     event_data: dict[str, Any] | None = None,
+    savepoint: bool = True,
+    key_checked: bool = False,
 ) -> Case:
     """Take in a case from any channel.
 
     The same ``idempotency_key`` from the same client, or the same external number from the
-    same source, gives back the first case. ``event_data`` is kept on the report event (an
-    import's file name, the original call time)."""
-    if idempotency_key:
+    same source, gives back the first case (marked ``case.replayed = True``). ``event_data``
+    is kept on the report event (an import's file name, the original call time).
+
+    ``savepoint=False``: the caller holds the transaction and answers a duplicate key raced
+    by another request itself (the :class:`IntegrityError` reaches it) — no nested savepoint.
+    ``key_checked``: the caller has just looked the key up itself (and found nothing).
+    """
+    if idempotency_key and not key_checked:
         earlier = case_for_idempotency_key(client, idempotency_key)
         if earlier is not None:
+            earlier.replayed = True
             return earlier
     if external_id:
         earlier = Case.objects.filter(source=source, external_id=external_id).first()
         if earlier is not None:
+            earlier.replayed = True
             return earlier
+    fields = {
+        "actor": actor,
+        "source": source,
+        "description": description,
+        "title": title,
+        "category": category,
+        "lng": lng,
+        "lat": lat,
+        "address": address,
+        "place": place,
+        "zone": zone,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+        "reporter_email": reporter_email,
+        "on_behalf_of": on_behalf_of,
+        "external_id": external_id,
+        "photos": photos,
+        "share_gps": share_gps,
+        "accept": accept,
+        "is_demo": is_demo,
+        "event_data": event_data or {},
+    }
+    if not savepoint:
+        case = _report(**fields)
+        if idempotency_key:
+            IdempotencyKey.objects.create(
+                client=client, key=idempotency_key, case=case, created_at=case.reported_at
+            )
+        return case
     try:
         with transaction.atomic():
-            case = _report(
-                actor=actor,
-                source=source,
-                description=description,
-                title=title,
-                category=category,
-                lng=lng,
-                lat=lat,
-                address=address,
-                place=place,
-                zone=zone,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                reporter_email=reporter_email,
-                on_behalf_of=on_behalf_of,
-                external_id=external_id,
-                photos=photos,
-                share_gps=share_gps,
-                accept=accept,
-                is_demo=is_demo,
-                event_data=event_data or {},
-            )
+            case = _report(**fields)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     client=client, key=idempotency_key, case=case, created_at=case.reported_at
@@ -463,10 +514,183 @@ def report(
             earlier = Case.objects.filter(source=source, external_id=external_id).first()
         if earlier is None:
             raise
+        earlier.replayed = True
         return earlier
 
 
-def _report(
+# --- intake in batches (machine channels) ----------------------------------------------------
+
+BULK_MAX = 500
+
+
+@dataclass
+class BulkOutcome:
+    """What became of one report of a batch: ``created`` (``case`` new), ``existing`` (its
+    key or external number named an earlier case) or ``refused`` (``error`` says why)."""
+
+    index: int
+    outcome: str
+    case: Case | None = None
+    error: DomainError | None = None
+
+
+def _unchecked_code(now: datetime) -> str:
+    day = now.astimezone(clock.local_zone()).strftime("%y%m%d")
+    return f"{day}-" + "".join(secrets.choice(codes.ALPHABET) for _ in range(5))
+
+
+def report_many(*, actor, reports: Sequence[dict[str, Any]], client: str) -> list[BulkOutcome]:
+    """Take in a batch of reports in one transaction, with the rules of :func:`report`.
+
+    Each report is a dict of :func:`report`'s arguments (no photos, no ``accept``) with an
+    optional ``idempotency_key``. A report the rules refuse is answered with its error and
+    the others are stored (no savepoint per report: the rules run before anything is
+    written); a key already used — earlier, or by an earlier report of the batch — answers
+    that case. The rows go in with one INSERT per table. A batch that races another over a
+    key is run once more (it then finds the other's cases)."""
+    if len(reports) > BULK_MAX:
+        raise InvalidInput(
+            "bulk_too_many",
+            _("At most %(limit)d reports per batch.") % {"limit": BULK_MAX},
+            {"limit": BULK_MAX, "given": len(reports)},
+        )
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic(), routing.memo():
+                return _report_many(actor, [dict(r) for r in reports], client)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _report_many(actor, reports: list[dict[str, Any]], client: str) -> list[BulkOutcome]:
+    keys = [str(r.pop("idempotency_key", "") or "")[:200] for r in reports]
+    known: dict[str, int] = dict(
+        IdempotencyKey.objects.filter(client=client, key__in={k for k in keys if k}).values_list(
+            "key", "case_id"
+        )
+    )
+    externals = {(r.get("source", ""), r.get("external_id", "").strip()[:60]) for r in reports}
+    externals = {e for e in externals if e[1]}
+    by_external: dict[tuple[str, str], int] = {}
+    if externals:
+        rows = Case.objects.filter(external_id__in={e[1] for e in externals}).values_list(
+            "source", "external_id", "pk"
+        )
+        by_external = {(src, ext): pk for src, ext, pk in rows if (src, ext) in externals}
+    outcomes: list[BulkOutcome] = []
+    fresh: list[tuple[BulkOutcome, dict[str, Any], str]] = []
+    first_of: dict[str, BulkOutcome] = {}  # a key (or external number) met in this batch
+    for index, (fields, key) in enumerate(zip(reports, keys, strict=True)):
+        ext = (fields.get("source", ""), fields.get("external_id", "").strip()[:60])
+        earlier = known.get(key) if key else None
+        earlier = earlier or (by_external.get(ext) if ext[1] else None)
+        if earlier is not None:
+            outcomes.append(BulkOutcome(index, "existing", Case(pk=earlier)))
+            continue
+        twin = (first_of.get(f"k:{key}") if key else None) or (
+            first_of.get(f"e:{ext[0]}:{ext[1]}") if ext[1] else None
+        )
+        if twin is not None:
+            outcomes.append(BulkOutcome(index, "existing", twin.case, twin.error))
+            continue
+        try:
+            case, data = _new_report(
+                actor=actor,
+                photos=(),
+                share_gps=False,
+                is_demo=False,
+                event_data={},
+                new_code=_unchecked_code,
+                **{k: v for k, v in _REPORT_DEFAULTS.items() if k not in fields},
+                **fields,
+            )
+        except DomainError as exc:
+            outcome = BulkOutcome(index, "refused", error=exc)
+        else:
+            outcome = BulkOutcome(index, "created", case)
+            fresh.append((outcome, data, key))
+        outcomes.append(outcome)
+        if key:
+            first_of[f"k:{key}"] = outcome
+        if ext[1]:
+            first_of[f"e:{ext[0]}:{ext[1]}"] = outcome
+    if fresh:
+        _insert_batch(actor, fresh, client)
+    existing = {o.case.pk for o in outcomes if o.outcome == "existing" and o.case is not None}
+    if existing:
+        found = {c.pk: c for c in Case.objects.filter(pk__in=existing).only("pk", "code")}
+        for o in outcomes:
+            if o.outcome == "existing" and o.case is not None and o.case.pk in found:
+                o.case = found[o.case.pk]
+    for o in outcomes:  # a twin of a refused report is refused with it
+        if o.outcome == "existing" and o.case is None:
+            o.outcome = "refused"
+    return outcomes
+
+
+_REPORT_DEFAULTS: dict[str, Any] = {
+    "title": "",
+    "category": None,
+    "lng": None,
+    "lat": None,
+    "address": "",
+    "place": None,
+    "zone": None,
+    "reporter_name": "",
+    "reporter_phone": "",
+    "reporter_email": "",
+    "on_behalf_of": "",
+    "external_id": "",
+}
+
+
+def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], client: str):
+    from django.db import connection
+
+    cases = [o.case for o, _d, _k in fresh]
+    # Codes are drawn unchecked, then checked all at once (and against each other).
+    while True:
+        seen: set[str] = set()
+        for case in cases:
+            while case.code in seen:
+                case.code = _unchecked_code(case.reported_at)
+            seen.add(case.code)
+        taken = set(Case.objects.filter(code__in=seen).values_list("code", flat=True))
+        if not taken:
+            break
+        for case in cases:
+            if case.code in taken:
+                case.code = _unchecked_code(case.reported_at)
+    for case in cases:
+        case.updated_at = case.reported_at
+    if connection.features.can_return_rows_from_bulk_insert:
+        Case.objects.bulk_create(cases)
+    else:  # pragma: no cover - every supported database returns the new ids
+        for case in cases:
+            case.save(force_insert=True)
+    public = actions.is_public("report")
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            public=public,
+            **events.event_fields(
+                actor=actor, verb="report", from_state="", to_state=case.status, data=data
+            ),
+        )
+        for case, (_o, data, _k) in zip(cases, fresh, strict=True)
+    )
+    IdempotencyKey.objects.bulk_create(
+        IdempotencyKey(client=client, key=key, case=o.case, created_at=o.case.reported_at)
+        for o, _d, key in fresh
+        if key
+    )
+    for case in cases:  # suggestions: nothing to do (and no query) without an active model
+        triage.case_reported(case, actor)
+
+
+def _new_report(
     *,
     actor,
     source: str,
@@ -485,10 +709,14 @@ def _report(
     external_id: str,
     photos: Sequence[Photo],
     share_gps: bool,
-    accept: bool,
     is_demo: bool,
     event_data: dict[str, Any],
-) -> Case:
+    new_code=None,
+) -> tuple[Case, dict[str, Any]]:
+    """The intake rules, once for every channel (one report or a batch): check the report
+    and build its case, not saved yet, with its stage clock running, and the data of its
+    ``report`` event. ``new_code``: how to make the case's code (default: one checked unused
+    by a query; a batch checks all its codes at once)."""
     zone = _check_source(actor, source, zone)
     description = _required(
         description,
@@ -528,7 +756,7 @@ def _report(
     level = routing.initial_level(category, place)
     title = (title or "").strip()[:120] or description.replace("\n", " ")[:30]
     case = Case(
-        code=_new_code(now),
+        code=(new_code or _new_code)(now),
         source=source,
         category=category,
         title=title,
@@ -555,20 +783,18 @@ def _report(
         is_demo=is_demo,
     )
     _start_stage(case, Stage.ACCEPT, now)
+    data = {**event_data, "source": source, "level": level, "on_behalf_of": case.on_behalf_of}
+    return case, data
+
+
+def _report(*, accept: bool, photos: Sequence[Photo], **fields: Any) -> Case:
+    actor = fields["actor"]
+    case, data = _new_report(photos=photos, **fields)
+    now = case.reported_at
     _save(case, now)
-    _record(
-        actor,
-        case,
-        "report",
-        from_state="",
-        data={
-            **event_data,
-            "source": source,
-            "level": level,
-            "on_behalf_of": case.on_behalf_of,
-        },
-        photos=photos,
-    )
+    case.new_photos, case.has_photos = [], False  # _record fills them in when there are some
+    keep_assisting(case, [])
+    _record(actor, case, "report", from_state="", data=data, photos=photos)
     if accept and rules.is_dispatcher(actor, case):
         _accept(actor, case, category=None, note="")
     # Suggestions (and auto-dispatch when configured); guarded, never stops the intake.
@@ -720,10 +946,14 @@ def dispatch(
         _check_unit_choice(actor, case, other)
     now = clock.now()
     old = _move(case, "dispatch")
+    first = case.dispatched_at is None  # never dispatched: no assisting units to replace
     case.responsible_unit, case.handler, case.dispatched_at = unit, handler, now
     _start_stage(case, Stage.HANDLE, now)
     _save(case, now)
-    case.assisting_units.set(assisting)
+    if assisting or not first:
+        case._prefetched_objects_cache.pop("assisting_units", None)  # set() reads the old ones
+        case.assisting_units.set(assisting)
+    keep_assisting(case, assisting)
     _record(
         actor,
         case,
@@ -767,6 +997,7 @@ def send_back(*, actor, case_id: int, reason: str) -> Case:
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     case.assisting_units.clear()
+    keep_assisting(case, [])
     _record(
         actor,
         case,
@@ -916,6 +1147,7 @@ def escalate(*, actor, case_id: int, reason: str) -> Case:
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     case.assisting_units.clear()
+    keep_assisting(case, [])
     _record(
         actor,
         case,

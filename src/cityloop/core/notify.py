@@ -131,16 +131,34 @@ def notify(
         for row in rows:
             row.save(force_insert=True)
     if external:
-        ids = [row.pk for row in rows]
-
-        # A plain function, not functools.partial: Django's robust on_commit names the
-        # callback by its __qualname__ when it fails, and a partial has none — the failure
-        # of the queue then became a 500 after the write had committed.
-        def schedule() -> None:
-            _schedule(ids)
-
-        transaction.on_commit(schedule, robust=True)
+        if not transaction.get_connection().in_atomic_block:
+            _schedule([row.pk for row in rows])  # autocommit: already committed
+        else:
+            _pending_ids().extend(row.pk for row in rows)
     return rows
+
+
+def _pending_ids() -> list[int]:
+    """The rows this transaction wrote so far, handed to the queue in one batch after commit
+    (one callback per transaction, not one per notification)."""
+    conn = transaction.get_connection()
+    batch = getattr(conn, "_cityloop_notify_batch", None)
+    # The batch belongs to the callback still waiting on this connection; after a commit or
+    # a rollback (which drops the callback) a new one starts.
+    if batch is not None and any(item[1] is batch[1] for item in conn.run_on_commit):
+        return batch[0]
+    ids: list[int] = []
+
+    # A plain function, not functools.partial: Django's robust on_commit names the callback
+    # by its __qualname__ when it fails, and a partial has none — the failure of the queue
+    # then became a 500 after the write had committed.
+    def schedule() -> None:
+        conn._cityloop_notify_batch = None
+        _schedule(ids)
+
+    conn._cityloop_notify_batch = (ids, schedule)
+    transaction.on_commit(schedule, robust=True)
+    return ids
 
 
 def _schedule(ids: list[int]) -> None:
@@ -150,8 +168,15 @@ def _schedule(ids: list[int]) -> None:
     Each row stays pending (``sent_at`` empty) and the sweep delivers it when the queue is
     back, so a failure here is logged and nothing more.
     """
-    from cityloop.core.tasks import deliver_notification
+    from cityloop.core.tasks import deliver_notification, deliver_notifications
 
+    if len(ids) > 1:  # one queue write for the transaction's rows
+        try:
+            deliver_notifications(list(ids))
+            return
+        except Exception:
+            logger.exception("could not queue notifications %s; the sweep will deliver them", ids)
+            return
     for pk in ids:
         try:
             deliver_notification(pk)

@@ -33,6 +33,11 @@ def roles_of(user) -> list[str]:
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_cityloop_roles", None)
+    if cached is None and getattr(user, "_state", None) is not None:
+        from cityloop.core.scope import person_for
+
+        person_for(user)  # the person's query brings the roles along
+        cached = getattr(user, "_cityloop_roles", None)
     if cached is None:
         cached = sorted(user.groups.values_list("name", flat=True))
         user._cityloop_roles = cached

@@ -113,30 +113,106 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def _compute(user) -> Scope:
-    from cityloop.org.models import Person, ZoneRole
+@dataclass(frozen=True)
+class Duty:
+    """One of a person's duties (:class:`~cityloop.org.models.ZoneRole`) as the rules read it."""
 
+    role: str
+    zone_id: int | None
+    place_path: str
+
+
+def _joined(vendor: str, expression: str, sep: str) -> str:
+    if vendor == "postgresql":
+        return f"STRING_AGG({expression}, '{sep}')"
+    return f"GROUP_CONCAT({expression}, '{sep}')"
+
+
+def _load(user) -> None:
+    """Read the account's person (with its unit and places), its roles and its duties in one
+    statement, and keep them on the user object: every rule of the request reads them from
+    there (:func:`person_for`, :func:`duties_for`, :func:`~cityloop.core.roles.roles_of`)."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from cityloop.org.models import Person
+
+    vendor = connection.vendor
+    zone = "CAST(zr.zone_id AS TEXT)" if vendor == "postgresql" else "zr.zone_id"
+    roles_sql = (
+        f"SELECT {_joined(vendor, 'g.name', ',')} FROM auth_group g "
+        "JOIN auth_user_groups ug ON ug.group_id = g.id WHERE ug.user_id = org_person.user_id"
+    )
+    duty = f"zr.role || '|' || COALESCE({zone}, '') || '|' || COALESCE(dp.path, '')"
+    duties_sql = (
+        f"SELECT {_joined(vendor, duty, ';')} "
+        "FROM org_zonerole zr LEFT JOIN org_place dp ON dp.id = zr.place_id "
+        "WHERE zr.person_id = org_person.id"
+    )
+    person = (
+        Person.objects.select_related("place", "unit", "unit__place")
+        .annotate(_roles=RawSQL(roles_sql, ()), _duties=RawSQL(duties_sql, ()))
+        .filter(user=user)
+        .order_by()
+        .first()
+    )
+    duties: list[Duty] = []
+    if person is not None:
+        if getattr(user, "_cityloop_roles", None) is None:
+            user._cityloop_roles = sorted(r for r in (person._roles or "").split(",") if r)
+        for part in (person._duties or "").split(";"):
+            if not part:
+                continue
+            role, zone_id, path = part.split("|", 2)
+            duties.append(Duty(role, int(zone_id) if zone_id else None, path))
+        person._state.fields_cache["user"] = user
+    state = getattr(user, "_state", None)
+    if state is not None:  # ``user.person`` answers from here too (None: no such row)
+        state.fields_cache["person"] = person
+    user._cityloop_person = person
+    user._cityloop_duties = tuple(duties)
+
+
+def person_for(user):
+    """The account's person in the organisation (or None), read once per user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_cityloop_person"):
+        _load(user)
+    return user._cityloop_person
+
+
+def duties_for(user) -> tuple[Duty, ...]:
+    """The account's duties (zone roles), read once per user object with its person."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ()
+    if not hasattr(user, "_cityloop_duties"):
+        _load(user)
+    return user._cityloop_duties
+
+
+def _compute(user) -> Scope:
     if user.is_superuser:
         return Scope(everything=True)
-    person = Person.objects.select_related("place", "unit", "unit__place").filter(user=user).first()
+    person = person_for(user)
     if person is None:
         return NOTHING
     places: set[str] = set()
     units: set[str] = set()
     zones: set[int] = set()
     # A place of the person's or of the unit's; a district place only for a district reader
-    # (roles are read only then, so street and community accounts pay no extra query).
+    # (roles come with the person, so this costs no extra query).
     seats = [person.place, person.unit.place if person.unit is not None else None]
     for place in (p for p in seats if p is not None):
         if place.kind != "district" or _reads_district(user):
             places.add(place.path)
     if person.unit is not None:
         units.add(person.unit.path)
-    for duty in ZoneRole.objects.filter(person=person).select_related("place"):
+    for duty in duties_for(user):
         if duty.zone_id:
             zones.add(duty.zone_id)
-        elif duty.place is not None:
-            places.add(duty.place.path)
+        elif duty.place_path:
+            places.add(duty.place_path)
     return Scope(
         place_paths=frozenset(_outermost(places)),
         unit_paths=frozenset(_outermost(units)),

@@ -26,3 +26,10 @@ def deliver_notification(notification_id: int) -> None:
     Returns nothing on purpose: huey keeps non-``None`` results until someone reads them.
     """
     notify.deliver(notification_id)
+
+
+@db_task()
+def deliver_notifications(notification_ids: list[int]) -> None:
+    """Send the rows one transaction wrote, one after the other (one queue entry for all)."""
+    for pk in notification_ids:
+        notify.deliver(pk)

@@ -21,6 +21,8 @@ def _case_event_saved(sender, instance, created=False, raw=False, **kwargs) -> N
         return
     from cityloop.duty import workflow
 
+    if not workflow.watched(instance.case):
+        return  # nothing to alert: no savepoint for it
     try:
         with transaction.atomic():
             workflow.alert_dispatched(instance.case)

@@ -134,16 +134,67 @@ def model_rollback(*, kind: str, actor=None) -> TriageModel:
     return model_activate(model_id=target.pk, actor=actor)
 
 
-# Loaded models, per process: {kind: (row id, sha256, classifier)}. The active row is asked
-# for on each use (one indexed query), so a switch made elsewhere is seen at the next case.
+# Loaded models, per process: {kind: (row id, sha256, classifier)}.
 _loaded: dict[str, tuple[int, str, clf.TextClassifier]] = {}
 _load_lock = threading.Lock()
+
+# The active rows, per process, so that an intake without a model costs no query: read again
+# when the shared cache's stamp changes (every activation, in any process, sets a new one),
+# when this process saved or deleted a model row (signals), and at least every
+# ACTIVE_CHECK_SECONDS in any case.
+ACTIVE_STAMP_KEY = "cityloop:intel:active-models"
+ACTIVE_CHECK_SECONDS = 30.0
+_active: tuple[Any, float, dict[str, TriageModel], bool] | None = None
+
+
+def _stamp() -> Any:
+    from django.core.cache import cache
+
+    try:
+        return cache.get(ACTIVE_STAMP_KEY)
+    except Exception:  # a cache that cannot be reached: the time bound still holds
+        return None
+
+
+def models_changed() -> None:
+    """Forget the cached active rows here, and tell the other processes (a new stamp)."""
+    global _active
+    _active = None
+    from django.core.cache import cache
+
+    try:
+        cache.set(ACTIVE_STAMP_KEY, f"{clock.now().timestamp()}-{id(object())}", None)
+    except Exception:
+        log.warning(
+            "could not publish the triage model change; others see it within %ss",
+            ACTIVE_CHECK_SECONDS,
+        )
+
+
+def _active_state() -> tuple[dict[str, TriageModel], bool]:
+    """``({kind: active row}, whether any model row exists)``, cached per process."""
+    global _active
+    import time
+
+    stamp, now = _stamp(), time.monotonic()
+    state = _active
+    if state is not None and state[0] == stamp and now - state[1] < ACTIVE_CHECK_SECONDS:
+        return state[2], state[3]
+    rows = {r.kind: r for r in TriageModel.objects.filter(is_active=True)}
+    any_model = bool(rows) or TriageModel.objects.exists()
+    _active = (stamp, now, rows, any_model)
+    return rows, any_model
+
+
+def active_model(kind: str) -> TriageModel | None:
+    """The active model row of ``kind`` (cached per process, see :func:`_active_state`)."""
+    return _active_state()[0].get(kind)
 
 
 def active_classifier(kind: str) -> tuple[TriageModel, clf.TextClassifier] | None:
     """The active model of ``kind`` and its classifier, or ``None`` when there is none or its
     file cannot be read (that is logged: intake goes on without suggestions)."""
-    row = TriageModel.objects.filter(kind=kind, is_active=True).first()
+    row = active_model(kind)
     if row is None:
         return None
     cached = _loaded.get(kind)
@@ -160,7 +211,24 @@ def active_classifier(kind: str) -> tuple[TriageModel, clf.TextClassifier] | Non
 
 
 def forget_loaded() -> None:
+    global _active
     _loaded.clear()
+    _active = None
+
+
+def _on_model_change(sender, **kwargs) -> None:
+    models_changed()
+    transaction.on_commit(models_changed)  # again once the change is visible to others
+
+
+def _connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_on_model_change, sender=TriageModel, dispatch_uid="intel-active-save")
+    post_delete.connect(_on_model_change, sender=TriageModel, dispatch_uid="intel-active-delete")
+
+
+_connect_signals()
 
 
 # --- suggestions at intake ---------------------------------------------------------------------
@@ -227,8 +295,8 @@ def suggest_for_case(case) -> dict[str, Suggestion]:
 
 def case_reported(case, actor=None) -> None:
     """Hook called by the case workflow right after intake (``actor``: who reported it)."""
-    if not settings.CITYLOOP.intel_suggest:
-        return
+    if not settings.CITYLOOP.intel_suggest or not _active_state()[0]:
+        return  # no model: nothing to ask, and no savepoint for it
     found = _guarded("suggestion", suggest_for_case, case)
     if found and case.status != "reported" and case.category_id is not None:
         # The desk accepted it while entering it (before the model spoke): its category is
@@ -263,11 +331,15 @@ def _decide(case, kind: str, final, actor) -> Suggestion | None:
 
 def case_accepted(case, actor) -> None:
     """Hook: the desk accepted the case with its final category; record whether it took ours."""
+    if not _active_state()[1]:
+        return  # no model was ever stored: there is no suggestion to decide on
     _guarded("recording the category decision", _decide, case, Kind.CATEGORY, case.category, actor)
 
 
 def case_dispatched(case, actor) -> None:
     """Hook: the case went to its responsible unit; record whether it was the suggested one."""
+    if not _active_state()[1]:
+        return
     _guarded("recording the unit decision", _decide, case, Kind.UNIT, case.responsible_unit, actor)
 
 
