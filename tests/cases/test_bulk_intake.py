@@ -126,3 +126,17 @@ def test_too_many_reports_are_refused_whole(desk, category):
 def test_anonymous_callers_are_refused(category, at_monday):
     r = ApiClient().post("/cases/bulk", {"reports": [one(category, 1)]})
     assert r.status_code == 401
+
+
+def test_a_batch_counts_in_the_figures_summary(desk, category):
+    """bulk_create bypasses the per-case save: the batch adds its reports to the figures
+    summary itself, exactly what a rebuild from the cases gives."""
+    from cityloop.cases import summary
+    from tests.cases.test_figure_summary import _summary_rows
+
+    r = desk.post("/cases/bulk", {"reports": [one(category, n) for n in range(4)]})
+    assert r.json()["created"] == 4
+    maintained = _summary_rows()
+    assert sum(c["reported"] for c in maintained.values()) == 4
+    summary.rebuild()
+    assert _summary_rows() == maintained

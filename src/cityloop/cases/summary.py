@@ -142,6 +142,20 @@ def record(case: Case, *, adding: bool) -> None:
     case._loaded = {**(loaded or {}), **new}
 
 
+def record_added(cases: Iterable[Case]) -> None:
+    """New cases written in bulk (:func:`cityloop.cases.workflow.report_many`): their
+    contributions summed into one upsert, in the batch's transaction."""
+    delta: dict[Key, dict[str, float]] = {}
+    for case in cases:
+        row = _row_of(case)
+        for key, counts in contribution(row).items():
+            bucket = delta.setdefault(key, {})
+            for name, n in counts.items():
+                bucket[name] = bucket.get(name, 0) + n
+        case._loaded = row
+    apply(delta)
+
+
 def forget(sender, instance: Case, **kwargs) -> None:
     """A deleted case takes its contribution out (``post_delete``; the demo's reset, an
     admin's delete). Bulk deletes by raw SQL need :func:`rebuild`."""

@@ -670,6 +670,7 @@ def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], c
     else:  # pragma: no cover - every supported database returns the new ids
         for case in cases:
             case.save(force_insert=True)
+    summary.record_added(cases)  # bulk_create bypasses _save: the figures summary, here
     public = actions.is_public("report")
     CaseEvent.objects.bulk_create(
         CaseEvent(
