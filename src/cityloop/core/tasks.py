@@ -26,3 +26,13 @@ def deliver_notification(notification_id: int) -> None:
     Returns nothing on purpose: huey keeps non-``None`` results until someone reads them.
     """
     notify.deliver(notification_id)
+
+
+@db_task()
+def deliver_notifications(notification_ids: list[int]) -> None:
+    """Send a batch of inbox rows (written together by ``notify.notify_many``), one by one."""
+    for pk in notification_ids:
+        try:
+            notify.deliver(pk)
+        except Exception:  # one bad row must not hold back the rest; the sweep retries it
+            notify.logger.exception("notification %s could not be delivered", pk)
