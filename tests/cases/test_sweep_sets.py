@@ -234,8 +234,8 @@ def test_analyze_after_bulk_runs_only_on_postgresql_and_past_the_threshold(
     django_capture_on_commit_callbacks,
 ):
     assert db.analyze_after_bulk(Case, 10, threshold=100) is False
-    with django_capture_on_commit_callbacks(execute=True):
-        with CaptureQueriesContext(connection) as ctx:
+    with CaptureQueriesContext(connection) as ctx:
+        with django_capture_on_commit_callbacks(execute=True):
             ran = db.analyze_after_bulk(Case, 100, threshold=100)
     analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
     if connection.vendor == "postgresql":

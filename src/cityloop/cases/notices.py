@@ -85,22 +85,28 @@ def recipients(case: Case, verb: str, staff=unit_staff) -> list:
     return []
 
 
-def message(case: Case, verb: str) -> Message:
-    """What the people told about ``verb`` on ``case`` read."""
+def message(case: Case, verb: str, texts: dict[str, str] | None = None) -> Message:
+    """What the people told about ``verb`` on ``case`` read (``texts``: the translated
+    titles and due phrase, when a sweep builds thousands of messages)."""
+    texts = texts or _texts()
     to_reporter = AUDIENCE[verb] == "reporter"
     link = f"/track/{case.code}/" if to_reporter else f"/cases/{case.pk}/"
     body = f"{case.title}（{case.get_status_display()}）"
     if case.due_at and not to_reporter:
-        body += _(" — due %(due)s") % {
+        body += texts["due"] % {
             "due": f"{case.due_at.astimezone(clock.local_zone()):%Y-%m-%d %H:%M}"
         }
     return Message(
         verb=f"case_{verb}",
-        title=_titles()[verb] % {"code": case.code},
+        title=texts[verb] % {"code": case.code},
         body=body,
         link=link,
         data={"case": case.pk, "code": case.code},
     )
+
+
+def _texts() -> dict[str, str]:
+    return {**_titles(), "due": _(" — due %(due)s")}
 
 
 def send(case: Case, verb: str) -> None:
@@ -128,10 +134,11 @@ def send_many(steps: Iterable[tuple[Case, str]]) -> int:
         return memo[key]
 
     items = []
+    texts = _texts()
     for case, verb in steps:
         if verb not in AUDIENCE:
             continue
         people = recipients(case, verb, staff)
         if people:
-            items.append((people, message(case, verb)))
+            items.append((people, message(case, verb, texts)))
     return notify_many(items)

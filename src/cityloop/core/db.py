@@ -47,7 +47,9 @@ def id_list_sql(ids: list[int]) -> tuple[str, list[object]]:
     ``= ANY(%s)`` on PostgreSQL, ``IN (SELECT value FROM json_each(%s))`` on SQLite — no
     statement grows with the number of ids, and SQLite's parameter limit never bites."""
     if connection.vendor == "postgresql":
-        return "= ANY(%s)", [list(ids)]
+        # An array literal: psycopg adapting a list of 5,000 ints element by element costs
+        # more than the UPDATE it feeds.
+        return "= ANY(%s::bigint[])", ["{" + ",".join(str(int(i)) for i in ids) + "}"]
     import json
 
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
