@@ -193,3 +193,21 @@ def light_at(now: datetime, *, warn_at: datetime | None, due_at: datetime | None
     if warn_at is not None and now >= warn_at:
         return "yellow"
     return "green"
+
+
+def light_conditions(now: datetime) -> dict[str, Q]:
+    """:func:`light_at` as one filter per colour, for set-based sweeps (same boundaries)."""
+    return {
+        "red": Q(due_at__lte=now),
+        "yellow": Q(warn_at__lte=now, due_at__gt=now),
+        "green": Q(due_at__gt=now) & (Q(warn_at__isnull=True) | Q(warn_at__gt=now)),
+    }
+
+
+def stale_light_q(now: datetime) -> Q:
+    """Cases whose stored light is not what :func:`light_at` says at ``now`` (cases with no
+    deadline, e.g. suspended, are never stale)."""
+    stale = Q()
+    for colour, cond in light_conditions(now).items():
+        stale |= cond & ~Q(light=colour)
+    return stale

@@ -146,7 +146,7 @@ def run_import(
         )
     if kind == "hotline":
         _check_hotline_actor(actor)
-    return run_file(
+    report = run_file(
         SPECS[kind],
         APPLY[kind],
         path,
@@ -156,6 +156,11 @@ def run_import(
         error_columns=ERROR_COLUMNS,
         progress=progress,
     )
+    if kind == "hotline" and report.written:  # fresh statistics after a large import
+        from cityloop.core.db import analyze_after_bulk
+
+        analyze_after_bulk(Case, report.total("created") + report.total("updated"))
+    return report
 
 
 # --- categories ----------------------------------------------------------------------------

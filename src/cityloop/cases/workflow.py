@@ -1379,6 +1379,108 @@ def update_light(*, case_id: int, now: datetime | None = None) -> str | None:
     return light
 
 
+@dataclass
+class Relit:
+    """One chunk of :func:`relight_stale`: the changes per new light, and where to go on."""
+
+    changed: dict[str, int]
+    last_pk: int | None  # the highest pk examined; ``None`` when nothing was left
+    examined: int = 0
+
+
+# The guarded UPDATE's extra condition per new light: the case must still be due for it.
+_LIGHT_SQL = {
+    "red": "{due} <= %s",
+    "yellow": "{warn} <= %s AND {due} > %s",
+    "green": "{due} > %s AND ({warn} IS NULL OR {warn} > %s)",
+}
+
+
+def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int = 0) -> Relit:
+    """The set-based sweep step: re-light up to ``limit`` stale open cases with pk > ``after``
+    in one transaction — one read, one guarded UPDATE … RETURNING per (old, new) light, the
+    warning events and the notifications in bulk. Same outcome as :func:`update_light` on
+    each case; the guard (the stored light still the old one, the case still open and due
+    for the new one) makes two sweeps at once write each change once."""
+    from django.db import connection
+    from django.db.models import Case as Choose
+    from django.db.models import CharField, Value, When
+
+    from cityloop.core.db import id_list_sql
+
+    now = now or clock.now()
+    conds = deadlines.light_conditions(now)
+    target = Choose(
+        *(When(cond, then=Value(colour)) for colour, cond in conds.items()),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    with transaction.atomic():
+        cases = list(
+            Case.objects.filter(status__in=Case.OPEN, pk__gt=after)
+            .filter(deadlines.stale_light_q(now))
+            .annotate(new_light=target)
+            .select_related("responsible_unit", "dispatcher_unit", "handler__user")
+            .defer("description", "search_text", "result", "pending_request")
+            .order_by("pk")[:limit]
+        )
+        if not cases:
+            return Relit(changed={}, last_pk=None)
+        groups: dict[tuple[str, str], list[Case]] = {}
+        for case in cases:
+            groups.setdefault((case.light, case.new_light), []).append(case)
+        table = connection.ops.quote_name(Case._meta.db_table)
+        col = {
+            name: connection.ops.quote_name(Case._meta.get_field(name).column)
+            for name in ("id", "light", "status", "due_at", "warn_at")
+        }
+        moment = connection.ops.adapt_datetimefield_value(now)
+        open_states = [str(s) for s in Case.OPEN]
+        changed: dict[str, int] = {}
+        steps: list[tuple[Case, str]] = []
+        new_events: list[CaseEvent] = []
+        for (old, light), group in groups.items():
+            ids_sql, ids_params = id_list_sql([c.pk for c in group])
+            due_for = _LIGHT_SQL[light].format(due=col["due_at"], warn=col["warn_at"])
+            sql = (
+                f"UPDATE {table} SET {col['light']} = %s WHERE {col['id']} {ids_sql}"
+                f" AND {col['light']} = %s"
+                f" AND {col['status']} IN ({', '.join(['%s'] * len(open_states))})"
+                f" AND {due_for} RETURNING {col['id']}"
+            )
+            params = [light, *ids_params, old, *open_states, *[moment] * due_for.count("%s")]
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                done = {row[0] for row in cursor.fetchall()}
+            if not done:
+                continue
+            changed[light] = changed.get(light, 0) + len(done)
+            if light not in ("yellow", "red"):
+                continue
+            for case in group:
+                if case.pk not in done:
+                    continue
+                case.light = light
+                fields = events.event_fields(
+                    actor=None,
+                    verb=f"light_{light}",
+                    from_state=case.status,
+                    to_state=case.status,
+                    data={
+                        "from": old,
+                        "to": light,
+                        "stage": case.stage,
+                        "due_at": _iso(case.due_at),
+                    },
+                )
+                new_events.append(CaseEvent(case_id=case.pk, public=False, **fields))
+                steps.append((case, f"light_{light}"))
+        if new_events:
+            CaseEvent.objects.bulk_create(new_events, batch_size=1000)
+            notices.send_many(steps)
+    return Relit(changed=changed, last_pk=cases[-1].pk, examined=len(cases))
+
+
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 

@@ -44,6 +44,7 @@ __all__ = [
     "deliver",
     "deliver_pending",
     "notify",
+    "notify_many",
     "register_channel",
 ]
 
@@ -93,10 +94,32 @@ def notify(
     an account nor a phone/e-mail cannot be reached and is left out.
     """
     _check(message)
+    rows = _rows_for(recipients, message, clock.now())
+    if not rows:
+        return []
+    return _write(rows)
+
+
+def notify_many(items: Iterable[tuple[Iterable[Recipient | AbstractBaseUser], Message]]) -> int:
+    """:func:`notify` for many messages at once (a sweep's warnings): the same rows, written
+    in one bulk insert and handed to the queue in batches after commit, not one queue write
+    per row. Returns the number of rows written."""
+    now = clock.now()
+    rows: list[Notification] = []
+    for recipients, message in items:
+        _check(message)
+        rows.extend(_rows_for(recipients, message, now))
+    if not rows:
+        return 0
+    return len(_write(rows))
+
+
+def _rows_for(
+    recipients: Iterable[Recipient | AbstractBaseUser], message: Message, now
+) -> list[Notification]:
     title = str(message.title)
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + "…"
-    now = clock.now()
     rows: list[Notification] = []
     seen: set[tuple[str, object]] = set()
     for value in recipients:
@@ -118,15 +141,21 @@ def notify(
                 created_at=now,
             )
         )
-    if not rows:
-        return []
+    return rows
+
+
+# Rows handed to the queue in one task (a transaction's rows, in batches of this many).
+QUEUE_BATCH = 200
+
+
+def _write(rows: list[Notification]) -> list[Notification]:
     external = bool(channel_names())
     if not external:  # nothing to send: the inbox row is the whole notification
         for row in rows:
-            row.sent_at = now
+            row.sent_at = rows[0].created_at
             _redact(row)
     if connection.features.can_return_rows_from_bulk_insert:
-        rows = Notification.objects.bulk_create(rows)
+        rows = Notification.objects.bulk_create(rows, batch_size=1000)
     else:
         for row in rows:
             row.save(force_insert=True)
@@ -170,13 +199,16 @@ def _schedule(ids: list[int]) -> None:
     """
     from cityloop.core.tasks import deliver_notification, deliver_notifications
 
-    if len(ids) > 1:  # one queue write for the transaction's rows
-        try:
-            deliver_notifications(list(ids))
-            return
-        except Exception:
-            logger.exception("could not queue notifications %s; the sweep will deliver them", ids)
-            return
+    if len(ids) > 1:  # one queue write for each QUEUE_BATCH rows of the transaction
+        for start in range(0, len(ids), QUEUE_BATCH):
+            batch = list(ids[start : start + QUEUE_BATCH])
+            try:
+                deliver_notifications(batch)
+            except Exception:
+                logger.exception(
+                    "could not queue %d notifications; the sweep will deliver them", len(batch)
+                )
+        return
     for pk in ids:
         try:
             deliver_notification(pk)

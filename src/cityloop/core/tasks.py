@@ -30,6 +30,9 @@ def deliver_notification(notification_id: int) -> None:
 
 @db_task()
 def deliver_notifications(notification_ids: list[int]) -> None:
-    """Send the rows one transaction wrote, one after the other (one queue entry for all)."""
+    """Send a batch of inbox rows (written together by ``notify.notify_many``), one by one."""
     for pk in notification_ids:
-        notify.deliver(pk)
+        try:
+            notify.deliver(pk)
+        except Exception:  # one bad row must not hold back the rest; the sweep retries it
+            notify.logger.exception("notification %s could not be delivered", pk)

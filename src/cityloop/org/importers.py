@@ -309,7 +309,7 @@ def run_import(
             % {"kind": kind, "kinds": ", ".join(KINDS)},
         )
     if kind in PLAN:
-        return run_file(
+        report = run_file(
             SPECS[kind],
             PLAN[kind],
             path,
@@ -319,9 +319,15 @@ def run_import(
             planned=True,
             progress=progress,
         )
-    return run_file(
-        SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs, progress=progress
-    )
+    else:
+        report = run_file(
+            SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs, progress=progress
+        )
+    if kind == "places" and report.written:  # fresh statistics after a large import
+        from cityloop.core.db import analyze_after_bulk
+
+        analyze_after_bulk(Place, report.total("created") + report.total("updated"))
+    return report
 
 
 def run_file(

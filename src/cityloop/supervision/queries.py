@@ -257,6 +257,20 @@ def task_light(task: Task, as_of: date | None = None) -> tuple[str, list[dict]]:
     return lights_for([task], as_of)[task.pk]
 
 
+def stored_or_computed_lights(tasks: list[Task], as_of: date) -> dict[int, tuple[str, list[dict]]]:
+    """Each task's light on ``as_of``: today the sweeper's stored light (no reads), computed
+    only for tasks it has not lit yet today and for any other date."""
+    stored = {}
+    if as_of == clock.today():
+        stored = {
+            t.pk: (t.light, t.light_reasons) for t in tasks if t.light and t.light_on == as_of
+        }
+    missing = [t for t in tasks if t.pk not in stored]
+    if missing:
+        stored.update(lights_for(missing, as_of))
+    return stored
+
+
 # --- the board -------------------------------------------------------------------------------
 
 
@@ -346,7 +360,7 @@ def board(actor, *, as_of: date | None = None, flt: BoardFilter | None = None) -
     year = flt.year if flt.year is not None else as_of.year
     flt = BoardFilter(**{**flt.__dict__, "year": year or None, "colour": ""})
     tasks = list(_filtered(actor, flt))
-    lit = lights_for(tasks, as_of)
+    lit = stored_or_computed_lights(tasks, as_of)
     rows = [BoardRow(t, *lit[t.pk]) for t in tasks]
     counts = Counter(r.colour for r in rows)
     result = Board(as_of=as_of, year=year or None, rows=rows, counts=dict(counts))

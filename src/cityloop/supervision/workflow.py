@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events, worktime
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from cityloop.core.notify import Message, notify
+from cityloop.core.notify import Message, notify, notify_many
 from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
 from cityloop.supervision import queries, rules, services
@@ -492,6 +492,165 @@ def refresh_light(*, task_id: int, as_of: date | None = None) -> str | None:
         if task.light_on == as_of and LightRecord.objects.filter(task=task, on=as_of).exists():
             return None
         return _relight(task, as_of)
+
+
+def stale_tasks_q(as_of: date) -> Q:
+    """Tasks whose light is not yet stored for ``as_of``: active ones once a day, finished ones
+    once (done early / on time / late)."""
+    active = Q(state=Task.State.ACTIVE) & (Q(light_on__isnull=True) | Q(light_on__lt=as_of))
+    return active | (~Q(state=Task.State.ACTIVE) & Q(light_on__isnull=True))
+
+
+def relight_stale(
+    as_of: date | None = None, *, limit: int = 1000, after: int = 0
+) -> tuple[dict[str, int], int | None]:
+    """The set-based sweep step: store ``as_of``'s light of up to ``limit`` stale tasks with
+    pk > ``after`` in one transaction — the tasks claimed by one guarded UPDATE … RETURNING
+    (so two sweeps at once light each task once), their facts read in a fixed number of
+    queries, lights, day records, events, explanations and notifications written in bulk.
+    Same outcome as :func:`refresh_light` on each. Returns (changes per colour, the highest
+    pk examined or ``None`` when nothing was left)."""
+    from django.db import connection
+
+    from cityloop.core.db import id_list_sql
+
+    as_of = as_of or clock.today()
+    with transaction.atomic():
+        ids = list(
+            Task.objects.filter(stale_tasks_q(as_of), pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return {}, None
+        table = connection.ops.quote_name(Task._meta.db_table)
+        pk, light_on, state = (
+            connection.ops.quote_name(Task._meta.get_field(name).column)
+            for name in ("id", "light_on", "state")
+        )
+        ids_sql, ids_params = id_list_sql(ids)
+        day = connection.ops.adapt_datefield_value(as_of)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {light_on} = %s WHERE {pk} {ids_sql} AND ("
+                f"({state} = %s AND ({light_on} IS NULL OR {light_on} < %s))"
+                f" OR ({state} <> %s AND {light_on} IS NULL)) RETURNING {pk}",
+                [day, *ids_params, Task.State.ACTIVE, day, Task.State.ACTIVE],
+            )
+            claimed = sorted(row[0] for row in cursor.fetchall())
+        tasks = list(
+            Task.objects.filter(pk__in=claimed).select_related("responsible_unit").order_by("pk")
+        )
+        lit = queries.lights_for(tasks, as_of)
+        LightRecord.objects.bulk_create(
+            [
+                LightRecord(task=t, on=as_of, colour=lit[t.pk][0], reasons=lit[t.pk][1])
+                for t in tasks
+            ],
+            update_conflicts=True,
+            unique_fields=["task", "on"],
+            update_fields=["colour", "reasons"],
+            batch_size=500,
+        )
+        changed: dict[str, int] = {}
+        moved: list[tuple[Task, str, str, list[dict]]] = []
+        for t in tasks:
+            colour, reasons = lit[t.pk]
+            before = t.light
+            t.light, t.light_reasons, t.light_on = colour, reasons, as_of
+            if before != colour:
+                moved.append((t, before, colour, reasons))
+                changed[colour] = changed.get(colour, 0) + 1
+        Task.objects.bulk_update(tasks, ["light", "light_reasons"], batch_size=500)
+        if moved:
+            _lights_changed(moved, as_of)
+    return changed, ids[-1]
+
+
+def _lights_changed(moved: list[tuple[Task, str, str, list[dict]]], as_of: date) -> None:
+    """:func:`_relight`'s consequences for many tasks at once: the events, an explanation for
+    each task turned red that has none open, the units told."""
+    new_events = [
+        SupervisionEvent(
+            task=t,
+            **events.event_fields(
+                actor=None,
+                verb="light",
+                from_state=before,
+                to_state=colour,
+                note="；".join(r["text"] for r in reasons),
+                data={"reasons": reasons, "on": as_of.isoformat()},
+            ),
+        )
+        for t, before, colour, reasons in moved
+    ]
+    red = [(t, reasons) for t, _b, colour, reasons in moved if colour == Colour.RED]
+    explained = set(
+        Explanation.objects.filter(
+            task_id__in=[t.pk for t, _r in red], state=Explanation.State.OPEN
+        ).values_list("task_id", flat=True)
+    )
+    red = [(t, reasons) for t, reasons in red if t.pk not in explained]
+    staff: dict[int, list] = {}
+
+    def people(task: Task) -> list:
+        if task.responsible_unit_id not in staff:
+            staff[task.responsible_unit_id] = unit_staff(task.responsible_unit, rules.REPORT_ROLES)
+        return staff[task.responsible_unit_id]
+
+    told = []
+    for t, _before, colour, _reasons in moved:
+        if colour == Colour.YELLOW:
+            told.append(
+                (t, "task_yellow", _("Task %(code)s turned yellow: find the cause and speed up"))
+            )
+    if red:
+        policy = queries.policy_row()
+        now = clock.now()
+        dues: dict[int | None, Any] = {}
+        asked = []
+        for t, reasons in red:
+            if t.responsible_unit_id not in dues:
+                dues[t.responsible_unit_id] = worktime.add_work_time(
+                    now, days=policy.explanation_working_days, unit=t.responsible_unit
+                )
+            asked.append(
+                Explanation(
+                    task=t, opened_at=now, due_at=dues[t.responsible_unit_id], reasons=reasons
+                )
+            )
+        asked = Explanation.objects.bulk_create(asked, batch_size=500)
+        for explanation, (t, reasons) in zip(asked, red, strict=True):
+            new_events.append(
+                SupervisionEvent(
+                    task=t,
+                    **events.event_fields(
+                        actor=None,
+                        verb="explanation_requested",
+                        note="；".join(r["text"] for r in reasons if r["colour"] == Colour.RED),
+                        data={
+                            "explanation": explanation.pk,
+                            "due_at": explanation.due_at.isoformat(),
+                        },
+                    ),
+                )
+            )
+            told.append(
+                (t, "task_red", _("Task %(code)s turned red: explain to the leader in charge"))
+            )
+    SupervisionEvent.objects.bulk_create(new_events, batch_size=500)
+    notify_many(
+        (
+            people(t),
+            Message(
+                verb=verb,
+                title=title % {"code": t.code},
+                link=f"/supervision/tasks/{t.pk}/",
+                data={"task": t.pk},
+            ),
+        )
+        for t, verb, title in told
+    )
 
 
 def explain(*, actor, task_id: int, text: str) -> Explanation:
