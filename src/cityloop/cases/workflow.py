@@ -720,6 +720,7 @@ def dispatch(
     old = _move(case, "dispatch")
     case.responsible_unit, case.handler, case.dispatched_at = unit, handler, now
     _start_stage(case, Stage.HANDLE, now)
+    case.refresh_scope_keys(assisting_ids=[u.pk for u in assisting])  # saved with the case
     _save(case, now)
     case.assisting_units.set(assisting)
     _record(
@@ -763,6 +764,7 @@ def send_back(*, actor, case_id: int, reason: str) -> Case:
     old = _move(case, "send_back")
     case.responsible_unit, case.handler, case.pending_request = None, None, {}
     _start_stage(case, Stage.DISPATCH, now)
+    case.refresh_scope_keys(assisting_ids=[])  # saved with the case
     _save(case, now)
     case.assisting_units.clear()
     _record(
@@ -912,6 +914,7 @@ def escalate(*, actor, case_id: int, reason: str) -> Case:
     case.responsible_unit, case.handler, case.pending_request = None, None, {}
     case.escalations += 1
     _start_stage(case, Stage.DISPATCH, now)
+    case.refresh_scope_keys(assisting_ids=[])  # saved with the case
     _save(case, now)
     case.assisting_units.clear()
     _record(
