@@ -336,7 +336,8 @@ class Case(models.Model):
     # every ancestor path of ``place_path``, ``u:<unit id>`` for the responsible and the
     # dispatching unit, ``a:<unit id>`` for each assisting unit, ``z:<zone id>`` for the
     # zone, road and grid, ``r:<user id>`` for the reporter; space-separated. Kept by
-    # :meth:`save` and, for assisting units, by :meth:`set_assisting_units`.
+    # :meth:`save` and, for assisting units, by the workflow where it sets them
+    # (``refresh_scope_keys(assisting_ids=…)`` before the save).
     scope_keys = models.TextField(blank=True, default="", editable=False)
     updated_at = models.DateTimeField(_("updated at"))
     is_demo = models.BooleanField(_("demo data"), default=False)
@@ -376,6 +377,16 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
+    def save(self, *args, **kwargs):
+        # Derived data kept in the same statement as the change it is derived from.
+        fields = kwargs.get("update_fields")
+        if fields is None:
+            self.refresh_scope_keys()
+        elif self.SCOPE_FIELDS.intersection(fields):
+            self.refresh_scope_keys()
+            kwargs["update_fields"] = [*fields, "scope_keys"]
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
@@ -411,24 +422,7 @@ class Case(models.Model):
         else:
             assisting = [f"a:{pk}" for pk in sorted(set(assisting_ids))]
         keys = list(dict.fromkeys([*self.own_scope_keys(), *assisting]))
-        self.scope_keys = f" {' '.join(keys)} " if keys else ""
-
-    def save(self, *args, **kwargs):
-        # Derived data kept in the same statement as the change it is derived from.
-        fields = kwargs.get("update_fields")
-        if fields is None:
-            self.refresh_scope_keys()
-        elif self.SCOPE_FIELDS.intersection(fields):
-            self.refresh_scope_keys()
-            kwargs["update_fields"] = [*fields, "scope_keys"]
-        super().save(*args, **kwargs)
-
-    def set_assisting_units(self, units) -> None:
-        """Set the assisting units and their scope keys together (one more UPDATE)."""
-        units = list(units)
-        self.assisting_units.set(units)
-        self.refresh_scope_keys(assisting_ids=[u.pk for u in units])
-        Case.objects.filter(pk=self.pk).update(scope_keys=self.scope_keys)
+        self.scope_keys = " ".join(keys)
 
 
 def place_keys(place_path: str) -> list[str]:
