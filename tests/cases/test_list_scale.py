@@ -142,15 +142,15 @@ def _grow(template: Case, other_street: str) -> None:
         cols = [r[0] for r in cur.fetchall()]
         over = {
             "code": "'T' || g",
-            "status": "CASE WHEN g % 33 = 0 THEN 'handling' ELSE 'closed' END",
-            "light": "CASE WHEN g % 33 <> 0 THEN '' WHEN g % 99 = 0 THEN 'red' "
-            "WHEN g % 66 = 0 THEN 'yellow' ELSE 'green' END",
-            "due_at": "CASE WHEN g % 33 = 0 THEN now() + (g % 500) * interval '1 hour' END",
-            "reported_at": "now() - (g % 1000) * interval '1 day' - g * interval '1 second'",
+            "status": "CASE WHEN mod(g, 33) = 0 THEN 'handling' ELSE 'closed' END",
+            "light": "CASE WHEN mod(g, 33) <> 0 THEN '' WHEN mod(g, 99) = 0 THEN 'red' "
+            "WHEN mod(g, 66) = 0 THEN 'yellow' ELSE 'green' END",
+            "due_at": "CASE WHEN mod(g, 33) = 0 THEN now() + (mod(g, 500)) * interval '1 hour' END",
+            "reported_at": "now() - (mod(g, 1000)) * interval '1 day' - g * interval '1 second'",
             "external_id": "''",
-            "search_text": "CASE WHEN g % 50 = 0 THEN '井盖 缺失 中心路' ELSE '路灯 不亮 小区' END",
-            "scope_keys": f"CASE WHEN g % 2 = 0 THEN t.scope_keys ELSE '{other_street}' END",
-            "place_path": "CASE WHEN g % 2 = 0 THEN t.place_path ELSE '/X/XS/' END",
+            "search_text": "CASE WHEN mod(g, 50) = 0 THEN '井盖 缺失 中心路' ELSE '路灯 不亮 小区' END",
+            "scope_keys": f"CASE WHEN mod(g, 2) = 0 THEN t.scope_keys ELSE '{other_street}' END",
+            "place_path": "CASE WHEN mod(g, 2) = 0 THEN t.place_path ELSE '/X/XS/' END",
         }
         select = ", ".join(over.get(c, f"t.{c}") for c in cols)
         cur.execute(
