@@ -148,7 +148,8 @@ def _grow(template: Case, other_street: str) -> None:
             "due_at": "CASE WHEN mod(g, 33) = 0 THEN now() + (mod(g, 500)) * interval '1 hour' END",
             "reported_at": "now() - (mod(g, 1000)) * interval '1 day' - g * interval '1 second'",
             "external_id": "''",
-            "search_text": "CASE WHEN mod(g, 50) = 0 THEN '井盖 缺失 中心路' ELSE '路灯 不亮 小区' END",
+            "search_text": "CASE WHEN mod(g, 50) = 0 THEN '井盖 缺失 中心路' "
+            "ELSE '路灯 不亮 小区' END",
             "scope_keys": f"CASE WHEN mod(g, 2) = 0 THEN t.scope_keys ELSE '{other_street}' END",
             "place_path": "CASE WHEN mod(g, 2) = 0 THEN t.place_path ELSE '/X/XS/' END",
         }
