@@ -69,12 +69,14 @@ def _columns(table: str) -> list[tuple[str, str]]:
             c.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_name = %s AND table_schema = current_schema() "
+                # Generated columns (light_rank) are computed by the database, never written.
+                "AND is_generated = 'NEVER' "
                 "ORDER BY ordinal_position",
                 [table],
             )
             rows = c.fetchall()
         else:
-            c.execute(f'PRAGMA table_info("{table}")')
+            c.execute(f'PRAGMA table_info("{table}")')  # leaves generated columns out
             rows = [(r[1], r[2]) for r in c.fetchall()]
     out = []
     for name, typ in rows:

@@ -140,3 +140,16 @@ def test_a_batch_counts_in_the_figures_summary(desk, category):
     assert sum(c["reported"] for c in maintained.values()) == 4
     summary.rebuild()
     assert _summary_rows() == maintained
+
+
+def test_a_batch_writes_the_scope_keys_the_lists_read(desk, category, cast):
+    """bulk_create bypasses Case.save: the batch computes each case's scope keys itself, so
+    the desk's list (read through the keys on PostgreSQL) finds the new cases."""
+    r = desk.post("/cases/bulk", {"reports": [one(category, n) for n in range(3)]})
+    ids = {i["id"] for i in r.json()["items"]}
+    for case in Case.objects.filter(pk__in=ids):
+        stored = case.scope_keys
+        case.refresh_scope_keys()
+        assert stored and stored == case.scope_keys
+    listed = desk.get("/cases", {"limit": 50}).json()
+    assert ids <= {c["id"] for c in listed["items"]}

@@ -121,6 +121,9 @@ class Category(models.Model):
         return self.parent_id is not None
 
 
+OPEN_STATES = ("reported", "accepted", "dispatched", "handling", "replied", "suspended")
+
+
 class Case(models.Model):
     """One problem to be solved, from report to return visit."""
 
@@ -144,6 +147,7 @@ class Case(models.Model):
         Status.REPLIED,
         Status.SUSPENDED,
     )
+    assert tuple(OPEN) == OPEN_STATES  # the partial indexes below name them as literals
     FINISHED = (Status.REJECTED, Status.MERGED, Status.CLOSED, Status.CANCELLED)
 
     class Source(models.TextChoices):
@@ -315,6 +319,26 @@ class Case(models.Model):
 
     # jieba tokens of title + description + address, for full-text search.
     search_text = models.TextField(blank=True, editable=False)
+
+    # Derived for the lists (see cases.queries.case_rows / visible_cases): the light as a
+    # number, so the list's order is plain columns an index holds; computed by the database
+    # itself, so every writer of ``light`` (the sweeps' bulk updates too) keeps it right.
+    light_rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(light="red", then=models.Value(0)),
+            models.When(light="yellow", then=models.Value(1)),
+            default=models.Value(2),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    # Who may see the case, as keys one GIN index holds (PostgreSQL): ``p:<place path>`` for
+    # every ancestor path of ``place_path``, ``u:<unit id>`` for the responsible and the
+    # dispatching unit, ``a:<unit id>`` for each assisting unit, ``z:<zone id>`` for the
+    # zone, road and grid, ``r:<user id>`` for the reporter; space-separated. Kept by
+    # :meth:`save` and, for assisting units, by the workflow where it sets them
+    # (``refresh_scope_keys(assisting_ids=…)`` before the save).
+    scope_keys = models.TextField(blank=True, default="", editable=False)
     updated_at = models.DateTimeField(_("updated at"))
     is_demo = models.BooleanField(_("demo data"), default=False)
 
@@ -332,6 +356,16 @@ class Case(models.Model):
                 fields=["handle_due_at", "closed_at"],
                 include=["id"],
                 name="case_handle_due_closed",
+            ),
+            # The list's order (case_rows): walked from the top with LIMIT, no sort.
+            models.Index(
+                fields=["light_rank", "due_at", "-reported_at", "-id"], name="case_list_order"
+            ),
+            # The same for the open cases alone (workbench queues, home counts).
+            models.Index(
+                fields=["light_rank", "due_at", "-reported_at", "-id"],
+                name="case_open_list_order",
+                condition=Q(status__in=OPEN_STATES),
             ),
         ]
         constraints = [
@@ -357,9 +391,59 @@ class Case(models.Model):
         case._loaded = dict(zip(field_names, values, strict=True))
         return case
 
+    def save(self, *args, **kwargs):
+        # Derived data kept in the same statement as the change it is derived from.
+        fields = kwargs.get("update_fields")
+        if fields is None:
+            self.refresh_scope_keys()
+        elif self.SCOPE_FIELDS.intersection(fields):
+            self.refresh_scope_keys()
+            kwargs["update_fields"] = [*fields, "scope_keys"]
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    # Fields the scope keys are read from; a save of any of them refreshes the keys.
+    SCOPE_FIELDS = frozenset(
+        {
+            "place",
+            "place_path",
+            "responsible_unit",
+            "dispatcher_unit",
+            "zone",
+            "road",
+            "grid",
+            "reporter",
+        }
+    )
+
+    def own_scope_keys(self) -> list[str]:
+        """The keys of the case's own columns (no query): places, units, zones, reporter."""
+        keys = place_keys(self.place_path)
+        keys += [f"u:{pk}" for pk in (self.responsible_unit_id, self.dispatcher_unit_id) if pk]
+        keys += [f"z:{pk}" for pk in (self.zone_id, self.road_id, self.grid_id) if pk]
+        if self.reporter_id:
+            keys.append(f"r:{self.reporter_id}")
+        return keys
+
+    def refresh_scope_keys(self, assisting_ids=None) -> None:
+        """Recompute :attr:`scope_keys`; assisting units kept from the stored keys unless
+        their ids are given."""
+        if assisting_ids is None:
+            assisting = [k for k in self.scope_keys.split() if k.startswith("a:")]
+        else:
+            assisting = [f"a:{pk}" for pk in sorted(set(assisting_ids))]
+        keys = list(dict.fromkeys([*self.own_scope_keys(), *assisting]))
+        self.scope_keys = " ".join(keys)
+
+
+def place_keys(place_path: str) -> list[str]:
+    """``/a/b/`` → ``p:/a/``, ``p:/a/b/``: a scope place path ``P`` covers the case exactly
+    when ``p:P`` is among them (paths are whole segments ending in ``/``)."""
+    parts = [p for p in (place_path or "").split("/") if p]
+    return [f"p:/{'/'.join(parts[: i + 1])}/" for i in range(len(parts))]
 
 
 class CaseEvent(EventBase):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -31,16 +31,29 @@ PUBLIC_NOTE_VERBS = frozenset({"reject", "reply", "reopen", "cancel", "return_vi
 
 def visible_cases(actor) -> QuerySet[Case]:
     """Cases in the reader's places, units (responsible, assisting or dispatching) or
-    patrol zones, and the reader's own reports."""
+    patrol zones, and the reader's own reports.
+
+    PostgreSQL reads the rule off :attr:`Case.scope_keys` through one GIN index (one overlap
+    test instead of an ``OR`` of path prefixes, unit sub-queries and an ``EXISTS``, which no
+    index serves); SQLite, an embedded file that scans anyway, applies the rule itself
+    (:func:`scope_rule_q`). Both say the same: tests/cases/test_list_scale.py compares them.
+    """
     scope = scope_for(actor)
     if scope.everything:
         return Case.objects.all()
+    if connection.vendor == "postgresql":
+        return Case.objects.filter(_scope_keys_match(scope, actor))
+    return Case.objects.filter(scope_rule_q(scope, actor))
+
+
+def scope_rule_q(scope, actor) -> Q:
+    """The scope rule on the case's own columns (what :attr:`Case.scope_keys` stands for)."""
     q = Q(pk__in=[])
     for path in sorted(scope.place_paths):
         q |= Q(place_path__startswith=path)
     if scope.unit_paths:
         # Unit ids as subqueries rather than joins: the case row is then read alone, which
-        # keeps PostgreSQL's planning time small on a wide table.
+        # keeps planning time small on a wide table.
         from cityloop.org.models import Unit
 
         units = Unit.objects.filter(scope.units_q()).values("pk")
@@ -54,7 +67,49 @@ def visible_cases(actor) -> QuerySet[Case]:
         q |= Q(zone_id__in=ids) | Q(road_id__in=ids) | Q(grid_id__in=ids)
     if actor is not None and getattr(actor, "is_authenticated", False):
         q |= Q(reporter=actor)
-    return Case.objects.filter(q)
+    return q
+
+
+class _Overlaps(Func):
+    """``string_to_array(scope_keys, ' ') && <keys>``: the expression of the GIN index
+    ``case_scope_keys_gin`` (migration 0006), written exactly as indexed."""
+
+    arg_joiner = " && "
+    template = "(%(expressions)s)"
+
+    def __init__(self, sql: str, params: list) -> None:
+        keys = Func(
+            F("scope_keys"),
+            template="string_to_array(%(expressions)s, ' ')",
+            output_field=TextField(),
+        )
+        super().__init__(
+            keys, RawSQL(sql, params, output_field=TextField()), output_field=BooleanField()
+        )
+
+
+def reader_keys(scope, actor) -> tuple[str, list]:
+    """The reader's keys as a PostgreSQL ``text[]`` expression: places, zones and own
+    reports as literals, units (ids of the unit subtrees) read in the same statement."""
+    literal = [f"p:{p}" for p in sorted(scope.place_paths)]
+    literal += [f"z:{pk}" for pk in sorted(scope.zone_ids)]
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        literal.append(f"r:{actor.pk}")
+    sql = "ARRAY[" + ", ".join(["%s"] * len(literal)) + "]::text[]"
+    params: list = list(literal)
+    if scope.unit_paths:
+        paths = sorted(scope.unit_paths)
+        where = " OR ".join(["starts_with(u.path, %s)"] * len(paths))
+        sql += (
+            " || ARRAY(SELECT k FROM org_unit u CROSS JOIN LATERAL "
+            f"(VALUES ('u:' || u.id), ('a:' || u.id)) v(k) WHERE {where})"
+        )
+        params += paths
+    return f"({sql})", params
+
+
+def _scope_keys_match(scope, actor) -> Func:
+    return _Overlaps(*reader_keys(scope, actor))
 
 
 def case_get(actor, case_id: int) -> Case:
@@ -235,12 +290,94 @@ def case_rows(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
         qs = qs.filter(reported_at__lt=_local_start(f.until + timedelta(days=1)))
     if f.q:
         qs = fts_filter(qs, f.q)
-    return qs.order_by(
-        RawSQL("CASE light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END", []),
-        "due_at",
-        "-reported_at",
-        "-pk",
+    # Plain columns in the order of the index ``case_list_order``: PostgreSQL walks it from
+    # the top and stops at the page's end instead of sorting every visible case.
+    return qs.order_by(*LIST_ORDER)
+
+
+LIST_ORDER = ("light_rank", F("due_at").asc(nulls_last=True), "-reported_at", "-pk")
+
+
+# --- keyset paging -----------------------------------------------------------------------------
+# A page ends at a case; the next page is the cases after it in LIST_ORDER. The cursor is that
+# case's sort key, opaque to the client (base64 JSON), so a page never re-reads what went before
+# (OFFSET would) and a case that moves while someone pages is neither lost twice nor shown twice
+# more than the move itself implies.
+
+
+def cursor_of(case: Case) -> str:
+    """The opaque ``after`` cursor that starts the page following ``case``."""
+    import base64
+    import json
+
+    key = [
+        case.light_rank if case.light_rank is not None else _rank_of(case.light),
+        case.due_at.isoformat() if case.due_at else None,
+        case.reported_at.isoformat(),
+        case.pk,
+    ]
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _rank_of(light: str) -> int:
+    return {"red": 0, "yellow": 1}.get(light, 2)
+
+
+def after_cursor(qs: QuerySet[Case], cursor: str) -> QuerySet[Case]:
+    """The rows of ``qs`` (ordered by :data:`LIST_ORDER`) after the cursor's case; a cursor
+    that cannot be read is bad input."""
+    import base64
+    import binascii
+    import json
+
+    from cityloop.core.errors import InvalidInput
+
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, due, reported, pk = json.loads(raw)
+        rank, pk = int(rank), int(pk)
+        due = datetime.fromisoformat(due) if due else None
+        reported = datetime.fromisoformat(reported)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidInput("cursor_invalid", _("This page link is no longer valid.")) from None
+    tail = Q(reported_at__lt=reported) | Q(reported_at=reported, pk__lt=pk)
+    if due is None:
+        same_rank = Q(due_at__isnull=True) & tail
+    else:
+        same_rank = Q(due_at__gt=due) | Q(due_at__isnull=True) | (Q(due_at=due) & tail)
+    # ``light_rank >= rank`` first: a range on the index's first column.
+    return qs.filter(light_rank__gte=rank).filter(
+        Q(light_rank__gt=rank) | (Q(light_rank=rank) & same_rank)
     )
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Case]
+    next: str  # the cursor of the next page, "" on the last
+    count: int
+    count_is_estimate: bool  # True: "at least ``count``" (more were not counted)
+
+
+COUNT_CAP = 1000
+
+
+def page_of(qs: QuerySet[Case], *, limit: int, after: str = "", offset: int = 0) -> Page:
+    """One page of an ordered case list, read as ``limit + 1`` rows (the extra one tells
+    whether a next page exists), and a count capped at :data:`COUNT_CAP`: exact below it,
+    else ``COUNT_CAP`` marked as a lower bound — never a count of the whole table."""
+    rows = after_cursor(qs, after) if after else qs
+    items = list(rows[offset : offset + limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
+    nxt = cursor_of(items[-1]) if more and items else ""
+    if not after and not more:
+        count, estimate = offset + len(items), False
+    else:
+        seen = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+        count, estimate = min(seen, COUNT_CAP), seen > COUNT_CAP
+    return Page(items, nxt, count, estimate)
 
 
 def _own_desks_below(actor, level: str) -> list[str]:
@@ -858,12 +995,14 @@ def _figures(items: list[dict], start: datetime, end: datetime, due_limit: datet
 
 
 def light_counts(actor) -> dict[str, int]:
-    """Open cases by light, for the home page and the workbench header."""
+    """Open cases by light, for the home page and the workbench header: one grouped count
+    over the open cases alone (partial indexes ``case_open_*``), never the closed history."""
     from django.db.models import Count
 
     counts = dict(
         visible_cases(actor)
         .filter(status__in=Case.OPEN)
+        .order_by()
         .values_list("light")
         .annotate(n=Count("pk"))
         .values_list("light", "n")

@@ -150,8 +150,16 @@ class CaseRowOut(Schema):
 
 
 class CasePage(Schema):
+    """One page of cases; ask for the next with ``after=<next>``."""
+
     items: list[CaseRowOut]
-    count: int
+    count: int = Field(
+        description="cases in the list: exact up to 1000, else 1000 with count_is_estimate"
+    )
+    count_is_estimate: bool = Field(
+        False, description='true: there are more than `count` ("1000+"), not counted'
+    )
+    next: str = Field("", description="cursor for `after=` to read the next page; empty: last")
     limit: int
     offset: int
 

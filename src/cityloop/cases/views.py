@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -46,7 +45,7 @@ from cityloop.cases.models import Case, CasePhoto, ReplyTemplate, Stage
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports, net, ratelimit
 from cityloop.core.downloads import stored_image
-from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.errors import DomainError, InvalidInput, NotFound
 from cityloop.intel import queries as intel_queries
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
@@ -420,9 +419,15 @@ def _workbench_rows(request: HttpRequest) -> tuple[str, forms.FilterForm, Any]:
 def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     user = request.user
     tab, filters, qs = _workbench_rows(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Keyset pages (``after=`` the last row's cursor): a page costs the same at any depth and
+    # the count is capped, so the workbench never counts a street's whole history.
+    after = request.GET.get("after") or ""
+    try:
+        page = queries.page_of(qs, limit=PAGE_SIZE, after=after)
+    except InvalidInput:
+        after, page = "", queries.page_of(qs, limit=PAGE_SIZE)
     now = clock.now()
-    rows = list(page.object_list)
+    rows = list(page.items)
     for c in rows:
         c.overdue = deadlines.is_overdue(c, now)
         c.can_dispatch = c.status == Case.Status.ACCEPTED and workflow.may(user, c, "dispatch")
@@ -435,8 +440,10 @@ def _workbench_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "bulk": extra.pop("bulk", None) or forms.BulkDispatchForm(user=user),
         "counts": queries.light_counts(user),
         "keeps_templates": rules.reply_template_root(user) is not None,
-        "query": _query_without(request, "page"),
-        "tab_query": _query_without(request, "page", "tab"),
+        "count_label": f"{page.count}+" if page.count_is_estimate else str(page.count),
+        "after": after,
+        "query": _query_without(request, "page", "after"),
+        "tab_query": _query_without(request, "page", "tab", "after"),
         "light_colours": LIGHT_COLOURS,
         **extra,
     }

@@ -665,6 +665,7 @@ def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], c
                 case.code = _unchecked_code(case.reported_at)
     for case in cases:
         case.updated_at = case.reported_at
+        case.refresh_scope_keys()  # bulk_create bypasses Case.save, which keeps them
     if connection.features.can_return_rows_from_bulk_insert:
         Case.objects.bulk_create(cases)
     else:  # pragma: no cover - every supported database returns the new ids
@@ -950,6 +951,7 @@ def dispatch(
     first = case.dispatched_at is None  # never dispatched: no assisting units to replace
     case.responsible_unit, case.handler, case.dispatched_at = unit, handler, now
     _start_stage(case, Stage.HANDLE, now)
+    case.refresh_scope_keys(assisting_ids=[u.pk for u in assisting])  # saved with the case
     _save(case, now)
     if assisting or not first:
         case._prefetched_objects_cache.pop("assisting_units", None)  # set() reads the old ones
@@ -996,6 +998,7 @@ def send_back(*, actor, case_id: int, reason: str) -> Case:
     old = _move(case, "send_back")
     case.responsible_unit, case.handler, case.pending_request = None, None, {}
     _start_stage(case, Stage.DISPATCH, now)
+    case.refresh_scope_keys(assisting_ids=[])  # saved with the case
     _save(case, now)
     case.assisting_units.clear()
     keep_assisting(case, [])
@@ -1146,6 +1149,7 @@ def escalate(*, actor, case_id: int, reason: str) -> Case:
     case.responsible_unit, case.handler, case.pending_request = None, None, {}
     case.escalations += 1
     _start_stage(case, Stage.DISPATCH, now)
+    case.refresh_scope_keys(assisting_ids=[])  # saved with the case
     _save(case, now)
     case.assisting_units.clear()
     keep_assisting(case, [])
