@@ -384,13 +384,6 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        case = super().from_db(db, field_names, values)
-        # The row as loaded: the figure summary takes its old contribution out on save.
-        case._loaded = dict(zip(field_names, values, strict=True))
-        return case
-
     def save(self, *args, **kwargs):
         # Derived data kept in the same statement as the change it is derived from.
         fields = kwargs.get("update_fields")
@@ -400,6 +393,13 @@ class Case(models.Model):
             self.refresh_scope_keys()
             kwargs["update_fields"] = [*fields, "scope_keys"]
         super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        case = super().from_db(db, field_names, values)
+        # The row as loaded: the figure summary takes its old contribution out on save.
+        case._loaded = dict(zip(field_names, values, strict=True))
+        return case
 
     @property
     def is_open(self) -> bool:
