@@ -110,7 +110,20 @@ def _databases() -> dict:
         db = dj_database_url.parse(CONFIG.database_url, conn_max_age=60, conn_health_checks=True)
         if db["ENGINE"].endswith("sqlite3"):
             db["OPTIONS"] = _sqlite_options()
-        return {"default": db}
+            return {"default": db}
+        if CONFIG.database_pooled:
+            _behind_pooler(db)
+        databases = {"default": db}
+        if CONFIG.replica_url:
+            replica = dj_database_url.parse(
+                CONFIG.replica_url, conn_max_age=60, conn_health_checks=True
+            )
+            # A replica that is down must not hold a request for long: the router then
+            # sends the reads to the primary (core.dbrouter).
+            replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
+            replica["TEST"] = {"MIRROR": "default"}  # tests read their own writes
+            databases["replica"] = replica
+        return databases
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -125,6 +138,13 @@ def _databases() -> dict:
     }
 
 
+def _behind_pooler(db: dict) -> None:
+    # pgbouncer in transaction mode gives each transaction any server connection: a named
+    # cursor or a prepared statement made in one is unknown in the next.
+    db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+
+
 def _sqlite_options() -> dict:
     # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at BEGIN
     # so two writers queue on the busy timeout instead of failing mid-transaction.
@@ -137,6 +157,13 @@ def _sqlite_options() -> dict:
 
 
 DATABASES = _databases()
+if "replica" in DATABASES:
+    DATABASE_ROUTERS = ["cityloop.core.dbrouter.ReplicaRouter"]
+    # After authentication (it reads the session), before anything reads for the page.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "cityloop.core.dbrouter.ReplicaReadsMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
