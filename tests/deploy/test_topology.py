@@ -434,7 +434,9 @@ def test_the_topology_survives_a_killed_node_a_rolling_restart_and_a_stopped_rep
     reader_token = admin.cli("token", "create", "reporter").stdout.strip()
     pooled = common | {"CITYLOOP_DATABASE_POOLED": "true"}
     nodes = {
-        name: Server(Url(topo.url("pgbouncer")), data_dir, queue, extra_env=pooled)
+        name: Server(
+            Url(topo.url("pgbouncer")), data_dir, queue, token=admin.token, extra_env=pooled
+        )
         for name in ("a", "b")
     }
     for node in nodes.values():
