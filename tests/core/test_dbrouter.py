@@ -159,6 +159,12 @@ def test_the_middleware_retries_on_the_primary_when_the_replica_read_failed(rf, 
     assert seen == [True, False]
 
 
+def test_an_options_request_is_not_a_write(rf, db):
+    middleware = dbrouter.ReplicaReadsMiddleware(lambda request: HttpResponse(status=200))
+    response = middleware(rf.options("/api/v1/cases"))
+    assert dbrouter.COOKIE not in response.cookies
+
+
 def test_the_middleware_marks_every_write(rf, db):
     middleware = dbrouter.ReplicaReadsMiddleware(lambda request: HttpResponse(status=400))
     response = middleware(rf.post("/api/v1/cases", HTTP_AUTHORIZATION="Bearer token-c"))

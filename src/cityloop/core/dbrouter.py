@@ -38,6 +38,7 @@ PRIMARY = "default"
 REPLICA = "replica"
 COOKIE = "cityloop_wrote"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LAG_SQL = (
     # 0 while the replica has replayed everything it received (an idle primary sends
     # nothing new, so the last replay time alone would read as growing lag).
@@ -197,7 +198,7 @@ class ReplicaReadsMiddleware:
         self.window = conf.read_your_writes_seconds
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in SAFE_METHODS:
+        if request.method in WRITE_METHODS:
             response = self.get_response(request)
             mark_write(request, response, self.window)
             return response
