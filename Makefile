@@ -35,13 +35,14 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-# System packages: fonts for Chinese PDFs/charts, chromium for the browser test. Installed
+# System packages: fonts for Chinese PDFs/charts, chromium for the browser test, haproxy and
+# pgbouncer for the several-nodes test. Installed
 # when we are root; otherwise say what degrades and go on.
 system-fonts:
 	@sh scripts/system-deps.sh fonts documents
 
 system-deps:
-	@sh scripts/system-deps.sh fonts chromium documents
+	@sh scripts/system-deps.sh fonts chromium documents deploy
 
 messages:
 	$(BIN)/python -m babel.messages.frontend compile -d src/cityloop/locale -D django --statistics 2>&1 | tail -1

@@ -105,19 +105,37 @@ TEMPLATES = [
 ]
 
 
+def _jit_off(db: dict) -> None:
+    # JIT off for the app's PostgreSQL connections: its reads are short, index-driven
+    # queries, and the planner's cost of a wide scope filter crossed the JIT threshold, so
+    # PostgreSQL spent 0.7–1.3 s compiling a query that runs in milliseconds (issue 20: jit=off
+    # made the 100 k street list 4× and the month figures 14× faster). pgbouncer drops this
+    # start-up option (ignore_startup_parameters): behind it, ALTER DATABASE … SET jit = off.
+    options = db.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
 def _databases() -> dict:
     if CONFIG.database_url:
         db = dj_database_url.parse(CONFIG.database_url, conn_max_age=60, conn_health_checks=True)
         if db["ENGINE"].endswith("sqlite3"):
             db["OPTIONS"] = _sqlite_options()
-        elif "postgresql" in db["ENGINE"]:
-            # JIT off for the app's connections: its reads are short, index-driven queries,
-            # and the planner's cost of a wide scope filter crossed the JIT threshold, so
-            # PostgreSQL spent 0.7–1.3 s compiling a query that runs in milliseconds (issue 20:
-            # jit=off made the 100 k street list 4× and the month figures 14× faster).
-            options = db.setdefault("OPTIONS", {})
-            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
-        return {"default": db}
+            return {"default": db}
+        _jit_off(db)
+        if CONFIG.database_pooled:
+            _behind_pooler(db)
+        databases = {"default": db}
+        if CONFIG.replica_url:
+            replica = dj_database_url.parse(
+                CONFIG.replica_url, conn_max_age=60, conn_health_checks=True
+            )
+            _jit_off(replica)
+            # A replica that is down must not hold a request for long: the router then
+            # sends the reads to the primary (core.dbrouter).
+            replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
+            replica["TEST"] = {"MIRROR": "default"}  # tests read their own writes
+            databases["replica"] = replica
+        return databases
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -132,6 +150,13 @@ def _databases() -> dict:
     }
 
 
+def _behind_pooler(db: dict) -> None:
+    # pgbouncer in transaction mode gives each transaction any server connection: a named
+    # cursor or a prepared statement made in one is unknown in the next.
+    db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+
+
 def _sqlite_options() -> dict:
     # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at BEGIN
     # so two writers queue on the busy timeout instead of failing mid-transaction.
@@ -144,6 +169,13 @@ def _sqlite_options() -> dict:
 
 
 DATABASES = _databases()
+if "replica" in DATABASES:
+    DATABASE_ROUTERS = ["cityloop.core.dbrouter.ReplicaRouter"]
+    # After authentication (it reads the session), before anything reads for the page.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "cityloop.core.dbrouter.ReplicaReadsMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

@@ -62,6 +62,7 @@ class Server:
     process: subprocess.Popen | None = None
     token: str = ""
     log: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # for every process it starts
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k != "CITYLOOP_SECRET_KEY"}
@@ -72,7 +73,7 @@ class Server:
             # The harness writes as one account far faster than a person: not what is tested.
             "CITYLOOP_WRITES_PER_ACCOUNT_PER_MINUTE": "0",
         }
-        return env | extra
+        return env | self.extra_env | extra
 
     def cli(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
         done = subprocess.run(
@@ -156,8 +157,9 @@ class Server:
             # RemoteDisconnected, BadStatusLine when the kill lands inside the answer)
             return Answer(0)
 
-    def get(self, path: str) -> Answer:
-        return self._request("GET", path, None, {})
+    def get(self, path: str, *, signed_in: bool = False) -> Answer:
+        headers = {"Authorization": f"Bearer {self.token}"} if signed_in else {}
+        return self._request("GET", path, None, headers)
 
     def post(self, path: str, data: dict, *, key: str = "") -> Answer:
         headers = {"Authorization": f"Bearer {self.token}"}

@@ -23,6 +23,29 @@ class CityloopConfig(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""  # empty: SQLite file ``<data_dir>/cityloop.sqlite3``
+    # A transaction-mode pooler (pgbouncer) stands between the app and PostgreSQL: no
+    # server-side cursors and no prepared statements, which live in one server connection.
+    database_pooled: bool = False
+    # A streaming replica of the primary: reads that may be a little stale (lists, boards,
+    # figures, Open311 GETs, exports) go there (core.dbrouter). Empty: every read on the primary.
+    replica_url: str = ""
+    # The replica is used only while it is this close behind the primary (seconds), checked
+    # at most every ``replica_check_seconds`` per process; otherwise reads stay on the primary.
+    replica_max_lag_seconds: float = 10.0
+    replica_check_seconds: float = 5.0
+    # After a client's write, its reads stay on the primary this long (read-your-writes).
+    read_your_writes_seconds: int = 30
+    # GET/HEAD paths whose reads may go to the replica (prefixes).
+    replica_read_paths: list[str] = [
+        "/api/v1/",
+        "/open311/",
+        "/cases/",
+        "/supervision/",
+        "/assessment/",
+        "/bulletins/",
+        "/projects/",
+        "/campaigns/",
+    ]
     queue_url: str = ""  # empty: huey on SQLite ``<data_dir>/queue.sqlite3``; or redis://…
     # Django's cache (rate limits). Empty: the queue's Redis when the queue is on Redis (every
     # node then counts against the same limits), else each process's own memory.

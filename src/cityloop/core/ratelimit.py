@@ -21,6 +21,7 @@ import os
 import time
 
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.utils.translation import gettext as _
 
@@ -44,6 +45,16 @@ class SharedFileCache(FileBasedCache):
         fh = open(os.path.join(self._dir, ".lock"), "a")
         fcntl.flock(fh, fcntl.LOCK_EX)
         return fh
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
+        """Set ``key`` only if it is not there, atomically across processes (the periodic
+        sweep claims its period this way)."""
+        fh = self._locked()
+        try:
+            return super().add(key, value, timeout, version)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
 
     def count_hit(self, key: str, timeout: int) -> int:
         fh = self._locked()

@@ -8,10 +8,15 @@ from records, so a missed or doubled sweep is harmless.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.core.cache import caches
 
 logger = logging.getLogger("cityloop.sweep")
 
+CLAIM_SECONDS = 3600  # a claimed period is remembered this long (well past its minute)
 _SWEEPERS: dict[str, Callable[[], object]] = {}
 
 
@@ -32,6 +37,30 @@ def run_sweep() -> dict[str, object]:
         except Exception:  # a broken sweeper must not starve the rest
             logger.exception("sweeper %s failed", name)
             results[name] = "error"
+    return results
+
+
+def period_key(when: datetime | None = None) -> str:
+    """The sweep's period: one UTC minute of the wall clock (huey schedules by it, so not
+    ``clock.now()``, which the demo may pin)."""
+    when = when or datetime.now(UTC)
+    return "sweep:" + when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def claim_period(key: str) -> bool:
+    """True for the one caller that claims ``key`` first, on any node: an atomic add in the
+    shared cache (Redis ``SET NX`` with several nodes; a locked file cache on one machine)."""
+    return caches["default"].add(key, os.getpid(), timeout=CLAIM_SECONDS)
+
+
+def run_sweep_once(when: datetime | None = None) -> dict[str, object] | None:
+    """Sweep unless another worker already swept this period; None when skipped."""
+    key = period_key(when)
+    if not claim_period(key):
+        logger.info("sweep %s skipped: claimed by another worker", key)
+        return None
+    results = run_sweep()
+    logger.info("sweep %s ran in process %s", key, os.getpid())
     return results
 
 

@@ -9,8 +9,10 @@ from cityloop.core import notify, sweep
 
 
 @db_periodic_task(crontab(minute="*"))
-def periodic_sweep() -> dict[str, object]:
-    return sweep.run_sweep()
+def periodic_sweep() -> dict[str, object] | None:
+    # Every consumer (``cityloop worker``) schedules this each minute; the first to claim
+    # the minute in the shared cache sweeps, the others skip (sweep.claim_period).
+    return sweep.run_sweep_once()
 
 
 @db_task()
