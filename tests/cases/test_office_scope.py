@@ -44,10 +44,10 @@ def street(tree, cast, category, at_monday, make_account):
             lat=IN_COMPOUND[1],
         )
 
-    mine, assisted, other, waiting = (
-        report(t) for t in ("06小区乱堆物堆料", "06小区占道经营", "06小区企业噪声", "06小区路灯不亮")
-    )
-    for case, unit, assisting in ((mine, cast.cgb, ()), (assisted, qyb, (cast.cgb,)), (other, qyb, ())):
+    texts = ("06小区乱堆物堆料", "06小区占道经营", "06小区企业噪声", "06小区路灯不亮")
+    mine, assisted, other, waiting = (report(t) for t in texts)
+    routes = ((mine, cast.cgb, ()), (assisted, qyb, (cast.cgb,)), (other, qyb, ()))
+    for case, unit, assisting in routes:
         workflow.accept(actor=cast.desk, case_id=case.pk)
         workflow.dispatch(actor=cast.desk, case_id=case.pk, unit=unit, assisting=assisting)
 
@@ -110,7 +110,8 @@ def test_the_street_desk_still_reads_the_whole_street(street, cast, tree):
 
 
 def test_the_office_reads_people_of_its_unit_only(street, cast):
-    codes = {p["code"] for p in street["api"](cast.handler).get("/people", limit=500).json()["items"]}
+    people = street["api"](cast.handler).get("/people", limit=500).json()["items"]
+    codes = {p["code"] for p in people}
     assert "acct-cgb-staff" in codes
     # the red steward sits at 06小区 and the desk in the street office: today the street
     # place of the office covered them

@@ -281,6 +281,7 @@ def test_who_sees_what_in_the_other_loops(full_demo, db, client):
     wrong = {u: (seen[u], LOOP_ACCESS[u]) for u in LOOP_ACCESS if seen[u] != LOOP_ACCESS[u]}
     report = []
     for u, (got, want) in wrong.items():
-        cells = [f"{p}: got {g}, want {w}" for p, g, w in zip(LOOPS, got, want) if g != w]
+        pairs = zip(LOOPS, got, want, strict=True)
+        cells = [f"{p}: got {g}, want {w}" for p, g, w in pairs if g != w]
         report.append(f"{u}: " + "; ".join(cells))
     assert wrong == {}, "\n".join(report)
