@@ -94,7 +94,9 @@ ACCESS = {
     "jyl-street": (R, N, N, R, C, R, R),
     "zxl-street": (N, R, R, N, N, N, N),
     "xw-street": (N, N, N, N, N, N, N),
-    "jyl-cgb": (R, N, N, N, N, R, R),  # attends the meeting; its own duty room
+    # the street's 城管办: only the cases that reached it (this one did not); attends the
+    # meeting; its own duty room
+    "jyl-cgb": (N, N, N, N, N, R, R),
     "xhj-community": (R, N, N, R, C, R, N),  # runs 06小区's deliberation
     "demo-grid": (R, N, N, N, N, N, N),
     "demo-roadchief": (R, N, N, N, N, N, N),
