@@ -122,12 +122,17 @@ def test_refused_actions_change_nothing(state, new_case, cast, category):
     )
     _to_state(state, new_case, cast)
     for actor, allowed in ((cast.desk, EXPECTED[state][0]), (cast.handler, EXPECTED[state][1])):
+        # The 城管办 reads a case only once it has reached its unit (need to know): before
+        # that, every action is "not found" for it, as for another street.
+        sees = visible_cases(actor).filter(pk=new_case.pk).exists()
+        assert sees == (actor == cast.desk or state not in ("reported", "rejected")), actor
+        refused = (InvalidTransition, Forbidden) if sees else (NotFound,)
         for action in sorted(ALL - allowed):
             before = visible_cases(cast.desk).get(pk=new_case.pk)
             n_events = before.events.count()
             with pytest.raises(DomainError) as e:
                 workflow.perform(actor, new_case.pk, action, _payload(action, cast, master.pk))
-            assert isinstance(e.value, InvalidTransition | Forbidden), (action, e.value.code)
+            assert isinstance(e.value, refused), (action, e.value.code)
             after = visible_cases(cast.desk).get(pk=new_case.pk)
             assert (after.status, after.events.count()) == (before.status, n_events), action
     for action in sorted(ALL):

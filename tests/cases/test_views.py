@@ -374,8 +374,9 @@ def test_detail_shows_exactly_the_allowed_actions_per_user(client, cast, new_cas
     assert {"accept", "reject"} <= expected
     assert action_buttons(desk_html.content.decode()) == expected
     client.logout()
+    # The 城管办 reads the case only once it reaches its unit (issue 14: need to know).
     handler_html = login(client, cast.handler).get(reverse("cases:detail", args=[new_case.pk]))
-    assert action_buttons(handler_html.content.decode()) == {"comment"}
+    assert handler_html.status_code == 404
     workflow.accept(actor=cast.desk, case_id=new_case.pk)
     workflow.dispatch(actor=cast.desk, case_id=new_case.pk, unit=cast.cgb)
     new_case.refresh_from_db()
@@ -455,7 +456,7 @@ def test_reply_with_photo_and_verification_through_the_views(client, cast, new_c
 
 def test_a_not_allowed_action_shows_the_error_and_changes_nothing(client, cast, new_case):
     before = new_case.events.count()
-    login(client, cast.handler)
+    login(client, cast.steward)  # reads the case through 06小区, may not accept it
     response = client.post(
         reverse("cases:action", args=[new_case.pk, "accept"]), {"note": "x"}, headers=HTMX
     )

@@ -85,7 +85,9 @@ ACCESS = {
     "jyl-street": (R, N, N, R, C, R, R),
     "zxl-street": (N, R, R, N, N, N, N),
     "xw-street": (N, N, N, N, N, N, N),
-    "jyl-cgb": (R, N, N, N, N, R, R),  # attends the meeting; its own duty room
+    # the street's 城管办: only the cases that reached it (this one did not); attends the
+    # meeting; its own duty room
+    "jyl-cgb": (N, N, N, N, N, R, R),
     "xhj-community": (R, N, N, R, C, R, N),  # runs 06小区's deliberation
     "demo-grid": (R, N, N, N, N, N, N),
     "demo-roadchief": (R, N, N, N, N, N, N),
@@ -160,3 +162,119 @@ def test_who_sees_what(full_demo, db, client):
     want = {u: (*cells, cells[0], cells[0]) for u, cells in ACCESS.items()}
     wrong = {u: (seen[u], want[u]) for u in ACCESS if seen[u] != want[u]}
     assert wrong == {}, "\n".join(f"{u}: got {g}, want {w}" for u, (g, w) in wrong.items())
+
+
+# --- who sees what in the other loops: every demo account × one object of each other kind --
+
+# One column per object kind of the other loops, inside 济源路街道 (JYL) and, where useful, in
+# another street. Written by hand from each role's work: a street desk reads what happens in
+# its street, its internal office (城管办) what reaches its unit, a community what is in its
+# community and what its own staff do, a district bureau only what reaches it, a compound's
+# heads and steward their compound's business; the district readers read it all.
+LOOPS = (
+    "project_jyl",  # 06小区 renovation, 城管办 responsible, street supervising
+    "api_project_jyl",
+    "project_zxl",  # 中心路's “三注重” renovation
+    "campaign_zxl",  # 中心路's clean-up of unmanaged compounds
+    "task_cgb",  # the 06小区 renovation task, 城管办 responsible
+    "task_qyb",  # a key task of another of the street's offices (企业办)
+    "letter_jyl",  # the street's urging letter to another community (JYL-SQ003)
+    "letter_xw",  # 督查局's urging letter to 峡窝镇
+    "patrol_jyl",  # 新华街社区's road chief's patrol on a street road
+    "round_jyl",  # the street's weekly demand round
+    "score_zxl",  # a 中心路 community's 创卫 score
+    "submission_jyl",  # the street's bulletin item
+    "submission_zxl",  # a 中心路 community's bulletin item, awaiting review
+    "topic_jyl",  # a 06小区 deliberation topic
+    "topic_xw",  # a 晨光社区 compound's topic (峡窝镇)
+)
+LOOP_ACCESS = {
+    # account:      P_J API P_Z C_Z T_C T_Q L_J L_X PAT RND S_Z B_J B_Z TOP_J TOP_X
+    "demo-admin": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    "demo-leader": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    "demo-supervisor": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    "demo-dcc": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    # a district bureau: none of these reached its unit
+    "demo-zjj": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
+    "demo-cgj": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
+    "jyl-street": (R, R, N, N, R, R, R, N, R, R, N, R, N, R, N),
+    "zxl-street": (N, N, R, R, N, N, N, N, N, N, R, N, R, N, N),
+    "xw-street": (N, N, N, N, N, N, N, R, N, N, N, N, N, N, R),
+    # the street's 城管办: its project and task, not the street's other business
+    "jyl-cgb": (R, R, N, N, R, N, N, N, N, N, N, N, N, N, N),
+    # 06小区 is in its community; the patrol is by its own road chief
+    "xhj-community": (R, R, N, N, N, N, N, N, R, N, N, N, N, R, N),
+    "demo-grid": (R, R, N, N, N, N, N, N, N, N, N, N, N, R, N),
+    "demo-roadchief": (R, R, N, N, N, N, N, N, R, N, N, N, N, R, N),
+    "cg-compound": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, R),  # its compound's topic
+    "cg-building": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, R),
+    "cg-steward": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),  # another compound
+    "jyl-steward": (R, R, N, N, N, N, N, N, N, N, N, N, N, R, N),  # its compound's works
+    "demo-resident": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
+}
+
+
+def _loop_probes() -> dict[str, str]:
+    from cityloop.assessment.models import Score
+    from cityloop.bulletins.models import Submission
+    from cityloop.campaigns.models import Campaign
+    from cityloop.deliberation.models import Topic
+    from cityloop.patrols.models import Patrol
+    from cityloop.projects.models import Project
+    from cityloop.rounds.models import Round
+    from cityloop.supervision.models import Task, UrgingLetter
+
+    def project(code):
+        return Project.objects.get(code=code).pk
+
+    def task(code):
+        return Task.objects.get(code=code).pk
+
+    def letter(to):
+        return UrgingLetter.objects.filter(addressee__code=to).order_by("pk").first().pk
+
+    def submission(unit, state):
+        subs = Submission.objects.filter(unit__code__startswith=unit, state=state)
+        return subs.order_by("pk").first().pk
+
+    patrol = Patrol.objects.filter(user__username="demo-roadchief").order_by("pk").first()
+    score = Score.objects.filter(period__scheme__code="CW-ZXL").order_by("pk").first()
+    return {
+        "project_jyl": f"/projects/{project('DEMO-JYL-06')}/",
+        "api_project_jyl": f"/api/v1/projects/{project('DEMO-JYL-06')}",
+        "project_zxl": f"/projects/{project('DEMO-ZXL-SZZ')}/",
+        "campaign_zxl": f"/campaigns/{Campaign.objects.get(code='DEMO-ZXL-WZG').pk}/",
+        "task_cgb": f"/supervision/tasks/{task('PRJ-JYL-06')}/",
+        "task_qyb": f"/supervision/tasks/{task('JYL-2020-01')}/",
+        "letter_jyl": f"/supervision/letters/{letter('JYL-SQ003')}/",
+        "letter_xw": f"/supervision/letters/{letter('XW')}/",
+        "patrol_jyl": f"/patrols/{patrol.pk}/",
+        "round_jyl": f"/rounds/{Round.objects.get(unit__code='JYL').code}/",
+        "score_zxl": f"/assessment/scores/{score.pk}/",
+        "submission_jyl": f"/bulletins/submissions/{submission('JYL', 'used')}/",
+        "submission_zxl": f"/bulletins/submissions/{submission('ZXL-SQ', 'submitted')}/",
+        "topic_jyl": f"/deliberation/topics/{Topic.objects.get(code='YS2026-0002').pk}/",
+        "topic_xw": f"/deliberation/topics/{Topic.objects.get(code='YS2026-0001').pk}/",
+    }
+
+
+def test_who_sees_what_in_the_other_loops(full_demo, db, client):
+    """The second pinned matrix: projects (page and API), campaigns, supervision tasks and
+    urging letters, patrols, demand rounds, assessment scores, bulletin items and
+    deliberation topics — read (200) or not found (404), as each role's work needs."""
+    from django.contrib.auth import get_user_model
+
+    assert set(LOOP_ACCESS) == set(ACCESS)
+    assert all(len(cells) == len(LOOPS) for cells in LOOP_ACCESS.values())
+    urls = _loop_probes()
+    seen: dict[str, tuple] = {}
+    for username in LOOP_ACCESS:
+        client.force_login(get_user_model().objects.get(username=username))
+        seen[username] = tuple(client.get(urls[probe]).status_code for probe in LOOPS)
+    wrong = {u: (seen[u], LOOP_ACCESS[u]) for u in LOOP_ACCESS if seen[u] != LOOP_ACCESS[u]}
+    report = []
+    for u, (got, want) in wrong.items():
+        pairs = zip(LOOPS, got, want, strict=True)
+        cells = [f"{p}: got {g}, want {w}" for p, g, w in pairs if g != w]
+        report.append(f"{u}: " + "; ".join(cells))
+    assert wrong == {}, "\n".join(report)

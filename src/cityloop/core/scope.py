@@ -13,6 +13,12 @@ A district bureau (区住建局, 区城管局) sits at the district, but its sta
 dispatched to, assigned to or asked of their unit — through the unit, never through the
 district place; where a unit or person sits does not by itself open every street's records.
 
+The same holds one level down: a street's internal office (街道城管办, unit kind ``office``)
+reads what reaches its unit — the cases it is responsible for, assists or dispatched, its
+tasks, letters and projects, the people of its unit — not its whole street. The street is
+read through an office only by the street desk itself (:data:`STREET_READ_ROLES`) and the
+district readers.
+
 Every app filters through :meth:`Scope.places_q` / :meth:`Scope.units_q` /
 :meth:`Scope.zones_q`, and asks :meth:`Scope.covers` before acting. An object outside the
 scope is reported as *not found*, so that its existence does not leak.
@@ -99,6 +105,9 @@ NOTHING = Scope()
 
 # Roles whose work is the whole district: only they read it through a district place.
 DISTRICT_READ_ROLES = frozenset({"admin", "district_leader", "supervisor"})
+# Roles whose work is the whole street (the street desk): only they (and the district readers)
+# read a street through an internal office of it.
+STREET_READ_ROLES = frozenset({"street_staff"}) | DISTRICT_READ_ROLES
 
 
 def scope_for(user) -> Scope:
@@ -200,12 +209,14 @@ def _compute(user) -> Scope:
     places: set[str] = set()
     units: set[str] = set()
     zones: set[int] = set()
-    # A place of the person's or of the unit's; a district place only for a district reader
-    # (roles come with the person, so this costs no extra query).
-    seats = [person.place, person.unit.place if person.unit is not None else None]
-    for place in (p for p in seats if p is not None):
-        if place.kind != "district" or _reads_district(user):
-            places.add(place.path)
+    # A place of the person's or of the unit's; a district place only for a district reader,
+    # the place of an internal office only for the street desk (roles are read only then, so
+    # street and community accounts pay no extra query).
+    if person.place is not None and _reads_place(user, person.place):
+        places.add(person.place.path)
+    unit = person.unit
+    if unit is not None and unit.place is not None and _reads_place(user, unit.place, unit=unit):
+        places.add(unit.place.path)
     if person.unit is not None:
         units.add(person.unit.path)
     for duty in duties_for(user):
@@ -220,10 +231,21 @@ def _compute(user) -> Scope:
     )
 
 
-def _reads_district(user) -> bool:
+def _reads_place(user, place, *, unit=None) -> bool:
+    """Does this seat open its place? A district only to a district reader; the place of an
+    internal office only to the street desk; any other place (a street office's street, a
+    community committee's community, a person's compound) always."""
+    if place.kind == "district":
+        return _has(user, DISTRICT_READ_ROLES)
+    if unit is not None and unit.kind == "office":
+        return _has(user, STREET_READ_ROLES)
+    return True
+
+
+def _has(user, roles: frozenset[str]) -> bool:
     from cityloop.core.roles import roles_of
 
-    return bool(DISTRICT_READ_ROLES.intersection(roles_of(user)))
+    return bool(roles.intersection(roles_of(user)))
 
 
 def _outermost(paths: set[str]) -> set[str]:

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from cityloop.cases.queries import SourceLink
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
+from cityloop.core.roles import roles_of
 from cityloop.core.scope import scope_for
-from cityloop.org.models import Person, Zone, ZoneRole
+from cityloop.org.models import Person, Unit, Zone, ZoneRole
 from cityloop.patrols import coverage
 from cityloop.patrols.models import Patrol, PatrolCase, PatrolRequirement
 
@@ -28,8 +29,14 @@ PATROL_ROLES = (
 )
 
 
+# The desks that run their own staff's patrols: a community committee's road chiefs and grid
+# workers walk roads that belong to the street, and the committee follows their patrols.
+DESK_ROLES = frozenset({"street_staff", "community_worker"})
+
+
 def visible_patrols(actor) -> QuerySet[Patrol]:
-    """Patrols over a zone the reader covers, and the reader's own. ``None`` is the system."""
+    """Patrols over a zone the reader covers, patrols walked by the staff of a desk's units,
+    and the reader's own. ``None`` is the system."""
     if actor is None:
         return Patrol.objects.all()
     scope = scope_for(actor)
@@ -37,8 +44,12 @@ def visible_patrols(actor) -> QuerySet[Patrol]:
         return Patrol.objects.all()
     zones = Zone.objects.filter(scope.zones_q()).values("pk")
     through = Patrol.zones.through.objects.filter(zone_id__in=zones).values("patrol_id")
-    own = Q(user=actor) if getattr(actor, "pk", None) else Q(pk__in=[])
-    return Patrol.objects.filter(Q(pk__in=through) | own)
+    q = Q(pk__in=through)
+    if getattr(actor, "pk", None):
+        q |= Q(user=actor)
+        if scope.unit_paths and DESK_ROLES.intersection(roles_of(actor)):
+            q |= Q(person__unit__in=Unit.objects.filter(scope.units_q()).values("pk"))
+    return Patrol.objects.filter(q)
 
 
 def case_source_link(actor, case) -> SourceLink | None:
