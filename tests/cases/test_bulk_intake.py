@@ -151,5 +151,5 @@ def test_a_batch_writes_the_scope_keys_the_lists_read(desk, category, cast):
         stored = case.scope_keys
         case.refresh_scope_keys()
         assert stored and stored == case.scope_keys
-    listed = desk.get("/cases", {"limit": 50}).json()
+    listed = desk.get("/cases?limit=50").json()
     assert ids <= {c["id"] for c in listed["items"]}
