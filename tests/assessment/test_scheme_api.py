@@ -77,10 +77,13 @@ def test_bad_schemes_write_nothing(zxl, client_as, change, status, code):  # noq
     assert not Scheme.objects.filter(code="CW-NEW").exists()
 
 
-def test_only_assessors_of_the_unit_define_and_codes_are_unique(zxl, client_as):  # noqa: F811
-    # the street's 城管办 sees its street office but is no assessor
-    r = client_as(zxl.handler).post("/assessments/schemes", body(zxl))
+def test_only_assessors_of_the_unit_define_and_codes_are_unique(zxl, client_as, make_account):  # noqa: F811
+    # a grid worker seated in the street office reads the office but is no assessor
+    grid = make_account("zxl-grid", roles=("grid_worker",), unit=zxl.office)
+    r = client_as(grid).post("/assessments/schemes", body(zxl))
     assert r.status_code == 403 and r.json()["code"] == "assessment_not_assessor"
+    # the street's 城管办 no longer reads its street office at all (need-to-know, issue 14)
+    assert client_as(zxl.handler).post("/assessments/schemes", body(zxl)).status_code == 404
     r = client_as(zxl.outsider).post("/assessments/schemes", body(zxl))
     assert r.status_code == 404  # the 中心路 office is outside a 济源路 account's scope
     api = client_as(zxl.desk)

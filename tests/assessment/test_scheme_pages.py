@@ -315,8 +315,8 @@ def test_a_draft_is_put_in_force_from_the_index(zxl):
     action = "/assessment/schemes/KH-T1/1/activate/"
     page = _text(desk.get("/assessment/"))
     assert f'action="{action}"' in page and "启用</button>" in page
-    # 城管办 staff see the scheme of their street but are no assessors: no button, refused.
-    other = _client(zxl.handler)
+    # A community worker sees the scheme of its street but is no assessor: no button, refused.
+    other = _client(zxl.sw_worker)
     assert action not in _text(other.get("/assessment/"))
     r = other.post(action, follow=True)
     assert "只有该方案的考核人员可以进行此操作。" in _text(r)
@@ -399,5 +399,6 @@ def test_revising_an_active_scheme_makes_a_new_draft_version(zxl, scheme):
     assert r.status_code == 400 and "各项分值合计 90 分，须合计为 100 分。" in _text(r)
     assert Scheme.objects.filter(code="CW").count() == 2
     # Who may not assess it is refused the page.
-    assert _client(zxl.handler).get(url).status_code == 403
+    assert _client(zxl.sw_worker).get(url).status_code == 403
     assert _client(zxl.outsider).get(url).status_code == 404
+    assert _client(zxl.handler).get(url).status_code == 404  # 城管办: not its work

@@ -53,6 +53,16 @@ def _unit_ids(actor) -> QuerySet | None:
     return Unit.objects.filter(q).values("pk")
 
 
+def project_place(project: Project, place_id: int):
+    """One of the project's own places (what its forms offer): whoever works on the project
+    records opinions there, though the place itself may lie outside the reader's scope (a
+    street office responsible for a compound's renovation)."""
+    place = project.places.filter(pk=place_id).first()
+    if place is None:
+        raise NotFound("place_not_found", _("Not found"))
+    return place
+
+
 def visible_projects(actor) -> QuerySet[Project]:
     """Projects whose responsible or supervising unit the actor covers, projects at a place
     the actor covers, and projects the actor leads or coordinates. ``None`` is the system

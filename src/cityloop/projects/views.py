@@ -438,9 +438,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
                 on=d["on"],
                 people_reached=d["people_reached"],
                 summary=d["summary"],
-                place=found(org_queries.place_get, user, place_id=d["place"])
-                if d["place"]
-                else None,
+                place=found(queries.project_place, project, d["place"]) if d["place"] else None,
                 requests=forms.request_inputs(post),
             ),
             _("Opinion gathering recorded."),
