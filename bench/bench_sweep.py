@@ -115,7 +115,11 @@ def _clone_cases(template_pk: int, n: int) -> None:
     from cityloop.cases.models import Case
 
     q = connection.ops.quote_name
-    cols = [f.column for f in Case._meta.concrete_fields if f.column not in ("id", "code")]
+    cols = [
+        f.column
+        for f in Case._meta.concrete_fields
+        if f.column not in ("id", "code") and not getattr(f, "generated", False)
+    ]  # a generated column (light_rank) is the database's to write
     select = ", ".join(f"c.{q(col)}" for col in cols)
     # A recursive counter: the same SQL on SQLite and PostgreSQL.
     counter = (
