@@ -91,7 +91,8 @@ def insert_rows(
     q = connection.ops.quote_name
     cols = ", ".join(q(f.column) for f in fields)
     if connection.vendor == "postgresql":
-        shape = ", ".join(f"{q(n)} {f.db_type(connection)}" for n, f in zip(names, fields))
+        typed = zip(names, fields, strict=True)
+        shape = ", ".join(f"{q(n)} {f.db_type(connection)}" for n, f in typed)
         select = ", ".join(f"r.{q(n)}" for n in names)
         source = f"json_to_recordset(%s::json) AS r({shape})"
     else:
