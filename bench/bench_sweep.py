@@ -42,7 +42,7 @@ from sections import write_section  # bench/sections.py: scripts run from bench/
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:sweep -->", "<!-- /bench:sweep -->"
-PG_DB = "cityloop_bench_sweep"
+PG_DB = os.environ.get("CITYLOOP_BENCH_PG_DB", "cityloop_bench_sweep")  # scratch: dropped
 PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SH)

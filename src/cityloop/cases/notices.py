@@ -163,14 +163,15 @@ LIGHT_FIELDS = (
 class _Row:
     """A case read as a ``.values()`` row, with what :func:`message` asks of a case."""
 
-    __slots__ = ("code", "due_at", "pk", "status", "title")
+    __slots__ = ("code", "due_at", "pk", "status", "status_label", "title")
 
-    def __init__(self, row: dict) -> None:
+    def __init__(self, row: dict, labels: dict[str, str]) -> None:
         self.pk, self.code, self.title = row["pk"], row["code"], row["title"]
         self.status, self.due_at = row["status"], row["due_at"]
+        self.status_label = labels[self.status]
 
     def get_status_display(self) -> str:
-        return str(Case.Status(self.status).label)
+        return self.status_label
 
 
 def send_lights(steps: Iterable[tuple[dict, str]]) -> int:
@@ -193,6 +194,7 @@ def send_lights(steps: Iterable[tuple[dict, str]]) -> int:
 
     working = (Case.Status.DISPATCHED, Case.Status.HANDLING)
     texts = _texts()
+    labels = {str(value): str(label) for value, label in Case.Status.choices}
     items = []
     for row, verb in steps:
         if AUDIENCE.get(verb) != "actor_now":
@@ -208,5 +210,5 @@ def send_lights(steps: Iterable[tuple[dict, str]]) -> int:
                 row["dispatcher_unit_id"], row["dispatcher_unit__path"], rules.DISPATCH_ROLES, "d"
             )
         if people:
-            items.append((people, message(_Row(row), verb, texts)))
+            items.append((people, message(_Row(row, labels), verb, texts)))
     return notify_accounts(items)
