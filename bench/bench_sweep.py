@@ -42,7 +42,7 @@ from sections import write_section  # bench/sections.py: scripts run from bench/
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:sweep -->", "<!-- /bench:sweep -->"
-PG_DB = "cityloop_bench_sweep"
+PG_DB = os.environ.get("CITYLOOP_BENCH_PG_DB", "cityloop_bench_sweep")  # scratch: dropped
 PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SH)
@@ -115,7 +115,11 @@ def _clone_cases(template_pk: int, n: int) -> None:
     from cityloop.cases.models import Case
 
     q = connection.ops.quote_name
-    cols = [f.column for f in Case._meta.concrete_fields if f.column not in ("id", "code")]
+    cols = [
+        f.column
+        for f in Case._meta.concrete_fields
+        if f.column not in ("id", "code") and not getattr(f, "generated", False)
+    ]  # a generated column (light_rank) is the database's to write
     select = ", ".join(f"c.{q(col)}" for col in cols)
     # A recursive counter: the same SQL on SQLite and PostgreSQL.
     counter = (

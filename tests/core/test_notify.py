@@ -531,3 +531,73 @@ def test_queue_outage_after_commit_is_logged_not_raised(officer, configure, capl
     row.refresh_from_db()
     assert row.sent_at is None  # still pending: the sweep delivers it when the queue is back
     assert f"could not queue notification {row.pk}" in caplog.text
+
+
+# --- accounts by id, written set-based (the light sweep) ------------------------------------
+
+
+def _fields(rows) -> list[tuple]:
+    return sorted(
+        (r.recipient_id, r.contact, r.verb, r.title, r.body, r.link, r.data, r.sent_at is None)
+        for r in rows
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("channels", ["", "console"])
+def test_notify_accounts_writes_what_notify_many_writes(
+    officer, other, configure, django_capture_on_commit_callbacks, channels
+):
+    configure(notify_channels=channels)
+    first = message(title="事件" * 150, data={"case": 7, "code": "JYL-7"})  # over 200: cut
+    second = message(verb="case_light_red", data={"case": 8})
+    with transaction.atomic():
+        many = notify.notify_many([([officer, other, officer], first), ([other], second)])
+        expected = _fields(Notification.objects.all())
+        transaction.set_rollback(True)
+    assert not Notification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            written = notify.notify_accounts(
+                [([officer.pk, other.pk, officer.pk], first), ([other.pk], second)]
+            )
+            pending = list(notify._pending_ids()) if channels else []
+    assert many == written == 3
+    rows = list(Notification.objects.all())
+    assert _fields(rows) == expected
+    (cut,) = {r.title for r in rows if r.verb == "case_dispatched"}
+    assert len(cut) == notify.TITLE_MAX and cut.endswith("…")
+    # with a channel the rows wait for the queue: one batch after commit, of exactly these rows
+    assert all(r.sent_at is None for r in rows) == bool(channels)
+    assert len(callbacks) == (1 if channels else 0)
+    assert sorted(pending) == (sorted(r.pk for r in rows) if channels else [])
+
+
+@pytest.mark.django_db
+def test_insert_rows_keeps_microseconds_json_and_flags(officer):
+    from cityloop.core.db import insert_rows
+
+    moment = clock.now().replace(microsecond=123456)
+    rows = [
+        {
+            "recipient_id": officer.pk,
+            "contact": "",
+            "verb": "case_light_red",
+            "title": "案件超时",
+            "body": "井盖缺失（处置中）",
+            "link": "/cases/1/",
+            "data": {"case": 1, "nested": {"路": ["济源路", None, True]}},
+            "created_at": moment,
+            "sent_at": None,
+            "channels": [],
+            "delivered": {},
+        }
+    ]
+    (pk,) = insert_rows(Notification, rows, returning=True)
+    assert insert_rows(Notification, rows) == []  # without returning: written, no ids
+    row = Notification.objects.get(pk=pk)
+    assert row.created_at == moment and row.sent_at is None
+    assert row.data == {"case": 1, "nested": {"路": ["济源路", None, True]}}
+    assert (row.title, row.body) == ("案件超时", "井盖缺失（处置中）")
+    assert (row.channels, row.delivered) == ([], {})
+    assert Notification.objects.count() == 2

@@ -1410,7 +1410,7 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
     from django.db.models import Case as Choose
     from django.db.models import CharField, Value, When
 
-    from cityloop.core.db import id_list_sql
+    from cityloop.core.db import id_list_sql, insert_rows
 
     now = now or clock.now()
     conds = deadlines.light_conditions(now)
@@ -1420,19 +1420,20 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
         output_field=CharField(),
     )
     with transaction.atomic():
-        cases = list(
+        # Plain rows, not Case objects: building thousands of models with their units and
+        # handler cost more than the writes they feed.
+        rows = list(
             Case.objects.filter(status__in=Case.OPEN, pk__gt=after)
             .filter(deadlines.stale_light_q(now))
             .annotate(new_light=target)
-            .select_related("responsible_unit", "dispatcher_unit", "handler__user")
-            .defer("description", "search_text", "result", "pending_request")
-            .order_by("pk")[:limit]
+            .order_by("pk")
+            .values("light", "new_light", "stage", *notices.LIGHT_FIELDS)[:limit]
         )
-        if not cases:
+        if not rows:
             return Relit(changed={}, last_pk=None)
-        groups: dict[tuple[str, str], list[Case]] = {}
-        for case in cases:
-            groups.setdefault((case.light, case.new_light), []).append(case)
+        groups: dict[tuple[str, str], list[dict]] = {}
+        for row in rows:
+            groups.setdefault((row["light"], row["new_light"]), []).append(row)
         table = connection.ops.quote_name(Case._meta.db_table)
         col = {
             name: connection.ops.quote_name(Case._meta.get_field(name).column)
@@ -1441,10 +1442,10 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
         moment = connection.ops.adapt_datetimefield_value(now)
         open_states = [str(s) for s in Case.OPEN]
         changed: dict[str, int] = {}
-        steps: list[tuple[Case, str]] = []
-        new_events: list[CaseEvent] = []
+        steps: list[tuple[dict, str]] = []
+        new_events: list[dict[str, Any]] = []
         for (old, light), group in groups.items():
-            ids_sql, ids_params = id_list_sql([c.pk for c in group])
+            ids_sql, ids_params = id_list_sql([row["pk"] for row in group])
             due_for = _LIGHT_SQL[light].format(due=col["due_at"], warn=col["warn_at"])
             sql = (
                 f"UPDATE {table} SET {col['light']} = %s WHERE {col['id']} {ids_sql}"
@@ -1455,34 +1456,36 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
             params = [light, *ids_params, old, *open_states, *[moment] * due_for.count("%s")]
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                done = {row[0] for row in cursor.fetchall()}
+                done = {r[0] for r in cursor.fetchall()}
             if not done:
                 continue
             changed[light] = changed.get(light, 0) + len(done)
             if light not in ("yellow", "red"):
                 continue
-            for case in group:
-                if case.pk not in done:
+            verb = f"light_{light}"
+            shared = events.event_fields(actor=None, verb=verb)
+            shared["actor_id"] = shared.pop("actor")
+            for row in group:
+                if row["pk"] not in done:
                     continue
-                case.light = light
-                fields = events.event_fields(
-                    actor=None,
-                    verb=f"light_{light}",
-                    from_state=case.status,
-                    to_state=case.status,
-                    data={
-                        "from": old,
-                        "to": light,
-                        "stage": case.stage,
-                        "due_at": _iso(case.due_at),
-                    },
+                status = row["status"]
+                data = {"from": old, "to": light, "stage": row["stage"]}
+                data["due_at"] = _iso(row["due_at"])
+                new_events.append(
+                    {
+                        **shared,
+                        "from_state": status,
+                        "to_state": status,
+                        "data": data,
+                        "case_id": row["pk"],
+                        "public": False,
+                    }
                 )
-                new_events.append(CaseEvent(case_id=case.pk, public=False, **fields))
-                steps.append((case, f"light_{light}"))
+                steps.append((row, verb))
         if new_events:
-            CaseEvent.objects.bulk_create(new_events, batch_size=1000)
-            notices.send_many(steps)
-    return Relit(changed=changed, last_pk=cases[-1].pk, examined=len(cases))
+            insert_rows(CaseEvent, new_events)
+            notices.send_lights(steps)
+    return Relit(changed=changed, last_pk=rows[-1]["pk"], examined=len(rows))
 
 
 def _iso(moment: datetime | None) -> str:

@@ -53,3 +53,54 @@ def id_list_sql(ids: list[int]) -> tuple[str, list[object]]:
     import json
 
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
+
+
+def insert_rows(
+    model: type[models.Model], rows: list[dict[str, object]], *, returning: bool = False
+) -> list[int]:
+    """Insert ``rows`` — plain dicts keyed by field attname (``case_id``, not ``case``), every
+    row with the same keys — with one ``INSERT … SELECT`` over a single JSON parameter
+    (``json_to_recordset`` on PostgreSQL, ``json_each`` on SQLite): no model objects, no
+    statement that grows with the rows, no parameter limit. A sweep writing thousands of
+    events and notifications spends its time in the database, not in the ORM. JSON fields take
+    Python values, datetimes aware ones. Returns the new pks with ``returning``, else ``[]``."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    if not rows:
+        return []
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    stamps = [n for n, f in zip(names, fields, strict=True) if isinstance(f, models.DateTimeField)]
+    if stamps:  # the database's own spelling, not the encoder's (which drops microseconds)
+        pg = connection.vendor == "postgresql"
+        spelt: dict[object, object] = {}
+
+        def spell(value):
+            if value is None:
+                return None
+            if value not in spelt:
+                spelt[value] = (
+                    value.isoformat() if pg else connection.ops.adapt_datetimefield_value(value)
+                )
+            return spelt[value]
+
+        rows = [{**row, **{n: spell(row[n]) for n in stamps}} for row in rows]
+    payload = json.dumps(rows, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    q = connection.ops.quote_name
+    cols = ", ".join(q(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        typed = zip(names, fields, strict=True)
+        shape = ", ".join(f"{q(n)} {f.db_type(connection)}" for n, f in typed)
+        select = ", ".join(f"r.{q(n)}" for n in names)
+        source = f"json_to_recordset(%s::json) AS r({shape})"
+    else:
+        select = ", ".join(f"json_extract(value, '$.{n}')" for n in names)
+        source = "json_each(%s)"
+    sql = f"INSERT INTO {q(model._meta.db_table)} ({cols}) SELECT {select} FROM {source}"
+    if returning:
+        sql += f" RETURNING {q(model._meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [payload])
+        return [row[0] for row in cursor.fetchall()] if returning else []

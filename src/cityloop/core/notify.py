@@ -44,6 +44,7 @@ __all__ = [
     "deliver",
     "deliver_pending",
     "notify",
+    "notify_accounts",
     "notify_many",
     "register_channel",
 ]
@@ -112,6 +113,52 @@ def notify_many(items: Iterable[tuple[Iterable[Recipient | AbstractBaseUser], Me
     if not rows:
         return 0
     return len(_write(rows))
+
+
+def notify_accounts(items: Iterable[tuple[Iterable[int], Message]]) -> int:
+    """:func:`notify_many` for messages to accounts named by user id (the light sweep): the
+    same rows — one per account and message, an account named twice heard once — prepared as
+    plain values and written with one set-based INSERT (:func:`cityloop.core.db.insert_rows`),
+    handed to the queue after commit like any other. Returns the number of rows written."""
+    from cityloop.core.db import insert_rows
+
+    now = clock.now()
+    external = bool(channel_names())
+    rows: list[dict[str, Any]] = []
+    for user_ids, message in items:
+        _check(message)
+        title = str(message.title)
+        if len(title) > TITLE_MAX:
+            title = title[: TITLE_MAX - 1] + "…"
+        data = dict(message.data)
+        if not external and REDACTED_TITLE in data:  # what _write's _redact stores
+            title = str(data.pop(REDACTED_TITLE))[:TITLE_MAX]
+        body, link = str(message.body), message.link
+        for user_id in dict.fromkeys(user_ids):
+            rows.append(
+                {
+                    "recipient_id": user_id,
+                    "contact": "",
+                    "verb": message.verb,
+                    "title": title,
+                    "body": body,
+                    "link": link,
+                    "data": data,
+                    "created_at": now,
+                    "sent_at": None if external else now,
+                    "channels": [],
+                    "delivered": {},
+                }
+            )
+    if not rows:
+        return 0
+    ids = insert_rows(Notification, rows, returning=external)
+    if external:
+        if not transaction.get_connection().in_atomic_block:
+            _schedule(ids)
+        else:
+            _pending_ids().extend(ids)
+    return len(rows)
 
 
 def _rows_for(
