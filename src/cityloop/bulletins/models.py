@@ -180,3 +180,28 @@ class NoticeNumber(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class DocumentHash(models.Model):
+    """发文登记 fingerprints: the sha256 of an issued document's .docx or .pdf, taken the first
+    time the file is produced after issue and never changed, so a copy handed around can be
+    checked against the register. ``kind`` is the register's kind (notice, letter, bulletin,
+    minutes) and ``object_id`` the row of that kind."""
+
+    kind = models.CharField(_("kind"), max_length=20)
+    object_id = models.PositiveBigIntegerField(_("record"))
+    fmt = models.CharField(_("format"), max_length=5)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    produced_at = models.DateTimeField(_("first produced"))
+
+    class Meta:
+        verbose_name = _("document fingerprint")
+        verbose_name_plural = _("document fingerprints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "fmt"], name="bulletins_document_hash_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}.{self.fmt} {self.sha256[:12]}"

@@ -70,3 +70,24 @@ def issue_new(
             "bulletin_number_taken",
             _("Issue %(n)s of %(year)s already exists.") % {"n": number, "year": day.year},
         ) from None
+
+
+def fingerprint(kind: str, object_id: int, fmt: str, body: bytes):
+    """Keep the sha256 of an issued document's file the first time it is produced; later
+    renderings leave the first fingerprint as it is (the register shows what went out)."""
+    import hashlib
+
+    from cityloop.bulletins.models import DocumentHash
+    from cityloop.core import clock
+
+    try:
+        with transaction.atomic():
+            row, _created = DocumentHash.objects.get_or_create(
+                kind=kind,
+                object_id=object_id,
+                fmt=fmt,
+                defaults={"sha256": hashlib.sha256(body).hexdigest(), "produced_at": clock.now()},
+            )
+    except IntegrityError:  # two first downloads at once: the other one was first
+        row = DocumentHash.objects.get(kind=kind, object_id=object_id, fmt=fmt)
+    return row
