@@ -314,7 +314,7 @@ def register_rows(
             qs = qs.filter(issuer_id=flt.issuer)
         qs = qs.filter(_before("notice", "issued_on", before))
         for n in qs.order_by("-issued_on", "-pk")[:limit]:
-            kind, scheme, period = (n.key.split(":", 2) + ["", ""])[:3]
+            kind, scheme, period = [*n.key.split(":", 2), "", ""][:3]
             base = reverse("bulletins:notice")
             args = {"kind": kind, "scheme": scheme, "period": period}
             rows.append(
@@ -418,6 +418,13 @@ def register_rows(
     rows.sort(key=lambda r: (r.day, -REGISTER_KINDS.index(r.kind), r.pk), reverse=True)
     rows = rows[:limit]
     return _with_hashes(rows)
+
+
+def numbered_notice_id(register_key: str) -> int | None:
+    """The register row of a numbered notice (None: not numbered, so not issued)."""
+    from cityloop.bulletins.models import NoticeNumber
+
+    return NoticeNumber.objects.filter(key=register_key).values_list("pk", flat=True).first()
 
 
 def _with_hashes(rows: list[RegisterRow]) -> list[RegisterRow]:

@@ -27,7 +27,6 @@ from cityloop.bulletins import (
     services,
     workflow,
 )
-from cityloop.bulletins.models import NoticeNumber
 from cityloop.bulletins import render as rendering
 from cityloop.bulletins.labels import VOCABULARY
 from cityloop.core import clock, exports
@@ -289,9 +288,9 @@ def notice_file(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:  # not found included: the form's choice, said on the form
         messages.error(request, str(exc.message))
         return HttpResponseRedirect(reverse("bulletins:index"))
-    numbered = NoticeNumber.objects.filter(key=doc.register_key).only("pk").first()
+    numbered = queries.numbered_notice_id(doc.register_key)
     if numbered is not None:
-        services.fingerprint("notice", numbered.pk, fmt, body)
+        services.fingerprint("notice", numbered, fmt, body)
     return attachment(body, ctype, name)
 
 
