@@ -205,3 +205,26 @@ class DocumentHash(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}.{self.fmt} {self.sha256[:12]}"
+
+
+class Letterhead(models.Model):
+    """An issuing unit's own 公文 settings, set on a page by its office: the red 发文机关标志,
+    the abbreviation of its 发文字号, the default 主送 and 抄送 lists and the name it signs as.
+    An empty field falls back to the unit's names (see ``bulletins.queries.letterhead_of``)."""
+
+    unit = models.OneToOneField(
+        "org.Unit", verbose_name=_("issuing unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    header = models.CharField(_("issuer mark (red header)"), max_length=100, blank=True)
+    abbreviation = models.CharField(_("issuer abbreviation"), max_length=40, blank=True)
+    send_to = models.CharField(_("default addressees (主送)"), max_length=300, blank=True)
+    copy_to = models.CharField(_("default copies (抄送)"), max_length=300, blank=True)
+    signature = models.CharField(_("signed as"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letterhead")
+        verbose_name_plural = _("letterheads")
+
+    def __str__(self) -> str:
+        return self.header or str(self.unit_id)

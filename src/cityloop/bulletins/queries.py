@@ -446,6 +446,7 @@ def _with_hashes(rows: list[RegisterRow]) -> list[RegisterRow]:
 
 def register_issuers(actor) -> list:
     """The units the actor covers that have issued anything, for the issuer filter."""
+    from cityloop.assessment.models import Scheme
     from cityloop.bulletins.models import NoticeNumber
     from cityloop.meetings.models import Meeting
     from cityloop.org import queries as org_queries
@@ -458,5 +459,37 @@ def register_issuers(actor) -> list:
         | Q(pk__in=LetterSeries.objects.values("issuer_id"))
         | Q(pk__in=Series.objects.values("issuer_id"))
         | Q(pk__in=Meeting.objects.filter(state=Meeting.State.ISSUED).values("unit_id"))
+        | Q(pk__in=Scheme.objects.values("owner_id"))  # notices are issued by a scheme's owner
     )
     return list(Unit.objects.filter(ids, pk__in=units).order_by("path")[:200])
+
+
+@dataclass(frozen=True)
+class LetterheadText:
+    header: str
+    abbreviation: str
+    send_to: str
+    copy_to: str
+    signature: str
+
+
+def letterhead_of(unit) -> LetterheadText:
+    """What a unit's documents print: its own settings (the 发文登记 page's letterhead form),
+    each empty field falling back to the unit's names."""
+    from cityloop.bulletins.models import Letterhead
+
+    row = Letterhead.objects.filter(unit_id=unit.pk).first()
+    name = unit.name
+    short = (getattr(unit, "short_name", "") or name).strip()
+    return LetterheadText(
+        header=(row.header if row else "") or name,
+        abbreviation=(row.abbreviation if row else "") or short,
+        send_to=row.send_to if row else "",
+        copy_to=row.copy_to if row else "",
+        signature=(row.signature if row else "") or name,
+    )
+
+
+def letterhead_units(actor) -> list:
+    """The units whose letterhead the actor may set: the issuing units it covers."""
+    return [u for u in register_issuers(actor) if rules.can_set_letterhead(actor, u)]

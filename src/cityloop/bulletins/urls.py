@@ -12,4 +12,5 @@ urlpatterns = [
     path("submissions/<int:submission_id>/", views.submission, name="submission"),
     path("notice/", views.notice_file, name="notice"),
     path("register/", views.register, name="register"),
+    path("letterhead/", views.letterhead, name="letterhead"),
 ]

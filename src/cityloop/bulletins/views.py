@@ -9,6 +9,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -332,6 +333,8 @@ def _register_filter(g) -> queries.RegisterFilter:
 def register(request: HttpRequest) -> HttpResponse:
     """发文登记: every document the reader's units issued, searchable, paged, exportable."""
     user = request.user
+    if not rules.may_read_register(user):
+        raise PermissionDenied
     flt = _register_filter(request.GET)
     if exports.wants_xlsx(request):
         rows = queries.register_rows(user, flt, limit=exports.MAX_ROWS)
@@ -371,5 +374,41 @@ def register(request: HttpRequest) -> HttpResponse:
             "issuers": queries.register_issuers(user),
             "query": urlencode(keep),
             "next_cursor": rows[-1].cursor if more else "",
+            "may_set_letterhead": bool(queries.letterhead_units(user)),
         },
+    )
+
+
+@login_required
+def letterhead(request: HttpRequest) -> HttpResponse:
+    """An issuing unit's letterhead: red header, abbreviation, 主送 / 抄送, signature."""
+    user = request.user
+    units = queries.letterhead_units(user)
+    if not units:
+        raise PermissionDenied
+    if request.method == "POST":
+        p = request.POST
+        raw = p.get("unit") or ""
+        unit_id = int(raw) if raw.isdigit() else 0
+        try:
+            services.letterhead_save(
+                actor=user,
+                unit_id=unit_id,
+                values={f: p.get(f, "") for f in services.LETTERHEAD_FIELDS},
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Letterhead saved."))
+        return HttpResponseRedirect(
+            f"{reverse('bulletins:letterhead')}?{urlencode({'unit': unit_id})}"
+        )
+    raw = request.GET.get("unit") or ""
+    unit = next((u for u in units if str(u.pk) == raw), units[0])
+    return render(
+        request,
+        "bulletins/letterhead.html",
+        {"units": units, "unit": unit, "lh": queries.letterhead_of(unit)},
     )
