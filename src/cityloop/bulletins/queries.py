@@ -259,10 +259,10 @@ def _before(kind: str, field_name: str, before: tuple[date, str, int] | None) ->
         return Q()
     day, at_kind, pk = before
     mine, theirs = REGISTER_KINDS.index(kind), REGISTER_KINDS.index(at_kind)
-    if mine < theirs:  # this kind sorts after theirs on the same day
-        return Q(**{f"{field_name}__lte": day})
-    if mine > theirs:
+    if mine < theirs:  # this kind comes first on a day: that day's rows are shown
         return Q(**{f"{field_name}__lt": day})
+    if mine > theirs:  # this kind comes later on a day: that day's rows are still to come
+        return Q(**{f"{field_name}__lte": day})
     return Q(**{f"{field_name}__lt": day}) | Q(**{field_name: day, "pk__lt": pk})
 
 
@@ -281,7 +281,7 @@ def register_rows(
     published bulletin issues, issued 会议纪要), newest first, keyset-paged. One query per
     kind plus one for the fingerprints, whatever the page size."""
     from django.db.models import CharField, Value
-    from django.db.models.functions import Cast, Concat
+    from django.db.models.functions import Cast, Concat, TruncDate
     from django.urls import reverse
     from django.utils.http import urlencode
 
@@ -346,7 +346,7 @@ def register_rows(
         if flt.issuer:
             qs = qs.filter(series__issuer_id=flt.issuer)
         qs = qs.filter(_before("letter", "sent_at__date", before))
-        for x in qs.order_by("-sent_at", "-pk")[:limit]:
+        for x in qs.order_by(TruncDate("sent_at").desc(), "-pk")[:limit]:
             rows.append(
                 RegisterRow(
                     kind="letter",
@@ -400,7 +400,7 @@ def register_rows(
         if flt.issuer:
             qs = qs.filter(unit_id=flt.issuer)
         qs = qs.filter(_before("minutes", "held_at__date", before))
-        for m in qs.order_by("-held_at", "-pk")[:limit]:
+        for m in qs.order_by(TruncDate("held_at").desc(), "-pk")[:limit]:
             rows.append(
                 RegisterRow(
                     kind="minutes",
