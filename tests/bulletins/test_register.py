@@ -127,7 +127,7 @@ def test_the_register_exports_to_xlsx(demo, client):
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
     values = list(sheet.values)
-    assert values[0][:6] == ("类别", "发文字号", "标题", "发文机关", "主送", "成文日期")
+    assert values[0][:6] == ("类别", "发文字号", "文件标题", "发文机关", "主送", "成文日期")
     refs = {v[1] for v in values[1:]}
     assert refs == {x.reference for x in queries.register_rows(admin, limit=500)}
 
