@@ -180,3 +180,51 @@ class NoticeNumber(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class DocumentHash(models.Model):
+    """发文登记 fingerprints: the sha256 of an issued document's .docx or .pdf, taken the first
+    time the file is produced after issue and never changed, so a copy handed around can be
+    checked against the register. ``kind`` is the register's kind (notice, letter, bulletin,
+    minutes) and ``object_id`` the row of that kind."""
+
+    kind = models.CharField(_("kind"), max_length=20)
+    object_id = models.PositiveBigIntegerField(_("record"))
+    fmt = models.CharField(_("format"), max_length=5)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    produced_at = models.DateTimeField(_("first produced"))
+
+    class Meta:
+        verbose_name = _("document fingerprint")
+        verbose_name_plural = _("document fingerprints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "fmt"], name="bulletins_document_hash_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}.{self.fmt} {self.sha256[:12]}"
+
+
+class Letterhead(models.Model):
+    """An issuing unit's own 公文 settings, set on a page by its office: the red 发文机关标志,
+    the abbreviation of its 发文字号, the default 主送 and 抄送 lists and the name it signs as.
+    An empty field falls back to the unit's names (see ``bulletins.queries.letterhead_of``)."""
+
+    unit = models.OneToOneField(
+        "org.Unit", verbose_name=_("issuing unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    header = models.CharField(_("issuer mark (red header)"), max_length=100, blank=True)
+    abbreviation = models.CharField(_("issuer abbreviation"), max_length=40, blank=True)
+    send_to = models.CharField(_("default addressees (主送)"), max_length=300, blank=True)
+    copy_to = models.CharField(_("default copies (抄送)"), max_length=300, blank=True)
+    signature = models.CharField(_("signed as"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letterhead")
+        verbose_name_plural = _("letterheads")
+
+    def __str__(self) -> str:
+        return self.header or str(self.unit_id)

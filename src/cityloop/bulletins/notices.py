@@ -14,7 +14,7 @@ from cityloop.assessment import periods
 from cityloop.assessment import queries as aq
 from cityloop.assessment.builtin import SYSTEM
 from cityloop.assessment.models import Scheme
-from cityloop.bulletins import generators
+from cityloop.bulletins import generators, queries
 from cityloop.bulletins.document import DocItem, Document
 from cityloop.bulletins.models import NoticeNumber
 from cityloop.core import clock
@@ -80,7 +80,9 @@ def _scheme_for(kind: str, code: str | None) -> Scheme:
 
 
 def _abbreviation(issuer) -> str:
-    return (getattr(issuer, "short_name", "") or issuer.name).strip()
+    from cityloop.bulletins.queries import letterhead_of
+
+    return letterhead_of(issuer).abbreviation
 
 
 def reference_text(issuer, year: int, number: int) -> str:
@@ -230,6 +232,7 @@ def notice(
                 generated=True,
             )
         )
+    letterhead = queries.letterhead_of(s.owner)
     heading = _("Notice on the %(scheme)s ranking for %(period)s") % {
         "scheme": s.name,
         "period": label,
@@ -238,11 +241,11 @@ def notice(
         kind="notice",
         series_title=_("Notice"),
         number_label="",
-        issuer=s.owner.name,
+        issuer=letterhead.header,
         date=day,
         heading=heading,
         items=items,
-        signature=s.owner.name,
+        signature=letterhead.signature,
         reference=numbered.reference if numbered else reference_placeholder(s.owner, day),
         register_key=key,
         filename=f"{s.name}{r.period.key}通报",

@@ -4,16 +4,18 @@ document model an issue renders from (HTML, .docx and PDF all read it)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityloop.bulletins import rules
 from cityloop.bulletins.models import Issue, IssueItem, Series, Submission
 from cityloop.core import clock
-from cityloop.core.errors import NotFound
+from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.scope import scope_for
 
 
@@ -201,3 +203,293 @@ def generator_choice_allowed(actor, param: str, value: str) -> bool:
     if param == "series":
         return any(s.code == value for s in visible_series(actor))
     return True
+
+
+# ---------------------------------------------------------------------------
+# 发文登记: every issued document, read off the records that number them
+# (docs/decisions/document-register.md). One query per kind, merged newest first.
+
+REGISTER_KINDS = ("notice", "letter", "bulletin", "minutes")  # the order within one day
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    kind: str
+    pk: int
+    reference: str
+    title: str
+    issuer: str
+    issuer_id: int
+    addressees: str
+    day: date
+    docx_url: str
+    pdf_url: str
+    hashes: dict = field(default_factory=dict)
+
+    @property
+    def cursor(self) -> str:
+        return f"{self.day.isoformat()}_{self.kind}_{self.pk}"
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    q: str = ""
+    kind: str = ""
+    year: int | None = None
+    issuer: int | None = None
+
+
+def parse_register_cursor(raw: str) -> tuple[date, str, int] | None:
+    """``before=`` of the register: ``<date>_<kind>_<id>``; empty is the first page."""
+    if not raw:
+        return None
+    try:
+        day, kind, pk = raw.split("_")
+        if kind not in REGISTER_KINDS:
+            raise ValueError(kind)
+        return date.fromisoformat(day), kind, int(pk)
+    except ValueError:
+        raise InvalidInput("cursor_invalid", _("Unknown page cursor.")) from None
+
+
+def _before(kind: str, field_name: str, before: tuple[date, str, int] | None) -> Q:
+    """The keyset condition for one kind: rows after ``before`` in (date desc, kind order,
+    id desc)."""
+    if before is None:
+        return Q()
+    day, at_kind, pk = before
+    mine, theirs = REGISTER_KINDS.index(kind), REGISTER_KINDS.index(at_kind)
+    if mine < theirs:  # this kind comes first on a day: that day's rows are shown
+        return Q(**{f"{field_name}__lt": day})
+    if mine > theirs:  # this kind comes later on a day: that day's rows are still to come
+        return Q(**{f"{field_name}__lte": day})
+    return Q(**{f"{field_name}__lt": day}) | Q(**{field_name: day, "pk__lt": pk})
+
+
+def _words(flt: RegisterFilter) -> list[str]:
+    return [w for w in (flt.q or "").split() if w][:5]
+
+
+def register_rows(
+    actor,
+    flt: RegisterFilter | None = None,
+    *,
+    before: tuple[date, str, int] | None = None,
+    limit: int = 50,
+) -> list[RegisterRow]:
+    """The documents issued by the units the actor covers (numbered notices, urging letters,
+    published bulletin issues, issued 会议纪要), newest first, keyset-paged. One query per
+    kind plus one for the fingerprints, whatever the page size."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat, TruncDate
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from cityloop.bulletins.models import NoticeNumber
+    from cityloop.meetings.models import Meeting
+    from cityloop.org import queries as org_queries
+    from cityloop.supervision.models import UrgingLetter
+
+    flt = flt or RegisterFilter()
+    units = org_queries.visible_units(actor).values("pk")
+    words = _words(flt)
+    rows: list[RegisterRow] = []
+
+    def wanted(kind: str) -> bool:
+        return not flt.kind or flt.kind == kind
+
+    def text(*parts) -> Concat:
+        return Concat(
+            *[Cast(p, CharField()) if not isinstance(p, Value) else p for p in parts],
+            output_field=CharField(),
+        )
+
+    if wanted("notice"):
+        qs = NoticeNumber.objects.filter(issuer_id__in=units).select_related("issuer")
+        for w in words:
+            qs = qs.filter(Q(reference__icontains=w) | Q(title__icontains=w))
+        if flt.year:
+            qs = qs.filter(year=flt.year)
+        if flt.issuer:
+            qs = qs.filter(issuer_id=flt.issuer)
+        qs = qs.filter(_before("notice", "issued_on", before))
+        for n in qs.order_by("-issued_on", "-pk")[:limit]:
+            kind, scheme, period = [*n.key.split(":", 2), "", ""][:3]
+            base = reverse("bulletins:notice")
+            args = {"kind": kind, "scheme": scheme, "period": period}
+            rows.append(
+                RegisterRow(
+                    kind="notice",
+                    pk=n.pk,
+                    reference=n.reference,
+                    title=n.title,
+                    issuer=n.issuer.name,
+                    issuer_id=n.issuer_id,
+                    addressees="",
+                    day=n.issued_on,
+                    docx_url=f"{base}?{urlencode({**args, 'format': 'docx'})}",
+                    pdf_url=f"{base}?{urlencode({**args, 'format': 'pdf'})}",
+                )
+            )
+    if wanted("letter"):
+        qs = (
+            UrgingLetter.objects.filter(Q(series__issuer_id__in=units) | Q(addressee_id__in=units))
+            .select_related("series__issuer", "addressee")
+            .annotate(
+                ref=text("series__prefix", Value("〔"), "year", Value("〕"), "number", Value("号"))
+            )
+        )
+        for w in words:
+            qs = qs.filter(Q(ref__icontains=w) | Q(subject__icontains=w))
+        if flt.year:
+            qs = qs.filter(year=flt.year)
+        if flt.issuer:
+            qs = qs.filter(series__issuer_id=flt.issuer)
+        qs = qs.filter(_before("letter", "sent_at__date", before))
+        for x in qs.order_by(TruncDate("sent_at").desc(), "-pk")[:limit]:
+            rows.append(
+                RegisterRow(
+                    kind="letter",
+                    pk=x.pk,
+                    reference=x.reference,
+                    title=x.subject,
+                    issuer=x.series.signature or x.series.issuer.name,
+                    issuer_id=x.series.issuer_id,
+                    addressees=x.addressee.name,
+                    day=timezone.localdate(x.sent_at),
+                    docx_url=reverse("supervision:letter_file", args=[x.pk, "docx"]),
+                    pdf_url=reverse("supervision:letter_file", args=[x.pk, "pdf"]),
+                )
+            )
+    if wanted("bulletin"):
+        qs = (
+            Issue.objects.filter(state=Issue.State.PUBLISHED, series__issuer_id__in=units)
+            .select_related("series")
+            .annotate(ref=text("series__title", Value(" 第"), "number", Value("期")))
+        )
+        for w in words:
+            qs = qs.filter(Q(ref__icontains=w) | Q(series__code__icontains=w))
+        if flt.year:
+            qs = qs.filter(year=flt.year)
+        if flt.issuer:
+            qs = qs.filter(series__issuer_id=flt.issuer)
+        qs = qs.filter(_before("bulletin", "date", before))
+        for i in qs.order_by("-date", "-pk")[:limit]:
+            rows.append(
+                RegisterRow(
+                    kind="bulletin",
+                    pk=i.pk,
+                    reference=f"{i.series.title} {i.year}年第{i.number}期",
+                    title=i.series.title,
+                    issuer=i.series.issuer_name,
+                    issuer_id=i.series.issuer_id,
+                    addressees=i.send_to or i.series.send_to,
+                    day=i.date,
+                    docx_url=reverse("bulletins:issue_file", args=[i.pk, "docx"]),
+                    pdf_url=reverse("bulletins:issue_file", args=[i.pk, "pdf"]),
+                )
+            )
+    if wanted("minutes"):
+        qs = Meeting.objects.filter(state=Meeting.State.ISSUED, unit_id__in=units).select_related(
+            "unit"
+        )
+        for w in words:
+            qs = qs.filter(Q(code__icontains=w) | Q(title__icontains=w))
+        if flt.year:
+            qs = qs.filter(held_at__year=flt.year)
+        if flt.issuer:
+            qs = qs.filter(unit_id=flt.issuer)
+        qs = qs.filter(_before("minutes", "held_at__date", before))
+        for m in qs.order_by(TruncDate("held_at").desc(), "-pk")[:limit]:
+            rows.append(
+                RegisterRow(
+                    kind="minutes",
+                    pk=m.pk,
+                    reference=m.code,
+                    title=m.title,
+                    issuer=m.unit.name,
+                    issuer_id=m.unit_id,
+                    addressees="",
+                    day=timezone.localdate(m.held_at),
+                    docx_url=reverse("meetings:minutes_file", args=[m.code, "docx"]),
+                    pdf_url=reverse("meetings:minutes_file", args=[m.code, "pdf"]),
+                )
+            )
+    rows.sort(key=lambda r: (r.day, -REGISTER_KINDS.index(r.kind), r.pk), reverse=True)
+    rows = rows[:limit]
+    return _with_hashes(rows)
+
+
+def numbered_notice_id(register_key: str) -> int | None:
+    """The register row of a numbered notice (None: not numbered, so not issued)."""
+    from cityloop.bulletins.models import NoticeNumber
+
+    return NoticeNumber.objects.filter(key=register_key).values_list("pk", flat=True).first()
+
+
+def _with_hashes(rows: list[RegisterRow]) -> list[RegisterRow]:
+    from cityloop.bulletins.models import DocumentHash
+
+    if not rows:
+        return rows
+    q = Q(pk__in=[])
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        by_kind[r.kind].append(r.pk)
+    for kind, ids in by_kind.items():
+        q |= Q(kind=kind, object_id__in=ids)
+    found: dict[tuple[str, int], dict] = defaultdict(dict)
+    for h in DocumentHash.objects.filter(q):
+        found[(h.kind, h.object_id)][h.fmt] = h.sha256
+    return [replace(r, hashes=found.get((r.kind, r.pk), {})) for r in rows]
+
+
+def register_issuers(actor) -> list:
+    """The units the actor covers that have issued anything, for the issuer filter."""
+    from cityloop.assessment.models import Scheme
+    from cityloop.bulletins.models import NoticeNumber
+    from cityloop.meetings.models import Meeting
+    from cityloop.org import queries as org_queries
+    from cityloop.org.models import Unit
+    from cityloop.supervision.models import LetterSeries
+
+    units = org_queries.visible_units(actor).values("pk")
+    ids = (
+        Q(pk__in=NoticeNumber.objects.values("issuer_id"))
+        | Q(pk__in=LetterSeries.objects.values("issuer_id"))
+        | Q(pk__in=Series.objects.values("issuer_id"))
+        | Q(pk__in=Meeting.objects.filter(state=Meeting.State.ISSUED).values("unit_id"))
+        | Q(pk__in=Scheme.objects.values("owner_id"))  # notices are issued by a scheme's owner
+    )
+    return list(Unit.objects.filter(ids, pk__in=units).order_by("path")[:200])
+
+
+@dataclass(frozen=True)
+class LetterheadText:
+    header: str
+    abbreviation: str
+    send_to: str
+    copy_to: str
+    signature: str
+
+
+def letterhead_of(unit) -> LetterheadText:
+    """What a unit's documents print: its own settings (the 发文登记 page's letterhead form),
+    each empty field falling back to the unit's names."""
+    from cityloop.bulletins.models import Letterhead
+
+    row = Letterhead.objects.filter(unit_id=unit.pk).first()
+    name = unit.name
+    short = (getattr(unit, "short_name", "") or name).strip()
+    return LetterheadText(
+        header=(row.header if row else "") or name,
+        abbreviation=(row.abbreviation if row else "") or short,
+        send_to=row.send_to if row else "",
+        copy_to=row.copy_to if row else "",
+        signature=(row.signature if row else "") or name,
+    )
+
+
+def letterhead_units(actor) -> list:
+    """The units whose letterhead the actor may set: the issuing units it covers."""
+    return [u for u in register_issuers(actor) if rules.can_set_letterhead(actor, u)]

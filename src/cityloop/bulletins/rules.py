@@ -23,3 +23,14 @@ def can_edit(user, series) -> bool:
 
 def can_submit(user, unit) -> bool:
     return _has(user, SUBMIT_ROLES) and covers_unit(user, unit)
+
+
+def may_read_register(user) -> bool:
+    """The 发文登记 is for those who issue or supervise documents; its rows are still only the
+    reader's units'."""
+    return _has(user, EDIT_ROLES)
+
+
+def can_set_letterhead(user, unit) -> bool:
+    """An issuing unit's staff (and those above it) set its letterhead."""
+    return _has(user, EDIT_ROLES) and covers_unit(user, unit)

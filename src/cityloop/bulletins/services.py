@@ -70,3 +70,56 @@ def issue_new(
             "bulletin_number_taken",
             _("Issue %(n)s of %(year)s already exists.") % {"n": number, "year": day.year},
         ) from None
+
+
+def fingerprint(kind: str, object_id: int, fmt: str, body: bytes):
+    """Keep the sha256 of an issued document's file the first time it is produced; later
+    renderings leave the first fingerprint as it is (the register shows what went out)."""
+    import hashlib
+
+    from cityloop.bulletins.models import DocumentHash
+    from cityloop.core import clock
+
+    try:
+        with transaction.atomic():
+            row, _created = DocumentHash.objects.get_or_create(
+                kind=kind,
+                object_id=object_id,
+                fmt=fmt,
+                defaults={"sha256": hashlib.sha256(body).hexdigest(), "produced_at": clock.now()},
+            )
+    except IntegrityError:  # two first downloads at once: the other one was first
+        row = DocumentHash.objects.get(kind=kind, object_id=object_id, fmt=fmt)
+    return row
+
+
+LETTERHEAD_FIELDS = ("header", "abbreviation", "send_to", "copy_to", "signature")
+
+
+def letterhead_save(*, actor, unit_id: int, values: dict[str, str]):
+    """Set an issuing unit's letterhead (what its documents print instead of its names).
+    Only the unit's staff and those above it; an unknown or foreign unit is not found."""
+    from cityloop.bulletins import rules
+    from cityloop.bulletins.models import Letterhead
+    from cityloop.core import clock
+    from cityloop.core.errors import NotFound
+
+    unit = next((u for u in queries.letterhead_units(actor) if u.pk == unit_id), None)
+    if unit is None or not rules.can_set_letterhead(actor, unit):
+        raise NotFound("letterhead_unit_not_found", _("Issuing unit not found"))
+    limits = {f: Letterhead._meta.get_field(f).max_length for f in LETTERHEAD_FIELDS}
+    clean = {f: " ".join((values.get(f) or "").split()) for f in LETTERHEAD_FIELDS}
+    too_long = [f for f in LETTERHEAD_FIELDS if len(clean[f]) > limits[f]]
+    if too_long:
+        raise InvalidInput(
+            "letterhead_too_long",
+            _("%(field)s is longer than %(n)s characters.")
+            % {
+                "field": Letterhead._meta.get_field(too_long[0]).verbose_name,
+                "n": limits[too_long[0]],
+            },
+        )
+    row, _created = Letterhead.objects.update_or_create(
+        unit=unit, defaults={**clean, "updated_at": clock.now()}
+    )
+    return row

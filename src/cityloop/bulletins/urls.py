@@ -11,4 +11,6 @@ urlpatterns = [
     path("issues/<int:issue_id>/file.<slug:ext>", views.issue_file, name="issue_file"),
     path("submissions/<int:submission_id>/", views.submission, name="submission"),
     path("notice/", views.notice_file, name="notice"),
+    path("register/", views.register, name="register"),
+    path("letterhead/", views.letterhead, name="letterhead"),
 ]

@@ -9,17 +9,28 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
-from cityloop.bulletins import document, generators, notices, pickers, queries, rules, workflow
+from cityloop.bulletins import (
+    document,
+    generators,
+    notices,
+    pickers,
+    queries,
+    rules,
+    services,
+    workflow,
+)
 from cityloop.bulletins import render as rendering
 from cityloop.bulletins.labels import VOCABULARY
-from cityloop.core import clock
+from cityloop.core import clock, exports
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, InvalidInput, NotFound
 from cityloop.org import queries as org_queries
@@ -246,6 +257,8 @@ def issue_file(request: HttpRequest, issue_id: int, ext: str) -> HttpResponse:
         )
     except DomainError as exc:
         raise Http404(str(exc.message)) from exc
+    if obj.state == obj.State.PUBLISHED:
+        services.fingerprint("bulletin", obj.pk, ext, body)
     return attachment(body, ctype, name)
 
 
@@ -271,8 +284,131 @@ def notice_file(request: HttpRequest) -> HttpResponse:
             scheme=g.get("scheme") or None,
             actor=request.user,
         )
-        body, ctype, name = rendering.render(doc, g.get("format", "docx"))
+        fmt = g.get("format", "docx")
+        body, ctype, name = rendering.render(doc, fmt)
     except DomainError as exc:  # not found included: the form's choice, said on the form
         messages.error(request, str(exc.message))
         return HttpResponseRedirect(reverse("bulletins:index"))
+    numbered = queries.numbered_notice_id(doc.register_key)
+    if numbered is not None:
+        services.fingerprint("notice", numbered, fmt, body)
     return attachment(body, ctype, name)
+
+
+REGISTER_PAGE = 50
+REGISTER_KIND_LABELS = {
+    "notice": _lazy("Notice"),
+    "letter": _lazy("Urging letter"),
+    "bulletin": _lazy("Bulletin issue"),
+    "minutes": _lazy("Meeting minutes"),
+}
+REGISTER_COLUMNS = (
+    exports.Column(_lazy("Document kind"), 10),
+    exports.Column(_lazy("Reference number"), 26),
+    exports.Column(_lazy("Document title"), 40),
+    exports.Column(_lazy("Issuing unit"), 20),
+    exports.Column(_lazy("Addressed to"), 24),
+    exports.Column(_lazy("Date written"), 12),
+    exports.Column(_lazy("SHA-256 (.docx)"), 66),
+    exports.Column(_lazy("SHA-256 (.pdf)"), 66),
+)
+
+
+def _register_filter(g) -> queries.RegisterFilter:
+    def number(raw: str) -> int | None:
+        raw = (raw or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+    kind = g.get("kind", "")
+    return queries.RegisterFilter(
+        q=g.get("q", "").strip(),
+        kind=kind if kind in queries.REGISTER_KINDS else "",
+        year=number(g.get("year", "")),
+        issuer=number(g.get("issuer", "")),
+    )
+
+
+@login_required
+@require_GET
+def register(request: HttpRequest) -> HttpResponse:
+    """发文登记: every document the reader's units issued, searchable, paged, exportable."""
+    user = request.user
+    if not rules.may_read_register(user):
+        raise PermissionDenied
+    flt = _register_filter(request.GET)
+    if exports.wants_xlsx(request):
+        rows = queries.register_rows(user, flt, limit=exports.MAX_ROWS)
+        return exports.xlsx_response(
+            _("Document register"),
+            _("Document register"),
+            REGISTER_COLUMNS,
+            (
+                [
+                    str(REGISTER_KIND_LABELS[r.kind]),
+                    r.reference,
+                    r.title,
+                    r.issuer,
+                    r.addressees,
+                    r.day,
+                    r.hashes.get("docx", ""),
+                    r.hashes.get("pdf", ""),
+                ]
+                for r in rows
+            ),
+        )
+    try:
+        before = queries.parse_register_cursor(request.GET.get("before", ""))
+    except DomainError as exc:
+        raise Http404(str(exc.message)) from exc
+    rows = queries.register_rows(user, flt, before=before, limit=REGISTER_PAGE + 1)
+    more = len(rows) > REGISTER_PAGE
+    rows = rows[:REGISTER_PAGE]
+    keep = {k: v for k, v in request.GET.items() if k in ("q", "kind", "year", "issuer") and v}
+    return render(
+        request,
+        "bulletins/register.html",
+        {
+            "rows": [{"row": r, "label": REGISTER_KIND_LABELS[r.kind]} for r in rows],
+            "flt": flt,
+            "kinds": list(REGISTER_KIND_LABELS.items()),
+            "issuers": queries.register_issuers(user),
+            "query": urlencode(keep),
+            "next_cursor": rows[-1].cursor if more else "",
+            "may_set_letterhead": bool(queries.letterhead_units(user)),
+        },
+    )
+
+
+@login_required
+def letterhead(request: HttpRequest) -> HttpResponse:
+    """An issuing unit's letterhead: red header, abbreviation, 主送 / 抄送, signature."""
+    user = request.user
+    units = queries.letterhead_units(user)
+    if not units:
+        raise PermissionDenied
+    if request.method == "POST":
+        p = request.POST
+        raw = p.get("unit") or ""
+        unit_id = int(raw) if raw.isdigit() else 0
+        try:
+            services.letterhead_save(
+                actor=user,
+                unit_id=unit_id,
+                values={f: p.get(f, "") for f in services.LETTERHEAD_FIELDS},
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Letterhead saved."))
+        return HttpResponseRedirect(
+            f"{reverse('bulletins:letterhead')}?{urlencode({'unit': unit_id})}"
+        )
+    raw = request.GET.get("unit") or ""
+    unit = next((u for u in units if str(u.pk) == raw), units[0])
+    return render(
+        request,
+        "bulletins/letterhead.html",
+        {"units": units, "unit": unit, "lh": queries.letterhead_of(unit)},
+    )

@@ -207,4 +207,8 @@ def minutes_file(request: HttpRequest, code: str, ext: str) -> HttpResponse:
         body, kind = documents.minutes_pdf(meeting), documents.PDF_TYPE
     else:
         raise Http404
+    if meeting.state == meeting.State.ISSUED:
+        from cityloop.bulletins import services as register
+
+        register.fingerprint("minutes", meeting.pk, ext, body)
     return attachment(body, kind, documents.minutes_filename(meeting, ext))

@@ -644,4 +644,7 @@ def letter_file(request: HttpRequest, letter_id: int, ext: str) -> HttpResponse:
         body, kind = documents.letter_pdf(letter), "application/pdf"
     else:
         raise Http404
+    from cityloop.bulletins import services as register
+
+    register.fingerprint("letter", letter.pk, ext, body)
     return attachment(body, kind, documents.letter_filename(letter, ext))

@@ -17,7 +17,17 @@ def shell(request: HttpRequest) -> dict:
         "shell_other_language": _other_language(request),
         "shell_unread": _unread(request),
         "shell_triage": _may_triage(request),
+        "shell_register": _may_read_register(request),
     }
+
+
+def _may_read_register(request: HttpRequest) -> bool:
+    """The 发文登记 link, for those who issue or supervise documents (no query: roles cached)."""
+    if not _signed_in(request):
+        return False
+    from cityloop.bulletins import rules
+
+    return rules.may_read_register(request.user)
 
 
 def _may_triage(request: HttpRequest) -> bool:
