@@ -6,7 +6,7 @@ Out of scope is 404, not the unit's staff 403, a decided swap or an overlap 409,
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -235,3 +235,149 @@ def handover(request: HttpRequest, shift_id: int, payload: HandoverIn):
             "open_matters": h.open_matters,
         },
     )
+
+
+# --- hazard points: alarms, flood-season plans and checks -----------------------------------
+
+
+class HazardAlarmIn(Schema):
+    description: str = Field("", description="what the sensor or patrol saw; default: 报警")
+    category: str = Field("", description="category code; default: the first urgent one")
+
+
+class HazardAlarmOut(Schema):
+    case: int
+    code: str
+    status: str
+    zone: str
+    unit: dict[str, Any] | None
+    on_duty: dict[str, Any] | None
+    replayed: bool
+
+
+class FloodPlanIn(Schema):
+    place: str = Field(description="code of the street or district")
+    year: int
+    before_start: date | None = None
+    before_end: date | None = None
+    during_start: date | None = None
+    during_end: date | None = None
+    after_start: date | None = None
+    after_end: date | None = None
+
+
+class FloodCheckOut(Schema):
+    id: int
+    zone: dict[str, Any]
+    window: str
+    window_label: str
+    starts: date
+    due: date
+    unit: dict[str, Any]
+    state: str = Field(description="done / done_late / due / overdue / upcoming")
+    inspection: str | None
+    findings: int
+
+
+class FloodPlanOut(Schema):
+    id: int
+    place: dict[str, Any]
+    year: int
+    windows: list[dict[str, Any]]
+    counts: dict[str, int]
+    checks: list[FloodCheckOut]
+
+
+class FloodCheckRecordIn(Schema):
+    summary: str
+    problem: str = Field("", description="a problem found: opens a rectification")
+    due: date | None = Field(None, description="time limit of the rectification")
+
+
+def _check_out(row: queries.CheckRow) -> dict[str, Any]:
+    c = row.check
+    return {
+        "id": c.pk,
+        "zone": {"code": c.zone.code, "name": c.zone.name},
+        "window": c.window,
+        "window_label": c.get_window_display(),
+        "starts": c.starts,
+        "due": c.due,
+        "unit": ref(c.unit),
+        "state": row.state,
+        "inspection": c.inspection.code if c.inspection_id else None,
+        "findings": row.findings,
+    }
+
+
+def _plan_out(actor, plan) -> dict[str, Any]:
+    rows = queries.plan_checks(actor, plan)
+    return {
+        "id": plan.pk,
+        "place": {"code": plan.place.code, "name": plan.place.name},
+        "year": plan.year,
+        "windows": [{"window": w, "starts": s, "due": d} for w, s, d in plan.windows()],
+        "counts": queries.plan_counts(rows),
+        "checks": [_check_out(r) for r in rows],
+    }
+
+
+@router.post("/zones/{code}/alarm", response={201: HazardAlarmOut, 200: HazardAlarmOut, **ERRORS})
+def alarm(request: HttpRequest, code: str, payload: HazardAlarmIn):
+    """报警 on a hazard point (a sensor, a patrol): an urgent case at the point, dispatched to
+    its responsible unit when the caller may dispatch; the unit's person on duty is told at
+    once. Send an ``Idempotency-Key`` header: a resend answers the first case (200)."""
+    user = request.auth
+    key = request.headers.get("Idempotency-Key", "")[:200]
+    case = workflow.raise_alarm(
+        actor=user,
+        code=code,
+        description=payload.description,
+        category=payload.category,
+        idempotency_key=key,
+        client=f"user:{user.pk}",
+    )
+    unit = case.responsible_unit
+    current = queries.on_duty_now(unit) if unit is not None else None
+    body = {
+        "case": case.pk,
+        "code": case.code,
+        "status": case.status,
+        "zone": code,
+        "unit": ref(unit),
+        "on_duty": ref(current.person) if current and current.person else None,
+        "replayed": bool(getattr(case, "replayed", False)),
+    }
+    return Status(200 if body["replayed"] else 201, body)
+
+
+@router.get("/duty/flood-plans", response={200: list[FloodPlanOut], **ERRORS})
+def flood_plans(request: HttpRequest):
+    """Flood-season plans (汛期三查) in the caller's scope, with their checks."""
+    plans = queries.visible_flood_plans(request.auth).order_by("-year", "place__path")[:50]
+    return [_plan_out(request.auth, p) for p in plans]
+
+
+@router.post("/duty/flood-plans", response={201: FloodPlanOut, **ERRORS})
+def flood_plan(request: HttpRequest, payload: FloodPlanIn):
+    """Plan (or re-plan) a street's flood season; checks are scheduled, once per point and
+    window."""
+    windows = {k: v for k, v in payload.dict().items() if k not in ("place", "year") and v}
+    plan = workflow.plan_flood_season(
+        actor=request.auth, place=payload.place, year=payload.year, windows=windows
+    )
+    return Status(201, _plan_out(request.auth, plan))
+
+
+@router.get("/duty/flood-plans/{plan_id}", response={200: FloodPlanOut, **ERRORS})
+def flood_plan_get(request: HttpRequest, plan_id: int):
+    return _plan_out(request.auth, queries.flood_plan_get(request.auth, plan_id))
+
+
+@router.post("/duty/flood-checks/{check_id}/record", response={200: FloodCheckOut, **ERRORS})
+def flood_check_record(request: HttpRequest, check_id: int, payload: FloodCheckRecordIn):
+    """The check done (an inspection); a problem found opens its rectification."""
+    workflow.record_check(actor=request.auth, check_id=check_id, **payload.dict())
+    check = queries.flood_check_get(request.auth, check_id)
+    rows = [r for r in queries.plan_checks(request.auth, check.plan) if r.check.pk == check_id]
+    return _check_out(rows[0])

@@ -189,3 +189,84 @@ class ShiftEvent(EventBase):
     class Meta(EventBase.Meta):
         verbose_name = _("shift event")
         verbose_name_plural = _("shift events")
+
+
+class FloodPlan(models.Model):
+    """汛期三查 of one street or district for one year [issue 18 item 2]: the 汛前 / 汛中 / 汛后
+    windows, each an inspection of every flood hazard point in the place (:class:`FloodCheck`)."""
+
+    place = models.ForeignKey(
+        "org.Place", verbose_name=_("place"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    before_start = models.DateField(_("pre-season check from"))
+    before_end = models.DateField(_("pre-season check until"))
+    during_start = models.DateField(_("in-season check from"))
+    during_end = models.DateField(_("in-season check until"))
+    after_start = models.DateField(_("post-season check from"))
+    after_end = models.DateField(_("post-season check until"))
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("flood-season plan")
+        verbose_name_plural = _("flood-season plans")
+        ordering = ["-year", "place__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "year"], name="flood_plan_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.place}"
+
+    def windows(self) -> list[tuple[str, object, object]]:
+        return [
+            (FloodCheck.Window.BEFORE, self.before_start, self.before_end),
+            (FloodCheck.Window.DURING, self.during_start, self.during_end),
+            (FloodCheck.Window.AFTER, self.after_start, self.after_end),
+        ]
+
+
+class FloodCheck(models.Model):
+    """One hazard point's check in one window, for the point's responsible unit; done when its
+    inspection is recorded (a problem found goes to the rectification ledger)."""
+
+    class Window(models.TextChoices):
+        BEFORE = "before", _("Pre-season check (汛前)")
+        DURING = "during", _("In-season check (汛中)")
+        AFTER = "after", _("Post-season check (汛后)")
+
+    plan = models.ForeignKey(FloodPlan, on_delete=models.CASCADE, related_name="checks")
+    zone = models.ForeignKey(
+        "org.Zone", verbose_name=_("hazard point"), on_delete=models.PROTECT, related_name="+"
+    )
+    window = models.CharField(_("check"), max_length=10, choices=Window.choices)
+    starts = models.DateField(_("from"))
+    due = models.DateField(_("due"))
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    inspection = models.ForeignKey(
+        "supervision.Inspection",
+        verbose_name=_("inspection"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("flood-season check")
+        verbose_name_plural = _("flood-season checks")
+        ordering = ["due", "zone__code", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "zone", "window"], name="flood_check_once_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone_id} {self.window}"

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
-from cityloop.duty.models import Handover, Shift, Swap
+from cityloop.duty.models import FloodCheck, FloodPlan, Handover, Shift, Swap
 from cityloop.org import queries as org_queries
-from cityloop.org.models import Unit
+from cityloop.org.models import Place, Unit, Zone
 
 # The street's board looks this far ahead for shifts nobody is on.
 BOARD_DAYS = 7
@@ -274,3 +274,125 @@ def export_rows(unit: Unit, year: int, month: int) -> list[list]:
             ]
         )
     return rows
+
+
+# --- hazard points and the flood season's checks --------------------------------------------
+
+
+def hazard_point(actor, code: str) -> Zone:
+    """A hazard point of the reader's scope; another street's is not found (404)."""
+    zone = (
+        org_queries.visible_zones(actor)
+        .filter(kind=Zone.Kind.HAZARD_POINT, code=code)
+        .select_related("place")
+        .first()
+    )
+    if zone is None:
+        raise NotFound("hazard_point_not_found", _("Hazard point not found."))
+    return zone
+
+
+def hazard_points(actor) -> QuerySet[Zone]:
+    return (
+        org_queries.visible_zones(actor)
+        .filter(kind=Zone.Kind.HAZARD_POINT)
+        .select_related("place")
+        .order_by("code")
+    )
+
+
+def flood_place(actor, code: str) -> Place:
+    """A street or district of the reader's scope that may have a flood-season plan."""
+    place = (
+        org_queries.visible_places(actor)
+        .filter(code=code, kind__in=[Place.Kind.STREET, Place.Kind.DISTRICT])
+        .first()
+    )
+    if place is None:
+        raise NotFound("place_not_found", _("Street or district not found."))
+    return place
+
+
+def flood_places(actor) -> list[Place]:
+    return list(
+        org_queries.visible_places(actor)
+        .filter(kind__in=[Place.Kind.STREET, Place.Kind.DISTRICT])
+        .order_by("path")
+    )
+
+
+def visible_flood_plans(actor) -> QuerySet[FloodPlan]:
+    """Plans of places in scope, and plans above whose checks reach points in scope."""
+    zones = org_queries.visible_zones(actor).values("pk")
+    return (
+        FloodPlan.objects.filter(
+            Q(place__in=org_queries.visible_places(actor).values("pk")) | Q(checks__zone__in=zones)
+        )
+        .distinct()
+        .select_related("place")
+    )
+
+
+def flood_plan_get(actor, plan_id: int) -> FloodPlan:
+    plan = visible_flood_plans(actor).filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound("flood_plan_not_found", _("Flood-season plan not found."))
+    return plan
+
+
+def visible_flood_checks(actor) -> QuerySet[FloodCheck]:
+    return FloodCheck.objects.filter(zone__in=org_queries.visible_zones(actor).values("pk"))
+
+
+def flood_check_get(actor, check_id: int) -> FloodCheck:
+    check = (
+        visible_flood_checks(actor)
+        .select_related("zone__place", "unit", "plan", "inspection")
+        .filter(pk=check_id)
+        .first()
+    )
+    if check is None:
+        raise NotFound("flood_check_not_found", _("Flood-season check not found."))
+    return check
+
+
+CHECK_STATES = ("done", "done_late", "due", "overdue", "upcoming")
+
+
+def check_state(check: FloodCheck, today: date) -> str:
+    """done / done_late (after its window) / due (window open) / overdue (closed undone: red)
+    / upcoming."""
+    if check.inspection_id is not None:
+        return "done" if check.done_on is None or check.done_on <= check.due else "done_late"
+    if today > check.due:
+        return "overdue"
+    return "due" if today >= check.starts else "upcoming"
+
+
+@dataclass
+class CheckRow:
+    check: FloodCheck
+    state: str
+    findings: int = 0
+
+
+def plan_checks(actor, plan: FloodPlan, *, today: date | None = None) -> list[CheckRow]:
+    """The plan's checks the reader may see (a district plan shows a street its own points)."""
+    from django.db.models import Count
+
+    today = today or clock.today()
+    checks = (
+        visible_flood_checks(actor)
+        .filter(plan=plan)
+        .select_related("zone", "unit", "inspection")
+        .annotate(n_findings=Count("inspection__findings"))
+        .order_by("due", "zone__code", "pk")
+    )
+    return [CheckRow(c, check_state(c, today), c.n_findings) for c in checks]
+
+
+def plan_counts(rows: list[CheckRow]) -> dict[str, int]:
+    counts = dict.fromkeys(CHECK_STATES, 0)
+    for row in rows:
+        counts[row.state] += 1
+    return counts

@@ -55,3 +55,21 @@ def may_request_swap(user, shift, role: str) -> bool:
 
 def may_hand_over(user, shift) -> bool:
     return on_shift(user, shift, "on_duty") or manages(user, shift.unit)
+
+
+def plans_flood(user, place) -> bool:
+    """May plan a street's or district's flood season and record its checks: street staff,
+    supervisors and leaders whose scope holds the place."""
+    from cityloop.core.scope import scope_for
+
+    if getattr(user, "is_superuser", False):
+        return True
+    if not ({r.value for r in ROSTER_ROLES} & set(roles_of(user))):
+        return False
+    scope = scope_for(user)
+    return scope.everything or scope.covers_path(place.path)
+
+
+def records_flood_check(user, check) -> bool:
+    """May record a check (an inspection): whoever plans the season of the point's place."""
+    return plans_flood(user, check.zone.place)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from cityloop.core import clock, exports
 from cityloop.core.imports import ImportFileError
-from cityloop.duty import forms, imports, queries, rules, workflow
+from cityloop.duty import forms, hazards, imports, queries, rules, workflow
 from cityloop.duty.labels import VOCABULARY
 from cityloop.org import queries as org_queries
 from cityloop.web.steps import attempt, found
@@ -299,3 +299,149 @@ def handover(request: HttpRequest, shift_id: int) -> HttpResponse:
     else:
         _form_errors(request, form)
     return _to_shift(shift_id)
+
+
+# --- hazard points and the flood season's three checks (汛前 / 汛中 / 汛后) -------------------
+
+
+def _date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+@login_required
+def flood(request: HttpRequest) -> HttpResponse:
+    """Flood-season plans in scope, the hazard points, and (staff) a form to plan a year."""
+    user = request.user
+    if request.method == "POST":
+        try:
+            year = int(request.POST.get("year", ""))
+        except ValueError:
+            messages.error(request, _("Give a year between 2000 and 2100."))
+            return HttpResponseRedirect(reverse("duty:flood"))
+        plan = attempt(
+            request,
+            lambda: workflow.plan_flood_season(
+                actor=user, place=request.POST.get("place", ""), year=year
+            ),
+            _("Flood-season plan saved; its checks are scheduled."),
+        )
+        if plan:
+            return HttpResponseRedirect(reverse("duty:flood_plan", args=[plan.pk]))
+        return HttpResponseRedirect(reverse("duty:flood"))
+    places = [p for p in queries.flood_places(user) if rules.plans_flood(user, p)]
+    plans = list(queries.visible_flood_plans(user).order_by("-year", "place__path")[:50])
+    return render(
+        request,
+        "duty/flood.html",
+        {
+            "plans": plans,
+            "points": list(queries.hazard_points(user)[:200]),
+            "places": places,
+            "year": clock.today().year,
+        },
+    )
+
+
+@login_required
+def flood_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """A plan's checks, each done / due / overdue (red: its window closed undone)."""
+    user = request.user
+    plan = found(queries.flood_plan_get, user, plan_id)
+    if request.method == "POST":
+        made = attempt(request, lambda: workflow.schedule_checks(actor=user, plan_id=plan.pk))
+        if made is not None:
+            messages.success(
+                request,
+                _("%(n)d checks scheduled.") % {"n": 0 if made is True else made},
+            )
+        return HttpResponseRedirect(reverse("duty:flood_plan", args=[plan.pk]))
+    rows = queries.plan_checks(user, plan)
+    return render(
+        request,
+        "duty/flood_plan.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "counts": queries.plan_counts(rows),
+            "plans": rules.plans_flood(user, plan.place),
+        },
+    )
+
+
+@login_required
+@require_POST
+def flood_check(request: HttpRequest, check_id: int) -> HttpResponse:
+    user = request.user
+    check = found(queries.flood_check_get, user, check_id)
+    attempt(
+        request,
+        lambda: workflow.record_check(
+            actor=user,
+            check_id=check_id,
+            summary=request.POST.get("summary", ""),
+            problem=request.POST.get("problem", ""),
+            due=_date(request.POST.get("due", "")),
+        ),
+        _("Check recorded."),
+    )
+    return HttpResponseRedirect(reverse("duty:flood_plan", args=[check.plan_id]))
+
+
+@login_required
+def hazard(request: HttpRequest, code: str) -> HttpResponse:
+    """A hazard point: its season, responsible unit and who is on duty there, its checks, and
+    the 报警 button."""
+    user = request.user
+    zone = found(queries.hazard_point, user, code)
+    unit = hazards.responsible_unit(zone)
+    months = hazards.season(zone)
+    today = clock.today()
+    checks = [
+        queries.CheckRow(c, queries.check_state(c, today))
+        for c in queries.visible_flood_checks(user)
+        .filter(zone=zone)
+        .select_related("plan", "unit", "inspection")
+        .order_by("-plan__year", "due")[:30]
+    ]
+    return render(
+        request,
+        "duty/hazard.html",
+        {
+            "zone": zone,
+            "unit": unit,
+            "now": queries.on_duty_now(unit) if unit is not None else None,
+            "season": months,
+            "in_season": hazards.in_season(zone, clock.now()),
+            "checks": checks,
+        },
+    )
+
+
+@login_required
+@require_POST
+def hazard_alarm(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    found(queries.hazard_point, user, code)
+    case = attempt(
+        request,
+        lambda: workflow.raise_alarm(
+            actor=user, code=code, description=request.POST.get("description", "")
+        ),
+    )
+    if case:
+        if case.status == "dispatched":
+            messages.success(
+                request,
+                _("Alarm raised: case %(code)s went to %(unit)s; the person on duty is told.")
+                % {"code": case.code, "unit": case.responsible_unit.name},
+            )
+        else:
+            messages.success(
+                request,
+                _("Alarm raised: case %(code)s waits at the desk for dispatch.")
+                % {"code": case.code},
+            )
+    return HttpResponseRedirect(reverse("duty:hazard", args=[code]))

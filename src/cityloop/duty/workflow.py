@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,9 +26,17 @@ from django.utils.translation import gettext as _
 from cityloop.core import clock, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput
 from cityloop.core.notify import Message, Recipient, notify
-from cityloop.duty import queries, rules
-from cityloop.duty.models import DutyAlert, Handover, Shift, ShiftEvent, Swap
-from cityloop.org.models import Person, Unit
+from cityloop.duty import hazards, queries, rules
+from cityloop.duty.models import (
+    DutyAlert,
+    FloodCheck,
+    FloodPlan,
+    Handover,
+    Shift,
+    ShiftEvent,
+    Swap,
+)
+from cityloop.org.models import Person, Unit, Zone
 
 logger = logging.getLogger("cityloop.duty")
 
@@ -303,16 +311,18 @@ def escalate_after() -> timedelta:
 
 
 def watched(case) -> bool:
-    """An urgent case waiting, untaken, at a round-the-clock unit."""
+    """An urgent case — or a case at a hazard point in its season, or a hazard-point alarm —
+    waiting, untaken, at a round-the-clock unit."""
     unit = case.responsible_unit
-    return (
+    if not (
         case.status == "dispatched"
         and unit is not None
         and unit.round_the_clock
         and case.dispatched_at is not None
-        and case.category is not None
-        and case.category.urgency == "urgent"
-    )
+    ):
+        return False
+    urgent = case.category is not None and case.category.urgency == "urgent"
+    return urgent or hazards.watched_at_hazard(case)
 
 
 def _reach(person: Person | None) -> list:
@@ -348,7 +358,10 @@ def _alert(case, stage: str, shift: Shift | None, person: Person | None) -> Duty
             verb,
             data={"case": case.pk, "code": case.code, "person": person.name if person else ""},
         )
-    if stage == DutyAlert.Stage.DUTY:
+    zone = hazards.hazard_zone(case)
+    if stage == DutyAlert.Stage.DUTY and zone is not None:
+        title = _("Hazard point %(zone)s: case %(code)s for %(unit)s, you are on duty")
+    elif stage == DutyAlert.Stage.DUTY:
         title = _("Urgent case %(code)s for %(unit)s: you are on duty")
     else:
         title = _("Urgent case %(code)s not taken within %(minutes)d minutes: you are on call")
@@ -363,6 +376,7 @@ def _alert(case, stage: str, shift: Shift | None, person: Person | None) -> Duty
                     "code": case.code,
                     "unit": case.responsible_unit.name,
                     "minutes": settings.CITYLOOP.duty_escalate_minutes,
+                    "zone": zone.name if zone is not None else "",
                 },
                 body=case.title,
                 link=f"/cases/{case.pk}/",
@@ -399,7 +413,7 @@ def escalate_untaken(case_id: int, *, now: datetime | None = None) -> DutyAlert 
     with transaction.atomic():
         case = (
             Case.objects.select_for_update(of=("self",))
-            .select_related("responsible_unit", "category")
+            .select_related("responsible_unit", "category", "zone")
             .filter(pk=case_id)
             .first()
         )
@@ -432,13 +446,255 @@ def untaken_ids(now: datetime) -> list[int]:
         return Exists(alerts.filter(stage=stage) if stage else alerts)
 
     owed = (Q(dispatched_at__lte=now - escalate_after()) & ~told(DutyAlert.Stage.LEADER)) | ~told()
-    return list(
+    rows = (
         Case.objects.filter(
             status="dispatched",
             responsible_unit__round_the_clock=True,
-            category__urgency="urgent",
             dispatched_at__isnull=False,
         )
+        .filter(Q(category__urgency="urgent") | Q(zone__kind="hazard_point"))
         .filter(owed)
-        .values_list("pk", flat=True)[:2000]
+        .values_list("pk", "category__urgency")[:2000]
     )
+    # A hazard-point case that is not urgent is watched only in season or as an alarm.
+    keep = {pk for pk, urgency in rows if urgency == "urgent"}
+    maybe = [pk for pk, urgency in rows if urgency != "urgent"]
+    if maybe:
+        cases = Case.objects.select_related("responsible_unit", "category", "zone")
+        keep |= {c.pk for c in cases.filter(pk__in=maybe) if watched(c)}
+    return sorted(keep)
+
+
+# --- hazard points: alarms and the flood season's three checks ------------------------------
+
+ALARM_SOURCES = ("desk", "supervision", "inspection", "patrol")
+
+
+def _alarm_category(zone, code: str):
+    from cityloop.cases.models import Category
+
+    leaves = Category.objects.filter(is_active=True, parent__isnull=False)
+    wanted = code or (zone.attrs or {}).get("category", "")
+    if wanted:
+        found = leaves.filter(code=wanted).first()
+        if found is None:
+            raise InvalidInput("category_unknown", _("Unknown category."), {"category": wanted})
+        return found
+    found = leaves.filter(urgency="urgent").order_by("code").first()
+    if found is None:
+        raise InvalidInput(
+            "alarm_category_missing", _("Name the category: no urgent category is in use.")
+        )
+    return found
+
+
+def raise_alarm(
+    *,
+    actor,
+    code: str,
+    description: str = "",
+    category: str = "",
+    idempotency_key: str = "",
+    client: str = "",
+):
+    """报警 on a hazard point (a sensor, a patrol, the page's button): an urgent case at the point
+    through the normal case workflow (:func:`cityloop.cases.workflow.report`); when the caller
+    may dispatch it, it goes at once to the point's responsible unit, whose person on duty is
+    told by the dispatch (:func:`watched`). Otherwise it waits at the desk, flagged as an alarm,
+    and the dispatch tells the person on duty."""
+    from cityloop.cases import workflow as case_workflow
+
+    zone = queries.hazard_point(actor, code)
+    cat = _alarm_category(zone, category)
+    allowed = case_workflow.sources_for(actor)
+    source = next((s for s in ALARM_SOURCES if s in allowed), None)
+    if source is None:
+        raise Forbidden("alarm_not_allowed", _("You may not raise an alarm here."))
+    point = (zone.geometry or {}).get("coordinates") if zone.geometry else None
+    lng, lat = (point[0], point[1]) if point and len(point) == 2 else (None, None)
+    text = (description or "").strip()[:1000] or _("Alarm at hazard point %(zone)s") % {
+        "zone": zone.name
+    }
+    unit = hazards.responsible_unit(zone)
+    with transaction.atomic():
+        case = case_workflow.report(
+            actor=actor,
+            source=source,
+            title=(_("Hazard-point alarm: %(zone)s") % {"zone": zone.name})[:120],
+            description=text,
+            category=cat,
+            lng=lng,
+            lat=lat,
+            place=zone.place,
+            zone=zone,
+            idempotency_key=idempotency_key,
+            client=client,
+            accept=True,
+            event_data={"alarm": True, "hazard_point": zone.code},
+        )
+        if getattr(case, "replayed", False):
+            return case
+        if (
+            unit is not None
+            and case.status == "accepted"
+            and case_workflow.may(actor, case, "dispatch")
+        ):
+            try:
+                case = case_workflow.dispatch(
+                    actor=actor, case_id=case.pk, unit=unit, note=_("Hazard-point alarm")
+                )
+            except InvalidInput:
+                logger.info("alarm case %s left at the desk: unit out of reach", case.code)
+    return case
+
+
+def _flood_windows(year: int) -> dict[str, date]:
+    """The default 三查 windows: 汛前 May, 汛中 June–September, 汛后 October."""
+    return {
+        "before_start": date(year, 5, 1),
+        "before_end": date(year, 5, 31),
+        "during_start": date(year, 6, 1),
+        "during_end": date(year, 9, 30),
+        "after_start": date(year, 10, 1),
+        "after_end": date(year, 10, 31),
+    }
+
+
+def plan_flood_season(
+    *, actor, place: str, year: int, windows: dict[str, date] | None = None
+) -> FloodPlan:
+    """The street's or district's flood-season plan for ``year`` (one per place and year: a
+    second call changes its windows) and its checks scheduled (:func:`schedule_checks`)."""
+    target = queries.flood_place(actor, place)
+    if not rules.plans_flood(actor, target):
+        raise Forbidden("flood_plan_not_staff", _("Only the street's staff plan the flood season."))
+    if not 2000 <= int(year) <= 2100:
+        raise InvalidInput("flood_year_invalid", _("Give a year between 2000 and 2100."))
+    dates = {**_flood_windows(int(year)), **(windows or {})}
+    pairs = [("before_start", "before_end"), ("during_start", "during_end")]
+    pairs.append(("after_start", "after_end"))
+    for start, end in pairs:
+        if dates[end] < dates[start]:
+            raise InvalidInput("flood_window_invalid", _("A check window ends after it starts."))
+    if not (
+        dates["before_end"] <= dates["during_start"] and dates["during_end"] <= dates["after_start"]
+    ):
+        raise InvalidInput(
+            "flood_window_order", _("The checks run in order: before, during, after the season.")
+        )
+    with transaction.atomic():
+        plan, created = FloodPlan.objects.select_for_update().get_or_create(
+            place=target,
+            year=int(year),
+            defaults={
+                **dates,
+                "created_at": clock.now(),
+                "created_by": actor if getattr(actor, "pk", None) else None,
+            },
+        )
+        if not created:
+            for name, value in dates.items():
+                setattr(plan, name, value)
+            plan.save(update_fields=list(dates))
+            for window, starts, due in plan.windows():
+                plan.checks.filter(window=window, inspection__isnull=True).update(
+                    starts=starts, due=due
+                )
+        schedule_checks(actor=actor, plan_id=plan.pk)
+    logger.info("flood plan %s %s %s", plan.year, target.code, "created" if created else "changed")
+    return plan
+
+
+def schedule_checks(*, actor, plan_id: int) -> int:
+    """One check per flood hazard point in the plan's place and window, for the point's
+    responsible unit; idempotent — points already scheduled get nothing new. The number made."""
+    plan = queries.flood_plan_get(actor, plan_id)
+    if not rules.plans_flood(actor, plan.place):
+        raise Forbidden("flood_plan_not_staff", _("Only the street's staff plan the flood season."))
+    zones = list(
+        Zone.objects.filter(
+            kind=Zone.Kind.HAZARD_POINT,
+            place__path__startswith=plan.place.path,
+            attrs__hazard="flood",
+        ).select_related("place")
+    )
+    have = set(FloodCheck.objects.filter(plan=plan).values_list("zone_id", "window"))
+    rows = []
+    for zone in zones:
+        unit = hazards.responsible_unit(zone)
+        if unit is None:
+            logger.warning("flood check: hazard point %s has no responsible unit", zone.code)
+            continue
+        for window, starts, due in plan.windows():
+            if (zone.pk, window) not in have:
+                rows.append(
+                    FloodCheck(
+                        plan=plan, zone=zone, window=window, starts=starts, due=due, unit=unit
+                    )
+                )
+    FloodCheck.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def record_check(
+    *,
+    actor,
+    check_id: int,
+    summary: str,
+    problem: str = "",
+    due: date | None = None,
+) -> FloodCheck:
+    """The check done: an inspection of the point (督查, kind special) by the caller's unit; a
+    problem found becomes a finding and its rectification (整改台账) through supervision."""
+    from cityloop.supervision import rules as sup_rules
+    from cityloop.supervision import services as sup_services
+    from cityloop.supervision import workflow as sup_workflow
+
+    summary = (summary or "").strip()
+    if not summary or len(summary) > TEXT_MAX:
+        raise InvalidInput(
+            "flood_check_summary", _("Say what the check found (at most 4,000 characters).")
+        )
+    problem = (problem or "").strip()
+    today = clock.today()
+    with transaction.atomic():
+        queries.flood_check_get(actor, check_id)  # 404 outside the scope
+        check = (
+            FloodCheck.objects.select_for_update()
+            .select_related("zone__place", "unit", "plan")
+            .get(pk=check_id)
+        )
+        if not rules.records_flood_check(actor, check):
+            raise Forbidden("flood_check_not_staff", _("Only the street's staff record checks."))
+        if check.inspection_id is not None:
+            raise Conflict("flood_check_done", _("This check has been recorded already."))
+        if today < check.starts:
+            raise Conflict("flood_check_not_open", _("This check's window has not opened yet."))
+        person = getattr(actor, "person", None) if getattr(actor, "pk", None) else None
+        own = person.unit if person is not None and person.unit_id else None
+        inspecting = own if own is not None and sup_rules.can_supervise(actor, own) else check.unit
+        inspection = sup_services.create_inspection(
+            actor=actor,
+            kind="special",
+            on=today,
+            subject=f"{check.get_window_display()}：{check.zone.name}"[:200],
+            team=(person.name if person is not None else inspecting.name)[:100],
+            unit=inspecting,
+            places=[check.zone.place],
+            units=[check.unit],
+            summary=summary,
+        )
+        if problem:
+            sup_workflow.record_finding(
+                actor=actor,
+                inspection_id=inspection.pk,
+                kind=_("Flood hazard"),
+                description=problem,
+                unit=check.unit,
+                mode="deadline",
+                due=due or today + timedelta(days=7),
+                place=check.zone.place,
+            )
+        check.inspection, check.done_on = inspection, today
+        check.save(update_fields=["inspection", "done_on"])
+    return check
