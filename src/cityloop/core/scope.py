@@ -113,6 +113,27 @@ def scope_for(user) -> Scope:
     return scope
 
 
+def unit_ids_for(user, scope: Scope | None = None) -> tuple[int, ...]:
+    """Ids of the units in the account's unit subtrees, read once per user object (one
+    query) and kept there: lists pass them to the database as literals, so its planner can
+    estimate them (a sub-query it cannot). ``scope`` defaults to the account's own."""
+    own = scope_for(user)
+    scope = own if scope is None else scope
+    if not scope.unit_paths:
+        return ()
+    cacheable = scope is own and user is not None
+    if cacheable and getattr(user, "_cityloop_unit_ids", None) is not None:
+        return user._cityloop_unit_ids
+    from cityloop.org.models import Unit
+
+    ids = tuple(
+        sorted(Unit.objects.filter(scope.units_q()).order_by().values_list("pk", flat=True))
+    )
+    if cacheable:
+        user._cityloop_unit_ids = ids
+    return ids
+
+
 @dataclass(frozen=True)
 class Duty:
     """One of a person's duties (:class:`~cityloop.org.models.ZoneRole`) as the rules read it."""
