@@ -738,9 +738,7 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
         cases_summed |= Q(place_path__startswith=path)
     unit_ids: list[int] = []
     if scope.unit_paths:
-        from cityloop.org.models import Unit
-
-        unit_ids = sorted(Unit.objects.filter(scope.units_q()).values_list("pk", flat=True))
+        unit_ids = list(unit_ids_for(actor, scope))  # the request's own, read once
         summed |= Q(unit_id__in=unit_ids) | Q(dispatcher_id__in=unit_ids)
         cases_summed |= Q(responsible_unit_id__in=unit_ids) | Q(dispatcher_unit_id__in=unit_ids)
     if scope.everything or scope.place_paths or unit_ids:
