@@ -21,7 +21,7 @@ from cityloop.cases.models import Case, CaseEvent, Category, Level
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.core.privacy import mask_phone
-from cityloop.core.scope import scope_for
+from cityloop.core.scope import scope_for, unit_ids_for
 from cityloop.core.text import tokens
 
 # Events whose note a resident may read on the tracking page (reasons and results); Open311
@@ -52,11 +52,9 @@ def scope_rule_q(scope, actor) -> Q:
     for path in sorted(scope.place_paths):
         q |= Q(place_path__startswith=path)
     if scope.unit_paths:
-        # Unit ids as subqueries rather than joins: the case row is then read alone, which
-        # keeps planning time small on a wide table.
-        from cityloop.org.models import Unit
-
-        units = Unit.objects.filter(scope.units_q()).values("pk")
+        # Unit ids as literals, read once per request (:func:`unit_ids_for`): the case row
+        # is then read alone, and the planner can estimate the ids.
+        units = list(unit_ids_for(actor, scope))
         assisting = Case.assisting_units.through.objects.filter(
             case_id=OuterRef("pk"), unit_id__in=units
         )
@@ -89,23 +87,18 @@ class _Overlaps(Func):
 
 
 def reader_keys(scope, actor) -> tuple[str, list]:
-    """The reader's keys as a PostgreSQL ``text[]`` expression: places, zones and own
-    reports as literals, units (ids of the unit subtrees) read in the same statement."""
+    """The reader's keys as a PostgreSQL ``text[]`` of literals: places, zones, own reports
+    and the ids of the unit subtrees (read once per request, :func:`unit_ids_for`). Literals,
+    not a sub-query: PostgreSQL estimates how many cases each key matches from the index's
+    statistics, and so chooses between the full-text index, the scope index and the list
+    order; of a sub-query it knows nothing and guesses."""
     literal = [f"p:{p}" for p in sorted(scope.place_paths)]
+    for pk in unit_ids_for(actor, scope):
+        literal += [f"u:{pk}", f"a:{pk}"]
     literal += [f"z:{pk}" for pk in sorted(scope.zone_ids)]
     if actor is not None and getattr(actor, "is_authenticated", False):
         literal.append(f"r:{actor.pk}")
-    sql = "ARRAY[" + ", ".join(["%s"] * len(literal)) + "]::text[]"
-    params: list = list(literal)
-    if scope.unit_paths:
-        paths = sorted(scope.unit_paths)
-        where = " OR ".join(["starts_with(u.path, %s)"] * len(paths))
-        sql += (
-            " || ARRAY(SELECT k FROM org_unit u CROSS JOIN LATERAL "
-            f"(VALUES ('u:' || u.id), ('a:' || u.id)) v(k) WHERE {where})"
-        )
-        params += paths
-    return f"({sql})", params
+    return "(ARRAY[" + ", ".join(["%s"] * len(literal)) + "]::text[])", literal
 
 
 def _scope_keys_match(scope, actor) -> Func:
@@ -233,7 +226,8 @@ class CaseFilter:
 
 
 def fts_filter(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """Full-text match on the jieba tokens: FTS5 on SQLite, a GIN tsvector on PostgreSQL."""
+    """Full-text match on the jieba tokens: FTS5 on SQLite, the stored tsvector
+    ``search_vector`` through its GIN index on PostgreSQL."""
     words = tokens(text)
     if not words:
         return qs
@@ -243,10 +237,10 @@ def fts_filter(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
             pk__in=RawSQL("SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s", [match])
         )
     if connection.vendor == "postgresql":
+        # The stored column ``search_vector`` (migration 0008) under its own GIN index: the
+        # vector is read, not recomputed per row on the recheck.
         return qs.extra(
-            where=[
-                "to_tsvector('simple', cases_case.search_text) @@ plainto_tsquery('simple', %s)"
-            ],
+            where=["cases_case.search_vector @@ plainto_tsquery('simple', %s)"],
             params=[" ".join(words)],
         )
     for w in words:
@@ -744,9 +738,7 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
         cases_summed |= Q(place_path__startswith=path)
     unit_ids: list[int] = []
     if scope.unit_paths:
-        from cityloop.org.models import Unit
-
-        unit_ids = sorted(Unit.objects.filter(scope.units_q()).values_list("pk", flat=True))
+        unit_ids = list(unit_ids_for(actor, scope))  # the request's own, read once
         summed |= Q(unit_id__in=unit_ids) | Q(dispatcher_id__in=unit_ids)
         cases_summed |= Q(responsible_unit_id__in=unit_ids) | Q(dispatcher_unit_id__in=unit_ids)
     if scope.everything or scope.place_paths or unit_ids:
@@ -996,7 +988,8 @@ def _figures(items: list[dict], start: datetime, end: datetime, due_limit: datet
 
 def light_counts(actor) -> dict[str, int]:
     """Open cases by light, for the home page and the workbench header: one grouped count
-    over the open cases alone (partial indexes ``case_open_*``), never the closed history."""
+    over the open cases alone, never the closed history; PostgreSQL reads it off the small
+    covering index ``case_open_light_keys`` (light + scope keys), not the case rows."""
     from django.db.models import Count
 
     counts = dict(
@@ -1004,7 +997,7 @@ def light_counts(actor) -> dict[str, int]:
         .filter(status__in=Case.OPEN)
         .order_by()
         .values_list("light")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not the id: the light and the keys are all an index holds
         .values_list("light", "n")
     )
     return {k: counts.get(k, 0) for k in ("red", "yellow", "green")} | {

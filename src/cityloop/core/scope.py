@@ -122,6 +122,31 @@ def scope_for(user) -> Scope:
     return scope
 
 
+def unit_ids_for(user, scope: Scope | None = None) -> tuple[int, ...]:
+    """Ids of the units in the account's unit subtrees, read once per user object (one
+    query) and kept there: lists pass them to the database as literals, so its planner can
+    estimate them (a sub-query it cannot). ``scope`` defaults to the account's own."""
+    own = scope_for(user)
+    scope = own if scope is None else scope
+    if not scope.unit_paths:
+        return ()
+    cacheable = scope is own and user is not None
+    if cacheable and getattr(user, "_cityloop_unit_ids", None) is not None:
+        return user._cityloop_unit_ids
+    own_units = getattr(user, "_cityloop_own_unit_ids", None) if cacheable else None
+    if own_units is not None and scope.unit_paths == frozenset({own_units[0]}):
+        user._cityloop_unit_ids = own_units[1]  # read with the person (_load): no query
+        return own_units[1]
+    from cityloop.org.models import Unit
+
+    ids = tuple(
+        sorted(Unit.objects.filter(scope.units_q()).order_by().values_list("pk", flat=True))
+    )
+    if cacheable:
+        user._cityloop_unit_ids = ids
+    return ids
+
+
 @dataclass(frozen=True)
 class Duty:
     """One of a person's duties (:class:`~cityloop.org.models.ZoneRole`) as the rules read it."""
@@ -158,9 +183,21 @@ def _load(user) -> None:
         "FROM org_zonerole zr LEFT JOIN org_place dp ON dp.id = zr.place_id "
         "WHERE zr.person_id = org_person.id"
     )
+    # The ids of the person's unit subtree (the unit part of its scope), for lists that pass
+    # them as literals (unit_ids_for); substr, not LIKE: a code may hold "_".
+    uid = "CAST(u.id AS TEXT)" if vendor == "postgresql" else "u.id"
+    units_sql = (
+        f"SELECT {_joined(vendor, uid, ',')} FROM org_unit u "
+        "JOIN org_unit pu ON pu.id = org_person.unit_id "
+        "WHERE substr(u.path, 1, length(pu.path)) = pu.path"
+    )
     person = (
         Person.objects.select_related("place", "unit", "unit__place")
-        .annotate(_roles=RawSQL(roles_sql, ()), _duties=RawSQL(duties_sql, ()))
+        .annotate(
+            _roles=RawSQL(roles_sql, ()),
+            _duties=RawSQL(duties_sql, ()),
+            _unit_ids=RawSQL(units_sql, ()),
+        )
         .filter(user=user)
         .order_by()
         .first()
@@ -175,6 +212,9 @@ def _load(user) -> None:
             role, zone_id, path = part.split("|", 2)
             duties.append(Duty(role, int(zone_id) if zone_id else None, path))
         person._state.fields_cache["user"] = user
+        if person.unit_id:
+            ids = (int(x) for x in str(person._unit_ids or "").split(",") if x)
+            user._cityloop_own_unit_ids = (person.unit.path, tuple(sorted(ids)))
     state = getattr(user, "_state", None)
     if state is not None:  # ``user.person`` answers from here too (None: no such row)
         state.fields_cache["person"] = person
