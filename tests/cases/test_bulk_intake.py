@@ -44,7 +44,7 @@ def one(category, n: int, **extra) -> dict:
     }
 
 
-def test_valid_reports_are_stored_and_refused_ones_answered_by_index(desk, category):
+def test_valid_reports_are_stored_and_refused_ones_answered_by_index(desk, category, tree):
     batch = [
         one(category, 1),
         one(category, 2, description="   "),
@@ -71,7 +71,8 @@ def test_valid_reports_are_stored_and_refused_ones_answered_by_index(desk, categ
     assert cases.count() == 2
     # The same rules as a single report: place, level, dispatching office, clock, event, key.
     for case in cases:
-        assert case.place.name == "06小区" and case.dispatcher_unit is not None
+        # no community committee in this tree: the street dispatches, as for one report
+        assert case.place.name == "06小区" and case.dispatcher_unit == tree.office_a
         assert case.due_at is not None and case.status == "reported" and case.search_text
         assert list(case.events.values_list("verb", flat=True)) == ["report"]
     assert set(IdempotencyKey.objects.values_list("key", flat=True)) == {"feed-1", "feed-6"}

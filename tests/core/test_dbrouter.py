@@ -180,4 +180,5 @@ def test_a_sweep_period_is_claimed_once(db):
     assert sweep.claim_period(key) is True
     assert sweep.claim_period(key) is False
     assert sweep.run_sweep_once(minute.replace(second=59)) is None  # this minute is taken
-    assert sweep.run_sweep_once(minute.replace(minute=3)) is not None
+    ran = sweep.run_sweep_once(minute.replace(minute=3))  # the next minute is free
+    assert ran is not None and "case_lights" in ran
