@@ -1,6 +1,6 @@
 """The API under /api/v1/patrols and the pages: the phone's resends, the ledger, scope."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from io import BytesIO
 
 import pytest
@@ -102,10 +102,17 @@ def test_bad_points_are_422_and_write_nothing(phone, chief):
 
 
 def _done_patrol(chief, day_offset=0):
+    """A patrol on the local day `day_offset` days ago.
+
+    Earlier days start at local noon, not "now minus N days and an hour": run between
+    00:00 and 01:00 Beijing time, that arithmetic landed on the day before and the
+    yesterday test failed in CI.
+    """
     p = workflow.start_patrol(actor=chief)
-    Patrol.objects.filter(pk=p.pk).update(
-        started_at=clock.now() - timedelta(days=day_offset, hours=1)
-    )
+    if day_offset:
+        day = clock.today() - timedelta(days=day_offset)
+        noon = datetime.combine(day, time(12), tzinfo=clock.local_zone())
+        Patrol.objects.filter(pk=p.pk).update(started_at=noon)
     return workflow.end_patrol(actor=chief, patrol_id=p.pk)
 
 
