@@ -224,8 +224,48 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+
+
+def media_storage(config) -> dict:
+    """The ``default`` storage: the data directory's media/, or an S3-compatible bucket.
+
+    Photos are never served from the bucket directly: every download goes through
+    core.downloads, which checks the reader may see the record first — so objects stay
+    private (no ACL, signed URLs only) and the bucket needs no public policy.
+    """
+    if config.media_storage != "s3":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": config.s3_bucket,
+        "location": config.s3_prefix,
+        "default_acl": None,
+        "querystring_auth": True,
+        # Names are content addresses (sha256): an existing key holds the same bytes, so a
+        # second upload must not be renamed to "…_abc123.jpg".
+        "file_overwrite": True,
+        "addressing_style": config.s3_addressing_style,
+    }
+    optional = {
+        "endpoint_url": config.s3_endpoint_url,
+        "region_name": config.s3_region,
+        "access_key": config.s3_access_key_id,
+        "secret_key": config.s3_secret_access_key,
+    }
+    options.update({key: value for key, value in optional.items() if value})
+    try:
+        from botocore.config import Config
+    except ImportError:  # the s3 extra is missing: ``cityloop check --deploy`` says so
+        pass
+    else:
+        # A bucket that does not answer must fail a request in seconds, not minutes of retries.
+        options["client_config"] = Config(
+            connect_timeout=3, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+        )
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(CONFIG),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -23,6 +23,7 @@ def deploy_checks(app_configs=None, **kwargs) -> list:
     problems += _tls(config)
     problems += _calendar()
     problems += _queue()
+    problems += _media(config)
     return problems
 
 
@@ -133,6 +134,44 @@ def _queue() -> list:
                 % {"error": type(exc).__name__},
                 hint=_("Check CITYLOOP_QUEUE_URL and that Redis is running."),
                 id="cityloop.E005",
+            )
+        ]
+    return []
+
+
+def _media(config) -> list:
+    """With media on S3: the backend is installed and the bucket answers."""
+    if config.media_storage != "s3":
+        return []
+    if not config.s3_bucket:
+        return [
+            Error(
+                _("Media are set to S3 but no bucket is named."),
+                hint=_("Set CITYLOOP_S3_BUCKET."),
+                id="cityloop.E006",
+            )
+        ]
+    try:
+        from django.core.files.storage import default_storage
+
+        # A name that is never written: the answer (yes or no) proves the bucket is reachable
+        # with these credentials; an exception says why not.
+        default_storage.exists("cityloop-check/probe")
+    except ImportError:
+        return [
+            Error(
+                _("Media are set to S3 but django-storages is not installed."),
+                hint=_("Install the s3 extra: pip install 'cityloop[s3]'."),
+                id="cityloop.E006",
+            )
+        ]
+    except Exception as exc:
+        return [
+            Error(
+                _("The media bucket cannot be reached (%(error)s).")
+                % {"error": type(exc).__name__},
+                hint=_("Check CITYLOOP_S3_ENDPOINT_URL, the bucket and the credentials."),
+                id="cityloop.E007",
             )
         ]
     return []

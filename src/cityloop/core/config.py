@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import field_validator
@@ -50,6 +51,17 @@ class CityloopConfig(BaseSettings):
     # Django's cache (rate limits). Empty: the queue's Redis when the queue is on Redis (every
     # node then counts against the same limits), else each process's own memory.
     cache_url: str = ""
+    # Uploaded files (photos, documents). "filesystem": ``<data_dir>/media`` — with several
+    # nodes that directory must be shared (NFS). "s3": an S3-compatible object store through
+    # django-storages (``pip install 'cityloop[s3]'``); every node then reads the same bucket.
+    media_storage: Literal["filesystem", "s3"] = "filesystem"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself; e.g. http://10.0.0.5:9000 for a MinIO
+    s3_region: str = ""
+    s3_access_key_id: str = ""  # empty: boto3's own lookup (environment, instance role)
+    s3_secret_access_key: str = ""
+    s3_prefix: str = "media"  # key prefix inside the bucket
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "path"
     time_zone: str = "Asia/Shanghai"
     as_of: datetime | None = None  # pins "now" for the demo and tests
     secret_key: str = ""  # empty: generated once and kept in <data_dir>/secret_key
