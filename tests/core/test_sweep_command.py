@@ -66,3 +66,20 @@ def test_notifications_past_retrying_are_reported(caplog, make_account):
     )
     notify.deliver_pending()
     assert "1 notifications were never delivered" in caplog.text
+
+
+def test_a_missing_calendar_year_is_logged_once_a_day_not_every_sweep(caplog, monkeypatch):
+    from django.core.cache import caches
+
+    from cityloop.core import sweep, worktime
+
+    caches["default"].clear()
+    monkeypatch.setattr(worktime, "calendar_warnings", lambda: ["2027 年工作日历未知"])
+    with caplog.at_level("WARNING", logger="cityloop.sweep"):
+        for _ in range(3):
+            assert sweep._calendar_check() == ["2027 年工作日历未知"]
+    assert [r.getMessage() for r in caplog.records] == ["2027 年工作日历未知"]
+    caches["default"].clear()  # a day later the cache entry has expired: logged again
+    with caplog.at_level("WARNING", logger="cityloop.sweep"):
+        sweep._calendar_check()
+    assert len(caplog.records) == 2

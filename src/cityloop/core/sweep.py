@@ -7,6 +7,7 @@ from records, so a missed or doubled sweep is harmless.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Callable
@@ -64,11 +65,22 @@ def run_sweep_once(when: datetime | None = None) -> dict[str, object] | None:
     return results
 
 
+CALENDAR_WARNING_SECONDS = 86_400
+
+
 @register("calendar")
 def _calendar_check() -> list[str]:
+    """Log a missing year of the work calendar — once a day, not once a sweep.
+
+    The pages show the same warning to the administrators every time; the log needs it once
+    a day per warning (across nodes, through the shared cache), or it drowns the lines an
+    operator reads the log for.
+    """
     from cityloop.core import worktime
 
     warnings = [str(w) for w in worktime.calendar_warnings()]
     for w in warnings:
-        logger.warning(w)
+        key = "sweep:calendar-warned:" + hashlib.sha1(w.encode()).hexdigest()
+        if caches["default"].add(key, 1, timeout=CALENDAR_WARNING_SECONDS):
+            logger.warning(w)
     return warnings
