@@ -12,10 +12,13 @@ demo: install messages
 	$(BIN)/cityloop demo
 	$(BIN)/cityloop serve --host $(HOST) --port $(PORT)
 
+# The suite's data directory; .ci/run gives each of its two concurrent passes its own.
+TEST_DATA_DIR ?= $(CURDIR)/var/test
+
 test: install-test system-deps messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	CITYLOOP_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest; rc=$$?; \
+	CITYLOOP_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 $(BIN)/python:
@@ -44,8 +47,15 @@ system-fonts:
 system-deps:
 	@sh scripts/system-deps.sh fonts chromium documents deploy
 
-messages:
-	$(BIN)/python -m babel.messages.frontend compile -d src/cityloop/locale -D django --statistics 2>&1 | tail -1
+# Compiled catalogs are files made from the .po: rebuilt only when the .po is newer, so two
+# `make test` running at once (CI's two passes) never rewrite a catalog the other is reading.
+MO := $(patsubst %.po,%.mo,$(wildcard src/cityloop/locale/*/LC_MESSAGES/django.po))
+
+messages: $(MO)
+
+%.mo: %.po | $(BIN)/python
+	$(BIN)/python -m babel.messages.frontend compile -i $< -o $@.tmp --statistics 2>&1 | tail -1
+	mv $@.tmp $@
 
 lint:
 	$(BIN)/ruff check .

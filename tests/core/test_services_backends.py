@@ -59,7 +59,8 @@ def test_redis_queue_round_trip():
         if in_ci():
             pytest.fail("Redis on 127.0.0.1:6379 is not reachable in CI")
         pytest.skip("Redis not running (outside CI)")
-    huey = RedisHuey("cityloop-test", url="redis://127.0.0.1:6379/15")
+    # A name of its own: CI runs two passes at once on the same Redis database.
+    huey = RedisHuey(f"cityloop-test-{os.getpid()}", url="redis://127.0.0.1:6379/15")
     huey.flush()
 
     @huey.task()
