@@ -471,23 +471,63 @@ class LetterheadText:
     send_to: str
     copy_to: str
     signature: str
+    template_name: str = ""
 
 
-def letterhead_of(unit) -> LetterheadText:
+def letterhead_of(unit, *, signature: str = "") -> LetterheadText:
     """What a unit's documents print: its own settings (the 发文登记 page's letterhead form),
-    each empty field falling back to the unit's names."""
+    each empty field falling back to the unit's names (``signature``: a name the kind itself
+    keeps, such as a letter series' 署名, tried before the unit's name)."""
     from cityloop.bulletins.models import Letterhead
 
-    row = Letterhead.objects.filter(unit_id=unit.pk).first()
+    row = Letterhead.objects.filter(unit_id=unit.pk).defer("template").first()
     name = unit.name
     short = (getattr(unit, "short_name", "") or name).strip()
     return LetterheadText(
-        header=(row.header if row else "") or name,
+        header=(row.header if row else "") or signature or name,
         abbreviation=(row.abbreviation if row else "") or short,
         send_to=row.send_to if row else "",
         copy_to=row.copy_to if row else "",
-        signature=(row.signature if row else "") or name,
+        signature=(row.signature if row else "") or signature or name,
+        template_name=row.template_name if row else "",
     )
+
+
+def letterhead_template(unit) -> bytes:
+    """The unit's uploaded Word template, or b"" (the built-in layout)."""
+    from cityloop.bulletins.models import Letterhead
+
+    if unit is None:
+        return b""
+    blob = Letterhead.objects.filter(unit_id=unit.pk).values_list("template", flat=True).first()
+    return bytes(blob or b"")
+
+
+def frame_of(unit, *, signature: str = "", **given):
+    """The 公文 frame (:class:`cityloop.core.documents.Frame`) of a document ``unit`` issues:
+    the letterhead's red header, 主送, 抄送 and 署名 unless the kind gives its own (a letter's
+    addressee, a bulletin issue's lists); the one place every kind takes them from."""
+    from cityloop.core import documents as gw
+
+    lh = letterhead_of(unit, signature=signature) if unit is not None else None
+    values = {
+        "masthead": lh.header if lh else "",
+        "send_to": lh.send_to if lh else "",
+        "copy_to": lh.copy_to if lh else "",
+        "signature": lh.signature if lh else "",
+    }
+    values.update({k: v for k, v in given.items() if v not in (None, "")})
+    values["attachments"] = tuple(values.get("attachments") or ())
+    return gw.Frame(**values)
+
+
+def supervision_issuer():
+    """The unit the supervision reports (weekly / monthly / quarterly) go out under: the
+    supervision office that issues the urging letters (the first letter series), if any."""
+    from cityloop.supervision.models import LetterSeries
+
+    series = LetterSeries.objects.select_related("issuer").order_by("pk").first()
+    return series.issuer if series else None
 
 
 def letterhead_units(actor) -> list:
