@@ -56,7 +56,11 @@ def test_copy_number_secrecy_and_attachments_in_the_letter(crew, letter):  # noq
     assert texts[0].startswith("000042内部")
     # 附件说明 under the closing line, on its page, with the signature.
     page = next(t for t in texts if "附件：逾期事项明细表" in t)
-    assert page.index("特此函告。") < page.index("附件：逾期事项明细表") < page.rindex("2026年11月23日")
+    assert (
+        page.index("特此函告。")
+        < page.index("附件：逾期事项明细表")
+        < page.rindex("2026年11月23日")
+    )
 
 
 def test_minutes_print_the_units_addressees_and_copies(crew, on_day):

@@ -1,8 +1,8 @@
 """The 公文 layout (GB/T 9704-2012) every document a leader signs is set in.
 
-One engine, used by the urging letter (``supervision.documents``), the bulletins and the
-notices (``bulletins.render``), so that the rules live in one place and hold for Word and PDF
-alike:
+One engine, used by the urging letter (``supervision.documents``), the bulletins, the notices
+and the supervision reports (``bulletins.render``) and the 会议纪要 (``meetings.documents``),
+so that the rules live in one place and hold for Word and PDF alike:
 
 - A4, margins 37 mm top, 35 mm bottom, 28 mm left (订口), 26 mm right: a 156 × 225 mm text
   block with 22 lines of 28 characters of 3号 (16 pt) text.
@@ -19,6 +19,11 @@ alike:
 - A title broken between words or phrases, never inside one.
 - The signature and date kept on the page of the last body lines, never alone on a page.
 - Figures in running text with their unit, rounded by one rule (:func:`score_text`).
+- One frame around every kind's body (:class:`Frame`, :func:`compose`): 份号 / 密级, the
+  issuing unit's red header and 发文字号, title, 主送 under it, 附件说明, 署名 and 成文日期,
+  the 版记 (抄送, 印发) between rules — or the office's uploaded .docx template
+  (:func:`template_document`) with the body at its {{正文}}. The kinds fill the frame from the
+  issuing unit's letterhead through ``bulletins.queries.frame_of``.
 """
 
 from __future__ import annotations
@@ -823,7 +828,7 @@ def template_document(
     tpl = _docxtpl()
     if tpl is not None:
         t = tpl(io.BytesIO(blob))
-        t.render({**values, "正文": BODY_MARK})
+        t.render({**values, "正文": BODY_MARK}, autoescape=True)
         out = io.BytesIO()
         t.save(out)
         document = Document(io.BytesIO(out.getvalue()))
