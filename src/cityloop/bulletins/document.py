@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from cityloop.bulletins import generators
 from cityloop.bulletins.models import Issue, IssueItem
-from cityloop.bulletins.queries import items_of
+from cityloop.bulletins.queries import frame_of, items_of
+from cityloop.core import documents as gw
 
 
 @dataclass
@@ -49,6 +50,29 @@ class Document:
     signature: str = ""  # a notice's closing signature line
     reference: str = ""  # a notice's 发文字号: 上街办〔2026〕3号
     register_key: str = ""  # the notice's entry in the 发文登记 (monthly:CW:2020-06)
+    # The 公文 elements every kind shares (core.documents.Frame), from the issuing unit's
+    # letterhead unless the record says otherwise: 主送 under a notice's title, 抄送 in the
+    # 版记, and the optional 份号, 密级 and 附件说明.
+    addressee: str = ""
+    copy_to: str = ""
+    copy_number: str = ""
+    secrecy: str = ""
+    attachments: tuple[str, ...] = ()
+    issuer_unit: Any = None  # the org.Unit whose letterhead and template apply
+
+    def frame(self) -> gw.Frame:
+        return gw.Frame(
+            masthead=self.issuer,
+            reference=self.reference,
+            title=self.heading,
+            send_to=self.addressee,
+            copy_to=self.copy_to,
+            signature=self.signature,
+            date=self.signed_date_label if self.signature else "",
+            copy_number=self.copy_number,
+            secrecy=self.secrecy,
+            attachments=tuple(self.attachments),
+        )
 
     @property
     def date_label(self) -> str:
@@ -96,15 +120,20 @@ def item_content(item: IssueItem, as_of: date) -> DocItem:
 def from_issue(issue: Issue) -> Document:
     series = issue.series
     items = [item_content(i, issue.date) for i in items_of(issue)]
+    # The issue's own 本期送 first, else the issuing unit's default 主送; 抄送 from the
+    # letterhead (a bulletin has no 主送 line under a title: its 本期送 is in the 版记).
+    f = frame_of(series.issuer, masthead=series.issuer_name, send_to=issue.send_to)
     return Document(
         kind="bulletin",
         series_title=series.title,
         number_label=number_label(issue.number),
-        issuer=series.issuer_name,
+        issuer=f.masthead,
         date=issue.date,
         items=items,
-        send_to=issue.send_to,
+        send_to=f.send_to,
         distribute_to=issue.distribute_to,
         editors=issue.editors,
+        copy_to=f.copy_to,
+        issuer_unit=series.issuer,
         filename=f"{series.title}{issue.year}年第{issue.number}期",
     )

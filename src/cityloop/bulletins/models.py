@@ -220,6 +220,11 @@ class Letterhead(models.Model):
     send_to = models.CharField(_("default addressees (主送)"), max_length=300, blank=True)
     copy_to = models.CharField(_("default copies (抄送)"), max_length=300, blank=True)
     signature = models.CharField(_("signed as"), max_length=100, blank=True)
+    # The office's own Word template ({{标题}} … {{正文}}), checked on upload; empty: the
+    # built-in layout. Kept in the database (at most 2 MB) so a backup carries it.
+    template = models.BinaryField(_("Word template"), blank=True, default=b"")
+    template_name = models.CharField(_("template file name"), max_length=200, blank=True)
+    template_sha256 = models.CharField(_("template SHA-256"), max_length=64, blank=True)
     updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
 
     class Meta:

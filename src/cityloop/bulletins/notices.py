@@ -232,22 +232,25 @@ def notice(
                 generated=True,
             )
         )
-    letterhead = queries.letterhead_of(s.owner)
     heading = _("Notice on the %(scheme)s ranking for %(period)s") % {
         "scheme": s.name,
         "period": label,
     }
+    f = queries.frame_of(s.owner)
     return Document(
         kind="notice",
         series_title=_("Notice"),
         number_label="",
-        issuer=letterhead.header,
+        issuer=f.masthead,
         date=day,
         heading=heading,
         items=items,
-        signature=letterhead.signature,
+        signature=f.signature,
         reference=numbered.reference if numbered else reference_placeholder(s.owner, day),
         register_key=key,
+        addressee=f.send_to,
+        copy_to=f.copy_to,
+        issuer_unit=s.owner,
         filename=f"{s.name}{r.period.key}通报",
     )
 
@@ -266,13 +269,19 @@ def _supervision(kind: str, period: str, day: date | None) -> Document:
         {"kind": SUPERVISION[kind], "end": end.isoformat()}, end
     )
     board = generators.board_item({"as_of": end.isoformat()}, end)
+    unit = queries.supervision_issuer()
+    f = queries.frame_of(unit) if unit is not None else None
     return Document(
         kind="notice",
         series_title=g.title,
         number_label="",
-        issuer=_("Supervision"),
+        issuer=f.masthead if f else _("Supervision"),
         date=day or end,
         heading=g.title,
         items=[_g(g), _g(board, _("Red/yellow/blue board"))],
+        signature=f.signature if f else "",
+        addressee=f.send_to if f else "",
+        copy_to=f.copy_to if f else "",
+        issuer_unit=unit,
         filename=f"{g.title}{end.isoformat()}",
     )

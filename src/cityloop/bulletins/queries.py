@@ -270,6 +270,179 @@ def _words(flt: RegisterFilter) -> list[str]:
     return [w for w in (flt.q or "").split() if w][:5]
 
 
+@dataclass(frozen=True)
+class RegisterKind:
+    """How one kind of document enters the 发文登记: its rows for the units the reader covers
+    (``rows(units)``, related rows and the searched reference annotated), the fields a word
+    is searched in, the year and issuer lookups, its date for the keyset (``day``), the
+    ordering and the :class:`RegisterRow` of one record. One pipeline reads every kind."""
+
+    kind: str
+    rows: Any
+    search: tuple[str, ...]
+    year: str
+    issuer: str
+    day: str
+    order: Any
+    row: Any
+
+
+def _text(*parts):
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    return Concat(
+        *[Cast(p, CharField()) if not isinstance(p, Value) else p for p in parts],
+        output_field=CharField(),
+    )
+
+
+def _notice_row(n) -> RegisterRow:
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    kind, scheme, period = [*n.key.split(":", 2), "", ""][:3]
+    base = reverse("bulletins:notice")
+    args = {"kind": kind, "scheme": scheme, "period": period}
+    return RegisterRow(
+        kind="notice",
+        pk=n.pk,
+        reference=n.reference,
+        title=n.title,
+        issuer=n.issuer.name,
+        issuer_id=n.issuer_id,
+        addressees="",
+        day=n.issued_on,
+        docx_url=f"{base}?{urlencode({**args, 'format': 'docx'})}",
+        pdf_url=f"{base}?{urlencode({**args, 'format': 'pdf'})}",
+    )
+
+
+def _letter_row(x) -> RegisterRow:
+    from django.urls import reverse
+
+    return RegisterRow(
+        kind="letter",
+        pk=x.pk,
+        reference=x.reference,
+        title=x.subject,
+        issuer=x.series.signature or x.series.issuer.name,
+        issuer_id=x.series.issuer_id,
+        addressees=x.addressee.name,
+        day=timezone.localdate(x.sent_at),
+        docx_url=reverse("supervision:letter_file", args=[x.pk, "docx"]),
+        pdf_url=reverse("supervision:letter_file", args=[x.pk, "pdf"]),
+    )
+
+
+def _bulletin_row(i) -> RegisterRow:
+    from django.urls import reverse
+
+    return RegisterRow(
+        kind="bulletin",
+        pk=i.pk,
+        reference=f"{i.series.title} {i.year}年第{i.number}期",
+        title=i.series.title,
+        issuer=i.series.issuer_name,
+        issuer_id=i.series.issuer_id,
+        addressees=i.send_to or i.series.send_to,
+        day=i.date,
+        docx_url=reverse("bulletins:issue_file", args=[i.pk, "docx"]),
+        pdf_url=reverse("bulletins:issue_file", args=[i.pk, "pdf"]),
+    )
+
+
+def _minutes_row(m) -> RegisterRow:
+    from django.urls import reverse
+
+    return RegisterRow(
+        kind="minutes",
+        pk=m.pk,
+        reference=m.code,
+        title=m.title,
+        issuer=m.unit.name,
+        issuer_id=m.unit_id,
+        addressees="",
+        day=timezone.localdate(m.held_at),
+        docx_url=reverse("meetings:minutes_file", args=[m.code, "docx"]),
+        pdf_url=reverse("meetings:minutes_file", args=[m.code, "pdf"]),
+    )
+
+
+def register_kinds() -> dict[str, RegisterKind]:
+    """The kinds of the 发文登记, in :data:`REGISTER_KINDS` order. A new kind of document is
+    one more entry here (and its label in ``bulletins.labels``)."""
+    from django.db.models import Value
+    from django.db.models.functions import TruncDate
+
+    from cityloop.bulletins.models import NoticeNumber
+    from cityloop.meetings.models import Meeting
+    from cityloop.supervision.models import UrgingLetter
+
+    kinds = [
+        RegisterKind(
+            kind="notice",
+            rows=lambda units: NoticeNumber.objects.filter(issuer_id__in=units).select_related(
+                "issuer"
+            ),
+            search=("reference", "title"),
+            year="year",
+            issuer="issuer_id",
+            day="issued_on",
+            order=lambda: ("-issued_on", "-pk"),
+            row=_notice_row,
+        ),
+        RegisterKind(
+            kind="letter",
+            rows=lambda units: (
+                UrgingLetter.objects.filter(
+                    Q(series__issuer_id__in=units) | Q(addressee_id__in=units)
+                )
+                .select_related("series__issuer", "addressee")
+                .annotate(
+                    ref=_text(
+                        "series__prefix", Value("〔"), "year", Value("〕"), "number", Value("号")
+                    )
+                )
+            ),
+            search=("ref", "subject"),
+            year="year",
+            issuer="series__issuer_id",
+            day="sent_at__date",
+            order=lambda: (TruncDate("sent_at").desc(), "-pk"),
+            row=_letter_row,
+        ),
+        RegisterKind(
+            kind="bulletin",
+            rows=lambda units: (
+                Issue.objects.filter(state=Issue.State.PUBLISHED, series__issuer_id__in=units)
+                .select_related("series")
+                .annotate(ref=_text("series__title", Value(" 第"), "number", Value("期")))
+            ),
+            search=("ref", "series__code"),
+            year="year",
+            issuer="series__issuer_id",
+            day="date",
+            order=lambda: ("-date", "-pk"),
+            row=_bulletin_row,
+        ),
+        RegisterKind(
+            kind="minutes",
+            rows=lambda units: Meeting.objects.filter(
+                state=Meeting.State.ISSUED, unit_id__in=units
+            ).select_related("unit"),
+            search=("code", "title"),
+            year="held_at__year",
+            issuer="unit_id",
+            day="held_at__date",
+            order=lambda: (TruncDate("held_at").desc(), "-pk"),
+            row=_minutes_row,
+        ),
+    ]
+    assert tuple(k.kind for k in kinds) == REGISTER_KINDS
+    return {k.kind: k for k in kinds}
+
+
 def register_rows(
     actor,
     flt: RegisterFilter | None = None,
@@ -279,142 +452,28 @@ def register_rows(
 ) -> list[RegisterRow]:
     """The documents issued by the units the actor covers (numbered notices, urging letters,
     published bulletin issues, issued 会议纪要), newest first, keyset-paged. One query per
-    kind plus one for the fingerprints, whatever the page size."""
-    from django.db.models import CharField, Value
-    from django.db.models.functions import Cast, Concat, TruncDate
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
-    from cityloop.bulletins.models import NoticeNumber
-    from cityloop.meetings.models import Meeting
+    kind (:func:`register_kinds`) plus one for the fingerprints, whatever the page size."""
     from cityloop.org import queries as org_queries
-    from cityloop.supervision.models import UrgingLetter
 
     flt = flt or RegisterFilter()
     units = org_queries.visible_units(actor).values("pk")
     words = _words(flt)
     rows: list[RegisterRow] = []
-
-    def wanted(kind: str) -> bool:
-        return not flt.kind or flt.kind == kind
-
-    def text(*parts) -> Concat:
-        return Concat(
-            *[Cast(p, CharField()) if not isinstance(p, Value) else p for p in parts],
-            output_field=CharField(),
-        )
-
-    if wanted("notice"):
-        qs = NoticeNumber.objects.filter(issuer_id__in=units).select_related("issuer")
+    for spec in register_kinds().values():
+        if flt.kind and flt.kind != spec.kind:
+            continue
+        qs = spec.rows(units)
         for w in words:
-            qs = qs.filter(Q(reference__icontains=w) | Q(title__icontains=w))
+            match = Q()
+            for name in spec.search:
+                match |= Q(**{f"{name}__icontains": w})
+            qs = qs.filter(match)
         if flt.year:
-            qs = qs.filter(year=flt.year)
+            qs = qs.filter(**{spec.year: flt.year})
         if flt.issuer:
-            qs = qs.filter(issuer_id=flt.issuer)
-        qs = qs.filter(_before("notice", "issued_on", before))
-        for n in qs.order_by("-issued_on", "-pk")[:limit]:
-            kind, scheme, period = [*n.key.split(":", 2), "", ""][:3]
-            base = reverse("bulletins:notice")
-            args = {"kind": kind, "scheme": scheme, "period": period}
-            rows.append(
-                RegisterRow(
-                    kind="notice",
-                    pk=n.pk,
-                    reference=n.reference,
-                    title=n.title,
-                    issuer=n.issuer.name,
-                    issuer_id=n.issuer_id,
-                    addressees="",
-                    day=n.issued_on,
-                    docx_url=f"{base}?{urlencode({**args, 'format': 'docx'})}",
-                    pdf_url=f"{base}?{urlencode({**args, 'format': 'pdf'})}",
-                )
-            )
-    if wanted("letter"):
-        qs = (
-            UrgingLetter.objects.filter(Q(series__issuer_id__in=units) | Q(addressee_id__in=units))
-            .select_related("series__issuer", "addressee")
-            .annotate(
-                ref=text("series__prefix", Value("〔"), "year", Value("〕"), "number", Value("号"))
-            )
-        )
-        for w in words:
-            qs = qs.filter(Q(ref__icontains=w) | Q(subject__icontains=w))
-        if flt.year:
-            qs = qs.filter(year=flt.year)
-        if flt.issuer:
-            qs = qs.filter(series__issuer_id=flt.issuer)
-        qs = qs.filter(_before("letter", "sent_at__date", before))
-        for x in qs.order_by(TruncDate("sent_at").desc(), "-pk")[:limit]:
-            rows.append(
-                RegisterRow(
-                    kind="letter",
-                    pk=x.pk,
-                    reference=x.reference,
-                    title=x.subject,
-                    issuer=x.series.signature or x.series.issuer.name,
-                    issuer_id=x.series.issuer_id,
-                    addressees=x.addressee.name,
-                    day=timezone.localdate(x.sent_at),
-                    docx_url=reverse("supervision:letter_file", args=[x.pk, "docx"]),
-                    pdf_url=reverse("supervision:letter_file", args=[x.pk, "pdf"]),
-                )
-            )
-    if wanted("bulletin"):
-        qs = (
-            Issue.objects.filter(state=Issue.State.PUBLISHED, series__issuer_id__in=units)
-            .select_related("series")
-            .annotate(ref=text("series__title", Value(" 第"), "number", Value("期")))
-        )
-        for w in words:
-            qs = qs.filter(Q(ref__icontains=w) | Q(series__code__icontains=w))
-        if flt.year:
-            qs = qs.filter(year=flt.year)
-        if flt.issuer:
-            qs = qs.filter(series__issuer_id=flt.issuer)
-        qs = qs.filter(_before("bulletin", "date", before))
-        for i in qs.order_by("-date", "-pk")[:limit]:
-            rows.append(
-                RegisterRow(
-                    kind="bulletin",
-                    pk=i.pk,
-                    reference=f"{i.series.title} {i.year}年第{i.number}期",
-                    title=i.series.title,
-                    issuer=i.series.issuer_name,
-                    issuer_id=i.series.issuer_id,
-                    addressees=i.send_to or i.series.send_to,
-                    day=i.date,
-                    docx_url=reverse("bulletins:issue_file", args=[i.pk, "docx"]),
-                    pdf_url=reverse("bulletins:issue_file", args=[i.pk, "pdf"]),
-                )
-            )
-    if wanted("minutes"):
-        qs = Meeting.objects.filter(state=Meeting.State.ISSUED, unit_id__in=units).select_related(
-            "unit"
-        )
-        for w in words:
-            qs = qs.filter(Q(code__icontains=w) | Q(title__icontains=w))
-        if flt.year:
-            qs = qs.filter(held_at__year=flt.year)
-        if flt.issuer:
-            qs = qs.filter(unit_id=flt.issuer)
-        qs = qs.filter(_before("minutes", "held_at__date", before))
-        for m in qs.order_by(TruncDate("held_at").desc(), "-pk")[:limit]:
-            rows.append(
-                RegisterRow(
-                    kind="minutes",
-                    pk=m.pk,
-                    reference=m.code,
-                    title=m.title,
-                    issuer=m.unit.name,
-                    issuer_id=m.unit_id,
-                    addressees="",
-                    day=timezone.localdate(m.held_at),
-                    docx_url=reverse("meetings:minutes_file", args=[m.code, "docx"]),
-                    pdf_url=reverse("meetings:minutes_file", args=[m.code, "pdf"]),
-                )
-            )
+            qs = qs.filter(**{spec.issuer: flt.issuer})
+        qs = qs.filter(_before(spec.kind, spec.day, before))
+        rows.extend(spec.row(x) for x in qs.order_by(*spec.order())[:limit])
     rows.sort(key=lambda r: (r.day, -REGISTER_KINDS.index(r.kind), r.pk), reverse=True)
     rows = rows[:limit]
     return _with_hashes(rows)
@@ -471,23 +530,63 @@ class LetterheadText:
     send_to: str
     copy_to: str
     signature: str
+    template_name: str = ""
 
 
-def letterhead_of(unit) -> LetterheadText:
+def letterhead_of(unit, *, signature: str = "") -> LetterheadText:
     """What a unit's documents print: its own settings (the 发文登记 page's letterhead form),
-    each empty field falling back to the unit's names."""
+    each empty field falling back to the unit's names (``signature``: a name the kind itself
+    keeps, such as a letter series' 署名, tried before the unit's name)."""
     from cityloop.bulletins.models import Letterhead
 
-    row = Letterhead.objects.filter(unit_id=unit.pk).first()
+    row = Letterhead.objects.filter(unit_id=unit.pk).defer("template").first()
     name = unit.name
     short = (getattr(unit, "short_name", "") or name).strip()
     return LetterheadText(
-        header=(row.header if row else "") or name,
+        header=(row.header if row else "") or signature or name,
         abbreviation=(row.abbreviation if row else "") or short,
         send_to=row.send_to if row else "",
         copy_to=row.copy_to if row else "",
-        signature=(row.signature if row else "") or name,
+        signature=(row.signature if row else "") or signature or name,
+        template_name=row.template_name if row else "",
     )
+
+
+def letterhead_template(unit) -> bytes:
+    """The unit's uploaded Word template, or b"" (the built-in layout)."""
+    from cityloop.bulletins.models import Letterhead
+
+    if unit is None:
+        return b""
+    blob = Letterhead.objects.filter(unit_id=unit.pk).values_list("template", flat=True).first()
+    return bytes(blob or b"")
+
+
+def frame_of(unit, *, signature: str = "", **given):
+    """The 公文 frame (:class:`cityloop.core.documents.Frame`) of a document ``unit`` issues:
+    the letterhead's red header, 主送, 抄送 and 署名 unless the kind gives its own (a letter's
+    addressee, a bulletin issue's lists); the one place every kind takes them from."""
+    from cityloop.core import documents as gw
+
+    lh = letterhead_of(unit, signature=signature) if unit is not None else None
+    values = {
+        "masthead": lh.header if lh else "",
+        "send_to": lh.send_to if lh else "",
+        "copy_to": lh.copy_to if lh else "",
+        "signature": lh.signature if lh else "",
+    }
+    values.update({k: v for k, v in given.items() if v not in (None, "")})
+    values["attachments"] = tuple(values.get("attachments") or ())
+    return gw.Frame(**values)
+
+
+def supervision_issuer():
+    """The unit the supervision reports (weekly / monthly / quarterly) go out under: the
+    supervision office that issues the urging letters (the first letter series), if any."""
+    from cityloop.supervision.models import LetterSeries
+
+    series = LetterSeries.objects.select_related("issuer").order_by("pk").first()
+    return series.issuer if series else None
 
 
 def letterhead_units(actor) -> list:

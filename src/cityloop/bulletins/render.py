@@ -121,6 +121,7 @@ def _context(doc: Document, *, charts: bool = True) -> dict[str, Any]:
         "items": [x for x in items if not x["item"].short],
         "shorts": [x for x in items if x["item"].short],
         "title_lines": gw.break_title(doc.heading) if doc.heading else [],
+        "g": {**gw.html_frame(doc.frame()), "imprint": [x.split("\t") for x in imprint_lines(doc)]},
         "gongwen_css": gw.css(masthead_pt=30 if doc.kind == "notice" else 42),
     }
 
@@ -159,83 +160,76 @@ def to_pdf(doc: Document) -> bytes:
 # --- Word ------------------------------------------------------------------------------------
 
 
-def _placeholders(document, values: dict[str, str]) -> Any:
-    """Fill ``{{刊名}}``-style placeholders of a deployment template; return the paragraph
-    marked ``{{正文}}`` (where the items go), if any."""
-    marker = None
-    for par in document.paragraphs:
-        text = par.text
-        if "{{正文}}" in text:
-            marker = par
-            continue
-        if "{{" not in text:
-            continue
-        for key, value in values.items():
-            text = text.replace("{{" + key + "}}", value)
-        for run in par.runs[1:]:
-            run.text = ""
-        if par.runs:
-            par.runs[0].text = text
-    return marker
-
-
-def _masthead_docx(document, doc: Document) -> None:
-    """A notice: the issuer in red, the 发文字号, the red rule, the title (GB/T 9704). A
-    bulletin: its name in red, 第 N 期, the issuing office and date over the red rule."""
+def _bulletin_head(doc: Document):
+    """A bulletin's 版头: 份号 / 密级, its name in red, 第 N 期, the issuing office and date
+    over the red rule, then the heading if any."""
     from docx.shared import Mm
 
-    if doc.kind == "notice":
-        gw.paragraph(document, "发文机关标志", doc.issuer)
-        gw.paragraph(document, "发文字号", doc.reference)
-        gw.red_rule(document)
+    def head(document, frame: gw.Frame) -> None:
+        gw.marks(document, frame)
+        gw.paragraph(document, "刊名", doc.series_title)
+        gw.paragraph(document, "发文字号", doc.number_label)
+        line = gw.paragraph(document, "刊头", doc.issuer + "\t" + doc.date_label)
+        line.paragraph_format.tab_stops.add_tab_stop(Mm(gw.TEXT_WIDTH_MM), alignment=2)
+        gw.rule(line, colour=gw.RED, size=12)
         if doc.heading:
             gw.title(document, doc.heading)
-        return
-    gw.paragraph(document, "刊名", doc.series_title)
-    gw.paragraph(document, "发文字号", doc.number_label)
-    line = gw.paragraph(document, "刊头", doc.issuer + "\t" + doc.date_label)
-    line.paragraph_format.tab_stops.add_tab_stop(Mm(gw.TEXT_WIDTH_MM), alignment=2)  # right
-    gw.rule(line, colour=gw.RED, size=12)
-    if doc.heading:
-        gw.title(document, doc.heading)
+
+    return head
+
+
+def imprint_lines(doc: Document) -> list[str]:
+    """The 版记 lines: a notice's 抄送 (the frame's); a bulletin's 本期送, 发, 抄送 and, on
+    the right, the editors."""
+    if doc.kind == "notice":
+        return doc.frame().imprint_lines()
+    lines = []
+    if doc.send_to:
+        lines.append(_("Sent to: ") + doc.send_to)
+    if doc.distribute_to:
+        lines.append(_("Distributed to: ") + doc.distribute_to)
+    lines.extend(gw.Frame(copy_to=doc.copy_to).imprint_lines())
+    if doc.editors:
+        lines.append("\t" + _("Responsible editors: ") + doc.editors)
+    return lines
+
+
+def template_of(doc: Document, template: str | Path | None = None) -> bytes:
+    """The Word template the document is filled into: the issuing unit's uploaded one (the
+    letterhead page), else a series' template on the server (``template``), else none."""
+    from cityloop.bulletins.queries import letterhead_template
+
+    blob = letterhead_template(doc.issuer_unit)
+    if not blob and template:
+        blob = Path(template).read_bytes()
+    return blob
 
 
 def to_docx(doc: Document, *, template: str | Path | None = None) -> bytes:
-    """The .docx, laid out by the shared 公文 engine (:mod:`cityloop.core.documents`): the
-    masthead, items with the contributing unit in brackets, △ short items, tables, charts,
-    the signature kept with the last lines, then the 本期送 / 发 block and the editors; page
-    numbers in the footer. A deployment's template (``{{刊名}}`` … ``{{正文}}``) replaces the
-    masthead."""
+    """The .docx through the shared 公文 engine (:func:`cityloop.core.documents.compose`):
+    the head (a notice's 发文机关标志, 发文字号, title and 主送; a bulletin's name, 第 N 期 and
+    office line) or the office's template ({{刊名}} … {{正文}}), the items with the
+    contributing unit in brackets, △ short items, tables, charts, the 附件说明, the signature
+    kept with the last lines, then the 版记; page numbers in the footer."""
     values = {
         "刊名": doc.series_title,
         "期号": doc.number_label,
         "发文单位": doc.issuer,
         "日期": doc.date_label,
-        "标题": doc.heading,
-        "发文字号": doc.reference,
     }
-    document = gw.new_docx(template=template)
-    marker = _placeholders(document, values) if template else None
-    if not template:
-        _masthead_docx(document, doc)
-    # Keep the proxies alive: lxml then hands back the same objects, so "in" works.
-    before = list(document.element.body)
-    _items_docx(document, doc)
-    if marker is not None:
-        # Move what was appended to where the template's {{正文}} stood.
-        body = document.element.body
-        added = [
-            el
-            for el in body
-            if not any(el is b for b in before) and el.tag.endswith(("}p", "}tbl"))
-        ]
-        for el in added:
-            marker._p.addprevious(el)
-        marker._p.getparent().remove(marker._p)
+    document = gw.compose(
+        doc.frame(),
+        lambda document: _items_docx(document, doc),
+        template=template_of(doc, template),
+        head_fn=None if doc.kind == "notice" else _bulletin_head(doc),
+        imprint_lines=imprint_lines(doc),
+        values=values,
+    )
     return gw.docx_bytes(document)
 
 
-def _items_docx(document, doc: Document) -> None:
+def _items_docx(document, doc: Document):
+    """The items; returns the last paragraph (the signature keeps to it)."""
     from docx.shared import Mm
 
     last = None
@@ -258,20 +252,7 @@ def _items_docx(document, doc: Document) -> None:
         if item.chart.get("labels"):
             document.add_picture(io.BytesIO(chart_png(item.chart)), width=Mm(140))
             last = document.paragraphs[-1]
-    if doc.signature:
-        gw.signature(document, doc.signature, doc.signed_date_label, after=last)
-    if doc.send_to or doc.distribute_to or doc.editors:
-        spacer = gw.paragraph(document, "版记")
-        gw.rule(spacer, size=6)
-        if doc.send_to:
-            p = gw.paragraph(document, "版记", _("Sent to: ") + doc.send_to)
-            gw.rule(p, size=4)
-        if doc.distribute_to:
-            p = gw.paragraph(document, "版记", _("Distributed to: ") + doc.distribute_to)
-            gw.rule(p, size=4)
-        if doc.editors:
-            p = gw.paragraph(document, "版记", _("Responsible editors: ") + doc.editors)
-            p.alignment = 2
+    return last
 
 
 def render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -75,7 +76,6 @@ def issue_new(
 def fingerprint(kind: str, object_id: int, fmt: str, body: bytes):
     """Keep the sha256 of an issued document's file the first time it is produced; later
     renderings leave the first fingerprint as it is (the register shows what went out)."""
-    import hashlib
 
     from cityloop.bulletins.models import DocumentHash
     from cityloop.core import clock
@@ -96,9 +96,20 @@ def fingerprint(kind: str, object_id: int, fmt: str, body: bytes):
 LETTERHEAD_FIELDS = ("header", "abbreviation", "send_to", "copy_to", "signature")
 
 
-def letterhead_save(*, actor, unit_id: int, values: dict[str, str]):
-    """Set an issuing unit's letterhead (what its documents print instead of its names).
-    Only the unit's staff and those above it; an unknown or foreign unit is not found."""
+def letterhead_save(
+    *,
+    actor,
+    unit_id: int,
+    values: dict[str, str],
+    template: bytes | None = None,
+    template_name: str = "",
+    remove_template: bool = False,
+):
+    """Set an issuing unit's letterhead (what its documents print instead of its names) and
+    optionally its own Word template (``template``: the uploaded .docx, checked by
+    :func:`cityloop.core.documents.check_template`; ``remove_template``: back to the
+    built-in layout). Only the unit's staff and those above it; an unknown or foreign unit
+    is not found; a refused file or value changes nothing."""
     from cityloop.bulletins import rules
     from cityloop.bulletins.models import Letterhead
     from cityloop.core import clock
@@ -119,7 +130,21 @@ def letterhead_save(*, actor, unit_id: int, values: dict[str, str]):
                 "n": limits[too_long[0]],
             },
         )
+    extra: dict = {}
+    if template:
+        from cityloop.core import documents as gw
+
+        problems = gw.check_template(template)
+        if problems:
+            raise InvalidInput("letterhead_template_invalid", problems[0], {"problems": problems})
+        extra = {
+            "template": template,
+            "template_name": (template_name or "template.docx")[-200:],
+            "template_sha256": hashlib.sha256(template).hexdigest(),
+        }
+    elif remove_template:
+        extra = {"template": b"", "template_name": "", "template_sha256": ""}
     row, _created = Letterhead.objects.update_or_create(
-        unit=unit, defaults={**clean, "updated_at": clock.now()}
+        unit=unit, defaults={**clean, **extra, "updated_at": clock.now()}
     )
     return row

@@ -390,11 +390,15 @@ def letterhead(request: HttpRequest) -> HttpResponse:
         p = request.POST
         raw = p.get("unit") or ""
         unit_id = int(raw) if raw.isdigit() else 0
+        upload = request.FILES.get("template")
         try:
             services.letterhead_save(
                 actor=user,
                 unit_id=unit_id,
                 values={f: p.get(f, "") for f in services.LETTERHEAD_FIELDS},
+                template=upload.read() if upload else None,
+                template_name=upload.name if upload else "",
+                remove_template=p.get("remove_template") == "1",
             )
         except NotFound as exc:
             raise Http404(str(exc.message)) from exc

@@ -1,8 +1,8 @@
 """The 公文 layout (GB/T 9704-2012) every document a leader signs is set in.
 
-One engine, used by the urging letter (``supervision.documents``), the bulletins and the
-notices (``bulletins.render``), so that the rules live in one place and hold for Word and PDF
-alike:
+One engine, used by the urging letter (``supervision.documents``), the bulletins, the notices
+and the supervision reports (``bulletins.render``) and the 会议纪要 (``meetings.documents``),
+so that the rules live in one place and hold for Word and PDF alike:
 
 - A4, margins 37 mm top, 35 mm bottom, 28 mm left (订口), 26 mm right: a 156 × 225 mm text
   block with 22 lines of 28 characters of 3号 (16 pt) text.
@@ -19,6 +19,11 @@ alike:
 - A title broken between words or phrases, never inside one.
 - The signature and date kept on the page of the last body lines, never alone on a page.
 - Figures in running text with their unit, rounded by one rule (:func:`score_text`).
+- One frame around every kind's body (:class:`Frame`, :func:`compose`): 份号 / 密级, the
+  issuing unit's red header and 发文字号, title, 主送 under it, 附件说明, 署名 and 成文日期,
+  the 版记 (抄送, 印发) between rules — or the office's uploaded .docx template
+  (:func:`template_document`) with the body at its {{正文}}. The kinds fill the frame from the
+  issuing unit's letterhead through ``bulletins.queries.frame_of``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import io
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -279,6 +285,7 @@ STYLES: dict[str, tuple[str, float, bool, str, float, str]] = {
     "表头": (FONT_HEI, SIZE_TABLE, False, "center", 0, ""),
     "表格文字": (FONT_BODY, SIZE_TABLE, False, "center", 0, ""),
     "页码": (FONT_SONG, SIZE_4, False, "right", 0, ""),
+    "份号": (FONT_HEI, SIZE_3, False, "left", 0, ""),  # 份号 and 密级, top left
 }
 
 
@@ -644,3 +651,321 @@ def html_table(columns: Sequence[Any], rows: Iterable[Sequence[Any]]) -> dict[st
 
 def title_lines(text: str) -> list[str]:
     return break_title(text)
+
+
+# --- the frame: what every kind prints around its body ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The elements of a 公文 around its body (GB/T 9704-2012 版头, 主送, 附件说明, 版记), the
+    same for every kind; a kind fills them from its issuing unit's letterhead
+    (``bulletins.queries.frame_of``) and its own record. An empty element is not printed.
+
+    - ``copy_number`` 份号 (6 digits) and ``secrecy`` 密级和保密期限: top left, optional.
+    - ``masthead`` 发文机关标志 in red; ``reference`` 发文字号 (or a minutes' date line).
+    - ``title``; ``send_to`` 主送机关, printed under the title and ended with "：".
+    - ``attachments`` 附件说明: "附件：1. …" under the body, left two characters.
+    - ``copy_to`` 抄送 and ``printer`` / ``printed`` 印发机关 and 印发日期, in the 版记 between
+      rules at the end.
+    """
+
+    masthead: str = ""
+    reference: str = ""
+    title: str = ""
+    send_to: str = ""
+    copy_to: str = ""
+    signature: str = ""
+    date: str = ""
+    copy_number: str = ""
+    secrecy: str = ""
+    attachments: tuple[str, ...] = ()
+    printer: str = ""
+    printed: str = ""
+
+    def values(self) -> dict[str, str]:
+        """The placeholders an office's own .docx template may use ({{标题}} …)."""
+        return {
+            "份号": self.copy_number,
+            "密级": self.secrecy,
+            "发文机关标志": self.masthead,
+            "发文字号": self.reference,
+            "标题": self.title,
+            "主送机关": self.send_to,
+            "抄送": self.copy_to,
+            "署名": self.signature,
+            "成文日期": self.date,
+            "印发机关": self.printer,
+            "印发日期": self.printed,
+            "附件": "、".join(self.attachments),
+        }
+
+    def imprint_lines(self) -> list[str]:
+        """The 版记's lines: 抄送, then 印发机关 with 印发日期."""
+        lines = []
+        if self.copy_to:
+            lines.append(f"抄送：{self.copy_to.rstrip('。')}。")
+        if self.printer or self.printed:
+            lines.append(f"{self.printer}\t{self.printed}印发" if self.printed else self.printer)
+        return lines
+
+    def attachment_lines(self) -> list[str]:
+        """附件：1. …, then 2. … aligned under the first name (GB/T 9704-2012 7.3.4)."""
+        names = [a.strip() for a in self.attachments if a and a.strip()]
+        if len(names) == 1:
+            return [f"附件：{names[0]}"]
+        return [
+            ("附件：" if i == 1 else "\u3000\u3000\u3000") + f"{i}. {name}"
+            for i, name in enumerate(names, start=1)
+        ]
+
+
+def marks(document: Any, frame: Frame) -> None:
+    """份号 and 密级 top left, in 3号 黑体, when given."""
+    if frame.copy_number:
+        paragraph(document, "份号", frame.copy_number)
+    if frame.secrecy:
+        paragraph(document, "份号", frame.secrecy)
+
+
+def head(document: Any, frame: Frame, *, masthead_style: str = "发文机关标志") -> None:
+    """份号 / 密级, the red 发文机关标志, the 发文字号, the red rule, the title and the
+    主送机关 under it."""
+    marks(document, frame)
+    if frame.masthead:
+        paragraph(document, masthead_style, frame.masthead)
+    if frame.reference:
+        paragraph(document, "发文字号", frame.reference)
+    red_rule(document)
+    if frame.title:
+        title(document, frame.title)
+    addressee(document, frame)
+
+
+def addressee(document: Any, frame: Frame) -> Any:
+    if not frame.send_to:
+        return None
+    return paragraph(document, "主送机关", f"{frame.send_to.rstrip('：:')}：")
+
+
+def attachments(document: Any, frame: Frame) -> Any:
+    """附件说明 under the body (one blank line, left two characters); the last paragraph, so
+    the signature keeps to it."""
+    from docx.shared import Pt
+
+    last = None
+    for n, line in enumerate(frame.attachment_lines()):
+        if n == 0:
+            gap = paragraph(document, "公文正文")
+            keep_with_next(gap)
+        last = paragraph(document, "公文正文", line)
+        last.paragraph_format.first_line_indent = Pt(0)
+        last.paragraph_format.left_indent = Pt(SIZE_3 * 2)
+        if n:
+            keep_with_next(last)
+    return last
+
+
+def imprint(document: Any, lines: Sequence[str]) -> None:
+    """The 版记 at the end: its lines in 4号 仿宋 between rules, one character in from each
+    side; a tab in a line pushes what follows it to the right (印发日期)."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Mm, Pt
+
+    lines = [line for line in lines if line]
+    if not lines:
+        return
+    paragraph(document, "公文正文")
+    for n, line in enumerate(lines):
+        p = paragraph(document, "版记", line)
+        p.paragraph_format.left_indent = Pt(SIZE_4)
+        p.paragraph_format.right_indent = Pt(SIZE_4)
+        if "\t" in line:
+            p.paragraph_format.tab_stops.add_tab_stop(
+                Mm(TEXT_WIDTH_MM) - Pt(SIZE_4 * 2), WD_TAB_ALIGNMENT.RIGHT
+            )
+        if n == 0:
+            rule(p, edge="top", size=8)
+        rule(p, edge="bottom", size=8 if n == len(lines) - 1 else 4)
+        keep_with_next(*([p] if n < len(lines) - 1 else []))
+
+
+def html_frame(frame: Frame) -> dict[str, Any]:
+    """The frame for the PDF templates (``core/_gongwen_head.html`` …)."""
+    return {
+        "f": frame,
+        "title_lines": break_title(frame.title) if frame.title else [],
+        "attachments": frame.attachment_lines(),
+        "imprint": [line.split("\t") for line in frame.imprint_lines()],
+    }
+
+
+# --- an office's own Word template ------------------------------------------------------------
+
+BODY_MARK = "{{正文}}"
+TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _docxtpl():
+    try:
+        from docxtpl import DocxTemplate
+    except ImportError:  # optional: plain {{name}} placeholders are filled without it
+        return None
+    return DocxTemplate
+
+
+def template_document(
+    blob: bytes, frame: Frame, extra: dict[str, str] | None = None
+) -> tuple[Any, Any]:
+    """An office's uploaded .docx with the frame's values in its placeholders ({{标题}},
+    {{发文字号}} …, see :meth:`Frame.values`): through docxtpl when installed (it joins the
+    runs Word splits a placeholder into and understands its Jinja tags), else by python-docx
+    run by run. Returns the document (set up with the engine's styles) and the paragraph
+    that held {{正文}}, where the body goes (None: appended at the end)."""
+    from docx import Document
+
+    values = {**frame.values(), **(extra or {})}
+    tpl = _docxtpl()
+    if tpl is not None:
+        t = tpl(io.BytesIO(blob))
+        t.render({**values, "正文": BODY_MARK}, autoescape=True)
+        out = io.BytesIO()
+        t.save(out)
+        document = Document(io.BytesIO(out.getvalue()))
+    else:
+        document = Document(io.BytesIO(blob))
+    marker = fill_placeholders(document, values)
+    _define_styles(document)
+    if " PAGE " not in document.sections[0].footer._element.xml:
+        page_numbers(document)
+    font_fallbacks(document)
+    return document, marker
+
+
+def template_names(blob: bytes) -> set[str]:
+    """The placeholder names a template uses ({{抄送}} → 抄送)."""
+    import re
+
+    from docx import Document
+
+    text = "\n".join(p.text for p in _all_paragraphs(Document(io.BytesIO(blob))))
+    return set(re.findall(r"\{\{\s*([^{}\s|]+)\s*\}\}", text))
+
+
+def compose(
+    frame: Frame,
+    body: Any,
+    *,
+    closing: Any = None,
+    template: bytes = b"",
+    head_fn: Any = None,
+    imprint_lines: Sequence[str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Any:
+    """A whole document of any kind, in one order: the head (``head_fn(document, frame)``,
+    default :func:`head`; an office's template instead when ``template`` is given), the
+    kind's ``body(document)`` returning its last paragraph, the 附件说明, the closing
+    (``closing(document, last)``, default the frame's 署名 and 成文日期 kept with the last
+    lines), the 版记 (``imprint_lines``, default the frame's 抄送 and 印发 lines; left to the
+    template when it has its own {{抄送}}). Returns the python-docx document."""
+    lines = frame.imprint_lines() if imprint_lines is None else list(imprint_lines)
+    marker = None
+    if template:
+        names = template_names(template)
+        document, marker = template_document(template, frame, values)
+        if "抄送" in names:
+            lines = []
+    else:
+        document = new_docx()
+        (head_fn or head)(document, frame)
+    before = list(document.element.body)
+    last = body(document)
+    last = attachments(document, frame) or last
+    if closing is not None:
+        closing(document, last)
+    elif frame.signature or frame.date:
+        signature(document, frame.signature, frame.date, after=last)
+    imprint(document, lines)
+    move_to_marker(document, before, marker)
+    return document
+
+
+def _all_paragraphs(document: Any) -> Iterable[Any]:
+    yield from document.paragraphs
+    for t in document.tables:
+        for row in t.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            yield from part.paragraphs
+
+
+def fill_placeholders(document: Any, values: dict[str, str]) -> Any:
+    """Put ``values`` into the ``{{name}}`` placeholders of every paragraph (body, tables,
+    headers, footers); the text of a paragraph's runs is joined into its first run so a
+    placeholder Word split over runs is still found. Returns the {{正文}} paragraph."""
+    marker = None
+    for par in _all_paragraphs(document):
+        text = par.text
+        if BODY_MARK in text:
+            marker = marker or par
+            continue
+        if "{{" not in text:
+            continue
+        for key, value in values.items():
+            text = text.replace("{{" + key + "}}", value).replace("{{ " + key + " }}", value)
+        for r in par.runs[1:]:
+            r.text = ""
+        if par.runs:
+            par.runs[0].text = text
+    return marker
+
+
+def move_to_marker(document: Any, before: list, marker: Any) -> None:
+    """Move what was appended since ``before`` (the body's elements then) to where the
+    template's {{正文}} stood, and drop the marker."""
+    if marker is None:
+        return
+    body = document.element.body
+    added = [
+        el for el in body if not any(el is b for b in before) and el.tag.endswith(("}p", "}tbl"))
+    ]
+    for el in added:
+        marker._p.addprevious(el)
+    marker._p.getparent().remove(marker._p)
+
+
+def check_template(blob: bytes) -> list[str]:
+    """Why an uploaded template cannot be used (empty: it can): not a .docx, too big, or
+    without the {{正文}} placeholder the body goes into."""
+    import zipfile
+
+    from django.utils.translation import gettext as _
+    from docx import Document
+
+    if len(blob) > TEMPLATE_MAX_BYTES:
+        return [_("The template is larger than %(n)s MB.") % {"n": TEMPLATE_MAX_BYTES >> 20}]
+    if not blob.startswith(b"PK"):
+        return [_("The template is not a Word document (.docx); save it as .docx in Word.")]
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as z:
+            if "word/document.xml" not in z.namelist():
+                return [_("The template is not a Word document (.docx); save it as .docx in Word.")]
+        document = Document(io.BytesIO(blob))
+    except Exception:
+        return [_("The template file is damaged and cannot be opened; save it again in Word.")]
+    if not any(BODY_MARK in p.text for p in _all_paragraphs(document)):
+        return [
+            _("The template has no %(mark)s placeholder (the body goes where it stands).")
+            % {"mark": BODY_MARK}
+        ]
+    tpl = _docxtpl()
+    if tpl is not None:
+        try:
+            t = tpl(io.BytesIO(blob))
+            t.render({**Frame().values(), "正文": BODY_MARK})
+        except Exception as exc:
+            message = _("A placeholder in the template is written wrongly: %(error)s")
+            return [message % {"error": exc}]
+    return []

@@ -9,7 +9,8 @@ One content object feeds both formats, so Word and PDF say the same thing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.template.loader import render_to_string
 
@@ -35,10 +36,16 @@ class MinutesContent:
     issuer: str
     date: str
     draft: bool  # not issued yet: the PDF and Word say 草稿
+    # The 公文 elements around the body: the organising unit's letterhead (主送, 抄送, 署名).
+    frame: gw.Frame = field(default_factory=gw.Frame)
 
 
-def minutes_content(meeting: Meeting) -> MinutesContent:
-    """What the minutes say, read from the meeting, its sign-in sheet and its decisions."""
+def minutes_content(meeting: Meeting, **extras: Any) -> MinutesContent:
+    """What the minutes say, read from the meeting, its sign-in sheet and its decisions; the
+    frame from the organising unit's letterhead. ``extras``: optional frame elements
+    (copy_number, secrecy, attachments)."""
+    from cityloop.bulletins.queries import frame_of
+
     held = meeting.held_at.astimezone(clock.local_zone()).date()
     decisions = []
     for d in meeting.decisions.select_related("task__responsible_unit", "task__leader").order_by(
@@ -57,17 +64,28 @@ def minutes_content(meeting: Meeting) -> MinutesContent:
             present.append(name)
         elif a.absence:
             away.append(f"{name}（{a.absence}）")
+    draft = meeting.state != Meeting.State.ISSUED
+    masthead = f"{meeting.unit.short_name or meeting.unit.name}会议纪要"
+    frame = frame_of(
+        meeting.unit,
+        masthead=masthead,
+        reference=chinese_date(held) + ("（草稿）" if draft else ""),
+        title=meeting.title,
+        date=chinese_date(held),
+        **extras,
+    )
     return MinutesContent(
-        masthead=f"{meeting.unit.short_name or meeting.unit.name}会议纪要",
+        masthead=masthead,
         date_line=chinese_date(held),
         title=meeting.title,
         body=[p.strip() for p in meeting.minutes.splitlines() if p.strip()],
         decisions=decisions,
         attended="、".join(present),
         absent="、".join(away),
-        issuer=meeting.unit.name,
+        issuer=frame.signature,
         date=chinese_date(held),
-        draft=meeting.state != Meeting.State.ISSUED,
+        draft=draft,
+        frame=frame,
     )
 
 
@@ -75,48 +93,50 @@ def minutes_filename(meeting: Meeting, ext: str) -> str:
     return f"{meeting.title}（会议纪要）.{ext}"
 
 
-def minutes_docx(meeting: Meeting) -> bytes:
-    c = minutes_content(meeting)
-    doc = gw.new_docx()
+def minutes_docx(meeting: Meeting, **extras: Any) -> bytes:
+    """The minutes through the shared engine (:func:`cityloop.core.documents.compose`): the
+    unit's template or the 纪要 head, 主送, the body and decisions, 署名, 抄送 in the 版记."""
+    from cityloop.bulletins.queries import letterhead_template
+
+    c = minutes_content(meeting, **extras)
+
+    def body(doc):
+        last = None
+        for text in c.body:
+            last = gw.paragraph(doc, "公文正文", text)
+        if c.decisions:
+            gw.keep_with_next(gw.paragraph(doc, "一级标题", "会议议定事项"))
+            for text in c.decisions:
+                last = gw.paragraph(doc, "公文正文", text)
+        if c.attended:
+            last = gw.paragraph(doc, "公文正文")
+            gw.run(last, "出席：", "一级标题")
+            gw.run(last, c.attended, "公文正文")
+        if c.absent:
+            last = gw.paragraph(doc, "公文正文")
+            gw.run(last, "请假：", "一级标题")
+            gw.run(last, c.absent, "公文正文")
+        return last
+
+    doc = gw.compose(c.frame, body, template=letterhead_template(meeting.unit))
     doc.core_properties.title = f"{c.title} 会议纪要"
     doc.core_properties.author = c.issuer
-    gw.paragraph(doc, "发文机关标志", c.masthead)
-    gw.paragraph(doc, "发文字号", c.date_line + ("（草稿）" if c.draft else ""))
-    gw.red_rule(doc)
-    gw.title(doc, c.title)
-    last = None
-    for text in c.body:
-        last = gw.paragraph(doc, "公文正文", text)
-    if c.decisions:
-        gw.keep_with_next(gw.paragraph(doc, "一级标题", "会议议定事项"))
-        for text in c.decisions:
-            last = gw.paragraph(doc, "公文正文", text)
-    if c.attended:
-        last = gw.paragraph(doc, "公文正文")
-        gw.run(last, "出席：", "一级标题")
-        gw.run(last, c.attended, "公文正文")
-    if c.absent:
-        last = gw.paragraph(doc, "公文正文")
-        gw.run(last, "请假：", "一级标题")
-        gw.run(last, c.absent, "公文正文")
-    gw.signature(doc, c.issuer, c.date, after=last)
     return gw.docx_bytes(doc)
 
 
-def minutes_html(meeting: Meeting) -> str:
-    c = minutes_content(meeting)
+def minutes_html(meeting: Meeting, **extras: Any) -> str:
+    c = minutes_content(meeting, **extras)
     return render_to_string(
-        "meetings/minutes_pdf.html",
-        {"c": c, "css": gw.css(), "title_lines": gw.break_title(c.title)},
+        "meetings/minutes_pdf.html", {"c": c, "css": gw.css(), "g": gw.html_frame(c.frame)}
     )
 
 
-def minutes_pdf(meeting: Meeting) -> bytes:
+def minutes_pdf(meeting: Meeting, **extras: Any) -> bytes:
     from weasyprint import HTML
 
     if not cjk_font_available():
         log.warning("No CJK font: the minutes of %s render without Chinese glyphs.", meeting.code)
-    document = HTML(string=minutes_html(meeting)).render()
+    document = HTML(string=minutes_html(meeting, **extras)).render()
     document.metadata.title = f"{meeting.title} 会议纪要"
     document.metadata.authors = [meeting.unit.name]
     return document.write_pdf()

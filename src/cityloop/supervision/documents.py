@@ -80,25 +80,41 @@ class LetterRow:
 
 @dataclass(frozen=True)
 class LetterContent:
-    """What both renderers print, in print order."""
+    """What both renderers print, in print order; ``frame`` holds the 公文 elements around
+    the body (the issuer's letterhead: red header, 主送 = the addressee, 抄送, 署名)."""
 
-    issuer: str
-    reference: str
-    subject: str
-    addressee: str
+    frame: gw.Frame
     body: tuple[str, ...]
     rows: tuple[LetterRow, ...]
-    signature: str
-    date: str
-    cc: str
+
+    # The names the templates and callers have always read.
+    issuer = property(lambda self: self.frame.masthead)
+    reference = property(lambda self: self.frame.reference)
+    subject = property(lambda self: self.frame.title)
+    addressee = property(lambda self: self.frame.send_to)
+    signature = property(lambda self: self.frame.signature)
+    date = property(lambda self: self.frame.date)
+    cc = property(lambda self: self.frame.copy_to)
 
 
-def letter_content(letter: UrgingLetter, *, cc: str = "") -> LetterContent:
-    """The letter's text: from the letter row and its stored items only."""
+def letter_content(letter: UrgingLetter, *, cc: str = "", **extras: Any) -> LetterContent:
+    """The letter's text: from the letter row and its stored items only; the frame from the
+    issuing unit's letterhead (``bulletins.queries.frame_of``). ``extras``: optional frame
+    elements (copy_number, secrecy, attachments)."""
+    from cityloop.bulletins.queries import frame_of
+
     series = letter.series
-    issuer = (series.signature or series.issuer.name).strip()
-    addressee = letter.addressee.name
     sent = letter.sent_at.astimezone(clock.local_zone()).date()
+    frame = frame_of(
+        series.issuer,
+        signature=(series.signature or "").strip(),
+        reference=letter.reference,
+        title=letter.subject,
+        send_to=letter.addressee.name,
+        copy_to=cc,
+        date=chinese_date(sent),
+        **extras,
+    )
     rows = tuple(
         LetterRow(
             number=i,
@@ -113,21 +129,11 @@ def letter_content(letter: UrgingLetter, *, cc: str = "") -> LetterContent:
         f"经督查，你单位承担的以下{len(rows)}项工作已超过规定时限或严重滞后于计划进度，"
         "尚未按要求完成（详见下表）。",
         "请你单位高度重视，认真查找原因，明确责任人和完成时限，采取有力措施加快推进，"
-        f"并于{chinese_date(letter.answer_due)}前将办理情况书面报送{issuer}。"
+        f"并于{chinese_date(letter.answer_due)}前将办理情况书面报送{frame.signature}。"
         "逾期未报送的，相关事项按红色预警管理。",
         "特此函告。",
     )
-    return LetterContent(
-        issuer=issuer,
-        reference=letter.reference,
-        subject=letter.subject,
-        addressee=addressee,
-        body=body,
-        rows=rows,
-        signature=issuer,
-        date=chinese_date(sent),
-        cc=cc,
-    )
+    return LetterContent(frame=frame, body=body, rows=rows)
 
 
 def letter_filename(letter: UrgingLetter, ext: str) -> str:
@@ -139,39 +145,50 @@ def letter_filename(letter: UrgingLetter, ext: str) -> str:
 # --- Word -------------------------------------------------------------------------------------
 
 
-def letter_docx(letter: UrgingLetter, *, cc: str = "") -> bytes:
+def letter_docx(letter: UrgingLetter, *, cc: str = "", **extras: Any) -> bytes:
     """The letter as a Word document, laid out by the shared 公文 engine
-    (:mod:`cityloop.core.documents`): margins, styles, page numbers, the title broken between
-    words, the items table, the seal and date kept with the closing line."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Mm, Pt
+    (:func:`cityloop.core.documents.compose`): the issuer's letterhead or uploaded template,
+    the title broken between words, 主送, the items table, the seal and date kept with the
+    closing line, 抄送 in the 版记."""
+    from cityloop.bulletins.queries import letterhead_template
 
-    content = letter_content(letter, cc=cc)
-    doc = gw.new_docx()
-    doc.core_properties.title = f"{content.reference} {content.subject}"
-    doc.core_properties.author = content.issuer
+    content = letter_content(letter, cc=cc, **extras)
 
-    gw.paragraph(doc, "发文机关标志", content.issuer)
-    gw.paragraph(doc, "发文字号", content.reference)
-    gw.red_rule(doc)
-    gw.title(doc, content.subject)
-    gw.paragraph(doc, "主送机关", f"{content.addressee}：")
-    for text in content.body[:-1]:
-        gw.paragraph(doc, "公文正文", text)
-    gw.table(
-        doc,
-        HEADERS,
-        (_row_values(r) for r in content.rows),
-        left=(1, 4),
-        keep_last_row_with_next=True,
+    def body(doc):
+        from docx.shared import Pt
+
+        for text in content.body[:-1]:
+            gw.paragraph(doc, "公文正文", text)
+        gw.table(
+            doc,
+            HEADERS,
+            (_row_values(r) for r in content.rows),
+            left=(1, 4),
+            keep_last_row_with_next=True,
+        )
+        closing = gw.paragraph(doc, "公文正文", content.body[-1])
+        closing.paragraph_format.space_before = Pt(12)
+        return closing
+
+    doc = gw.compose(
+        content.frame,
+        body,
+        closing=lambda doc, last: _seal(doc, content, last),
+        template=letterhead_template(letter.series.issuer),
     )
-    closing = gw.paragraph(doc, "公文正文", content.body[-1])
-    closing.paragraph_format.space_before = Pt(12)
+    doc.core_properties.title = f"{content.reference} {content.subject}"
+    doc.core_properties.author = content.signature
+    return gw.docx_bytes(doc)
 
-    # The seal goes over the issuer and date: a bordered box on the right holds both, and
-    # the closing line keeps it company on its page.
+
+def _seal(doc, content: LetterContent, last) -> None:
+    """The seal goes over the issuer and date: a bordered box on the right holds both, and
+    the closing line keeps it company on its page."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm, RGBColor
+
     spacer = gw.paragraph(doc, "公文正文")
-    gw.keep_with_next(closing, spacer)
+    gw.keep_with_next(last, spacer)
     seal = doc.add_table(rows=1, cols=1)
     seal.alignment = WD_TABLE_ALIGNMENT.RIGHT
     seal.rows[0]._tr.get_or_add_trPr().append(_element("w:cantSplit"))
@@ -182,21 +199,11 @@ def letter_docx(letter: UrgingLetter, *, cc: str = "") -> bytes:
     mark.style = doc.styles["表格文字"]
     run = mark.add_run("（盖章）")
     gw.set_fonts(run._r, gw.FONT_BODY)
-    from docx.shared import RGBColor
-
     run.font.color.rgb = RGBColor.from_string("999999")
     sig = gw.paragraph(doc, "发文字号", content.signature, container=cell)
     day = gw.paragraph(doc, "发文字号", content.date, container=cell)
     gw.keep_with_next(mark, sig)
     day.paragraph_format.keep_together = True
-
-    if content.cc:
-        gw.paragraph(doc, "公文正文")
-        imprint = gw.paragraph(doc, "版记", f"抄送：{content.cc}。")
-        imprint.paragraph_format.left_indent = Pt(gw.SIZE_4)
-        gw.rule(imprint, edge="top")
-        gw.rule(imprint, edge="bottom")
-    return gw.docx_bytes(doc)
 
 
 HEADERS = ("序号", "事项", "时限", "逾期天数", "情况")
@@ -239,20 +246,20 @@ def cjk_font_available() -> bool:
     return False
 
 
-def letter_html(letter: UrgingLetter, *, cc: str = "") -> str:
-    c = letter_content(letter, cc=cc)
+def letter_html(letter: UrgingLetter, *, cc: str = "", **extras: Any) -> str:
+    c = letter_content(letter, cc=cc, **extras)
     return render_to_string(
         "supervision/letter_pdf.html",
         {
             "c": c,
             "css": gw.css(),
-            "title_lines": gw.break_title(c.subject),
+            "g": gw.html_frame(c.frame),
             "table": gw.html_table(HEADERS, (_row_values(r) for r in c.rows)),
         },
     )
 
 
-def letter_pdf(letter: UrgingLetter, *, cc: str = "") -> bytes:
+def letter_pdf(letter: UrgingLetter, *, cc: str = "", **extras: Any) -> bytes:
     """The letter as PDF, set in the installed Noto CJK fonts (never downloaded)."""
     from weasyprint import HTML
 
@@ -264,7 +271,7 @@ def letter_pdf(letter: UrgingLetter, *, cc: str = "") -> bytes:
             ", ".join(FONT_DIRS),
             letter.reference,
         )
-    document = HTML(string=letter_html(letter, cc=cc)).render()
+    document = HTML(string=letter_html(letter, cc=cc, **extras)).render()
     document.metadata.title = f"{letter.reference} {letter.subject}"
     document.metadata.authors = [letter.series.signature or letter.series.issuer.name]
     document.metadata.created = letter.sent_at.isoformat(timespec="seconds")
