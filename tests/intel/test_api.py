@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cityloop.cases import workflow
+from tests.intel.conftest import committed_workflow as workflow
 from tests.api.conftest import ApiClient
 from tests.cases.conftest import IN_COMPOUND
 

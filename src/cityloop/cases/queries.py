@@ -21,6 +21,7 @@ from cityloop.cases.models import Case, CaseEvent, Category, Level
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.core.privacy import mask_phone
+from cityloop.core.roles import DESK, HANDLERS, has_any
 from cityloop.core.scope import scope_for, unit_ids_for
 from cityloop.core.text import tokens
 
@@ -384,9 +385,9 @@ def _own_desks_below(actor, level: str) -> list[str]:
     if not scope.place_paths:
         return []
     order = Level.order()
-    roles = {r.value for r in rules.DISPATCH_ROLES}
+    desk_roles = {r.value for r in DESK}
     people = (
-        Person.objects.filter(scope.places_q("unit__place__"), user__groups__name__in=roles)
+        Person.objects.filter(scope.places_q("unit__place__"), user__groups__name__in=desk_roles)
         .exclude(user=actor)
         .select_related("unit__place", "place")
         .distinct()
@@ -419,10 +420,10 @@ def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
     at_handler = [Case.Status.DISPATCHED, Case.Status.HANDLING]
     if person is not None:
         handler_q = Q(handler=person, status__in=at_handler)
-        if person.unit_id and rules.has_role(actor, rules.HANDLE_ROLES):
+        if person.unit_id and has_any(actor, HANDLERS):
             handler_q |= Q(responsible_unit_id=person.unit_id, status__in=at_handler)
     desk_q = Q(pk__in=[])
-    if rules.has_role(actor, rules.DISPATCH_ROLES):
+    if has_any(actor, DESK):
         at_desk = Q(
             status__in=[
                 Case.Status.REPORTED,

@@ -32,7 +32,7 @@ from cityloop.cases.models import (
     Stage,
 )
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
-from cityloop.core import clock, codes, events, geo, worktime
+from cityloop.core import clock, codes, events, geo, hooks, worktime
 from cityloop.core.errors import (
     Conflict,
     DomainError,
@@ -41,10 +41,15 @@ from cityloop.core.errors import (
     InvalidTransition,
     NotFound,
 )
+from cityloop.core.roles import has_any
 from cityloop.core.scope import duties_for, scope_for
 from cityloop.core.text import search_document
-from cityloop.intel import services as triage
 from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
+
+# What the case loop announces after a step commits (cityloop.core.hooks); intel listens.
+CASE_REPORTED = "case.reported"
+CASE_ACCEPTED = "case.accepted"
+CASE_DISPATCHED = "case.dispatched"
 
 S = Case.Status
 OPEN_WORK = actions.OPEN_WORK
@@ -336,7 +341,7 @@ def sources_for(actor) -> list[str]:
     """The channels this account may report through: anyone as a resident, desk roles
     through the desk channels, duty holders through their duty's channel."""
     allowed = [Case.Source.RESIDENT.value]
-    if rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
+    if has_any(actor, rules.STAFF_SOURCES_ROLES):
         allowed += [s.value for s in Case.Source if s in STAFF_SOURCES]
     superuser = getattr(actor, "is_superuser", False)
     held = set() if superuser else {d.role for d in duties_for(actor)}
@@ -688,8 +693,8 @@ def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], c
         for o, _d, key in fresh
         if key
     )
-    for case in cases:  # suggestions: nothing to do (and no query) without an active model
-        triage.case_reported(case, actor)
+    for case in cases:  # suggestions (intel) follow after commit; nothing here without one
+        hooks.publish(CASE_REPORTED, case=case, actor=actor)
 
 
 def _new_report(
@@ -799,8 +804,8 @@ def _report(*, accept: bool, photos: Sequence[Photo], **fields: Any) -> Case:
     _record(actor, case, "report", from_state="", data=data, photos=photos)
     if accept and rules.is_dispatcher(actor, case):
         _accept(actor, case, category=None, note="")
-    # Suggestions (and auto-dispatch when configured); guarded, never stops the intake.
-    triage.case_reported(case, actor)
+    # After commit: suggestions and auto-dispatch (intel subscribes); never stops the intake.
+    hooks.publish(CASE_REPORTED, case=case, actor=actor)
     return case
 
 
@@ -839,7 +844,7 @@ def _accept(
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     _record(actor, case, "accept", from_state=old, note=note, data={"category": case.category.code})
-    triage.case_accepted(case, actor)  # did staff keep the suggested category?
+    hooks.publish(CASE_ACCEPTED, case=case, actor=actor)  # kept the suggested category?
     notices.send(case, "accept")
     return case
 
@@ -919,8 +924,7 @@ def _check_unit_choice(actor, case: Case, unit: Unit) -> None:
     """A desk dispatches inside its own area; only the district desk sends to any unit."""
     if case.level == Level.DISTRICT or scope_for(actor).everything:
         return
-    scope = scope_for(actor)
-    if not (scope.covers(unit) or (unit.place_id and scope.covers(unit.place))):
+    if not scope_for(actor).covers(unit):
         raise InvalidInput(
             "case_unit_out_of_reach",
             _("%(unit)s is outside your area: escalate the case instead.") % {"unit": unit.name},
@@ -971,7 +975,7 @@ def dispatch(
             "due_at": case.due_at.isoformat(),
         },
     )
-    triage.case_dispatched(case, actor)  # did staff keep the suggested unit?
+    hooks.publish(CASE_DISPATCHED, case=case, actor=actor)  # kept the suggested unit?
     notices.send(case, "dispatch")
     return case
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from cityloop.core import clock, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.notify import Message, notify
+from cityloop.core.roles import UNIT_STAFF
 from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
 from cityloop.projects import queries, rules
@@ -557,7 +558,7 @@ def record_acceptance(
             },
         )
         if not passed:
-            recipients = unit_staff(project.responsible_unit, sv_rules.REPORT_ROLES)
+            recipients = unit_staff(project.responsible_unit, UNIT_STAFF)
             notify(
                 recipients=recipients,
                 message=Message(
