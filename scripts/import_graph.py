@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -134,10 +135,10 @@ def loop_in(component: list[str], graph: dict[Edge, list[str]]) -> list[str]:
         for p in paths:
             for w in succ[p[-1]]:
                 if w == start:
-                    return p + [start]
+                    return [*p, start]
                 if w not in seen:
                     seen.add(w)
-                    nxt.append(p + [w])
+                    nxt.append([*p, w])
         paths = nxt
     return [start]
 
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     for comp in found:
         loop = loop_in(comp, graph)
         print(f"  {{{', '.join(comp)}}}: " + " -> ".join(loop))
-        for a, b in zip(loop, loop[1:], strict=False):
+        for a, b in itertools.pairwise(loop):
             print(f"      {a} -> {b}: {', '.join(graph[a, b][:3])}")
     return 1 if found else 0
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.intel.conftest import committed_workflow as workflow
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.core.system import system_account
 from cityloop.intel import queries, services
 from cityloop.intel.models import Suggestion
 from tests.cases.conftest import IN_COMPOUND
+from tests.intel.conftest import committed_workflow as workflow
 
 pytestmark = pytest.mark.django_db
 

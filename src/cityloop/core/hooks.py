@@ -44,7 +44,6 @@ def publish(topic: str, **payload: Any) -> None:
     """Announce ``topic``: its subscribers run once the current transaction commits (at once
     in autocommit). A rolled-back step announces nothing."""
     for fn in subscribers(topic):
-
         # A plain function with a name, not a partial: Django's robust on_commit logs a
         # failing callback by its __qualname__.
         def run(fn: Subscriber = fn) -> None:
