@@ -571,32 +571,17 @@ def report_many(*, actor, reports: Sequence[dict[str, Any]], client: str) -> lis
 
 def _report_many(actor, reports: list[dict[str, Any]], client: str) -> list[BulkOutcome]:
     keys = [str(r.pop("idempotency_key", "") or "")[:200] for r in reports]
-    known: dict[str, int] = dict(
-        IdempotencyKey.objects.filter(client=client, key__in={k for k in keys if k}).values_list(
-            "key", "case_id"
-        )
-    )
-    externals = {(r.get("source", ""), r.get("external_id", "").strip()[:60]) for r in reports}
-    externals = {e for e in externals if e[1]}
-    by_external: dict[tuple[str, str], int] = {}
-    if externals:
-        rows = Case.objects.filter(external_id__in={e[1] for e in externals}).values_list(
-            "source", "external_id", "pk"
-        )
-        by_external = {(src, ext): pk for src, ext, pk in rows if (src, ext) in externals}
+    stored = _stored_earlier(client, reports, keys)
     outcomes: list[BulkOutcome] = []
     fresh: list[tuple[BulkOutcome, dict[str, Any], str]] = []
     first_of: dict[str, BulkOutcome] = {}  # a key (or external number) met in this batch
     for index, (fields, key) in enumerate(zip(reports, keys, strict=True)):
-        ext = (fields.get("source", ""), fields.get("external_id", "").strip()[:60])
-        earlier = known.get(key) if key else None
-        earlier = earlier or (by_external.get(ext) if ext[1] else None)
+        marks = _batch_marks(key, _external_of(fields))
+        earlier = next((stored[m] for m in marks if m in stored), None)
         if earlier is not None:
             outcomes.append(BulkOutcome(index, "existing", Case(pk=earlier)))
             continue
-        twin = (first_of.get(f"k:{key}") if key else None) or (
-            first_of.get(f"e:{ext[0]}:{ext[1]}") if ext[1] else None
-        )
+        twin = next((first_of[m] for m in marks if m in first_of), None)
         if twin is not None:
             outcomes.append(BulkOutcome(index, "existing", twin.case, twin.error))
             continue
@@ -617,22 +602,55 @@ def _report_many(actor, reports: list[dict[str, Any]], client: str) -> list[Bulk
             outcome = BulkOutcome(index, "created", case)
             fresh.append((outcome, data, key))
         outcomes.append(outcome)
-        if key:
-            first_of[f"k:{key}"] = outcome
-        if ext[1]:
-            first_of[f"e:{ext[0]}:{ext[1]}"] = outcome
+        first_of.update(dict.fromkeys(marks, outcome))
     if fresh:
         _insert_batch(actor, fresh, client)
+    _settle_existing(outcomes)
+    return outcomes
+
+
+def _external_of(fields: dict[str, Any]) -> tuple[str, str]:
+    return (fields.get("source", ""), fields.get("external_id", "").strip()[:60])
+
+
+def _batch_marks(key: str, ext: tuple[str, str]) -> list[str]:
+    """How a report of a batch is recognised again: its idempotency key first, then its
+    external number (source + number)."""
+    marks = [f"k:{key}"] if key else []
+    if ext[1]:
+        marks.append(f"e:{ext[0]}:{ext[1]}")
+    return marks
+
+
+def _stored_earlier(client: str, reports: list[dict[str, Any]], keys: list[str]) -> dict[str, int]:
+    """Cases already stored under a key or an external number of the batch, by batch mark."""
+    wanted = {k for k in keys if k}
+    known = IdempotencyKey.objects.filter(client=client, key__in=wanted).values_list(
+        "key", "case_id"
+    )
+    stored = {f"k:{key}": pk for key, pk in known}
+    externals = {e for e in map(_external_of, reports) if e[1]}
+    if externals:
+        rows = Case.objects.filter(external_id__in={e[1] for e in externals}).values_list(
+            "source", "external_id", "pk"
+        )
+        for src, ext, pk in rows:
+            if (src, ext) in externals:
+                stored[f"e:{src}:{ext}"] = pk
+    return stored
+
+
+def _settle_existing(outcomes: list[BulkOutcome]) -> None:
+    """Existing outcomes get their case's code; a twin of a refused report is refused too."""
     existing = {o.case.pk for o in outcomes if o.outcome == "existing" and o.case is not None}
     if existing:
         found = {c.pk: c for c in Case.objects.filter(pk__in=existing).only("pk", "code")}
         for o in outcomes:
             if o.outcome == "existing" and o.case is not None and o.case.pk in found:
                 o.case = found[o.case.pk]
-    for o in outcomes:  # a twin of a refused report is refused with it
+    for o in outcomes:
         if o.outcome == "existing" and o.case is None:
             o.outcome = "refused"
-    return outcomes
 
 
 _REPORT_DEFAULTS: dict[str, Any] = {

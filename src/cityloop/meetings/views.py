@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, InvalidInput
+from cityloop.core.steps import attempt, found
 from cityloop.meetings import forms, queries, rules, workflow
 from cityloop.meetings.labels import VOCABULARY
 from cityloop.meetings.models import Meeting
 from cityloop.org import queries as org_queries
 from cityloop.supervision.models import TaskCategory
-from cityloop.web.steps import attempt, found
 
 PAGE = 50
 

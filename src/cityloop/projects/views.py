@@ -26,6 +26,7 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.steps import attempt, found
 from cityloop.deliberation import views as deliberation_views
 from cityloop.org import queries as org_queries
 from cityloop.projects import forms, queries, rules, services, workflow
@@ -33,7 +34,6 @@ from cityloop.projects.labels import VOCABULARY, state_namer
 from cityloop.projects.models import Project, ProjectType, QuantityReport, RequestKind
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
-from cityloop.web.steps import attempt, found
 
 MAX_PHOTOS = 6
 

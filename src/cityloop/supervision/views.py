@@ -22,12 +22,12 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import attachment, stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.steps import attempt, found
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
 from cityloop.supervision.labels import VOCABULARY
 from cityloop.supervision.models import Colour, LetterSeries, TaskCategory, TaskKind
-from cityloop.web.steps import attempt, found
 
 COLOUR_ORDER = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
 
