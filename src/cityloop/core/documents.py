@@ -644,3 +644,22 @@ def html_table(columns: Sequence[Any], rows: Iterable[Sequence[Any]]) -> dict[st
 
 def title_lines(text: str) -> list[str]:
     return break_title(text)
+
+
+# --- issued files ------------------------------------------------------------------------------
+# The 发文登记 keeps the sha256 of each issued document's file (bulletins registers the keeper in
+# its ``AppConfig.ready``); the apps that issue documents (letters, minutes, bulletins, notices)
+# call :func:`issued` and do not import the register.
+_ISSUED: list = []
+
+
+def register_issued(keeper) -> None:
+    """``keeper(kind, object_id, fmt, body)`` is told of every issued document's file."""
+    if keeper not in _ISSUED:
+        _ISSUED.append(keeper)
+
+
+def issued(kind: str, object_id: int, fmt: str, body: bytes) -> None:
+    """An issued document's file went out (a download of a letter, minutes, a notice …)."""
+    for keeper in _ISSUED:
+        keeper(kind, object_id, fmt, body)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
+from cityloop.core import documents as core_documents
 from cityloop.core.downloads import attachment, stored_image
 from cityloop.core.errors import DomainError, NotFound
 from cityloop.core.steps import attempt, found
@@ -644,7 +645,5 @@ def letter_file(request: HttpRequest, letter_id: int, ext: str) -> HttpResponse:
         body, kind = documents.letter_pdf(letter), "application/pdf"
     else:
         raise Http404
-    from cityloop.bulletins import services as register
-
-    register.fingerprint("letter", letter.pk, ext, body)
+    core_documents.issued("letter", letter.pk, ext, body)  # into the 发文登记
     return attachment(body, kind, documents.letter_filename(letter, ext))
