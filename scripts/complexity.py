@@ -1,11 +1,12 @@
 """Cyclomatic complexity of every function, counted from the AST the way radon's ``cc`` counts
 it (radon is not installed here; this is its rule, written down):
 
-1 for the function, plus 1 for each ``if`` / ``elif`` / conditional expression / ``with``,
-1 for each ``for`` / ``while`` (and 1 more for its ``else``), 1 per ``except`` handler (and 1
-for a ``try``'s ``else``), ``n - 1`` for a boolean operator over ``n`` operands, 1 per
-comprehension plus 1 per ``if`` inside it, 1 per ``match`` case. A nested function or class
-is counted on its own (radon's closures), not into its parent.
+1 for the function, plus 1 for each ``if`` / ``elif`` / conditional expression, 1 for each
+``for`` / ``while`` (and 1 more for its ``else``), 1 per ``except`` handler (and 1 for a
+``try``'s ``else``), ``n - 1`` for a boolean operator over ``n`` operands, 1 per comprehension
+plus 1 per ``if`` inside it, 1 per ``match`` case but the wildcard ``case _``. ``with`` and
+``assert`` count nothing. A nested function or class is counted on its own (radon's
+closures), not into its parent.
 
 Ranks as radon's: A 1–5, B 6–10, C 11–20, D 21–30, E 31–40, F 41+.
 
@@ -47,14 +48,15 @@ def _decisions(node: ast.AST) -> int:
         return len(node.handlers) + bool(node.orelse)
     if isinstance(node, ast.BoolOp):
         return len(node.values) - 1
-    if isinstance(node, ast.If | ast.IfExp | ast.With | ast.AsyncWith):
+    if isinstance(node, ast.If | ast.IfExp):
         return 1
     if isinstance(node, ast.For | ast.AsyncFor | ast.While):
         return 1 + bool(node.orelse)
     if isinstance(node, ast.comprehension):
         return 1 + len(node.ifs)
     if isinstance(node, ast.Match):
-        return len(node.cases)
+        wildcard = any(getattr(c.pattern, "pattern", False) is None for c in node.cases)
+        return max(0, len(node.cases) - wildcard)
     return 0
 
 
