@@ -484,7 +484,6 @@ def partnership_save(
     return row, outcome
 
 
-@transaction.atomic
 def _set_password(user, password: str | None, *, created: bool) -> None:
     """The one password rule: settings.AUTH_PASSWORD_VALIDATORS (length, common passwords,
     similarity to the username, all digits), with Django's own Chinese messages. A new account
@@ -518,6 +517,7 @@ def _move_person(person: Person, *, unit: Unit | None, place: Place | None) -> b
     return bool(moved)
 
 
+@transaction.atomic
 def account_save(
     *,
     actor,
