@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import textwrap
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "complexity.py"
+from tests.core.scripts import load_script
 
 
 def _counter():
-    spec = importlib.util.spec_from_file_location("complexity", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["complexity"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("complexity")
 
 
 def test_the_counter_counts_as_radon(tmp_path):

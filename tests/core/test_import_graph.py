@@ -7,13 +7,9 @@ an edge cut in the code must leave the list (it only ever shrinks).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "import_graph.py"
+from tests.core.scripts import load_script
 
 # (from app, to app): why it is still there.
 KNOWN_BACK_EDGES = {
@@ -24,17 +20,9 @@ KNOWN_BACK_EDGES = {
 }
 
 
-def _graph():
-    spec = importlib.util.spec_from_file_location("import_graph", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["import_graph"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def graph():
-    return _graph()
+    return load_script("import_graph")
 
 
 def test_no_cycle_between_apps(graph):
