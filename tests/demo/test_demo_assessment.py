@@ -20,10 +20,10 @@ def loaded(demo, db):
 
 def test_june_ranking_and_issues(loaded):
     from cityloop.assessment import queries as aq
-    from cityloop.assessment.builtin import SYSTEM
     from cityloop.bulletins import document
     from cityloop.bulletins.models import Issue
     from cityloop.cases.queries import case_figures
+    from cityloop.core.system import SYSTEM
 
     a = loaded["assessment"]
     print("demo assessment", a, round(loaded["assessment_seconds"], 1), "s")

@@ -120,3 +120,30 @@ def unit_model(cast, tree):  # noqa: F811 - the imported fixture
         "unit",
         {cast.cgb.code: PILES, tree.bureau.code: LIGHTS, tree.office_b.code: NOISE},
     )
+
+
+class _Committed:
+    """The case workflow with each call run as a committed step: the on-commit hooks (intel's
+    subscribers, :mod:`cityloop.core.hooks`) run right after it, as they do in production
+    once the step's transaction commits (a test's own transaction never commits)."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str):
+        import importlib
+
+        from django.test import TestCase
+
+        fn = getattr(importlib.import_module(self._module), name)
+        if not callable(fn):
+            return fn
+
+        def run(*args, **kwargs):
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                return fn(*args, **kwargs)
+
+        return run
+
+
+committed_workflow = _Committed("cityloop.cases.workflow")

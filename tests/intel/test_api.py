@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cityloop.cases import workflow
 from tests.api.conftest import ApiClient
 from tests.cases.conftest import IN_COMPOUND
+from tests.intel.conftest import committed_workflow as workflow
 
 pytestmark = pytest.mark.django_db
 

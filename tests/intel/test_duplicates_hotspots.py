@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cityloop.intel import duplicates as dup
+from cityloop.cases import duplicates as dup
 from cityloop.intel import hotspots as hot
 from tests.intel.conftest import govmsg
 

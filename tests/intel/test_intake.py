@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cityloop.cases import workflow
 from cityloop.cases.models import Case, CaseEvent
+from cityloop.core.system import system_account
 from cityloop.intel import queries, services
 from cityloop.intel.models import Suggestion
 from tests.cases.conftest import IN_COMPOUND
+from tests.intel.conftest import committed_workflow as workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +154,7 @@ def test_auto_dispatch_goes_through_the_workflow_as_the_system_account(
     assert case.status == Case.Status.DISPATCHED
     assert (case.category, case.responsible_unit) == (categories["piles"], cast.cgb)
     events = {e.verb: e for e in CaseEvent.objects.filter(case=case)}
-    bot = services.system_actor()
+    bot = system_account()
     assert events["accept"].actor == bot and events["dispatch"].actor == bot
     assert "v1" in events["dispatch"].note and categories["piles"].name in events["dispatch"].note
     assert not bot.has_usable_password()
@@ -184,3 +185,82 @@ def test_dashboard_shows_the_production_accuracy_card(
     assert 'data-kind="category"' in page and 'data-model="category-1"' in page
     client.force_login(cast.resident)
     assert client.get(reverse("intel:overview")).status_code == 403
+
+
+# --- suggestions follow the intake after it committed (cityloop.core.hooks) ---------------------
+
+
+def test_the_classifier_does_not_run_inside_the_intake_transaction(
+    cast, categories, category_model, monkeypatch, at_monday, django_capture_on_commit_callbacks
+):
+    from cityloop.cases import workflow as plain
+
+    calls = []
+    real = services.suggest_for_case
+    monkeypatch.setattr(services, "suggest_for_case", lambda case: calls.append(case) or real(case))
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        case = plain.report(
+            actor=cast.resident,
+            source="resident",
+            description="3号楼楼道里堆满杂物纸箱，消防通道被堵死",
+            lng=IN_COMPOUND[0],
+            lat=IN_COMPOUND[1],
+        )
+    # The intake is done and nothing has asked the model: it waits for the commit.
+    assert calls == [] and not Suggestion.objects.filter(case=case).exists()
+    assert len(pending) == 1
+    for callback in pending:  # what the commit runs
+        callback()
+    assert [c.pk for c in calls] == [case.pk]
+    assert Suggestion.objects.get(case=case, kind="category").target_id == categories["piles"].pk
+
+
+def test_a_failure_after_commit_is_retried_and_the_suggestion_stored(
+    cast, categories, category_model, monkeypatch, at_monday, caplog
+):
+    real, attempts = services.suggest_for_case, []
+
+    def flaky(case):
+        attempts.append(case.pk)
+        if len(attempts) == 1:
+            raise RuntimeError("model server hiccup")
+        return real(case)
+
+    monkeypatch.setattr(services, "suggest_for_case", flaky)
+    with caplog.at_level("WARNING", logger="cityloop.hooks"):
+        case = report(cast, "3号楼楼道里堆满杂物纸箱，消防通道被堵死")
+    assert attempts == [case.pk, case.pk]
+    assert Suggestion.objects.get(case=case, kind="category").target_id == categories["piles"].pk
+    assert "attempt 1 of 3" in caplog.text and "given up" not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_raising_classifier_is_logged_and_retried_never_a_500(
+    cast, categories, category_model, monkeypatch, at_monday, caplog, client_as
+):
+    """Real commits (no test transaction): the API answers 201, the case is stored, the
+    classifier was tried ATTEMPTS times after the commit and the failure is in the log."""
+    from cityloop.core import hooks
+
+    attempts = []
+
+    def broken(case):
+        attempts.append(case.pk)
+        raise RuntimeError("classifier exploded")
+
+    monkeypatch.setattr(services, "suggest_for_case", broken)
+    body = {
+        "source": "resident",
+        "description": "3号楼楼道里堆满杂物纸箱，消防通道被堵死",
+        "lng": IN_COMPOUND[0],
+        "lat": IN_COMPOUND[1],
+    }
+    with caplog.at_level("WARNING", logger="cityloop.hooks"):
+        r = client_as(cast.resident).post("/cases", body)
+    assert r.status_code == 201, r.content
+    case = Case.objects.get(pk=r.json()["id"])
+    assert case.status == Case.Status.REPORTED
+    assert attempts == [case.pk] * hooks.ATTEMPTS == [case.pk] * 3
+    assert "classifier exploded" in caplog.text
+    assert "failed 3 times; given up" in caplog.text
+    assert not Suggestion.objects.exists()

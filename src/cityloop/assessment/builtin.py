@@ -11,29 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from cityloop.assessment.indicators import Context, Measure, Target, register
 from cityloop.core import clock
-from cityloop.core.scope import Scope
-
-
-class SystemReader:
-    """Reads every record: an assessment counts all of a target's records, whoever runs it
-    (who may run it is checked in the workflow before anything is read)."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = True
-    is_staff = False
-    pk = None
-    _cityloop_scope = Scope(everything=True)
-    _cityloop_roles: list[str] = []
-
-    def get_username(self) -> str:
-        return "系统"
-
-    def __str__(self) -> str:
-        return "系统"
-
-
-SYSTEM = SystemReader()
+from cityloop.core.system import SYSTEM
 
 
 def _day_start(day) -> datetime:
@@ -276,4 +254,4 @@ def supervision_deductions(target: Target, start, end) -> list[dict]:
     ]
 
 
-__all__ = ["SYSTEM", "supervision_deductions"]
+__all__ = ["supervision_deductions"]

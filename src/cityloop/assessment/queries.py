@@ -178,14 +178,22 @@ def record_link(ref: dict[str, Any]) -> str:
         return ""
 
 
+# Kinds of counted record an app above assessment adds (bulletins: "submission"), each with
+# its scope read ``visible(actor) -> QuerySet``; registered in that app's ``ready``.
+_OPENABLE: dict[str, Any] = {}
+
+
+def register_openable(kind: str, visible) -> None:
+    _OPENABLE[kind] = visible
+
+
 def _openable(actor, refs: list[dict[str, Any]]) -> set[tuple[str, Any]]:
     """The counted records the reader may open: one query per kind of record, so a target
     sees links to its own records and no link that would answer 404."""
-    from cityloop.bulletins.queries import visible_submissions
     from cityloop.cases.queries import visible_cases
     from cityloop.supervision.queries import visible_tasks
 
-    visible = {"case": visible_cases, "task": visible_tasks, "submission": visible_submissions}
+    visible = {"case": visible_cases, "task": visible_tasks, **_OPENABLE}
     wanted: dict[str, set[Any]] = {}
     for r in refs:
         if r.get("kind") in visible:

@@ -7,28 +7,8 @@ lodge appeals. Out of scope is "not found", as everywhere.
 
 from __future__ import annotations
 
-from cityloop.core.roles import AccountRole as R
-from cityloop.core.roles import roles_of
-from cityloop.core.scope import scope_for
-
-ASSESS_ROLES = {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF}
-APPEAL_ROLES = ASSESS_ROLES | {R.DEPARTMENT_STAFF, R.COMMUNITY_WORKER}
-
-
-def _has(user, roles: set) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return bool(set(roles_of(user)) & {r.value for r in roles})
-
-
-def covers_unit(user, unit) -> bool:
-    if unit is None:
-        return False
-    scope = scope_for(user)
-    if scope.everything or scope.covers_path(unit.path, unit=True):
-        return True
-    place = getattr(unit, "place", None)
-    return place is not None and scope.covers_path(place.path)
+from cityloop.core.roles import OVERSEERS, UNIT_STAFF, has_any
+from cityloop.core.scope import covers, scope_for
 
 
 def defines(user) -> bool:
@@ -37,21 +17,21 @@ def defines(user) -> bool:
     the 新建考核方案 form, the workflow asks :func:`defines_for`."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return _has(user, ASSESS_ROLES) and not scope_for(user).is_empty
+    return has_any(user, OVERSEERS) and not scope_for(user).is_empty
 
 
 def defines_for(user, unit) -> bool:
     """May draw up a scheme whose assessing unit is ``unit``."""
-    return defines(user) and covers_unit(user, unit)
+    return defines(user) and covers(user, unit)
 
 
 def can_assess(user, scheme) -> bool:
-    return _has(user, ASSESS_ROLES) and covers_unit(user, scheme.owner)
+    return has_any(user, OVERSEERS) and covers(user, scheme.owner)
 
 
 def sees_scheme(user, scheme) -> bool:
     """Assessors of the scheme, and anyone whose places overlap the area assessed."""
-    if covers_unit(user, scheme.owner):
+    if covers(user, scheme.owner):
         return True
     scope = scope_for(user)
     if scope.everything:
@@ -69,8 +49,8 @@ def is_target(user, score) -> bool:
         return True
     if score.place is not None and scope.covers_path(score.place.path):
         return True
-    return score.unit is not None and covers_unit(user, score.unit)
+    return score.unit is not None and covers(user, score.unit)
 
 
 def can_appeal(user, score) -> bool:
-    return _has(user, APPEAL_ROLES) and is_target(user, score)
+    return has_any(user, UNIT_STAFF) and is_target(user, score)

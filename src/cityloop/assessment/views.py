@@ -22,7 +22,7 @@ from cityloop.assessment.labels import VOCABULARY
 from cityloop.assessment.models import Appeal, Item
 from cityloop.core import exports
 from cityloop.core.errors import DomainError, NotFound
-from cityloop.web.steps import attempt
+from cityloop.core.steps import attempt
 
 
 def _found(fn, *args, **kwargs):

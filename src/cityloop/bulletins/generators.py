@@ -19,9 +19,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from cityloop.assessment.builtin import SYSTEM
 from cityloop.core import clock
 from cityloop.core.errors import InvalidInput
+from cityloop.core.system import SYSTEM
 
 
 @dataclass

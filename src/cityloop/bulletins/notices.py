@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from cityloop.assessment import periods
 from cityloop.assessment import queries as aq
-from cityloop.assessment.builtin import SYSTEM
 from cityloop.assessment.models import Scheme
 from cityloop.bulletins import generators, queries
 from cityloop.bulletins.document import DocItem, Document
@@ -20,6 +19,7 @@ from cityloop.bulletins.models import NoticeNumber
 from cityloop.core import clock
 from cityloop.core.documents import score_text
 from cityloop.core.errors import Forbidden, InvalidInput, NotFound
+from cityloop.core.system import SYSTEM
 
 KIND_LABELS = {
     "half_month": _lazy("Half-month assessment notice"),
@@ -134,9 +134,9 @@ def notice(
         )
     if kind in SUPERVISION:
         if actor is not None:
-            from cityloop.supervision.rules import SUPERVISE_ROLES, _has
+            from cityloop.core.roles import OVERSEERS, has_any
 
-            if not _has(actor, SUPERVISE_ROLES):  # district-wide figures: supervisors only
+            if not has_any(actor, OVERSEERS):  # district-wide figures: supervisors only
                 raise Forbidden("notice_not_allowed", _("Only supervisors may read this notice."))
         return _supervision(kind, period, day)
     s = _scheme_for(kind, scheme)

@@ -33,8 +33,8 @@ from cityloop.bulletins.labels import VOCABULARY
 from cityloop.core import clock, exports
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, InvalidInput, NotFound
+from cityloop.core.steps import attempt, found
 from cityloop.org import queries as org_queries
-from cityloop.web.steps import attempt, found
 
 
 @login_required

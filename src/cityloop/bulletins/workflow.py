@@ -383,8 +383,8 @@ def number_notice(*, actor, kind: str, period: str, scheme: str | None = None) -
     issuer, kind and year. A notice already numbered keeps its number (asked twice, one
     number); a number once given is never given again (a database constraint holds it)."""
     from cityloop.assessment import rules as assessment_rules
-    from cityloop.assessment.builtin import SYSTEM
     from cityloop.bulletins import notices
+    from cityloop.core.system import SYSTEM
     from cityloop.org.models import Unit
 
     s = notices.scheme_for_notice(kind, scheme)

@@ -39,10 +39,7 @@ def visible_campaigns(actor) -> QuerySet[Campaign]:
         return Campaign.objects.all()
     from cityloop.org.models import Unit
 
-    q = scope.units_q() if scope.unit_paths else Q(pk__in=[])
-    for path in sorted(scope.place_paths):
-        q |= Q(place__path__startswith=path)
-    units = Unit.objects.filter(q).values("pk")
+    units = Unit.objects.filter(scope.covered_units_q()).values("pk")
     places = Campaign.places.through.objects.filter(scope.places_q("place__")).values("campaign_id")
     partners = Campaign.partners.through.objects.filter(unit_id__in=units).values("campaign_id")
     return Campaign.objects.filter(

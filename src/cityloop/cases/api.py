@@ -34,7 +34,7 @@ from cityloop.cases.schemas import (
     ReportIn,
     UploadOut,
 )
-from cityloop.core import clock, openapi
+from cityloop.core import clock, events, openapi
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, ErrorOut, Limit, Offset, ref
 from cityloop.org import queries as org_queries
@@ -438,18 +438,7 @@ def case_events(request: HttpRequest, case_id: int):
     """The case's timeline, oldest first."""
     case = queries.case_get(request.auth, case_id)
     return [
-        {
-            "id": e.pk,
-            "at": e.at,
-            "actor": e.actor_label,
-            "verb": e.verb,
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "note": e.note,
-            "data": e.data,
-            "public": e.public,
-            "photos": [_photo(p) for p in e.photos.all()],
-        }
+        events.event_out(e, public=e.public, photos=[_photo(p) for p in e.photos.all()])
         for e in queries.timeline_for(request.auth, case)
     ]
 

@@ -14,3 +14,8 @@ class CasesConfig(AppConfig):
         )
 
         summary.connect()  # a deleted case leaves the figures summary
+
+        from cityloop.cases import importers
+        from cityloop.core import imports
+
+        imports.register_runner(importers.KINDS, importers.run_import)  # ``cityloop import``

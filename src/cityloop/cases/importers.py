@@ -27,6 +27,7 @@ from cityloop.cases.models import Case, Category, Level
 from cityloop.core import clock
 from cityloop.core.errors import InvalidInput
 from cityloop.core.imports import Column, ImportReport, Row, Spec
+from cityloop.core.roles import has_any
 from cityloop.org.importers import (
     ImportRun,
     choice_map,
@@ -268,7 +269,7 @@ def _check_hotline_actor(actor) -> None:
                 "of a staff member who takes in cases (e.g. street staff)."
             ),
         )
-    if not rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
+    if not has_any(actor, rules.STAFF_SOURCES_ROLES):
         raise InvalidInput(
             "import_actor_not_allowed",
             _(

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from cityloop.cases import rules
 from cityloop.cases.models import Case
 from cityloop.core import clock
 from cityloop.core.notify import Message, Recipient, notify, notify_many
+from cityloop.core.roles import DESK, HANDLERS
 from cityloop.org.queries import unit_staff
 
 # verb → who hears it: the reporter, the unit that must act, or the desk.
@@ -73,15 +73,15 @@ def recipients(case: Case, verb: str, staff=unit_staff) -> list:
     if audience == "reporter":
         return _reporter(case)
     if audience == "unit":
-        people = list(staff(case.responsible_unit, rules.HANDLE_ROLES))
+        people = list(staff(case.responsible_unit, HANDLERS))
         if case.handler_id and case.handler.user_id:
             people.append(case.handler.user)
         if verb == "dispatch":
             for unit in case.assisting_units.all():
-                people.extend(staff(unit, rules.HANDLE_ROLES))
+                people.extend(staff(unit, HANDLERS))
         return people
     if audience == "desk":
-        return list(staff(case.dispatcher_unit, rules.DISPATCH_ROLES))
+        return list(staff(case.dispatcher_unit, DESK))
     return []
 
 
@@ -200,15 +200,11 @@ def send_lights(steps: Iterable[tuple[dict, str]]) -> int:
         if AUDIENCE.get(verb) != "actor_now":
             raise ValueError(f"send_lights tells light warnings only, not {verb!r}")
         if row["status"] in working:
-            people = staff(
-                row["responsible_unit_id"], row["responsible_unit__path"], rules.HANDLE_ROLES, "h"
-            )
+            people = staff(row["responsible_unit_id"], row["responsible_unit__path"], HANDLERS, "h")
             if row["handler_id"] and row["handler__user_id"]:
                 people = [*people, row["handler__user_id"]]
         else:
-            people = staff(
-                row["dispatcher_unit_id"], row["dispatcher_unit__path"], rules.DISPATCH_ROLES, "d"
-            )
+            people = staff(row["dispatcher_unit_id"], row["dispatcher_unit__path"], DESK, "d")
         if people:
             items.append((people, message(_Row(row, labels), verb, texts)))
     return notify_accounts(items)

@@ -21,6 +21,7 @@ from cityloop.cases.models import Case, CaseEvent, Category, Level
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.core.privacy import mask_phone
+from cityloop.core.roles import DESK, HANDLERS, has_any
 from cityloop.core.scope import scope_for, unit_ids_for
 from cityloop.core.text import tokens
 
@@ -384,9 +385,9 @@ def _own_desks_below(actor, level: str) -> list[str]:
     if not scope.place_paths:
         return []
     order = Level.order()
-    roles = {r.value for r in rules.DISPATCH_ROLES}
+    desk_roles = {r.value for r in DESK}
     people = (
-        Person.objects.filter(scope.places_q("unit__place__"), user__groups__name__in=roles)
+        Person.objects.filter(scope.places_q("unit__place__"), user__groups__name__in=desk_roles)
         .exclude(user=actor)
         .select_related("unit__place", "place")
         .distinct()
@@ -419,10 +420,10 @@ def my_queue(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
     at_handler = [Case.Status.DISPATCHED, Case.Status.HANDLING]
     if person is not None:
         handler_q = Q(handler=person, status__in=at_handler)
-        if person.unit_id and rules.has_role(actor, rules.HANDLE_ROLES):
+        if person.unit_id and has_any(actor, HANDLERS):
             handler_q |= Q(responsible_unit_id=person.unit_id, status__in=at_handler)
     desk_q = Q(pk__in=[])
-    if rules.has_role(actor, rules.DISPATCH_ROLES):
+    if has_any(actor, DESK):
         at_desk = Q(
             status__in=[
                 Case.Status.REPORTED,
@@ -455,7 +456,7 @@ def distance_metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float
 
 def text_similarity(a: str, b: str) -> float:
     """0…1, the triage app's near-duplicate score (shingle Jaccard with rapidfuzz)."""
-    from cityloop.intel.duplicates import similarity
+    from cityloop.cases.duplicates import similarity
 
     return similarity(a, b)
 
@@ -504,7 +505,7 @@ def possible_duplicates(
         qs = qs.filter(category=category)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    from cityloop.intel.duplicates import rank
+    from cityloop.cases.duplicates import rank
 
     within = {}
     for other in qs[:500]:
@@ -709,7 +710,6 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
     a patrol zone's or as the reader's own reports (each through its own index).
     """
     from cityloop.cases import summary
-    from cityloop.cases.models import CaseDayFigure
 
     start, end = _local_start(since), _local_start(until + timedelta(days=1))
     due_limit = min(clock.now(), end)
@@ -731,7 +731,33 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
             )
         )
 
-    # The summary's share of the scope, as a filter on summary rows and on cases alike.
+    summed, cases_summed, unit_ids = _summary_share(actor, scope)
+    if scope.everything or scope.place_paths or unit_ids:
+        _add_summary_rows(scope, summed, since, until, group_by, named)
+    if start < due_limit:  # (1) due, deadline passed, not closed in the period
+        _add_due_cases(actor, scope, unit_ids, (start, end, due_limit), named)
+    if not scope.everything:  # (2) visible, but not through the summary's share
+        dated = (
+            Q(reported_at__gte=start, reported_at__lt=end)
+            | Q(accepted_at__gte=start, accepted_at__lt=end)
+            | Q(closed_at__gte=start, closed_at__lt=end)
+            | Q(visited_at__gte=start, visited_at__lt=end)
+        )
+        rest = Case.objects.filter(dated).exclude(cases_summed).order_by()
+        for r in _outside_summary(actor, scope, unit_ids, rest):
+            for (day, path, unit, _d, category, source), counts in summary.contribution(r).items():
+                if since <= day <= until and (t := tally(name(path, unit, category, source))):
+                    for c, n in counts.items():
+                        t[c] += n
+    if group_by is None:
+        tally(("", ""))
+    out = [FigureRow(key, label, _from_tally(t)) for key, (label, t) in tallies.items()]
+    return sorted(out, key=lambda row: (row.label, row.group))
+
+
+def _summary_share(actor, scope) -> tuple[Q, Q, list[int]]:
+    """The summary's share of the scope, as a filter on summary rows and on cases alike, and
+    the ids of the reader's units."""
     summed, cases_summed = Q(pk__in=[]), Q(pk__in=[])
     for path in sorted(scope.place_paths):
         summed |= Q(place_path__startswith=path)
@@ -741,73 +767,75 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
         unit_ids = list(unit_ids_for(actor, scope))  # the request's own, read once
         summed |= Q(unit_id__in=unit_ids) | Q(dispatcher_id__in=unit_ids)
         cases_summed |= Q(responsible_unit_id__in=unit_ids) | Q(dispatcher_unit_id__in=unit_ids)
-    if scope.everything or scope.place_paths or unit_ids:
-        rows = CaseDayFigure.objects.filter(day__gte=since, day__lte=until)
-        if not scope.everything:
-            rows = rows.filter(summed)
-        sums = {f"n_{c}": Sum(c) for c in summary.COUNTERS}
-        dims = ("place_path",) if group_by in ("street", "community") else ()
-        dims += (_DIMENSION[group_by],) if group_by in _DIMENSION else ()
-        found = [rows.aggregate(**sums)] if not dims else rows.values(*dims).annotate(**sums)
-        for r in found:
-            if any(r[f"n_{c}"] for c in _SUMS) and (t := named(r)) is not None:
-                for c in summary.COUNTERS:
-                    t[c] += r[f"n_{c}"] or 0
-    if start < due_limit:  # (1) due, deadline passed, not closed in the period
-        straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
-            Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
+    return summed, cases_summed, unit_ids
+
+
+def _add_summary_rows(scope, summed: Q, since: date, until: date, group_by, named) -> None:
+    from cityloop.cases import summary
+    from cityloop.cases.models import CaseDayFigure
+
+    rows = CaseDayFigure.objects.filter(day__gte=since, day__lte=until)
+    if not scope.everything:
+        rows = rows.filter(summed)
+    sums = {f"n_{c}": Sum(c) for c in summary.COUNTERS}
+    dims = ("place_path",) if group_by in ("street", "community") else ()
+    dims += (_DIMENSION[group_by],) if group_by in _DIMENSION else ()
+    found = [rows.aggregate(**sums)] if not dims else rows.values(*dims).annotate(**sums)
+    for r in found:
+        if any(r[f"n_{c}"] for c in _SUMS) and (t := named(r)) is not None:
+            for c in summary.COUNTERS:
+                t[c] += r[f"n_{c}"] or 0
+
+
+def _add_due_cases(actor, scope, unit_ids: list[int], window, named) -> None:
+    """Cases due in the period whose deadline passed, not closed in it (read from the cases:
+    the answer depends on now)."""
+    from cityloop.cases import summary
+
+    start, end, due_limit = window
+    straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
+        Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
+    )
+    fields = ("status", "closed_on_time", "closed_at", *summary.FIELDS[1:6])
+    # The ids first, from the index alone (it covers them), then those few rows.
+    ids = list(Case.objects.filter(straddling).order_by().values_list("pk", flat=True))
+    found = []
+    for i in range(0, len(ids), 2000):
+        found += (
+            Case.objects.filter(pk__in=ids[i : i + 2000])
+            .order_by()
+            .values("pk", "zone_id", "road_id", "grid_id", "reporter_id", *fields)
         )
-        fields = ("status", "closed_on_time", "closed_at", *summary.FIELDS[1:6])
-        # The ids first, from the index alone (it covers them), then those few rows.
-        ids = list(Case.objects.filter(straddling).order_by().values_list("pk", flat=True))
-        found = []
-        for i in range(0, len(ids), 2000):
-            found += (
-                Case.objects.filter(pk__in=ids[i : i + 2000])
-                .order_by()
-                .values("pk", "zone_id", "road_id", "grid_id", "reporter_id", *fields)
-            )
-        if not scope.everything:  # the scope checked here: the index range stays alone
-            found = _in_scope(actor, scope, unit_ids, found)
-        for r in found:
-            t = named(r)
-            if t is not None and r["status"] not in summary.NOT_DUE:
-                t["closed_due"] += 1
-                on_time = bool(r["closed_on_time"]) and r["closed_at"] is not None
-                t["closed_due_on_time"] += int(on_time)
-    if not scope.everything:  # (2) visible, but not through the summary's share
-        dated = (
-            Q(reported_at__gte=start, reported_at__lt=end)
-            | Q(accepted_at__gte=start, accepted_at__lt=end)
-            | Q(closed_at__gte=start, closed_at__lt=end)
-            | Q(visited_at__gte=start, visited_at__lt=end)
-        )
-        ways = []
-        if unit_ids:
-            through = Case.assisting_units.through.objects.filter(unit_id__in=unit_ids)
-            ways.append(Q(pk__in=through.values("case_id")))
-        if scope.zone_ids:
-            ids = sorted(scope.zone_ids)
-            ways += [Q(zone_id__in=ids), Q(road_id__in=ids), Q(grid_id__in=ids)]
-        if actor is not None and getattr(actor, "is_authenticated", False):
-            ways.append(Q(reporter=actor))
-        seen: set[int] = set()
-        for way in ways:  # one query each, so that each uses its own index
-            rest = Case.objects.filter(way, dated).exclude(cases_summed).order_by()
-            for r in rest.values("pk", *summary.FIELDS):
-                if r["pk"] in seen:
-                    continue
+    if not scope.everything:  # the scope checked here: the index range stays alone
+        found = _in_scope(actor, scope, unit_ids, found)
+    for r in found:
+        t = named(r)
+        if t is not None and r["status"] not in summary.NOT_DUE:
+            t["closed_due"] += 1
+            on_time = bool(r["closed_on_time"]) and r["closed_at"] is not None
+            t["closed_due_on_time"] += int(on_time)
+
+
+def _outside_summary(actor, scope, unit_ids: list[int], rest):
+    """The dated cases visible only as an assisting unit's, a patrol zone's or as the
+    reader's own reports: one query per way, so that each uses its own index; each case once."""
+    from cityloop.cases import summary
+
+    ways = []
+    if unit_ids:
+        through = Case.assisting_units.through.objects.filter(unit_id__in=unit_ids)
+        ways.append(Q(pk__in=through.values("case_id")))
+    if scope.zone_ids:
+        ids = sorted(scope.zone_ids)
+        ways += [Q(zone_id__in=ids), Q(road_id__in=ids), Q(grid_id__in=ids)]
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        ways.append(Q(reporter=actor))
+    seen: set[int] = set()
+    for way in ways:
+        for r in rest.filter(way).values("pk", *summary.FIELDS):
+            if r["pk"] not in seen:
                 seen.add(r["pk"])
-                for (day, path, unit, _d, category, source), counts in summary.contribution(
-                    r
-                ).items():
-                    if since <= day <= until and (t := tally(name(path, unit, category, source))):
-                        for c, n in counts.items():
-                            t[c] += n
-    if group_by is None:
-        tally(("", ""))
-    out = [FigureRow(key, label, _from_tally(t)) for key, (label, t) in tallies.items()]
-    return sorted(out, key=lambda row: (row.label, row.group))
+                yield r
 
 
 def _in_scope(actor, scope, unit_ids: list[int], rows: list[dict]) -> list[dict]:
@@ -933,30 +961,30 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+def _is_due(r: dict, start: datetime, end: datetime, due_limit: datetime) -> bool:
+    """Due to close in the period: closed in it, or its handling deadline fell in it and has
+    passed (cancelled, rejected, merged and suspended cases are not due)."""
+    from cityloop.cases.summary import NOT_DUE
+
+    if r["status"] in NOT_DUE:
+        return False
+    if _within(r["closed_at"], start, end):
+        return True
+    return r["handle_due_at"] is not None and start <= r["handle_due_at"] < due_limit
+
+
 def _figures(items: list[dict], start: datetime, end: datetime, due_limit: datetime) -> dict:
-    finished = {Case.Status.CANCELLED, Case.Status.REJECTED, Case.Status.MERGED}
+    from cityloop.cases import summary
+
     reported = [r["pk"] for r in items if _within(r["reported_at"], start, end)]
     accepted = [r["pk"] for r in items if _within(r["accepted_at"], start, end)]
     closed_rows = [r for r in items if _within(r["closed_at"], start, end)]
     closed = [r["pk"] for r in closed_rows]
-    due_rows = [
-        r
-        for r in items
-        if r["status"] not in finished
-        and r["status"] != Case.Status.SUSPENDED
-        and (
-            _within(r["closed_at"], start, end)
-            or (r["handle_due_at"] is not None and start <= r["handle_due_at"] < due_limit)
-        )
-    ]
+    due_rows = [r for r in items if _is_due(r, start, end, due_limit)]
     on_time = [r["pk"] for r in due_rows if r["closed_on_time"] and r["closed_at"] is not None]
     reworked = [r["pk"] for r in closed_rows if r["rework_count"] or r["reopen_count"]]
     visited = [r for r in items if _within(r["visited_at"], start, end) and r["satisfaction"]]
-    pleased = [
-        r["pk"]
-        for r in visited
-        if r["satisfaction"] in (Case.Satisfaction.SATISFIED, Case.Satisfaction.BASICALLY)
-    ]
+    pleased = [r["pk"] for r in visited if r["satisfaction"] in summary.PLEASED]
     hours = [r for r in closed_rows if r["handling_hours"] is not None]
     mean = round(sum(r["handling_hours"] for r in hours) / len(hours), 2) if hours else None
     return {
@@ -1112,3 +1140,19 @@ def register_source_link(provider: Callable[[object, Case], SourceLink | None]) 
 
 def source_links(actor, case: Case) -> list[SourceLink]:
     return [link for p in _SOURCE_LINKS if (link := p(actor, case)) is not None]
+
+
+# The triage app registers the reader of its suggestions for a case (shown on the accept and
+# dispatch screens, which preselect a confident one). Cases does not import intel: without a
+# registered reader the page simply shows none.
+_SUGGESTIONS: list[Callable[[Case], list]] = []
+
+
+def register_suggestions(reader: Callable[[Case], list]) -> None:
+    if reader not in _SUGGESTIONS:
+        _SUGGESTIONS.append(reader)
+
+
+def suggestions_for(case: Case) -> list:
+    """Suggestions for a case already read through the reader's scope."""
+    return [s for reader in _SUGGESTIONS for s in reader(case)]

@@ -14,24 +14,15 @@ Three parts an account can play on a case:
 from __future__ import annotations
 
 from cityloop.cases.models import Case, Level
+from cityloop.core.roles import DESK, HANDLERS, UNIT_STAFF, has_any
 from cityloop.core.roles import AccountRole as R
-from cityloop.core.roles import roles_of
 from cityloop.core.scope import person_for, scope_for
 
-DISPATCH_ROLES = {R.ADMIN, R.SUPERVISOR, R.STREET_STAFF, R.COMMUNITY_WORKER, R.DISTRICT_LEADER}
-HANDLE_ROLES = {
-    R.ADMIN,
-    R.STREET_STAFF,
-    R.DEPARTMENT_STAFF,
-    R.COMMUNITY_WORKER,
-    R.GRID_WORKER,
-    R.ROAD_CHIEF,
-    R.COMPOUND_HEAD,
-    R.BUILDING_HEAD,
-    R.RED_STEWARD,
-}
-VERIFY_ROLES = DISPATCH_ROLES | {R.GRID_WORKER}
-STAFF_SOURCES_ROLES = DISPATCH_ROLES | {R.DEPARTMENT_STAFF}
+# The case desk and the handlers are the kernel's groups (cityloop.core.roles); these two are
+# the case loop's own: a grid worker verifies too, and staff sources (hotline, inspection …)
+# are entered by any unit's staff.
+VERIFY_ROLES = DESK | {R.GRID_WORKER}
+STAFF_SOURCES_ROLES = UNIT_STAFF
 
 # Unit kinds → the level their staff work at.
 _UNIT_LEVEL = {
@@ -89,12 +80,6 @@ def person_level(person) -> str:
     return max(levels, key=Level.order().index)
 
 
-def has_role(user, roles: set) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_superuser or bool(set(roles_of(user)) & {r.value for r in roles})
-
-
 def covers_case_place(user, case: Case) -> bool:
     scope = scope_for(user)
     if scope.everything:
@@ -109,7 +94,7 @@ def covers_case_place(user, case: Case) -> bool:
 def is_dispatcher(user, case: Case) -> bool:
     order = Level.order()
     return (
-        has_role(user, DISPATCH_ROLES)
+        has_any(user, DESK)
         and covers_case_place(user, case)
         and order.index(actor_level(user)) >= order.index(case.level)
     )
@@ -123,14 +108,14 @@ def is_handler(user, case: Case) -> bool:
     person = _person(user)
     if person is not None and case.handler_id and case.handler_id == person.pk:
         return True
-    if case.responsible_unit_id is None or not has_role(user, HANDLE_ROLES):
+    if case.responsible_unit_id is None or not has_any(user, HANDLERS):
         return False
     return scope_for(user).covers_path(case.responsible_unit.path, unit=True)
 
 
 def is_assisting(user, case: Case) -> bool:
     """Staff of a unit asked to assist with the case (协办单位)."""
-    if not has_role(user, HANDLE_ROLES):
+    if not has_any(user, HANDLERS):
         return False
     scope = scope_for(user)
     return any(scope.covers_path(u.path, unit=True) for u in case.assisting_units.all())
@@ -162,12 +147,12 @@ def can_verify(user, case: Case, replier_id: int | None) -> bool:
         return False
     if replier_id is not None and user.pk == replier_id:
         return False
-    return has_role(user, VERIFY_ROLES) and covers_case_place(user, case)
+    return has_any(user, VERIFY_ROLES) and covers_case_place(user, case)
 
 
 # --- reply templates ---------------------------------------------------------------------------
 
-TEMPLATE_ROLES = DISPATCH_ROLES | HANDLE_ROLES
+TEMPLATE_ROLES = DESK | HANDLERS
 
 
 def reply_template_root(user) -> str | None:
@@ -179,7 +164,7 @@ def reply_template_root(user) -> str | None:
     if user.is_superuser:
         return ""
     person = _person(user)
-    if person is None or person.unit_id is None or not has_role(user, TEMPLATE_ROLES):
+    if person is None or person.unit_id is None or not has_any(user, TEMPLATE_ROLES):
         return None
     return person.unit.path
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from cityloop.core.schemas import EventOut
+
 
 class LimitOut(Schema):
     amount: float
@@ -164,15 +166,7 @@ class CasePage(Schema):
     offset: int
 
 
-class CaseEventOut(Schema):
-    id: int
-    at: datetime
-    actor: str
-    verb: str
-    from_state: str
-    to_state: str
-    note: str
-    data: dict[str, Any]
+class CaseEventOut(EventOut):
     public: bool
     photos: list[PhotoOut] = []
 

@@ -46,10 +46,9 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports, net, ratelimit
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, InvalidInput, NotFound
-from cityloop.intel import queries as intel_queries
+from cityloop.core.steps import found
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
-from cityloop.web.steps import found
 
 PAGE_SIZE = 50
 # Place kinds drawn on the public report map (buildings would only clutter a phone screen).
@@ -657,7 +656,7 @@ def _detail_context(
         "accept",
         "dispatch",
     ):
-        suggestions = intel_queries.suggestions_of(case)
+        suggestions = queries.suggestions_for(case)
     templates = []
     if open_action in TEMPLATE_ACTIONS:
         templates = queries.reply_templates_for(user, case, TEMPLATE_ACTIONS[open_action])

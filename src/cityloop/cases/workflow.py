@@ -32,7 +32,7 @@ from cityloop.cases.models import (
     Stage,
 )
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
-from cityloop.core import clock, codes, events, geo, worktime
+from cityloop.core import clock, codes, events, geo, hooks, worktime
 from cityloop.core.errors import (
     Conflict,
     DomainError,
@@ -41,10 +41,15 @@ from cityloop.core.errors import (
     InvalidTransition,
     NotFound,
 )
+from cityloop.core.roles import has_any
 from cityloop.core.scope import duties_for, scope_for
 from cityloop.core.text import search_document
-from cityloop.intel import services as triage
 from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
+
+# What the case loop announces after a step commits (cityloop.core.hooks); intel listens.
+CASE_REPORTED = "case.reported"
+CASE_ACCEPTED = "case.accepted"
+CASE_DISPATCHED = "case.dispatched"
 
 S = Case.Status
 OPEN_WORK = actions.OPEN_WORK
@@ -336,7 +341,7 @@ def sources_for(actor) -> list[str]:
     """The channels this account may report through: anyone as a resident, desk roles
     through the desk channels, duty holders through their duty's channel."""
     allowed = [Case.Source.RESIDENT.value]
-    if rules.has_role(actor, rules.STAFF_SOURCES_ROLES):
+    if has_any(actor, rules.STAFF_SOURCES_ROLES):
         allowed += [s.value for s in Case.Source if s in STAFF_SOURCES]
     superuser = getattr(actor, "is_superuser", False)
     held = set() if superuser else {d.role for d in duties_for(actor)}
@@ -566,32 +571,17 @@ def report_many(*, actor, reports: Sequence[dict[str, Any]], client: str) -> lis
 
 def _report_many(actor, reports: list[dict[str, Any]], client: str) -> list[BulkOutcome]:
     keys = [str(r.pop("idempotency_key", "") or "")[:200] for r in reports]
-    known: dict[str, int] = dict(
-        IdempotencyKey.objects.filter(client=client, key__in={k for k in keys if k}).values_list(
-            "key", "case_id"
-        )
-    )
-    externals = {(r.get("source", ""), r.get("external_id", "").strip()[:60]) for r in reports}
-    externals = {e for e in externals if e[1]}
-    by_external: dict[tuple[str, str], int] = {}
-    if externals:
-        rows = Case.objects.filter(external_id__in={e[1] for e in externals}).values_list(
-            "source", "external_id", "pk"
-        )
-        by_external = {(src, ext): pk for src, ext, pk in rows if (src, ext) in externals}
+    stored = _stored_earlier(client, reports, keys)
     outcomes: list[BulkOutcome] = []
     fresh: list[tuple[BulkOutcome, dict[str, Any], str]] = []
     first_of: dict[str, BulkOutcome] = {}  # a key (or external number) met in this batch
     for index, (fields, key) in enumerate(zip(reports, keys, strict=True)):
-        ext = (fields.get("source", ""), fields.get("external_id", "").strip()[:60])
-        earlier = known.get(key) if key else None
-        earlier = earlier or (by_external.get(ext) if ext[1] else None)
+        marks = _batch_marks(key, _external_of(fields))
+        earlier = next((stored[m] for m in marks if m in stored), None)
         if earlier is not None:
             outcomes.append(BulkOutcome(index, "existing", Case(pk=earlier)))
             continue
-        twin = (first_of.get(f"k:{key}") if key else None) or (
-            first_of.get(f"e:{ext[0]}:{ext[1]}") if ext[1] else None
-        )
+        twin = next((first_of[m] for m in marks if m in first_of), None)
         if twin is not None:
             outcomes.append(BulkOutcome(index, "existing", twin.case, twin.error))
             continue
@@ -612,22 +602,55 @@ def _report_many(actor, reports: list[dict[str, Any]], client: str) -> list[Bulk
             outcome = BulkOutcome(index, "created", case)
             fresh.append((outcome, data, key))
         outcomes.append(outcome)
-        if key:
-            first_of[f"k:{key}"] = outcome
-        if ext[1]:
-            first_of[f"e:{ext[0]}:{ext[1]}"] = outcome
+        first_of.update(dict.fromkeys(marks, outcome))
     if fresh:
         _insert_batch(actor, fresh, client)
+    _settle_existing(outcomes)
+    return outcomes
+
+
+def _external_of(fields: dict[str, Any]) -> tuple[str, str]:
+    return (fields.get("source", ""), fields.get("external_id", "").strip()[:60])
+
+
+def _batch_marks(key: str, ext: tuple[str, str]) -> list[str]:
+    """How a report of a batch is recognised again: its idempotency key first, then its
+    external number (source + number)."""
+    marks = [f"k:{key}"] if key else []
+    if ext[1]:
+        marks.append(f"e:{ext[0]}:{ext[1]}")
+    return marks
+
+
+def _stored_earlier(client: str, reports: list[dict[str, Any]], keys: list[str]) -> dict[str, int]:
+    """Cases already stored under a key or an external number of the batch, by batch mark."""
+    wanted = {k for k in keys if k}
+    known = IdempotencyKey.objects.filter(client=client, key__in=wanted).values_list(
+        "key", "case_id"
+    )
+    stored = {f"k:{key}": pk for key, pk in known}
+    externals = {e for e in map(_external_of, reports) if e[1]}
+    if externals:
+        rows = Case.objects.filter(external_id__in={e[1] for e in externals}).values_list(
+            "source", "external_id", "pk"
+        )
+        for src, ext, pk in rows:
+            if (src, ext) in externals:
+                stored[f"e:{src}:{ext}"] = pk
+    return stored
+
+
+def _settle_existing(outcomes: list[BulkOutcome]) -> None:
+    """Existing outcomes get their case's code; a twin of a refused report is refused too."""
     existing = {o.case.pk for o in outcomes if o.outcome == "existing" and o.case is not None}
     if existing:
         found = {c.pk: c for c in Case.objects.filter(pk__in=existing).only("pk", "code")}
         for o in outcomes:
             if o.outcome == "existing" and o.case is not None and o.case.pk in found:
                 o.case = found[o.case.pk]
-    for o in outcomes:  # a twin of a refused report is refused with it
+    for o in outcomes:
         if o.outcome == "existing" and o.case is None:
             o.outcome = "refused"
-    return outcomes
 
 
 _REPORT_DEFAULTS: dict[str, Any] = {
@@ -688,8 +711,8 @@ def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], c
         for o, _d, key in fresh
         if key
     )
-    for case in cases:  # suggestions: nothing to do (and no query) without an active model
-        triage.case_reported(case, actor)
+    for case in cases:  # suggestions (intel) follow after commit; nothing here without one
+        hooks.publish(CASE_REPORTED, case=case, actor=actor)
 
 
 def _new_report(
@@ -799,8 +822,8 @@ def _report(*, accept: bool, photos: Sequence[Photo], **fields: Any) -> Case:
     _record(actor, case, "report", from_state="", data=data, photos=photos)
     if accept and rules.is_dispatcher(actor, case):
         _accept(actor, case, category=None, note="")
-    # Suggestions (and auto-dispatch when configured); guarded, never stops the intake.
-    triage.case_reported(case, actor)
+    # After commit: suggestions and auto-dispatch (intel subscribes); never stops the intake.
+    hooks.publish(CASE_REPORTED, case=case, actor=actor)
     return case
 
 
@@ -839,7 +862,7 @@ def _accept(
     _start_stage(case, Stage.DISPATCH, now)
     _save(case, now)
     _record(actor, case, "accept", from_state=old, note=note, data={"category": case.category.code})
-    triage.case_accepted(case, actor)  # did staff keep the suggested category?
+    hooks.publish(CASE_ACCEPTED, case=case, actor=actor)  # kept the suggested category?
     notices.send(case, "accept")
     return case
 
@@ -919,8 +942,7 @@ def _check_unit_choice(actor, case: Case, unit: Unit) -> None:
     """A desk dispatches inside its own area; only the district desk sends to any unit."""
     if case.level == Level.DISTRICT or scope_for(actor).everything:
         return
-    scope = scope_for(actor)
-    if not (scope.covers(unit) or (unit.place_id and scope.covers(unit.place))):
+    if not scope_for(actor).covers(unit):
         raise InvalidInput(
             "case_unit_out_of_reach",
             _("%(unit)s is outside your area: escalate the case instead.") % {"unit": unit.name},
@@ -971,7 +993,7 @@ def dispatch(
             "due_at": case.due_at.isoformat(),
         },
     )
-    triage.case_dispatched(case, actor)  # did staff keep the suggested unit?
+    hooks.publish(CASE_DISPATCHED, case=case, actor=actor)  # kept the suggested unit?
     notices.send(case, "dispatch")
     return case
 

@@ -969,3 +969,51 @@ def check_template(blob: bytes) -> list[str]:
             message = _("A placeholder in the template is written wrongly: %(error)s")
             return [message % {"error": exc}]
     return []
+
+
+# --- letterheads ---------------------------------------------------------------------------------
+# An issuing unit's red header, 主送, 抄送, 署名 and uploaded template are kept by bulletins (its
+# letterhead page); it registers its reader in ``AppConfig.ready`` so the apps that issue
+# documents (letters, minutes) take their frame from here and import nothing of bulletins.
+_LETTERHEADS: dict[str, Any] = {}
+
+
+def register_letterheads(*, frame: Any, template: Any) -> None:
+    """``frame(unit, signature=…, **given) -> Frame``; ``template(unit) -> bytes``."""
+    _LETTERHEADS.update(frame=frame, template=template)
+
+
+def frame_of(unit: Any, *, signature: str = "", **given: Any) -> Frame:
+    """The frame of a document ``unit`` issues: its letterhead's elements unless the kind gives
+    its own; without a registered letterhead reader, what the kind gives."""
+    reader = _LETTERHEADS.get("frame")
+    if reader is not None:
+        return reader(unit, signature=signature, **given)
+    values = {"signature": signature, **{k: v for k, v in given.items() if v not in (None, "")}}
+    values["attachments"] = tuple(values.get("attachments") or ())
+    return Frame(**values)
+
+
+def letterhead_template(unit: Any) -> bytes:
+    """The unit's uploaded Word template, or b"" (the built-in layout)."""
+    reader = _LETTERHEADS.get("template")
+    return reader(unit) if reader is not None else b""
+
+
+# --- issued files ------------------------------------------------------------------------------
+# The 发文登记 keeps the sha256 of each issued document's file (bulletins registers the keeper in
+# its ``AppConfig.ready``); the apps that issue documents (letters, minutes, bulletins, notices)
+# call :func:`issued` and do not import the register.
+_ISSUED: list = []
+
+
+def register_issued(keeper) -> None:
+    """``keeper(kind, object_id, fmt, body)`` is told of every issued document's file."""
+    if keeper not in _ISSUED:
+        _ISSUED.append(keeper)
+
+
+def issued(kind: str, object_id: int, fmt: str, body: bytes) -> None:
+    """An issued document's file went out (a download of a letter, minutes, a notice …)."""
+    for keeper in _ISSUED:
+        keeper(kind, object_id, fmt, body)

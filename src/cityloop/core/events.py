@@ -65,6 +65,22 @@ def record_on(obj: models.Model, *, actor, verb: str, **fields: Any) -> Event:
     )
 
 
+def event_out(e: EventBase, **extra: Any) -> dict[str, Any]:
+    """The API form of an event row of any table (the one serialiser; its schema is
+    :class:`cityloop.core.schemas.EventOut`). ``extra`` adds a loop's own fields."""
+    return {
+        "id": e.pk,
+        "at": e.at,
+        "actor": e.actor_label,
+        "verb": e.verb,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "note": e.note,
+        "data": e.data,
+        **extra,
+    }
+
+
 def events_of(obj: models.Model):
     return Event.objects.filter(
         object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)

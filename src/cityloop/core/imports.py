@@ -21,7 +21,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -831,3 +831,21 @@ class ImportReport:
         for w in self.warnings:
             yield Text(f"! {w}", style="yellow")
         yield Text(self.summary(), style="green" if self.ok else "bold red")
+
+
+# --- import kinds of the other apps ----------------------------------------------------------
+# ``cityloop import KIND FILE`` lives in org (places, units, people …); an app with import kinds
+# of its own (cases: categories, the 12345 hotline; projects) registers its runner in its
+# ``AppConfig.ready``, so org does not import those apps. Every runner takes
+# ``(kind, path, *, actor, dry_run, crs, …)`` and answers an :class:`ImportReport`.
+_RUNNERS: dict[str, Callable[..., ImportReport]] = {}
+
+
+def register_runner(kinds: Iterable[str], runner: Callable[..., ImportReport]) -> None:
+    for kind in kinds:
+        _RUNNERS[kind] = runner
+
+
+def runners() -> dict[str, Callable[..., ImportReport]]:
+    """The registered kinds → runners, in registration order."""
+    return dict(_RUNNERS)

@@ -42,3 +42,52 @@ def roles_of(user) -> list[str]:
         cached = sorted(user.groups.values_list("name", flat=True))
         user._cityloop_roles = cached
     return cached
+
+
+# --- role groups: each named once, read by every app's rules ------------------------------------
+
+R = AccountRole
+
+# The overseeing desks: 督查, leaders and street staff (and administrators). They set and
+# supervise tasks, assess, edit bulletins, keep duty rosters and plan the flood season.
+OVERSEERS: frozenset[AccountRole] = frozenset(
+    {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF}
+)
+# Staff who work for their unit: the overseers plus department staff and community workers.
+# They report progress, explain and rectify, appeal a score, submit bulletin items, run
+# campaigns and enter cases from staff sources (hotline, inspection, …).
+UNIT_STAFF: frozenset[AccountRole] = OVERSEERS | {R.DEPARTMENT_STAFF, R.COMMUNITY_WORKER}
+# The case desk: accepts, dispatches, verifies and visits back (a community committee too).
+DESK: frozenset[AccountRole] = frozenset(
+    {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF, R.COMMUNITY_WORKER}
+)
+# Who handles a case sent to their unit (or to them by name).
+HANDLERS: frozenset[AccountRole] = frozenset(
+    {
+        R.ADMIN,
+        R.STREET_STAFF,
+        R.DEPARTMENT_STAFF,
+        R.COMMUNITY_WORKER,
+        R.GRID_WORKER,
+        R.ROAD_CHIEF,
+        R.COMPOUND_HEAD,
+        R.BUILDING_HEAD,
+        R.RED_STEWARD,
+    }
+)
+# Roles whose work is the whole district: only they read it through a district place.
+DISTRICT_READERS: frozenset[AccountRole] = frozenset({R.ADMIN, R.DISTRICT_LEADER, R.SUPERVISOR})
+# Roles whose work is the whole street (the street desk): only they (and the district readers)
+# read a street through an internal office of it.
+STREET_READERS: frozenset[AccountRole] = DISTRICT_READERS | {R.STREET_STAFF}
+
+
+def has_any(user, roles) -> bool:
+    """Does the account hold one of ``roles`` (role members or their names)? A superuser holds
+    every role; an anonymous or missing account none."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    mine = set(roles_of(user))
+    return any(getattr(r, "value", r) in mine for r in roles)

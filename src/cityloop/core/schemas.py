@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ninja import Query, Schema
@@ -62,3 +63,17 @@ class MeOut(Schema):
     unit: dict[str, Any] | None
     place: dict[str, Any] | None
     scope: ScopeOut
+
+
+class EventOut(Schema):
+    """An event row as the API gives it (:func:`cityloop.core.events.event_out`); each loop's
+    event schema extends it under its own name."""
+
+    id: int
+    at: datetime
+    actor: str
+    verb: str
+    from_state: str
+    to_state: str
+    note: str
+    data: dict[str, Any]

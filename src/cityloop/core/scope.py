@@ -8,7 +8,7 @@ An account covers
 - the objects of its duties (a road chief's roads, a compound head's compound).
 
 Need to know: the whole district is read only by the roles whose work is the whole district
-(:data:`DISTRICT_READ_ROLES`: administrator, district leader, supervisor — the district desk).
+(``roles.DISTRICT_READERS``: administrator, district leader, supervisor — the district desk).
 A district bureau (区住建局, 区城管局) sits at the district, but its staff see what is
 dispatched to, assigned to or asked of their unit — through the unit, never through the
 district place; where a unit or person sits does not by itself open every street's records.
@@ -16,11 +16,15 @@ district place; where a unit or person sits does not by itself open every street
 The same holds one level down: a street's internal office (街道城管办, unit kind ``office``)
 reads what reaches its unit — the cases it is responsible for, assists or dispatched, its
 tasks, letters and projects, the people of its unit — not its whole street. The street is
-read through an office only by the street desk itself (:data:`STREET_READ_ROLES`) and the
+read through an office only by the street desk itself (``roles.STREET_READERS``) and the
 district readers.
 
 Every app filters through :meth:`Scope.places_q` / :meth:`Scope.units_q` /
-:meth:`Scope.zones_q`, and asks :meth:`Scope.covers` before acting. An object outside the
+:meth:`Scope.zones_q` / :meth:`Scope.covered_units_q`, and asks :meth:`Scope.covers` (or
+:func:`covers` for an account) before acting. A unit is covered if it lies in one of the
+account's unit subtrees *or its place is covered* (a street office covers the committees and
+offices that sit in its street) — the one rule, in :meth:`Scope.covers` and, for querysets, in
+:meth:`Scope.covered_units_q`. An object outside the
 scope is reported as *not found*, so that its existence does not leak.
 """
 
@@ -29,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+
+from cityloop.core import roles
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,13 @@ class Scope:
             return Q()
         return self.places_q(f"{prefix}place__") | Q(**{f"{prefix}pk__in": sorted(self.zone_ids)})
 
+    def covered_units_q(self, prefix: str = "") -> Q:
+        """Filter for the units :meth:`covers` (``prefix=""``) or rows with a unit FK
+        (``prefix="unit__"``): the unit is in a unit subtree, or sits in a covered place."""
+        if self.everything:
+            return Q()
+        return self.units_q(prefix) | self.places_q(f"{prefix}place__")
+
     def people_q(self) -> Q:
         if self.everything:
             return Q()
@@ -82,8 +95,10 @@ class Scope:
             return True
         if isinstance(obj, Place):
             return self.covers_path(obj.path)
-        if isinstance(obj, Unit):
-            return self.covers_path(obj.path, unit=True)
+        if isinstance(obj, Unit):  # the one unit rule (see covered_units_q)
+            if self.covers_path(obj.path, unit=True):
+                return True
+            return obj.place_id is not None and self.covers_path(obj.place.path)
         if isinstance(obj, Zone):
             return obj.pk in self.zone_ids or self.covers_path(obj.place.path)
         if isinstance(obj, Person):
@@ -103,11 +118,10 @@ class Scope:
 
 NOTHING = Scope()
 
-# Roles whose work is the whole district: only they read it through a district place.
-DISTRICT_READ_ROLES = frozenset({"admin", "district_leader", "supervisor"})
-# Roles whose work is the whole street (the street desk): only they (and the district readers)
-# read a street through an internal office of it.
-STREET_READ_ROLES = frozenset({"street_staff"}) | DISTRICT_READ_ROLES
+
+def covers(user, obj) -> bool:
+    """Does the account's scope cover this place, unit, zone or person (``None``: no)?"""
+    return obj is not None and scope_for(user).covers(obj)
 
 
 def scope_for(user) -> Scope:
@@ -276,16 +290,10 @@ def _reads_place(user, place, *, unit=None) -> bool:
     internal office only to the street desk; any other place (a street office's street, a
     community committee's community, a person's compound) always."""
     if place.kind == "district":
-        return _has(user, DISTRICT_READ_ROLES)
+        return roles.has_any(user, roles.DISTRICT_READERS)
     if unit is not None and unit.kind == "office":
-        return _has(user, STREET_READ_ROLES)
+        return roles.has_any(user, roles.STREET_READERS)
     return True
-
-
-def _has(user, roles: frozenset[str]) -> bool:
-    from cityloop.core.roles import roles_of
-
-    return bool(roles.intersection(roles_of(user)))
 
 
 def _outermost(paths: set[str]) -> set[str]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
+from cityloop.core import events
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, Limit, Offset
 from cityloop.deliberation import queries, rules, services, workflow
@@ -213,18 +214,12 @@ def topic_events(request: HttpRequest, topic_id: int):
     vote = queries.vote_of(topic)
     with_roll = vote is None or rules.can_see_roll(request.auth, vote)
     return [
-        {
-            "at": e.at,
-            "actor": e.actor_label,
-            "verb": e.verb,
-            "verb_label": _label(VERB_LABELS, e.verb),
-            "from_state": e.from_state,
-            "from_state_label": _label(STAGE_LABELS, e.from_state),
-            "to_state": e.to_state,
-            "to_state_label": _label(STAGE_LABELS, e.to_state),
-            "note": e.note,
-            "data": e.data,
-        }
+        events.event_out(
+            e,
+            verb_label=_label(VERB_LABELS, e.verb),
+            from_state_label=_label(STAGE_LABELS, e.from_state),
+            to_state_label=_label(STAGE_LABELS, e.to_state),
+        )
         for e in queries.events(topic, with_roll=with_roll)
     ]
 

@@ -23,8 +23,8 @@ Pages, exports and the API ask the same functions below; there is no second copy
 from __future__ import annotations
 
 from cityloop.core.roles import AccountRole as R
-from cityloop.core.roles import roles_of
-from cityloop.core.scope import scope_for
+from cityloop.core.roles import has_any
+from cityloop.core.scope import covers
 
 MANAGE_ROLES = {R.ADMIN, R.DISTRICT_LEADER, R.STREET_STAFF, R.COMMUNITY_WORKER}
 OPINION_ROLES = MANAGE_ROLES | {R.COMPOUND_HEAD, R.BUILDING_HEAD, R.RED_STEWARD, R.GRID_WORKER}
@@ -32,23 +32,13 @@ OPINION_ROLES = MANAGE_ROLES | {R.COMPOUND_HEAD, R.BUILDING_HEAD, R.RED_STEWARD,
 AUDIT_ROLES = {R.SUPERVISOR}
 
 
-def _has(user, roles: set) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return bool(set(roles_of(user)) & {r.value for r in roles})
-
-
-def covers(user, place) -> bool:
-    return place is not None and scope_for(user).covers(place)
-
-
 def can_manage(user, place) -> bool:
     """An organiser of deliberation in ``place``: may move its topics and run its votes."""
-    return _has(user, MANAGE_ROLES) and covers(user, place)
+    return has_any(user, MANAGE_ROLES) and covers(user, place)
 
 
 def can_record_opinion(user, place) -> bool:
-    return _has(user, OPINION_ROLES) and covers(user, place)
+    return has_any(user, OPINION_ROLES) and covers(user, place)
 
 
 def can_read_register(user, compound) -> bool:
@@ -78,6 +68,6 @@ def can_see_choices(user, vote) -> bool:
     place = vote.topic.place
     if can_manage(user, place):
         return True
-    if _has(user, AUDIT_ROLES) and covers(user, place):
+    if has_any(user, AUDIT_ROLES) and covers(user, place):
         return True
     return bool(vote.publish_choices) and covers(user, place)

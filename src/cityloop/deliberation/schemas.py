@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Schema
 
+from cityloop.core.schemas import EventOut
+
 
 class TopicPlaceRef(Schema):
     id: int
@@ -84,17 +86,10 @@ class TopicPage(Schema):
     items: list[TopicOut]
 
 
-class TopicEventOut(Schema):
-    at: datetime
-    actor: str
-    verb: str
+class TopicEventOut(EventOut):
     verb_label: str = ""
-    from_state: str
     from_state_label: str = ""
-    to_state: str
     to_state_label: str = ""
-    note: str
-    data: dict[str, Any]
 
 
 class OpinionIn(Schema):

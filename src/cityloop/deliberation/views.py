@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cityloop.core import net
 from cityloop.core.errors import DomainError, InvalidInput
 from cityloop.core.exports import Column, wants_xlsx, xlsx_response
+from cityloop.core.steps import attempt, found
 from cityloop.deliberation import queries, rules, services, workflow
 from cityloop.deliberation.labels import (
     ACTION_LABELS,
@@ -43,7 +44,6 @@ from cityloop.deliberation.models import (
 )
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
-from cityloop.web.steps import attempt, found
 
 SESSION_KEY = "deliberation_phone:%s"
 UPLOAD_MAX = 5 * 1024 * 1024

@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from cityloop.assessment import workflow as assess
-from cityloop.assessment.builtin import SYSTEM
 from cityloop.assessment.models import Period, Scheme
 from cityloop.assessment.services import ItemInput, scheme_create
 from cityloop.bulletins import services as bulletin_services
 from cityloop.bulletins import workflow as bulletin
 from cityloop.bulletins.models import Issue, Series, Submission
 from cityloop.core import clock
+from cityloop.core.system import SYSTEM
 from cityloop.demo import cases as demo_cases
 
 SH = ZoneInfo("Asia/Shanghai")

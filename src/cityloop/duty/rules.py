@@ -8,11 +8,9 @@ handover of their own shift.
 
 from __future__ import annotations
 
+from cityloop.core.roles import OVERSEERS, has_any
 from cityloop.core.roles import AccountRole as R
-from cityloop.core.roles import roles_of
-from cityloop.supervision.rules import covers_unit
-
-ROSTER_ROLES = {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF}
+from cityloop.core.scope import covers
 
 
 def _person(user):
@@ -25,11 +23,10 @@ def manages(user, unit) -> bool:
     duty room's roster). The duty officers of the unit itself do not approve their own swaps."""
     if getattr(user, "is_superuser", False):
         return True
-    roles = set(roles_of(user))
-    if {r.value for r in ROSTER_ROLES} & roles:
-        return covers_unit(user, unit)
+    if has_any(user, OVERSEERS):
+        return covers(user, unit)
     person = _person(user)
-    if R.DEPARTMENT_STAFF.value in roles and person is not None and person.unit_id:
+    if has_any(user, {R.DEPARTMENT_STAFF}) and person is not None and person.unit_id:
         own = person.unit
         return own.pk != unit.pk and unit.path.startswith(own.path)
     return False
@@ -60,14 +57,9 @@ def may_hand_over(user, shift) -> bool:
 def plans_flood(user, place) -> bool:
     """May plan a street's or district's flood season and record its checks: street staff,
     supervisors and leaders whose scope holds the place."""
-    from cityloop.core.scope import scope_for
-
     if getattr(user, "is_superuser", False):
         return True
-    if not ({r.value for r in ROSTER_ROLES} & set(roles_of(user))):
-        return False
-    scope = scope_for(user)
-    return scope.everything or scope.covers_path(place.path)
+    return has_any(user, OVERSEERS) and covers(user, place)
 
 
 def records_flood_check(user, check) -> bool:

@@ -22,10 +22,10 @@ from django.views.decorators.http import require_POST
 
 from cityloop.core import clock, exports
 from cityloop.core.imports import ImportFileError
+from cityloop.core.steps import attempt, found
 from cityloop.duty import forms, hazards, imports, queries, rules, workflow
 from cityloop.duty.labels import VOCABULARY
 from cityloop.org import queries as org_queries
-from cityloop.web.steps import attempt, found
 
 
 def _people(user):

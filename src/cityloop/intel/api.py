@@ -13,7 +13,7 @@ from cityloop.cases import queries as case_queries
 from cityloop.cases import rules
 from cityloop.core import clock
 from cityloop.core.errors import Forbidden, InvalidInput
-from cityloop.core.roles import AccountRole
+from cityloop.core.roles import AccountRole, has_any
 from cityloop.core.schemas import API_ERRORS
 from cityloop.intel import queries, services
 from cityloop.intel.models import Kind
@@ -34,12 +34,12 @@ def _period(since: date | None, until: date | None) -> tuple[date, date]:
 
 
 def _require_admin(user) -> None:
-    if not rules.has_role(user, {AccountRole.ADMIN}):
+    if not has_any(user, {AccountRole.ADMIN}):
         raise Forbidden("intel_admin_only", _("Only an administrator may switch models."))
 
 
 def _require_staff(user) -> None:
-    if not rules.has_role(user, rules.STAFF_SOURCES_ROLES):
+    if not has_any(user, rules.STAFF_SOURCES_ROLES):
         raise Forbidden("intel_staff_only", _("Triage information is for staff."))
 
 

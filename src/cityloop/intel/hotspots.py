@@ -1,6 +1,6 @@
 """Hotspots: many reports of one problem or place in a period, ranked.
 
-Reports are grouped with :func:`cityloop.intel.duplicates.group` (alike text, within the
+Reports are grouped with :func:`cityloop.cases.duplicates.group` (alike text, within the
 distance and time windows), and each group of at least ``min_reports`` is a hotspot with
 
 * **heat** = number of reports + ln(1 + residents' support), so one message that a thousand
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from cityloop.cases import duplicates as dup
 from cityloop.core import clock
-from cityloop.intel import duplicates as dup
 
 # What a place looks like in a message: an optional 市/区/县 code (A市A5区) then a name ending
 # in a place word. The longest match wins.

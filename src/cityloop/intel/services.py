@@ -1,11 +1,12 @@
 """Writes of the triage app: the model registry, suggestions at intake, staff decisions and
 auto-dispatch.
 
-The case loop calls three functions here and nothing else: :func:`case_reported` after a case
-is taken in, :func:`case_accepted` and :func:`case_dispatched` after those actions. Each is
-guarded: without an active model there is no suggestion, and no failure in here ever stops
-an intake or an action (it is logged, and the savepoint keeps the case's own transaction
-clean).
+Three functions here follow the case loop: :func:`case_reported` after a case is taken in,
+:func:`case_accepted` and :func:`case_dispatched` after those actions. The case loop does not
+call them: it announces its steps (:mod:`cityloop.core.hooks`) and :mod:`.subscribers` runs
+them after the step has committed, each in its own transaction, retried and logged when it
+raises — the classifier never runs inside the intake's transaction and no failure in here
+ever stops an intake or an action. Without an active model they read nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events
 from cityloop.core.errors import Conflict, DomainError, NotFound
+from cityloop.core.system import is_system, system_account
 from cityloop.intel import classifier as clf
 from cityloop.intel import labels as lab
 from cityloop.intel.models import Kind, Suggestion, TriageModel
@@ -272,16 +274,6 @@ def _suggest(case, kind: str) -> Suggestion | None:
     return suggestion
 
 
-def _guarded(what: str, fn, *args, **kwargs):
-    """Run ``fn`` in a savepoint; log and swallow any failure (intake must never break)."""
-    try:
-        with transaction.atomic():
-            return fn(*args, **kwargs)
-    except Exception:
-        log.exception("triage: %s failed", what)
-        return None
-
-
 def suggest_for_case(case) -> dict[str, Suggestion]:
     """Ask each active model about the case and store what it said (replacing an earlier
     suggestion of the same kind)."""
@@ -294,16 +286,18 @@ def suggest_for_case(case) -> dict[str, Suggestion]:
 
 
 def case_reported(case, actor=None) -> None:
-    """Hook called by the case workflow right after intake (``actor``: who reported it)."""
+    """After an intake committed (``actor``: who reported it): store the suggestions, record
+    the desk's category when it accepted on entry, and auto-dispatch when configured. Raises
+    on failure — the hook retries it (idempotent: suggestions are replaced, not added)."""
     if not settings.CITYLOOP.intel_suggest or not _active_state()[0]:
-        return  # no model: nothing to ask, and no savepoint for it
-    found = _guarded("suggestion", suggest_for_case, case)
+        return  # no model: nothing to ask
+    found = suggest_for_case(case)
     if found and case.status != "reported" and case.category_id is not None:
         # The desk accepted it while entering it (before the model spoke): its category is
         # the staff decision on this suggestion.
         case_accepted(case, actor)
     if found and settings.CITYLOOP.intel_auto_dispatch:
-        _guarded("auto-dispatch", auto_dispatch, case, found)
+        auto_dispatch(case, found)
 
 
 def _decide(case, kind: str, final, actor) -> Suggestion | None:
@@ -324,7 +318,7 @@ def _decide(case, kind: str, final, actor) -> Suggestion | None:
     suggestion.final_id, suggestion.final_name = final.pk, str(final)[:200]
     suggestion.decided_at = clock.now()
     suggestion.decided_by = actor if getattr(actor, "pk", None) else None
-    suggestion.auto = _is_system(actor)
+    suggestion.auto = is_system(actor)
     suggestion.save()
     return suggestion
 
@@ -333,39 +327,17 @@ def case_accepted(case, actor) -> None:
     """Hook: the desk accepted the case with its final category; record whether it took ours."""
     if not _active_state()[1]:
         return  # no model was ever stored: there is no suggestion to decide on
-    _guarded("recording the category decision", _decide, case, Kind.CATEGORY, case.category, actor)
+    _decide(case, Kind.CATEGORY, case.category, actor)
 
 
 def case_dispatched(case, actor) -> None:
     """Hook: the case went to its responsible unit; record whether it was the suggested one."""
     if not _active_state()[1]:
         return
-    _guarded("recording the unit decision", _decide, case, Kind.UNIT, case.responsible_unit, actor)
+    _decide(case, Kind.UNIT, case.responsible_unit, actor)
 
 
 # --- auto-dispatch -----------------------------------------------------------------------------
-
-
-def system_actor():
-    """The account automatic steps are recorded under: a superuser that cannot log in (no
-    usable password), so its scope covers every case and its name shows in the timeline."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    name = settings.CITYLOOP.intel_system_user
-    user, created = User.objects.get_or_create(
-        username=name, defaults={"is_superuser": True, "is_staff": False, "first_name": "智能分拨"}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
-
-
-def _is_system(actor) -> bool:
-    return getattr(actor, "get_username", None) is not None and (
-        actor.get_username() == settings.CITYLOOP.intel_system_user
-    )
 
 
 def _category_allowed(category) -> bool:
@@ -421,7 +393,7 @@ def auto_dispatch(case, found: dict[str, Suggestion]):
     decision = auto_decision(case, found)
     if decision is None:
         return None
-    actor = system_actor()
+    actor = system_account()
     version = found[Kind.CATEGORY].model_version
     note = _("Automatic: %(category)s, confidence %(confidence).2f (model v%(version)s).") % {
         "category": str(decision.category),

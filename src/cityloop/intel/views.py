@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from cityloop.cases import rules
 from cityloop.core import clock
+from cityloop.core.roles import has_any
 from cityloop.intel import queries
 
 
@@ -30,7 +31,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     since = _day(request.GET.get("since")) or until.replace(day=1)
     if since > until or until - since > timedelta(days=3660):
         since, until = today.replace(day=1), today
-    staff = rules.has_role(user, rules.STAFF_SOURCES_ROLES)
+    staff = has_any(user, rules.STAFF_SOURCES_ROLES)
     context = {
         "since": since,
         "until": until,

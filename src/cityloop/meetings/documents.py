@@ -44,7 +44,7 @@ def minutes_content(meeting: Meeting, **extras: Any) -> MinutesContent:
     """What the minutes say, read from the meeting, its sign-in sheet and its decisions; the
     frame from the organising unit's letterhead. ``extras``: optional frame elements
     (copy_number, secrecy, attachments)."""
-    from cityloop.bulletins.queries import frame_of
+    from cityloop.core.documents import frame_of
 
     held = meeting.held_at.astimezone(clock.local_zone()).date()
     decisions = []
@@ -96,7 +96,7 @@ def minutes_filename(meeting: Meeting, ext: str) -> str:
 def minutes_docx(meeting: Meeting, **extras: Any) -> bytes:
     """The minutes through the shared engine (:func:`cityloop.core.documents.compose`): the
     unit's template or the 纪要 head, 主送, the body and decisions, 署名, 抄送 in the 版记."""
-    from cityloop.bulletins.queries import letterhead_template
+    from cityloop.core.documents import letterhead_template
 
     c = minutes_content(meeting, **extras)
 

@@ -18,14 +18,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cityloop.core import documents as core_documents
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, InvalidInput
+from cityloop.core.steps import attempt, found
 from cityloop.meetings import forms, queries, rules, workflow
 from cityloop.meetings.labels import VOCABULARY
 from cityloop.meetings.models import Meeting
 from cityloop.org import queries as org_queries
 from cityloop.supervision.models import TaskCategory
-from cityloop.web.steps import attempt, found
 
 PAGE = 50
 
@@ -208,7 +209,5 @@ def minutes_file(request: HttpRequest, code: str, ext: str) -> HttpResponse:
     else:
         raise Http404
     if meeting.state == meeting.State.ISSUED:
-        from cityloop.bulletins import services as register
-
-        register.fingerprint("minutes", meeting.pk, ext, body)
+        core_documents.issued("minutes", meeting.pk, ext, body)  # into the 发文登记
     return attachment(body, kind, documents.minutes_filename(meeting, ext))

@@ -45,7 +45,7 @@ def visible_units(actor) -> QuerySet[Unit]:
     scope = scope_for(actor)
     if scope.everything:
         return Unit.objects.all()
-    return Unit.objects.filter(scope.units_q() | scope.places_q("place__"))
+    return Unit.objects.filter(scope.covered_units_q())
 
 
 def visible_zones(actor) -> QuerySet[Zone]:

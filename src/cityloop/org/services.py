@@ -484,6 +484,39 @@ def partnership_save(
     return row, outcome
 
 
+def _set_password(user, password: str | None, *, created: bool) -> None:
+    """The one password rule: settings.AUTH_PASSWORD_VALIDATORS (length, common passwords,
+    similarity to the username, all digits), with Django's own Chinese messages. A new account
+    without a password gets an unusable one."""
+    if password is None:
+        if created:
+            user.set_unusable_password()
+        return
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "account_weak_password",
+            " ".join(str(m) for m in exc.messages),
+            {"problems": [e.code for e in exc.error_list]},
+        ) from exc
+    user.set_password(password)
+
+
+def _move_person(person: Person, *, unit: Unit | None, place: Place | None) -> bool:
+    """Seat the account's person in ``unit`` / ``place`` when given and different."""
+    moved = {}
+    if unit is not None and person.unit_id != unit.pk:
+        moved["unit"] = unit
+    if place is not None and person.place_id != place.pk:
+        moved["place"] = place
+    for k, v in moved.items():
+        setattr(person, k, v)
+    if moved:
+        person.save()
+    return bool(moved)
+
+
 @transaction.atomic
 def account_save(
     *,
@@ -514,20 +547,7 @@ def account_save(
     created = user is None
     if created:
         user = User(username=username)
-    if password is not None:
-        # The one password rule: settings.AUTH_PASSWORD_VALIDATORS (length, common passwords,
-        # similarity to the username, all digits), with Django's own Chinese messages.
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise InvalidInput(
-                "account_weak_password",
-                " ".join(str(m) for m in exc.messages),
-                {"problems": [e.code for e in exc.error_list]},
-            ) from exc
-        user.set_password(password)
-    elif created:
-        user.set_unusable_password()
+    _set_password(user, password, created=created)
     changed = created or password is not None
     staff = is_superuser or user.is_superuser or AccountRole.ADMIN in roles
     if (user.is_superuser, user.is_staff) != (is_superuser or user.is_superuser, staff):
@@ -550,17 +570,8 @@ def account_save(
             place=place,
             is_demo=is_demo,
         )
-    else:
-        moved = {}
-        if unit is not None and person.unit_id != unit.pk:
-            moved["unit"] = unit
-        if place is not None and person.place_id != place.pk:
-            moved["place"] = place
-        for k, v in moved.items():
-            setattr(person, k, v)
-        if moved:
-            person.save()
-            changed = True
+    elif _move_person(person, unit=unit, place=place):
+        changed = True
     if person.user_id != user.pk:
         person.user = user
         person.save(update_fields=["user"])

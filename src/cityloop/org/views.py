@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
+from cityloop.core.steps import found
 from cityloop.org import queries
 from cityloop.org.models import Place, Unit, Zone
-from cityloop.web.steps import found
 
 SEARCH_LIMIT = 50
 DETAIL_LIMIT = 20

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cityloop.core import clock, exports
+from cityloop.core.steps import found
 from cityloop.patrols import coverage, queries
 from cityloop.patrols.labels import VOCABULARY
-from cityloop.web.steps import found
 
 
 @login_required

@@ -22,6 +22,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from cityloop.cases import photos
+from cityloop.core import events
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries as org_queries
@@ -305,19 +306,7 @@ def update_project(request: HttpRequest, project_id: int, payload: ProjectPatchI
 @router.get("/projects/{project_id}/events", response={200: list[ProjectEventOut], **ERRORS})
 def project_events(request: HttpRequest, project_id: int):
     p = queries.project_get(request.auth, project_id)
-    return [
-        {
-            "id": e.pk,
-            "at": e.at,
-            "actor": e.actor_label,
-            "verb": e.verb,
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "note": e.note,
-            "data": e.data,
-        }
-        for e in p.events.order_by("at", "pk")
-    ]
+    return [events.event_out(e) for e in p.events.order_by("at", "pk")]
 
 
 @router.get("/projects/{project_id}/progress", response={200: list[dict[str, Any]], **ERRORS})

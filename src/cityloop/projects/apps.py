@@ -8,6 +8,11 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
+        from cityloop.core import imports
+        from cityloop.projects import importers
+
+        imports.register_runner(importers.KINDS, importers.run_import)  # ``cityloop import``
+
         # Figures the assessment can score (assessment.indicators), when it is installed.
         from django.apps import apps
 

@@ -47,10 +47,7 @@ def _unit_ids(actor) -> QuerySet | None:
     scope = scope_for(actor)
     if scope.everything:
         return None
-    q = scope.units_q() if scope.unit_paths else Q(pk__in=[])
-    for path in sorted(scope.place_paths):
-        q |= Q(place__path__startswith=path)
-    return Unit.objects.filter(q).values("pk")
+    return Unit.objects.filter(scope.covered_units_q()).values("pk")
 
 
 def project_place(project: Project, place_id: int):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from ninja import Field, Schema
+
+from cityloop.core.schemas import EventOut
 
 
 class ProjectRef(Schema):
@@ -240,15 +242,8 @@ class RectifiedIn(Schema):
     photo_ids: list[int] = []
 
 
-class ProjectEventOut(Schema):
-    id: int
-    at: datetime
-    actor: str
-    verb: str
-    from_state: str
-    to_state: str
-    note: str
-    data: dict[str, Any]
+class ProjectEventOut(EventOut):
+    pass
 
 
 class PipelineOut(Schema):

@@ -26,16 +26,24 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
-from cityloop.deliberation import views as deliberation_views
+from cityloop.core.steps import attempt, found
 from cityloop.org import queries as org_queries
 from cityloop.projects import forms, queries, rules, services, workflow
 from cityloop.projects.labels import VOCABULARY, state_namer
 from cityloop.projects.models import Project, ProjectType, QuantityReport, RequestKind
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
-from cityloop.web.steps import attempt, found
 
 MAX_PHOTOS = 6
+
+# Parts of the project page an app above projects lends it, by template variable:
+# ``part(user, project)`` answers the part's context or None. Registered in that app's
+# ``ready`` (deliberation: "resolution"); projects imports none of them.
+PAGE_PARTS: dict = {}
+
+
+def register_page_part(name: str, part) -> None:
+    PAGE_PARTS[name] = part
 
 
 def _date(raw: str | None) -> date | None:
@@ -260,8 +268,9 @@ def _detail_page(
         )
     context = {
         "project": project,
-        # The residents' resolution this project carries out, with its tally (issue 18.3).
-        "resolution": deliberation_views.resolution_panel(user, project),
+        # Parts other apps lend the page: deliberation's "resolution" — the residents'
+        # resolution this project carries out, with its tally (issue 18.3).
+        **{name: part(user, project) for name, part in PAGE_PARTS.items()},
         "colour": colour,
         "colour_label": Colour(colour).label,
         "reasons": reasons,

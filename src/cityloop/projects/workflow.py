@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from cityloop.core import clock, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.notify import Message, notify
+from cityloop.core.roles import UNIT_STAFF
 from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
 from cityloop.projects import queries, rules
@@ -415,21 +416,8 @@ def _checks(project: Project, checks: Sequence[dict] | None) -> list[dict]:
     ]
 
 
-def record_acceptance(
-    *,
-    actor,
-    project_id: int,
-    on: date,
-    passed: bool,
-    units: Sequence[Unit] = (),
-    checks: Sequence[dict] | None = None,
-    open_points: Sequence[OpenPoint] = (),
-    note: str = "",
-) -> Acceptance:
-    """One acceptance round. The rectifications of earlier failed rounds must all be reported
-    done first; this round re-inspects them (passed closes them, failed sends them back).
-    Failed: the open points become findings to rectify by their time limits. Passed: the
-    project moves to its last stage and is complete."""
+def _open_points(*, on: date, passed: bool, open_points: Sequence[OpenPoint]) -> list[OpenPoint]:
+    """The round's date and open points, checked before anything is locked."""
     today = clock.today()
     if on > today:
         raise InvalidInput(
@@ -447,22 +435,81 @@ def record_acceptance(
             raise InvalidInput(
                 "rectification_due_past", _("Give every open point a time limit from today on.")
             )
+    return points
+
+
+def _require_acceptance_stage(project: Project) -> None:
+    ptype = project.type
+    if not ptype.acceptance_stage:
+        raise InvalidTransition(
+            "acceptance_not_applicable", _("Projects of this type have no acceptance.")
+        )
+    if project.stage != ptype.acceptance_stage:
+        raise InvalidTransition(
+            "project_bad_stage",
+            _("Acceptance takes place at the %(stage)s stage.")
+            % {"stage": ptype.stage_name(ptype.acceptance_stage)},
+            {"stage": project.stage},
+        )
+
+
+def _acceptance_findings(
+    actor, acceptance: Acceptance, points: list[OpenPoint], *, acceptor, units: Sequence[Unit]
+) -> None:
+    """A failed round's open points: an inspection by the accepting unit, one finding to
+    rectify by its time limit per point."""
+    project, round_no = acceptance.project, acceptance.round
+    inspection = sv_services.create_inspection(
+        actor=actor,
+        code=f"{project.code}-YS{round_no:02d}",
+        kind=Inspection.Kind.SPECIAL,
+        on=acceptance.on,
+        subject=f"{project.name}·{_('acceptance round %(n)d') % {'n': round_no}}",
+        team=_("Acceptance group"),
+        unit=acceptor,
+        places=list(project.places.all()),
+        units=[project.responsible_unit, *units],
+        summary=acceptance.note,
+        is_demo=project.is_demo,
+    )
+    acceptance.inspection = inspection
+    acceptance.save(update_fields=["inspection"])
+    for p in points:
+        sv_workflow.record_finding(
+            actor=actor,
+            inspection_id=inspection.pk,
+            kind=ACCEPTANCE_FINDING_KIND,
+            description=p.text,
+            unit=project.responsible_unit,
+            mode=Rectification.Mode.DEADLINE,
+            due=p.due,
+            task=project.task if project.task_id else None,
+            place=project.places.first(),
+        )
+
+
+def record_acceptance(
+    *,
+    actor,
+    project_id: int,
+    on: date,
+    passed: bool,
+    units: Sequence[Unit] = (),
+    checks: Sequence[dict] | None = None,
+    open_points: Sequence[OpenPoint] = (),
+    note: str = "",
+) -> Acceptance:
+    """One acceptance round. The rectifications of earlier failed rounds must all be reported
+    done first; this round re-inspects them (passed closes them, failed sends them back).
+    Failed: the open points become findings to rectify by their time limits. Passed: the
+    project moves to its last stage and is complete."""
+    points = _open_points(on=on, passed=passed, open_points=open_points)
     with transaction.atomic():
         project = _locked(actor, project_id)
         _require_manager(actor, project)
         _require_active(project)
         ptype = project.type
-        if not ptype.acceptance_stage:
-            raise InvalidTransition(
-                "acceptance_not_applicable", _("Projects of this type have no acceptance.")
-            )
-        if project.stage != ptype.acceptance_stage:
-            raise InvalidTransition(
-                "project_bad_stage",
-                _("Acceptance takes place at the %(stage)s stage.")
-                % {"stage": ptype.stage_name(ptype.acceptance_stage)},
-                {"stage": project.stage},
-            )
+        _require_acceptance_stage(project)
         pending = list(queries.pending_rectifications(project).select_related("finding"))
         still_open = [r for r in pending if r.state == Rectification.State.OPEN]
         if still_open:
@@ -507,33 +554,7 @@ def record_acceptance(
                 note=note.strip() or _("Still open at acceptance round %(n)d") % {"n": round_no},
             )
         if points:
-            inspection = sv_services.create_inspection(
-                actor=actor,
-                code=f"{project.code}-YS{round_no:02d}",
-                kind=Inspection.Kind.SPECIAL,
-                on=on,
-                subject=f"{project.name}·{_('acceptance round %(n)d') % {'n': round_no}}",
-                team=_("Acceptance group"),
-                unit=acceptor,
-                places=list(project.places.all()),
-                units=[project.responsible_unit, *units],
-                summary=note.strip(),
-                is_demo=project.is_demo,
-            )
-            acceptance.inspection = inspection
-            acceptance.save(update_fields=["inspection"])
-            for p in points:
-                sv_workflow.record_finding(
-                    actor=actor,
-                    inspection_id=inspection.pk,
-                    kind=ACCEPTANCE_FINDING_KIND,
-                    description=p.text,
-                    unit=project.responsible_unit,
-                    mode=Rectification.Mode.DEADLINE,
-                    due=p.due,
-                    task=project.task if project.task_id else None,
-                    place=project.places.first(),
-                )
+            _acceptance_findings(actor, acceptance, points, acceptor=acceptor, units=units)
         before = project.stage
         if passed:
             project.stage = ptype.final_stage
@@ -557,7 +578,7 @@ def record_acceptance(
             },
         )
         if not passed:
-            recipients = unit_staff(project.responsible_unit, sv_rules.REPORT_ROLES)
+            recipients = unit_staff(project.responsible_unit, UNIT_STAFF)
             notify(
                 recipients=recipients,
                 message=Message(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.core.errors import DomainError
 from cityloop.core.exports import Column, xlsx_response
+from cityloop.core.steps import attempt, found
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Unit
 from cityloop.projects import queries as project_queries
@@ -25,7 +26,6 @@ from cityloop.rounds import forms, queries, rules, workflow
 from cityloop.rounds.labels import VOCABULARY
 from cityloop.rounds.models import Round
 from cityloop.supervision.models import TaskCategory
-from cityloop.web.steps import attempt, found
 
 
 def _run_units(user):

@@ -19,7 +19,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from cityloop.cases import photos
-from cityloop.core import clock
+from cityloop.core import clock, events
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, Limit, Offset, ref
@@ -118,19 +118,6 @@ def task_out(user, task: Task, as_of: date | None = None) -> dict[str, Any]:
         "allowed_actions": rules.task_actions(
             user, task, explanation_open=bool(explanation and explanation.state == "open")
         ),
-    }
-
-
-def _event(e) -> dict[str, Any]:
-    return {
-        "id": e.pk,
-        "at": e.at,
-        "actor": e.actor_label,
-        "verb": e.verb,
-        "from_state": e.from_state,
-        "to_state": e.to_state,
-        "note": e.note,
-        "data": e.data,
     }
 
 
@@ -312,7 +299,7 @@ def update_task(request: HttpRequest, task_id: int, payload: TaskPatchIn):
 @router.get("/tasks/{task_id}/events", response={200: list[TaskEventOut], **ERRORS})
 def task_events(request: HttpRequest, task_id: int):
     task = queries.task_get(request.auth, task_id)
-    return [_event(e) for e in queries.task_events(task)]
+    return [events.event_out(e) for e in queries.task_events(task)]
 
 
 @router.get("/tasks/{task_id}/progress", response={200: list[ProgressOut], **ERRORS})

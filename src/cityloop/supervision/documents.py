@@ -99,9 +99,9 @@ class LetterContent:
 
 def letter_content(letter: UrgingLetter, *, cc: str = "", **extras: Any) -> LetterContent:
     """The letter's text: from the letter row and its stored items only; the frame from the
-    issuing unit's letterhead (``bulletins.queries.frame_of``). ``extras``: optional frame
+    issuing unit's letterhead (``core.documents.frame_of``). ``extras``: optional frame
     elements (copy_number, secrecy, attachments)."""
-    from cityloop.bulletins.queries import frame_of
+    from cityloop.core.documents import frame_of
 
     series = letter.series
     sent = letter.sent_at.astimezone(clock.local_zone()).date()
@@ -150,7 +150,7 @@ def letter_docx(letter: UrgingLetter, *, cc: str = "", **extras: Any) -> bytes:
     (:func:`cityloop.core.documents.compose`): the issuer's letterhead or uploaded template,
     the title broken between words, 主送, the items table, the seal and date kept with the
     closing line, 抄送 in the 版记."""
-    from cityloop.bulletins.queries import letterhead_template
+    from cityloop.core.documents import letterhead_template
 
     content = letter_content(letter, cc=cc, **extras)
 

@@ -8,45 +8,22 @@ its offices, a place covers the units that sit in it.
 
 from __future__ import annotations
 
-from cityloop.core.roles import AccountRole as R
-from cityloop.core.roles import roles_of
-from cityloop.core.scope import scope_for
-
-SUPERVISE_ROLES = {R.ADMIN, R.SUPERVISOR, R.DISTRICT_LEADER, R.STREET_STAFF}
-REPORT_ROLES = SUPERVISE_ROLES | {R.DEPARTMENT_STAFF, R.COMMUNITY_WORKER}
-
-
-def _has(user, roles: set) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return bool(set(roles_of(user)) & {r.value for r in roles})
-
-
-def covers_unit(user, unit) -> bool:
-    """The unit is the user's, one of its offices, or sits in a place the user covers."""
-    if unit is None:
-        return False
-    scope = scope_for(user)
-    if scope.everything:
-        return True
-    if scope.covers_path(unit.path, unit=True):
-        return True
-    place = getattr(unit, "place", None)
-    return place is not None and scope.covers_path(place.path)
+from cityloop.core.roles import OVERSEERS, UNIT_STAFF, has_any
+from cityloop.core.scope import covers
 
 
 def can_supervise(user, unit) -> bool:
-    return _has(user, SUPERVISE_ROLES) and covers_unit(user, unit)
+    return has_any(user, OVERSEERS) and covers(user, unit)
 
 
 def sets_tasks(user) -> bool:
     """May set tasks at all (the 新建任务 button): a supervising role."""
-    return _has(user, SUPERVISE_ROLES)
+    return has_any(user, OVERSEERS)
 
 
 def sets_task_for(user, unit, supervising=None) -> bool:
     """May set a task for ``unit``: supervises it, or the task's supervising unit."""
-    return sets_tasks(user) and (covers_unit(user, unit) or covers_unit(user, supervising))
+    return sets_tasks(user) and (covers(user, unit) or covers(user, supervising))
 
 
 def edits_task(user, task) -> bool:
@@ -56,14 +33,14 @@ def edits_task(user, task) -> bool:
 
 def supervises_task(user, task) -> bool:
     """Supervisors of the task's supervising unit, or of a unit above its responsible one."""
-    return _has(user, SUPERVISE_ROLES) and (
-        covers_unit(user, task.supervising_unit) or covers_unit(user, task.responsible_unit)
+    return has_any(user, OVERSEERS) and (
+        covers(user, task.supervising_unit) or covers(user, task.responsible_unit)
     )
 
 
 def reports_for(user, unit) -> bool:
     """Staff of the responsible (or rectifying) unit and those above it."""
-    return _has(user, REPORT_ROLES) and covers_unit(user, unit)
+    return has_any(user, UNIT_STAFF) and covers(user, unit)
 
 
 def answers_letter(user, letter) -> bool:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from cityloop.core.schemas import EventOut
+
 
 class TaskRef(Schema):
     id: int
@@ -146,15 +148,8 @@ class TextIn(Schema):
     text: str = Field(..., max_length=4000)
 
 
-class TaskEventOut(Schema):
-    id: int
-    at: datetime
-    actor: str
-    verb: str
-    from_state: str = ""
-    to_state: str = ""
-    note: str = ""
-    data: dict[str, Any] = {}
+class TaskEventOut(EventOut):
+    pass
 
 
 class CountsOut(Schema):

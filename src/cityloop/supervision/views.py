@@ -20,14 +20,15 @@ from django.views.decorators.http import require_GET, require_POST
 from cityloop.cases.forms import read_files
 from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
+from cityloop.core import documents as core_documents
 from cityloop.core.downloads import attachment, stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.steps import attempt, found
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
 from cityloop.supervision.labels import VOCABULARY
 from cityloop.supervision.models import Colour, LetterSeries, TaskCategory, TaskKind
-from cityloop.web.steps import attempt, found
 
 COLOUR_ORDER = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
 
@@ -644,7 +645,5 @@ def letter_file(request: HttpRequest, letter_id: int, ext: str) -> HttpResponse:
         body, kind = documents.letter_pdf(letter), "application/pdf"
     else:
         raise Http404
-    from cityloop.bulletins import services as register
-
-    register.fingerprint("letter", letter.pk, ext, body)
+    core_documents.issued("letter", letter.pk, ext, body)  # into the 发文登记
     return attachment(body, kind, documents.letter_filename(letter, ext))

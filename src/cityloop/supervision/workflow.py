@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from cityloop.core import clock, events, worktime
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.notify import Message, notify, notify_many
+from cityloop.core.roles import OVERSEERS, UNIT_STAFF
+from cityloop.core.scope import covers
 from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
 from cityloop.supervision import queries, rules, services
@@ -442,7 +444,7 @@ def _relight(task: Task, as_of: date) -> str | None:
     elif colour == Colour.YELLOW:
         # 黄色预警: near the limit or slow — the unit must find the cause and speed up.
         _tell(
-            unit_staff(task.responsible_unit, rules.REPORT_ROLES),
+            unit_staff(task.responsible_unit, UNIT_STAFF),
             "task_yellow",
             _("Task %(code)s turned yellow: find the cause and speed up") % {"code": task.code},
             f"/supervision/tasks/{task.pk}/",
@@ -468,7 +470,7 @@ def _require_explanation(task: Task, reasons: list[dict]) -> None:
         data={"explanation": explanation.pk, "due_at": due.isoformat()},
     )
     _tell(
-        unit_staff(task.responsible_unit, rules.REPORT_ROLES),
+        unit_staff(task.responsible_unit, UNIT_STAFF),
         "task_red",
         _("Task %(code)s turned red: explain to the leader in charge") % {"code": task.code},
         f"/supervision/tasks/{task.pk}/",
@@ -595,7 +597,7 @@ def _lights_changed(moved: list[tuple[Task, str, str, list[dict]]], as_of: date)
 
     def people(task: Task) -> list:
         if task.responsible_unit_id not in staff:
-            staff[task.responsible_unit_id] = unit_staff(task.responsible_unit, rules.REPORT_ROLES)
+            staff[task.responsible_unit_id] = unit_staff(task.responsible_unit, UNIT_STAFF)
         return staff[task.responsible_unit_id]
 
     told = []
@@ -821,7 +823,7 @@ def record_finding(
             attachments=list(photos),
         )
         _tell(
-            unit_staff(unit, rules.REPORT_ROLES),
+            unit_staff(unit, UNIT_STAFF),
             "finding",
             _("Inspection finding for your unit: rectify by %(due)s") % {"due": due.isoformat()},
             "/supervision/ledger/",
@@ -867,7 +869,7 @@ def _maybe_escalate(finding: Finding) -> list[Escalation]:
             data={"kinds": [e.kind for e in created], "repeat_count": finding.repeat_count},
         )
         _tell(
-            unit_staff(finding.inspection.unit, rules.SUPERVISE_ROLES),
+            unit_staff(finding.inspection.unit, OVERSEERS),
             "escalation_proposed",
             _("Escalation proposed: %(reason)s") % {"reason": reason},
             "/supervision/ledger/",
@@ -918,7 +920,7 @@ def submit_rectification(
             attachments=list(photos),
         )
         _tell(
-            unit_staff(rect.finding.inspection.unit, rules.SUPERVISE_ROLES),
+            unit_staff(rect.finding.inspection.unit, OVERSEERS),
             "rectification_submitted",
             _("Rectification reported: please re-inspect"),
             "/supervision/ledger/",
@@ -969,7 +971,7 @@ def reinspect(
         )
         if not passed:
             _tell(
-                unit_staff(rect.unit, rules.REPORT_ROLES),
+                unit_staff(rect.unit, UNIT_STAFF),
                 "reinspection_failed",
                 _("Re-inspection failed: rectify again"),
                 "/supervision/ledger/",
@@ -1009,7 +1011,7 @@ def decide_escalation(*, actor, escalation_id: int, confirm: bool, note: str = "
         )
         if confirm:
             _tell(
-                unit_staff(escalation.unit, rules.REPORT_ROLES),
+                unit_staff(escalation.unit, UNIT_STAFF),
                 "escalation_confirmed",
                 str(Escalation.Kind(escalation.kind).label) + "：" + escalation.reason,
                 "/supervision/ledger/",
@@ -1045,7 +1047,7 @@ def issue_letter(
         )
     if not rules.can_supervise(actor, issuer):
         raise Forbidden("letter_not_issuer", _("You may not issue letters for this unit."))
-    if not rules.covers_unit(actor, addressee):
+    if not covers(actor, addressee):
         raise NotFound("unit_not_found", _("Unit not found"))
     # A letter is a document in the deployment's language, whoever's browser issued it.
     with translation.override(settings.LANGUAGE_CODE):
@@ -1097,7 +1099,7 @@ def issue_letter(
                 actor, "urged", task_id=task_id, note=letter.reference, data={"letter": letter.pk}
             )
         _tell(
-            unit_staff(addressee, rules.REPORT_ROLES),
+            unit_staff(addressee, UNIT_STAFF),
             "letter_sent",
             _("Urging letter %(ref)s: answer by %(due)s")
             % {"ref": letter.reference, "due": answer_due.isoformat()},

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from cityloop.core.roles import has_any
+
 
 def shell(request: HttpRequest) -> dict:
     from cityloop.core import worktime
@@ -36,7 +38,7 @@ def _may_triage(request: HttpRequest) -> bool:
         return False
     from cityloop.cases import rules
 
-    return rules.has_role(request.user, rules.STAFF_SOURCES_ROLES)
+    return has_any(request.user, rules.STAFF_SOURCES_ROLES)
 
 
 def _signed_in(request: HttpRequest) -> bool:

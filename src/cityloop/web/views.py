@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.cases import queries as case_queries
 from cityloop.core import clock
+from cityloop.core.roles import has_any
 from cityloop.org import queries
 from cityloop.org.models import Place
 
@@ -121,7 +122,7 @@ def case_cards(user) -> tuple[list[CaseCard], list[CaseCard]]:
     ]
     from cityloop.cases import rules as case_rules
 
-    if case_rules.has_role(user, case_rules.STAFF_SOURCES_ROLES):  # the page is theirs only
+    if has_any(user, case_rules.STAFF_SOURCES_ROLES):  # the page is theirs only
         month.append(_triage_card(user, today))
     return lights, month
 

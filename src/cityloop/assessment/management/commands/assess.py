@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cityloop.assessment import queries, workflow
-from cityloop.assessment.builtin import SYSTEM
 from cityloop.core.errors import DomainError
+from cityloop.core.system import SYSTEM
 
 
 class Command(BaseCommand):

@@ -9,11 +9,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cityloop.assessment.builtin import SYSTEM
 from cityloop.bulletins import document, queries, render, workflow
 from cityloop.bulletins.models import Issue
 from cityloop.core import clock
 from cityloop.core.errors import DomainError
+from cityloop.core.system import SYSTEM
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cityloop.assessment.builtin import SYSTEM
 from cityloop.bulletins import notices, render, workflow
 from cityloop.core.errors import DomainError
+from cityloop.core.system import SYSTEM
 
 
 class Command(BaseCommand):

@@ -398,7 +398,9 @@ class Command(BaseCommand):
 
 def _everyone():
     """The shell acts for the whole deployment (like the sweeper): every case is in scope."""
-    return services.system_actor()
+    from cityloop.core.system import system_account
+
+    return system_account()
 
 
 def _fmt(value) -> str:

@@ -1,6 +1,6 @@
 """``cityloop import KIND FILE``: load a district's own places, units, people, zones, duties and
 partnerships (:mod:`cityloop.org.importers`), the case categories and a 12345 hotline export
-(:mod:`cityloop.cases.importers`) from csv/xlsx/GeoJSON."""
+(:mod:`cityloop.cases.importers`, registered by that app) from csv/xlsx/GeoJSON."""
 
 from __future__ import annotations
 
@@ -23,17 +23,16 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from cityloop.cases import importers as case_importers
+from cityloop.core import imports
 from cityloop.core.errors import InvalidInput
 from cityloop.core.imports import CRS_CHOICES, ImportReport
 from cityloop.org import importers as org_importers
-from cityloop.projects import importers as project_importers
 
-# Each kind → the app's runner; every runner takes (kind, path, *, actor, dry_run, crs).
+# Each kind → the app's runner; every runner takes (kind, path, *, actor, dry_run, crs). The
+# organisation's own kinds first, then those the other apps registered (cases, projects).
 RUNNERS: dict[str, Callable[..., ImportReport]] = {
     **dict.fromkeys(org_importers.KINDS, org_importers.run_import),
-    **dict.fromkeys(case_importers.KINDS, case_importers.run_import),
-    **dict.fromkeys(project_importers.KINDS, project_importers.run_import),
+    **imports.runners(),
 }
 KINDS = tuple(RUNNERS)
 
