@@ -133,3 +133,24 @@ def test_round_figures_sentence_in_the_docx(crew, tree, on_day):
     )
     assert (both.figures["demands"], both.figures["merged"]) == (3, 1)
     assert len(both.sources["demand"]) == 4
+
+
+def test_the_project_page_shows_the_demands_it_carries(client, crew, tree, on_day, make_project):
+    on_day(MONDAY)
+    project = make_project()
+    rnd = _round(crew)
+    _demand(crew, rnd, "小区缺少电动车充电桩", "小区设施")
+    workflow.link_projects(actor=crew.supervisor, code=rnd.code, number=1, projects=[project.code])
+    client.force_login(crew.supervisor)
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "承接的民意调研诉求" in page
+    assert (
+        f'href="/rounds/{rnd.code}/">2026-W48</a> 第 1 条：小区缺少电动车充电桩（小区设施）' in page
+    )
+    # The office carrying the project reads it, not the street's rounds: no demand shown.
+    from cityloop.rounds import queries
+
+    assert not queries.visible_rounds(crew.doer).exists()
+    client.force_login(crew.doer)
+    page = client.get(f"/projects/{project.pk}/")
+    assert page.status_code == 200 and "小区缺少电动车充电桩" not in page.content.decode()

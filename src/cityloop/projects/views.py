@@ -31,6 +31,7 @@ from cityloop.org import queries as org_queries
 from cityloop.projects import forms, queries, rules, services, workflow
 from cityloop.projects.labels import VOCABULARY, state_namer
 from cityloop.projects.models import Project, ProjectType, QuantityReport, RequestKind
+from cityloop.rounds import views as round_views
 from cityloop.supervision import queries as sv_queries
 from cityloop.supervision.models import Colour, Rectification
 from cityloop.web.steps import attempt, found
@@ -262,6 +263,8 @@ def _detail_page(
         "project": project,
         # The residents' resolution this project carries out, with its tally (issue 18.3).
         "resolution": deliberation_views.resolution_panel(user, project),
+        # The round demands it was split out of (issue 18.4).
+        "round_demands": round_views.project_demands_panel(user, project),
         "colour": colour,
         "colour_label": Colour(colour).label,
         "reasons": reasons,

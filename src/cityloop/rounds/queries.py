@@ -52,6 +52,15 @@ def merge_rounds(rnd: Round, *, limit: int = 20) -> list[Round]:
     return [rnd, *others.order_by("-week_start", "-pk")[:limit]]
 
 
+def demands_of_project(actor, project) -> list[Demand]:
+    """The round demands a project carries (细分项目), of rounds the reader may open."""
+    return list(
+        Demand.objects.filter(projects=project, round__in=visible_rounds(actor))
+        .select_related("round", "list")
+        .order_by("round__week_start", "number")
+    )
+
+
 def lists_of(unit_id: int) -> list[ImprovementList]:
     return list(ImprovementList.objects.filter(unit_id=unit_id).order_by("order", "pk"))
 

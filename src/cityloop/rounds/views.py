@@ -252,3 +252,18 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
     )
     title = f"{rnd.unit.name}{rnd.week}"
     return xlsx_response(_("Demands %(t)s") % {"t": title}, title, columns, rows)
+
+
+def project_demands_panel(user, project) -> list[dict]:
+    """For the project page: the residents' demands from the rounds it carries out (seed 002
+    "梳理为多个细分项目"), each linked to its round."""
+    return [
+        {
+            "week": d.round.week,
+            "number": d.number,
+            "text": d.text,
+            "list": d.list.name if d.list_id else "",
+            "url": reverse("rounds:detail", args=[d.round.code]),
+        }
+        for d in queries.demands_of_project(user, project)
+    ]
