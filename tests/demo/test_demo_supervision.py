@@ -291,6 +291,10 @@ def test_the_demand_round_fills_six_lists_and_escalates_one_red_task(loaded):
         "其他": (1, 1, 0, 0, 0),
     }
     carried = Demand.objects.filter(round=rnd, state="in_project")
-    assert [sorted(p.code for p in d.projects.all()) for d in carried] == [["DEMO-JYL-06"]] * 2
+    # 梳理为多个细分项目: the two 小区设施 demands went into two sub-projects of their own.
+    assert [[p.code for p in d.projects.all()] for d in carried.order_by("number")] == [
+        ["DEMO-JYL-06-WLM"],
+        ["DEMO-JYL-06-CDZ"],
+    ]
     task = Demand.objects.get(round=rnd, state="escalated").task
     assert task.responsible_unit.code == "QZJJ" and task.light == "red"

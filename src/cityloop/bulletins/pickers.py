@@ -62,6 +62,9 @@ def _defaults(name: str, day: date) -> dict[str, str]:
     if name == "case_figures":
         end = day - timedelta(days=1)
         return {"start": end.replace(day=1).isoformat(), "end": end.isoformat()}
+    if name == "round_figures":  # the rounds of the week holding the day
+        monday = day - timedelta(days=day.weekday())
+        return {"start": monday.isoformat(), "end": day.isoformat()}
     if name == "submissions":
         return {"start": date(day.year, 1, 1).isoformat(), "end": day.isoformat()}
     return {"as_of": day.isoformat(), "end": day.isoformat()}

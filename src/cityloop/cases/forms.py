@@ -131,6 +131,7 @@ class ReportForm(forms.Form):
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
     share_gps = forms.BooleanField(label=_("Use the photo's location"), required=False)
+    hazard_point = forms.ChoiceField(label=_("Hazard point (optional)"), required=False)
     reporter_name = forms.CharField(label=_("Your name"), required=False, max_length=50)
     reporter_phone = forms.CharField(label=_("Your phone"), required=False, max_length=30)
 
@@ -138,6 +139,9 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices, self.categories = category_choices(_("Not sure"))
         self.fields["category"].choices = choices
+        points = queries.hazard_point_choices()
+        self.has_hazard_points = bool(points)
+        self.fields["hazard_point"].choices = [("", _("None: not at a hazard point")), *points]
         self.fields["description"].widget.attrs["placeholder"] = _(
             "What is wrong, where exactly, since when"
         )
@@ -159,6 +163,7 @@ class ReportForm(forms.Form):
             self.add_error("lng", _("Give both longitude and latitude."))
         elif (
             lng is None
+            and not data.get("hazard_point")
             and not (data.get("address") or "").strip()
             and not (data.get("share_gps") and data.get("photos"))
             and "lng" not in self.errors
@@ -186,6 +191,7 @@ class ReportForm(forms.Form):
             "share_gps": bool(d.get("share_gps")),
             "reporter_name": d.get("reporter_name", ""),
             "reporter_phone": d.get("reporter_phone", ""),
+            "hazard_point": d.get("hazard_point") or "",
         }
 
 

@@ -167,6 +167,19 @@ def case_for_idempotency_key(client: str, key: str) -> Case | None:
     return Case.objects.filter(pk=case_id).first() if case_id else None
 
 
+def hazard_point_choices() -> list[tuple[str, str]]:
+    """Hazard points (隐患点) a report may name, as (code, "name（street）"): their names are
+    public like the area outlines, so residents pick them too."""
+    from cityloop.org.models import Zone
+
+    rows = (
+        Zone.objects.filter(kind=Zone.Kind.HAZARD_POINT)
+        .select_related("place")
+        .order_by("place__path", "code")[:500]
+    )
+    return [(z.code, f"{z.name}（{z.place.name}）") for z in rows]
+
+
 def category_tree(include_inactive: bool = False) -> list[tuple[Category, list[Category]]]:
     """Main categories with their leaves, in display order (two queries)."""
     qs = Category.objects.select_related("default_unit").order_by("sort", "code")

@@ -12,7 +12,7 @@ API, imports, the demo and the sweeper all come through here.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -361,6 +361,8 @@ def _check_source(actor, source: str, zone: Zone | None) -> Zone | None:
             _("You may not report through the channel “%(source)s”.")
             % {"source": Case.Source(source).label},
         )
+    if zone is not None and zone.kind == Zone.Kind.HAZARD_POINT:
+        return zone  # a hazard point is named by whoever reports there (an alarm)
     if source != Case.Source.PATROL or getattr(actor, "is_superuser", False):
         return None if source == Case.Source.RESIDENT else zone
     patrol = {r.value for r in PATROL_ROLES}
@@ -424,6 +426,30 @@ def place_from_address(address: str) -> Place | None:
     return best
 
 
+def _hazard_point(code: str) -> Zone:
+    zone = (
+        Zone.objects.select_related("place")
+        .filter(kind=Zone.Kind.HAZARD_POINT, code=(code or "").strip())
+        .first()
+    )
+    if zone is None:
+        raise InvalidInput(
+            "hazard_point_unknown", _("There is no such hazard point."), {"hazard_point": code}
+        )
+    return zone
+
+
+# Apps that act on a new case register a hook in their ``ready()``: ``hook(case, actor)``
+# runs inside the report's transaction, after the intake, and answers the case as it now is
+# (or ``None`` when it did nothing). Cases does not import those apps.
+_AFTER_REPORT: list[Callable[[Case, object], Case | None]] = []
+
+
+def register_after_report(hook: Callable[[Case, object], Case | None]) -> None:
+    if hook not in _AFTER_REPORT:
+        _AFTER_REPORT.append(hook)
+
+
 def _root_place() -> Place | None:
     return Place.objects.filter(parent__isnull=True).order_by("path").first()
 
@@ -454,8 +480,13 @@ def report(
     event_data: dict[str, Any] | None = None,
     savepoint: bool = True,
     key_checked: bool = False,
+    hazard_point: str = "",
 ) -> Case:
     """Take in a case from any channel.
+
+    ``hazard_point``: the code of the hazard point (隐患点) the report names — the case is at
+    that point and its report is an alarm (``"alarm": true`` on the report event), which the
+    apps registered with :func:`register_after_report` (duty) send on to the point's watch.
 
     The same ``idempotency_key`` from the same client, or the same external number from the
     same source, gives back the first case (marked ``case.replayed = True``). ``event_data``
@@ -475,6 +506,13 @@ def report(
         if earlier is not None:
             earlier.replayed = True
             return earlier
+    if hazard_point:
+        zone = _hazard_point(hazard_point)
+        event_data = {**(event_data or {}), "alarm": True, "hazard_point": zone.code}
+        point = (zone.geometry or {}).get("coordinates") if zone.geometry else None
+        if lng is None and not address and point and len(point) == 2:
+            lng, lat = point[0], point[1]
+        place = place or zone.place
     fields = {
         "actor": actor,
         "source": source,
@@ -822,6 +860,9 @@ def _report(*, accept: bool, photos: Sequence[Photo], **fields: Any) -> Case:
     _record(actor, case, "report", from_state="", data=data, photos=photos)
     if accept and rules.is_dispatcher(actor, case):
         _accept(actor, case, category=None, note="")
+    # Steps other apps add inside the intake (duty routes a hazard-point alarm).
+    for hook in _AFTER_REPORT:
+        case = hook(case, actor) or case
     # After commit: suggestions and auto-dispatch (intel subscribes); never stops the intake.
     hooks.publish(CASE_REPORTED, case=case, actor=actor)
     return case

@@ -1,12 +1,19 @@
-"""Demo duty rosters (值班) [seed 003 "确保24小时专人在岗，主管领导手机24小时保持畅通"].
+"""Demo duty rosters (值班) [seed 003 "确保24小时专人在岗，主管领导手机24小时保持畅通"] and the
+flood season's three checks (汛期三查) of 峡窝镇's hazard points.
 
 The two round-the-clock units of the demo keep a month of shifts around the as-of moment:
 济源路街道城管办值班室 in 24-hour shifts (08:00–08:00), 峡窝镇防汛抗旱指挥部办公室 in day and
 night shifts (08:00–20:00–08:00). Each shift names the person on duty and the leader on call;
 one night shift of the flood office two days ahead is left with nobody on duty — the red item
 on its roster and on the board. Yesterday's 城管 shift was handed over with one open matter,
-and one swap was asked and approved. Played through :mod:`cityloop.duty.workflow` with the
-clock frozen, so events are what real use would have made.
+and one swap was asked and approved.
+
+峡窝镇 planned this year's flood season: every hazard point was checked before the season, one
+point was missed during the season (the red check), and the post-season check found a blocked
+ditch, now on the rectification ledger until its deadline.
+
+Played through :mod:`cityloop.duty.workflow` with the clock frozen, so events are what real
+use would have made.
 """
 
 from __future__ import annotations
@@ -20,8 +27,8 @@ from django.db import transaction
 from cityloop.core import clock
 from cityloop.demo import cases as demo_cases
 from cityloop.duty import workflow
-from cityloop.duty.models import Shift
-from cityloop.org.models import Person, Unit
+from cityloop.duty.models import FloodCheck, FloodPlan, Shift
+from cityloop.org.models import Person, Unit, Zone
 
 # unit code → (street staff account keeping the roster, duty officers, leaders on call)
 ROSTERS: dict[str, tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = {
@@ -43,8 +50,57 @@ def present() -> bool:
 
 
 def delete_duty() -> int:
+    delete_flood()
     n, _ = Shift.objects.filter(is_demo=True).delete()
     return n
+
+
+def delete_flood() -> int:
+    """The flood plans of the demo places (their checks go with them), before the demo
+    inspections the checks point at."""
+    n, _ = FloodPlan.objects.filter(place__is_demo=True).delete()
+    return n
+
+
+FLOOD_STAFF = "xw-street"  # 峡窝镇人民政府工作人员
+# Each check is made on day 10 + n of its window (n: the point's number); one is missed and
+# one finds a problem: (hazard point code, window).
+FLOOD_MISSED = ("H-XW-03", "during")  # 废弃窑洞: nobody went during the season
+FLOOD_PROBLEMS = {
+    ("H-XW-05", "after"): "城市积水路段排水沟淤堵，需清淤",
+}
+
+
+def load_flood(today: date) -> dict[str, Any]:
+    """峡窝镇's plan for this year and its checks, recorded in their windows."""
+    staff = get_user_model().objects.filter(username=FLOOD_STAFF).first()
+    first = Zone.objects.filter(kind=Zone.Kind.HAZARD_POINT, code="H-XW-01").first()
+    if staff is None or first is None:
+        return {"flood_checks": 0}
+    with clock.frozen(_at(date(today.year, 4, 20), 9)):
+        plan = workflow.plan_flood_season(actor=staff, place=first.place.code, year=today.year)
+    done = 0
+    checks = plan.checks.select_related("zone").order_by("due", "zone__code")
+    for check in checks:
+        key = (check.zone.code, check.window)
+        day = check.starts + timedelta(days=10 + int(check.zone.code[-2:]))
+        if key == FLOOD_MISSED or day > today or day > check.due:
+            continue
+        problem = FLOOD_PROBLEMS.get(key, "")
+        with clock.frozen(_at(day, 10)):
+            workflow.record_check(
+                actor=staff,
+                check_id=check.pk,
+                summary=(
+                    f"{check.get_window_display()}：{check.zone.name}现场检查，"
+                    + ("发现问题，已下达整改。" if problem else "未发现隐患。")
+                ),
+                problem=problem,
+                due=min(day + timedelta(days=40), date(today.year, 12, 31)) if problem else None,
+                is_demo=True,
+            )
+        done += 1
+    return {"flood_checks": FloodCheck.objects.filter(plan=plan).count(), "flood_done": done}
 
 
 def _at(day: date, hh: int) -> datetime:
@@ -127,4 +183,5 @@ def load_duty() -> dict[str, Any]:
                     reason="当日参加区城管局业务培训",
                 )
                 workflow.decide_swap(actor=staff, swap_id=swap.pk, approve=True, note="同意")
-    return {"shifts": shifts}
+        flood = load_flood(today)
+    return {"shifts": shifts, **flood}

@@ -243,6 +243,37 @@ def _compound_06(end: date) -> Project:
     return p
 
 
+# The sub-projects (细分项目) the street split out of last week's demand round [002 "梳理为
+# 多个细分项目"]: the round's two 小区设施 demands are linked to them (demo.rounds).
+SUB_PROJECTS = (
+    ("JYL-06-WLM", "06小区外立面及防盗网整治", ItemInput("外立面清洗粉刷", "平方米", 3200), 48),
+    ("JYL-06-CDZ", "06小区电动车充电桩建设", ItemInput("充电桩安装", "个", 40), 18),
+)
+
+
+def _compound_06_subprojects(end: date) -> list[Project]:
+    street = _user("jyl-street")
+    start = end - timedelta(days=3)
+    return [
+        _project(
+            street,
+            start,
+            code=f"{PREFIX}{code}",
+            name=name,
+            type="old_compound",
+            responsible_unit="JYL-CGB",
+            supervising_unit="JYL",
+            places=[COMPOUND_06],
+            start=start,
+            deadline=end + timedelta(days=90),
+            budget=budget,
+            items=[item],
+            description="民意调研诉求梳理形成的细分项目 [002]",
+        )
+        for code, name, item, budget in SUB_PROJECTS
+    ]
+
+
 def _three_emphases(end: date) -> Project:
     """中心路街道 "三注重": opinion → design → works with inspections → failed then passed
     acceptance."""
@@ -737,6 +768,7 @@ def load_projects() -> dict[str, Any]:
     end = as_of_day()
     with transaction.atomic(), demo_cases.quiet_channels():
         _compound_06(end)
+        _compound_06_subprojects(end)
         _three_emphases(end)
         _xiagang(end)
         _pipeline(end)

@@ -3,10 +3,11 @@
 
 济源路街道's researchers spent last week in 新华街社区 and along 济源路. Their demands fill the
 six improvement lists: two are the same matter (merged), three were solved on the spot, two
-are carried by the street's demo project (linked once the projects are loaded: they come
-after the builder), one the street cannot do alone — the heating network — went to 区住建局
-as a task whose deadline has passed (red: the urging-letter path applies). Played through
-:mod:`cityloop.rounds.workflow` with the clock frozen at each step.
+are carried by the sub-projects the street split out of them (外立面整治, 充电桩建设; linked
+once the projects are loaded: they come after the builder), one the street cannot do alone —
+the heating network — went to 区住建局 as a task whose deadline has passed (red: the
+urging-letter path applies). Played through :mod:`cityloop.rounds.workflow` with the clock
+frozen at each step.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from cityloop.supervision import workflow as supervision_workflow
 RUNNER = "jyl-street"  # 济源路街道办事处工作人员
 RESEARCHERS = ("jyl-street", "xhj-community")
 BUREAU = "QZJJ"  # 区住建局
-PROJECT_FIRST = "DEMO-JYL-06"  # 06小区老旧小区提档升级
+# The sub-projects the two 小区设施 demands were split into (demo.projects.SUB_PROJECTS).
+SUB_PROJECTS = ("DEMO-JYL-06-WLM", "DEMO-JYL-06-CDZ")
 # (text, place, raised by, list, handling); handling: "" open, "solve:<note>", "merge:<n>",
 # "project", "escalate".
 DEMANDS = (
@@ -64,25 +66,20 @@ def _runner():
 
 
 def link_projects() -> int:
-    """Link the two sub-project demands to the demo projects, once those are loaded (the
-    demo command loads projects after the builder); idempotent."""
+    """Link the two sub-project demands to the street's sub-projects (细分项目), once those
+    are loaded (the demo command loads projects after the builder); idempotent."""
     actor = _runner()
     rnd = Round.objects.filter(is_demo=True).first()
     if actor is None or rnd is None:
         return 0
     visible = project_queries.visible_projects(actor).filter(is_demo=True)
-    codes = list(visible.filter(code=PROJECT_FIRST).values_list("code", flat=True))
-    codes += list(
-        visible.exclude(code=PROJECT_FIRST).order_by("code").values_list("code", flat=True)[:1]
-    )
-    if not codes:
-        return 0
-    # The street has one demo project today (06小区提档升级); both demands are its items then.
-    codes += codes[-1:]
+    have = set(visible.filter(code__in=SUB_PROJECTS).values_list("code", flat=True))
     waiting = [n for n, (*_, how) in enumerate(DEMANDS, start=1) if how == "project"]
     linked = 0
     with clock.frozen(_at(rnd.week_start + timedelta(days=4), 16)):
-        for number, code in zip(waiting, codes, strict=False):
+        for number, code in zip(waiting, SUB_PROJECTS, strict=True):
+            if code not in have:
+                continue
             if Demand.objects.filter(round=rnd, number=number, state="open").exists():
                 workflow.link_projects(actor=actor, code=rnd.code, number=number, projects=[code])
                 linked += 1

@@ -1119,12 +1119,14 @@ def summarize() -> dict[str, Any]:
 def delete_supervision() -> int:
     """Delete the demo supervision records: escalations, letters and inspections (with their
     findings) before the tasks they point at, sub-tasks before their parents."""
+    from cityloop.demo import duty as demo_duty
     from cityloop.demo import meetings as demo_meetings
     from cityloop.demo import rounds as demo_rounds
 
     tasks = Task.objects.filter(is_demo=True)
     n = tasks.count()
     with transaction.atomic():
+        demo_duty.delete_flood()  # a flood check protects its inspection
         demo_meetings.delete_meetings()  # a decision protects the task that carries it
         demo_rounds.delete_rounds()  # so does an escalated demand
         findings = Finding.objects.filter(Q(inspection__is_demo=True) | Q(task__in=tasks))

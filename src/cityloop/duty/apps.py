@@ -11,3 +11,8 @@ class DutyConfig(AppConfig):
         from cityloop.duty import labels, signals, sweep  # noqa: F401  (vocabulary, escalation sweeper)
 
         signals.connect()
+
+        from cityloop.cases import workflow as case_workflow
+        from cityloop.duty import workflow
+
+        case_workflow.register_after_report(workflow.route_alarm)

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events
-from cityloop.core.errors import Conflict, Forbidden, InvalidInput
+from cityloop.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from cityloop.core.notify import Message, Recipient, notify
 from cityloop.duty import hazards, queries, rules
 from cityloop.duty.models import (
@@ -498,10 +498,9 @@ def raise_alarm(
     client: str = "",
 ):
     """报警 on a hazard point (a sensor, a patrol, the page's button): an urgent case at the point
-    through the normal case workflow (:func:`cityloop.cases.workflow.report`); when the caller
-    may dispatch it, it goes at once to the point's responsible unit, whose person on duty is
-    told by the dispatch (:func:`watched`). Otherwise it waits at the desk, flagged as an alarm,
-    and the dispatch tells the person on duty."""
+    through the normal case workflow (:func:`cityloop.cases.workflow.report`), which sends it
+    on to the point's responsible unit (:func:`route_alarm`): its person on duty is told by the
+    dispatch (:func:`watched`)."""
     from cityloop.cases import workflow as case_workflow
 
     zone = queries.hazard_point(actor, code)
@@ -515,7 +514,6 @@ def raise_alarm(
     text = (description or "").strip()[:1000] or _("Alarm at hazard point %(zone)s") % {
         "zone": zone.name
     }
-    unit = hazards.responsible_unit(zone)
     with transaction.atomic():
         case = case_workflow.report(
             actor=actor,
@@ -532,20 +530,62 @@ def raise_alarm(
             accept=True,
             event_data={"alarm": True, "hazard_point": zone.code},
         )
-        if getattr(case, "replayed", False):
-            return case
-        if (
-            unit is not None
-            and case.status == "accepted"
-            and case_workflow.may(actor, case, "dispatch")
-        ):
-            try:
-                case = case_workflow.dispatch(
-                    actor=actor, case_id=case.pk, unit=unit, note=_("Hazard-point alarm")
+    return case  # sent on to the point's unit by route_alarm (or, refused, at the desk)
+
+
+# The account the watch's automatic steps are recorded under (a resident cannot accept or
+# dispatch): a superuser that cannot log in, its name shown in the timeline.
+ALARM_SYSTEM_USER = "cityloop-alarm"
+
+
+def alarm_system_actor():
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=ALARM_SYSTEM_USER,
+        defaults={
+            "is_superuser": True,
+            "is_staff": False,
+            "first_name": str(_("Hazard-point alarm")),
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def route_alarm(case, actor=None):
+    """A report that names a hazard point (its report event is an alarm) goes straight to the
+    point's responsible unit: accepted (with the point's or the first urgent category when
+    the reporter named none) and dispatched — by the reporter when they may, else by the
+    watch's system account — so the dispatch tells the person on duty. Registered with the
+    case intake (:func:`cityloop.cases.workflow.register_after_report`); answers the case as
+    it now is, or None when it is no alarm or stays at the desk (a refusal is logged)."""
+    from cityloop.cases import workflow as case_workflow
+
+    zone = hazards.hazard_zone(case)
+    if zone is None or case.status not in ("reported", "accepted"):
+        return None
+    if getattr(case, "replayed", False) or not hazards.is_alarm(case):
+        return None
+    unit = hazards.responsible_unit(zone)
+    if unit is None:
+        return None
+    note = _("Hazard-point alarm")
+    try:
+        with transaction.atomic():
+            if case.status == "reported":
+                who = actor if case_workflow.may(actor, case, "accept") else alarm_system_actor()
+                category = None if case.category_id else _alarm_category(zone, "")
+                case = case_workflow.accept(
+                    actor=who, case_id=case.pk, category=category, note=note
                 )
-            except InvalidInput:
-                logger.info("alarm case %s left at the desk: unit out of reach", case.code)
-    return case
+            who = actor if case_workflow.may(actor, case, "dispatch") else alarm_system_actor()
+            return case_workflow.dispatch(actor=who, case_id=case.pk, unit=unit, note=note)
+    except DomainError as exc:
+        logger.info("alarm case %s left at the desk: %s", case.code, exc.code)
+        return None
 
 
 def _flood_windows(year: int) -> dict[str, date]:
@@ -643,6 +683,7 @@ def record_check(
     summary: str,
     problem: str = "",
     due: date | None = None,
+    is_demo: bool = False,
 ) -> FloodCheck:
     """The check done: an inspection of the point (督查, kind special) by the caller's unit; a
     problem found becomes a finding and its rectification (整改台账) through supervision."""
@@ -683,6 +724,7 @@ def record_check(
             places=[check.zone.place],
             units=[check.unit],
             summary=summary,
+            is_demo=is_demo,
         )
         if problem:
             sup_workflow.record_finding(

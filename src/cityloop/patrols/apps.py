@@ -23,3 +23,7 @@ class PatrolsConfig(AppConfig):
             from cityloop.patrols import indicators
 
             indicators.register()
+        if apps.is_installed("cityloop.bulletins") and apps.is_installed("cityloop.assessment"):
+            from cityloop.patrols import bulletin_items
+
+            bulletin_items.register()

@@ -192,8 +192,13 @@ class LedgerRow:
         return self.done < self.required
 
 
-def ledger_duties(actor, *, role: str = ZoneRole.Role.ROAD_CHIEF) -> list[ZoneRole]:
+def ledger_duties(
+    actor, *, role: str = ZoneRole.Role.ROAD_CHIEF, place_path: str = ""
+) -> list[ZoneRole]:
+    """The road chiefs' duties on roads the reader covers (under ``place_path`` when given)."""
     zones = Zone.objects.filter(scope_for(actor).zones_q()) if actor is not None else Zone.objects
+    if place_path:
+        zones = zones.filter(place__path__startswith=place_path)
     return list(
         ZoneRole.objects.filter(role=role, zone__in=zones.filter(kind=Zone.Kind.ROAD).values("pk"))
         .select_related("zone", "person")
@@ -201,13 +206,14 @@ def ledger_duties(actor, *, role: str = ZoneRole.Role.ROAD_CHIEF) -> list[ZoneRo
     )
 
 
-def ledger(actor, week: date) -> list[LedgerRow]:
+def ledger(actor, week: date, *, place_path: str = "") -> list[LedgerRow]:
     """Per road, per chief, for the week starting on ``week``'s Monday: patrols done against
     required, the cases they found, how many are closed and visited back, in a fixed number
-    of queries whatever the number of roads (facts batched, not read per row)."""
+    of queries whatever the number of roads (facts batched, not read per row). ``place_path``
+    keeps the roads of one street or community (a bulletin's place)."""
     start = coverage.week_start(week)
     end = start + timedelta(days=6)
-    duties = ledger_duties(actor)
+    duties = ledger_duties(actor, place_path=place_path)
     reqs = requirements()
     facts = patrol_facts(duties, start, end)
     patrol_ids = {pid for rows in facts.values() for pid, _d in rows}
@@ -300,6 +306,6 @@ def missed_in_scope(actor, today: date | None = None) -> list[MissedItem]:
     return _missed(duties, today or clock.today())
 
 
-def week_summary(actor, week: date) -> dict[str, int]:
+def week_summary(actor, week: date, *, place_path: str = "") -> dict[str, int]:
     """本周各级路长巡查 N 次，发现问题 M 件，已办结 K 件: the bulletin sentence's figures."""
-    return ledger_totals(ledger(actor, week))
+    return ledger_totals(ledger(actor, week, place_path=place_path))

@@ -269,7 +269,8 @@ def _detail_page(
     context = {
         "project": project,
         # Parts other apps lend the page: deliberation's "resolution" — the residents'
-        # resolution this project carries out, with its tally (issue 18.3).
+        # resolution this project carries out, with its tally (issue 18.3); rounds'
+        # "round_demands" — the demands it was split out of (issue 18.4).
         **{name: part(user, project) for name, part in PAGE_PARTS.items()},
         "colour": colour,
         "colour_label": Colour(colour).label,

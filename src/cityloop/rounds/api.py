@@ -43,7 +43,10 @@ class DemandSortIn(Schema):
 
 
 class DemandMergeIn(Schema):
-    into: int = Field(description="number of the demand of the same round")
+    into: int = Field(description="number of the demand it repeats")
+    round: str = Field(
+        "", description="code of another round of the same street (empty: this round)"
+    )
 
 
 class DemandLinkIn(Schema):
@@ -81,6 +84,7 @@ class DemandOut(Schema):
     state: str
     state_label: str
     merged_into: int | None
+    merged_into_round: str | None
     projects: list[dict[str, Any]]
     note: str
     task: dict[str, Any] | None
@@ -132,6 +136,7 @@ def _demand(d: Demand) -> dict[str, Any]:
         "state": d.state,
         "state_label": d.get_state_display(),
         "merged_into": d.merged_into.number if d.merged_into_id else None,
+        "merged_into_round": d.merged_into.round.code if d.merged_into_id else None,
         "projects": [{"code": p.code, "name": p.name} for p in d.projects.all()],
         "note": d.note,
         "task": (
@@ -203,7 +208,9 @@ def sort(request: HttpRequest, code: str, number: int, payload: DemandSortIn):
 
 @router.post("/rounds/{code}/demands/{number}/merge", response={200: RoundDetailOut, **ERRORS})
 def merge(request: HttpRequest, code: str, number: int, payload: DemandMergeIn):
-    workflow.merge(actor=request.auth, code=code, number=number, into=payload.into)
+    workflow.merge(
+        actor=request.auth, code=code, number=number, into=payload.into, into_round=payload.round
+    )
     return _detail(request, code)
 
 

@@ -59,6 +59,7 @@ class HandleForm(forms.Form):
         label=_("Improvement list"), required=False, coerce=int, empty_value=None
     )
     into = forms.IntegerField(label=_("Merge into demand no."), required=False, min_value=1)
+    into_round = forms.ChoiceField(label=_("Of the round"), required=False)
     projects = forms.MultipleChoiceField(label=_("Projects"), required=False)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -69,9 +70,13 @@ class HandleForm(forms.Form):
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
 
-    def __init__(self, *args, numbers, lists, projects, units, categories, **kwargs):
+    def __init__(self, *args, numbers, lists, projects, units, categories, rounds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["number"].choices = [(str(n), str(n)) for n in numbers]
+        self.fields["into_round"].choices = [
+            (r.code, _("%(week)s (this round)") % {"week": r.week} if i == 0 else r.week)
+            for i, r in enumerate(rounds)
+        ]
         self.fields["list_id"].choices = [("", "—")] + [(str(x.pk), x.name) for x in lists]
         self.fields["projects"].choices = [(p.code, p.name) for p in projects]
         self.fields["unit"].choices = [("", "—")] + [(u.code, u.name) for u in units]

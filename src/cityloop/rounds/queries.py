@@ -39,9 +39,25 @@ def round_get(actor, code: str) -> Round:
 def demands_of(rnd: Round) -> list[Demand]:
     return list(
         Demand.objects.filter(round=rnd)
-        .select_related("list", "merged_into", "task", "task__responsible_unit")
+        .select_related("list", "merged_into__round", "task", "task__responsible_unit")
         .prefetch_related("projects")
         .order_by("number")
+    )
+
+
+def merge_rounds(rnd: Round, *, limit: int = 20) -> list[Round]:
+    """The rounds a demand of ``rnd`` may be merged into: its own first, then the street's
+    other rounds, newest first."""
+    others = Round.objects.filter(unit_id=rnd.unit_id).exclude(pk=rnd.pk)
+    return [rnd, *others.order_by("-week_start", "-pk")[:limit]]
+
+
+def demands_of_project(actor, project) -> list[Demand]:
+    """The round demands a project carries (细分项目), of rounds the reader may open."""
+    return list(
+        Demand.objects.filter(projects=project, round__in=visible_rounds(actor))
+        .select_related("round", "list")
+        .order_by("round__week_start", "number")
     )
 
 

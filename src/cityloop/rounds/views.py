@@ -87,6 +87,7 @@ def _handle_form(user, rnd: Round, data=None) -> forms.HandleForm:
         # 向上反馈 goes to the district's bureaus, which are outside the street's own tree.
         units=Unit.objects.filter(kind=Unit.Kind.BUREAU).order_by("path"),
         categories=TaskCategory.objects.order_by("order", "code"),
+        rounds=queries.merge_rounds(rnd),
     )
 
 
@@ -167,7 +168,13 @@ def handle(request: HttpRequest, code: str) -> HttpResponse:
             _("Demand sorted."),
         ),
         "merge": (
-            lambda: workflow.merge(actor=user, code=code, number=number, into=d.get("into") or 0),
+            lambda: workflow.merge(
+                actor=user,
+                code=code,
+                number=number,
+                into=d.get("into") or 0,
+                into_round=d.get("into_round") or "",
+            ),
             _("Demand merged."),
         ),
         "link": (
@@ -219,6 +226,11 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
     ]
 
     def handling(d) -> str:
+        if d.merged_into_id and d.merged_into.round_id != d.round_id:
+            return _("Merged into no. %(n)s of %(week)s") % {
+                "n": d.merged_into.number,
+                "week": d.merged_into.round.week,
+            }
         if d.merged_into_id:
             return _("Merged into no. %(n)s") % {"n": d.merged_into.number}
         if d.task_id:
@@ -240,3 +252,18 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
     )
     title = f"{rnd.unit.name}{rnd.week}"
     return xlsx_response(_("Demands %(t)s") % {"t": title}, title, columns, rows)
+
+
+def project_demands_panel(user, project) -> list[dict]:
+    """For the project page: the residents' demands from the rounds it carries out (seed 002
+    "梳理为多个细分项目"), each linked to its round."""
+    return [
+        {
+            "week": d.round.week,
+            "number": d.number,
+            "text": d.text,
+            "list": d.list.name if d.list_id else "",
+            "url": reverse("rounds:detail", args=[d.round.code]),
+        }
+        for d in queries.demands_of_project(user, project)
+    ]

@@ -212,27 +212,35 @@ def sort(*, actor, code: str, number: int, list_id: int | None) -> Demand:
     return demand
 
 
-def merge(*, actor, code: str, number: int, into: int) -> Demand:
-    """The same matter as demand ``into`` of the round: counted once, there."""
+def merge(*, actor, code: str, number: int, into: int, into_round: str = "") -> Demand:
+    """The same matter as demand ``into`` of this round — or, with ``into_round``, of another
+    round of the same street (a matter raised again a week later): counted once, there."""
     with transaction.atomic():
         rnd = _locked(actor, code)
         demand = _demand(rnd, number)
         _unhandled(demand)
-        target = Demand.objects.filter(round=rnd, number=into).first()
+        target_round = rnd
+        if into_round and into_round != rnd.code:
+            target_round = (
+                queries.visible_rounds(actor).filter(code=into_round, unit_id=rnd.unit_id).first()
+            )
+            if target_round is None:
+                raise InvalidInput(
+                    "merge_round_invalid",
+                    _("Merge into a demand of a round of the same street."),
+                    {"round": into_round},
+                )
+        target = Demand.objects.filter(round=target_round, number=into).first()
         if target is None or target.pk == demand.pk or target.state == Demand.State.MERGED:
             raise InvalidInput("merge_target_invalid", _("Merge into another demand of the round."))
         demand.state, demand.merged_into = Demand.State.MERGED, target
         if demand.list_id is None:
             demand.list_id = target.list_id
         demand.save(update_fields=["state", "merged_into", "list"])
-        _event(
-            actor,
-            rnd,
-            "merge",
-            from_state="open",
-            to_state="merged",
-            data={"number": number, "into": into},
-        )
+        data: dict = {"number": number, "into": into}
+        if target_round.pk != rnd.pk:
+            data["into_round"] = target_round.code
+        _event(actor, rnd, "merge", from_state="open", to_state="merged", data=data)
     return demand
 
 
