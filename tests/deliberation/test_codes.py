@@ -142,6 +142,7 @@ def test_the_code_leaves_by_sms_and_is_not_kept_in_the_notifications_table(
     topic = topic_at_vote
     assert workflow.access_request(code=topic.code, phone=PHONE) is True
     row = Notification.objects.get(contact=PHONE, verb="deliberation_code")
+    settings.DEBUG = True  # a development site: the console channel shows the code
     with caplog.at_level("INFO", logger="cityloop.notify"):
         assert notify.deliver(row.pk) == {"console": "ok"}  # the worker's step after commit
     row.refresh_from_db()
@@ -160,3 +161,18 @@ def test_the_code_leaves_by_sms_and_is_not_kept_in_the_notifications_table(
         workflow.access_request(code=topic.code, phone=PHONE)
     latest = Notification.objects.filter(contact=PHONE).latest("pk")
     assert latest.title.endswith("******") and not any(c.isdigit() for c in latest.title[-8:])
+
+
+def test_a_deployments_console_log_never_shows_the_code(topic_at_vote, caplog):
+    """Console is the default channel: outside DEBUG its log line says what the stored row
+    says (******), so a one-time code is not kept in clear in the logs either."""
+    from cityloop.core import notify
+    from cityloop.core.models import Notification
+
+    assert workflow.access_request(code=topic_at_vote.code, phone=PHONE) is True
+    row = Notification.objects.get(contact=PHONE, verb="deliberation_code")
+    with caplog.at_level("INFO", logger="cityloop.notify"):
+        assert notify.deliver(row.pk) == {"console": "ok"}
+    sent = " ".join(r.getMessage() for r in caplog.records if r.name == "cityloop.notify")
+    assert "******" in sent
+    assert not any(w.isdigit() and len(w) == 6 for w in sent.replace("：", " ").split()), sent

@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from cityloop.core.management.commands.serve import QuietHealthLogger
+from cityloop.core.management.commands.serve import QuietHealthLogger, redact_query
 
 REDIS_URL = os.environ.get("CITYLOOP_QUEUE_URL", "")
 if not REDIS_URL.startswith("redis://"):
@@ -95,3 +95,26 @@ def test_access_log_leaves_out_passing_health_checks(path, status, logged) -> No
     with mock.patch("gunicorn.glogging.Logger.access") as base:
         logger.access(SimpleNamespace(status=status), None, {"PATH_INFO": path}, 0.001)
     assert base.called is logged
+
+
+def test_the_access_log_never_carries_an_open311_key_or_a_residents_phone() -> None:
+    logger = QuietHealthLogger.__new__(QuietHealthLogger)
+    query = "service_code=001&api_key=k3y-s3cr3t&phone=13912341234&Email=a%40b.cn&lat=34.7"
+    environ = {"PATH_INFO": "/open311/v2/requests.json", "QUERY_STRING": query,
+               "RAW_URI": f"/open311/v2/requests.json?{query}"}  # fmt: skip
+    with mock.patch("gunicorn.glogging.Logger.access") as base:
+        logger.access(SimpleNamespace(status="200 OK"), None, environ, 0.001)
+    logged = base.call_args.args[2]
+    want = "service_code=001&api_key=***&phone=***&Email=***&lat=34.7"
+    assert logged["QUERY_STRING"] == want
+    assert logged["RAW_URI"] == f"/open311/v2/requests.json?{want}"
+    assert environ["QUERY_STRING"] == query  # the request itself is untouched
+
+
+@pytest.mark.parametrize(
+    ("query", "want"),
+    [("", ""), ("a=1", "a=1"), ("api_key", "api_key"), ("api%5Fkey=x", "api%5Fkey=***"),
+     ("token=&q=2", "token=***&q=2")],
+)  # fmt: skip
+def test_redact_query(query, want) -> None:
+    assert redact_query(query) == want

@@ -109,7 +109,8 @@ def _probes() -> dict[str, str]:
     jyl = demo.filter(place__code="410106001001001").first()  # 06小区, 新华街社区
     zxl = demo.filter(place__path__startswith="/410106/410106002/").first()
     topic = Topic.objects.get(code="YS2020-0001")  # 06小区, closed
-    meeting = Meeting.objects.filter(is_demo=True).order_by("held_at").first()
+    meetings = Meeting.objects.filter(is_demo=True, unit__code="JYL")
+    meeting = meetings.exclude(state=Meeting.State.ISSUED).order_by("-held_at").first()
     room = Shift.objects.filter(unit__code__startswith="JYL").values_list("unit__code", flat=True)
     return {
         "case_jyl": f"/cases/{jyl.pk}/",
@@ -187,30 +188,31 @@ LOOPS = (
     "submission_zxl",  # a 中心路 community's bulletin item, awaiting review
     "topic_jyl",  # a 06小区 deliberation topic
     "topic_xw",  # a 晨光社区 compound's topic (峡窝镇)
+    "inspection_jyl",  # the street's 创卫 inspection of 06小区 (新华街社区 and 城管办 inspected)
 )
 LOOP_ACCESS = {
-    # account:      P_J API P_Z C_Z T_C T_Q L_J L_X PAT RND S_Z B_J B_Z TOP_J TOP_X
-    "demo-admin": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
-    "demo-leader": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
-    "demo-supervisor": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
-    "demo-dcc": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    # account:      P_J API P_Z C_Z T_C T_Q L_J L_X PAT RND S_Z B_J B_Z TOP_J TOP_X INS
+    "demo-admin": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    "demo-leader": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    "demo-supervisor": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
+    "demo-dcc": (R, R, R, R, R, R, R, R, R, R, R, R, R, R, R, R),
     # a district bureau: none of these reached its unit
-    "demo-zjj": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
-    "demo-cgj": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
-    "jyl-street": (R, R, N, N, R, R, R, N, R, R, N, R, N, R, N),
-    "zxl-street": (N, N, R, R, N, N, N, N, N, N, R, N, R, N, N),
-    "xw-street": (N, N, N, N, N, N, N, R, N, N, N, N, N, N, R),
+    "demo-zjj": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
+    "demo-cgj": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
+    "jyl-street": (R, R, N, N, R, R, R, N, R, R, N, R, N, R, N, R),
+    "zxl-street": (N, N, R, R, N, N, N, N, N, N, R, N, R, N, N, N),
+    "xw-street": (N, N, N, N, N, N, N, R, N, N, N, N, N, N, R, N),
     # the street's 城管办: its project and task, not the street's other business
-    "jyl-cgb": (R, R, N, N, R, N, N, N, N, N, N, N, N, N, N),
+    "jyl-cgb": (R, R, N, N, R, N, N, N, N, N, N, N, N, N, N, R),
     # 06小区 is in its community; the patrol is by its own road chief
-    "xhj-community": (R, R, N, N, N, N, N, N, R, N, N, N, N, R, N),
-    "demo-grid": (R, R, N, N, N, N, N, N, N, N, N, N, N, R, N),
-    "demo-roadchief": (R, R, N, N, N, N, N, N, R, N, N, N, N, R, N),
-    "cg-compound": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, R),  # its compound's topic
-    "cg-building": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, R),
-    "cg-steward": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),  # another compound
-    "jyl-steward": (R, R, N, N, N, N, N, N, N, N, N, N, N, R, N),  # its compound's works
-    "demo-resident": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
+    "xhj-community": (R, R, N, N, N, N, N, N, R, N, N, N, N, R, N, R),
+    "demo-grid": (R, R, N, N, N, N, N, N, N, N, N, N, N, R, N, R),
+    "demo-roadchief": (R, R, N, N, N, N, N, N, R, N, N, N, N, R, N, R),
+    "cg-compound": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, R, N),  # its compound's topic
+    "cg-building": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, R, N),
+    "cg-steward": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),  # another compound
+    "jyl-steward": (R, R, N, N, N, N, N, N, N, N, N, N, N, R, N, N),  # its compound's works
+    "demo-resident": (N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N),
 }
 
 
@@ -222,7 +224,7 @@ def _loop_probes() -> dict[str, str]:
     from cityloop.patrols.models import Patrol
     from cityloop.projects.models import Project
     from cityloop.rounds.models import Round
-    from cityloop.supervision.models import Task, UrgingLetter
+    from cityloop.supervision.models import Inspection, Task, UrgingLetter
 
     def project(code):
         return Project.objects.get(code=code).pk
@@ -255,7 +257,12 @@ def _loop_probes() -> dict[str, str]:
         "submission_zxl": f"/bulletins/submissions/{submission('ZXL-SQ', 'submitted')}/",
         "topic_jyl": f"/deliberation/topics/{Topic.objects.get(code='YS2026-0002').pk}/",
         "topic_xw": f"/deliberation/topics/{Topic.objects.get(code='YS2026-0001').pk}/",
+        "inspection_jyl": f"/supervision/inspections/{_street_inspection(Inspection).pk}/",
     }
+
+
+def _street_inspection(inspection):
+    return inspection.objects.get(code__endswith="-01", unit__code="JYL")
 
 
 def test_who_sees_what_in_the_other_loops(full_demo, db, client):
@@ -278,3 +285,235 @@ def test_who_sees_what_in_the_other_loops(full_demo, db, client):
         cells = [f"{p}: got {g}, want {w}" for p, g, w in pairs if g != w]
         report.append(f"{u}: " + "; ".join(cells))
     assert wrong == {}, "\n".join(report)
+
+
+# --- who lists and who acts: every demo account × every object kind × list / act -----------
+
+# For each kind one demo object (the first matrices' objects where they have one): is it in the
+# account's list of that kind (R listed, N not), and what does one write on it answer (200 /
+# 201 done, 403 refused inside scope, 404 not found, 409 refused by the object's state, 422
+# refused input)? Each write is rolled back before the next account's.
+KINDS = (
+    "task",  # PRJ-JYL-06, the 06小区 renovation task (城管办 responsible): a progress report
+    "letter",  # the street's urging letter to JYL-SQ003: an answer (the addressee's only)
+    "project",  # DEMO-JYL-06: a record of opinions gathered
+    "campaign",  # 中心路's DEMO-ZXL-WZG: a session
+    "topic",  # 06小区's YS2026-0002: a resident's opinion taken down
+    "meeting",  # the latest JYL meeting whose minutes are not issued: its chair signs in
+    "roster",  # JYL's duty room: a handover on one of its shifts
+    "patrol",  # demo-roadchief's first patrol: points
+    "round",  # JYL's weekly demand round: a demand
+    "inspection",  # DC-…-01, the street's 创卫 inspection of 06小区 (新华街社区, 城管办): a finding
+    "submission",  # a 中心路 community's bulletin item awaiting review: accept
+)
+
+
+# Listed (R) or not (N) in the account's list of that kind: the same accounts as may open it.
+# account:          task letter proj camp topic meet roster patrol round insp sub
+LIST_ACCESS = {
+    "demo-admin": (R, R, R, R, R, R, R, R, R, R, R),
+    "demo-leader": (R, R, R, R, R, R, R, R, R, R, R),
+    "demo-supervisor": (R, R, R, R, R, R, R, R, R, R, R),
+    "demo-dcc": (R, R, R, R, R, R, R, R, R, R, R),
+    "demo-zjj": (N, N, N, N, N, N, N, N, N, N, N),
+    "demo-cgj": (N, N, N, N, N, N, N, N, N, N, N),
+    "jyl-street": (R, R, R, N, R, R, R, R, R, R, N),
+    "zxl-street": (N, N, N, R, N, N, N, N, N, N, R),  # its campaign; its community's item
+    "xw-street": (N, N, N, N, N, N, N, N, N, N, N),
+    "jyl-cgb": (R, N, R, N, N, R, R, N, N, R, N),  # its task, project, meeting, room, inspection
+    "xhj-community": (N, N, R, N, R, R, N, R, N, R, N),
+    "demo-grid": (N, N, R, N, R, N, N, N, N, R, N),
+    "demo-roadchief": (N, N, R, N, R, N, N, R, N, R, N),
+    "cg-compound": (N, N, N, N, N, N, N, N, N, N, N),
+    "cg-building": (N, N, N, N, N, N, N, N, N, N, N),
+    "cg-steward": (N, N, N, N, N, N, N, N, N, N, N),
+    "jyl-steward": (N, N, R, N, R, N, N, N, N, N, N),
+    "demo-resident": (N, N, N, N, N, N, N, N, N, N, N),
+}
+# What the write answers. 403 inside scope: the letter is answered by its addressee only (never
+# the issuing street, item 14.10; no demo account sits in JYL-SQ003), a project's opinions by
+# the units on it and those above, a topic's opinions by its organisers and the compound's
+# heads and steward (not auditors, not a road chief), a meeting by its organising unit, a patrol
+# by its walker (409: it has ended), a finding by the inspecting unit, a bulletin item by the
+# series' editors (the street reads its community's item but does not edit the district's
+# series).
+#  account:          task letter proj camp topic meet roster patrol round insp sub
+ACT_ACCESS = {
+    "demo-admin": (201, 403, 201, 201, 201, 200, 201, 409, 201, 201, 200),
+    "demo-leader": (201, 403, 201, 201, 201, 200, 201, 403, 201, 201, 200),
+    "demo-supervisor": (201, 403, 201, 201, 403, 200, 201, 403, 201, 201, 200),
+    "demo-dcc": (201, 403, 201, 201, 403, 200, 201, 403, 201, 201, 200),
+    "demo-zjj": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "demo-cgj": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "jyl-street": (201, 403, 201, 404, 201, 200, 201, 403, 201, 201, 404),
+    "zxl-street": (404, 404, 404, 201, 404, 404, 404, 404, 404, 404, 403),
+    "xw-street": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "jyl-cgb": (201, 404, 201, 404, 404, 403, 201, 404, 404, 403, 404),
+    "xhj-community": (404, 404, 403, 404, 201, 403, 404, 403, 404, 403, 404),
+    "demo-grid": (404, 404, 403, 404, 201, 404, 404, 404, 404, 403, 404),
+    "demo-roadchief": (404, 404, 403, 404, 403, 404, 404, 409, 404, 403, 404),
+    "cg-compound": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "cg-building": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "cg-steward": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "jyl-steward": (404, 404, 403, 404, 201, 404, 404, 404, 404, 404, 404),
+    "demo-resident": (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+}
+
+
+def _kind_probes() -> dict[str, tuple]:
+    """kind -> (list URL, how to find the object in the answer, write URL, write body)."""
+    from cityloop.bulletins.models import Submission
+    from cityloop.campaigns.models import Campaign
+    from cityloop.core import clock
+    from cityloop.deliberation.models import Topic
+    from cityloop.duty.models import Shift
+    from cityloop.meetings.models import Meeting
+    from cityloop.org.models import Unit
+    from cityloop.patrols.models import Patrol
+    from cityloop.projects.models import Project
+    from cityloop.rounds.models import Round
+    from cityloop.supervision.models import Inspection, Task, UrgingLetter
+
+    today = clock.today().isoformat()
+    task = Task.objects.get(code="PRJ-JYL-06")
+    letter = UrgingLetter.objects.filter(addressee__code="JYL-SQ003").order_by("pk").first()
+    project = Project.objects.get(code="DEMO-JYL-06")
+    campaign = Campaign.objects.get(code="DEMO-ZXL-WZG")
+    topic = Topic.objects.get(code="YS2026-0002")
+    meetings = Meeting.objects.filter(is_demo=True, unit__code="JYL")
+    meeting = meetings.exclude(state=Meeting.State.ISSUED).order_by("-held_at").first()
+    shift = Shift.objects.filter(unit__code__startswith="JYL").order_by("pk").first()
+    patrol = Patrol.objects.filter(user__username="demo-roadchief").order_by("pk").first()
+    round_ = Round.objects.get(unit__code="JYL")
+    inspection = _street_inspection(Inspection)
+    sub = Submission.objects.filter(unit__code__startswith="ZXL-SQ", state="submitted")
+    sub = sub.order_by("pk").first()
+    office = Unit.objects.get(code="JYL-CGB")
+    place = campaign.places.order_by("pk").first()
+
+    def code_in(code):
+        return lambda rows: any(r.get("code") == code for r in rows)
+
+    def id_in(pk):
+        return lambda rows: any(r.get("id") == pk for r in rows)
+
+    return {
+        "task": (
+            f"/api/v1/tasks?q={task.code}&year=0",
+            code_in(task.code),
+            f"/api/v1/tasks/{task.pk}/progress",
+            {"text": "本周完成外墙保温", "percent": 60},
+        ),
+        "letter": (
+            "/api/v1/urging-letters",
+            id_in(letter.pk),
+            f"/api/v1/urging-letters/{letter.pk}/answer",
+            {"text": "已整改"},
+        ),
+        "project": (
+            f"/api/v1/projects?q={project.code}",
+            code_in(project.code),
+            f"/api/v1/projects/{project.pk}/opinions",
+            {"method": "visit", "on": today, "people_reached": 3},
+        ),
+        "campaign": (
+            "/api/v1/campaigns?limit=1000",
+            code_in(campaign.code),
+            f"/api/v1/campaigns/{campaign.pk}/sessions",
+            {"on": today, "place_id": place.pk},
+        ),
+        "topic": (
+            "/api/v1/topics?limit=200",
+            code_in(topic.code),
+            f"/api/v1/topics/{topic.pk}/opinions",
+            {"channel": "home_visit", "text": "同意加装"},
+        ),
+        "meeting": (
+            "/api/v1/meetings?limit=200",
+            code_in(meeting.code),
+            f"/api/v1/meetings/{meeting.code}/sign-ins",
+            {"person": meeting.chair.code if meeting.chair_id else ""},
+        ),
+        "roster": (
+            "/api/v1/duty/rosters",
+            lambda rows: any(r["unit"]["code"] == shift.unit.code for r in rows),
+            f"/api/v1/duty/shifts/{shift.pk}/handover",
+            {"summary": "夜间无事"},
+        ),
+        "patrol": (
+            "/api/v1/patrols?limit=1000",
+            id_in(patrol.pk),
+            f"/api/v1/patrols/{patrol.pk}/points",
+            {"points": []},
+        ),
+        "round": (
+            "/api/v1/rounds",
+            code_in(round_.code),
+            f"/api/v1/rounds/{round_.code}/demands",
+            {"text": "楼道灯不亮"},
+        ),
+        "inspection": (
+            "/api/v1/inspections?limit=500",
+            id_in(inspection.pk),
+            f"/api/v1/inspections/{inspection.pk}/findings",
+            {
+                "kind": "楼道堆物",
+                "description": "3号楼楼道堆物",
+                "unit_id": office.pk,
+                "mode": "immediate",
+            },
+        ),
+        "submission": (
+            "/bulletins/",  # the editors' review queue, or one's own unit's items
+            lambda page: (
+                f'data-submission="{sub.pk}"' in page or f"/bulletins/submissions/{sub.pk}/" in page
+            ),
+            f"/api/v1/bulletins/submissions/{sub.pk}/actions/accept",
+            {},
+        ),
+    }
+
+
+def test_who_lists_and_acts_on_every_kind(full_demo, db, client):
+    """The third pinned matrix: every demo account × every object kind × list and act. The
+    list agrees with the page (an object one may not open is not listed), and a write is
+    refused (404 outside scope, 403 inside it) unless the role's work is to do it."""
+    import json
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    assert set(LIST_ACCESS) == set(ACT_ACCESS) == set(ACCESS)
+    tables = (*LIST_ACCESS.values(), *ACT_ACCESS.values())
+    assert all(len(cells) == len(KINDS) for cells in tables)
+    probes = _kind_probes()
+    listed: dict[str, tuple] = {}
+    acted: dict[str, tuple] = {}
+    for username in ACCESS:
+        client.force_login(get_user_model().objects.get(username=username))
+        row_l, row_a = [], []
+        for kind in KINDS:
+            list_url, find, write_url, body = probes[kind]
+            r = client.get(list_url)
+            assert r.status_code == 200, (username, list_url, r.status_code)
+            if not list_url.startswith("/api/"):
+                row_l.append(R if find(r.content.decode()) else N)
+            else:
+                data = r.json()
+                rows = data["items"] if isinstance(data, dict) else data
+                row_l.append(R if find(rows) else N)
+            with transaction.atomic():
+                w = client.post(write_url, json.dumps(body), content_type="application/json")
+                transaction.set_rollback(True)
+            assert w.status_code < 500, (username, write_url, w.content[:300])
+            row_a.append(w.status_code)
+        listed[username] = tuple(row_l)
+        acted[username] = tuple(row_a)
+    report = []
+    for name, seen, want in (("list", listed, LIST_ACCESS), ("act", acted, ACT_ACCESS)):
+        for u in want:
+            pairs = zip(KINDS, seen[u], want[u], strict=True)
+            cells = [f"{k}: got {g}, want {w}" for k, g, w in pairs if g != w]
+            if cells:
+                report.append(f"{name} {u}: " + "; ".join(cells))
+    assert report == [], "\n".join(report)

@@ -116,6 +116,10 @@ def _submission_locked(actor, pk: int) -> Submission:
     if sub is None:
         raise NotFound("bulletin_submission_not_found", _("Submission not found"))
     if not rules.can_edit(actor, sub.series):
+        # Read but not edited by the actor (its own unit's item): refused, as elsewhere inside
+        # one's scope; out of sight: not found.
+        if queries.visible_submissions(actor).filter(pk=pk).exists():
+            raise Forbidden("bulletin_not_editor", _("Only the series' editors may do this."))
         raise NotFound("bulletin_submission_not_found", _("Submission not found"))
     return sub
 

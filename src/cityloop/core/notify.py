@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from cityloop.core import clock, sweep
 from cityloop.core.models import Notification
 from cityloop.core.notify_channels import (
+    REDACTED_TITLE,
     SKIPPED,
     Channel,
     Message,
@@ -78,11 +79,6 @@ def _check(message: Message) -> None:
         raise ValueError(f"notification link must be site-relative (/…): {message.link!r}")
     if len(message.link) > 300:
         raise ValueError("notification link longer than 300 characters")
-
-
-# ``Message.data[REDACTED_TITLE]``: what the stored row says once the message has gone out (a
-# one-time code must not sit in clear in the inbox table; the channel sends the real title).
-REDACTED_TITLE = "redacted_title"
 
 
 def notify(

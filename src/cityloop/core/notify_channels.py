@@ -27,6 +27,12 @@ SKIPPED: Final = "skipped"
 WECOM_MAX_BYTES = 2048  # 企业微信群机器人 text.content limit
 
 
+# ``Message.data[REDACTED_TITLE]``: what the stored row (and a deployment's console log) says
+# once the message has gone out — a one-time code must not sit in clear in the inbox table or
+# the log; the SMS channel sends the real title.
+REDACTED_TITLE: Final = "redacted_title"
+
+
 @dataclass(frozen=True)
 class Message:
     """What is said. ``link`` is a site-relative URL (``/cases/12``); ``data`` is stored as
@@ -145,11 +151,17 @@ class ConsoleChannel:
     name = "console"
 
     def send(self, recipient: Recipient, message: Message) -> None:
+        # A one-time code's message says what the stored row says ("……：******"): a
+        # deployment's log is no place for a secret either (``REDACTED_TITLE``). Only a
+        # development site (DEBUG) prints the code, the one way to read it without an SMS.
+        title = message.title
+        if not settings.DEBUG:
+            title = message.data.get(REDACTED_TITLE) or title
         logger.info(
             "notify %s to %s: %s%s%s",
             message.verb,
             recipient.label(),
-            _one_line(message.title),
+            _one_line(str(title)),
             f" — {_one_line(message.body)}" if message.body else "",
             f" [{message.link}]" if message.link else "",
         )

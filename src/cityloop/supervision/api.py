@@ -438,6 +438,9 @@ def get_inspection(request: HttpRequest, inspection_id: int):
 @router.post("/inspections/{inspection_id}/findings", response={201: FindingOut, **ERRORS})
 def record_finding(request: HttpRequest, inspection_id: int, payload: FindingIn):
     actor = request.auth
+    # The inspection first: a reader who is not its inspector is refused (403), whatever unit
+    # or place the body names (not a 404 about a unit beyond the reader's sight).
+    workflow.inspection_for_finding(actor, inspection_id)
     task = queries.task_get(actor, payload.task_id) if payload.task_id else None
     place = org_queries.place_get(actor, place_id=payload.place_id) if payload.place_id else None
     unit = org_queries.unit_get(actor, unit_id=payload.unit_id)

@@ -696,7 +696,8 @@ def explain(*, actor, task_id: int, text: str) -> Explanation:
 # --- inspections, findings, rectifications --------------------------------------------------
 
 
-def _inspection_for_finding(actor, inspection_id: int) -> Inspection:
+def inspection_for_finding(actor, inspection_id: int) -> Inspection:
+    """The inspection a finding is for: 404 beyond the actor's sight, 403 to a non-inspector."""
     inspection = (
         queries.visible_inspections(actor).select_related("unit").filter(pk=inspection_id).first()
     )
@@ -783,7 +784,7 @@ def record_finding(
                     _("A plan milestone falls after the time limit."),
                 )
     with transaction.atomic():
-        inspection = _inspection_for_finding(actor, inspection_id)
+        inspection = inspection_for_finding(actor, inspection_id)
         if task is not None and not queries.visible_tasks(actor).filter(pk=task.pk).exists():
             raise NotFound("task_not_found", _("Task not found"))
         now = clock.now()

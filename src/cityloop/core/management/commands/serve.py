@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from urllib.parse import unquote_plus
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -77,11 +78,39 @@ def _gunicorn(host: str, port: int, workers: int) -> None:
     App().run()
 
 
+# Query parameters never written to the access log: Open311 keys (GeoReport clients send
+# ``api_key`` in the query string) and what a client may put there about a resident.
+SECRET_PARAMS = frozenset(
+    {"api_key", "token", "access_token", "email", "phone", "first_name", "last_name",
+     "device_id", "account_id"}
+)  # fmt: skip
+
+
+def redact_query(query: str) -> str:
+    """The query string with the value of every secret parameter replaced by ``***``."""
+    if not query:
+        return query
+    parts = []
+    for part in query.split("&"):
+        name, sep, _value = part.partition("=")
+        parts.append(f"{name}=***" if sep and unquote_plus(name).lower() in SECRET_PARAMS else part)
+    return "&".join(parts)
+
+
 class QuietHealthLogger(Logger):
     """gunicorn's logger without an access line for a passing ``/healthz``: the balancer asks
-    every few seconds on every node. A failing check (503) is still logged."""
+    every few seconds on every node. A failing check (503) is still logged. Secret query
+    parameters (:data:`SECRET_PARAMS`) are written as ``***``."""
 
     def access(self, resp, req, environ, request_time) -> None:
         if environ.get("PATH_INFO") == health.PATH and str(resp.status).startswith("200"):
             return
+        query = environ.get("QUERY_STRING", "")
+        if query:
+            environ = dict(environ)
+            environ["QUERY_STRING"] = redact_query(query)
+            raw = environ.get("RAW_URI", "")
+            path, sep, raw_query = raw.partition("?")
+            if sep:
+                environ["RAW_URI"] = f"{path}?{redact_query(raw_query)}"
         super().access(resp, req, environ, request_time)
