@@ -742,7 +742,7 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
         summed |= Q(unit_id__in=unit_ids) | Q(dispatcher_id__in=unit_ids)
         cases_summed |= Q(responsible_unit_id__in=unit_ids) | Q(dispatcher_unit_id__in=unit_ids)
     if scope.everything or scope.place_paths or unit_ids:
-        rows = CaseDayFigure.objects.filter(day__gte=since, day__lte=until)
+        rows = CaseDayFigure.objects.filter(summary.period_q(since, until))
         if not scope.everything:
             rows = rows.filter(summed)
         sums = {f"n_{c}": Sum(c) for c in summary.COUNTERS}
