@@ -120,6 +120,7 @@ def _rows_source(
     import json
 
     from django.core.serializers.json import DjangoJSONEncoder
+
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
     stamps = [n for n, f in zip(names, fields, strict=True) if isinstance(f, models.DateTimeField)]
