@@ -225,11 +225,24 @@ def test_a_large_pass_analyzes_the_table_on_postgresql(cast, category, at_monday
     cases = _mixed_cases(cast, category)
     calls = []
     monkeypatch.setattr(
-        case_sweep, "analyze_after_bulk", lambda model, changed: calls.append((model, changed))
+        case_sweep,
+        "analyze_after_bulk",
+        lambda model, changed, **kw: calls.append((model, changed, kw)),
     )
     with clock.frozen(max(c.due_at for c in cases) + timedelta(minutes=1)):
         sweep_lights()
-    assert calls == [(Case, 3)]
+    assert calls == [(Case, 3, {"fields": ("light", "light_rank")})]
+
+
+def test_analyze_of_some_fields_names_their_columns(django_capture_on_commit_callbacks):
+    with CaptureQueriesContext(connection) as ctx:
+        with django_capture_on_commit_callbacks(execute=True):
+            ran = db.analyze_after_bulk(Case, 100, threshold=100, fields=("light", "light_rank"))
+    analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert ran is True and analyzed == ['ANALYZE "cases_case" ("light", "light_rank")']
+    else:
+        assert ran is False and analyzed == []
 
 
 def test_analyze_after_bulk_runs_only_on_postgresql_and_past_the_threshold(
