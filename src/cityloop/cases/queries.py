@@ -778,53 +778,49 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
         straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
             Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
         )
-        # Counted by the database, grouped by what names a group and decides the summary's
-        # share (place, units, category, source): a few hundred rows, not every open case,
-        # and the index range on (handle_due_at, closed_at) stays the only filter.
-        # (A group whose straddling cases are all finished without a close still shows,
-        # with nothing due: as the recount's.)
+        # Counted by the database in one query, grouped by what names a group and decides
+        # the summary's share (place, units, category, source): a few hundred rows, not every
+        # open case, and the index range on (handle_due_at, closed_at) the only filter. The
+        # cases visible only another way (ways, outside the share) are counted apart in the
+        # same groups. A group whose straddling cases are all finished without a close still
+        # shows, with nothing due, as in the recount.
         due = ~Q(status__in=summary.NOT_DUE)
+        on_time = due & Q(closed_on_time=True, closed_at__isnull=False)
+        counts = {"n": Count("pk", filter=due), "on_time": Count("pk", filter=on_time)}
+        if ways:
+            other = Q(pk__in=[])
+            for way in ways:
+                other |= way
+            other &= ~cases_summed
+            counts |= {
+                "seen_other": Count("pk", filter=other),
+                "n_other": Count("pk", filter=other & due),
+                "on_time_other": Count("pk", filter=other & on_time),
+            }
         groups = (
             Case.objects.filter(straddling)
             .order_by()
             .values(
                 "place_path", "responsible_unit_id", "dispatcher_unit_id", "category_id", "source"
             )
-            .annotate(
-                n=Count("pk", filter=due),
-                on_time=Count("pk", filter=due & Q(closed_on_time=True, closed_at__isnull=False)),
-            )
+            .annotate(**counts)
         )
         units = set(unit_ids)
         for r in groups:
-            if not scope.everything and not (
+            if scope.everything or (
                 any(r["place_path"].startswith(p) for p in scope.place_paths)
                 or r["responsible_unit_id"] in units
                 or r["dispatcher_unit_id"] in units
             ):
+                n, n_on_time = r["n"], r["on_time"]
+            elif ways and r["seen_other"]:
+                n, n_on_time = r["n_other"], r["on_time_other"]
+            else:
                 continue
             t = named(r)
             if t is not None:
-                t["closed_due"] += r["n"]
-                t["closed_due_on_time"] += r["on_time"]
-        if ways:  # visible otherwise: the few of those, case by case, in one query (the
-            # index range on the deadline is selective enough to carry the OR of the ways)
-            other = Q(pk__in=[])
-            for way in ways:
-                other |= way
-            rest = (
-                Case.objects.filter(straddling)
-                .filter(other)
-                .exclude(cases_summed)
-                .order_by()
-                .values("pk", "status", "closed_on_time", "closed_at", *summary.FIELDS[1:6])
-            )
-            for r in rest:
-                t = named(r)
-                if t is not None and r["status"] not in summary.NOT_DUE:
-                    t["closed_due"] += 1
-                    on_time = bool(r["closed_on_time"]) and r["closed_at"] is not None
-                    t["closed_due_on_time"] += int(on_time)
+                t["closed_due"] += n
+                t["closed_due_on_time"] += n_on_time
     if not scope.everything:  # (2) visible, but not through the summary's share
         dated = (
             Q(reported_at__gte=start, reported_at__lt=end)
