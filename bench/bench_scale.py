@@ -280,7 +280,8 @@ def _fmt_ms(ms: float) -> str:
 
 def table(block: dict) -> list[str]:
     lines = [
-        f"**{block['cases']:,} cases** ({block['open']:,} open) on {block['db']}, "
+        (f"**{block['label']}** — " if block.get("label") else "")
+        + f"**{block['cases']:,} cases** ({block['open']:,} open) on {block['db']}, "
         f"jit {block['jit']}"
         f"{', session ' + ', '.join(block['pg_set']) if block.get('pg_set') else ''}; "
         f"measured {block['date']} at load {block['load']}, code {block['commit']}; "
@@ -371,12 +372,13 @@ def _commit() -> str:
 
 def _save(block: dict) -> list[dict]:
     blocks = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
-    key = (block["db"].split()[0], block["cases"], tuple(block.get("pg_set") or ()))
-    blocks = [
-        b for b in blocks if (b["db"].split()[0], b["cases"], tuple(b.get("pg_set") or ())) != key
-    ]
+
+    def key_of(b: dict) -> tuple:
+        return (b["db"].split()[0], b["cases"], tuple(b.get("pg_set") or ()), b.get("label", ""))
+
+    blocks = [b for b in blocks if key_of(b) != key_of(block)]
     blocks.append(block)
-    blocks.sort(key=lambda b: (b["db"], b["cases"], tuple(b.get("pg_set") or ())))
+    blocks.sort(key=lambda b: (b["db"], b["cases"], b.get("label", ""), key_of(b)))
     RESULTS.write_text(json.dumps(blocks, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return blocks
 
@@ -398,6 +400,7 @@ def main() -> int:
     ap.add_argument("--only", help="comma list of " + ", ".join(GOALS))
     ap.add_argument("--raw-repeat", type=int, help="raw SQL runs per row (default --repeat)")
     ap.add_argument("--render", action="store_true", help="rewrite the section from the JSON")
+    ap.add_argument("--label", default="", help="a block name kept beside unlabelled runs")
     args = ap.parse_args()
     if args.render:
         blocks = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
@@ -426,6 +429,7 @@ def main() -> int:
     block = {
         **info,
         "pg_set": args.pg_set,
+        "label": args.label,
         "date": str(date.today()),
         "load": f"{os.getloadavg()[0]:.1f}",
         "commit": _commit(),

@@ -386,6 +386,15 @@ def run_child(kind: str, args: list[str], pg: bool) -> dict:
             _admin_pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
+# The previous run (2026-12-03, before the one-statement writes), kept beside the new one.
+BEFORE = [
+    "Before (2026-12-03: one UPDATE per (old, new) light and the events built in Python; the "
+    "task sweep's `bulk_create` upsert and `bulk_update`): cases on PostgreSQL, 100,000 open, "
+    "10,000 stale: **11.2 s** (raw 4.5 s, 2.5×); 10,000 tasks: SQLite **38.6 s** (raw 1.2 s, "
+    "31×), board today 10.0 s; PostgreSQL **30.3 s** (raw 3.1 s, 9.8×), board today 5.9 s.",
+]
+
+
 def section(cases: list[dict], tasks: list[dict], took: float) -> str:
     case_rows = [
         f"| {r['db']} | {r['cases']:,} | **{r['none_s']:.1f}** | {r['stale']:,} | "
@@ -406,11 +415,18 @@ def section(cases: list[dict], tasks: list[dict], took: float) -> str:
             "",
             f"Measured {date.today()} with `bench/bench_sweep.py` on Python "
             f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; the run "
-            f"took {took:.0f} s. Both sweeps read a chunk of stale rows with one query, claim "
-            "them with one guarded `UPDATE … RETURNING` and write events and notifications in "
-            "bulk, one transaction per chunk (issue 20 item 4). Before: 100 k stale lights took "
-            "950 s on PostgreSQL (5,000 a minute at most); 10 k tasks 40 s SQLite / 144 s "
-            "PostgreSQL.",
+            f"took {took:.0f} s. Both sweeps read a chunk of stale rows with one query and "
+            "write it in one transaction (issue 20 item 4). The case sweep changes the whole "
+            "chunk with one guarded `UPDATE … FROM` of (case, old light, new light); on "
+            "PostgreSQL the same statement inserts the warning events from the rows it really "
+            "changed (a data-modifying `WITH`); then the notifications with one INSERT. The "
+            "task sweep claims its chunk with one guarded `UPDATE … RETURNING` and writes the "
+            "day records (an upsert), the lights and the events with one statement each over a "
+            "JSON parameter (`cityloop.core.db.insert_rows` / `update_rows`: no model object "
+            "or `CASE` per row). First: 100 k stale lights took 950 s on PostgreSQL (5,000 a "
+            "minute at most); 10 k tasks 40 s SQLite / 144 s PostgreSQL.",
+            "",
+            *BEFORE,
             "",
             "* **nothing stale s** — `sweep_lights()` over N open cases of which none changes "
             "(goal < 10 s at 1 M).",

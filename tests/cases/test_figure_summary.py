@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -149,6 +150,51 @@ def _summary_rows() -> dict:
     return out
 
 
+def _month_rows() -> dict:
+    """The roll-up rows as written, by (month, dims), zero rows left out."""
+    return {k[1:]: v for k, v in _summary_rows().items() if k[0] == "month"}
+
+
+def _days_grouped_by_month() -> dict:
+    """The day rows summed by month with a hand-written GROUP BY (the reference)."""
+    month = (
+        "date_trunc('month', day)::date"
+        if connection.vendor == "postgresql"
+        else "date(day, 'start of month')"
+    )
+    dims = ", ".join(summary.DIMS[1:])
+    sums = ", ".join(f"SUM({c})" for c in summary.COUNTERS)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {month}, {dims}, {sums} FROM {CaseDayFigure._meta.db_table} "
+            f"WHERE span = 'day' GROUP BY {month}, {dims}"
+        )
+        found = cur.fetchall()
+    out = {}
+    for row in found:
+        day = row[0] if isinstance(row[0], date) else date.fromisoformat(row[0])
+        counts = {c: round(v, 6) for c, v in zip(summary.COUNTERS, row[6:], strict=True)}
+        if any(counts.values()):
+            out[(day, *row[1:6])] = counts
+    return out
+
+
+def test_a_year_reads_month_rows_for_its_whole_months():
+    q = summary.period_q(date(2025, 12, 4), date(2026, 12, 4))
+    months = [date(2026, m, 1) for m in range(1, 12)]
+    assert q == (
+        Q(span="month", day__in=months)
+        | Q(span="day", day__gte=date(2025, 12, 4), day__lt=date(2026, 1, 1))
+        | Q(span="day", day__gte=date(2026, 12, 1), day__lte=date(2026, 12, 4))
+    )
+    assert summary.period_q(date(2026, 2, 1), date(2026, 2, 28)) == Q(
+        span="month", day__in=[date(2026, 2, 1)]
+    )
+    assert summary.period_q(date(2026, 10, 28), date(2026, 11, 3)) == Q(
+        span="day", day__gte=date(2026, 10, 28), day__lte=date(2026, 11, 3)
+    )
+
+
 @settings(
     max_examples=12,
     deadline=None,
@@ -178,8 +224,10 @@ def test_summed_figures_equal_a_recount_over_random_histories(data, people, cast
                         assert _plain(got) == _plain(want), (who, since, until, group_by)
                         assert all(not f.case_ids for r in got for f in r.figures.values())
         maintained = _summary_rows()
+        assert _month_rows() == _days_grouped_by_month()
         summary.rebuild()
         assert _summary_rows() == maintained
+        assert _month_rows() == _days_grouped_by_month()
         assert Unit.objects.exists()
         transaction.set_rollback(True)
 
@@ -197,13 +245,16 @@ def test_a_rebuild_equals_the_maintained_summary_and_undoes_a_bulk_change(
     )
     workflow.accept(actor=people["admin"], case_id=case.pk, category=category)
     maintained = _summary_rows()
-    assert [c["reported"] for c in maintained.values()] == [1]
-    assert sum(c["accepted"] for c in maintained.values()) == 1
+    days = {k: c for k, c in maintained.items() if k[0] == "day"}
+    assert [c["reported"] for c in days.values()] == [1]
+    assert sum(c["accepted"] for c in days.values()) == 1
+    assert _month_rows() == _days_grouped_by_month() != {}
     Case.objects.filter(pk=case.pk).update(reported_at=case.reported_at - timedelta(days=40))
     summary.rebuild()
     rebuilt = _summary_rows()
     assert rebuilt != maintained
-    assert {k[0] for k in rebuilt} == {
+    assert _month_rows() == _days_grouped_by_month()
+    assert {k[1] for k in rebuilt if k[0] == "day"} == {
         (case.reported_at - timedelta(days=40)).astimezone(SH).date(),
         case.reported_at.astimezone(SH).date(),
     }
@@ -248,6 +299,8 @@ def test_a_deleted_case_leaves_the_summary(people, category, at_monday):
         lat=IN_COMPOUND[1],
     )
     workflow.accept(actor=people["admin"], case_id=case.pk, category=category)
-    assert sum(c["reported"] + c["accepted"] for c in _summary_rows().values()) == 2
+    for span in ("day", "month"):  # the month's roll-up beside its day
+        rows = [c for k, c in _summary_rows().items() if k[0] == span]
+        assert sum(c["reported"] + c["accepted"] for c in rows) == 2, span
     Case.objects.filter(pk=case.pk).delete()
     assert _summary_rows() == {}

@@ -118,3 +118,38 @@ def test_the_board_reads_stored_lights_today_and_computes_another_day(crew, make
     assert other >= today + 4  # reports, milestones, findings, letters: computed
     stored = {r.task.pk: r.colour for r in queries.board(crew.supervisor).rows}
     assert stored == dict(Task.objects.values_list("pk", "light"))
+
+
+def _sweep_statements() -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as ctx:
+        changed = sweep_task_lights()
+    return len(ctx.captured_queries), changed
+
+
+def test_a_pass_writes_in_a_fixed_number_of_statements(crew, make_task, on_day):
+    """Lights, day records and events are one statement each (no bulk_update CASE per row,
+    no batches): three times the tasks, the same statements."""
+    on_day(date(2026, 7, 1))
+    ids = _tasks(crew, make_task)
+    on_day(date(2026, 7, 2))
+    few, changed = _sweep_statements()
+    assert sum(changed.values()) == 3
+    on_day(date(2026, 7, 1))
+    for i in range(2):  # two more of each light
+        red = make_task(f"R{i + 2}", deadline=date(2026, 7, 31))
+        workflow.report_progress(actor=crew.doer, task_id=red.pk, text="慢", percent=3)
+        yellow = make_task(f"Y{i + 2}", start=date(2026, 6, 1), deadline=date(2026, 7, 8))
+        workflow.report_progress(actor=crew.doer, task_id=yellow.pk, text="按计划", percent=95)
+        blue = make_task(f"B{i + 2}")
+        workflow.report_progress(actor=crew.doer, task_id=blue.pk, text="超前", percent=60)
+        ids += [red.pk, yellow.pk, blue.pk]
+    Task.objects.filter(pk__in=ids).update(light="", light_reasons=[], light_on=None)
+    LightRecord.objects.filter(task_id__in=ids).delete()
+    Explanation.objects.filter(task_id__in=ids).delete()
+    on_day(date(2026, 7, 2))
+    many, changed = _sweep_statements()
+    assert sum(changed.values()) == 9
+    assert Task.objects.filter(pk__in=ids, light="red").count() == 3
+    assert LightRecord.objects.filter(task_id__in=ids, on=date(2026, 7, 2)).count() == 9
+    assert many == few
+    assert few <= 22, few

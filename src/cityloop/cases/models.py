@@ -584,8 +584,17 @@ class CaseDayFigure(models.Model):
     milestone fell on ``day`` as they stand now: ``reported`` by reported_at; ``accepted`` by
     accepted_at; ``closed`` and the closed pieces by closed_at; ``visited``/``pleased`` by
     visited_at. Ids are plain integers (0 = none) so the unique key has no NULLs.
+
+    ``span`` ``month`` rows roll the days of a local month up (``day`` is the month's first):
+    written by the same upsert as the day rows they sum, so a year's figures read twelve
+    months' rows and the days at its edges, not 365 days'.
     """
 
+    class Span(models.TextChoices):
+        DAY = "day", _("by day")
+        MONTH = "month", _("by month")
+
+    span = models.CharField(max_length=5, choices=Span.choices, default="day", db_default="day")
     day = models.DateField()
     place_path = models.CharField(max_length=400, blank=True)
     unit_id = models.IntegerField(default=0, db_default=0)  # the responsible unit
@@ -611,7 +620,15 @@ class CaseDayFigure(models.Model):
         verbose_name_plural = _("case figures of days")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "place_path", "unit_id", "dispatcher_id", "category_id", "source"],
+                fields=[
+                    "span",
+                    "day",
+                    "place_path",
+                    "unit_id",
+                    "dispatcher_id",
+                    "category_id",
+                    "source",
+                ],
                 name="case_day_figure_key",
             )
         ]

@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Sum, TextField
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+)
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -745,10 +756,11 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
         )
 
     summed, cases_summed, unit_ids = _summary_share(actor, scope)
+    ways = [] if scope.everything else _visible_ways(actor, scope, unit_ids)
     if scope.everything or scope.place_paths or unit_ids:
         _add_summary_rows(scope, summed, since, until, group_by, named)
     if start < due_limit:  # (1) due, deadline passed, not closed in the period
-        _add_due_cases(actor, scope, unit_ids, (start, end, due_limit), named)
+        _add_due_cases(scope, unit_ids, cases_summed, ways, (start, end, due_limit), named)
     if not scope.everything:  # (2) visible, but not through the summary's share
         dated = (
             Q(reported_at__gte=start, reported_at__lt=end)
@@ -757,7 +769,7 @@ def _summed(actor, scope, *, since: date, until: date, group_by: str | None) -> 
             | Q(visited_at__gte=start, visited_at__lt=end)
         )
         rest = Case.objects.filter(dated).exclude(cases_summed).order_by()
-        for r in _outside_summary(actor, scope, unit_ids, rest):
+        for r in _outside_summary(ways, rest):
             for (day, path, unit, _d, category, source), counts in summary.contribution(r).items():
                 if since <= day <= until and (t := tally(name(path, unit, category, source))):
                     for c, n in counts.items():
@@ -784,10 +796,11 @@ def _summary_share(actor, scope) -> tuple[Q, Q, list[int]]:
 
 
 def _add_summary_rows(scope, summed: Q, since: date, until: date, group_by, named) -> None:
+    """The summary's share: month rows for whole months, day rows at the edges."""
     from cityloop.cases import summary
     from cityloop.cases.models import CaseDayFigure
 
-    rows = CaseDayFigure.objects.filter(day__gte=since, day__lte=until)
+    rows = CaseDayFigure.objects.filter(summary.period_q(since, until))
     if not scope.everything:
         rows = rows.filter(summed)
     sums = {f"n_{c}": Sum(c) for c in summary.COUNTERS}
@@ -800,40 +813,9 @@ def _add_summary_rows(scope, summed: Q, since: date, until: date, group_by, name
                 t[c] += r[f"n_{c}"] or 0
 
 
-def _add_due_cases(actor, scope, unit_ids: list[int], window, named) -> None:
-    """Cases due in the period whose deadline passed, not closed in it (read from the cases:
-    the answer depends on now)."""
-    from cityloop.cases import summary
-
-    start, end, due_limit = window
-    straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
-        Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
-    )
-    fields = ("status", "closed_on_time", "closed_at", *summary.FIELDS[1:6])
-    # The ids first, from the index alone (it covers them), then those few rows.
-    ids = list(Case.objects.filter(straddling).order_by().values_list("pk", flat=True))
-    found = []
-    for i in range(0, len(ids), 2000):
-        found += (
-            Case.objects.filter(pk__in=ids[i : i + 2000])
-            .order_by()
-            .values("pk", "zone_id", "road_id", "grid_id", "reporter_id", *fields)
-        )
-    if not scope.everything:  # the scope checked here: the index range stays alone
-        found = _in_scope(actor, scope, unit_ids, found)
-    for r in found:
-        t = named(r)
-        if t is not None and r["status"] not in summary.NOT_DUE:
-            t["closed_due"] += 1
-            on_time = bool(r["closed_on_time"]) and r["closed_at"] is not None
-            t["closed_due_on_time"] += int(on_time)
-
-
-def _outside_summary(actor, scope, unit_ids: list[int], rest):
-    """The dated cases visible only as an assisting unit's, a patrol zone's or as the
-    reader's own reports: one query per way, so that each uses its own index; each case once."""
-    from cityloop.cases import summary
-
+def _visible_ways(actor, scope, unit_ids: list[int]) -> list[Q]:
+    """The ways a case is visible besides the summary's share (assisting units, patrol zones,
+    the reader's own reports), one filter each so that each query uses its own index."""
     ways = []
     if unit_ids:
         through = Case.assisting_units.through.objects.filter(unit_id__in=unit_ids)
@@ -843,38 +825,74 @@ def _outside_summary(actor, scope, unit_ids: list[int], rest):
         ways += [Q(zone_id__in=ids), Q(road_id__in=ids), Q(grid_id__in=ids)]
     if actor is not None and getattr(actor, "is_authenticated", False):
         ways.append(Q(reporter=actor))
+    return ways
+
+
+def _add_due_cases(scope, unit_ids: list[int], cases_summed: Q, ways, window, named) -> None:
+    """Cases due in the period whose deadline passed, not closed in it (read from the cases:
+    the answer depends on now).
+
+    Counted by the database in one query, grouped by what names a group and decides the
+    summary's share (place, units, category, source): a few hundred rows, not every open case,
+    and the index range on (handle_due_at, closed_at) the only filter. The cases visible only
+    another way (``ways``, outside the share) are counted apart in the same groups. A group
+    whose straddling cases are all finished without a close still shows, with nothing due, as
+    in the recount.
+    """
+    from cityloop.cases import summary
+
+    start, end, due_limit = window
+    straddling = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit) & (
+        Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end)
+    )
+    due = ~Q(status__in=summary.NOT_DUE)
+    on_time = due & Q(closed_on_time=True, closed_at__isnull=False)
+    counts = {"n": Count("pk", filter=due), "on_time": Count("pk", filter=on_time)}
+    if ways:
+        other = Q(pk__in=[])
+        for way in ways:
+            other |= way
+        other &= ~cases_summed
+        counts |= {
+            "seen_other": Count("pk", filter=other),
+            "n_other": Count("pk", filter=other & due),
+            "on_time_other": Count("pk", filter=other & on_time),
+        }
+    groups = (
+        Case.objects.filter(straddling)
+        .order_by()
+        .values("place_path", "responsible_unit_id", "dispatcher_unit_id", "category_id", "source")
+        .annotate(**counts)
+    )
+    units = set(unit_ids)
+    for r in groups:
+        if scope.everything or (
+            any(r["place_path"].startswith(p) for p in scope.place_paths)
+            or r["responsible_unit_id"] in units
+            or r["dispatcher_unit_id"] in units
+        ):
+            n, n_on_time = r["n"], r["on_time"]
+        elif ways and r["seen_other"]:
+            n, n_on_time = r["n_other"], r["on_time_other"]
+        else:
+            continue
+        t = named(r)
+        if t is not None:
+            t["closed_due"] += n
+            t["closed_due_on_time"] += n_on_time
+
+
+def _outside_summary(ways: list[Q], rest):
+    """The dated cases visible only another way than the summary's share: one query per way,
+    so that each uses its own index; each case once."""
+    from cityloop.cases import summary
+
     seen: set[int] = set()
     for way in ways:
         for r in rest.filter(way).values("pk", *summary.FIELDS):
             if r["pk"] not in seen:
                 seen.add(r["pk"])
                 yield r
-
-
-def _in_scope(actor, scope, unit_ids: list[int], rows: list[dict]) -> list[dict]:
-    """The rows (case values) :func:`visible_cases` would answer, checked in Python."""
-    units, zones = set(unit_ids), scope.zone_ids
-    me = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    assisted: set[int] = set()
-    if units and rows:
-        through = Case.assisting_units.through.objects
-        pks = [r["pk"] for r in rows]
-        for i in range(0, len(pks), 2000):
-            assisted |= set(
-                through.filter(
-                    case_id__in=pks[i : i + 2000], unit_id__in=sorted(units)
-                ).values_list("case_id", flat=True)
-            )
-    return [
-        r
-        for r in rows
-        if any(r["place_path"].startswith(p) for p in scope.place_paths)
-        or r["responsible_unit_id"] in units
-        or r["dispatcher_unit_id"] in units
-        or r["pk"] in assisted
-        or (zones and {r["zone_id"], r["road_id"], r["grid_id"]} & zones)
-        or (me is not None and r["reporter_id"] == me)
-    ]
 
 
 def _from_tally(t: dict[str, float]) -> dict[str, Figure]:

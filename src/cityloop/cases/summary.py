@@ -9,6 +9,10 @@ every case. A case *contributes* to the day of each of its milestones, as it sta
   ``reworked`` (a rework or reopen) and the handling hours (``hours_count``/``hours_sum``);
 - ``visited``/``pleased`` on the day of visited_at (with a satisfaction answer).
 
+Each day's row has its month's roll-up beside it (``span`` ``month``, the day the month's
+first), written by the same upsert: a long period sums its whole months' rows and the days
+of its partial edge months only.
+
 What depends on "now" is not summed by day: a case is also due to close when its handling
 deadline fell in the period and has passed, though it was not closed in the period. Those
 cases are few (open ones, and closed ones whose close and deadline straddle the period's
@@ -17,7 +21,7 @@ index on (handle_due_at, closed_at).
 
 :func:`record` keeps the summary in the transaction of each case save (old contribution out,
 new in, as one upsert), :func:`forget` takes a deleted case out; :func:`rebuild` recomputes
-it from the cases with four set-based statements, after bulk changes that bypass the
+it from the cases with set-based statements, after bulk changes that bypass the
 workflow (raw SQL, a category moved to another parent: ``cityloop manage
 rebuild_case_figures``).
 """
@@ -25,12 +29,12 @@ rebuild_case_figures``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
 from cityloop.cases.models import Case, CaseDayFigure
 from cityloop.core import clock
@@ -39,7 +43,8 @@ S = Case.Status
 # Not due to close whatever the dates: finished without a close, or suspended now.
 NOT_DUE = (S.CANCELLED, S.REJECTED, S.MERGED, S.SUSPENDED)
 PLEASED = (Case.Satisfaction.SATISFIED, Case.Satisfaction.BASICALLY)
-KEY = ("day", "place_path", "unit_id", "dispatcher_id", "category_id", "source")
+DIMS = ("day", "place_path", "unit_id", "dispatcher_id", "category_id", "source")
+KEY = ("span", *DIMS)  # the summary table's unique key: a day's row or its month's roll-up
 COUNTERS = (
     "reported",
     "accepted",
@@ -168,18 +173,55 @@ def connect() -> None:
     post_delete.connect(forget, sender=Case, dispatch_uid="cases.summary.forget")
 
 
+def month_of(day: date) -> date:
+    """The ``day`` of the month row that rolls ``day`` up: the month's first."""
+    return day.replace(day=1)
+
+
+def period_q(since: date, until: date) -> Q:
+    """The summary rows that sum to the days ``since`` … ``until``: the month rows of the
+    whole months inside, the day rows of the days before and after them."""
+    first = month_of(since) if since.day == 1 else _next_month(since)
+    end = _next_month(until) if _next_month(until) - timedelta(days=1) == until else month_of(until)
+    if first >= end:  # no whole month inside
+        return Q(span="day", day__gte=since, day__lte=until)
+    months, m = [], first
+    while m < end:
+        months.append(m)
+        m = _next_month(m)
+    q = Q(span="month", day__in=months)
+    if since < first:
+        q |= Q(span="day", day__gte=since, day__lt=first)
+    if end <= until:
+        q |= Q(span="day", day__gte=end, day__lte=until)
+    return q
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def apply(delta: Mapping[Key, Mapping[str, float]]) -> None:
-    """Add counters to summary rows (one upsert statement; rows that net to zero skipped)."""
-    rows = [(key, counts) for key, counts in delta.items() if any(v for v in counts.values())]
+    """Add counters to summary rows, each day's and its month's roll-up, in one upsert
+    statement (rows that net to zero skipped): the months stay the exact sum of their days
+    whatever path writes (one case's save, a bulk intake, a delete)."""
+    spans: dict[tuple[str, Key], dict[str, float]] = {}
+    for key, counts in delta.items():
+        month = (month_of(key[0]), *key[1:])
+        for span, k in (("day", key), ("month", month)):
+            bucket = spans.setdefault((span, k), {})
+            for name, n in counts.items():
+                bucket[name] = bucket.get(name, 0) + n
+    rows = [(key, counts) for key, counts in spans.items() if any(v for v in counts.values())]
     if not rows:
         return
     qn = connection.ops.quote_name
     table = qn(CaseDayFigure._meta.db_table)
     cols = (*KEY, *COUNTERS)
     values, params = [], []
-    for (day, *dims), counts in sorted(rows, key=lambda r: r[0]):
+    for (span, (day, *dims)), counts in sorted(rows, key=lambda r: (r[0][1][0], r[0][0])):
         values.append("(" + ", ".join(["%s"] * len(cols)) + ")")
-        params += [connection.ops.adapt_datefield_value(day), *dims]
+        params += [span, connection.ops.adapt_datefield_value(day), *dims]
         params += [counts.get(c, 0) for c in COUNTERS]
     sets = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
     sql = (
@@ -245,18 +287,34 @@ def rebuild(*, cases=Case, figures=CaseDayFigure) -> int:
         sql, p = _by_day(cases, field, where, **counters)
         selects.append(sql)
         params += p
-    keys = ", ".join(f"u.k{i}" for i in range(len(KEY)))
+    keys = ", ".join(f"u.k{i}" for i in range(len(DIMS)))
     sums = ", ".join(f"SUM(u.c{i})" for i in range(len(COUNTERS)))
     union = " UNION ALL ".join(f"SELECT * FROM ({sql}) p{i}" for i, sql in enumerate(selects))
+    table = qn(figures._meta.db_table)
     with transaction.atomic():
         figures.objects.all().delete()
         with connection.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {qn(figures._meta.db_table)} "
-                f"({', '.join(qn(c) for c in (*KEY, *COUNTERS))}) "
-                f"SELECT {keys}, {sums} FROM ({union}) u "
+                f"INSERT INTO {table} ({', '.join(qn(c) for c in (*KEY, *COUNTERS))}) "
+                f"SELECT 'day', {keys}, {sums} FROM ({union}) u "
                 f"GROUP BY {keys} ORDER BY u.k0",
                 params,
+            )
+            # The months: their days' rows summed (the same grouping :func:`apply` keeps).
+            months = (
+                figures.objects.filter(span="day")
+                .order_by()
+                .annotate(month=TruncMonth("day"))
+                .values("month", *DIMS[1:])
+                .annotate(**{f"s_{c}": Sum(c) for c in COUNTERS})
+            )
+            sql, p = months.query.sql_with_params()
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(qn(c) for c in (*KEY, *COUNTERS))}) "
+                f"SELECT 'month', m.{qn('month')}, "
+                + ", ".join(f"m.{qn(c)}" for c in (*DIMS[1:], *(f"s_{c}" for c in COUNTERS)))
+                + f" FROM ({sql}) m",
+                p,
             )
         return figures.objects.count()
 

@@ -1455,20 +1455,36 @@ class Relit:
     examined: int = 0
 
 
-# The guarded UPDATE's extra condition per new light: the case must still be due for it.
-_LIGHT_SQL = {
-    "red": "{due} <= %s",
-    "yellow": "{warn} <= %s AND {due} > %s",
-    "green": "{due} > %s AND ({warn} IS NULL OR {warn} > %s)",
-}
+def _light_now_sql(due: str, warn: str) -> str:
+    """:func:`deadlines.light_at` in SQL on a row (``''`` without a deadline): the guard of
+    the sweep's UPDATE compares it to the light it writes (same boundaries as
+    :func:`deadlines.light_conditions`)."""
+    return (
+        f"CASE WHEN {due} <= %s THEN 'red'"
+        f" WHEN {warn} <= %s AND {due} > %s THEN 'yellow'"
+        f" WHEN {due} > %s AND ({warn} IS NULL OR {warn} > %s) THEN 'green' ELSE '' END"
+    )
+
+
+def _iso_sql(column: str) -> str:
+    """PostgreSQL spelling of :func:`_iso` (UTC, ``+00:00``, microseconds only when some)."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"COALESCE(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN mod(date_part('microseconds', {utc})::bigint, 1000000) <> 0"
+        f" THEN to_char({utc}, '.US') ELSE '' END || '+00:00', '')"
+    )
 
 
 def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int = 0) -> Relit:
     """The set-based sweep step: re-light up to ``limit`` stale open cases with pk > ``after``
-    in one transaction — one read, one guarded UPDATE … RETURNING per (old, new) light, the
-    warning events and the notifications in bulk. Same outcome as :func:`update_light` on
-    each case; the guard (the stored light still the old one, the case still open and due
-    for the new one) makes two sweeps at once write each change once."""
+    in one transaction — one read, then one guarded ``UPDATE … FROM`` of every (case, old,
+    new light) of the chunk, the warning events and the notifications in bulk. On
+    PostgreSQL the events are inserted by the UPDATE's own statement (a data-modifying
+    ``WITH``) from the rows it really changed, on SQLite by one bulk INSERT of those. Same
+    outcome as :func:`update_light` on each case; the guard (the stored light still the old
+    one, the case still open and, by its deadlines now, due for the new one) makes two sweeps
+    at once write each change once."""
     from django.db import connection
     from django.db.models import Case as Choose
     from django.db.models import CharField, Value, When
@@ -1494,49 +1510,91 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
         )
         if not rows:
             return Relit(changed={}, last_pk=None)
-        groups: dict[tuple[str, str], list[dict]] = {}
-        for row in rows:
-            groups.setdefault((row["light"], row["new_light"]), []).append(row)
-        table = connection.ops.quote_name(Case._meta.db_table)
+        pg = connection.vendor == "postgresql"
+        qn = connection.ops.quote_name
+        table = qn(Case._meta.db_table)
         col = {
-            name: connection.ops.quote_name(Case._meta.get_field(name).column)
-            for name in ("id", "light", "status", "due_at", "warn_at")
+            name: "c." + qn(Case._meta.get_field(name).column)
+            for name in ("id", "light", "status", "stage", "due_at", "warn_at")
         }
         moment = connection.ops.adapt_datetimefield_value(now)
         open_states = [str(s) for s in Case.OPEN]
+        ids_sql, ids_params = id_list_sql([row["pk"] for row in rows])
+        if pg:
+            pick = "unnest(%s::bigint[], %s::text[], %s::text[]) AS pick(id, old, new)"
+            # Array literals, not lists: psycopg adapting thousands of items one by one costs
+            # more than the UPDATE (lights are plain words, quoted for the empty one).
+            pick_params: list[Any] = [
+                "{" + ",".join(str(int(row["pk"])) for row in rows) + "}",
+                "{" + ",".join(f'"{row["light"]}"' for row in rows) + "}",
+                "{" + ",".join(f'"{row["new_light"]}"' for row in rows) + "}",
+            ]
+        else:
+            import json
+
+            pick = (
+                "(SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS old,"
+                " json_extract(value, '$[2]') AS new FROM json_each(%s)) AS pick"
+            )
+            pick_params = [json.dumps([[r["pk"], r["light"], r["new_light"]] for r in rows])]
+        light_now = _light_now_sql(col["due_at"], col["warn_at"])
+        update = (
+            f"UPDATE {table} AS c SET {qn('light')} = pick.new FROM {pick}"
+            f" WHERE {col['id']} = pick.id AND {col['id']} {ids_sql}"
+            f" AND {col['light']} = pick.old"
+            f" AND {col['status']} IN ({', '.join(['%s'] * len(open_states))})"
+            f" AND {light_now} = pick.new"
+        )
+        params = [*pick_params, *ids_params, *open_states, *[moment] * light_now.count("%s")]
+        shared = events.event_fields(actor=None, verb="")
+        if pg:  # the events from the changed rows, in the same statement
+            ev = CaseEvent._meta
+            names = ("at", "actor_label", "verb", "from_state", "to_state", "note", "data")
+            names += ("attachments", "actor", "case", "public")
+            cols = ", ".join(qn(ev.get_field(n).column) for n in names)
+            data = (
+                "jsonb_build_object('from', m.old, 'to', m.new, 'stage', m.stage,"
+                f" 'due_at', {_iso_sql('m.due_at')})"
+            )
+            sql = (
+                f"WITH moved AS ({update} RETURNING {col['id']} AS id, pick.old AS old,"
+                f" pick.new AS new, {col['status']} AS status, {col['stage']} AS stage,"
+                f" {col['due_at']} AS due_at),"
+                f" ev AS (INSERT INTO {qn(ev.db_table)} ({cols})"
+                f" SELECT %s, %s, 'light_' || m.new, m.status, m.status, %s, {data},"
+                " '[]'::jsonb, NULL, m.id, false FROM moved m"
+                " WHERE m.new IN ('yellow', 'red'))"
+                " SELECT id, new FROM moved"
+            )
+            params += [connection.ops.adapt_datetimefield_value(shared["at"])]
+            params += [shared["actor_label"], shared["note"]]
+        else:
+            # SQLite's RETURNING names the updated table's columns bare (no alias).
+            sql = f"{update} RETURNING {qn('id')}, {qn('light')}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            done = dict(cursor.fetchall())
         changed: dict[str, int] = {}
         steps: list[tuple[dict, str]] = []
         new_events: list[dict[str, Any]] = []
-        for (old, light), group in groups.items():
-            ids_sql, ids_params = id_list_sql([row["pk"] for row in group])
-            due_for = _LIGHT_SQL[light].format(due=col["due_at"], warn=col["warn_at"])
-            sql = (
-                f"UPDATE {table} SET {col['light']} = %s WHERE {col['id']} {ids_sql}"
-                f" AND {col['light']} = %s"
-                f" AND {col['status']} IN ({', '.join(['%s'] * len(open_states))})"
-                f" AND {due_for} RETURNING {col['id']}"
-            )
-            params = [light, *ids_params, old, *open_states, *[moment] * due_for.count("%s")]
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                done = {r[0] for r in cursor.fetchall()}
-            if not done:
+        shared["actor_id"] = shared.pop("actor")
+        for row in rows:
+            light = done.get(row["pk"])
+            if light is None:
                 continue
-            changed[light] = changed.get(light, 0) + len(done)
+            changed[light] = changed.get(light, 0) + 1
             if light not in ("yellow", "red"):
                 continue
             verb = f"light_{light}"
-            shared = events.event_fields(actor=None, verb=verb)
-            shared["actor_id"] = shared.pop("actor")
-            for row in group:
-                if row["pk"] not in done:
-                    continue
+            steps.append((row, verb))
+            if not pg:
                 status = row["status"]
-                data = {"from": old, "to": light, "stage": row["stage"]}
+                data = {"from": row["light"], "to": light, "stage": row["stage"]}
                 data["due_at"] = _iso(row["due_at"])
                 new_events.append(
                     {
                         **shared,
+                        "verb": verb,
                         "from_state": status,
                         "to_state": status,
                         "data": data,
@@ -1544,9 +1602,9 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
                         "public": False,
                     }
                 )
-                steps.append((row, verb))
         if new_events:
             insert_rows(CaseEvent, new_events)
+        if steps:
             notices.send_lights(steps)
     return Relit(changed=changed, last_pk=rows[-1]["pk"], examined=len(rows))
 

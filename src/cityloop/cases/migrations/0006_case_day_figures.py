@@ -5,12 +5,8 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    """The summary of the cases already there (cityloop.cases.summary)."""
-    from cityloop.cases import summary
-
-    summary.rebuild(
-        cases=apps.get_model("cases", "Case"), figures=apps.get_model("cases", "CaseDayFigure")
-    )
+    """The summary of the cases already there: now written by 0009_figure_months, whose
+    rebuild fills the day rows and their month roll-up (the table here has no span yet)."""
 
 
 class Migration(migrations.Migration):
