@@ -17,11 +17,10 @@ module knows nothing about places or units.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -277,11 +276,25 @@ def _read_csv(data: bytes) -> Table:
     text = _decode(data)
     del data
     try:
-        return _table_from_records(csv.reader(io.StringIO(text, newline="")))
+        return _table_from_records(csv.reader(_lines(text)))
     except csv.Error as exc:
         raise ImportFileError(
             "file_bad_csv", _("The CSV file cannot be read: %(error)s") % {"error": exc}
         ) from exc
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, one at a time (``io.StringIO`` would copy
+    the whole text first). A line break inside a quoted cell is the csv reader's business."""
+    start, size = 0, len(text)
+    newline = "\n" if "\n" in text else "\r"  # old Mac files end lines with CR alone
+    while start < size:
+        end = text.find(newline, start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 class FormulaWithoutValue(str):
@@ -544,7 +557,12 @@ def parse(table: Table, spec: Spec, *, crs: str = "wgs84") -> Parsed:
         return parsed
 
     seen: dict[tuple, int] = {}
-    for line, cells, feature_geometry in table.rows:
+    # The table's rows are taken as they are read (the list reversed once, then popped): a
+    # 100 k-row file is never held twice, as cells and as parsed rows.
+    pending = table.rows
+    pending.reverse()
+    while pending:
+        line, cells, feature_geometry = pending.pop()
         row = Row(line, {})
         for name, header in parsed.headers.items():
             col = next(c for c in columns if c.name == name)
