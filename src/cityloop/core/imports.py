@@ -399,6 +399,28 @@ def _strip(cell: str) -> str:
     return cell if isinstance(cell, FormulaWithoutValue) else cell.strip()
 
 
+def _cells_type(headers: list[str]):
+    """A row's cells as a tuple that answers ``get(header)`` like the dict it replaces: a
+    third of the memory for a 100 k-row file (the header index is shared by every row)."""
+    index = {h: i for i, h in enumerate(headers)}
+    width = len(headers)
+
+    class Cells(tuple):
+        __slots__ = ()
+
+        def get(self, header: str, default: str = "") -> str:
+            i = index.get(header)
+            return tuple.__getitem__(self, i) if i is not None and i < len(self) else default
+
+        def __getitem__(self, key):
+            if isinstance(key, str):  # by header, as the dict did (KeyError if unknown)
+                i = index[key]
+                return tuple.__getitem__(self, i) if i < len(self) else ""
+            return tuple.__getitem__(self, key)
+
+    return lambda cells: Cells(cells[:width])
+
+
 def _table_from_records(records: Iterable[list[str]]) -> Table:
     # Line numbers are the row numbers Excel shows: the header is line 1. One pass, no copy
     # of the records: a 100 k-row file is held once, as the rows.
@@ -412,10 +434,9 @@ def _table_from_records(records: Iterable[list[str]]) -> Table:
             headers = cells
             while headers and not headers[-1]:
                 headers = headers[:-1]
+            cells_of = _cells_type(headers)
             continue
-        rows.append(
-            (line, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}, None)
-        )
+        rows.append((line, cells_of(cells), None))
     if headers is None:
         return Table(headers=[], rows=[])
     return Table(headers=headers, rows=rows)
