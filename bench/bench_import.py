@@ -352,7 +352,7 @@ def section(results: list[dict], took: float, cli: dict | None = None) -> str:
             "(`workflow.write_planned`, `core.db.insert_rows`). Before, on this machine under "
             "the same load (load average ≈ 9, 1,000 work orders, 2,000 places): SQLite 40 "
             "rows/s, PostgreSQL 9 rows/s row by row; after: SQLite 65, PostgreSQL 126 at that "
-            "load (the table above) (the time is the intake rules themselves: jieba for the search text and the "
+            "load (the time is the intake rules themselves: jieba for the search text and the "
             "point lookup, ~4 ms a row; the first import also loads the triage model). Before "
             "the bulk path for places and people (main at 31479d2, SQLite, 20,000 rows) places "
             "ran at 146 rows/s and people at 148 rows/s. Peak MB here includes the generated "
