@@ -108,3 +108,65 @@ def test_import_command(tree, write_csv):
             stdout=StringIO(),
         )
     assert Household.objects.count() == 5
+
+
+def test_a_large_register_is_written_in_bulk(desk, tree, write_csv, django_assert_max_num_queries):
+    """600 units (owners of two units each) in a bounded number of statements; a second file
+    changing some units and owners updates exactly those, with their owner links replaced."""
+    rows = [
+        ["1号楼", str(1 + i // 100), str(101 + i % 100), "88.5", f"业主{i // 2}", f"K{i // 2}", ""]
+        for i in range(600)
+    ]
+    with django_assert_max_num_queries(40):
+        report = services.households_import(
+            actor=desk, compound=tree.compound_a, path=write_csv(rows)
+        )
+    assert report.ok, report.as_dict()
+    assert report.counts["household"] == {"created": 600, "updated": 0, "unchanged": 0}
+    assert report.counts["owner"] == {"created": 300, "updated": 0, "unchanged": 0}
+    assert Owner.households.through.objects.count() == 600
+    assert len({u.head for _h, u, _o in queries.electorate(tree.compound_a)}) == 300
+
+    rows[0][3] = "90"  # area of one unit
+    rows[1][4:6] = ["新业主", "N1"]  # another unit changes hands
+    rows[2][4] = "业主1、业主X"  # a third gets a second owner (keys: the names)
+    rows[2][5] = "K1、KX"
+    with django_assert_max_num_queries(40):
+        again = services.households_import(
+            actor=desk, compound=tree.compound_a, path=write_csv(rows, name="h2.csv")
+        )
+    assert again.ok, again.as_dict()
+    assert again.counts["household"] == {"created": 0, "updated": 3, "unchanged": 597}
+    assert again.counts["owner"]["created"] == 2  # N1, KX
+    first = Household.objects.get(building="1号楼", entrance="1", room="101")
+    second = Household.objects.get(building="1号楼", entrance="1", room="102")
+    third = Household.objects.get(building="1号楼", entrance="1", room="103")
+    assert str(first.area) == "90.00"
+    assert [o.key for o in second.owners.all()] == ["N1"]
+    assert sorted(o.key for o in third.owners.all()) == ["K1", "KX"]
+    assert Owner.households.through.objects.count() == 601
+
+
+def test_values_longer_than_the_register_holds_are_row_errors(desk, tree, write_csv):
+    """Refused with the line before anything is written (PostgreSQL would fail the write)."""
+    path = write_csv(
+        [
+            ["1号楼", "1", "101", "100", "王建国", "W1", ""],
+            ["楼" * 41, "1", "102", "60", "钱", "", ""],
+            ["1号楼", "单" * 21, "房" * 21, "60", "孙", "", ""],
+            ["1号楼", "1", "104", "123456789", "周" * 61, "", ""],
+            ["1号楼", "1", "105", "60", "吴", "K" * 61, ""],
+        ]
+    )
+    report = services.households_import(actor=desk, compound=tree.compound_a, path=path)
+    assert not report.ok
+    found = {(e.line, e.column, e.code) for e in report.errors}
+    assert found == {
+        (3, "楼栋", "cell_too_long"),
+        (4, "单元", "cell_too_long"),
+        (4, "房号", "cell_too_long"),
+        (5, "面积", "area_invalid"),
+        (5, "业主", "cell_too_long"),
+        (6, "业主标识", "cell_too_long"),
+    }
+    assert not Household.objects.exists() and not Owner.objects.exists()

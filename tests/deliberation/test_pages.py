@@ -138,3 +138,52 @@ def test_coverage_and_charter_pages(staff, tree, at_day):
     )
     page = staff.get("/deliberation/charter/").content.decode()
     assert f'data-place="{tree.compound_a.code}" data-complete="no"' in page
+
+
+def test_households_import_page_shows_its_progress(
+    staff, tree, write_csv, client, outsider, monkeypatch
+):
+    """The form carries a fresh token; while (and after) the import runs, the progress
+    fragment of that token tells the rows checked and written, to its sender only."""
+    import re
+
+    from cityloop.core import import_progress
+    from cityloop.deliberation import services
+
+    page = staff.get(f"/deliberation/households/{tree.compound_a.pk}/").content.decode()
+    token = re.search(r'name="progress_token" value="([^"]+)"', page).group(1)
+    assert "data-import-form" in page and "web/imports.js" in page
+    url = f"/deliberation/households/{tree.compound_a.pk}/progress/?token={token}"
+    waiting = staff.get(url)
+    assert waiting.status_code == 200 and 'data-import-progress-state="waiting"' in waiting.text
+
+    seen: list[str] = []
+    real = services.households_import
+
+    def spying(**kwargs):  # what the page would fetch while the import is running
+        tick = kwargs["progress"]
+
+        def tick_and_look(stage, done, total):
+            tick(stage, done, total)
+            seen.append(staff.get(url).content.decode())
+
+        return real(**{**kwargs, "progress": tick_and_look})
+
+    rows = [["1号楼", "1", str(100 + i), "60", f"业主{i}", "", ""] for i in range(1200)]
+    monkeypatch.setattr(services, "households_import", spying)
+    monkeypatch.setattr(import_progress, "MIN_INTERVAL", 0)  # every tick stored
+    with write_csv(rows).open("rb") as f:
+        r = staff.post(
+            f"/deliberation/households/{tree.compound_a.pk}/",
+            {"file": f, "progress_token": token},
+        )
+    assert r.status_code == 200
+    assert any("正在检查：第 500 行，共 1200 行" in s for s in seen), seen
+    assert any('data-import-progress-state="write"' in s for s in seen)
+    done = staff.get(url).content.decode()
+    assert 'data-import-progress-state="done"' in done and "1200" in done
+    # Another account asking with the same token learns nothing.
+    client.force_login(outsider)
+    other = client.get(url)
+    assert other.status_code == 404 or 'data-import-progress-state="waiting"' in other.text
+    assert import_progress.read(outsider, token) is None

@@ -6,9 +6,12 @@ unless every row is good; a dry run does the work and rolls it back.
 
 - ``categories`` hands each row to :func:`cityloop.cases.services.category_save`; parents may
   come after their children in the file; re-importing the same file changes nothing.
-- ``hotline`` hands each row to :func:`cityloop.cases.workflow.report` with source
-  ``hotline``, as the desk account given with ``--actor``. A case is known by its work-order
-  number (工单编号), so importing the same export again creates nothing.
+- ``hotline`` checks each row by the intake rules of :func:`cityloop.cases.workflow.report`
+  (:func:`~cityloop.cases.workflow.plan_report`, source ``hotline``, as the desk account
+  given with ``--actor``) outside any transaction, then writes every new case with its event,
+  scope keys, light and figures in one short bulk transaction
+  (:func:`~cityloop.cases.workflow.write_planned`). A case is known by its work-order number
+  (工单编号), so importing the same export again creates nothing.
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ ERROR_COLUMNS = {
 FIELD_COLUMNS = {"parent": "parent_code", "default_unit": "default_unit_code"}
 MAX_EXTERNAL_ID = Case._meta.get_field("external_id").max_length
 MAX_SORT = 32767
+BATCH = 900  # numbers per lookup query (below SQLite's parameter limit)
 
 
 def run_import(
@@ -149,12 +153,13 @@ def run_import(
         _check_hotline_actor(actor)
     report = run_file(
         SPECS[kind],
-        APPLY[kind],
+        PLAN.get(kind) or APPLY[kind],
         path,
         actor=actor,
         dry_run=dry_run,
         crs=crs,
         error_columns=ERROR_COLUMNS,
+        planned=kind in PLAN,
         progress=progress,
     )
     if kind == "hotline" and report.written:  # fresh statistics after a large import
@@ -388,79 +393,87 @@ def _point(run: ImportRun, row: Row) -> tuple[float | None, float | None]:
     return lng, lat
 
 
-def hotline_case(
-    *,
-    actor,
-    external_id: str,
-    reported_at: datetime | None,
-    imported_from: str,
-    **fields: Any,
-) -> tuple[Case, str]:
-    """Take in one hotline work order; ``unchanged`` when its number is already a case."""
-    earlier = Case.objects.filter(source=Case.Source.HOTLINE, external_id=external_id).first()
-    if earlier is not None:
-        return earlier, "unchanged"
-    # The case's reported_at is the intake time; the call time and the file go into the data
-    # of the report event.
+def _plan_hotline(run: ImportRun) -> Callable[[], None]:
+    """Check every work order by the intake rules (outside any transaction), then write the
+    new cases in bulk in one short transaction: each gets what a single intake gives it."""
     # Imported here: intake pulls in the triage model (scikit-learn, ~100 MB), which a
     # places or people import, sharing this command, has no use for.
-    from cityloop.cases import workflow
+    from cityloop.cases import routing, workflow
 
-    case = workflow.report(
-        actor=actor,
-        source=Case.Source.HOTLINE,
-        external_id=external_id,
-        event_data={
-            "imported_from": imported_from,
-            **({"reported_at": reported_at.isoformat()} if reported_at else {}),
-        },
-        **fields,
-    )
-    return case, "created"
-
-
-def _apply_hotline(run: ImportRun) -> None:
+    rows = run.parsed.rows
     categories = _Categories()
     root = Place.objects.filter(parent__isnull=True).order_by("path").first()
-    for row in run.parsed.rows:
-        external_id = row.values["external_id"]
-        if len(external_id) > MAX_EXTERNAL_ID:
-            run.error(
-                row,
-                "external_id",
-                _("The number is too long (at most %(n)d characters)") % {"n": MAX_EXTERNAL_ID},
-                "cell_invalid",
-            )
-        category = None
-        if row.values.get("category"):
-            category, reason = categories.find(row.values["category"])
-            if reason:
-                run.error(row, "category", reason, "category_not_found")
-        reported_at = _reported_at(run, row)
-        lng, lat = _point(run, row)
-        if not row.ok:
-            continue
-        address = row.values.get("address") or ""
-        # No address and no point: the district takes it in (a 12345 matter often has none).
-        place = root if not address and lng is None else None
-        run.save(
-            row,
-            hotline_case,
-            {
-                "external_id": external_id,
-                "reported_at": reported_at,
-                "imported_from": run.report.source,
-                "description": row.values["description"],
-                "title": row.values.get("title") or "",
-                "category": category,
-                "lng": lng,
-                "lat": lat,
-                "address": address,
-                "place": place,
-                "reporter_name": row.values.get("reporter_name") or "",
-                "reporter_phone": row.values.get("reporter_phone") or "",
-            },
+    numbers = {r.values["external_id"] for r in rows if r.values.get("external_id")}
+    stored = set()
+    wanted = sorted(numbers)
+    for i in range(0, len(wanted), BATCH):
+        stored.update(
+            Case.objects.filter(
+                source=Case.Source.HOTLINE, external_id__in=wanted[i : i + BATCH]
+            ).values_list("external_id", flat=True)
+        )
+    planned: list[tuple[Case, dict[str, Any]]] = []
+    with routing.memo():
+        for n, row in enumerate(rows, start=1):
+            if n % 500 == 0 or n == len(rows):
+                run.tick("check", n, len(rows))
+            external_id = row.values["external_id"]
+            if len(external_id) > MAX_EXTERNAL_ID:
+                run.error(
+                    row,
+                    "external_id",
+                    _("The number is too long (at most %(n)d characters)") % {"n": MAX_EXTERNAL_ID},
+                    "cell_invalid",
+                )
+            category = None
+            if row.values.get("category"):
+                category, reason = categories.find(row.values["category"])
+                if reason:
+                    run.error(row, "category", reason, "category_not_found")
+            reported_at = _reported_at(run, row)
+            lng, lat = _point(run, row)
+            if not row.ok:
+                continue
+            if external_id in stored:
+                run.report.count(run.kind, "unchanged")
+                continue
+            address = row.values.get("address") or ""
+            # No address and no point: the district takes it in (a 12345 matter often has
+            # none). The case's reported_at is the intake time; the call time and the file
+            # go into the data of the report event.
+            try:
+                planned.append(
+                    workflow.plan_report(
+                        actor=run.actor,
+                        source=Case.Source.HOTLINE,
+                        external_id=external_id,
+                        event_data={
+                            "imported_from": run.report.source,
+                            **({"reported_at": reported_at.isoformat()} if reported_at else {}),
+                        },
+                        description=row.values["description"],
+                        title=row.values.get("title") or "",
+                        category=category,
+                        lng=lng,
+                        lat=lat,
+                        address=address,
+                        place=root if not address and lng is None else None,
+                        reporter_name=row.values.get("reporter_name") or "",
+                        reporter_phone=row.values.get("reporter_phone") or "",
+                    )
+                )
+            except InvalidInput as exc:
+                run._service_error(row, exc, {})
+                continue
+            run.report.count(run.kind, "created")
+
+    def write() -> None:
+        workflow.write_planned(
+            run.actor, planned, tick=lambda done: run.tick("write", done, len(planned))
         )
 
+    return write
 
-APPLY = {"categories": _apply_categories, "hotline": _apply_hotline}
+
+APPLY = {"categories": _apply_categories}
+PLAN = {"hotline": _plan_hotline}

@@ -8,9 +8,12 @@ escalation and the default of the dispatch form, so it lives here once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
+
+from django.db.models import QuerySet
 
 from cityloop.cases.models import Category, Level
 from cityloop.org.models import Place, Unit
@@ -57,6 +60,18 @@ def memo() -> Iterator[None]:
         yield
     finally:
         _memo.reset(token)
+
+
+def remembered(key: str, load: Callable[[], Any]) -> Any:
+    """``load()`` — once per :func:`memo` block when one is running (a query set is read
+    into a list then), else every time."""
+    cache = _memo.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        value = load()
+        cache[key] = list(value) if isinstance(value, QuerySet) else value
+    return cache[key]
 
 
 def place_with_chain(pks: list[int], deepest: int) -> Place | None:

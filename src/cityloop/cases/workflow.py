@@ -33,6 +33,7 @@ from cityloop.cases.models import (
 )
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
 from cityloop.core import clock, codes, events, geo, hooks, worktime
+from cityloop.core.db import insert_rows
 from cityloop.core.errors import (
     Conflict,
     DomainError,
@@ -418,12 +419,26 @@ def place_from_address(address: str) -> Place | None:
     text = (address or "").strip()
     if not text:
         return None
-    best: Place | None = None
-    for place in Place.objects.only("pk", "name", "depth", "path", "kind", "parent_id"):
-        if place.name and place.name in text:
-            if best is None or (place.depth, len(place.name)) > (best.depth, len(best.name)):
-                best = place
-    return best
+    by_name, longest = routing.remembered("named_places", _places_by_name)
+    # Every piece of the address looked up by name: a short address against any number of
+    # places (a hotline file of thousands of rows reads the places once, under routing.memo).
+    found: list[tuple[int, Place]] = []
+    for i in range(len(text)):
+        for j in range(i + 1, min(len(text), i + longest) + 1):
+            found += by_name.get(text[i:j], ())
+    if not found:
+        return None
+    # Deepest, then longest name; among equals the first place read.
+    return max(found, key=lambda f: (f[1].depth, len(f[1].name), -f[0]))[1]
+
+
+def _places_by_name() -> tuple[dict[str, list[tuple[int, Place]]], int]:
+    by_name: dict[str, list[tuple[int, Place]]] = {}
+    places = Place.objects.only("pk", "name", "depth", "path", "kind", "parent_id")
+    for n, place in enumerate(places):
+        if place.name:
+            by_name.setdefault(place.name, []).append((n, place))
+    return by_name, max((len(name) for name in by_name), default=0)
 
 
 def _hazard_point(code: str) -> Zone:
@@ -451,7 +466,9 @@ def register_after_report(hook: Callable[[Case, object], Case | None]) -> None:
 
 
 def _root_place() -> Place | None:
-    return Place.objects.filter(parent__isnull=True).order_by("path").first()
+    return routing.remembered(
+        "root_place", lambda: Place.objects.filter(parent__isnull=True).order_by("path").first()
+    )
 
 
 def report(
@@ -642,7 +659,7 @@ def _report_many(actor, reports: list[dict[str, Any]], client: str) -> list[Bulk
         outcomes.append(outcome)
         first_of.update(dict.fromkeys(marks, outcome))
     if fresh:
-        _insert_batch(actor, fresh, client)
+        _insert_batch(actor, [(o.case, data, key) for o, data, key in fresh], client)
     _settle_existing(outcomes)
     return outcomes
 
@@ -707,10 +724,51 @@ _REPORT_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], client: str):
-    from django.db import connection
+def plan_report(*, actor, **fields: Any) -> tuple[Case, dict[str, Any]]:
+    """Check one report by the intake rules and build its case, without writing anything:
+    a file import checks every row first (outside any transaction) and writes the planned
+    cases with :func:`write_planned`. Run it under :func:`cityloop.cases.routing.memo` so
+    place chains, offices and the named places are read once per file."""
+    given = {**_REPORT_DEFAULTS, "event_data": {}, **fields}
+    return _new_report(
+        actor=actor, photos=(), share_gps=False, is_demo=False, new_code=_unchecked_code, **given
+    )
 
-    cases = [o.case for o, _d, _k in fresh]
+
+WRITE_CHUNK = 1000
+
+
+def write_planned(
+    actor, planned: Sequence[tuple[Case, dict[str, Any]]], *, tick=None
+) -> list[Case]:
+    """Write cases built by :func:`plan_report` — what :func:`report` writes for each (the
+    case with its scope keys and light, its ``report`` event, the figures summary, the
+    suggestion hook) with one INSERT per table and chunk. Runs in the caller's transaction;
+    ``tick(done)`` after each chunk."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("planned cases are written in one transaction")
+    done = 0
+    for i in range(0, len(planned), WRITE_CHUNK):
+        chunk = planned[i : i + WRITE_CHUNK]
+        _insert_batch(actor, [(case, data, "") for case, data in chunk], "")
+        done += len(chunk)
+        if tick is not None:
+            tick(done)
+    return [case for case, _data in planned]
+
+
+def _column_values(obj) -> dict[str, Any]:
+    """A new row's values by attname, its id left to the database."""
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "generated", False)
+    }
+
+
+def _insert_batch(actor, fresh: list[tuple[Case, dict[str, Any], str]], client: str):
+    """``fresh``: ``(case, report event data, idempotency key or "")`` of new cases."""
+    cases = [case for case, _d, _k in fresh]
     # Codes are drawn unchecked, then checked all at once (and against each other).
     while True:
         seen: set[str] = set()
@@ -726,27 +784,34 @@ def _insert_batch(actor, fresh: list[tuple[BulkOutcome, dict[str, Any], str]], c
                 case.code = _unchecked_code(case.reported_at)
     for case in cases:
         case.updated_at = case.reported_at
-        case.refresh_scope_keys()  # bulk_create bypasses Case.save, which keeps them
-    if connection.features.can_return_rows_from_bulk_insert:
-        Case.objects.bulk_create(cases)
-    else:  # pragma: no cover - every supported database returns the new ids
-        for case in cases:
-            case.save(force_insert=True)
-    summary.record_added(cases)  # bulk_create bypasses _save: the figures summary, here
+        case.refresh_scope_keys()  # a bulk insert bypasses Case.save, which keeps them
+    # One INSERT … SELECT over a JSON parameter per table (core.db.insert_rows): the ORM's
+    # bulk_create compiles every value of ~70 columns, most of a batch's time.
+    insert_rows(Case, [_column_values(case) for case in cases])
+    ids = dict(Case.objects.filter(code__in=[c.code for c in cases]).values_list("code", "pk"))
+    for case in cases:
+        case.pk = ids[case.code]
+        case._state.adding, case._state.db = False, "default"
+    summary.record_added(cases)  # the insert bypasses _save: the figures summary, here
     public = actions.is_public("report")
-    CaseEvent.objects.bulk_create(
-        CaseEvent(
-            case=case,
-            public=public,
-            **events.event_fields(
-                actor=actor, verb="report", from_state="", to_state=case.status, data=data
-            ),
-        )
-        for case, (_o, data, _k) in zip(cases, fresh, strict=True)
+    insert_rows(
+        CaseEvent,
+        [
+            _column_values(
+                CaseEvent(
+                    case=case,
+                    public=public,
+                    **events.event_fields(
+                        actor=actor, verb="report", from_state="", to_state=case.status, data=data
+                    ),
+                )
+            )
+            for case, data, _k in fresh
+        ],
     )
     IdempotencyKey.objects.bulk_create(
-        IdempotencyKey(client=client, key=key, case=o.case, created_at=o.case.reported_at)
-        for o, _d, key in fresh
+        IdempotencyKey(client=client, key=key, case=case, created_at=case.reported_at)
+        for case, _d, key in fresh
         if key
     )
     for case in cases:  # suggestions (intel) follow after commit; nothing here without one

@@ -17,11 +17,10 @@ module knows nothing about places or units.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -277,11 +276,25 @@ def _read_csv(data: bytes) -> Table:
     text = _decode(data)
     del data
     try:
-        return _table_from_records(csv.reader(io.StringIO(text, newline="")))
+        return _table_from_records(csv.reader(_lines(text)))
     except csv.Error as exc:
         raise ImportFileError(
             "file_bad_csv", _("The CSV file cannot be read: %(error)s") % {"error": exc}
         ) from exc
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, one at a time (``io.StringIO`` would copy
+    the whole text first). A line break inside a quoted cell is the csv reader's business."""
+    start, size = 0, len(text)
+    newline = "\n" if "\n" in text else "\r"  # old Mac files end lines with CR alone
+    while start < size:
+        end = text.find(newline, start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 class FormulaWithoutValue(str):
@@ -386,6 +399,28 @@ def _strip(cell: str) -> str:
     return cell if isinstance(cell, FormulaWithoutValue) else cell.strip()
 
 
+def _cells_type(headers: list[str]):
+    """A row's cells as a tuple that answers ``get(header)`` like the dict it replaces: a
+    third of the memory for a 100 k-row file (the header index is shared by every row)."""
+    index = {h: i for i, h in enumerate(headers)}
+    width = len(headers)
+
+    class Cells(tuple):
+        __slots__ = ()
+
+        def get(self, header: str, default: str = "") -> str:
+            i = index.get(header)
+            return tuple.__getitem__(self, i) if i is not None and i < len(self) else default
+
+        def __getitem__(self, key):
+            if isinstance(key, str):  # by header, as the dict did (KeyError if unknown)
+                i = index[key]
+                return tuple.__getitem__(self, i) if i < len(self) else ""
+            return tuple.__getitem__(self, key)
+
+    return lambda cells: Cells(cells[:width])
+
+
 def _table_from_records(records: Iterable[list[str]]) -> Table:
     # Line numbers are the row numbers Excel shows: the header is line 1. One pass, no copy
     # of the records: a 100 k-row file is held once, as the rows.
@@ -399,10 +434,9 @@ def _table_from_records(records: Iterable[list[str]]) -> Table:
             headers = cells
             while headers and not headers[-1]:
                 headers = headers[:-1]
+            cells_of = _cells_type(headers)
             continue
-        rows.append(
-            (line, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}, None)
-        )
+        rows.append((line, cells_of(cells), None))
     if headers is None:
         return Table(headers=[], rows=[])
     return Table(headers=headers, rows=rows)
@@ -544,7 +578,12 @@ def parse(table: Table, spec: Spec, *, crs: str = "wgs84") -> Parsed:
         return parsed
 
     seen: dict[tuple, int] = {}
-    for line, cells, feature_geometry in table.rows:
+    # The table's rows are taken as they are read (the list reversed once, then popped): a
+    # 100 k-row file is never held twice, as cells and as parsed rows.
+    pending = table.rows
+    pending.reverse()
+    while pending:
+        line, cells, feature_geometry = pending.pop()
         row = Row(line, {})
         for name, header in parsed.headers.items():
             col = next(c for c in columns if c.name == name)

@@ -4,6 +4,7 @@ publishing a new version of a "1+1+1" document. Each writes its event."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -28,6 +29,7 @@ from cityloop.deliberation.models import (
 from cityloop.org.models import Place
 
 TITLE_MAX = 200
+BULK_BATCH = 500  # rows per bulk statement (SQLite's parameter limit)
 TEXT_MAX = 4000
 PHONE_RE = re.compile(r"^1\d{10}$")
 
@@ -130,6 +132,15 @@ HOUSEHOLD_SPEC = Spec(
     ),
     key=("building", "entrance", "room"),
 )
+# What the columns hold: a longer value is a row error, not a database error at write time.
+TEXT_LIMITS = {
+    name: Household._meta.get_field(name).max_length
+    for name in ("building", "entrance", "room", "note")
+}
+OWNER_NAME_MAX = Owner._meta.get_field("name").max_length
+OWNER_KEY_MAX = Owner._meta.get_field("key").max_length
+_area = Household._meta.get_field("area")
+AREA_LIMIT = Decimal(10) ** (_area.max_digits - _area.decimal_places)
 LIST_SPLIT = re.compile(r"[、,，;；/]")
 
 
@@ -146,7 +157,13 @@ class _OwnerRow:
 
 
 def households_import(
-    *, actor, compound: Place, path: Path | str, dry_run: bool = False, is_demo: bool = False
+    *,
+    actor,
+    compound: Place,
+    path: Path | str,
+    dry_run: bool = False,
+    is_demo: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Import a compound's units and owners from xlsx/csv: all rows or none.
 
@@ -175,18 +192,24 @@ def households_import(
         return report
     owners: dict[str, _OwnerRow] = {}
     plan: list[tuple[Any, dict[str, Any], list[str]]] = []
-    for row in parsed.rows:
+    tick = progress or (lambda stage, done, total: None)
+    total = len(parsed.rows)
+    for n, row in enumerate(parsed.rows, start=1):
         plan.append((row, *_check_row(row, parsed, owners)))
+        if n % 500 == 0 or n == total:
+            tick("check", n, total)
     report.errors.extend(parsed.errors)
     if report.errors:
         return report
     try:
         with transaction.atomic():
+            tick("write", 0, total)
             _write(actor, compound, plan, owners, report, is_demo)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
+    tick("write", total, total)
     return report
 
 
@@ -198,10 +221,26 @@ def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any
     v = row.values
     values: dict[str, Any] = {}
     raw_area = (v.get("area") or "").strip() if isinstance(v.get("area"), str) else v.get("area")
+    for name, limit in TEXT_LIMITS.items():
+        value = v.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            parsed.error(
+                row,
+                name,
+                _("Too long: at most %(limit)d characters.") % {"limit": limit},
+                "cell_too_long",
+            )
     try:
         area = Decimal(str(raw_area))
         if not area.is_finite() or area <= 0 or area.as_tuple().exponent < -2:
             raise InvalidOperation
+        if area >= AREA_LIMIT:
+            parsed.error(
+                row,
+                "area",
+                _("The floor area must be below %(limit)s m².") % {"limit": AREA_LIMIT},
+                "area_invalid",
+            )
         values["area"] = area
     except (InvalidOperation, ValueError):
         parsed.error(
@@ -223,6 +262,22 @@ def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any
         parsed.error(
             row, "phones", _("Give one phone per owner, in the same order."), "owner_phone_count"
         )
+    for name in names:
+        if len(name) > OWNER_NAME_MAX:
+            parsed.error(
+                row,
+                "owners",
+                _("Too long: at most %(limit)d characters.") % {"limit": OWNER_NAME_MAX},
+                "cell_too_long",
+            )
+    for key in keys:
+        if len(key) > OWNER_KEY_MAX:
+            parsed.error(
+                row,
+                "keys",
+                _("Too long: at most %(limit)d characters.") % {"limit": OWNER_KEY_MAX},
+                "cell_too_long",
+            )
     row_keys: list[str] = []
     for i, name in enumerate(names):
         key = keys[i] if i < len(keys) and keys else name
@@ -256,54 +311,87 @@ def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any
 
 
 def _write(actor, compound, plan, owners, report: ImportReport, is_demo: bool) -> None:
+    """Everything checked: the compound's owners and households read once, then one bulk
+    statement per table (new rows, changed rows, replaced owner links)."""
+    stored_owners = {o.key: o for o in Owner.objects.filter(compound=compound)}
     owner_objs: dict[str, Owner] = {}
+    new_owners: list[Owner] = []
+    changed_owners: list[Owner] = []
     for key, o in owners.items():
-        obj = Owner.objects.filter(compound=compound, key=key).first()
+        obj = stored_owners.get(key)
         if obj is None:
-            obj = Owner.objects.create(
-                compound=compound, key=key, name=o.name, phone=o.phone, is_demo=is_demo
-            )
+            obj = Owner(compound=compound, key=key, name=o.name, phone=o.phone, is_demo=is_demo)
+            new_owners.append(obj)
             report.count("owner", "created")
         elif (obj.name, obj.phone) != (o.name, o.phone or obj.phone):
             obj.name, obj.phone = o.name, o.phone or obj.phone
-            obj.save(update_fields=["name", "phone"])
+            changed_owners.append(obj)
             report.count("owner", "updated")
         else:
             report.count("owner", "unchanged")
         owner_objs[key] = obj
-    changed = 0
+    Owner.objects.bulk_create(new_owners, batch_size=BULK_BATCH)
+    Owner.objects.bulk_update(changed_owners, ["name", "phone"], batch_size=BULK_BATCH)
+
+    stored = {
+        (h.building, h.entrance, h.room): h for h in Household.objects.filter(compound=compound)
+    }
+    Link = Owner.households.through
+    keys_of: dict[int, set[str]] = {}
+    for household_id, key in Link.objects.filter(household__compound=compound).values_list(
+        "household_id", "owner__key"
+    ):
+        keys_of.setdefault(household_id, set()).add(key)
+    new_households: list[tuple[Household, list[str]]] = []
+    changed: list[tuple[Household, list[str]]] = []
     for row, values, keys in plan:
         v = row.values
-        ident = {
-            "compound": compound,
-            "building": v["building"],
-            "entrance": v.get("entrance") or "",
-        }
-        obj = Household.objects.filter(**ident, room=v["room"]).first()
+        ident = (v["building"], v.get("entrance") or "", v["room"])
+        obj = stored.get(ident)
         wanted = {"area": values["area"], "eligible": values["eligible"], "note": values["note"]}
         if obj is None:
-            obj = Household.objects.create(**ident, room=v["room"], is_demo=is_demo, **wanted)
+            obj = Household(
+                compound=compound,
+                building=ident[0],
+                entrance=ident[1],
+                room=ident[2],
+                is_demo=is_demo,
+                **wanted,
+            )
+            new_households.append((obj, keys))
             outcome = "created"
-        elif any(getattr(obj, k) != w for k, w in wanted.items()) or set(
-            obj.owners.values_list("key", flat=True)
+        elif any(getattr(obj, k) != w for k, w in wanted.items()) or keys_of.get(
+            obj.pk, set()
         ) != set(keys):
             for k, w in wanted.items():
                 setattr(obj, k, w)
-            obj.save()
+            changed.append((obj, keys))
             outcome = "updated"
         else:
             outcome = "unchanged"
-        if outcome != "unchanged":
-            obj.owners.set([owner_objs[k] for k in keys])
-            changed += 1
         report.count("household", outcome)
-    if changed:
+    Household.objects.bulk_create([h for h, _k in new_households], batch_size=BULK_BATCH)
+    Household.objects.bulk_update(
+        [h for h, _k in changed], ["area", "eligible", "note"], batch_size=BULK_BATCH
+    )
+    replaced = [h.pk for h, _k in changed]
+    for i in range(0, len(replaced), BULK_BATCH):
+        Link.objects.filter(household_id__in=replaced[i : i + BULK_BATCH]).delete()
+    Link.objects.bulk_create(
+        (
+            Link(owner_id=owner_objs[k].pk, household_id=h.pk)
+            for h, keys in (*new_households, *changed)
+            for k in keys
+        ),
+        batch_size=BULK_BATCH,
+    )
+    if new_households or changed:
         events.record_on(
             compound,
             actor=actor,
             verb="households_import",
             note=report.source,
-            data={"rows": report.rows, "changed": changed},
+            data={"rows": report.rows, "changed": len(new_households) + len(changed)},
         )
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("households/template/", views.households_template, name="households-template"),
     path("households/<int:place_id>/", views.households, name="households"),
     path(
+        "households/<int:place_id>/progress/",
+        views.households_progress,
+        name="households-progress",
+    ),
+    path(
         "households/<int:place_id>/owners/<int:owner_id>/phone/",
         views.phone_show,
         name="phone-show",

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cityloop.core import net
+from cityloop.core import import_progress, net
 from cityloop.core.errors import DomainError, InvalidInput
 from cityloop.core.exports import Column, wants_xlsx, xlsx_response
 from cityloop.core.steps import attempt, found
@@ -460,16 +460,21 @@ def households(request: HttpRequest, place_id: int) -> HttpResponse:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / f"households{suffix}"
                 path.write_bytes(upload.read())
+                token = request.POST.get("progress_token")
                 try:
                     report = services.households_import(
                         actor=user,
                         compound=compound,
                         path=path,
                         dry_run=request.POST.get("dry_run") == "on",
+                        progress=import_progress.reporter(user, token),
                     )
                 except DomainError as exc:
                     refused = True
                     messages.error(request, str(exc.message))
+                    import_progress.finish(user, token, ok=False, summary=str(exc.message))
+                else:
+                    import_progress.finish(user, token, ok=report.ok, summary=report.summary())
             if report is not None and report.ok:
                 messages.success(request, report.summary())
             elif report is not None:
@@ -490,9 +495,23 @@ def households(request: HttpRequest, place_id: int) -> HttpResponse:
         "report": report,
         "errors": report.sorted_errors() if report else [],
         "can_manage": rules.can_manage(user, compound),
+        "progress_token": import_progress.new_token(),
         "current": "topics",
     }
     return render(request, "deliberation/households.html", context, status=400 if refused else 200)
+
+
+@login_required
+@require_GET
+def households_progress(request: HttpRequest, place_id: int) -> HttpResponse:
+    """The progress fragment of the import this account is sending to the register."""
+    compound = _register_of(request.user, place_id)
+    if not rules.can_manage(request.user, compound):
+        raise Http404
+    progress = import_progress.read(request.user, request.GET.get("token"))
+    response = render(request, "core/_import_progress.html", {"progress": progress})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _register_of(user, place_id: int) -> Place:

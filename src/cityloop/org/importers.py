@@ -374,6 +374,11 @@ def run_file(
         run.error_columns = error_columns
     if planned:
         write = apply(run)
+        if not parsed.errors:
+            # Planned: what is written is in the built objects; the parsed cells can go
+            # before the write needs its memory (100 k rows of them).
+            for row in parsed.rows:
+                row.values, row.geometry = {}, None
         if not parsed.errors and not dry_run:
             try:
                 with transaction.atomic():
@@ -743,6 +748,7 @@ def _plan_places(run: ImportRun) -> Callable[[], None]:
     done: dict[str, Place | None] = {}
     built: list[tuple[Place, str]] = []
     moved: list[Place] = []
+    run.file_codes  # noqa: B018 - read now: each row's cells are let go once it is built
     for n, row in enumerate(rows, start=1):
         if n % 1000 == 0 or n == len(rows):
             run.tick("check", n, len(rows))
@@ -793,6 +799,7 @@ def _plan_places(run: ImportRun) -> Callable[[], None]:
             },
         )
         done[code] = result[0] if result is not None else None
+        row.values, row.geometry = {}, None  # in the place now: 100 k rows need the room
         if result is not None and result[1] != "unchanged":
             built.append(result)
             if old_path is not None and result[0].path != old_path:
