@@ -218,30 +218,49 @@ class _DryRun(Exception):
 
 
 def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any], list[str]]:
+    """One register line checked: lengths, the area, the owner lists; owners collected."""
     v = row.values
+    _check_lengths(row, parsed)
     values: dict[str, Any] = {}
-    raw_area = (v.get("area") or "").strip() if isinstance(v.get("area"), str) else v.get("area")
+    area = _checked_area(row, parsed)
+    if area is not None:
+        values["area"] = area
+    names = _split(v.get("owners", ""))
+    keys = _split(v.get("keys", ""))
+    phones = _split(v.get("phones", ""))
+    _check_owner_lists(row, parsed, names, keys, phones)
+    row_keys = _collect_owners(row, parsed, owners, names, keys, phones)
+    values["eligible"] = True if v.get("eligible") is None else v["eligible"]
+    values["note"] = v.get("note") or ""
+    return values, row_keys
+
+
+def _too_long(row, parsed, column: str, limit: int) -> None:
+    parsed.error(
+        row,
+        column,
+        _("Too long: at most %(limit)d characters.") % {"limit": limit},
+        "cell_too_long",
+    )
+
+
+def _check_lengths(row, parsed) -> None:
+    """Values longer than the register's columns hold are row errors, not a failed write."""
     for name, limit in TEXT_LIMITS.items():
-        value = v.get(name)
+        value = row.values.get(name)
         if isinstance(value, str) and len(value) > limit:
-            parsed.error(
-                row,
-                name,
-                _("Too long: at most %(limit)d characters.") % {"limit": limit},
-                "cell_too_long",
-            )
+            _too_long(row, parsed, name, limit)
+
+
+def _checked_area(row, parsed) -> Decimal | None:
+    """The floor area: positive, at most two decimals, below AREA_LIMIT (kept even when too
+    large, so the line's other checks still run)."""
+    raw = row.values.get("area")
+    raw = raw.strip() if isinstance(raw, str) else raw
     try:
-        area = Decimal(str(raw_area))
+        area = Decimal(str(raw))
         if not area.is_finite() or area <= 0 or area.as_tuple().exponent < -2:
             raise InvalidOperation
-        if area >= AREA_LIMIT:
-            parsed.error(
-                row,
-                "area",
-                _("The floor area must be below %(limit)s m².") % {"limit": AREA_LIMIT},
-                "area_invalid",
-            )
-        values["area"] = area
     except (InvalidOperation, ValueError):
         parsed.error(
             row,
@@ -249,9 +268,18 @@ def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any
             _("The floor area must be a positive number with at most two decimals (m²)."),
             "area_invalid",
         )
-    names = _split(v.get("owners", ""))
-    keys = _split(v.get("keys", ""))
-    phones = _split(v.get("phones", ""))
+        return None
+    if area >= AREA_LIMIT:
+        parsed.error(
+            row,
+            "area",
+            _("The floor area must be below %(limit)s m².") % {"limit": AREA_LIMIT},
+            "area_invalid",
+        )
+    return area
+
+
+def _check_owner_lists(row, parsed, names, keys, phones) -> None:
     if not names:
         parsed.error(row, "owners", _("Name at least one owner."), "owner_required")
     if keys and len(keys) != len(names):
@@ -262,22 +290,14 @@ def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any
         parsed.error(
             row, "phones", _("Give one phone per owner, in the same order."), "owner_phone_count"
         )
-    for name in names:
-        if len(name) > OWNER_NAME_MAX:
-            parsed.error(
-                row,
-                "owners",
-                _("Too long: at most %(limit)d characters.") % {"limit": OWNER_NAME_MAX},
-                "cell_too_long",
-            )
-    for key in keys:
-        if len(key) > OWNER_KEY_MAX:
-            parsed.error(
-                row,
-                "keys",
-                _("Too long: at most %(limit)d characters.") % {"limit": OWNER_KEY_MAX},
-                "cell_too_long",
-            )
+    if any(len(name) > OWNER_NAME_MAX for name in names):
+        _too_long(row, parsed, "owners", OWNER_NAME_MAX)
+    if any(len(key) > OWNER_KEY_MAX for key in keys):
+        _too_long(row, parsed, "keys", OWNER_KEY_MAX)
+
+
+def _collect_owners(row, parsed, owners: dict[str, _OwnerRow], names, keys, phones) -> list[str]:
+    """The line's owners added to those of the file; one owner named alike everywhere."""
     row_keys: list[str] = []
     for i, name in enumerate(names):
         key = keys[i] if i < len(keys) and keys else name
@@ -305,9 +325,7 @@ def _check_row(row, parsed, owners: dict[str, _OwnerRow]) -> tuple[dict[str, Any
         if key in row_keys:
             parsed.error(row, "owners", _("The same owner is named twice."), "owner_twice")
         row_keys.append(key)
-    values["eligible"] = True if v.get("eligible") is None else v["eligible"]
-    values["note"] = v.get("note") or ""
-    return values, row_keys
+    return row_keys
 
 
 def _write(actor, compound, plan, owners, report: ImportReport, is_demo: bool) -> None:
