@@ -19,7 +19,7 @@ from django.db import connection, connections
 
 from cityloop.cases import workflow
 from cityloop.cases.models import Case, CaseEvent
-from tests.cases.conftest import IN_COMPOUND
+from tests.faults.test_races import _report
 
 ROUNDS = 1  # per pair: ten pairs, twenty processes; the thread races run six rounds
 JOIN_TIMEOUT = 60
@@ -72,17 +72,6 @@ def _race(case: Case, *calls: tuple[str, object, dict]) -> list[str]:
             p.kill()
             p.join()
     return outcome
-
-
-def _report(cast, category, n: int) -> Case:
-    return workflow.report(
-        actor=cast.resident,
-        source="resident",
-        description=f"进程竞争第 {n} 件：楼道堆物",
-        category=category,
-        lng=IN_COMPOUND[0],
-        lat=IN_COMPOUND[1],
-    )
 
 
 def test_conflicting_actions_between_processes_make_consistent_transitions(
