@@ -93,7 +93,9 @@ def test_bulletin_files_over_the_api_and_the_cli(computed, client_as, at, tmp_pa
     )
     assert r.status_code == 200
     sub = r.json()["id"]
-    assert worker.post(f"/bulletins/submissions/{sub}/actions/accept").status_code == 404
+    # The submitter reads its own item but does not edit the bulletin: refused, not hidden.
+    refused = worker.post(f"/bulletins/submissions/{sub}/actions/accept")
+    assert (refused.status_code, refused.json()["code"]) == (403, "bulletin_not_editor")
     assert desk.post(f"/bulletins/submissions/{sub}/actions/bless").json()["code"] == (
         "bulletin_review_invalid"
     )
