@@ -82,7 +82,8 @@ def test_ranking_issue_and_dashboard(browser, live_server, scene, zxl):  # noqa:
     assert page.locator("[data-item='ontime'] details summary").count() == 1
     page.goto(f"{base}/bulletins/issues/{scene.pk}/")
     assert page.locator("[data-field='number']").inner_text() == "第 47 期"
-    assert "本期送：区县处级领导" in page.locator("[data-field='send_to']").inner_text()
+    # 本期送 stands in the 版记 with 发 and the editors (one frame for every kind).
+    assert "本期送：区县处级领导" in page.locator("[data-field='imprint']").inner_text()
     page.screenshot(path=str(OUT / "bulletin-issue-page.png"), full_page=True)
     page.goto(f"{base}/assessment/dashboard/")
     page.wait_for_selector("#states-chart[data-ready='1']")
