@@ -37,6 +37,16 @@ def _list_routes() -> list[str]:
     )
 
 
+def _limited_routes() -> list[str]:
+    """Every GET route of the API that takes a page size ``limit``."""
+    paths = api.get_openapi_schema()["paths"]
+    return sorted(
+        path
+        for path, ops in paths.items()
+        if any(p["name"] == "limit" for p in ops.get("get", {}).get("parameters", []))
+    )
+
+
 def _fill(path: str, tree) -> str:
     return path.replace("{place_id}", str(tree.district.pk)).removeprefix(API)
 
@@ -79,6 +89,21 @@ def test_huge_offset_or_limit_is_a_coded_422_on_every_list(tree, client_as, supe
         r = api_client.get(_fill(path, tree), offset=MAX_OFFSET)
         if r.status_code != 200:
             wrong.append((path, "offset=MAX_OFFSET", r.status_code))
+    assert wrong == []
+
+
+def test_a_limit_below_one_is_a_coded_422_on_every_list(tree, client_as, superuser):
+    """Schemathesis found /patrols answering limit=-3 with a 500 (Django refuses negative
+    slices): every page size is 1 … its maximum, checked before the handler runs."""
+    api_client = client_as(superuser)
+    routes = _limited_routes()
+    assert "/api/v1/patrols" in routes
+    wrong = [
+        (path, limit, r.status_code)
+        for path in routes
+        for limit in (0, -3)
+        if not _is_invalid_input(r := api_client.get(_fill(path, tree), limit=limit))
+    ]
     assert wrong == []
 
 

@@ -21,7 +21,7 @@ from cityloop.cases import photos
 from cityloop.cases.models import Category
 from cityloop.core import clock
 from cityloop.core.errors import InvalidInput, NotFound
-from cityloop.core.schemas import API_ERRORS, ref
+from cityloop.core.schemas import API_ERRORS, Limit, ref
 from cityloop.patrols import queries, workflow
 from cityloop.patrols.models import Patrol
 
@@ -152,7 +152,7 @@ def _key(request: HttpRequest) -> str:
 
 
 @router.get("/patrols", response={200: list[PatrolOut], **ERRORS})
-def list_patrols(request: HttpRequest, state: str = "", limit: int = 50):
+def list_patrols(request: HttpRequest, state: str = "", limit: int = Limit(50, 500)):
     """Patrols in the caller's scope, newest first."""
     if state and state not in Patrol.State.values:
         raise InvalidInput("patrol_state_invalid", _("Unknown state"), {"state": state})
