@@ -152,7 +152,7 @@ def _key(request: HttpRequest) -> str:
 
 
 @router.get("/patrols", response={200: list[PatrolOut], **ERRORS})
-def list_patrols(request: HttpRequest, state: str = "", limit: int = Limit(50, 500)):
+def list_patrols(request: HttpRequest, state: str = "", limit: int = Limit(50, 1000)):
     """Patrols in the caller's scope, newest first."""
     if state and state not in Patrol.State.values:
         raise InvalidInput("patrol_state_invalid", _("Unknown state"), {"state": state})
