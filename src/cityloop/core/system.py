@@ -41,15 +41,18 @@ class SystemReader:
 SYSTEM = SystemReader()
 
 
-def system_account():
-    """The account automatic steps are recorded under (created on first use)."""
+def system_account(username: str = "", display_name: str = "智能分拨"):
+    """The account automatic steps are recorded under (created on first use): by default
+    triage's (``CITYLOOP_INTEL_SYSTEM_USER``); another app names its own (the duty watch's
+    hazard-point alarms). A superuser that cannot log in, its name shown in the timeline."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    name = settings.CITYLOOP.intel_system_user
+    name = username or settings.CITYLOOP.intel_system_user
     user, created = User.objects.get_or_create(
-        username=name, defaults={"is_superuser": True, "is_staff": False, "first_name": "智能分拨"}
+        username=name,
+        defaults={"is_superuser": True, "is_staff": False, "first_name": display_name},
     )
     if created:
         user.set_unusable_password()

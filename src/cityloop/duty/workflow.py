@@ -539,20 +539,9 @@ ALARM_SYSTEM_USER = "cityloop-alarm"
 
 
 def alarm_system_actor():
-    from django.contrib.auth import get_user_model
+    from cityloop.core.system import system_account
 
-    user, created = get_user_model().objects.get_or_create(
-        username=ALARM_SYSTEM_USER,
-        defaults={
-            "is_superuser": True,
-            "is_staff": False,
-            "first_name": str(_("Hazard-point alarm")),
-        },
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    return system_account(ALARM_SYSTEM_USER, str(_("Hazard-point alarm")))
 
 
 def route_alarm(case, actor=None):
