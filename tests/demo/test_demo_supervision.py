@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from cityloop.core import clock
 from cityloop.demo import cases as demo_cases
@@ -54,7 +55,7 @@ def counts(board) -> tuple[int, int, int]:
     return tuple(board.counts.get(c, 0) for c in ("red", "yellow", "blue"))
 
 
-def test_load_plays_the_workflow_in_reasonable_time(loaded):
+def test_load_plays_the_workflow_in_a_bounded_number_of_statements(loaded):
     s = loaded["supervision"]
     assert s["outcome"] == "loaded"
     # The demo meetings' decisions and the demand round's escalation are tasks too, played
@@ -67,18 +68,18 @@ def test_load_plays_the_workflow_in_reasonable_time(loaded):
     # Every report and light went through the workflow: each report left its event.
     progress = SupervisionEvent.objects.filter(verb="progress", task__in=played)
     assert progress.count() == s["steps"]["reports"]
-    # About 35 s of CPU on an idle machine (some 1,000 progress reports at ~25 queries each);
-    # the bound catches a query storm, with room for a busy CI machine.
-    assert s["cpu_seconds"] < 120, s["cpu_seconds"]
+    # 45,813 statements with the frame when this bound was set (~22 per supervision step:
+    # ~1,000 progress reports, 86 tasks); it catches a query storm on any machine.
+    assert loaded["queries"] < 58_000, loaded["queries"]
     # The line `cityloop demo` prints.
     import io
 
     from rich.console import Console
 
     out = io.StringIO()
-    demo.report(Console(file=out, width=400), s)
-    assert "2020-07-20" in out.getvalue() and "1" in out.getvalue()
-    print(out.getvalue(), s["seconds"], s["cpu_seconds"])
+    with translation.override("zh-hans"):
+        demo.report(Console(file=out, width=400), s)
+    assert "2020-07-20 看板：红灯 0，黄灯 1，蓝灯 27" in out.getvalue()
 
 
 def test_2020_board_is_one_yellow_and_27_blue(loaded):
