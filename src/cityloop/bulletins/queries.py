@@ -139,7 +139,9 @@ def submission_counts(*, series_code: str | None, start: date, end: date) -> lis
 
 def items_of(issue: Issue) -> list[IssueItem]:
     """Full items first (in order), short items (△) after them, as the bulletins print."""
-    return sorted(issue.items.all(), key=lambda i: (i.short, i.order, i.pk))
+    # The submission comes with its item: pages and files read it for every submitted item.
+    items = issue.items.select_related("submission")
+    return sorted(items, key=lambda i: (i.short, i.order, i.pk))
 
 
 # --- what a generated item may be made from: the choices its pickers offer ------------------
