@@ -28,6 +28,7 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.steps import save_edit
 from cityloop.org import queries as org_queries
 
 MAX_PHOTOS = 6
@@ -167,21 +168,20 @@ def edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         places=queries.campaign_places(user),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            edited = workflow.update_campaign(
+        done = save_edit(
+            request,
+            form,
+            lambda: workflow.update_campaign(
                 actor=user,
                 campaign_id=campaign.pk,
                 data=form.campaign_input(campaign.code),
                 note=request.POST.get("note", ""),
-            )
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
-            if edited:
-                messages.success(request, _("Campaign particulars saved."))
-            else:
-                messages.info(request, _("Nothing was changed."))
-            return redirect("campaigns:detail", campaign_id=campaign.pk)
+            ),
+            saved=_("Campaign particulars saved."),
+            then=reverse("campaigns:detail", args=[campaign.pk]),
+        )
+        if done:
+            return done
     status = 400 if form.errors else 200
     return render(
         request, "campaigns/new.html", {"form": form, "campaign": campaign}, status=status

@@ -26,7 +26,7 @@ from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
-from cityloop.core.steps import attempt, found
+from cityloop.core.steps import attempt, found, save_edit
 from cityloop.org import queries as org_queries
 from cityloop.projects import forms, queries, rules, services, workflow
 from cityloop.projects.labels import VOCABULARY, state_namer
@@ -183,23 +183,20 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
         units=org_queries.visible_units(user).order_by("path")[:500],
     )
     if post is not None and form.is_valid():
-        try:
-            edited = services.update_project(
+        done = save_edit(
+            request,
+            form,
+            lambda: services.update_project(
                 actor=user,
                 project_id=project.pk,
                 data=form.changes(),
                 note=form.cleaned_data["note"],
-            )
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            if edited:
-                messages.success(request, _("Project details saved."))
-            else:
-                messages.info(request, _("Nothing was changed."))
-            return HttpResponseRedirect(reverse("projects:detail", args=[project.pk]))
+            ),
+            saved=_("Project details saved."),
+            then=reverse("projects:detail", args=[project.pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "projects/edit.html",

@@ -23,7 +23,7 @@ from cityloop.core import clock, exports
 from cityloop.core import documents as core_documents
 from cityloop.core.downloads import attachment, stored_image
 from cityloop.core.errors import DomainError, NotFound
-from cityloop.core.steps import attempt, found
+from cityloop.core.steps import attempt, found, save_edit
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
@@ -208,23 +208,20 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                edited = workflow.update_task(
+            done = save_edit(
+                request,
+                form,
+                lambda: workflow.update_task(
                     actor=user,
                     task_id=task.pk,
                     data=form.changes(),
                     note=form.cleaned_data["note"],
-                )
-            except NotFound as exc:
-                raise Http404(str(exc.message)) from exc
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                if edited:
-                    messages.success(request, _("Task details saved."))
-                else:
-                    messages.info(request, _("Nothing was changed."))
-                return HttpResponseRedirect(reverse("supervision:task", args=[task.pk]))
+                ),
+                saved=_("Task details saved."),
+                then=reverse("supervision:task", args=[task.pk]),
+            )
+            if done:
+                return done
     return render(
         request, "supervision/task_edit.html", {"form": form, "task": task}, status=status
     )
