@@ -11,16 +11,8 @@ from django.utils.translation import gettext as _
 
 from cityloop.campaigns import queries, rules
 from cityloop.campaigns.models import Campaign, CampaignEvent
-from cityloop.core import clock, events
+from cityloop.core import clock, edits, events
 from cityloop.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
-
-
-def _shown(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "、".join(sorted(str(v) for v in value))
-    return str(value)
 
 
 def update_campaign(*, actor, campaign_id: int, data, note: str = "") -> bool:
@@ -73,11 +65,7 @@ def update_campaign(*, actor, campaign_id: int, data, note: str = "") -> bool:
             "places": [p.name for p in c.places],
             "description": c.description,
         }
-        changed = {
-            k: [_shown(before[k]), _shown(after[k])]
-            for k in before
-            if _shown(before[k]) != _shown(after[k])
-        }
+        changed = edits.diff(before, after)
         if not changed:
             return False
         for name in ("title", "kind", "recurrence", "weekday", "start", "end", "description"):

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cityloop.core import clock, events
+from cityloop.core import clock, edits, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person, Place, Unit, Zone
@@ -325,20 +325,12 @@ def _project_input(project: Project) -> ProjectInput:
 
 
 def _shown(field: str, value: Any) -> tuple[Any, str]:
-    """(what is compared, what the history shows) for one field's value."""
-    if field == "places":
-        places = sorted(value, key=lambda p: p.path)
-        return tuple(p.pk for p in places), "、".join(p.name for p in places)
-    if field in ("responsible_unit", "supervising_unit"):
-        return (value.pk, value.name) if value is not None else (None, "")
-    if field == "budget":
-        if value is None:
-            return None, ""
+    """(what is compared, what the history shows) for one field's value: the budget to the
+    fen, the rest as :func:`cityloop.core.edits.shown` shows it."""
+    if field == "budget" and value is not None:
         number = Decimal(str(value)).quantize(Decimal("0.01")).normalize()
         return number, f"{number:f}"
-    if isinstance(value, date):
-        return value, value.isoformat()
-    return value, str(value)
+    return edits.shown(field, value)
 
 
 def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = "") -> bool:
@@ -367,13 +359,11 @@ def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = 
         values = _validated(actor, replace(_project_input(project), **data))
         if not rules.can_set_up(actor, values["responsible_unit"], values["supervising_unit"]):
             raise Forbidden("project_not_manager", _("You may not set up projects for this unit."))
-        before = {f: getattr(project, f) for f in EDITABLE if f != "places"}
-        before["places"] = list(project.places.all())
-        changed: dict[str, list[str]] = {}
-        for f in EDITABLE:
-            (old_key, old_text), (new_key, new_text) = _shown(f, before[f]), _shown(f, values[f])
-            if old_key != new_key:
-                changed[f] = [old_text, new_text]
+        before = {
+            f: list(project.places.all()) if f == "places" else getattr(project, f)
+            for f in EDITABLE
+        }
+        changed = edits.diff(before, values, _shown)
         if not changed:
             return False
         if ("start" in changed or "deadline" in changed) and project.milestones.filter(
@@ -383,13 +373,7 @@ def update_project(*, actor, project_id: int, data: dict[str, Any], note: str = 
                 "project_dates_exclude_milestones",
                 _("Some milestones fall outside the new dates: plan the milestones again first."),
             )
-        fields = [f for f in changed if f != "places"]
-        for f in fields:
-            setattr(project, f, values[f])
-        if fields:
-            project.save(update_fields=fields)
-        if "places" in changed:
-            project.places.set(values["places"])
+        edits.write(project, values, changed, many=("places",))
         _event(actor, project, "edit", note=note, data={"changed": changed})
     return True
 

@@ -22,7 +22,7 @@ from django.db.models import Max, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cityloop.core import clock, events, worktime
+from cityloop.core import clock, edits, events, worktime
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.notify import Message, notify, notify_many
 from cityloop.core.roles import OVERSEERS, UNIT_STAFF
@@ -324,24 +324,17 @@ def _input_of(task: Task) -> services.TaskInput:
 
 
 def _shown(field: str, value: Any) -> tuple[Any, str]:
-    """(what is compared, what the history shows) for one field's value."""
-    if field == "assisting_units":
-        units = sorted(value, key=lambda u: u.path)
-        return tuple(u.pk for u in units), "、".join(u.name for u in units)
-    if field in ("kind", "category", "leader", "responsible_unit", "supervising_unit"):
-        return (value.pk, value.name) if value is not None else (None, "")
-    if field == "target_value":
-        if value is None:
-            return None, ""
+    """(what is compared, what the history shows) for one field's value: the target to three
+    places, level and cadence by their labels, the rest as :func:`cityloop.core.edits.shown`
+    shows it."""
+    if field == "target_value" and value is not None:
         number = Decimal(str(value)).quantize(Decimal("0.001")).normalize()
         return number, f"{number:f}"
     if field == "level":
         return value, str(TaskLevel(value).label)
     if field == "report_cadence":
         return value, str(Cadence(value).label)
-    if isinstance(value, date):
-        return value, value.isoformat()
-    return value, str(value)
+    return edits.shown(field, value)
 
 
 def update_task(
@@ -378,26 +371,16 @@ def update_task(
         if not rules.sets_task_for(actor, values["responsible_unit"], values["supervising_unit"]):
             raise Forbidden("task_not_supervisor", _("You may not set tasks for this unit."))
         before = {
-            **{f: getattr(task, f) for f in EDITABLE if f != "assisting_units"},
-            "assisting_units": list(task.assisting_units.all()),
+            f: list(task.assisting_units.all()) if f == "assisting_units" else getattr(task, f)
+            for f in EDITABLE
         }
-        changed: dict[str, list[str]] = {}
-        for f in EDITABLE:
-            (old_key, old_text), (new_key, new_text) = _shown(f, before[f]), _shown(f, values[f])
-            if old_key != new_key:
-                changed[f] = [old_text, new_text]
+        changed = edits.diff(before, values, _shown)
         if not changed:
             return False
         services.within_parent(task.parent, values["start"], values["deadline"])
         if "start" in changed or "deadline" in changed:
             _require_dates_cover(task, values["start"], values["deadline"])
-        fields = [f for f in changed if f != "assisting_units"]
-        for f in fields:
-            setattr(task, f, values[f])
-        if fields:
-            task.save(update_fields=fields)
-        if "assisting_units" in changed:
-            task.assisting_units.set(values["assisting_units"])
+        edits.write(task, values, changed, many=("assisting_units",))
         _event(actor, "edit", task=task, note=note, data={"changed": changed})
         _relight(task, clock.today())
     return True
