@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 
 from cityloop.cases import actions, workflow
-from cityloop.core.management.commands.docs_tables import GUIDE_DIR, rewrite
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.core import tokens
+from cityloop.core.management.commands.docs_tables import GUIDE_DIR, rewrite
 
 pytestmark = pytest.mark.django_db
 S = Case.Status
