@@ -169,7 +169,7 @@ class Registry(dict):
         entry = self.get(name)
         if entry is not None and not entry.may_leave_in(from_state, to_state):
             raise RuntimeError(
-                f"action {name!r} left {self.key} {pk} in {to_state!r}, "
+                f"action {name!r} left {self.key} {pk} in {str(to_state)!r}, "
                 f"which its registry entry does not name"
             )
 
@@ -180,7 +180,7 @@ class Registry(dict):
         to = to or entry.target
         old = self.state_of(record)
         if to is None or not entry.may_leave_in(old, to):
-            raise RuntimeError(f"action {name!r} cannot lead to {to!r}")
+            raise RuntimeError(f"action {name!r} cannot lead to {to if to is None else str(to)!r}")
         setattr(record, self.state_field, to)
         return old
 
