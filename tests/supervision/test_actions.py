@@ -15,7 +15,7 @@ from cityloop.core import tokens
 from cityloop.core.actions import Action
 from cityloop.core.management.commands.docs_tables import GUIDE_DIR, rewrite
 from cityloop.supervision import rules, workflow
-from cityloop.supervision.actions import RECTIFICATIONS, TASKS
+from cityloop.supervision.actions import LETTERS, RECTIFICATIONS, TASKS
 from cityloop.supervision.models import Rectification, SupervisionEvent, Task
 from cityloop.supervision.services import create_inspection
 
@@ -212,3 +212,50 @@ def test_a_reinspection_that_leaves_a_state_its_entry_does_not_name_is_stopped(
     rectification.refresh_from_db()
     assert (rectification.state, rectification.failed_reinspections) == (R.SUBMITTED, 0)
     assert not SupervisionEvent.objects.filter(verb="reinspect").exists()
+
+
+@pytest.fixture
+def letter(crew, make_task, on_day):
+    on_day(date(2026, 7, 2))
+    make_task("T-late", title="雨污分流改造：3号排水单元", deadline=date(2026, 6, 30))
+    on_day(date(2026, 7, 6))
+    return workflow.issue_letter(
+        actor=crew.supervisor,
+        issuer=crew.street,
+        addressee=crew.office,
+        answer_due=date(2026, 7, 10),
+    )
+
+
+def test_the_letter_page_buttons_follow_the_letter_registry(client, crew, letter):
+    assert rules.letter_actions(crew.doer, letter) == ["receive", "answer"]
+    assert rules.letter_actions(crew.supervisor, letter) == []  # the issuer does not answer
+    client.force_login(crew.doer)
+    page = client.get(reverse("supervision:letter", args=[letter.pk])).content.decode()
+    assert 'value="receive"' in page and 'value="answer"' in page
+    workflow.receive_letter(actor=crew.doer, letter_id=letter.pk)
+    letter.refresh_from_db()
+    assert rules.letter_actions(crew.doer, letter) == ["answer"]
+    event = SupervisionEvent.objects.filter(letter=letter, verb="letter_received").get()
+    assert (event.from_state, event.to_state) == ("sent", "received")
+    workflow.answer_letter(actor=crew.doer, letter_id=letter.pk, answer="已加派施工队")
+    letter.refresh_from_db()
+    assert rules.letter_actions(crew.doer, letter) == []
+    page = client.get(reverse("supervision:letter", args=[letter.pk])).content.decode()
+    assert 'value="answer"' not in page
+
+
+def test_the_answer_writes_the_state_its_entry_names_and_a_state_around_it_is_refused(
+    crew, letter, monkeypatch
+):
+    # The function takes the answer's state from its entry: the registry decides.
+    held = dataclasses.replace(LETTERS["answer"], targets=frozenset({"received"}))
+    monkeypatch.setitem(LETTERS, "answer", held)
+    workflow.answer_letter(actor=crew.doer, letter_id=letter.pk, answer="已办")
+    letter.refresh_from_db()
+    assert (letter.state, letter.answer) == ("received", "已办")
+    # A function that wrote the state itself, for a receipt, is stopped at its event.
+    letter.locked_state, letter.state = "sent", "answered"
+    with pytest.raises(RuntimeError, match="receive"):
+        workflow._event(crew.doer, "letter_received", letter=letter)
+    assert not SupervisionEvent.objects.filter(letter=letter, verb="letter_received").exists()

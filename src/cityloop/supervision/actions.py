@@ -1,4 +1,5 @@
-"""Supervision's actions, each declared once: one registry for tasks, one for rectifications.
+"""Supervision's actions, each declared once: a registry each for tasks, rectifications,
+escalations and urging letters.
 
 Each entry (:class:`cityloop.core.actions.Action`) says from which states the action may be
 taken, where it leaves the record, which part takes it, what extra condition must hold, its
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityloop.core.actions import Action, Part, Registry
 from cityloop.core.roles import OVERSEERS, UNIT_STAFF
-from cityloop.supervision.models import Explanation, Rectification, Task
+from cityloop.supervision.models import Escalation, Explanation, Rectification, Task, UrgingLetter
 
 T = Task.State
 R = Rectification.State
@@ -166,3 +167,69 @@ for _entry in (
     ),
 ):
     RECTIFICATIONS.register(_entry)
+
+
+# --- escalations (问责建议) ---------------------------------------------------------------------
+
+E = Escalation.State
+
+ESCALATION_PARTS: dict[str, Part] = {"inspector": Part(_("inspecting unit"), OVERSEERS)}
+
+ESCALATIONS = Registry(
+    "escalations",
+    states=E,
+    parts=ESCALATION_PARTS,
+    inputs=("decide",),
+    state_field="state",
+    guide="supervision.md",
+)
+ESCALATIONS.register(
+    Action(
+        "decide",
+        frozenset({E.PROPOSED}),
+        frozenset({E.CONFIRMED, E.DISMISSED}),
+        "inspector",
+        _("Confirm or dismiss"),
+        "decide",
+        note=_("a confirmed deduction is what the assessment reads"),
+    )
+)
+
+
+# --- urging letters (催办函) --------------------------------------------------------------------
+
+L = UrgingLetter.State
+
+LETTER_PARTS: dict[str, Part] = {"addressee": Part(_("the addressed unit"), UNIT_STAFF)}
+
+LETTERS = Registry(
+    "letters",
+    states=L,
+    parts=LETTER_PARTS,
+    inputs=("none", "text"),
+    state_field="state",
+    guide="supervision.md",
+)
+for _entry in (
+    Action(
+        "receive",
+        frozenset({L.SENT}),
+        frozenset({L.RECEIVED}),
+        "addressee",
+        _("Acknowledge receipt"),
+        "none",
+        verb="letter_received",
+        note=_("only the addressed unit's own staff"),
+    ),
+    Action(
+        "answer",
+        frozenset({L.SENT, L.RECEIVED}),
+        frozenset({L.ANSWERED}),
+        "addressee",
+        _("Send the answer"),
+        "text",
+        verb="letter_answered",
+        note=_("an answer after the date is recorded as late; the letter's tasks are re-lit"),
+    ),
+):
+    LETTERS.register(_entry)

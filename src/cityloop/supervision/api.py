@@ -25,7 +25,7 @@ from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, Limit, Offset, ref
 from cityloop.org import queries as org_queries
 from cityloop.supervision import queries, rules, services, workflow
-from cityloop.supervision.actions import RECTIFICATIONS, TASKS
+from cityloop.supervision.actions import ESCALATIONS, LETTERS, RECTIFICATIONS, TASKS
 from cityloop.supervision.models import Colour, Escalation, Finding, Rectification, Task
 from cityloop.supervision.scheduling import Step
 from cityloop.supervision.schemas import (
@@ -385,7 +385,7 @@ def task_action(request: HttpRequest, task_id: int, action: str, payload: TaskAc
 @openapi.amend
 def _describe_actions(schema: dict[str, Any]) -> None:
     """The task action path names the registry's plain actions (an enum on ``action``), and its
-    description lists every task and rectification action (label, part, input shape)."""
+    description lists every supervision action (label, part, input shape), by registry."""
     op = openapi.operation(schema, "/tasks/{task_id}/actions/{action}", "post")
     if op is None:
         return
@@ -397,6 +397,8 @@ def _describe_actions(schema: dict[str, Any]) -> None:
     op["description"] = (
         f"{base}\n\n任务的操作：\n\n{TASKS.openapi_description()}"
         f"\n\n整改的操作：\n\n{RECTIFICATIONS.openapi_description()}"
+        f"\n\n问责建议的操作：\n\n{ESCALATIONS.openapi_description()}"
+        f"\n\n催办函的操作：\n\n{LETTERS.openapi_description()}"
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cityloop.core.roles import OVERSEERS, UNIT_STAFF, has_any
 from cityloop.core.scope import covers
-from cityloop.supervision.actions import RECTIFICATIONS, TASKS
+from cityloop.supervision.actions import LETTERS, RECTIFICATIONS, TASKS
 
 
 def can_supervise(user, unit) -> bool:
@@ -92,3 +92,8 @@ def plays_rectification(user, rect, part: str) -> bool:
 def rectification_actions(user, rect) -> list[str]:
     """What the user may do to the rectification now (the ledger's buttons)."""
     return RECTIFICATIONS.allowed(user, rect, plays_rectification)
+
+
+def letter_actions(user, letter) -> list[str]:
+    """What the user may do to the urging letter now (the letter page's buttons)."""
+    return LETTERS.allowed(user, letter, lambda u, lt, part: answers_letter(u, lt))

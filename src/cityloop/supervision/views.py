@@ -646,7 +646,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
         "supervision/letter.html",
         {
             "letter": letter,
-            "can_answer": rules.answers_letter(user, letter),
+            "letter_actions": rules.letter_actions(user, letter),
             "overdue": letter.state != "answered" and clock.today() > letter.answer_due,
             "timeline": VOCABULARY.timeline(letter.events.all()),
         },

@@ -30,7 +30,7 @@ from cityloop.core.scope import covers
 from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
 from cityloop.supervision import queries, rules, services
-from cityloop.supervision.actions import RECTIFICATIONS, TASKS
+from cityloop.supervision.actions import ESCALATIONS, LETTERS, RECTIFICATIONS, TASKS
 from cityloop.supervision.models import (
     Cadence,
     Colour,
@@ -101,6 +101,10 @@ def _check_left(verb: str, fields: dict[str, Any]) -> None:
         rect = finding.rectification
         if hasattr(rect, "locked_state"):
             RECTIFICATIONS.check_move(entry.name, rect.locked_state, rect.state, rect.pk)
+    letter = fields.get("letter")
+    entry = LETTERS.by_verb(verb)
+    if entry is not None and letter is not None and hasattr(letter, "locked_state"):
+        LETTERS.check_move(entry.name, letter.locked_state, letter.state, letter.pk)
 
 
 def _tell(people: Iterable, verb: str, title: str, link: str, **data: Any) -> None:
@@ -1065,9 +1069,13 @@ def decide_escalation(*, actor, escalation_id: int, confirm: bool, note: str = "
             raise NotFound("escalation_not_found", _("Escalation not found"))
         if not rules.can_supervise(actor, escalation.finding.inspection.unit):
             raise Forbidden("escalation_not_allowed", _("Only the inspecting unit decides this."))
-        if escalation.state != Escalation.State.PROPOSED:
+        if escalation.state not in ESCALATIONS["decide"].sources:
             raise InvalidTransition("escalation_decided", _("This escalation is already decided."))
-        escalation.state = Escalation.State.CONFIRMED if confirm else Escalation.State.DISMISSED
+        ESCALATIONS.move(
+            escalation,
+            "decide",
+            Escalation.State.CONFIRMED if confirm else Escalation.State.DISMISSED,
+        )
         escalation.decided_at = clock.now()
         escalation.decided_by = actor if getattr(actor, "pk", None) else None
         escalation.note = note.strip()[:TEXT_MAX]
@@ -1185,6 +1193,7 @@ def _letter_locked(actor, letter_id: int) -> UrgingLetter:
     )
     if letter is None:
         raise NotFound("letter_not_found", _("Urging letter not found"))
+    letter.locked_state = letter.state  # what the registry measures the event against
     return letter
 
 
@@ -1193,12 +1202,12 @@ def receive_letter(*, actor, letter_id: int) -> UrgingLetter:
         letter = _letter_locked(actor, letter_id)
         if not rules.answers_letter(actor, letter):
             raise Forbidden("letter_not_addressee", _("Only the addressee acknowledges a letter."))
-        if letter.state != UrgingLetter.State.SENT:
+        if letter.state not in LETTERS["receive"].sources:
             raise InvalidTransition("letter_bad_state", _("This letter was already received."))
-        letter.state = UrgingLetter.State.RECEIVED
+        old = LETTERS.move(letter, "receive")
         letter.received_at = clock.now()
         letter.save(update_fields=["state", "received_at"])
-        _event(actor, "letter_received", letter=letter, from_state="sent", to_state="received")
+        _event(actor, "letter_received", letter=letter, from_state=old, to_state=letter.state)
     return letter
 
 
@@ -1208,11 +1217,10 @@ def answer_letter(*, actor, letter_id: int, answer: str) -> UrgingLetter:
         letter = _letter_locked(actor, letter_id)
         if not rules.answers_letter(actor, letter):
             raise Forbidden("letter_not_addressee", _("Only the addressee answers a letter."))
-        if letter.state == UrgingLetter.State.ANSWERED:
+        if letter.state not in LETTERS["answer"].sources:
             raise InvalidTransition("letter_bad_state", _("This letter was already answered."))
-        before = letter.state
         now = clock.now()
-        letter.state = UrgingLetter.State.ANSWERED
+        before = LETTERS.move(letter, "answer")
         letter.received_at = letter.received_at or now
         letter.answered_at = now
         letter.answer = answer
@@ -1222,7 +1230,7 @@ def answer_letter(*, actor, letter_id: int, answer: str) -> UrgingLetter:
             "letter_answered",
             letter=letter,
             from_state=before,
-            to_state="answered",
+            to_state=letter.state,
             note=answer,
             data={"late": clock.today() > letter.answer_due},
         )
