@@ -89,8 +89,8 @@ def _event(actor, verb: str, **fields: Any) -> SupervisionEvent:
 
 def _check_left(verb: str, fields: dict[str, Any]) -> None:
     """Refuse, as a bug (the transaction rolls back), an event of a registered action whose
-    task or rectification is in a state its entry does not name (measured from the state it
-    had when it was locked)."""
+    task, rectification or letter is in a state its entry does not name (measured from the
+    state it had when it was locked)."""
     task = fields.get("task")
     entry = TASKS.by_verb(verb)
     if entry is not None and task is not None and hasattr(task, "locked_state"):
@@ -98,8 +98,8 @@ def _check_left(verb: str, fields: dict[str, Any]) -> None:
     finding = fields.get("finding")
     entry = RECTIFICATIONS.by_verb(verb)
     if entry is not None and finding is not None:
-        rect = finding.rectification
-        if hasattr(rect, "locked_state"):
+        rect = getattr(finding, "rectification", None)  # set on the finding when locked
+        if rect is not None and hasattr(rect, "locked_state"):
             RECTIFICATIONS.check_move(entry.name, rect.locked_state, rect.state, rect.pk)
     letter = fields.get("letter")
     entry = LETTERS.by_verb(verb)
