@@ -6,15 +6,14 @@ state its entry does not name."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from cityloop.cases import actions, workflow
-from cityloop.cases.management.commands.docs_tables import GUIDE, rewrite
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.core import tokens
+from cityloop.core.management.commands.docs_tables import GUIDE_DIR, rewrite
 
 pytestmark = pytest.mark.django_db
 S = Case.Status
@@ -95,7 +94,7 @@ def test_a_registered_action_is_in_the_api_and_its_openapi_description(
 
 
 def test_a_registered_action_is_a_row_of_the_guide_table(test_action):
-    text = GUIDE.read_text(encoding="utf-8")
+    text = (GUIDE_DIR / "cases.md").read_text(encoding="utf-8")
     fresh = rewrite(text)
     assert "| 现场核实（测试） | 责任单位 | 已派遣、处置中 | 不变 | 测试用操作 |" in fresh
     assert (
@@ -104,7 +103,7 @@ def test_a_registered_action_is_a_row_of_the_guide_table(test_action):
 
 
 def test_the_committed_guide_table_is_the_registry():
-    text = Path(GUIDE).read_text(encoding="utf-8")
+    text = (GUIDE_DIR / "cases.md").read_text(encoding="utf-8")
     assert rewrite(text) == text, "docs/guide/cases.md is stale: run `cityloop docs-tables`"
     assert "| 受理 | 受理人员 | 已上报 | 已受理 |" in text
     assert "| Verify | verifier | Replied | Being handled, Closed |" in text

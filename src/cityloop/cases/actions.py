@@ -9,36 +9,37 @@ pages draw their buttons and choose their forms from it (:mod:`cases.views`,
 actions in the OpenAPI document (:mod:`cases.api`), and the user guide's action table is
 generated from it (:func:`markdown_table`; ``cityloop docs-tables`` writes it).
 
+What is the same for every loop — the entry, the registry, the move and its check, the table
+— is :mod:`cityloop.core.actions`; this module holds the case loop's words: its parts, its
+input shapes, its preconditions and its entries.
+
 Adding an action is one :func:`register` call here; an action whose input is a plain note or
 reason needs no function of its own (the workflow's generic step moves it and records it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from cityloop.cases import rules
 from cityloop.cases.models import Case, Level
+from cityloop.core import roles
+from cityloop.core.actions import Action, Part, Registry
 
 S = Case.Status
 OPEN_WORK = frozenset({S.DISPATCHED, S.HANDLING})
 EVERY_STATE = frozenset(S.values)
 
-# The parts an actor can play in a case, by the name an entry uses (who checks it: the
-# workflow's ``_plays``).
-PARTS: dict[str, Promise] = {
-    "dispatcher": _("desk"),
-    "handler": _("responsible unit"),
-    "verifier": _("verifier"),
-    "visitor": _("desk, or the reporter"),
-    "dispatcher_or_handler": _("desk or responsible unit"),
-    "dispatcher_or_reporter": _("desk; the reporter before acceptance"),
-    "viewer": _("whoever sees the case"),
+# The parts an actor can play in a case, by the name an entry uses (who checks it, with the
+# scope: the workflow's ``_plays``).
+PARTS: dict[str, Part] = {
+    "dispatcher": Part(_("desk"), roles.DESK),
+    "handler": Part(_("responsible unit"), roles.HANDLERS),
+    "verifier": Part(_("verifier"), rules.VERIFY_ROLES),
+    "visitor": Part(_("desk, or the reporter"), roles.DESK),
+    "dispatcher_or_handler": Part(_("desk or responsible unit"), roles.DESK | roles.HANDLERS),
+    "dispatcher_or_reporter": Part(_("desk; the reporter before acceptance"), roles.DESK),
+    "viewer": Part(_("whoever sees the case")),
 }
 # The input shapes: each names one page form (:data:`cases.forms.INPUT_FORMS`) and one way the
 # API reads its body (:func:`cases.api._payload`). "note" and "reason" need no function.
@@ -58,66 +59,24 @@ INPUTS = (
 )
 GENERIC_INPUTS = frozenset({"note", "reason"})
 
-Precondition = Callable[[object, Case], bool]
+# An entry of the case loop is the kernel's entry (:class:`cityloop.core.actions.Action`).
+CaseAction = Action
 
-
-@dataclass(frozen=True)
-class CaseAction:
-    name: str
-    sources: frozenset[str]
-    # Where the action may leave the case; ``None``: where it was (a note, a request …).
-    targets: frozenset[str] | None
-    part: str
-    label: Promise
-    input: str
-    public: bool = False
-    # A condition of the case (beyond its state) and the actor (beyond their part); when it
-    # fails the right person is told the action is not available now.
-    precondition: Precondition | None = None
-    note: Promise | str = ""
-    button: bool = True  # "comment" is offered on every case, not as a state's button
-    internal: bool = field(default=False, compare=False)  # registered by a test
-
-    @property
-    def target(self) -> str | None:
-        """The one state the action leads to, when it names exactly one."""
-        if self.targets is not None and len(self.targets) == 1:
-            return next(iter(self.targets))
-        return None
-
-    def may_leave_in(self, from_state: str, to_state: str) -> bool:
-        if self.targets is None:
-            return to_state == from_state
-        return to_state in self.targets
-
-
-REGISTRY: dict[str, CaseAction] = {}
-
-
-def register(action: CaseAction) -> CaseAction:
-    if action.part not in PARTS:
-        raise ValueError(f"unknown part {action.part!r} for action {action.name!r}")
-    if action.input not in INPUTS:
-        raise ValueError(f"unknown input {action.input!r} for action {action.name!r}")
-    REGISTRY[action.name] = action
-    return action
-
-
-def unregister(name: str) -> None:
-    REGISTRY.pop(name, None)
-
-
-def get(name: str) -> CaseAction | None:
-    return REGISTRY.get(name)
-
-
-def names() -> list[str]:
-    return list(REGISTRY)
-
-
-def label(name: str) -> Promise | str:
-    entry = REGISTRY.get(name)
-    return entry.label if entry else name
+REGISTRY = Registry(
+    "cases",
+    states=S,
+    parts=PARTS,
+    inputs=INPUTS,
+    generic_inputs=GENERIC_INPUTS,
+    state_field="status",
+    guide="cases.md",
+)
+register = REGISTRY.register
+unregister = REGISTRY.unregister
+get = REGISTRY.get
+names = REGISTRY.names
+label = REGISTRY.label
+buttons = REGISTRY.buttons
 
 
 # Events that are not actions but that a resident sees on the tracking page.
@@ -128,10 +87,6 @@ def is_public(verb: str) -> bool:
     """Does the tracking page show an event with this verb?"""
     entry = REGISTRY.get(verb)
     return bool(entry.public) if entry else verb in PUBLIC_EVENTS
-
-
-def buttons() -> Iterator[CaseAction]:
-    return (a for a in REGISTRY.values() if a.button)
 
 
 # --- the preconditions -------------------------------------------------------------------------
@@ -355,42 +310,7 @@ for _entry in (
     register(_entry)
 
 
-# --- the user guide's table --------------------------------------------------------------------
+# --- the user guide's table and the OpenAPI description --------------------------------------
 
-
-def _states(states: frozenset[str] | None, *, unchanged: str, sep: str) -> str:
-    if states is None:
-        return unchanged
-    return sep.join(str(S(s).label) for s in S.values if s in states)
-
-
-def markdown_table(language: str = "zh-hans") -> str:
-    """The action table of the user guide, in ``language`` (zh-hans or en)."""
-    with override(language):
-        head = {
-            "zh-hans": ("操作", "谁", "从", "到", "说明", "不变"),
-            "en": ("Action", "Who", "From", "To", "Notes", "unchanged"),
-        }[language]
-        lines = [
-            f"| {head[0]} | {head[1]} | {head[2]} | {head[3]} | {head[4]} |",
-            "|---|---|---|---|---|",
-        ]
-        sep = "、" if language == "zh-hans" else ", "
-        for a in REGISTRY.values():
-            sources = (
-                ("任何状态" if language == "zh-hans" else "any")
-                if a.sources == EVERY_STATE
-                else _states(a.sources, unchanged="", sep=sep)
-            )
-            targets = _states(a.targets, unchanged=head[5], sep=sep)
-            lines.append(f"| {a.label} | {PARTS[a.part]} | {sources} | {targets} | {a.note} |")
-        return "\n".join(lines) + "\n"
-
-
-def openapi_description() -> str:
-    """The actions, in Chinese, for the action endpoint's OpenAPI description."""
-    with override("zh-hans"):
-        rows = [
-            f"- `{a.name}` {a.label}（{PARTS[a.part]}；输入：{a.input}）" for a in REGISTRY.values()
-        ]
-    return "\n".join(rows)
+markdown_table = REGISTRY.markdown_table
+openapi_description = REGISTRY.openapi_description

@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cityloop.cases import (
+            actions,  # noqa: F401  the case loop's action registry
             summary,
             sweep,  # noqa: F401  registers the deadline sweeper
         )

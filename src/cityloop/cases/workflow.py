@@ -192,12 +192,7 @@ def _check(actor, case: Case, action: str) -> None:
 def _move(case: Case, action: str, to: str | None = None) -> str:
     """Set the status ``action`` leads to (its entry's one target, or ``to`` among its
     targets); answer the status it had."""
-    entry = actions.REGISTRY[action]
-    to = to or entry.target
-    if to is None or not entry.may_leave_in(case.status, to):
-        raise RuntimeError(f"action {action!r} cannot lead to {to!r}")
-    old, case.status = case.status, to
-    return old
+    return actions.REGISTRY.move(case, action, to)
 
 
 def _required(text: str, code: str, message: str, limit: int = 1000) -> str:
@@ -224,13 +219,8 @@ def _record(
     step: str = "",
     public: bool | None = None,
 ) -> CaseEvent:
-    entry = actions.REGISTRY.get(action)
-    if entry is not None and not entry.may_leave_in(from_state, case.status):
-        # A bug, not bad input: the function moved the case where its entry says it cannot.
-        raise RuntimeError(
-            f"action {action!r} left case {case.pk} in {case.status!r}, "
-            f"which its registry entry does not name"
-        )
+    # A bug, not bad input, when the function moved the case where its entry says it cannot.
+    actions.REGISTRY.check_move(action, from_state, case.status, case.pk)
     event = events.record(
         CaseEvent,
         actor=actor,

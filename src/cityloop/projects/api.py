@@ -22,11 +22,12 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from cityloop.cases import photos
-from cityloop.core import events
+from cityloop.core import events, openapi
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries as org_queries
 from cityloop.projects import importers, queries, rules, services, workflow
+from cityloop.projects.actions import PROJECTS
 from cityloop.projects.models import Project, ProjectType
 from cityloop.projects.schemas import (
     AcceptanceIn,
@@ -499,3 +500,16 @@ def link_task(request: HttpRequest, project_id: int, payload: LinkIn):
 def cancel(request: HttpRequest, project_id: int, payload: ReasonIn):
     workflow.cancel(actor=request.auth, project_id=project_id, reason=payload.reason)
     return _detail(request.auth, project_id)
+
+
+@openapi.amend
+def _describe_actions(schema: dict[str, Any]) -> None:
+    """The project detail says what each name of its ``allowed_actions`` is (label, part,
+    input shape), from the registry."""
+    op = openapi.operation(schema, "/projects/{project_id}", "get")
+    if op is None:
+        return
+    base = (op.get("description") or "").split("\n\n`allowed_actions` 中的操作")[0]
+    op["description"] = (
+        f"{base}\n\n`allowed_actions` 中的操作：\n\n{PROJECTS.openapi_description()}"
+    )

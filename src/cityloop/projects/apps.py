@@ -9,7 +9,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from cityloop.core import imports
-        from cityloop.projects import importers
+        from cityloop.projects import actions, importers  # noqa: F401  actions: the registry
 
         imports.register_runner(importers.KINDS, importers.run_import)  # ``cityloop import``
 

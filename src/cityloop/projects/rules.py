@@ -7,6 +7,7 @@ it, move its stage, link it to a task, inspect and accept it; the responsible un
 
 from __future__ import annotations
 
+from cityloop.projects.actions import PROJECTS
 from cityloop.supervision import rules as sv
 
 
@@ -42,17 +43,18 @@ def reports(user, project) -> bool:
     return user is None or sv.reports_for(user, project.responsible_unit) or manages(user, project)
 
 
+def plays(user, project, part: str) -> bool:
+    """Does ``user`` play ``part`` (of :data:`projects.actions.PARTS`) on ``project``?"""
+    if part == "reporter":
+        return reports(user, project)
+    if part == "manager":
+        return manages(user, project)
+    if part == "editor":
+        return edits(user, project)
+    raise ValueError(f"unknown part {part!r}")
+
+
 def project_actions(user, project) -> list[str]:
-    """What the user may do now (the workflow checks again when it is done)."""
-    if project.state != "active":
-        return []
-    actions: list[str] = []
-    if reports(user, project):
-        actions += ["report", "opinion", "design_item"]
-    if manages(user, project):
-        actions += ["advance", "inspect", "schedule", "link_task", "cancel"]
-        if project.type.acceptance_stage and project.stage == project.type.acceptance_stage:
-            actions.append("accept")
-    if edits(user, project):
-        actions.append("edit")
-    return actions
+    """What the user may do now, in the registry's order (the workflow checks again when it
+    is done)."""
+    return PROJECTS.allowed(user, project, plays)

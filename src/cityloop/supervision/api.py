@@ -19,12 +19,13 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from cityloop.cases import photos
-from cityloop.core import clock, events
+from cityloop.core import clock, events, openapi
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, Limit, Offset, ref
 from cityloop.org import queries as org_queries
 from cityloop.supervision import queries, rules, services, workflow
+from cityloop.supervision.actions import ESCALATIONS, LETTERS, RECTIFICATIONS, TASKS
 from cityloop.supervision.models import Colour, Escalation, Finding, Rectification, Task
 from cityloop.supervision.scheduling import Step
 from cityloop.supervision.schemas import (
@@ -45,6 +46,7 @@ from cityloop.supervision.schemas import (
     RectificationOut,
     ReinspectIn,
     SummaryOut,
+    TaskActionIn,
     TaskEventOut,
     TaskIn,
     TaskOut,
@@ -362,6 +364,42 @@ def explain(request: HttpRequest, task_id: int, payload: TextIn):
     """情况说明 for a red light, to the leader in charge."""
     workflow.explain(actor=request.auth, task_id=task_id, text=payload.text)
     return task_out(request.auth, queries.task_get(request.auth, task_id))
+
+
+@router.post("/tasks/{task_id}/actions/{action}", response={200: TaskOut, **ERRORS})
+def task_action(request: HttpRequest, task_id: int, action: str, payload: TaskActionIn):
+    """A task action whose input is a note or a reason, by its registry name (the others have
+    their own path, named in the list below)."""
+    if action not in TASKS:
+        raise NotFound("task_action_unknown", _("No such action."), {"action": action})
+    workflow.perform_task(
+        actor=request.auth,
+        task_id=task_id,
+        action=action,
+        note=payload.note,
+        reason=payload.reason,
+    )
+    return task_out(request.auth, queries.task_get(request.auth, task_id))
+
+
+@openapi.amend
+def _describe_actions(schema: dict[str, Any]) -> None:
+    """The task action path names the registry's plain actions (an enum on ``action``), and its
+    description lists every supervision action (label, part, input shape), by registry."""
+    op = openapi.operation(schema, "/tasks/{task_id}/actions/{action}", "post")
+    if op is None:
+        return
+    plain = [a.name for a in TASKS.values() if a.input in TASKS.generic_inputs]
+    for param in op.get("parameters", []):
+        if param.get("name") == "action":
+            param["schema"] = {**param.get("schema", {}), "enum": plain}
+    base = (op.get("description") or "").split("\n\n任务的操作")[0]
+    op["description"] = (
+        f"{base}\n\n任务的操作：\n\n{TASKS.openapi_description()}"
+        f"\n\n整改的操作：\n\n{RECTIFICATIONS.openapi_description()}"
+        f"\n\n问责建议的操作：\n\n{ESCALATIONS.openapi_description()}"
+        f"\n\n催办函的操作：\n\n{LETTERS.openapi_description()}"
+    )
 
 
 # --- inspections and findings ------------------------------------------------------------------

@@ -8,4 +8,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision and follow-up")
 
     def ready(self) -> None:
-        from cityloop.supervision import sweep  # noqa: F401  registers the light sweeper
+        from cityloop.supervision import (
+            actions,  # noqa: F401  the task and rectification action registries
+            sweep,  # noqa: F401  registers the light sweeper
+        )

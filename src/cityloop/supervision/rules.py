@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cityloop.core.roles import OVERSEERS, UNIT_STAFF, has_any
 from cityloop.core.scope import covers
+from cityloop.supervision.actions import LETTERS, RECTIFICATIONS, TASKS
 
 
 def can_supervise(user, unit) -> bool:
@@ -61,16 +62,38 @@ def is_leader(user, task) -> bool:
     return person is not None and task.leader_id == person.pk
 
 
+def plays_task(user, task, part: str) -> bool:
+    """Does ``user`` play ``part`` (a part of :data:`supervision.actions.TASK_PARTS`)?"""
+    if part == "unit":
+        return reports_for(user, task.responsible_unit)
+    if part == "supervisor":
+        return supervises_task(user, task)
+    if part == "editor":
+        return edits_task(user, task)
+    raise ValueError(f"unknown part {part!r}")
+
+
 def task_actions(user, task, *, explanation_open: bool) -> list[str]:
-    """What the user may do to the task now (the workflow checks again when it is done)."""
-    actions: list[str] = []
-    active = task.state == "active"
-    if active and reports_for(user, task.responsible_unit):
-        actions += ["report", "milestone_done"]
-    if explanation_open and reports_for(user, task.responsible_unit):
-        actions.append("explain")
-    if active and supervises_task(user, task):
-        actions += ["plan", "complete", "cancel"]
-    if active and edits_task(user, task):
-        actions.append("edit")
-    return actions
+    """What the user may do to the task now, in the registry's order (the workflow checks
+    again when it is done)."""
+    task.explanation_open = explanation_open
+    return TASKS.allowed(user, task, plays_task)
+
+
+def plays_rectification(user, rect, part: str) -> bool:
+    """Does ``user`` play ``part`` (of :data:`supervision.actions.RECTIFICATION_PARTS`)?"""
+    if part == "rectifier":
+        return reports_for(user, rect.unit)
+    if part == "inspector":
+        return can_supervise(user, rect.finding.inspection.unit)
+    raise ValueError(f"unknown part {part!r}")
+
+
+def rectification_actions(user, rect) -> list[str]:
+    """What the user may do to the rectification now (the ledger's buttons)."""
+    return RECTIFICATIONS.allowed(user, rect, plays_rectification)
+
+
+def letter_actions(user, letter) -> list[str]:
+    """What the user may do to the urging letter now (the letter page's buttons)."""
+    return LETTERS.allowed(user, letter, lambda u, lt, part: answers_letter(u, lt))

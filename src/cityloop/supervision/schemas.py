@@ -148,6 +148,13 @@ class TextIn(Schema):
     text: str = Field(..., max_length=4000)
 
 
+class TaskActionIn(Schema):
+    """The body of a plain task action (its input shape is a note or a reason)."""
+
+    note: str = Field("", max_length=4000)
+    reason: str = Field("", max_length=300)
+
+
 class TaskEventOut(EventOut):
     pass
 

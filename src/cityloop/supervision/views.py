@@ -27,6 +27,7 @@ from cityloop.core.steps import attempt, found, save_edit
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
+from cityloop.supervision.actions import TASKS
 from cityloop.supervision.labels import VOCABULARY
 from cityloop.supervision.models import Colour, LetterSeries, TaskCategory, TaskKind
 
@@ -235,6 +236,7 @@ def _task_page(
     colour, reasons = queries.task_light(task, as_of)
     explanation = queries.open_explanation(task)
     history = queries.progress_history(task)
+    actions = rules.task_actions(user, task, explanation_open=explanation is not None)
     context = {
         "task": task,
         "colour": colour,
@@ -252,7 +254,9 @@ def _task_page(
         # A community sees its own part of a decomposed task, not always the whole.
         "parent_visible": task.parent_id is not None
         and queries.visible_tasks(user).filter(pk=task.parent_id).exists(),
-        "actions": rules.task_actions(user, task, explanation_open=explanation is not None),
+        "actions": actions,
+        # The registry's plain actions (a note or a reason): one generic form each.
+        "plain_actions": [TASKS[a] for a in actions if TASKS[a].input in TASKS.generic_inputs],
         "progress_form": forms.ProgressForm(),
         "text_form": forms.TextForm(),
         "done_form": forms.DoneForm(),
@@ -370,9 +374,25 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
             ),
             _("Milestone done."),
         )
+    elif action in TASKS and TASKS[action].input in TASKS.generic_inputs:
+        _plain_task_action(request, task, action)
     else:
         raise Http404
     return HttpResponseRedirect(here)
+
+
+def _plain_task_action(request: HttpRequest, task, action: str) -> None:
+    """An action of the registry whose input is a note or a reason: the generic form."""
+    form = forms.TextForm(request.POST)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    key = "reason" if TASKS[action].input == "reason" else "note"
+    attempt(
+        request,
+        lambda: workflow.perform_task(
+            actor=request.user, task_id=task.pk, action=action, **{key: text}
+        ),
+        _("%(action)s: done.") % {"action": TASKS.label(action)},
+    )
 
 
 @login_required
@@ -391,16 +411,16 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "by_unit": queries.ledger_by_unit(rows),
             "escalations": queries.proposed_escalations(user),
-            "items": [
-                (
-                    r,
-                    rules.reports_for(user, r.rectification.unit),
-                    rules.can_supervise(user, r.rectification.finding.inspection.unit),
-                )
-                for r in rows
-            ],
+            "items": [_ledger_item(user, r) for r in rows],
         },
     )
+
+
+def _ledger_item(user, row) -> tuple:
+    """A ledger row and whether the user may report it and re-inspect it (the registry's
+    buttons for the rectification's state)."""
+    allowed = rules.rectification_actions(user, row.rectification)
+    return row, "report" in allowed, "reinspect" in allowed
 
 
 @login_required
@@ -623,7 +643,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
         "supervision/letter.html",
         {
             "letter": letter,
-            "can_answer": rules.answers_letter(user, letter),
+            "letter_actions": rules.letter_actions(user, letter),
             "overdue": letter.state != "answered" and clock.today() > letter.answer_due,
             "timeline": VOCABULARY.timeline(letter.events.all()),
         },

@@ -30,6 +30,7 @@ from cityloop.core.scope import covers
 from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
 from cityloop.supervision import queries, rules, services
+from cityloop.supervision.actions import ESCALATIONS, LETTERS, RECTIFICATIONS, TASKS
 from cityloop.supervision.models import (
     Cadence,
     Colour,
@@ -82,7 +83,28 @@ def _decimal(value: Any, code: str, *, lo: float | None = None, hi: float | None
 
 
 def _event(actor, verb: str, **fields: Any) -> SupervisionEvent:
+    _check_left(verb, fields)
     return events.record(SupervisionEvent, actor=actor, verb=verb, **fields)
+
+
+def _check_left(verb: str, fields: dict[str, Any]) -> None:
+    """Refuse, as a bug (the transaction rolls back), an event of a registered action whose
+    task, rectification or letter is in a state its entry does not name (measured from the
+    state it had when it was locked)."""
+    task = fields.get("task")
+    entry = TASKS.by_verb(verb)
+    if entry is not None and task is not None and hasattr(task, "locked_state"):
+        TASKS.check_move(entry.name, task.locked_state, task.state, task.pk)
+    finding = fields.get("finding")
+    entry = RECTIFICATIONS.by_verb(verb)
+    if entry is not None and finding is not None:
+        rect = getattr(finding, "rectification", None)  # set on the finding when locked
+        if rect is not None and hasattr(rect, "locked_state"):
+            RECTIFICATIONS.check_move(entry.name, rect.locked_state, rect.state, rect.pk)
+    letter = fields.get("letter")
+    entry = LETTERS.by_verb(verb)
+    if entry is not None and letter is not None and hasattr(letter, "locked_state"):
+        LETTERS.check_move(entry.name, letter.locked_state, letter.state, letter.pk)
 
 
 def _tell(people: Iterable, verb: str, title: str, link: str, **data: Any) -> None:
@@ -106,11 +128,13 @@ def _task_locked(actor, task_id: int) -> Task:
     )
     if task is None:
         raise NotFound("task_not_found", _("Task not found"))
+    task.locked_state = task.state  # what the registry measures the event against
     return task
 
 
-def _require_active(task: Task) -> None:
-    if task.state != Task.State.ACTIVE:
+def _require_state(task: Task, action: str) -> None:
+    """The task is in a state ``action``'s entry may be taken from."""
+    if task.state not in TASKS[action].sources:
         raise InvalidTransition(
             "task_not_active",
             _("The task is %(state)s; it takes no more changes.")
@@ -152,7 +176,7 @@ def report_progress(
     with transaction.atomic():
         task = _task_locked(actor, task_id)
         _require_reporter(actor, task)
-        _require_active(task)
+        _require_state(task, "report")
         if pct is None and val is None:
             raise InvalidInput(
                 "progress_number_required", _("Give the progress as a percent or a value.")
@@ -212,7 +236,7 @@ def complete_milestone(
     with transaction.atomic():
         task = _task_locked(actor, task_id)
         _require_reporter(actor, task)
-        _require_active(task)
+        _require_state(task, "milestone_done")
         milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
         if milestone.done_on:
             raise Conflict("milestone_already_done", _("This milestone is already done."))
@@ -242,20 +266,20 @@ def complete(*, actor, task_id: int, done_on: date | None = None, note: str = ""
     with transaction.atomic():
         task = _task_locked(actor, task_id)
         _require_supervisor(actor, task)
-        _require_active(task)
+        _require_state(task, "complete")
         if done_on < task.start:
             raise InvalidInput(
                 "task_done_before_start", _("A task cannot be done before it starts.")
             )
-        task.state = Task.State.DONE
+        old = TASKS.move(task, "complete")
         task.done_on = done_on
         task.save(update_fields=["state", "done_on"])
         _event(
             actor,
             "complete",
             task=task,
-            from_state="active",
-            to_state="done",
+            from_state=old,
+            to_state=task.state,
             note=note,
             data={"done_on": done_on.isoformat()},
         )
@@ -271,13 +295,55 @@ def cancel(*, actor, task_id: int, reason: str) -> Task:
     with transaction.atomic():
         task = _task_locked(actor, task_id)
         _require_supervisor(actor, task)
-        _require_active(task)
-        task.state = Task.State.CANCELLED
+        _require_state(task, "cancel")
+        old = TASKS.move(task, "cancel")
         task.save(update_fields=["state"])
-        _event(actor, "cancel", task=task, from_state="active", to_state="cancelled", note=reason)
+        _event(actor, "cancel", task=task, from_state=old, to_state=task.state, note=reason)
         task.explanations.filter(state=Explanation.State.OPEN).update(
             state=Explanation.State.WITHDRAWN
         )
+        _relight(task, clock.today())
+    return task
+
+
+# --- one door for the registry's plain actions -----------------------------------------------
+
+
+def perform_task(*, actor, task_id: int, action: str, note: str = "", reason: str = "") -> Task:
+    """Take a task action whose input is a plain note or reason (``cancel``, or one declared
+    in the registry only): the task's own function when it has one, else the generic step."""
+    entry = TASKS.get(action)
+    if entry is None:
+        raise NotFound("task_action_unknown", _("No such action."), {"action": action})
+    if entry.input not in TASKS.generic_inputs:
+        raise InvalidInput(
+            "task_action_has_own_form",
+            _("This action takes more than a note; use its own form."),
+            {"action": action, "input": entry.input},
+        )
+    if action == "cancel":
+        return cancel(actor=actor, task_id=task_id, reason=reason)
+    return _generic_task(actor=actor, task_id=task_id, action=action, note=note, reason=reason)
+
+
+def _generic_task(*, actor, task_id: int, action: str, note: str, reason: str) -> Task:
+    entry = TASKS[action]
+    if entry.input == "reason":
+        note = _text(reason, "reason_required", _("Give the reason."), limit=300)
+    with transaction.atomic():
+        task = _task_locked(actor, task_id)
+        if not rules.plays_task(actor, task, entry.part):
+            raise Forbidden("task_not_allowed", _("You may not do this to this task."))
+        _require_state(task, action)
+        if entry.precondition is not None and not entry.precondition(actor, task):
+            raise InvalidTransition(
+                "task_action_unavailable", _("This action is not available for this task now.")
+            )
+        old = TASKS.move(task, action) if entry.targets is not None else task.state
+        if old != task.state:
+            task.save(update_fields=["state"])
+        states = {"from_state": old, "to_state": task.state} if old != task.state else {}
+        _event(actor, entry.event_verb, task=task, note=(note or "").strip()[:1000], **states)
         _relight(task, clock.today())
     return task
 
@@ -354,7 +420,7 @@ def update_task(
         task = _task_locked(actor, task_id)
         if not rules.edits_task(actor, task):
             raise Forbidden("task_not_supervisor", _("You may not set tasks for this unit."))
-        _require_active(task)
+        _require_state(task, "edit")
         current = _input_of(task)
         if isinstance(data, services.TaskInput):
             changes = {f: getattr(data, f) for f in EDITABLE}
@@ -876,6 +942,8 @@ def _rect_locked(actor, rect_id: int) -> Rectification:
     )
     if rect is None:
         raise NotFound("rectification_not_found", _("Rectification not found"))
+    rect.locked_state = rect.state  # what the registry measures the event against
+    rect.finding.rectification = rect  # the events name the finding; the check reads this row
     return rect
 
 
@@ -890,21 +958,21 @@ def submit_rectification(
             raise Forbidden(
                 "rectification_not_responsible", _("Only the rectifying unit reports on this.")
             )
-        if rect.state != Rectification.State.OPEN:
+        if rect.state not in RECTIFICATIONS["report"].sources:
             raise InvalidTransition(
                 "rectification_bad_state",
                 _("This rectification is not open."),
                 {"state": rect.state},
             )
-        rect.state = Rectification.State.SUBMITTED
+        old = RECTIFICATIONS.move(rect, "report")
         rect.report = report
         rect.save(update_fields=["state", "report"])
         _event(
             actor,
             "rectified",
             finding=rect.finding,
-            from_state="open",
-            to_state="submitted",
+            from_state=old,
+            to_state=rect.state,
             note=report,
             attachments=list(photos),
         )
@@ -931,7 +999,7 @@ def reinspect(
             raise Forbidden(
                 "reinspection_not_inspector", _("Only the inspecting unit re-inspects.")
             )
-        if rect.state == Rectification.State.CLOSED:
+        if rect.state not in RECTIFICATIONS["reinspect"].sources:
             raise InvalidTransition(
                 "rectification_bad_state",
                 _("This rectification is already closed."),
@@ -940,10 +1008,10 @@ def reinspect(
         before = rect.state
         finding = rect.finding
         if passed:
-            rect.state = Rectification.State.CLOSED
+            RECTIFICATIONS.move(rect, "reinspect", Rectification.State.CLOSED)
             rect.closed_at = clock.now()
         else:
-            rect.state = Rectification.State.OPEN
+            RECTIFICATIONS.move(rect, "reinspect", Rectification.State.OPEN)
             rect.failed_reinspections += 1
             finding.repeat_count += 1
             finding.save(update_fields=["repeat_count"])
@@ -984,9 +1052,13 @@ def decide_escalation(*, actor, escalation_id: int, confirm: bool, note: str = "
             raise NotFound("escalation_not_found", _("Escalation not found"))
         if not rules.can_supervise(actor, escalation.finding.inspection.unit):
             raise Forbidden("escalation_not_allowed", _("Only the inspecting unit decides this."))
-        if escalation.state != Escalation.State.PROPOSED:
+        if escalation.state not in ESCALATIONS["decide"].sources:
             raise InvalidTransition("escalation_decided", _("This escalation is already decided."))
-        escalation.state = Escalation.State.CONFIRMED if confirm else Escalation.State.DISMISSED
+        ESCALATIONS.move(
+            escalation,
+            "decide",
+            Escalation.State.CONFIRMED if confirm else Escalation.State.DISMISSED,
+        )
         escalation.decided_at = clock.now()
         escalation.decided_by = actor if getattr(actor, "pk", None) else None
         escalation.note = note.strip()[:TEXT_MAX]
@@ -1104,6 +1176,7 @@ def _letter_locked(actor, letter_id: int) -> UrgingLetter:
     )
     if letter is None:
         raise NotFound("letter_not_found", _("Urging letter not found"))
+    letter.locked_state = letter.state  # what the registry measures the event against
     return letter
 
 
@@ -1112,12 +1185,12 @@ def receive_letter(*, actor, letter_id: int) -> UrgingLetter:
         letter = _letter_locked(actor, letter_id)
         if not rules.answers_letter(actor, letter):
             raise Forbidden("letter_not_addressee", _("Only the addressee acknowledges a letter."))
-        if letter.state != UrgingLetter.State.SENT:
+        if letter.state not in LETTERS["receive"].sources:
             raise InvalidTransition("letter_bad_state", _("This letter was already received."))
-        letter.state = UrgingLetter.State.RECEIVED
+        old = LETTERS.move(letter, "receive")
         letter.received_at = clock.now()
         letter.save(update_fields=["state", "received_at"])
-        _event(actor, "letter_received", letter=letter, from_state="sent", to_state="received")
+        _event(actor, "letter_received", letter=letter, from_state=old, to_state=letter.state)
     return letter
 
 
@@ -1127,11 +1200,10 @@ def answer_letter(*, actor, letter_id: int, answer: str) -> UrgingLetter:
         letter = _letter_locked(actor, letter_id)
         if not rules.answers_letter(actor, letter):
             raise Forbidden("letter_not_addressee", _("Only the addressee answers a letter."))
-        if letter.state == UrgingLetter.State.ANSWERED:
+        if letter.state not in LETTERS["answer"].sources:
             raise InvalidTransition("letter_bad_state", _("This letter was already answered."))
-        before = letter.state
         now = clock.now()
-        letter.state = UrgingLetter.State.ANSWERED
+        before = LETTERS.move(letter, "answer")
         letter.received_at = letter.received_at or now
         letter.answered_at = now
         letter.answer = answer
@@ -1141,7 +1213,7 @@ def answer_letter(*, actor, letter_id: int, answer: str) -> UrgingLetter:
             "letter_answered",
             letter=letter,
             from_state=before,
-            to_state="answered",
+            to_state=letter.state,
             note=answer,
             data={"late": clock.today() > letter.answer_due},
         )
