@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from cityloop.cases import photos, workflow
+from cityloop.cases import workflow
 from cityloop.cases.models import Case, CaseEvent, CasePhoto
+from cityloop.core import photos
 from cityloop.core.errors import InvalidInput
 from tests.cases.conftest import IN_COMPOUND
 

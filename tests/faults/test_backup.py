@@ -30,7 +30,8 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, connections
 
-from cityloop.cases import photos, workflow
+from cityloop.cases import workflow
+from cityloop.core import photos
 from tests.cases.conftest import IN_COMPOUND
 from tests.faults.test_disk_full import noisy_jpeg
 

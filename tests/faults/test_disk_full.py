@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from cityloop.cases.models import Case, Upload
+from cityloop.cases.models import Case
 from cityloop.core import tokens, uploads
 from cityloop.core.errors import StorageFull, StorageUnavailable
+from cityloop.core.models import Upload
 from tests.api.conftest import API
 from tests.cases.test_views import report_data
 

@@ -270,8 +270,8 @@ def _jpeg() -> bytes:
 def test_a_refused_report_keeps_its_photos_and_an_item_of_another_project_is_not_found(
     crew, tree, api, on_day
 ):
-    from cityloop.cases.models import Upload
-    from cityloop.cases.photos import upload_save
+    from cityloop.core.models import Upload
+    from cityloop.core.photos import upload_save
     from cityloop.projects.models import QuantityReport
 
     on_day(date(2026, 6, 1))

@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Router
@@ -30,7 +29,6 @@ from cityloop.campaigns.schemas import (
     SignInIn,
     TotalsOut,
 )
-from cityloop.cases import photos
 from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries as org_queries
 
@@ -205,19 +203,17 @@ def record_session(request: HttpRequest, campaign_id: int, payload: SessionIn):
         for o in payload.outputs
     ]
     participants = _participants(user, payload.participants)
-    with transaction.atomic():  # a refused session leaves the named uploads unused
-        stored = photos.photos_from_uploads(user, payload.photo_ids)
-        session = services.record_session(
-            actor=user,
-            campaign_id=campaign_id,
-            on=payload.on,
-            place=place,
-            note=payload.note,
-            participants=participants,
-            outputs=outputs,
-            resources=[services.ResourceInput(**r.dict()) for r in payload.resources],
-            photos=[p.file for p in stored],
-        )
+    session = services.record_session(
+        actor=user,
+        campaign_id=campaign_id,
+        on=payload.on,
+        place=place,
+        note=payload.note,
+        participants=participants,
+        outputs=outputs,
+        resources=[services.ResourceInput(**r.dict()) for r in payload.resources],
+        photo_ids=payload.photo_ids,
+    )
     return Status(201, _session(session))
 
 

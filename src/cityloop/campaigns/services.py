@@ -28,6 +28,7 @@ from cityloop.campaigns.models import (
     SignIn,
 )
 from cityloop.core import clock, events
+from cityloop.core import photos as core_photos
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityloop.org.models import Person, Place, Unit, Zone
 
@@ -261,8 +262,11 @@ def record_session(
     outputs: Sequence[OutputInput] = (),
     resources: Sequence[ResourceInput] = (),
     photos: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Session:
-    """One day the campaign ran at a place: who signed in, what was used, what was done."""
+    """One day the campaign ran at a place: who signed in, what was used, what was done.
+    ``photo_ids``: the caller's uploads, claimed in this transaction (a refused day keeps
+    them unused); ``photos``: files already stored (the page's)."""
     if on > clock.today():
         raise InvalidInput("session_in_future", _("A session cannot be dated in the future."))
     people = _participants(participants)
@@ -300,6 +304,7 @@ def record_session(
                     "session_place_outside",
                     _("%(place)s is not a place of this campaign.") % {"place": p.name},
                 )
+        photos = [*photos, *core_photos.files_from_uploads(actor, photo_ids)]
         now = clock.now()
         try:
             with transaction.atomic():

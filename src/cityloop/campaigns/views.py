@@ -23,11 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cityloop.campaigns import forms, queries, rules, services, workflow
 from cityloop.campaigns.labels import VOCABULARY
-from cityloop.cases.forms import read_files
-from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.photos import read_files, store_photos
 from cityloop.core.steps import save_edit
 from cityloop.org import queries as org_queries
 

@@ -18,7 +18,7 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from cityloop.cases import actions, photos, queries, workflow
+from cityloop.cases import actions, queries, workflow
 from cityloop.cases.models import Case, Category
 from cityloop.cases.schemas import (
     ActionIn,
@@ -34,7 +34,7 @@ from cityloop.cases.schemas import (
     ReportIn,
     UploadOut,
 )
-from cityloop.core import clock, events, openapi
+from cityloop.core import clock, events, openapi, photos
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, ErrorOut, Limit, Offset, ref
 from cityloop.org import queries as org_queries

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from cityloop.cases import actions, queries, routing
 from cityloop.cases.models import Case, Category
 from cityloop.cases.workflow import MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
+from cityloop.core.photos import PhotoField
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person, Unit
 
@@ -36,51 +36,6 @@ EXTENSION_DAYS_MESSAGE = lazy(
     ),
     str,
 )()
-
-
-class PhotoInput(forms.FileInput):
-    """``<input type=file accept="image/*" multiple capture>``: the phone offers its camera."""
-
-    allow_multiple_selected = True
-
-    def __init__(self, attrs: dict[str, Any] | None = None):
-        base = {"accept": "image/*", "multiple": True, "capture": "environment"}
-        super().__init__({**base, **(attrs or {})})
-
-
-class PhotoField(forms.FileField):
-    """Up to ``upload_max_photos`` files; the real check (type by content, size, pixels) is
-    :func:`cityloop.cases.photos.store_photos`, this only refuses what is plainly too much."""
-
-    widget = PhotoInput
-
-    def __init__(self, **kwargs: Any):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None) -> list:
-        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        cfg = settings.CITYLOOP
-        if self.required and not files:
-            raise forms.ValidationError(REQUIRED, code="required")
-        if len(files) > cfg.upload_max_photos:
-            raise forms.ValidationError(
-                _("At most %(limit)d photos per step.") % {"limit": cfg.upload_max_photos},
-                code="too_many",
-            )
-        for f in files:
-            if f.size > cfg.upload_max_bytes:
-                raise forms.ValidationError(
-                    _("The file is larger than %(mb)s MB.")
-                    % {"mb": f"{cfg.upload_max_bytes / (1024 * 1024):g}"},
-                    code="too_big",
-                )
-        return files
-
-
-def read_files(files: list) -> list[tuple[str, bytes]]:
-    """``(filename, bytes)`` pairs for :func:`cityloop.cases.photos.store_photos`."""
-    return [(f.name or "", f.read()) for f in files]
 
 
 def category_choices(blank_label) -> tuple[list, dict[int, Category]]:

@@ -493,24 +493,6 @@ class CasePhoto(models.Model):
         return self.file
 
 
-class Upload(models.Model):
-    """A cleaned photo waiting to be attached to a report or an action (API two-step)."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_uploads"
-    )
-    file = models.CharField(max_length=200)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    gps = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    used = models.BooleanField(default=False)
-
-    def __str__(self) -> str:
-        return self.file
-
-
 class IdempotencyKey(models.Model):
     """``Idempotency-Key`` of a case report: the same key from the same client is one case."""
 

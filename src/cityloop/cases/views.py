@@ -42,10 +42,10 @@ from cityloop.cases import (
     workflow,
 )
 from cityloop.cases.models import Case, CasePhoto, ReplyTemplate, Stage
-from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports, net, ratelimit
 from cityloop.core.downloads import stored_image
 from cityloop.core.errors import DomainError, InvalidInput, NotFound
+from cityloop.core.photos import read_files, store_photos
 from cityloop.core.steps import found
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Place
@@ -212,7 +212,7 @@ def report(request: HttpRequest) -> HttpResponse:
 def _report(request: HttpRequest, form: forms.ReportForm, *, source: str) -> Case | None:
     """Store the photos, then report; on a refusal put the error on the form, return None."""
     try:
-        photos = store_photos(forms.read_files(form.cleaned_data.get("photos") or []))
+        photos = store_photos(read_files(form.cleaned_data.get("photos") or []))
     except DomainError as exc:
         form.add_error("photos", str(exc.message))
         return None
@@ -757,9 +757,7 @@ def action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         try:
             payload = form.payload()
             if form.multipart:
-                payload["photos"] = store_photos(
-                    forms.read_files(form.cleaned_data.get("photos") or [])
-                )
+                payload["photos"] = store_photos(read_files(form.cleaned_data.get("photos") or []))
             workflow.perform(user, case.pk, action, payload)
         except DomainError as exc:
             error = exc

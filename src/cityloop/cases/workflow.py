@@ -42,6 +42,7 @@ from cityloop.core.errors import (
     InvalidTransition,
     NotFound,
 )
+from cityloop.core.photos import Photo
 from cityloop.core.roles import has_any
 from cityloop.core.scope import duties_for, scope_for
 from cityloop.core.text import search_document
@@ -60,17 +61,6 @@ MAX_EXTENSIONS = 2
 # An extension, in working days: the workflow's rule, which the page forms take as theirs.
 MIN_EXTENSION_DAYS, MAX_EXTENSION_DAYS = 0.5, 30
 MAX_DESCRIPTION = 2000
-
-
-@dataclass(frozen=True)
-class Photo:
-    """A photo already cleaned and stored (see :mod:`cityloop.cases.photos`)."""
-
-    file: str
-    width: int
-    height: int
-    sha256: str
-    gps: tuple[float, float] | None = None
 
 
 # --- the parts an actor can play --------------------------------------------------------------

@@ -158,3 +158,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.title}"
+
+
+class Upload(models.Model):
+    """A cleaned photo waiting to be attached to a report or an action (the API's two steps:
+    ``POST /uploads``, then the step names it in ``photo_ids``). Any loop's workflow claims it
+    inside its own transaction (:func:`cityloop.core.photos.claim`), so a refused step leaves
+    it unused. The table keeps the name it had when only cases took photos."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    file = models.CharField(max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    gps = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    used = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "cases_upload"
+
+    def __str__(self) -> str:
+        return self.file

@@ -618,7 +618,7 @@ def charter(request: HttpRequest, place_id: int) -> HttpResponse:
             photo = ""
             upload = request.FILES.get("photo")
             if upload is not None:
-                from cityloop.cases.photos import store_photos
+                from cityloop.core.photos import store_photos
 
                 stored = store_photos([(upload.name, upload.read())])
                 photo = stored[0].file if stored else ""

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from cityloop.cases import photos
 from cityloop.cases.models import Category
-from cityloop.core import clock
+from cityloop.core import clock, photos
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, Limit, ref
 from cityloop.patrols import queries, workflow

@@ -20,6 +20,7 @@ from cityloop.cases import workflow as case_workflow
 from cityloop.cases.models import Case, Category
 from cityloop.core import clock, codes, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from cityloop.core.photos import Photo
 from cityloop.org.models import Zone
 from cityloop.patrols import coverage, queries
 from cityloop.patrols.models import Patrol, PatrolCase, PatrolEvent, PatrolPoint
@@ -230,7 +231,7 @@ def report_problem(
     lat: float | None = None,
     zone_id: int | None = None,
     category: Category | None = None,
-    photos: Sequence[case_workflow.Photo] | None = None,
+    photos: Sequence[Photo] | None = None,
     photo_loader=None,
     idempotency_key: str = "",
     is_demo: bool = False,

@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -21,7 +20,6 @@ from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from cityloop.cases import photos
 from cityloop.core import events, openapi
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import ErrorOut, Limit, Offset
@@ -346,17 +344,15 @@ def report_quantity(request: HttpRequest, project_id: int, item_id: int, payload
     """A quantity done (it adds to the item's done; the progress follows, and the linked
     task's). Photos: upload first with ``POST /uploads``, then name them here."""
     queries.project_get(request.auth, project_id)
-    with transaction.atomic():  # a refused report leaves the named uploads unused
-        stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
-        workflow.report_quantity(
-            actor=request.auth,
-            project_id=project_id,
-            item_id=item_id,
-            quantity=payload.quantity,
-            on=payload.on,
-            note=payload.note,
-            photos=[p.file for p in stored],
-        )
+    workflow.report_quantity(
+        actor=request.auth,
+        project_id=project_id,
+        item_id=item_id,
+        quantity=payload.quantity,
+        on=payload.on,
+        note=payload.note,
+        photo_ids=payload.photo_ids,
+    )
     return Status(201, _detail(request.auth, project_id))
 
 
@@ -431,18 +427,16 @@ def record_finding(request: HttpRequest, project_id: int, link_id: int, payload:
     place = (
         org_queries.place_get(request.auth, place_id=payload.place_id) if payload.place_id else None
     )
-    with transaction.atomic():  # a refused finding leaves the named uploads unused
-        stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
-        workflow.record_finding(
-            actor=request.auth,
-            project_inspection_id=link_id,
-            kind=payload.kind,
-            description=payload.description,
-            mode=payload.mode,
-            due=payload.due,
-            place=place,
-            photos=[s.file for s in stored],
-        )
+    workflow.record_finding(
+        actor=request.auth,
+        project_inspection_id=link_id,
+        kind=payload.kind,
+        description=payload.description,
+        mode=payload.mode,
+        due=payload.due,
+        place=place,
+        photo_ids=payload.photo_ids,
+    )
     return Status(201, _detail(request.auth, project_id))
 
 
@@ -469,15 +463,13 @@ def record_acceptance(request: HttpRequest, project_id: int, payload: Acceptance
     response={200: ProjectOut, **ERRORS},
 )
 def report_rectified(request: HttpRequest, project_id: int, rect_id: int, payload: RectifiedIn):
-    with transaction.atomic():  # a refused report leaves the named uploads unused
-        stored = photos.photos_from_uploads(request.auth, payload.photo_ids)
-        workflow.submit_rectification(
-            actor=request.auth,
-            project_id=project_id,
-            rectification_id=rect_id,
-            report=payload.report,
-            photos=[s.file for s in stored],
-        )
+    workflow.submit_rectification(
+        actor=request.auth,
+        project_id=project_id,
+        rectification_id=rect_id,
+        report=payload.report,
+        photo_ids=payload.photo_ids,
+    )
     return _detail(request.auth, project_id)
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock, events
+from cityloop.core import photos as core_photos
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.notify import Message, notify
 from cityloop.core.roles import UNIT_STAFF
@@ -128,12 +129,14 @@ def report_quantity(
     on: date | None = None,
     note: str = "",
     photos: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
     project_id: int | None = None,
 ) -> QuantityReport:
     """A quantity done on a day for one work item; it adds to the item's done, and the
     project's (and its task's) progress follows. A negative quantity corrects an earlier one.
     ``project_id``: the project the caller named (page, API path); an item of another
-    project is not found."""
+    project is not found. ``photo_ids``: the caller's uploads, claimed in this transaction
+    (a refused report keeps them unused)."""
     today = clock.today()
     on = on or today
     if on > today:
@@ -165,6 +168,7 @@ def report_quantity(
                 _("The correction would make the done quantity negative."),
                 {"done": str(item.done)},
             )
+        photos = [*photos, *core_photos.files_from_uploads(actor, photo_ids)]
         report = QuantityReport.objects.create(
             item=item,
             on=on,
@@ -369,6 +373,7 @@ def record_finding(
     mode: str = Rectification.Mode.DEADLINE,
     place: Place | None = None,
     photos: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Finding:
     """A problem a project inspection found: a supervision finding with its rectification,
     against the project's responsible unit (and its task, when linked)."""
@@ -384,6 +389,7 @@ def record_finding(
     with transaction.atomic():
         project = _locked(actor, link.project_id)
         _require_state(project, "inspect")
+        photos = [*photos, *core_photos.files_from_uploads(actor, photo_ids)]
         finding = sv_workflow.record_finding(
             actor=actor,
             inspection_id=link.inspection_id,
@@ -612,7 +618,13 @@ def record_acceptance(
 
 
 def submit_rectification(
-    *, actor, project_id: int, rectification_id: int, report: str, photos: Sequence[str] = ()
+    *,
+    actor,
+    project_id: int,
+    rectification_id: int,
+    report: str,
+    photos: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Rectification:
     """The responsible unit reports an open point put right: supervision's own step, for a
     rectification that belongs to this project."""
@@ -623,6 +635,7 @@ def submit_rectification(
     if not belongs.exists():
         raise NotFound("rectification_not_found", _("Rectification not found"))
     with transaction.atomic():
+        photos = [*photos, *core_photos.files_from_uploads(actor, photo_ids)]
         rect = sv_workflow.submit_rectification(
             actor=actor, rectification_id=rectification_id, report=report, photos=photos
         )

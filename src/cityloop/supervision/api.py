@@ -11,14 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
-from cityloop.cases import photos
 from cityloop.core import clock, events, openapi
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import InvalidInput, NotFound
@@ -482,23 +480,22 @@ def record_finding(request: HttpRequest, inspection_id: int, payload: FindingIn)
     task = queries.task_get(actor, payload.task_id) if payload.task_id else None
     place = org_queries.place_get(actor, place_id=payload.place_id) if payload.place_id else None
     unit = org_queries.unit_get(actor, unit_id=payload.unit_id)
-    with transaction.atomic():  # a refused finding leaves the named uploads unused
-        finding = workflow.record_finding(
-            actor=actor,
-            inspection_id=inspection_id,
-            kind=payload.kind,
-            description=payload.description,
-            unit=unit,
-            mode=payload.mode,
-            due=payload.due,
-            plan=payload.plan,
-            plan_steps=[(s.title, s.due) for s in payload.plan_steps],
-            severity=payload.severity,
-            is_problem=payload.is_problem,
-            task=task,
-            place=place,
-            photos=[p.file for p in photos.photos_from_uploads(actor, payload.photo_ids)],
-        )
+    finding = workflow.record_finding(
+        actor=actor,
+        inspection_id=inspection_id,
+        kind=payload.kind,
+        description=payload.description,
+        unit=unit,
+        mode=payload.mode,
+        due=payload.due,
+        plan=payload.plan,
+        plan_steps=[(s.title, s.due) for s in payload.plan_steps],
+        severity=payload.severity,
+        is_problem=payload.is_problem,
+        task=task,
+        place=place,
+        photo_ids=payload.photo_ids,
+    )
     return Status(201, _finding_out(finding))
 
 

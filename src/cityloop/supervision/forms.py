@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cityloop.cases.forms import PhotoField
+from cityloop.core.photos import PhotoField
 from cityloop.supervision.models import (
     Cadence,
     Colour,

@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cityloop.cases.forms import read_files
-from cityloop.cases.photos import store_photos
 from cityloop.core import clock, exports
 from cityloop.core import documents as core_documents
 from cityloop.core.downloads import attachment, stored_image
 from cityloop.core.errors import DomainError, NotFound
+from cityloop.core.photos import read_files, store_photos
 from cityloop.core.steps import attempt, found, save_edit
 from cityloop.org import queries as org_queries
 from cityloop.org.models import Person

@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock, edits, events, worktime
+from cityloop.core import photos as core_photos
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.notify import Message, notify, notify_many
 from cityloop.core.roles import OVERSEERS, UNIT_STAFF
@@ -808,8 +809,10 @@ def record_finding(
     task: Task | None = None,
     place: Place | None = None,
     photos: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Finding:
-    """A finding, and the rectification it opens in one of the three modes."""
+    """A finding, and the rectification it opens in one of the three modes. ``photo_ids``:
+    the caller's uploads, claimed in this transaction (a refused finding keeps them unused)."""
     kind = _text(kind, "finding_kind_required", _("Name the kind of problem."), limit=60)
     description = _text(description, "finding_description_required", _("Describe the problem."))
     today = clock.today()
@@ -841,6 +844,7 @@ def record_finding(
         inspection = inspection_for_finding(actor, inspection_id)
         if task is not None and not queries.visible_tasks(actor).filter(pk=task.pk).exists():
             raise NotFound("task_not_found", _("Task not found"))
+        photos = [*photos, *core_photos.files_from_uploads(actor, photo_ids)]
         now = clock.now()
         earlier = _earlier_unrectified(kind, unit, place, now)
         finding = Finding.objects.create(
@@ -948,7 +952,12 @@ def _rect_locked(actor, rect_id: int) -> Rectification:
 
 
 def submit_rectification(
-    *, actor, rectification_id: int, report: str, photos: Sequence[str] = ()
+    *,
+    actor,
+    rectification_id: int,
+    report: str,
+    photos: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Rectification:
     """The unit says it has put the problem right; a re-inspection must confirm it."""
     report = _text(report, "rectification_report_required", _("Say what was done."))
@@ -964,6 +973,7 @@ def submit_rectification(
                 _("This rectification is not open."),
                 {"state": rect.state},
             )
+        photos = [*photos, *core_photos.files_from_uploads(actor, photo_ids)]
         old = RECTIFICATIONS.move(rect, "report")
         rect.report = report
         rect.save(update_fields=["state", "report"])
@@ -987,7 +997,13 @@ def submit_rectification(
 
 
 def reinspect(
-    *, actor, rectification_id: int, passed: bool, note: str = "", photos: Sequence[str] = ()
+    *,
+    actor,
+    rectification_id: int,
+    passed: bool,
+    note: str = "",
+    photos: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
 ) -> Rectification:
     """Only a re-inspection closes a rectification; a failed one sends it back and counts as
     the problem coming back unrectified."""
@@ -1005,6 +1021,7 @@ def reinspect(
                 _("This rectification is already closed."),
                 {"state": rect.state},
             )
+        photos = [*photos, *core_photos.files_from_uploads(actor, photo_ids)]
         before = rect.state
         finding = rect.finding
         if passed:
