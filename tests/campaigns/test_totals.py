@@ -231,3 +231,30 @@ def test_the_totals_export_as_the_calendar_shows_them(scene, client):
     client.force_login(scene["outsider"])
     outsider = xlsx_rows(client.get("/campaigns/", {"format": "xlsx"}))
     assert {r[0]: r[1] for r in outsider[1:]} == {"场次": 0, "人次": 0}
+
+
+def test_a_refused_day_keeps_its_uploads_for_the_next(scene):
+    """The photos are claimed inside the day's transaction: a day refused after the claim (it
+    is already recorded) leaves them unused, and the same ids serve the next day."""
+    import io
+
+    from PIL import Image
+
+    from cityloop.core.models import Upload
+    from cityloop.core.photos import upload_save
+
+    w, c, a = scene["worker"], scene["campaign"], scene["a"]
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
+    photo = upload_save(owner=w, filename="day.jpg", data=buf.getvalue())
+    with pytest.raises(Conflict) as e:
+        services.record_session(actor=w, campaign_id=c.pk, on=FRI[0], place=a, photo_ids=[photo.pk])
+    assert e.value.code == "session_exists"
+    assert Upload.objects.get(pk=photo.pk).used is False
+    session = services.record_session(
+        actor=w, campaign_id=c.pk, on=date(2026, 4, 24), place=a, photo_ids=[photo.pk]
+    )
+    assert session.photos == [photo.file]
+    assert Upload.objects.get(pk=photo.pk).used is True
+    event = CampaignEvent.objects.filter(verb="session").latest("pk")
+    assert event.attachments == [photo.file]

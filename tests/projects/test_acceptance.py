@@ -279,3 +279,75 @@ def test_backward_schedule(crew, make_project, on_day):
     with pytest.raises(InvalidInput) as e:
         services.set_schedule(actor=crew.supervisor, project_id=p.pk, steps=[Step("施工", 400)])
     assert e.value.code == "schedule_does_not_fit"
+
+
+def _upload(owner, colour=(200, 30, 30)):
+    import io
+
+    from PIL import Image
+
+    from cityloop.core.photos import upload_save
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buf, "JPEG")
+    return upload_save(owner=owner, filename="photo.jpg", data=buf.getvalue())
+
+
+def _used(upload) -> bool:
+    from cityloop.core.models import Upload
+
+    return Upload.objects.get(pk=upload.pk).used
+
+
+def test_project_steps_claim_their_uploads_in_their_own_transaction(
+    crew, make_project, tree, on_day
+):
+    """Refused after the claim (supervision refuses inside the project's transaction): the
+    uploads stay unused, and the same ids serve the next, valid call."""
+    on_day(date(2026, 9, 1))
+    p = make_project()
+    _to_acceptance(crew, p)
+    workflow.record_acceptance(
+        actor=crew.supervisor,
+        project_id=p.pk,
+        on=date(2026, 9, 1),
+        passed=False,
+        units=[tree.office_a],
+        checks=[{"item": p.type.checklist[0], "ok": True}],
+        open_points=[OpenPoint("3号楼雨水管未接入管网", date(2026, 9, 10))],
+    )
+    (rect,) = Rectification.objects.filter(state="open")
+    first, second = _upload(crew.doer), _upload(crew.doer, colour=(30, 200, 30))
+    workflow.submit_rectification(
+        actor=crew.doer,
+        project_id=p.pk,
+        rectification_id=rect.pk,
+        report="已接入管网",
+        photo_ids=[first.pk],
+    )
+    assert _used(first) is True
+    event = ProjectEvent.objects.get(verb="rectified")
+    assert event.attachments == [first.file]
+    # Reported again: supervision refuses (no longer open) after the project claimed the photo.
+    with pytest.raises(InvalidTransition):
+        workflow.submit_rectification(
+            actor=crew.doer,
+            project_id=p.pk,
+            rectification_id=rect.pk,
+            report="再报一次",
+            photo_ids=[second.pk],
+        )
+    assert _used(second) is False
+    assert ProjectEvent.objects.filter(verb="rectified").count() == 1
+    # The same upload serves the quantity report that follows.
+    item = p.items.first()
+    with pytest.raises(InvalidInput):  # would make the done quantity negative
+        workflow.report_quantity(
+            actor=crew.doer, item_id=item.pk, quantity=-(item.planned + 1), photo_ids=[second.pk]
+        )
+    assert _used(second) is False
+    report = workflow.report_quantity(
+        actor=crew.doer, item_id=item.pk, quantity=-1, photo_ids=[second.pk]
+    )
+    assert report.photos == [second.file]
+    assert _used(second) is True

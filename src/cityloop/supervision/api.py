@@ -42,6 +42,7 @@ from cityloop.supervision.schemas import (
     ProgressIn,
     ProgressOut,
     RectificationOut,
+    RectifiedIn,
     ReinspectIn,
     SummaryOut,
     TaskActionIn,
@@ -515,9 +516,12 @@ def get_rectification(request: HttpRequest, rect_id: int):
 
 
 @router.post("/rectifications/{rect_id}/report", response={200: RectificationOut, **ERRORS})
-def rectification_report(request: HttpRequest, rect_id: int, payload: TextIn):
+def rectification_report(request: HttpRequest, rect_id: int, payload: RectifiedIn):
     rect = workflow.submit_rectification(
-        actor=request.auth, rectification_id=rect_id, report=payload.text
+        actor=request.auth,
+        rectification_id=rect_id,
+        report=payload.text,
+        photo_ids=payload.photo_ids,
     )
     return _rect_out(queries.rectification_get(request.auth, rect.pk))
 
@@ -525,7 +529,11 @@ def rectification_report(request: HttpRequest, rect_id: int, payload: TextIn):
 @router.post("/rectifications/{rect_id}/reinspect", response={200: RectificationOut, **ERRORS})
 def reinspect(request: HttpRequest, rect_id: int, payload: ReinspectIn):
     rect = workflow.reinspect(
-        actor=request.auth, rectification_id=rect_id, passed=payload.passed, note=payload.note
+        actor=request.auth,
+        rectification_id=rect_id,
+        passed=payload.passed,
+        note=payload.note,
+        photo_ids=payload.photo_ids,
     )
     return _rect_out(queries.rectification_get(request.auth, rect.pk))
 

@@ -110,6 +110,7 @@ class ProgressIn(Schema):
     percent: float | None = Field(None, ge=0, le=100)
     value: float | None = Field(None, ge=0)
     on: date | None = None
+    photo_ids: list[int] = Field([], description="ids from POST /uploads / 先上传照片得到的 id")
 
 
 class ProgressOut(Schema):
@@ -153,6 +154,10 @@ class TaskActionIn(Schema):
 
     note: str = Field("", max_length=4000)
     reason: str = Field("", max_length=300)
+
+
+class RectifiedIn(TextIn):
+    photo_ids: list[int] = Field([], description="ids from POST /uploads / 先上传照片得到的 id")
 
 
 class TaskEventOut(EventOut):
@@ -274,6 +279,7 @@ class InspectionOut(Schema):
 class ReinspectIn(Schema):
     passed: bool
     note: str = Field("", max_length=4000)
+    photo_ids: list[int] = Field([], description="ids from POST /uploads / 先上传照片得到的 id")
 
 
 class EscalationOut(Schema):

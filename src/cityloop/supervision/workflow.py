@@ -165,8 +165,11 @@ def report_progress(
     value: Any = None,
     on: date | None = None,
     attachments: Sequence[str] = (),
+    photo_ids: Sequence[int] = (),
 ) -> ProgressReport:
-    """The responsible unit says where the task stands; the light follows at once."""
+    """The responsible unit says where the task stands; the light follows at once.
+    ``photo_ids``: the caller's uploads, claimed in this transaction with the report (a
+    refused report keeps them unused); ``attachments``: files already stored."""
     today = clock.today()
     on = on or today
     text = _text(text, "progress_text_required", _("Say what progress was made."))
@@ -193,6 +196,7 @@ def report_progress(
                 _("A report dated %(on)s is older than the last one (%(last)s).")
                 % {"on": on, "last": task.last_report_on},
             )
+        attachments = [*attachments, *core_photos.files_from_uploads(actor, photo_ids)]
         report = ProgressReport.objects.create(
             task=task,
             on=on,
