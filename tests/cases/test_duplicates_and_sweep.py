@@ -142,3 +142,50 @@ def test_overdue_is_one_comparison_the_moment_the_light_turns_red(client, cast, 
         assert '<span class="tag-bad">超时</span>' in page
     with clock.frozen(case.due_at - timedelta(seconds=1)):
         assert not deadlines.is_overdue(case, case.due_at - timedelta(seconds=1))
+
+
+def test_visible_duplicates_are_the_possible_ones_the_actor_may_see(new_case, category, cast):
+    """One rule behind the case page and GET /cases/{id}/duplicates."""
+    later = workflow.report(
+        actor=cast.resident,
+        source="resident",
+        description="06小区3号楼门口乱堆物堆料，堵住了消防通道",
+        category=category,
+        lng=IN_COMPOUND[0],
+        lat=IN_COMPOUND[1] + 20 * METRE_LAT,
+        reporter_name="李女士",
+        reporter_phone="13800000001",
+    )
+    assert [d.case.pk for d in queries.visible_duplicates(cast.desk, later)] == [new_case.pk]
+    # Street B's desk: the same candidate is found, but lies outside what it may see.
+    assert [
+        d.case.pk
+        for d in queries.possible_duplicates(
+            category=category,
+            lng=later.lng,
+            lat=later.lat,
+            text=f"{later.title} {later.description}",
+            exclude_id=later.pk,
+        )
+    ] == [new_case.pk]
+    assert queries.visible_duplicates(cast.outsider, later) == []
+
+
+def test_the_duplicates_endpoint_answers_the_visible_rule(new_case, category, cast):
+    from cityloop.core import tokens
+    from tests.api.conftest import ApiClient
+
+    later = workflow.report(
+        actor=cast.resident,
+        source="resident",
+        description="06小区3号楼门口乱堆物堆料，堵住了消防通道",
+        category=category,
+        lng=IN_COMPOUND[0],
+        lat=IN_COMPOUND[1] + 20 * METRE_LAT,
+        reporter_name="李女士",
+        reporter_phone="13800000001",
+    )
+    desk = ApiClient(tokens.token_issue(user=cast.desk, label="test"))
+    r = desk.get(f"/cases/{later.pk}/duplicates")
+    assert (r.status_code, [d["id"] for d in r.json()]) == (200, [new_case.pk])
+    assert r.json()[0]["code"] == new_case.code

@@ -447,14 +447,6 @@ def case_events(request: HttpRequest, case_id: int):
 def case_duplicates(request: HttpRequest, case_id: int):
     """Open cases that may be the same problem (same category, near, recent, similar text)."""
     case = queries.case_get(request.auth, case_id)
-    visible = set(queries.visible_cases(request.auth).values_list("pk", flat=True))
-    found = queries.possible_duplicates(
-        category=case.category,
-        lng=case.lng,
-        lat=case.lat,
-        text=f"{case.title} {case.description}",
-        exclude_id=case.pk,
-    )
     return [
         {
             "id": d.case.pk,
@@ -464,8 +456,7 @@ def case_duplicates(request: HttpRequest, case_id: int):
             "distance_m": d.distance_m,
             "similarity": d.similarity,
         }
-        for d in found
-        if d.case.pk in visible
+        for d in queries.visible_duplicates(request.auth, case)
     ]
 
 

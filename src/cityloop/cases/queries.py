@@ -547,6 +547,22 @@ def possible_duplicates(
     return found[:limit]
 
 
+def visible_duplicates(actor, case: Case) -> list[Duplicate]:
+    """The possible duplicates of ``case`` that ``actor`` may see: the one rule behind the
+    case page's list and ``GET /cases/{id}/duplicates``. (A resident's report form uses
+    :func:`possible_duplicates` itself and shows only the public fields.)"""
+    found = possible_duplicates(
+        category=case.category,
+        lng=case.lng,
+        lat=case.lat,
+        text=f"{case.title} {case.description}",
+        exclude_id=case.pk,
+    )
+    ids = [d.case.pk for d in found]
+    visible = set(visible_cases(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    return [d for d in found if d.case.pk in visible]
+
+
 # --- figures -----------------------------------------------------------------------------------
 
 FIGURE_KEYS = (

@@ -641,16 +641,7 @@ def _detail_context(
     now = clock.now()
     duplicates = []
     if case.status == Case.Status.REPORTED and ("merge" in allowed or "accept" in allowed):
-        found = queries.possible_duplicates(
-            category=case.category,
-            lng=case.lng,
-            lat=case.lat,
-            text=f"{case.title} {case.description}",
-            exclude_id=case.pk,
-        )
-        ids = [d.case.pk for d in found]
-        visible = set(queries.visible_cases(user).filter(pk__in=ids).values_list("pk", flat=True))
-        duplicates = [d for d in found if d.case.pk in visible]
+        duplicates = queries.visible_duplicates(user, case)
     suggestions = []
     if case.status in (Case.Status.REPORTED, Case.Status.ACCEPTED) or open_action in (
         "accept",
