@@ -52,3 +52,33 @@ def test_the_graph_finds_a_cycle_it_is_given(graph):
     assert graph.cycles(made_up) == [["a", "b", "c"]]
     assert graph.loop_in(["a", "b", "c"], made_up) == ["a", "b", "c", "a"]
     assert graph.cycles({("a", "b"): ["a.py:1"]}) == []
+
+
+def test_assessment_reads_indicators_not_the_loops_tables(graph):
+    """Cases and supervision publish their figures in their own indicators.py (as projects,
+    campaigns and patrols do): the edge points from them to assessment, never back."""
+    edges = graph.edges()
+    for app in ("cases", "supervision", "projects", "campaigns"):
+        assert (app, "assessment") in edges, app
+        assert ("assessment", app) not in edges, edges.get(("assessment", app))
+
+
+def test_photo_storage_is_the_kernels():
+    """No loop reaches into cases for photos: core.photos is their one home, and the old
+    module is gone (not left behind as a copy)."""
+    import importlib.util
+    from pathlib import Path
+
+    import cityloop
+
+    assert importlib.util.find_spec("cityloop.cases.photos") is None
+    root = Path(cityloop.__file__).parent
+    reaching = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "cityloop.cases.photos" in (text := path.read_text(encoding="utf-8"))
+        or "from cityloop.cases import photos" in text
+        or "cases.forms import PhotoField" in text
+        or "cases.forms import read_files" in text
+    )
+    assert reaching == []

@@ -6,8 +6,5 @@ class AssessmentConfig(AppConfig):
     name = "cityloop.assessment"
     label = "assessment"
     verbose_name = _("Assessment and rankings")
-
-    def ready(self) -> None:
-        # The built-in indicators (cases, supervision) register themselves on import; other
-        # apps (bulletins, later projects and campaigns) register theirs in their own ready().
-        from cityloop.assessment import builtin  # noqa: F401
+    # No indicators of its own: the apps that own the figures register theirs in their own
+    # ready() (cases, supervision, projects, campaigns, patrols: each one's indicators.py).

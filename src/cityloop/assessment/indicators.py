@@ -94,6 +94,22 @@ def register(
     return ind
 
 
+# Confirmed deductions an app above takes off a target's total (supervision: repeat failures),
+# by name: ``fn(target, start, end) -> [{"points", "reason", "source_kind", "source_id"}]``.
+_DEDUCTIONS: dict[str, Callable[[Target, Any, Any], list[dict]]] = {}
+
+
+def register_deductions(name: str, fn: Callable[[Target, Any, Any], list[dict]]) -> None:
+    _DEDUCTIONS[name] = fn
+
+
+def deductions_from(name: str, target: Target, start, end) -> list[dict]:
+    """The deductions source ``name`` gives for a target and period; none when that app is
+    not installed."""
+    fn = _DEDUCTIONS.get(name)
+    return fn(target, start, end) if fn is not None else []
+
+
 def get(name: str) -> Indicator:
     try:
         return _REGISTRY[name]

@@ -178,8 +178,9 @@ def record_link(ref: dict[str, Any]) -> str:
         return ""
 
 
-# Kinds of counted record an app above assessment adds (bulletins: "submission"), each with
-# its scope read ``visible(actor) -> QuerySet``; registered in that app's ``ready``.
+# Kinds of counted record an app above assessment adds (cases: "case", supervision: "task",
+# bulletins: "submission"), each with its scope read ``visible(actor) -> QuerySet``;
+# registered in that app's ``ready``.
 _OPENABLE: dict[str, Any] = {}
 
 
@@ -187,13 +188,24 @@ def register_openable(kind: str, visible) -> None:
     _OPENABLE[kind] = visible
 
 
+# The leader's dashboard's figures from the apps that own them (cases: "cases", supervision:
+# "tasks"), each ``part(user) -> value``; registered in that app's ``ready``.
+_DASHBOARD: dict[str, Any] = {}
+
+
+def register_dashboard_part(name: str, part) -> None:
+    _DASHBOARD[name] = part
+
+
+def dashboard_parts(user) -> dict[str, Any]:
+    """Every registered dashboard part, read for ``user`` (each one scoped by its app)."""
+    return {name: part(user) for name, part in _DASHBOARD.items()}
+
+
 def _openable(actor, refs: list[dict[str, Any]]) -> set[tuple[str, Any]]:
     """The counted records the reader may open: one query per kind of record, so a target
     sees links to its own records and no link that would answer 404."""
-    from cityloop.cases.queries import visible_cases
-    from cityloop.supervision.queries import visible_tasks
-
-    visible = {"case": visible_cases, "task": visible_tasks, **_OPENABLE}
+    visible = _OPENABLE
     wanted: dict[str, set[Any]] = {}
     for r in refs:
         if r.get("kind") in visible:

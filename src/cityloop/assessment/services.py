@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cityloop.assessment import indicators, periods, scoring
-from cityloop.assessment.builtin import supervision_deductions
 from cityloop.assessment.indicators import Context, Target
 from cityloop.assessment.models import (
     Deduction,
@@ -234,7 +233,7 @@ def score_period(period: Period) -> list[Score]:
                 )
             lines.append(line)
         cuts = (
-            supervision_deductions(target, period.start, period.end)
+            indicators.deductions_from("supervision", target, period.start, period.end)
             if scheme.supervision_deductions
             else []
         )

@@ -5,7 +5,6 @@ Thin: the workflow decides, a refusal shows its message and changes nothing."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -321,20 +320,12 @@ def score(request: HttpRequest, score_id: int) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """领导驾驶舱: cases by state and light, the board's colours, the latest rankings and
     their trends; every number links to the records behind it."""
-    from cityloop.cases.models import Case
-    from cityloop.cases.queries import light_counts, visible_cases
-    from cityloop.core import clock
-    from cityloop.supervision.models import Colour
-    from cityloop.supervision.queries import board
-
     user = request.user
-    states = Counter(visible_cases(user).values_list("status", flat=True))
-    labels = dict(Case.Status.choices)
-    case_states = [(k, labels.get(k, k), n) for k, n in sorted(states.items(), key=lambda x: -x[1])]
-    lights = light_counts(user)
-    b = board(user, as_of=clock.today())
-    colours = [(c, str(Colour(c).label), b.counts.get(c, 0)) for c in Colour.lit()]
-    colours.append(("done", _("Done"), sum(b.counts.get(c, 0) for c in Colour.done())))
+    # The case and task figures come from their apps (cases/supervision indicators.py).
+    parts = queries.dashboard_parts(user)
+    cases = parts.get("cases", {"case_states": [], "lights": {}, "total_cases": 0})
+    case_states = cases["case_states"]
+    colours = parts.get("tasks", [])
     latest = []
     for s in queries.visible_schemes(user):
         if s.state != "active":
@@ -371,11 +362,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "assessment/dashboard.html",
         {
             "case_states": case_states,
-            "lights": lights,
+            "lights": cases["lights"],
             "colours": colours,
             "latest": latest,
             "chart": chart,
-            "total_cases": sum(states.values()),
+            "total_cases": cases["total_cases"],
         },
     )
 

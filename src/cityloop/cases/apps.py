@@ -20,3 +20,11 @@ class CasesConfig(AppConfig):
         from cityloop.core import imports
 
         imports.register_runner(importers.KINDS, importers.run_import)  # ``cityloop import``
+
+        # Figures the assessment can score (assessment.indicators), when it is installed.
+        from django.apps import apps
+
+        if apps.is_installed("cityloop.assessment"):
+            from cityloop.cases import indicators
+
+            indicators.register()

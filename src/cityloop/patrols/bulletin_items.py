@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cityloop.assessment.builtin import SYSTEM
+from cityloop.core.system import SYSTEM
 from cityloop.patrols import coverage, queries
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cityloop.assessment.builtin import SYSTEM
 from cityloop.core.errors import InvalidInput
+from cityloop.core.system import SYSTEM
 from cityloop.rounds import queries
 from cityloop.rounds.models import Demand
 
