@@ -300,3 +300,34 @@ def test_inspections_are_numbered_per_unit_and_year(crew, on_day, client):
     r = client.post("/supervision/inspections/", {**form, "code": "专项-1", "unit": crew.street.pk})
     assert r.status_code == 400 and "该督查编码已存在" in r.content.decode()
     assert Inspection.objects.count() == before
+
+
+def test_a_rectification_is_overdue_from_the_day_after_its_limit(crew, make_task, inspect, on_day):
+    """One "overdue" rule (lights.past_due): the limit's own day is in time, the next day is
+    overdue — for the light, the ledger and the letter's items alike."""
+    from cityloop.supervision.lights import days_overdue, past_due
+
+    assert (
+        past_due(date(2026, 7, 9), date(2026, 7, 9)),
+        days_overdue(date(2026, 7, 9), date(2026, 7, 9)),
+    ) == (False, 0)
+    assert (
+        past_due(date(2026, 7, 9), date(2026, 7, 10)),
+        days_overdue(date(2026, 7, 9), date(2026, 7, 10)),
+    ) == (True, 1)
+    on_day(date(2026, 7, 2))
+    task = make_task()
+    _finding(crew, inspect(date(2026, 7, 2)), task=task, is_problem=False, due=date(2026, 7, 9))
+
+    def seen(day):
+        (row,) = queries.ledger(crew.supervisor, as_of=day)
+        items = [i.kind for i in queries.overdue_items(crew.office, as_of=day) if i.kind != "task"]
+        _colour, reasons = queries.lights_for([task], day)[task.pk]
+        return (
+            row.overdue_days,
+            items,
+            [r["code"] for r in reasons if r["code"] == "rectification_overdue"],
+        )
+
+    assert seen(date(2026, 7, 9)) == (0, [], [])
+    assert seen(date(2026, 7, 10)) == (1, ["rectification"], ["rectification_overdue"])

@@ -33,7 +33,7 @@ from cityloop.projects.models import (
     WorkItem,
 )
 from cityloop.supervision import queries as sv_queries
-from cityloop.supervision.lights import MilestoneFacts, TaskFacts, light
+from cityloop.supervision.lights import MilestoneFacts, TaskFacts, light, past_due
 from cityloop.supervision.models import Colour, Finding, Rectification
 
 # A project without quantity reports for this long is "late reporting" (as a weekly task).
@@ -183,7 +183,9 @@ def facts_of(project: Project, as_of: date) -> TaskFacts:
         milestones=milestones,
         open_problems=tuple(f.description for f in findings if f.is_problem),
         overdue_rectifications=tuple(
-            (f.description, f.rectification.due) for f in findings if f.rectification.due < as_of
+            (f.description, f.rectification.due)
+            for f in findings
+            if past_due(f.rectification.due, as_of)
         ),
     )
 

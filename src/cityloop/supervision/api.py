@@ -24,6 +24,7 @@ from cityloop.core.schemas import API_ERRORS, Limit, Offset, ref
 from cityloop.org import queries as org_queries
 from cityloop.supervision import queries, rules, services, workflow
 from cityloop.supervision.actions import ESCALATIONS, LETTERS, RECTIFICATIONS, TASKS
+from cityloop.supervision.lights import past_due
 from cityloop.supervision.models import Colour, Escalation, Finding, Rectification, Task
 from cityloop.supervision.scheduling import Step
 from cityloop.supervision.schemas import (
@@ -186,7 +187,7 @@ def letter_out(letter) -> dict[str, Any]:
         "received_at": letter.received_at,
         "answered_at": letter.answered_at,
         "answer": letter.answer,
-        "overdue": letter.state != "answered" and clock.today() > letter.answer_due,
+        "overdue": letter.state != "answered" and past_due(letter.answer_due, clock.today()),
         "docx_url": reverse("api:letter_docx", args=[letter.pk]),
         "pdf_url": reverse("api:letter_pdf", args=[letter.pk]),
     }

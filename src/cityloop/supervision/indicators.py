@@ -16,6 +16,7 @@ from cityloop.assessment import queries as assessment_queries
 from cityloop.assessment.indicators import Context, Measure, Target
 from cityloop.core import clock
 from cityloop.core.system import SYSTEM
+from cityloop.supervision.lights import past_due_q
 from cityloop.supervision.models import Colour, Escalation, Finding, Rectification, Task
 from cityloop.supervision.queries import board, confirmed_deductions, lights_for, visible_tasks
 
@@ -64,7 +65,7 @@ def overdue_rectifications(ctx: Context, target: Target) -> Measure:
     )
     rows = list(
         Rectification.objects.filter(_unit_q(target, "unit") | place_q)
-        .filter(opened_at__lte=end, due__lt=ctx.end)
+        .filter(past_due_q("due", ctx.end), opened_at__lte=end)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=end))
         .select_related("finding")
         .order_by("due", "pk")

@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cityloop.supervision.models import Colour
@@ -141,6 +142,27 @@ def _finished(task: TaskFacts) -> tuple[str, list[Reason]]:
     return colour, [Reason(colour, colour, text % data, data)]
 
 
+# --- "overdue": one rule for every dated limit of supervision ----------------------------------
+
+
+def past_due(due: date, as_of: date) -> bool:
+    """Is a dated limit (a task's deadline, a milestone, a rectification's time limit, a
+    letter's answer date) overdue on ``as_of``? From the day after it: the limit's own day
+    is still in time. The light, the sweep, the ledger, the letters and the assessment all
+    ask this (or :func:`past_due_q`, :func:`days_overdue`)."""
+    return due < as_of
+
+
+def past_due_q(field: str, as_of: date) -> Q:
+    """:func:`past_due` as a filter on the date field ``field``."""
+    return Q(**{f"{field}__lt": as_of})
+
+
+def days_overdue(due: date, as_of: date) -> int:
+    """Whole days past the limit on ``as_of`` (0 while :func:`past_due` is false)."""
+    return max(0, (as_of - due).days)
+
+
 def light(task: TaskFacts, as_of: date, policy: Policy | None = None) -> tuple[str, list[dict]]:
     """The colour of ``task`` on ``as_of`` and the reasons, worst first."""
     policy = policy or Policy()
@@ -151,7 +173,7 @@ def light(task: TaskFacts, as_of: date, policy: Policy | None = None) -> tuple[s
     add = reasons.append
     red, yellow = Colour.RED, Colour.YELLOW
 
-    if as_of > task.deadline:
+    if past_due(task.deadline, as_of):
         add(
             Reason(
                 "overdue",
@@ -162,7 +184,7 @@ def light(task: TaskFacts, as_of: date, policy: Policy | None = None) -> tuple[s
             )
         )
     for m in task.milestones:
-        if m.done_on is None and m.due < as_of:
+        if m.done_on is None and past_due(m.due, as_of):
             add(
                 Reason(
                     "milestone_overdue",

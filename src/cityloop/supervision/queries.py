@@ -20,7 +20,15 @@ from django.utils.translation import gettext as _
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.core.scope import scope_for
-from cityloop.supervision.lights import MilestoneFacts, Policy, TaskFacts, light
+from cityloop.supervision.lights import (
+    MilestoneFacts,
+    Policy,
+    TaskFacts,
+    days_overdue,
+    light,
+    past_due,
+    past_due_q,
+)
 from cityloop.supervision.models import (
     Cadence,
     Colour,
@@ -192,14 +200,14 @@ def facts_for(tasks: Iterable[Task], as_of: date) -> dict[int, TaskFacts]:
         if f.is_problem:
             problems[f.task_id].append(f.description[:80])
         rect = getattr(f, "rectification", None)
-        if rect is not None and rect.due < as_of:
+        if rect is not None and past_due(rect.due, as_of):
             overdue[f.task_id].append((f.description[:80], rect.due))
     letters: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    through = UrgingLetter.tasks.through.objects.filter(
-        task_id__in=ids,
-        urgingletter__sent_at__lte=end,
-        urgingletter__answer_due__lt=as_of,
-    ).filter(Q(urgingletter__answered_at__isnull=True) | Q(urgingletter__answered_at__gt=end))
+    through = (
+        UrgingLetter.tasks.through.objects.filter(task_id__in=ids, urgingletter__sent_at__lte=end)
+        .filter(past_due_q("urgingletter__answer_due", as_of))
+        .filter(Q(urgingletter__answered_at__isnull=True) | Q(urgingletter__answered_at__gt=end))
+    )
     for row in through.select_related("urgingletter__series"):
         letter = row.urgingletter
         letters[row.task_id].append((letter.reference, letter.answer_due))
@@ -475,7 +483,7 @@ def ledger(actor, *, as_of: date | None = None, unit: int | None = None) -> list
         LedgerRow(
             r,
             (as_of - r.opened_at.astimezone(zone).date()).days,
-            max(0, (as_of - r.due).days),
+            days_overdue(r.due, as_of),
         )
         for r in qs
     ]
@@ -565,7 +573,8 @@ def overdue_items(unit, *, as_of: date | None = None) -> list[OverdueItem]:
                 )
             )
     for rect in (
-        Rectification.objects.filter(unit__path__startswith=unit.path, due__lt=as_of)
+        Rectification.objects.filter(unit__path__startswith=unit.path)
+        .filter(past_due_q("due", as_of))
         .exclude(state=Rectification.State.CLOSED)
         .select_related("finding")
         .order_by("due", "pk")

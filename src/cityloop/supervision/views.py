@@ -28,6 +28,7 @@ from cityloop.org.models import Person
 from cityloop.supervision import forms, queries, rules, services, workflow
 from cityloop.supervision.actions import TASKS
 from cityloop.supervision.labels import VOCABULARY
+from cityloop.supervision.lights import past_due
 from cityloop.supervision.models import Colour, LetterSeries, TaskCategory, TaskKind
 
 COLOUR_ORDER = {Colour.RED: 0, Colour.YELLOW: 1, Colour.BLUE: 2}
@@ -643,7 +644,7 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
         {
             "letter": letter,
             "letter_actions": rules.letter_actions(user, letter),
-            "overdue": letter.state != "answered" and clock.today() > letter.answer_due,
+            "overdue": letter.state != "answered" and past_due(letter.answer_due, clock.today()),
             "timeline": VOCABULARY.timeline(letter.events.all()),
         },
     )

@@ -32,6 +32,7 @@ from cityloop.org.models import Place, Unit
 from cityloop.org.queries import unit_staff
 from cityloop.supervision import queries, rules, services
 from cityloop.supervision.actions import ESCALATIONS, LETTERS, RECTIFICATIONS, TASKS
+from cityloop.supervision.lights import past_due
 from cityloop.supervision.models import (
     Cadence,
     Colour,
@@ -788,9 +789,8 @@ def _earlier_unrectified(kind: str, unit: Unit, place: Place | None, before) -> 
         rect = getattr(f, "rectification", None)
         if rect is None:
             continue
-        closed_late = (
-            rect.closed_at is not None
-            and rect.closed_at.astimezone(clock.local_zone()).date() > rect.due
+        closed_late = rect.closed_at is not None and past_due(
+            rect.due, rect.closed_at.astimezone(clock.local_zone()).date()
         )
         if rect.state != Rectification.State.CLOSED or rect.failed_reinspections or closed_late:
             return f
