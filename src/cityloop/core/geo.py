@@ -39,6 +39,8 @@ from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from cityloop.core import orgmodels
+
 log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------
@@ -304,7 +306,7 @@ _checked_at = 0.0
 
 
 def features_from_db() -> list[Feature]:
-    from cityloop.org.models import Place, Zone
+    Place, Zone = orgmodels.get("Place", "Zone")
 
     rows: list[tuple[str, int, str, str, Any, str]] = list(
         Place.objects.filter(geometry__isnull=False).values_list(
@@ -332,7 +334,7 @@ def data_signature() -> tuple:
     loads) and the highest history id (every save and delete through the ORM adds one)."""
     from django.db.models import Count, Max
 
-    from cityloop.org.models import Place, Zone
+    Place, Zone = orgmodels.get("Place", "Zone")
 
     parts: list[Any] = []
     for model in (Place, Zone):

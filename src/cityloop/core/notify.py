@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 
-from cityloop.core import clock, sweep
+from cityloop.core import clock, orgmodels, sweep
 from cityloop.core.models import Notification
 from cityloop.core.notify_channels import (
     REDACTED_TITLE,
@@ -269,7 +269,7 @@ def _recipient_of(row: Notification) -> Recipient:
     user = row.recipient
     name = ""
     if user is not None:
-        from cityloop.org.models import Person
+        Person = orgmodels.get("Person")
 
         person = Person.objects.filter(user=user).only("name", "phone").first()
         if person is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityloop.core import orgmodels
 from cityloop.core.roles import roles_of
 from cityloop.core.scope import scope_for
 
@@ -15,7 +16,7 @@ def _ref(obj) -> dict[str, Any] | None:
 
 
 def account_summary(user) -> dict[str, Any]:
-    from cityloop.org.models import Person
+    Person = orgmodels.get("Person")
 
     person = Person.objects.select_related("unit", "place").filter(user=user).first()
     return {

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from cityloop.core import roles
+from cityloop.core import orgmodels, roles
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Scope:
 
     def covers(self, obj) -> bool:
         """Does the scope cover this place, unit, zone or person?"""
-        from cityloop.org.models import Person, Place, Unit, Zone
+        Person, Place, Unit, Zone = orgmodels.get("Person", "Place", "Unit", "Zone")
 
         if self.everything:
             return True
@@ -151,7 +151,7 @@ def unit_ids_for(user, scope: Scope | None = None) -> tuple[int, ...]:
     if own_units is not None and scope.unit_paths == frozenset({own_units[0]}):
         user._cityloop_unit_ids = own_units[1]  # read with the person (_load): no query
         return own_units[1]
-    from cityloop.org.models import Unit
+    Unit = orgmodels.get("Unit")
 
     ids = tuple(
         sorted(Unit.objects.filter(scope.units_q()).order_by().values_list("pk", flat=True))
@@ -183,7 +183,7 @@ def _load(user) -> None:
     from django.db import connection
     from django.db.models.expressions import RawSQL
 
-    from cityloop.org.models import Person
+    Person = orgmodels.get("Person")
 
     vendor = connection.vendor
     zone = "CAST(zr.zone_id AS TEXT)" if vendor == "postgresql" else "zr.zone_id"

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cityloop.core import calendar, clock, worktime
+from cityloop.core import calendar, clock, orgmodels, worktime
 from cityloop.core.errors import DomainError
 from cityloop.core.models import WorkCalendarDay, WorkCalendarYear
 
@@ -98,7 +98,7 @@ class Command(BaseCommand):
     def _unit(self, code: str | None):
         if not code:
             return None
-        from cityloop.org.models import Unit
+        Unit = orgmodels.get("Unit")
 
         unit = Unit.objects.filter(code=code).first()
         if unit is None:
