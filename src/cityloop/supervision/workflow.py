@@ -1236,7 +1236,7 @@ def answer_letter(*, actor, letter_id: int, answer: str) -> UrgingLetter:
             from_state=before,
             to_state=letter.state,
             note=answer,
-            data={"late": clock.today() > letter.answer_due},
+            data={"late": past_due(letter.answer_due, clock.today())},
         )
         today = clock.today()
         for task in Task.objects.select_for_update().filter(letters=letter):
