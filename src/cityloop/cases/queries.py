@@ -387,7 +387,7 @@ def page_of(qs: QuerySet[Case], *, limit: int, after: str = "", offset: int = 0)
     whether a next page exists), and a count capped at :data:`COUNT_CAP`: exact below it,
     else ``COUNT_CAP`` marked as a lower bound — never a count of the whole table."""
     rows = after_cursor(qs, after) if after else qs
-    items = list(rows[offset : offset + limit + 1])
+    items = _rows_of_page(qs, rows.values("pk")[offset : offset + limit + 1])
     more = len(items) > limit
     items = items[:limit]
     nxt = cursor_of(items[-1]) if more and items else ""
@@ -397,6 +397,16 @@ def page_of(qs: QuerySet[Case], *, limit: int, after: str = "", offset: int = 0)
         seen = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
         count, estimate = min(seen, COUNT_CAP), seen > COUNT_CAP
     return Page(items, nxt, count, estimate)
+
+
+def _rows_of_page(qs: QuerySet[Case], ids: QuerySet) -> list[Case]:
+    """The page's cases in one statement: its ids picked by ``ids`` (the filter and the order,
+    ids alone — on PostgreSQL an index-only walk of ``case_open_list_order``, which holds
+    every column the scope and the queues read), then only those rows read with their
+    joins, not every row the filter looked at."""
+    outer = Case.objects.filter(pk__in=ids).order_by(*qs.query.order_by)
+    outer.query.select_related = qs.query.select_related
+    return list(outer)
 
 
 def _own_desks_below(actor, level: str) -> list[str]:
