@@ -435,7 +435,7 @@ def read_templates(connect, limit: int) -> list[tuple[dict, dict, dict]]:
     return out
 
 
-GENERATED = ("light_rank",)  # cases_case's generated columns
+GENERATED = ("light_rank", "search_vector")  # cases_case's generated columns (PostgreSQL: both)
 
 
 def insert_sql(table: str, columns: list[str], mark: str) -> str:

@@ -219,6 +219,11 @@ def test_lists_read_through_indexes_at_100k_cases(cast, category, at_monday, dja
     _assert_indexed(queries.case_rows(admin)[:51], "admin list")
     _assert_indexed(queries.case_rows(street, CaseFilter(q="井盖缺失"))[:51], "full text")
     _assert_indexed(queries.case_rows(street, CaseFilter(open_only=True))[:51], "open list")
+    # A queue page's ids (page_of picks them first) from an index of the open cases alone
+    # (once vacuumed, an index-only walk of the covering case_open_list_order).
+    ids = queries.my_queue(street).values("pk")[:51]
+    scans = _case_scans(_assert_indexed(ids, "queue ids", open_index=True))
+    assert scans and all(n.get("Index Name", "").startswith("case_open_") for n, _ in scans)
     page = queries.page_of(queries.case_rows(street), limit=50)
     _assert_indexed(queries.after_cursor(queries.case_rows(street), page.next)[:51], "page 2")
     # Full text on a rare term (2 % of the cases): the PostgreSQL planner knows the reader's

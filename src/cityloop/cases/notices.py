@@ -208,3 +208,86 @@ def send_lights(steps: Iterable[tuple[dict, str]]) -> int:
         if people:
             items.append((people, message(_Row(row, labels), verb, texts)))
     return notify_accounts(items)
+
+
+# A mark no title or translation holds: the translated templates are filled in by the SQL.
+_SLOT = "\ufffc"
+
+
+def light_audience(rows: Iterable[dict]) -> list[tuple[int, int]]:
+    """(case pk, user id) of every account :func:`send_lights` tells about each ``.values()``
+    row (:data:`LIGHT_FIELDS`), in its order, each unit's people read once: the input of
+    :func:`light_inbox_sql`."""
+    from cityloop.org.models import Unit
+
+    memo: dict[tuple[int, str], list[int]] = {}
+
+    def staff(unit_id, path, roles, key: str) -> list[int]:
+        if unit_id is None:
+            return []
+        if (unit_id, key) not in memo:
+            memo[unit_id, key] = [u.pk for u in unit_staff(Unit(pk=unit_id, path=path), roles)]
+        return memo[unit_id, key]
+
+    working = (Case.Status.DISPATCHED, Case.Status.HANDLING)
+    pairs: list[tuple[int, int]] = []
+    for row in rows:
+        if row["status"] in working:
+            people = staff(row["responsible_unit_id"], row["responsible_unit__path"], HANDLERS, "h")
+            if row["handler_id"] and row["handler__user_id"]:
+                people = [*people, row["handler__user_id"]]
+        else:
+            people = staff(row["dispatcher_unit_id"], row["dispatcher_unit__path"], DESK, "d")
+        pairs.extend((row["pk"], user_id) for user_id in dict.fromkeys(people))
+    return pairs
+
+
+def light_inbox_sql(moved: str, audience: list[tuple[int, int]], *, unsent: bool):
+    """PostgreSQL: the inbox rows of the light warnings as one ``INSERT … SELECT … RETURNING
+    id`` over ``moved`` — a CTE of the changed cases (``id, new, status, code, title,
+    due_at``) — and the ``audience`` of :func:`light_audience`: the same rows as
+    :func:`send_lights` (titles, bodies, links, data), the translated texts filled in by the
+    database, no message built in Python. ``unsent``: the rows wait for the outside channels.
+    Returns (sql, params)."""
+    from django.db import connection
+
+    from cityloop.core.models import Notification
+    from cityloop.core.notify import TITLE_MAX
+
+    qn = connection.ops.quote_name
+    meta = Notification._meta
+    names = ("recipient", "contact", "verb", "title", "body", "link", "data", "created_at")
+    names += ("sent_at", "channels", "delivered")
+    cols = ", ".join(qn(meta.get_field(n).column) for n in names)
+    texts = _texts()
+    labels = [(str(v), str(label)) for v, label in Case.Status.choices]
+    status = "CASE m.status " + " ".join("WHEN %s::text THEN %s::text" for _ in labels) + " END"
+    title = "CASE m.new WHEN 'yellow' THEN replace(%s, %s, m.code) ELSE replace(%s, %s, m.code) END"
+    due = (
+        "CASE WHEN m.due_at IS NULL THEN '' ELSE replace(%s, %s,"
+        " to_char(m.due_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI')) END"
+    )
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({cols})"
+        " SELECT w.user_id, '', 'case_light_' || m.new,"
+        f" CASE WHEN char_length(t.title) > {TITLE_MAX}"
+        f" THEN left(t.title, {TITLE_MAX - 1}) || '…' ELSE t.title END,"
+        f" m.title || '（' || {status} || '）' || {due},"
+        " '/cases/' || m.id || '/', jsonb_build_object('case', m.id, 'code', m.code),"
+        " %s::timestamptz, %s::timestamptz, '[]'::jsonb, '{}'::jsonb"
+        f" FROM {moved} m"
+        " JOIN unnest(%s::bigint[], %s::int[]) WITH ORDINALITY AS w(case_id, user_id, n)"
+        " ON w.case_id = m.id"
+        f" CROSS JOIN LATERAL (SELECT {title} AS title) t"
+        " WHERE m.new IN ('yellow', 'red') ORDER BY w.n RETURNING id"
+    )
+    now = clock.now()
+    moment = connection.ops.adapt_datetimefield_value(now)
+    slot = {"code": _SLOT}
+    params: list = [p for pair in labels for p in pair]
+    params += [texts["due"] % {"due": _SLOT}, _SLOT, str(clock.local_zone())]
+    params += [moment, None if unsent else moment]
+    params += ["{" + ",".join(str(int(c)) for c, _u in audience) + "}"]
+    params += ["{" + ",".join(str(int(u)) for _c, u in audience) + "}"]
+    params += [texts["light_yellow"] % slot, _SLOT, texts["light_red"] % slot, _SLOT]
+    return sql, params

@@ -18,6 +18,7 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    Lookup,
     OuterRef,
     Q,
     QuerySet,
@@ -263,14 +264,32 @@ def fts_filter(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
         )
     if connection.vendor == "postgresql":
         # The stored column ``search_vector`` (migration 0008) under its own GIN index: the
-        # vector is read, not recomputed per row on the recheck.
-        return qs.extra(
-            where=["cases_case.search_vector @@ plainto_tsquery('simple', %s)"],
-            params=[" ".join(words)],
-        )
+        # vector is read, not recomputed per row on the recheck. A lookup, not a literal
+        # ``cases_case.…`` clause: inside a sub-query (page_of's ids) it names that query's
+        # own alias, never the outer row.
+        return qs.filter(search_text__vector_match=" ".join(words))
     for w in words:
         qs = qs.filter(search_text__contains=w)
     return qs
+
+
+class _VectorMatch(Lookup):
+    """``search_text__vector_match=words`` on PostgreSQL: the row's stored ``search_vector``
+    (the generated column beside ``search_text``, migration 0008) matches the words."""
+
+    lookup_name = "vector_match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        column = connection.ops.quote_name("search_text")
+        if not lhs.endswith(column):
+            raise ValueError(f"vector_match reads search_text, not {lhs}")
+        vector = lhs[: -len(column)] + "search_vector"
+        return f"{vector} @@ plainto_tsquery('simple', {rhs})", [*lhs_params, *rhs_params]
+
+
+Case._meta.get_field("search_text").register_lookup(_VectorMatch)
 
 
 def _local_start(day: date) -> datetime:
@@ -387,7 +406,7 @@ def page_of(qs: QuerySet[Case], *, limit: int, after: str = "", offset: int = 0)
     whether a next page exists), and a count capped at :data:`COUNT_CAP`: exact below it,
     else ``COUNT_CAP`` marked as a lower bound — never a count of the whole table."""
     rows = after_cursor(qs, after) if after else qs
-    items = list(rows[offset : offset + limit + 1])
+    items = _rows_of_page(qs, rows.values("pk")[offset : offset + limit + 1])
     more = len(items) > limit
     items = items[:limit]
     nxt = cursor_of(items[-1]) if more and items else ""
@@ -397,6 +416,16 @@ def page_of(qs: QuerySet[Case], *, limit: int, after: str = "", offset: int = 0)
         seen = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
         count, estimate = min(seen, COUNT_CAP), seen > COUNT_CAP
     return Page(items, nxt, count, estimate)
+
+
+def _rows_of_page(qs: QuerySet[Case], ids: QuerySet) -> list[Case]:
+    """The page's cases in one statement: its ids picked by ``ids`` (the filter and the order,
+    ids alone — on PostgreSQL an index-only walk of ``case_open_list_order``, which holds
+    every column the scope and the queues read), then only those rows read with their
+    joins, not every row the filter looked at."""
+    outer = Case.objects.filter(pk__in=ids).order_by(*qs.query.order_by)
+    outer.query.select_related = qs.query.select_related
+    return list(outer)
 
 
 def _own_desks_below(actor, level: str) -> list[str]:

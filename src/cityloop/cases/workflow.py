@@ -32,7 +32,7 @@ from cityloop.cases.models import (
     Stage,
 )
 from cityloop.cases.queries import case_for_idempotency_key, visible_cases
-from cityloop.core import clock, codes, events, geo, hooks, worktime
+from cityloop.core import clock, codes, events, geo, hooks, notify, worktime
 from cityloop.core.db import insert_rows
 from cityloop.core.errors import (
     Conflict,
@@ -1601,24 +1601,34 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
                 "jsonb_build_object('from', m.old, 'to', m.new, 'stage', m.stage,"
                 f" 'due_at', {_iso_sql('m.due_at')})"
             )
+            # … and the notifications too, from the same rows: no message built in Python.
+            unsent = notify.sends_outside()
+            inbox, inbox_params = notices.light_inbox_sql(
+                "moved", notices.light_audience(rows), unsent=unsent
+            )
             sql = (
                 f"WITH moved AS ({update} RETURNING {col['id']} AS id, pick.old AS old,"
                 f" pick.new AS new, {col['status']} AS status, {col['stage']} AS stage,"
-                f" {col['due_at']} AS due_at),"
+                f" {col['due_at']} AS due_at, c.{qn('code')} AS code, c.{qn('title')} AS title),"
                 f" ev AS (INSERT INTO {qn(ev.db_table)} ({cols})"
                 f" SELECT %s, %s, 'light_' || m.new, m.status, m.status, %s, {data},"
                 " '[]'::jsonb, NULL, m.id, false FROM moved m"
-                " WHERE m.new IN ('yellow', 'red'))"
+                " WHERE m.new IN ('yellow', 'red')),"
+                f" inbox AS ({inbox})"
                 " SELECT id, new FROM moved"
+                + (" UNION ALL SELECT id, NULL FROM inbox" if unsent else "")
             )
             params += [connection.ops.adapt_datetimefield_value(shared["at"])]
-            params += [shared["actor_label"], shared["note"]]
+            params += [shared["actor_label"], shared["note"], *inbox_params]
         else:
             # SQLite's RETURNING names the updated table's columns bare (no alias).
             sql = f"{update} RETURNING {qn('id')}, {qn('light')}"
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            done = dict(cursor.fetchall())
+            answer = cursor.fetchall()
+        done = {pk: light for pk, light in answer if light is not None}
+        if pg:  # the inbox rows the statement wrote, handed to the queue after commit
+            notify.queue_written([pk for pk, light in answer if light is None])
         changed: dict[str, int] = {}
         steps: list[tuple[dict, str]] = []
         new_events: list[dict[str, Any]] = []
@@ -1649,7 +1659,7 @@ def relight_stale(now: datetime | None = None, *, limit: int = 5000, after: int 
                 )
         if new_events:
             insert_rows(CaseEvent, new_events)
-        if steps:
+        if steps and not pg:
             notices.send_lights(steps)
     return Relit(changed=changed, last_pk=rows[-1]["pk"], examined=len(rows))
 

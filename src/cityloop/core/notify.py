@@ -150,11 +150,25 @@ def notify_accounts(items: Iterable[tuple[Iterable[int], Message]]) -> int:
         return 0
     ids = insert_rows(Notification, rows, returning=external)
     if external:
-        if not transaction.get_connection().in_atomic_block:
-            _schedule(ids)
-        else:
-            _pending_ids().extend(ids)
+        queue_written(ids)
     return len(rows)
+
+
+def sends_outside() -> bool:
+    """Whether inbox rows go on to outside channels (then they are written unsent and handed
+    to the queue, see :func:`queue_written`); else the inbox row is the whole notice."""
+    return bool(channel_names())
+
+
+def queue_written(ids: list[int]) -> None:
+    """Hand inbox rows written by set-based SQL (a sweep's ``INSERT … SELECT``) to the queue:
+    after the current transaction commits, in batches with the transaction's other rows."""
+    if not ids:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        _schedule(ids)
+    else:
+        _pending_ids().extend(ids)
 
 
 def _rows_for(
