@@ -569,15 +569,18 @@ def frame_of(unit, *, signature: str = "", **given):
     from cityloop.core import documents as gw
 
     lh = letterhead_of(unit, signature=signature) if unit is not None else None
-    values = {
+    defaults = {
         "masthead": lh.header if lh else "",
         "send_to": lh.send_to if lh else "",
         "copy_to": lh.copy_to if lh else "",
         "signature": lh.signature if lh else "",
     }
-    values.update({k: v for k, v in given.items() if v not in (None, "")})
-    values["attachments"] = tuple(values.get("attachments") or ())
-    return gw.Frame(**values)
+    return gw.frame_over(defaults, **given)
+
+
+def letterhead_abbreviation(unit) -> str:
+    """The issuer part of the unit's 发文字号 (its letterhead's abbreviation)."""
+    return letterhead_of(unit).abbreviation
 
 
 def supervision_issuer():

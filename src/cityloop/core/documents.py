@@ -720,6 +720,60 @@ class Frame:
         ]
 
 
+SECRECY_LEVELS = ("绝密", "机密", "秘密")
+ATTACHMENTS_MAX, ATTACHMENT_NAME_MAX = 10, 60
+
+
+def marks_from(copy_number: str = "", secrecy: str = "", attachments: Any = "") -> dict[str, Any]:
+    """份号, 密级和保密期限 and the 附件 names as a person gives them (a page's issue form, the
+    CLI), checked: 份号 is one to six digits (printed as six, 000042); 密级 is 绝密, 机密 or 秘密,
+    with an optional 保密期限 after ★ (秘密★1年, 机密★6个月, 机密★长期), or 内部; 附件 one name
+    a line (or a list), at most ten of at most 60 characters. Returns the frame elements
+    given (copy_number, secrecy, attachments); bad input raises InvalidInput and nothing is
+    issued."""
+    import re
+
+    from django.utils.translation import gettext as _
+
+    from cityloop.core.errors import InvalidInput
+
+    out: dict[str, Any] = {}
+    number = (copy_number or "").strip()
+    if number:
+        if not re.fullmatch(r"[0-9]{1,6}", number):
+            raise InvalidInput(
+                "document_copy_number_invalid",
+                _("The copy number (份号) is one to six digits, such as 000042."),
+            )
+        out["copy_number"] = number.zfill(6)
+    level = (secrecy or "").strip().replace("☆", "★")
+    if level:
+        term = r"★(?:[1-9][0-9]?年|[1-9][0-9]?个月|长期)"
+        if not (level == "内部" or re.fullmatch(rf"(?:绝密|机密|秘密)(?:{term})?", level)):
+            raise InvalidInput(
+                "document_secrecy_invalid",
+                _(
+                    "The classification (密级) is 绝密, 机密 or 秘密, optionally with its term "
+                    "after ★ (秘密★1年), or 内部."
+                ),
+            )
+        out["secrecy"] = level
+    names = attachments.splitlines() if isinstance(attachments, str) else list(attachments or ())
+    names = [str(n).strip() for n in names if str(n).strip()]
+    if len(names) > ATTACHMENTS_MAX or any(len(n) > ATTACHMENT_NAME_MAX for n in names):
+        raise InvalidInput(
+            "document_attachments_invalid",
+            _(
+                "List at most %(n)s attachments (附件), one name a line, each at most "
+                "%(chars)s characters."
+            )
+            % {"n": ATTACHMENTS_MAX, "chars": ATTACHMENT_NAME_MAX},
+        )
+    if names:
+        out["attachments"] = tuple(names)
+    return out
+
+
 def marks(document: Any, frame: Frame) -> None:
     """份号 and 密级 top left, in 3号 黑体, when given."""
     if frame.copy_number:
@@ -978,9 +1032,12 @@ def check_template(blob: bytes) -> list[str]:
 _LETTERHEADS: dict[str, Any] = {}
 
 
-def register_letterheads(*, frame: Any, template: Any) -> None:
-    """``frame(unit, signature=…, **given) -> Frame``; ``template(unit) -> bytes``."""
+def register_letterheads(*, frame: Any, template: Any, abbreviation: Any = None) -> None:
+    """``frame(unit, signature=…, **given) -> Frame``; ``template(unit) -> bytes``;
+    ``abbreviation(unit) -> str`` (the 发文字号's issuer part)."""
     _LETTERHEADS.update(frame=frame, template=template)
+    if abbreviation is not None:
+        _LETTERHEADS["abbreviation"] = abbreviation
 
 
 def frame_of(unit: Any, *, signature: str = "", **given: Any) -> Frame:
@@ -989,9 +1046,25 @@ def frame_of(unit: Any, *, signature: str = "", **given: Any) -> Frame:
     reader = _LETTERHEADS.get("frame")
     if reader is not None:
         return reader(unit, signature=signature, **given)
-    values = {"signature": signature, **{k: v for k, v in given.items() if v not in (None, "")}}
+    return frame_over({"signature": signature}, **given)
+
+
+def frame_over(defaults: dict[str, Any], **given: Any) -> Frame:
+    """A frame of ``defaults`` (a letterhead's header, 主送, 抄送, 署名) with what the kind
+    ``given`` over them; an empty given value (None, "") keeps the default, and the 附件
+    names become a tuple. The one merge every kind's frame goes through."""
+    values = {**defaults, **{k: v for k, v in given.items() if v not in (None, "")}}
     values["attachments"] = tuple(values.get("attachments") or ())
     return Frame(**values)
+
+
+def letterhead_abbreviation(unit: Any) -> str:
+    """The abbreviation of the unit's 发文字号 (济源督, 上街办): its letterhead's, else its short
+    name, else its name."""
+    reader = _LETTERHEADS.get("abbreviation")
+    if reader is not None:
+        return reader(unit)
+    return (getattr(unit, "short_name", "") or getattr(unit, "name", "")).strip()
 
 
 def letterhead_template(unit: Any) -> bytes:
