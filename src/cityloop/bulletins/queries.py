@@ -209,7 +209,7 @@ def generator_choice_allowed(actor, param: str, value: str) -> bool:
 # 发文登记: every issued document, read off the records that number them
 # (docs/decisions/document-register.md). One query per kind, merged newest first.
 
-REGISTER_KINDS = ("notice", "letter", "bulletin", "minutes")  # the order within one day
+REGISTER_KINDS = ("notice", "letter", "bulletin", "minutes", "resolution", "result")  # the order within one day
 
 
 @dataclass(frozen=True)
@@ -369,6 +369,42 @@ def _minutes_row(m) -> RegisterRow:
     )
 
 
+def _topic_document_row(x) -> RegisterRow:
+    from django.urls import reverse
+
+    url = reverse("deliberation:document", args=[x.topic_id, x.kind])
+    return RegisterRow(
+        kind=x.kind,
+        pk=x.pk,
+        reference=x.reference,
+        title=x.title,
+        issuer=x.issuer.name,
+        issuer_id=x.issuer_id,
+        addressees="",
+        day=x.issued_on,
+        docx_url=f"{url}?format=docx",
+        pdf_url=f"{url}?format=pdf",
+    )
+
+
+def _topic_document_kind(kind: str) -> RegisterKind:
+    """A deliberation document (决议 / 结果公告) in the register: ``TopicDocument`` rows."""
+    from cityloop.deliberation.models import TopicDocument
+
+    return RegisterKind(
+        kind=kind,
+        rows=lambda units: TopicDocument.objects.filter(
+            kind=kind, issuer_id__in=units
+        ).select_related("issuer"),
+        search=("reference", "title"),
+        year="year",
+        issuer="issuer_id",
+        day="issued_on",
+        order=lambda: ("-issued_on", "-pk"),
+        row=_topic_document_row,
+    )
+
+
 def register_kinds() -> dict[str, RegisterKind]:
     """The kinds of the 发文登记, in :data:`REGISTER_KINDS` order. A new kind of document is
     one more entry here (and its label in ``bulletins.labels``)."""
@@ -438,6 +474,8 @@ def register_kinds() -> dict[str, RegisterKind]:
             order=lambda: (TruncDate("held_at").desc(), "-pk"),
             row=_minutes_row,
         ),
+        _topic_document_kind("resolution"),
+        _topic_document_kind("result"),
     ]
     assert tuple(k.kind for k in kinds) == REGISTER_KINDS
     return {k.kind: k for k in kinds}
@@ -507,6 +545,7 @@ def register_issuers(actor) -> list:
     """The units the actor covers that have issued anything, for the issuer filter."""
     from cityloop.assessment.models import Scheme
     from cityloop.bulletins.models import NoticeNumber
+    from cityloop.deliberation.models import TopicDocument
     from cityloop.meetings.models import Meeting
     from cityloop.org import queries as org_queries
     from cityloop.org.models import Unit
@@ -519,6 +558,7 @@ def register_issuers(actor) -> list:
         | Q(pk__in=Series.objects.values("issuer_id"))
         | Q(pk__in=Meeting.objects.filter(state=Meeting.State.ISSUED).values("unit_id"))
         | Q(pk__in=Scheme.objects.values("owner_id"))  # notices are issued by a scheme's owner
+        | Q(pk__in=TopicDocument.objects.values("issuer_id"))
     )
     return list(Unit.objects.filter(ids, pk__in=units).order_by("path")[:200])
 

@@ -301,6 +301,8 @@ REGISTER_KIND_LABELS = {
     "letter": _lazy("Urging letter"),
     "bulletin": _lazy("Bulletin issue"),
     "minutes": _lazy("Meeting minutes"),
+    "resolution": _lazy("Residents' resolution"),
+    "result": _lazy("Vote result announcement"),
 }
 REGISTER_COLUMNS = (
     exports.Column(_lazy("Document kind"), 10),

@@ -802,21 +802,22 @@ def addressee(document: Any, frame: Frame) -> Any:
     return paragraph(document, "主送机关", f"{frame.send_to.rstrip('：:')}：")
 
 
-def attachments(document: Any, frame: Frame) -> Any:
+def attachments(document: Any, frame: Frame, *, after: Any = None) -> Any:
     """附件说明 under the body (one blank line, left two characters); the last paragraph, so
-    the signature keeps to it."""
+    the signature keeps to it. ``after`` (the body's last paragraph) and every line of the
+    list are kept with what follows: the closing line, the 附件 and the signature share a
+    page."""
     from docx.shared import Pt
 
     last = None
     for n, line in enumerate(frame.attachment_lines()):
         if n == 0:
             gap = paragraph(document, "公文正文")
-            keep_with_next(gap)
+            keep_with_next(*([after] if after is not None else []), gap)
         last = paragraph(document, "公文正文", line)
         last.paragraph_format.first_line_indent = Pt(0)
         last.paragraph_format.left_indent = Pt(SIZE_3 * 2)
-        if n:
-            keep_with_next(last)
+        keep_with_next(last)
     return last
 
 
@@ -934,7 +935,7 @@ def compose(
         (head_fn or head)(document, frame)
     before = list(document.element.body)
     last = body(document)
-    last = attachments(document, frame) or last
+    last = attachments(document, frame, after=last) or last
     if closing is not None:
         closing(document, last)
     elif frame.signature or frame.date:
