@@ -279,12 +279,15 @@ def assert_done_when(
     closing: str,
     signature: str,
     names: list[str] = (),
+    closing_pdf: str = "",
 ) -> None:
     """Issue 15's "Done when", read back from both files of one kind: the 发文字号 line and the
     title (broken into lines of at most 20 characters, between words), page numbers (a PAGE
     field in Word; "— N —" on every PDF page), the signature on the page of the last body
-    paragraph, tables to the rules (header repeated, rows whole, no column narrower than its
-    longest name), fonts named in every .docx run and embedded in the PDF."""
+    paragraph (``closing``: its text, or the last cell's of a table that ends the body, then
+    ``closing_pdf`` the row's text to find it in the PDF),
+    tables to the rules (header repeated, rows whole, no column narrower than its longest
+    name), fonts named in every .docx run and embedded in the PDF."""
     d = docx(docx_data)
     assert_page_setup(d)
     assert_styles(d)
@@ -297,12 +300,13 @@ def assert_done_when(
         if len(t.rows) > 1 and len(t.columns) > 1:
             assert_table_rules(t, names=list(names))
     assert_run_fonts(d)
-    last = next(p for p in d.paragraphs if p.text == closing)
-    assert keeps_with_next(last)
+    cells = [p for t in d.tables for c in t._cells for p in c.paragraphs]
+    last = [p for p in d.paragraphs + cells if p.text == closing]
+    assert last and keeps_with_next(last[-1]), closing
     first = compact(page_text(pdf_pages(pdf_data)[0]))
     assert compact(reference) in first and compact(title) in first
     assert_pdf_page_numbers(pdf_data)
-    assert page_of(pdf_data, closing) == page_of(pdf_data, signature)
+    assert page_of(pdf_data, closing_pdf or closing) == page_of(pdf_data, signature)
     if names:
         assert_names_on_one_line(pdf_data, list(names))
     assert_pdf_fonts_embedded(pdf_data)

@@ -181,3 +181,41 @@ def test_the_register_numbers_a_notice_once_and_never_reuses_a_number(zxl, ranke
             issuer=june.issuer, kind="monthly", year=2020, number=1, key="x", reference="x",
             title="x", issued_on=june.issued_on,
         )  # fmt: skip
+
+
+def test_the_notice_form_and_the_cli_print_copy_number_secrecy_and_attachments(
+    zxl, ranked, client, tmp_path
+):
+    """份号, 密级 and 附件 given on the notices form and to ``cityloop report notice``; bad
+    input is a Chinese error, no file and no number."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.urls import reverse
+
+    from cityloop.bulletins.models import NoticeNumber
+
+    args = {"kind": "monthly", "period": "2020-06", "scheme": "CW", "format": "docx"}
+    client.force_login(zxl.desk)
+    marks = {"copy_number": "42", "secrecy": "秘密★1年", "attachments": "扣分明细\n排名表"}
+    got = client.get(reverse("bulletins:notice"), {**args, **marks})
+    assert got.status_code == 200
+    texts = [p.text for p in gongwen.docx(got.content).paragraphs if p.text]
+    assert texts[:2] == ["000042", "秘密★1年"]
+    assert "附件：1. 扣分明细" in texts and "\u3000\u3000\u30002. 排名表" in texts
+    bad = client.get(reverse("bulletins:notice"), {**args, "copy_number": "4x"}, follow=True)
+    assert "份号为一至六位数字" in bad.content.decode()
+    assert bad.redirect_chain[-1][0] == reverse("bulletins:index")
+
+    out = tmp_path / "june.docx"
+    with pytest.raises(CommandError, match="document_secrecy_invalid"):
+        call_command(
+            "report", "notice", "--kind", "monthly", "--period", "2020-06", "--scheme", "CW",
+            "--number", "--secrecy", "一般", "-o", str(out), stdout=io.StringIO(),
+        )  # fmt: skip
+    assert not out.exists() and not NoticeNumber.objects.exists()
+    call_command(
+        "report", "notice", "--kind", "monthly", "--period", "2020-06", "--scheme", "CW",
+        "--copy-number", "7", "--attachment", "扣分明细", "-o", str(out), stdout=io.StringIO(),
+    )  # fmt: skip
+    texts = [p.text for p in gongwen.docx(out.read_bytes()).paragraphs if p.text]
+    assert texts[0] == "000007" and "附件：扣分明细" in texts

@@ -152,7 +152,11 @@ def test_frame_over_puts_what_the_kind_gives_over_the_letterheads_defaults():
     """One merge for every kind (core.documents.frame_of's fallback and
     bulletins.queries.frame_of): a given value wins, an empty one keeps the default, the 附件
     names become a tuple."""
-    defaults = {"masthead": "济源路街道办事处", "send_to": "各社区", "signature": "济源路街道办事处"}
+    defaults = {
+        "masthead": "济源路街道办事处",
+        "send_to": "各社区",
+        "signature": "济源路街道办事处",
+    }
     f = gw.frame_over(defaults, send_to="", title="关于文化墙的决议", attachments=["表决票"])
     assert (f.masthead, f.send_to, f.title, f.signature) == (
         "济源路街道办事处",

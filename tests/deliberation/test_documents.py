@@ -48,9 +48,7 @@ def meeting_topic(desk, tree, at_day):
     workflow.propose(actor=desk, topic_id=topic.pk, proposal="实行车位登记")
     workflow.deliberate(actor=desk, topic_id=topic.pk, minutes="讨论", attendance=9)
     workflow.open_vote(actor=desk, topic_id=topic.pk, question="是否同意停车管理办法？")
-    workflow.close_vote(
-        actor=desk, topic_id=topic.pk, attendees=30, votes_for=20, votes_against=6
-    )
+    workflow.close_vote(actor=desk, topic_id=topic.pk, attendees=30, votes_for=20, votes_against=6)
     topic.refresh_from_db()
     return topic
 
@@ -95,7 +93,9 @@ def test_refused_before_the_count_for_a_failed_vote_and_outside_the_organisers(
     assert TopicDocument.objects.count() == 0
     # A failed vote still has its result announced.
     doc = workflow.issue_document(actor=desk, topic_id=failed.pk, kind="result")
-    text = gongwen.compact("".join(gongwen.page_text(p) for p in gongwen.pdf_pages(documents.to_pdf(doc))))
+    text = gongwen.compact(
+        "".join(gongwen.page_text(p) for p in gongwen.pdf_pages(documents.to_pdf(doc)))
+    )
     assert "表决事项未获通过" in text
 
 
@@ -114,7 +114,11 @@ def test_result_announcement_prints_the_counts_over_the_thresholds(desk, passed)
     )
     d = gongwen.docx(data)
     counts, checks = d.tables[0], d.tables[1]
-    assert [c.text for c in counts.rows[0].cells] == ["项目", "专有部分面积（平方米）", "业主人数（人）"]
+    assert [c.text for c in counts.rows[0].cells] == [
+        "项目",
+        "专有部分面积（平方米）",
+        "业主人数（人）",
+    ]
     assert [[c.text for c in r.cells] for r in counts.rows[1:]] == [
         ["应参与表决", "400", "4"],
         ["参与表决", "400", "4"],
@@ -133,14 +137,18 @@ def test_result_announcement_prints_the_counts_over_the_thresholds(desk, passed)
     assert "应参与表决的专有部分面积400平方米、业主4人" in text
     gongwen.assert_header_repeats(pdf, "项目 专有部分面积（平方米） 业主人数（人）", ["应参与表决"])
     # Secret ballots: no owner, phone or flat in either file.
-    words = "".join(p.text for p in d.paragraphs) + "".join(c.text for t in d.tables for c in t._cells)
+    words = "".join(p.text for p in d.paragraphs) + "".join(
+        c.text for t in d.tables for c in t._cells
+    )
     for word in OWNER_WORDS:
         assert word not in words and word not in text, word
 
 
 def test_resolution_of_a_passed_vote(desk, passed):
     workflow.publish_resolution(
-        actor=desk, topic_id=passed.pk, resolution="同意建设“长城的守望”主题文化墙。\n由社区组织实施。"
+        actor=desk,
+        topic_id=passed.pk,
+        resolution="同意建设“长城的守望”主题文化墙。\n由社区组织实施。",
     )
     doc = workflow.issue_document(actor=desk, topic_id=passed.pk, kind="resolution")
     extras = {"copy_number": "000007", "secrecy": "内部", "attachments": ("表决结果统计表",)}

@@ -209,7 +209,14 @@ def generator_choice_allowed(actor, param: str, value: str) -> bool:
 # 发文登记: every issued document, read off the records that number them
 # (docs/decisions/document-register.md). One query per kind, merged newest first.
 
-REGISTER_KINDS = ("notice", "letter", "bulletin", "minutes", "resolution", "result")  # the order within one day
+REGISTER_KINDS = (
+    "notice",
+    "letter",
+    "bulletin",
+    "minutes",
+    "resolution",
+    "result",
+)  # the order within one day
 
 
 @dataclass(frozen=True)
@@ -635,3 +642,30 @@ def supervision_issuer():
 def letterhead_units(actor) -> list:
     """The units whose letterhead the actor may set: the issuing units it covers."""
     return [u for u in register_issuers(actor) if rules.can_set_letterhead(actor, u)]
+
+
+def letterhead_unit(actor, unit_id: int):
+    """One of :func:`letterhead_units` by id; any other unit (another street's, unknown) is
+    not found."""
+    from cityloop.core.errors import NotFound
+
+    unit = next((u for u in letterhead_units(actor) if u.pk == unit_id), None)
+    if unit is None:
+        raise NotFound("letterhead_unit_not_found", _("Issuing unit not found"))
+    return unit
+
+
+def letterhead_row(unit):
+    """The unit's stored letterhead settings, without the template blob (None: not set)."""
+    from cityloop.bulletins.models import Letterhead
+
+    return Letterhead.objects.filter(unit_id=unit.pk).defer("template").first()
+
+
+def letterhead_template_file(unit) -> tuple[bytes, str]:
+    """The unit's uploaded Word template as it was uploaded, and its file name (b"": none)."""
+    from cityloop.bulletins.models import Letterhead
+
+    row = Letterhead.objects.filter(unit_id=unit.pk).values_list("template", "template_name")
+    blob, name = row.first() or (b"", "")
+    return bytes(blob or b""), name or "template.docx"

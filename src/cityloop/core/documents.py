@@ -774,6 +774,15 @@ def marks_from(copy_number: str = "", secrecy: str = "", attachments: Any = "") 
     return out
 
 
+def marks_given(params: Any) -> tuple[str, str, str]:
+    """份号, 密级 and 附件 as a form (or query string) sends them, for :func:`marks_from`."""
+    return (
+        params.get("copy_number", ""),
+        params.get("secrecy", ""),
+        params.get("attachments", ""),
+    )
+
+
 def marks(document: Any, frame: Frame) -> None:
     """份号 and 密级 top left, in 3号 黑体, when given."""
     if frame.copy_number:
@@ -853,6 +862,78 @@ def html_frame(frame: Frame) -> dict[str, Any]:
         "attachments": frame.attachment_lines(),
         "imprint": [line.split("\t") for line in frame.imprint_lines()],
     }
+
+
+# --- a body of paragraphs and tables, in both formats ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a plain body: a paragraph in a named style (公文正文, 一级标题 …) or a
+    table (``columns`` and ``rows``). A kind whose body is only these (a deliberation
+    document, a template preview) renders it with :func:`blocks_docx` and
+    :func:`blocks_html`; the last block is its closing line."""
+
+    style: str = "公文正文"
+    text: str = ""
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.columns)
+
+    @property
+    def css(self) -> str:
+        return {"一级标题": "gw-h1", "二级标题": "gw-h2", "三级标题": "gw-h3"}.get(
+            self.style, "gw-body"
+        )
+
+    def html_table(self) -> dict[str, Any]:
+        return html_table(self.columns, self.rows)
+
+
+def blocks_docx(document: Any, blocks: Sequence[Block]) -> Any:
+    """The blocks into the document (tables to the rules of :func:`table`, first column flush
+    left); returns the last paragraph, which the signature keeps to."""
+    last = None
+    for block in blocks:
+        if block.is_table:
+            table(document, block.columns, block.rows, left=(0,))
+            continue
+        last = paragraph(document, block.style, block.text)
+        if block.style in ("一级标题", "二级标题", "三级标题"):
+            keep_with_next(last)
+    return last
+
+
+def blocks_html(frame: Frame, blocks: Sequence[Block]) -> str:
+    """The HTML a PDF of ``frame`` around ``blocks`` is made from (``core/gongwen_blocks.html``):
+    the same head, body, closing kept with the signature, and 版记 as the .docx."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "core/gongwen_blocks.html",
+        {
+            "f": frame,
+            "body": list(blocks[:-1]),
+            "closing": blocks[-1] if blocks else None,
+            "css": css(),
+            "g": html_frame(frame),
+        },
+    )
+
+
+def blocks_pdf(
+    frame: Frame, blocks: Sequence[Block], *, title: str = "", author: str = ""
+) -> bytes:
+    from weasyprint import HTML
+
+    document = HTML(string=blocks_html(frame, blocks)).render()
+    document.metadata.title = title or f"{frame.reference} {frame.title}".strip()
+    if author:
+        document.metadata.authors = [author]
+    return document.write_pdf()
 
 
 # --- an office's own Word template ------------------------------------------------------------

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from cityloop.core import clock
@@ -37,25 +36,7 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-@dataclass(frozen=True)
-class Block:
-    """One piece of the body: a paragraph in a named style, or a table."""
-
-    style: str = "公文正文"
-    text: str = ""
-    columns: tuple[str, ...] = ()
-    rows: tuple[tuple[str, ...], ...] = ()
-
-    @property
-    def is_table(self) -> bool:
-        return bool(self.columns)
-
-    @property
-    def css(self) -> str:
-        return {"一级标题": "gw-h1", "二级标题": "gw-h2"}.get(self.style, "gw-body")
-
-    def html_table(self) -> dict[str, Any]:
-        return gw.html_table(self.columns, self.rows)
+Block = gw.Block
 
 
 @dataclass(frozen=True)
@@ -81,53 +62,50 @@ def _share(part: str, whole: str) -> str:
     return gw.number_text(Decimal(part or "0") / w * 100, 2) + "%" if w else "0%"
 
 
-def _vote_lines(topic: Topic, result: dict[str, Any]) -> tuple[list[Block], str]:
-    """The 表决情况 paragraphs and tables of a closed vote, and one sentence saying whether
-    it met the law's thresholds."""
+def _meeting_lines(result: dict[str, Any]) -> list[Block]:
+    choices = dict(Ballot.Choice.choices)
+    votes = result.get("votes", {})
+    attendees = str(result.get("attendees", 0))
+    yes, no, abstain = (votes.get(c, 0) for c in ("for", "against", "abstain"))
+    share = _share(str(yes), attendees)
+    return [
+        Block(
+            text=f"到会{attendees}人，同意{yes}人，反对{no}人，弃权{abstain}人，"
+            f"同意人数占到会人数的{share}。"
+        ),
+        Block(
+            columns=("表决意见", "人数"),
+            rows=tuple((str(choices[c]), f"{votes.get(c, 0)}人") for c in Ballot.Choice.values),
+        ),
+    ]
+
+
+def _owner_lines(result: dict[str, Any]) -> list[Block]:
     choices = dict(Ballot.Choice.choices)
     met = {t["key"]: t for t in result.get("thresholds", [])}
-    passed = bool(result.get("passed"))
-    blocks: list[Block] = []
-    if result.get("rule") == Topic.Rule.MEETING:
-        votes = result.get("votes", {})
-        attendees = str(result.get("attendees", 0))
-        blocks.append(
-            Block(
-                text=f"到会{attendees}人，同意{votes.get('for', 0)}人，反对{votes.get('against', 0)}人，"
-                f"弃权{votes.get('abstain', 0)}人，同意人数占到会人数的"
-                f"{_share(str(votes.get('for', 0)), attendees)}。"
-            )
-        )
-        rows = [(str(choices[c]), f"{votes.get(c, 0)}人") for c in Ballot.Choice.values]
-        blocks.append(Block(columns=("表决意见", "人数"), rows=tuple(rows)))
-        rule = "居民会议到会人员过半数同意"
-    else:
-        area, heads = result.get("area", {}), result.get("heads", {})
-        pa, ph = met.get("participation_area", {}), met.get("participation_heads", {})
-        blocks.append(
-            Block(
-                text=f"应参与表决的专有部分面积{result.get('total_area')}平方米、业主"
-                f"{result.get('total_heads')}人；参与表决的专有部分面积"
-                f"{result.get('participating_area')}平方米，占{pa.get('share', '0')}%，参与表决的业主"
-                f"{result.get('participating_heads')}人，占{ph.get('share', '0')}%。"
-            )
-        )
-        rows = [
-            ("应参与表决", f"{result.get('total_area')}", f"{result.get('total_heads')}"),
-            (
-                "参与表决",
-                f"{result.get('participating_area')}",
-                f"{result.get('participating_heads')}",
-            ),
-        ]
-        rows += [
-            (str(choices[c]), f"{area.get(c, '0')}", f"{heads.get(c, '0')}")
-            for c in Ballot.Choice.values
-        ]
-        blocks.append(
-            Block(columns=("项目", "专有部分面积（平方米）", "业主人数（人）"), rows=tuple(rows))
-        )
-        rule = LAW
+    area, heads = result.get("area", {}), result.get("heads", {})
+    pa = met.get("participation_area", {}).get("share", "0")
+    ph = met.get("participation_heads", {}).get("share", "0")
+    total = (str(result.get("total_area")), str(result.get("total_heads")))
+    part = (str(result.get("participating_area")), str(result.get("participating_heads")))
+    rows = [("应参与表决", *total), ("参与表决", *part)]
+    rows += [(str(choices[c]), area.get(c, "0"), heads.get(c, "0")) for c in Ballot.Choice.values]
+    return [
+        Block(
+            text=f"应参与表决的专有部分面积{total[0]}平方米、业主{total[1]}人；"
+            f"参与表决的专有部分面积{part[0]}平方米，占{pa}%，参与表决的业主{part[1]}人，"
+            f"占{ph}%。"
+        ),
+        Block(columns=("项目", "专有部分面积（平方米）", "业主人数（人）"), rows=tuple(rows)),
+    ]
+
+
+def _vote_lines(topic: Topic, result: dict[str, Any]) -> tuple[list[Block], str]:
+    """The 表决情况 paragraphs and tables of a closed vote, and one sentence saying whether
+    it met the thresholds (the law's for owners, the meeting's majority for residents)."""
+    meeting = result.get("rule") == Topic.Rule.MEETING
+    blocks = _meeting_lines(result) if meeting else _owner_lines(result)
+    rule = "居民会议到会人员过半数同意" if meeting else LAW
     checks = [
         (
             str(THRESHOLD_LABELS.get(t["key"], t["key"])),
@@ -139,8 +117,10 @@ def _vote_lines(topic: Topic, result: dict[str, Any]) -> tuple[list[Block], str]
     ]
     blocks.append(Block("一级标题", "二、法定表决条件"))
     blocks.append(Block(columns=("条件", "要求", "实际", "是否达到"), rows=tuple(checks)))
+    passed = bool(result.get("passed"))
     verdict = "均已达到" if passed else "未全部达到"
-    return blocks, f"上述条件{verdict}{rule}规定的要求，表决事项{'获得通过' if passed else '未获通过'}。"
+    outcome = "获得通过" if passed else "未获通过"
+    return blocks, f"上述条件{verdict}{rule}规定的要求，表决事项{outcome}。"
 
 
 def _steps(topic: Topic) -> dict[str, TopicStep]:
@@ -244,18 +224,9 @@ def to_docx(doc: TopicDocument, **extras: Any) -> bytes:
 
     c = content(doc, **extras)
 
-    def body(document):
-        last = None
-        for block in c.blocks:
-            if block.is_table:
-                gw.table(document, block.columns, block.rows, left=(0,))
-                continue
-            last = gw.paragraph(document, block.style, block.text)
-            if block.style == "一级标题":
-                gw.keep_with_next(last)
-        return last
-
-    document = gw.compose(c.frame, body, template=letterhead_template(doc.issuer))
+    document = gw.compose(
+        c.frame, lambda d: gw.blocks_docx(d, c.blocks), template=letterhead_template(doc.issuer)
+    )
     document.core_properties.title = f"{doc.reference} {doc.title}"
     document.core_properties.author = c.frame.signature
     return gw.docx_bytes(document)
@@ -263,25 +234,12 @@ def to_docx(doc: TopicDocument, **extras: Any) -> bytes:
 
 def to_html(doc: TopicDocument, **extras: Any) -> str:
     c = content(doc, **extras)
-    return render_to_string(
-        "deliberation/document_pdf.html",
-        {
-            "c": c,
-            "body": c.blocks[:-1],
-            "closing": c.blocks[-1],
-            "css": gw.css(),
-            "g": gw.html_frame(c.frame),
-        },
-    )
+    return gw.blocks_html(c.frame, c.blocks)
 
 
 def to_pdf(doc: TopicDocument, **extras: Any) -> bytes:
-    from weasyprint import HTML
-
-    document = HTML(string=to_html(doc, **extras)).render()
-    document.metadata.title = f"{doc.reference} {doc.title}"
-    document.metadata.authors = [doc.issuer.name]
-    return document.write_pdf()
+    c = content(doc, **extras)
+    return gw.blocks_pdf(c.frame, c.blocks, author=doc.issuer.name)
 
 
 def render(doc: TopicDocument, fmt: str, **extras: Any) -> tuple[bytes, str, str]:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -279,9 +279,7 @@ def _documents_panel(topic: Topic, vote) -> list[dict[str, Any]]:
     kinds = [TopicDocument.Kind.RESULT]
     if vote.passed:
         kinds.insert(0, TopicDocument.Kind.RESOLUTION)
-    return [
-        {"kind": k, "label": TopicDocument.Kind(k).label, "doc": issued.get(k)} for k in kinds
-    ]
+    return [{"kind": k, "label": TopicDocument.Kind(k).label, "doc": issued.get(k)} for k in kinds]
 
 
 @login_required

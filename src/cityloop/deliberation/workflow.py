@@ -1209,9 +1209,7 @@ def issue_document(*, actor, topic_id: int, kind: str) -> TopicDocument:
     # One numbering at a time per issuer: the next number is read under this lock.
     Unit.objects.select_for_update().filter(pk=issuer.pk).first()
     day = clock.today()
-    last = TopicDocument.objects.filter(issuer=issuer, kind=kind, year=day.year).order_by(
-        "-number"
-    )
+    last = TopicDocument.objects.filter(issuer=issuer, kind=kind, year=day.year).order_by("-number")
     number = (last.values_list("number", flat=True).first() or 0) + 1
     doc = TopicDocument.objects.create(
         topic=topic,
