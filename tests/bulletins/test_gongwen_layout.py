@@ -219,3 +219,28 @@ def test_the_notice_form_and_the_cli_print_copy_number_secrecy_and_attachments(
     )  # fmt: skip
     texts = [p.text for p in gongwen.docx(out.read_bytes()).paragraphs if p.text]
     assert texts[0] == "000007" and "附件：扣分明细" in texts
+
+
+def test_monthly_notice_meets_the_done_when_list(zxl, ranked):
+    doc = _monthly()
+    gongwen.assert_done_when(
+        render.to_docx(doc),
+        render.to_pdf(doc),
+        reference=doc.reference,
+        title=doc.heading,
+        closing=doc.items[-1].body,
+        signature=doc.signature + doc.signed_date_label,
+        names=NAMES,
+    )
+
+
+def test_bulletin_46_names_its_fonts_in_every_run_and_embeds_them(zxl, issue):  # noqa: F811
+    """A bulletin has no 发文字号 and no 公文标题 (its 刊名 and 第46期 stand there): the rest
+    of the list — fonts in every .docx run, fonts embedded in the PDF, tables — holds."""
+    doc = document.from_issue(issue)
+    d = gongwen.docx(render.to_docx(doc))
+    gongwen.assert_run_fonts(d)
+    assert [p.text for p in d.paragraphs if p.style.name == "刊名"] == ["上街信息"]
+    pdf = render.to_pdf(doc)
+    gongwen.assert_pdf_fonts_embedded(pdf)
+    assert "第46期" in gongwen.compact(gongwen.page_text(gongwen.pdf_pages(pdf)[0]))

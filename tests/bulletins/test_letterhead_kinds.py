@@ -155,7 +155,14 @@ def test_the_stored_template_downloads_back_and_previews_filled(zxl, ranked, cli
     the letterhead and template, as .docx and as PDF; another street's unit is 404."""
     blob = _template_docx("{{发文机关标志}}（模板）", "{{发文字号}}", "{{标题}}", "{{正文}}")
     client.force_login(zxl.desk)
-    _upload(client, zxl.office, blob, header="中心路街道办事处文件", abbreviation="中街办")
+    _upload(
+        client,
+        zxl.office,
+        blob,
+        header="中心路街道办事处文件",
+        abbreviation="中街办",
+        copy_to=COPY_TO,
+    )
     page = client.get(reverse("bulletins:letterhead")).content.decode()
     template_url = reverse("bulletins:letterhead_template", args=[zxl.office.pk])
     docx_url = reverse("bulletins:letterhead_preview", args=[zxl.office.pk, "docx"])
