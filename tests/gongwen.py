@@ -208,7 +208,7 @@ def assert_names_on_one_line(data: bytes, names: list[str]) -> None:
     The same name in running text is followed by words, so it does not count."""
     lines = lines_of(data)
     for name in names:
-        row = re.compile(re.escape(name) + r" +[\d—]")
+        row = re.compile(re.escape(name) + r" +[\d—≥>]")
         assert any(row.search(ln) for ln in lines), (name, [ln for ln in lines if name[:2] in ln])
 
 
@@ -228,3 +228,85 @@ def save_sample(name: str, *, pdf: bytes, docx: bytes) -> None:
         pages = ["-f", str(page), "-l", str(page)]
         files = [str(SAMPLES / f"{name}.pdf"), str(SAMPLES / f"{name}-{tag}")]
         subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", *pages, *files], check=True)
+
+
+# --- the issue's "Done when" list, for any kind ------------------------------------------------
+
+
+def assert_run_fonts(d) -> None:
+    """Every run of text (body and table cells) names its Chinese font on w:eastAsia, so an
+    office PC does not fall back to its theme font."""
+    pars = list(d.paragraphs) + [p for t in d.tables for c in t._cells for p in c.paragraphs]
+    runs = [r for p in pars for r in p.runs if r.text.strip()]
+    assert runs
+    for r in runs:
+        fonts = r._r.rPr.find(qn("w:rFonts")) if r._r.rPr is not None else None
+        assert fonts is not None and fonts.get(qn("w:eastAsia")), r.text
+
+
+def assert_pdf_fonts_embedded(data: bytes) -> None:
+    """Every font a page uses is embedded (a FontFile in its descriptor), so the PDF shows the
+    same glyphs on any machine."""
+    seen = 0
+    for page in pdf_pages(data):
+        fonts = page["/Resources"].get("/Font") or {}
+        for ref in fonts.values():
+            font = ref.get_object()
+            desc = font.get("/FontDescriptor")
+            if desc is None and "/DescendantFonts" in font:
+                desc = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            desc = desc.get_object()
+            assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), font
+            seen += 1
+    assert seen
+
+
+def assert_header_repeats(data: bytes, header: str, rows: list[str]) -> None:
+    """On every page holding a row of the table (a line starting with one of ``rows``), the
+    header line ``header`` is printed too."""
+    for n, page in enumerate(pdf_pages(data), start=1):
+        lines = page_text(page).split("\n")
+        if any(ln.startswith(r) for ln in lines for r in rows):
+            assert header in lines, (n, lines[:12])
+
+
+def assert_done_when(
+    docx_data: bytes,
+    pdf_data: bytes,
+    *,
+    reference: str,
+    title: str,
+    closing: str,
+    signature: str,
+    names: list[str] = (),
+    closing_pdf: str = "",
+) -> None:
+    """Issue 15's "Done when", read back from both files of one kind: the 发文字号 line and the
+    title (broken into lines of at most 20 characters, between words), page numbers (a PAGE
+    field in Word; "— N —" on every PDF page), the signature on the page of the last body
+    paragraph (``closing``: its text, or the last cell's of a table that ends the body, then
+    ``closing_pdf`` the row's text to find it in the PDF),
+    tables to the rules (header repeated, rows whole, no column narrower than its longest
+    name), fonts named in every .docx run and embedded in the PDF."""
+    d = docx(docx_data)
+    assert_page_setup(d)
+    assert_styles(d)
+    assert_page_number_fields(d)
+    refs = [p.text for p in d.paragraphs if p.style.name == "发文字号"]
+    assert refs[:1] == [reference]
+    lines = title_lines(d)
+    assert "".join(lines) == title and all(width_chars(x) <= 20 for x in lines), lines
+    for t in d.tables:
+        if len(t.rows) > 1 and len(t.columns) > 1:
+            assert_table_rules(t, names=list(names))
+    assert_run_fonts(d)
+    cells = [p for t in d.tables for c in t._cells for p in c.paragraphs]
+    last = [p for p in d.paragraphs + cells if p.text == closing]
+    assert last and keeps_with_next(last[-1]), closing
+    first = compact(page_text(pdf_pages(pdf_data)[0]))
+    assert compact(reference) in first and compact(title) in first
+    assert_pdf_page_numbers(pdf_data)
+    assert page_of(pdf_data, closing_pdf or closing) == page_of(pdf_data, signature)
+    if names:
+        assert_names_on_one_line(pdf_data, list(names))
+    assert_pdf_fonts_embedded(pdf_data)

@@ -14,6 +14,7 @@ from cityloop.bulletins import document, render, services, workflow
 from cityloop.bulletins.models import BulletinEvent, Submission
 from cityloop.cases.queries import case_figures
 from cityloop.core.errors import Forbidden, InvalidInput, InvalidTransition
+from tests import gongwen
 
 from ..assessment.conftest import SH
 
@@ -182,9 +183,8 @@ def test_docx_and_pdf_read_back_with_the_generated_figures(zxl, issue):
         "招商引资项目27个",
     ):
         assert expected in text, expected
-    fonts = {str(f) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
-    assert fonts  # fonts are embedded for the Chinese text
-    assert "- 1 -" in reader.pages[0].extract_text() or "1" in reader.pages[0].extract_text()
+    gongwen.assert_pdf_fonts_embedded(pdf)  # fonts are embedded for the Chinese text
+    gongwen.assert_pdf_page_numbers(pdf)  # "— 1 —" on every page
 
 
 def test_closing_a_case_changes_the_next_generated_figure_until_publication(zxl, issue, at):

@@ -181,3 +181,66 @@ def test_the_register_numbers_a_notice_once_and_never_reuses_a_number(zxl, ranke
             issuer=june.issuer, kind="monthly", year=2020, number=1, key="x", reference="x",
             title="x", issued_on=june.issued_on,
         )  # fmt: skip
+
+
+def test_the_notice_form_and_the_cli_print_copy_number_secrecy_and_attachments(
+    zxl, ranked, client, tmp_path
+):
+    """份号, 密级 and 附件 given on the notices form and to ``cityloop report notice``; bad
+    input is a Chinese error, no file and no number."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.urls import reverse
+
+    from cityloop.bulletins.models import NoticeNumber
+
+    args = {"kind": "monthly", "period": "2020-06", "scheme": "CW", "format": "docx"}
+    client.force_login(zxl.desk)
+    marks = {"copy_number": "42", "secrecy": "秘密★1年", "attachments": "扣分明细\n排名表"}
+    got = client.get(reverse("bulletins:notice"), {**args, **marks})
+    assert got.status_code == 200
+    texts = [p.text for p in gongwen.docx(got.content).paragraphs if p.text]
+    assert texts[:2] == ["000042", "秘密★1年"]
+    assert "附件：1. 扣分明细" in texts and "\u3000\u3000\u30002. 排名表" in texts
+    bad = client.get(reverse("bulletins:notice"), {**args, "copy_number": "4x"}, follow=True)
+    assert "份号为一至六位数字" in bad.content.decode()
+    assert bad.redirect_chain[-1][0] == reverse("bulletins:index")
+
+    out = tmp_path / "june.docx"
+    with pytest.raises(CommandError, match="document_secrecy_invalid"):
+        call_command(
+            "report", "notice", "--kind", "monthly", "--period", "2020-06", "--scheme", "CW",
+            "--number", "--secrecy", "一般", "-o", str(out), stdout=io.StringIO(),
+        )  # fmt: skip
+    assert not out.exists() and not NoticeNumber.objects.exists()
+    call_command(
+        "report", "notice", "--kind", "monthly", "--period", "2020-06", "--scheme", "CW",
+        "--copy-number", "7", "--attachment", "扣分明细", "-o", str(out), stdout=io.StringIO(),
+    )  # fmt: skip
+    texts = [p.text for p in gongwen.docx(out.read_bytes()).paragraphs if p.text]
+    assert texts[0] == "000007" and "附件：扣分明细" in texts
+
+
+def test_monthly_notice_meets_the_done_when_list(zxl, ranked):
+    doc = _monthly()
+    gongwen.assert_done_when(
+        render.to_docx(doc),
+        render.to_pdf(doc),
+        reference=doc.reference,
+        title=doc.heading,
+        closing=doc.items[-1].body,
+        signature=doc.signature + doc.signed_date_label,
+        names=NAMES,
+    )
+
+
+def test_bulletin_46_names_its_fonts_in_every_run_and_embeds_them(zxl, issue):  # noqa: F811
+    """A bulletin has no 发文字号 and no 公文标题 (its 刊名 and 第46期 stand there): the rest
+    of the list — fonts in every .docx run, fonts embedded in the PDF, tables — holds."""
+    doc = document.from_issue(issue)
+    d = gongwen.docx(render.to_docx(doc))
+    gongwen.assert_run_fonts(d)
+    assert [p.text for p in d.paragraphs if p.style.name == "刊名"] == ["上街信息"]
+    pdf = render.to_pdf(doc)
+    gongwen.assert_pdf_fonts_embedded(pdf)
+    assert "第46期" in gongwen.compact(gongwen.page_text(gongwen.pdf_pages(pdf)[0]))

@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 
 from cityloop.bulletins import document, notices, render
 from cityloop.bulletins.models import Letterhead
+from cityloop.bulletins.preview import SAMPLE_TITLE
 from tests import gongwen
 from tests.bulletins.test_bulletins import issue, series  # noqa: F401
 from tests.bulletins.test_gongwen_layout import ranked  # noqa: F401
@@ -147,3 +148,57 @@ def test_a_refused_template_says_why_and_changes_nothing(zxl, ranked, client, bl
     assert not Letterhead.objects.exists()
     d = gongwen.docx(render.to_docx(notices.notice("monthly", "2020-06", scheme="CW")))
     assert _styled(d)[0] == ("发文机关标志", zxl.office.name)
+
+
+def test_the_stored_template_downloads_back_and_previews_filled(zxl, ranked, client):  # noqa: F811
+    """From the letterhead page: the uploaded .docx back as it was, and a sample notice in
+    the letterhead and template, as .docx and as PDF; another street's unit is 404."""
+    blob = _template_docx("{{发文机关标志}}（模板）", "{{发文字号}}", "{{标题}}", "{{正文}}")
+    client.force_login(zxl.desk)
+    _upload(
+        client,
+        zxl.office,
+        blob,
+        header="中心路街道办事处文件",
+        abbreviation="中街办",
+        copy_to=COPY_TO,
+    )
+    page = client.get(reverse("bulletins:letterhead")).content.decode()
+    template_url = reverse("bulletins:letterhead_template", args=[zxl.office.pk])
+    docx_url = reverse("bulletins:letterhead_preview", args=[zxl.office.pk, "docx"])
+    pdf_url = reverse("bulletins:letterhead_preview", args=[zxl.office.pk, "pdf"])
+    for url in (template_url, docx_url, pdf_url):
+        assert url in page
+    got = client.get(template_url)
+    assert got.status_code == 200 and got.content == blob  # as uploaded, byte for byte
+
+    d = gongwen.docx(client.get(docx_url).content)
+    texts = [p.text for p in d.paragraphs if p.text]
+    assert texts[:3] == ["中心路街道办事处文件（模板）", "中街办〔2020〕1号", SAMPLE_TITLE]
+    assert "特此通知。" in texts and f"抄送：{COPY_TO}。" in texts
+    assert d.tables and d.tables[0].rows[1].cells[1].text == "中心路社区"
+
+    # Without the template, the built-in layout: both files to the issue's "Done when".
+    client.post(
+        reverse("bulletins:letterhead"),
+        {"unit": zxl.office.pk, "header": "中心路街道办事处文件", "abbreviation": "中街办",
+         "remove_template": "1"},
+    )  # fmt: skip
+    assert client.get(template_url).status_code == 404
+    data, pdf = client.get(docx_url).content, client.get(pdf_url).content
+    gongwen.save_sample("letterhead-sample", pdf=pdf, docx=data)
+    gongwen.assert_done_when(
+        data,
+        pdf,
+        reference="中街办〔2020〕1号",
+        title=SAMPLE_TITLE,
+        closing="特此通知。",
+        signature=f"{zxl.office.name}2020年",
+        names=["中心路社区", "三湾街社区"],
+    )
+    first = gongwen.compact(gongwen.page_text(gongwen.pdf_pages(pdf)[0]))
+    assert first.startswith("中心路街道办事处文件中街办〔2020〕1号")
+
+    client.force_login(zxl.outsider)
+    assert client.get(template_url).status_code == 404
+    assert client.get(pdf_url).status_code == 404

@@ -146,3 +146,56 @@ def test_refused_templates_say_why_in_chinese():
         damaged = gw.check_template(b"PK\x03\x04" + b"\0" * 40)
         assert "损坏" in damaged[0]
         assert "MB" in gw.check_template(b"PK" + b"\0" * (gw.TEMPLATE_MAX_BYTES + 1))[0]
+
+
+def test_frame_over_puts_what_the_kind_gives_over_the_letterheads_defaults():
+    """One merge for every kind (core.documents.frame_of's fallback and
+    bulletins.queries.frame_of): a given value wins, an empty one keeps the default, the 附件
+    names become a tuple."""
+    defaults = {
+        "masthead": "济源路街道办事处",
+        "send_to": "各社区",
+        "signature": "济源路街道办事处",
+    }
+    f = gw.frame_over(defaults, send_to="", title="关于文化墙的决议", attachments=["表决票"])
+    assert (f.masthead, f.send_to, f.title, f.signature) == (
+        "济源路街道办事处",
+        "各社区",
+        "关于文化墙的决议",
+        "济源路街道办事处",
+    )
+    assert f.attachments == ("表决票",)
+    assert gw.frame_over({}, copy_to=None).copy_to == ""
+
+
+def test_marks_from_checks_what_a_person_gives():
+    assert gw.marks_from("42", "秘密★1年", "表决票\n\n 业主名册 ") == {
+        "copy_number": "000042",
+        "secrecy": "秘密★1年",
+        "attachments": ("表决票", "业主名册"),
+    }
+    assert gw.marks_from("", "", "") == {}
+    assert gw.marks_from(secrecy="内部") == {"secrecy": "内部"}
+
+
+def test_marks_from_refuses_bad_input_in_chinese():
+    import pytest
+    from django.utils import translation
+
+    from cityloop.core.errors import InvalidInput
+
+    cases = [
+        ({"copy_number": "12a"}, "document_copy_number_invalid", "份号"),
+        ({"copy_number": "1234567"}, "document_copy_number_invalid", "份号"),
+        ({"secrecy": "一般"}, "document_secrecy_invalid", "密级"),
+        ({"secrecy": "秘密★"}, "document_secrecy_invalid", "密级"),
+        ({"attachments": "x" * 61}, "document_attachments_invalid", "附件"),
+        ({"attachments": [f"表{i}" for i in range(11)]}, "document_attachments_invalid", "附件"),
+    ]
+    with translation.override("zh-hans"):
+        for given, code, word in cases:
+            with pytest.raises(InvalidInput) as exc:
+                gw.marks_from(**given)
+            assert exc.value.code == code
+            assert word in str(exc.value.message)
+            assert "The " not in str(exc.value.message)

@@ -124,3 +124,18 @@ def test_pdf_table_header_repeats_and_cells_do_not_stack(letter):  # noqa: F811
 
 def page_text_of(page) -> str:
     return gongwen.compact(gongwen.page_text(page))
+
+
+def test_the_letter_meets_the_done_when_list(letter):  # noqa: F811
+    letter.subject = LONG_SUBJECT
+    letter.items = _items(12)
+    content = documents.letter_content(letter)
+    gongwen.assert_done_when(
+        documents.letter_docx(letter),
+        documents.letter_pdf(letter),
+        reference=letter.reference,
+        title=LONG_SUBJECT,
+        closing="特此函告。",
+        signature=content.signature + content.date,
+        names=["2026年10月30日"],
+    )

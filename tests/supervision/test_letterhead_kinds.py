@@ -91,3 +91,113 @@ def test_supervision_report_goes_out_under_the_letter_issuers_letterhead(crew, l
     _assert_pdf_frame(
         render.to_pdf(doc), title=doc.heading, send_to=SEND_TO, signature="济源路街道督查办"
     )
+
+
+def test_the_letter_and_minutes_pages_take_copy_number_secrecy_and_attachments(
+    crew,
+    letter,  # noqa: F811
+    on_day,
+    client,
+):
+    """The download forms of the letter and the minutes pass 份号 / 密级 / 附件 to the engine;
+    bad input is a Chinese error on the page and no file (so no fingerprint)."""
+    from django.urls import reverse
+
+    from cityloop.bulletins.models import DocumentHash
+    from cityloop.meetings import workflow
+    from tests.meetings.test_meetings import MONDAY, _weekly
+
+    client.force_login(crew.supervisor)
+    url = reverse("supervision:letter_file", args=[letter.pk, "docx"])
+    marks = {"copy_number": "000042", "secrecy": "机密★6个月", "attachments": "逾期事项明细表"}
+    texts = [p.text for p in gongwen.docx(client.get(url, marks).content).paragraphs if p.text]
+    assert texts[:2] == ["000042", "机密★6个月"] and "附件：逾期事项明细表" in texts
+    page = client.get(reverse("supervision:letter", args=[letter.pk])).content.decode()
+    assert 'name="copy_number"' in page and 'name="secrecy"' in page
+    DocumentHash.objects.all().delete()
+    bad = client.get(url, {"secrecy": "普通"}, follow=True)
+    assert "密级应为绝密、机密或秘密" in bad.content.decode()
+    assert not DocumentHash.objects.exists()
+
+    on_day(MONDAY)
+    meeting = _weekly(crew)
+    workflow.record_minutes(actor=crew.supervisor, code=meeting.code, minutes="会议听取了汇报。")
+    url = reverse("meetings:minutes_file", args=[meeting.code, "pdf"])
+    pdf = client.get(url, {"copy_number": "3", "attachments": "签到表"}).content
+    first = gongwen.compact(gongwen.page_text(gongwen.pdf_pages(pdf)[0]))
+    assert first.startswith("000003") and "附件：签到表" in gongwen.compact(
+        "".join(gongwen.page_text(p) for p in gongwen.pdf_pages(pdf))
+    )
+    bad = client.get(url, {"copy_number": "1234567"}, follow=True)
+    assert "份号为一至六位数字" in bad.content.decode()
+    assert bad.redirect_chain[-1][0] == reverse("meetings:detail", args=[meeting.code])
+
+
+def test_minutes_meet_the_done_when_list(crew, on_day):
+    from cityloop.meetings import documents, workflow
+    from tests.meetings.test_meetings import MONDAY, _weekly
+
+    on_day(MONDAY)
+    meeting = _weekly(crew)
+    workflow.record_minutes(
+        actor=crew.supervisor, code=meeting.code, minutes="会议听取了汇报。\n会议研究了下步工作。"
+    )
+    meeting.refresh_from_db()
+    c = documents.minutes_content(meeting)
+    data, pdf = documents.minutes_docx(meeting), documents.minutes_pdf(meeting)
+    gongwen.save_sample("minutes", pdf=pdf, docx=data)
+    last = [p.text for p in gongwen.docx(data).paragraphs if p.style.name == "公文正文" and p.text]
+    gongwen.assert_done_when(
+        data,
+        pdf,
+        reference=c.frame.reference,
+        title=c.title,
+        closing=last[-1],
+        signature=c.issuer + c.date,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "period", "day"),
+    [
+        ("weekly_supervision", "2026-11-29", date(2026, 11, 30)),
+        ("monthly_scheduling", "2026-11-30", date(2026, 12, 2)),
+        ("quarterly_notice", "2026-09-30", date(2026, 10, 8)),
+    ],
+)
+def test_supervision_reports_meet_the_done_when_list(crew, letter, kind, period, day):  # noqa: F811
+    doc = notices.notice(kind, period, day=day)
+    data, pdf = render.to_docx(doc), render.to_pdf(doc)
+    gongwen.save_sample(kind.replace("_", "-"), pdf=pdf, docx=data)
+    board = doc.items[-1].table  # the report ends with the board: its last row's last cell
+    gongwen.assert_done_when(
+        data,
+        pdf,
+        reference=doc.reference,
+        title=doc.heading,
+        closing=str(board["rows"][-1][-1]),
+        closing_pdf="".join(str(v) for v in board["rows"][-1]),
+        signature=doc.signature + doc.signed_date_label,
+    )
+
+
+def test_a_supervision_report_is_numbered_in_the_register(crew, letter):  # noqa: F811
+    from cityloop.bulletins import workflow
+    from cityloop.core.errors import Forbidden
+
+    before = notices.notice("weekly_supervision", "2026-11-29", day=date(2026, 11, 30))
+    assert before.reference == f"{crew.street.name}〔2026〕\u3000\u3000号"
+    with pytest.raises(Forbidden):
+        workflow.number_notice(actor=crew.doer, kind="weekly_supervision", period="2026-11-29")
+    row = workflow.number_notice(
+        actor=crew.supervisor, kind="weekly_supervision", period="2026-11-29"
+    )
+    again = workflow.number_notice(
+        actor=crew.supervisor, kind="weekly_supervision", period="2026-11-29"
+    )
+    assert again.pk == row.pk and row.reference.endswith("〔2026〕1号")
+    doc = notices.notice("weekly_supervision", "2026-11-29")
+    refs = [
+        p.text for p in gongwen.docx(render.to_docx(doc)).paragraphs if p.style.name == "发文字号"
+    ]
+    assert refs == [row.reference]

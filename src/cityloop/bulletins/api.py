@@ -1,5 +1,6 @@
 """Bulletins over /api/v1: series, issues (files downloadable as .docx, PDF or HTML),
-submissions and their review, compiling, generated items, publishing, and notices."""
+submissions and their review, compiling, generated items, publishing, notices, and the
+letterheads of the issuing units (read and set, as on the letterhead page)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from cityloop.bulletins import document, notices, queries, render, workflow
+from cityloop.bulletins import document, notices, queries, render, services, workflow
 from cityloop.core.downloads import attachment
 from cityloop.core.schemas import ErrorOut
 from cityloop.org.models import Unit
@@ -272,3 +273,91 @@ def notice_file(
     doc = notices.notice(kind, period, scheme=scheme or None, actor=request.auth)
     body, ctype, name = render.render(doc, format)
     return attachment(body, ctype, name)
+
+
+# --- letterheads ---------------------------------------------------------------------------------
+
+
+class LetterheadIn(Schema):
+    """The letterhead fields of an issuing unit; each replaces the stored value (an empty or
+    missing field: the unit's own name is printed). The Word template is set on the page."""
+
+    header: str = ""
+    abbreviation: str = ""
+    send_to: str = ""
+    copy_to: str = ""
+    signature: str = ""
+
+
+class LetterheadPrinted(Schema):
+    header: str
+    abbreviation: str
+    send_to: str
+    copy_to: str
+    signature: str
+
+
+class LetterheadOut(LetterheadIn):
+    unit_id: int
+    unit: str
+    template_name: str
+    template_sha256: str
+    printed: LetterheadPrinted
+
+
+def _letterhead(unit) -> dict[str, Any]:
+    row = queries.letterhead_row(unit)
+    stored = {f: getattr(row, f) if row else "" for f in services.LETTERHEAD_FIELDS}
+    lh = queries.letterhead_of(unit)
+    return {
+        **stored,
+        "unit_id": unit.pk,
+        "unit": unit.name,
+        "template_name": row.template_name if row else "",
+        "template_sha256": row.template_sha256 if row else "",
+        "printed": {
+            f: getattr(lh, f) for f in ("header", "abbreviation", "send_to", "copy_to", "signature")
+        },
+    }
+
+
+LETTERHEAD_NOTES = (
+    "错误码：`letterhead_unit_not_found`（404，本人不能设置该单位的版头，含其他街道的单位）、"
+    "`letterhead_too_long`（422，某项超过长度）、`invalid_input`（422，请求体格式不对）。"
+)
+
+
+@router.get(
+    "/bulletins/letterheads",
+    response={200: list[LetterheadOut], **ERRORS},
+    summary="发文单位版头列表",
+)
+def letterheads(request: HttpRequest):
+    """The letterheads the caller may set: its own issuing units (发文单位版头). `printed`
+    is what the documents print (an empty field falls back to the unit's names)."""
+    return [_letterhead(u) for u in queries.letterhead_units(request.auth)]
+
+
+@router.get(
+    "/bulletins/letterheads/{unit_id}",
+    response={200: LetterheadOut, **ERRORS},
+    summary="读取发文单位版头",
+    description="One issuing unit's letterhead: the stored fields and what is printed. "
+    + LETTERHEAD_NOTES,
+)
+def letterhead_get(request: HttpRequest, unit_id: int):
+    return _letterhead(queries.letterhead_unit(request.auth, unit_id))
+
+
+@router.put(
+    "/bulletins/letterheads/{unit_id}",
+    response={200: LetterheadOut, **ERRORS},
+    summary="设置发文单位版头",
+    description="Set the red header (发文机关标志), the abbreviation of the 发文字号, the default "
+    "主送 and 抄送 and the name signed as; every field is replaced (empty: the unit's own "
+    "name). The uploaded Word template is kept. " + LETTERHEAD_NOTES,
+)
+def letterhead_put(request: HttpRequest, unit_id: int, payload: LetterheadIn):
+    unit = queries.letterhead_unit(request.auth, unit_id)
+    services.letterhead_save(actor=request.auth, unit_id=unit.pk, values=payload.dict())
+    return _letterhead(unit)

@@ -23,7 +23,9 @@ class BulletinsConfig(AppConfig):
 
         # Every issued kind takes its header, lists and template from the letterhead page.
         documents.register_letterheads(
-            frame=bulletin_queries.frame_of, template=bulletin_queries.letterhead_template
+            frame=bulletin_queries.frame_of,
+            template=bulletin_queries.letterhead_template,
+            abbreviation=bulletin_queries.letterhead_abbreviation,
         )
 
         from cityloop.assessment import queries as assessment_queries

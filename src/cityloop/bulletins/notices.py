@@ -271,6 +271,15 @@ def _supervision(kind: str, period: str, day: date | None) -> Document:
     board = generators.board_item({"as_of": end.isoformat()}, end)
     unit = queries.supervision_issuer()
     f = queries.frame_of(unit) if unit is not None else None
+    # Numbered in the 发文登记 like the assessment notices (``workflow.number_notice``): the
+    # 发文字号 once numbered, the number left blank before.
+    key = register_key(kind, "", end.isoformat())
+    numbered = NoticeNumber.objects.filter(key=key).first()
+    day = day or (numbered.issued_on if numbered else None)
+    if numbered is not None:
+        reference = numbered.reference
+    else:
+        reference = reference_placeholder(unit, day or end) if unit is not None else ""
     return Document(
         kind="notice",
         series_title=g.title,
@@ -283,5 +292,7 @@ def _supervision(kind: str, period: str, day: date | None) -> Document:
         addressee=f.send_to if f else "",
         copy_to=f.copy_to if f else "",
         issuer_unit=unit,
+        reference=reference,
+        register_key=key,
         filename=f"{g.title}{end.isoformat()}",
     )

@@ -211,7 +211,14 @@ def generator_choice_allowed(actor, param: str, value: str) -> bool:
 # 发文登记: every issued document, read off the records that number them
 # (docs/decisions/document-register.md). One query per kind, merged newest first.
 
-REGISTER_KINDS = ("notice", "letter", "bulletin", "minutes")  # the order within one day
+REGISTER_KINDS = (
+    "notice",
+    "letter",
+    "bulletin",
+    "minutes",
+    "resolution",
+    "result",
+)  # the order within one day
 
 
 @dataclass(frozen=True)
@@ -371,6 +378,42 @@ def _minutes_row(m) -> RegisterRow:
     )
 
 
+def _topic_document_row(x) -> RegisterRow:
+    from django.urls import reverse
+
+    url = reverse("deliberation:document", args=[x.topic_id, x.kind])
+    return RegisterRow(
+        kind=x.kind,
+        pk=x.pk,
+        reference=x.reference,
+        title=x.title,
+        issuer=x.issuer.name,
+        issuer_id=x.issuer_id,
+        addressees="",
+        day=x.issued_on,
+        docx_url=f"{url}?format=docx",
+        pdf_url=f"{url}?format=pdf",
+    )
+
+
+def _topic_document_kind(kind: str) -> RegisterKind:
+    """A deliberation document (决议 / 结果公告) in the register: ``TopicDocument`` rows."""
+    from cityloop.deliberation.models import TopicDocument
+
+    return RegisterKind(
+        kind=kind,
+        rows=lambda units: TopicDocument.objects.filter(
+            kind=kind, issuer_id__in=units
+        ).select_related("issuer"),
+        search=("reference", "title"),
+        year="year",
+        issuer="issuer_id",
+        day="issued_on",
+        order=lambda: ("-issued_on", "-pk"),
+        row=_topic_document_row,
+    )
+
+
 def register_kinds() -> dict[str, RegisterKind]:
     """The kinds of the 发文登记, in :data:`REGISTER_KINDS` order. A new kind of document is
     one more entry here (and its label in ``bulletins.labels``)."""
@@ -440,6 +483,8 @@ def register_kinds() -> dict[str, RegisterKind]:
             order=lambda: (TruncDate("held_at").desc(), "-pk"),
             row=_minutes_row,
         ),
+        _topic_document_kind("resolution"),
+        _topic_document_kind("result"),
     ]
     assert tuple(k.kind for k in kinds) == REGISTER_KINDS
     return {k.kind: k for k in kinds}
@@ -509,6 +554,7 @@ def register_issuers(actor) -> list:
     """The units the actor covers that have issued anything, for the issuer filter."""
     from cityloop.assessment.models import Scheme
     from cityloop.bulletins.models import NoticeNumber
+    from cityloop.deliberation.models import TopicDocument
     from cityloop.meetings.models import Meeting
     from cityloop.org import queries as org_queries
     from cityloop.org.models import Unit
@@ -521,6 +567,7 @@ def register_issuers(actor) -> list:
         | Q(pk__in=Series.objects.values("issuer_id"))
         | Q(pk__in=Meeting.objects.filter(state=Meeting.State.ISSUED).values("unit_id"))
         | Q(pk__in=Scheme.objects.values("owner_id"))  # notices are issued by a scheme's owner
+        | Q(pk__in=TopicDocument.objects.values("issuer_id"))
     )
     return list(Unit.objects.filter(ids, pk__in=units).order_by("path")[:200])
 
@@ -571,15 +618,18 @@ def frame_of(unit, *, signature: str = "", **given):
     from cityloop.core import documents as gw
 
     lh = letterhead_of(unit, signature=signature) if unit is not None else None
-    values = {
+    defaults = {
         "masthead": lh.header if lh else "",
         "send_to": lh.send_to if lh else "",
         "copy_to": lh.copy_to if lh else "",
         "signature": lh.signature if lh else "",
     }
-    values.update({k: v for k, v in given.items() if v not in (None, "")})
-    values["attachments"] = tuple(values.get("attachments") or ())
-    return gw.Frame(**values)
+    return gw.frame_over(defaults, **given)
+
+
+def letterhead_abbreviation(unit) -> str:
+    """The issuer part of the unit's 发文字号 (its letterhead's abbreviation)."""
+    return letterhead_of(unit).abbreviation
 
 
 def supervision_issuer():
@@ -594,3 +644,30 @@ def supervision_issuer():
 def letterhead_units(actor) -> list:
     """The units whose letterhead the actor may set: the issuing units it covers."""
     return [u for u in register_issuers(actor) if rules.can_set_letterhead(actor, u)]
+
+
+def letterhead_unit(actor, unit_id: int):
+    """One of :func:`letterhead_units` by id; any other unit (another street's, unknown) is
+    not found."""
+    from cityloop.core.errors import NotFound
+
+    unit = next((u for u in letterhead_units(actor) if u.pk == unit_id), None)
+    if unit is None:
+        raise NotFound("letterhead_unit_not_found", _("Issuing unit not found"))
+    return unit
+
+
+def letterhead_row(unit):
+    """The unit's stored letterhead settings, without the template blob (None: not set)."""
+    from cityloop.bulletins.models import Letterhead
+
+    return Letterhead.objects.filter(unit_id=unit.pk).defer("template").first()
+
+
+def letterhead_template_file(unit) -> tuple[bytes, str]:
+    """The unit's uploaded Word template as it was uploaded, and its file name (b"": none)."""
+    from cityloop.bulletins.models import Letterhead
+
+    row = Letterhead.objects.filter(unit_id=unit.pk).values_list("template", "template_name")
+    blob, name = row.first() or (b"", "")
+    return bytes(blob or b""), name or "template.docx"

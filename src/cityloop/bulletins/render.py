@@ -248,7 +248,14 @@ def _items_docx(document, doc: Document):
                 gw.run(par, f"（{item.unit_label}）", "公文正文")
             last = par
         if item.table.get("columns"):
-            gw.table(document, item.table["columns"], item.table.get("rows") or [])
+            t = gw.table(
+                document,
+                item.table["columns"],
+                item.table.get("rows") or [],
+                keep_last_row_with_next=True,
+            )
+            if len(t.rows) > 1:  # the table ends the item: the signature keeps to its last row
+                last = t.rows[-1].cells[-1].paragraphs[-1]
         if item.chart.get("labels"):
             document.add_picture(io.BytesIO(chart_png(item.chart)), width=Mm(140))
             last = document.paragraphs[-1]

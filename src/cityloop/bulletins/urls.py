@@ -13,4 +13,14 @@ urlpatterns = [
     path("notice/", views.notice_file, name="notice"),
     path("register/", views.register, name="register"),
     path("letterhead/", views.letterhead, name="letterhead"),
+    path(
+        "letterhead/<int:unit_id>/template.docx",
+        views.letterhead_template,
+        name="letterhead_template",
+    ),
+    path(
+        "letterhead/<int:unit_id>/sample.<slug:ext>",
+        views.letterhead_preview,
+        name="letterhead_preview",
+    ),
 ]

@@ -4,6 +4,7 @@ and periodic notices as downloads."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
@@ -31,6 +32,7 @@ from cityloop.bulletins import (
 from cityloop.bulletins import render as rendering
 from cityloop.bulletins.labels import VOCABULARY
 from cityloop.core import clock, exports
+from cityloop.core import documents as gw
 from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, InvalidInput, NotFound
 from cityloop.core.steps import attempt, found
@@ -285,7 +287,8 @@ def notice_file(request: HttpRequest) -> HttpResponse:
             actor=request.user,
         )
         fmt = g.get("format", "docx")
-        body, ctype, name = rendering.render(doc, fmt)
+        marks = gw.marks_from(*gw.marks_given(g))  # the optional 份号, 密级 and 附件
+        body, ctype, name = rendering.render(dataclasses.replace(doc, **marks), fmt)
     except DomainError as exc:  # not found included: the form's choice, said on the form
         messages.error(request, str(exc.message))
         return HttpResponseRedirect(reverse("bulletins:index"))
@@ -301,6 +304,8 @@ REGISTER_KIND_LABELS = {
     "letter": _lazy("Urging letter"),
     "bulletin": _lazy("Bulletin issue"),
     "minutes": _lazy("Meeting minutes"),
+    "resolution": _lazy("Residents' resolution"),
+    "result": _lazy("Vote result announcement"),
 }
 REGISTER_COLUMNS = (
     exports.Column(_lazy("Document kind"), 10),
@@ -416,3 +421,33 @@ def letterhead(request: HttpRequest) -> HttpResponse:
         "bulletins/letterhead.html",
         {"units": units, "unit": unit, "lh": queries.letterhead_of(unit)},
     )
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+@require_GET
+def letterhead_template(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The issuing unit's uploaded Word template, as it was uploaded (to edit it in Word)."""
+    unit = found(queries.letterhead_unit, request.user, unit_id)
+    blob, name = queries.letterhead_template_file(unit)
+    if not blob:
+        raise Http404(_("No template uploaded"))
+    return attachment(blob, DOCX_TYPE, name)
+
+
+@login_required
+@require_GET
+def letterhead_preview(request: HttpRequest, unit_id: int, ext: str) -> HttpResponse:
+    """A sample notice in the unit's letterhead (and, in Word, its template), not issued."""
+    from cityloop.bulletins import preview
+
+    unit = found(queries.letterhead_unit, request.user, unit_id)
+    if ext == "docx":
+        body, ctype = preview.sample_docx(unit), DOCX_TYPE
+    elif ext == "pdf":
+        body, ctype = preview.sample_pdf(unit), "application/pdf"
+    else:
+        raise Http404(_("Not found"))
+    return attachment(body, ctype, f"{unit.name}-样稿.{ext}")

@@ -381,39 +381,63 @@ def publish(*, actor, issue_id: int) -> Issue:
     return issue
 
 
-@transaction.atomic
-def number_notice(*, actor, kind: str, period: str, scheme: str | None = None) -> NoticeNumber:
-    """Give an assessment notice its 发文字号 in the issuer's register: the next number of the
-    issuer, kind and year. A notice already numbered keeps its number (asked twice, one
-    number); a number once given is never given again (a database constraint holds it)."""
+def _notice_to_number(actor, kind: str, period: str, scheme: str | None):
+    """(issuing unit, document) of a notice about to be numbered, after the actor's check:
+    an assessment notice by its scheme's assessors, a supervision report (weekly / monthly
+    / quarterly) by the supervisors, under the supervision office that issues the letters."""
     from cityloop.assessment import rules as assessment_rules
     from cityloop.bulletins import notices
+    from cityloop.core.roles import OVERSEERS, has_any
     from cityloop.core.system import SYSTEM
-    from cityloop.org.models import Unit
 
+    system = actor is SYSTEM
+    if kind in notices.SUPERVISION:
+        if not system and not has_any(actor, OVERSEERS):
+            raise Forbidden(
+                "notice_number_not_allowed", _("Only supervisors may number this notice.")
+            )
+        issuer = queries.supervision_issuer()
+        if issuer is None:
+            raise InvalidInput(
+                "notice_issuer_missing",
+                _("No supervision office issues letters yet, so none can number the report."),
+            )
+        return issuer, notices.notice(kind, period)
     s = notices.scheme_for_notice(kind, scheme)
-    if actor is not SYSTEM and not assessment_rules.can_assess(actor, s):
+    if not system and not assessment_rules.can_assess(actor, s):
         raise Forbidden(
             "notice_number_not_allowed", _("Only the scheme's assessors may number its notices.")
         )
-    doc = notices.notice(kind, period, scheme=s.code, actor=None if actor is SYSTEM else actor)
+    return s.owner, notices.notice(kind, period, scheme=s.code, actor=None if system else actor)
+
+
+@transaction.atomic
+def number_notice(*, actor, kind: str, period: str, scheme: str | None = None) -> NoticeNumber:
+    """Give a notice (an assessment notice, a supervision report) its 发文字号 in the issuer's
+    register: the next number of the issuer, kind and year. A notice already numbered keeps
+    its number (asked twice, one number); a number once given is never given again (a
+    database constraint holds it)."""
+    from cityloop.bulletins import notices
+    from cityloop.org.models import Unit
+
+    issuer, doc = _notice_to_number(actor, kind, period, scheme)
     # One numbering at a time per issuer: the next number is read under this lock.
-    Unit.objects.select_for_update().filter(pk=s.owner_id).first()
+    Unit.objects.select_for_update().filter(pk=issuer.pk).first()
     found = NoticeNumber.objects.filter(key=doc.register_key).first()
     if found is not None:
         return found
     day = clock.today()
-    last = NoticeNumber.objects.filter(issuer=s.owner, kind=kind, year=day.year).aggregate(
+    last = NoticeNumber.objects.filter(issuer=issuer, kind=kind, year=day.year).aggregate(
         n=Max("number")
     )["n"]
     number = (last or 0) + 1
     row = NoticeNumber.objects.create(
-        issuer=s.owner,
+        issuer=issuer,
         kind=kind,
         year=day.year,
         number=number,
         key=doc.register_key,
-        reference=notices.reference_text(s.owner, day.year, number),
+        reference=notices.reference_text(issuer, day.year, number),
         title=doc.heading[:200],
         issued_on=day,
     )

@@ -720,6 +720,69 @@ class Frame:
         ]
 
 
+SECRECY_LEVELS = ("绝密", "机密", "秘密")
+ATTACHMENTS_MAX, ATTACHMENT_NAME_MAX = 10, 60
+
+
+def marks_from(copy_number: str = "", secrecy: str = "", attachments: Any = "") -> dict[str, Any]:
+    """份号, 密级和保密期限 and the 附件 names as a person gives them (a page's issue form, the
+    CLI), checked: 份号 is one to six digits (printed as six, 000042); 密级 is 绝密, 机密 or 秘密,
+    with an optional 保密期限 after ★ (秘密★1年, 机密★6个月, 机密★长期), or 内部; 附件 one name
+    a line (or a list), at most ten of at most 60 characters. Returns the frame elements
+    given (copy_number, secrecy, attachments); bad input raises InvalidInput and nothing is
+    issued."""
+    import re
+
+    from django.utils.translation import gettext as _
+
+    from cityloop.core.errors import InvalidInput
+
+    out: dict[str, Any] = {}
+    number = (copy_number or "").strip()
+    if number:
+        if not re.fullmatch(r"[0-9]{1,6}", number):
+            raise InvalidInput(
+                "document_copy_number_invalid",
+                _("The copy number (份号) is one to six digits, such as 000042."),
+            )
+        out["copy_number"] = number.zfill(6)
+    level = (secrecy or "").strip().replace("☆", "★")
+    if level:
+        term = r"★(?:[1-9][0-9]?年|[1-9][0-9]?个月|长期)"
+        if not (level == "内部" or re.fullmatch(rf"(?:绝密|机密|秘密)(?:{term})?", level)):
+            raise InvalidInput(
+                "document_secrecy_invalid",
+                _(
+                    "The classification (密级) is 绝密, 机密 or 秘密, optionally with its term "
+                    "after ★ (秘密★1年), or 内部."
+                ),
+            )
+        out["secrecy"] = level
+    names = attachments.splitlines() if isinstance(attachments, str) else list(attachments or ())
+    names = [str(n).strip() for n in names if str(n).strip()]
+    if len(names) > ATTACHMENTS_MAX or any(len(n) > ATTACHMENT_NAME_MAX for n in names):
+        raise InvalidInput(
+            "document_attachments_invalid",
+            _(
+                "List at most %(n)s attachments (附件), one name a line, each at most "
+                "%(chars)s characters."
+            )
+            % {"n": ATTACHMENTS_MAX, "chars": ATTACHMENT_NAME_MAX},
+        )
+    if names:
+        out["attachments"] = tuple(names)
+    return out
+
+
+def marks_given(params: Any) -> tuple[str, str, str]:
+    """份号, 密级 and 附件 as a form (or query string) sends them, for :func:`marks_from`."""
+    return (
+        params.get("copy_number", ""),
+        params.get("secrecy", ""),
+        params.get("attachments", ""),
+    )
+
+
 def marks(document: Any, frame: Frame) -> None:
     """份号 and 密级 top left, in 3号 黑体, when given."""
     if frame.copy_number:
@@ -748,21 +811,22 @@ def addressee(document: Any, frame: Frame) -> Any:
     return paragraph(document, "主送机关", f"{frame.send_to.rstrip('：:')}：")
 
 
-def attachments(document: Any, frame: Frame) -> Any:
+def attachments(document: Any, frame: Frame, *, after: Any = None) -> Any:
     """附件说明 under the body (one blank line, left two characters); the last paragraph, so
-    the signature keeps to it."""
+    the signature keeps to it. ``after`` (the body's last paragraph) and every line of the
+    list are kept with what follows: the closing line, the 附件 and the signature share a
+    page."""
     from docx.shared import Pt
 
     last = None
     for n, line in enumerate(frame.attachment_lines()):
         if n == 0:
             gap = paragraph(document, "公文正文")
-            keep_with_next(gap)
+            keep_with_next(*([after] if after is not None else []), gap)
         last = paragraph(document, "公文正文", line)
         last.paragraph_format.first_line_indent = Pt(0)
         last.paragraph_format.left_indent = Pt(SIZE_3 * 2)
-        if n:
-            keep_with_next(last)
+        keep_with_next(last)
     return last
 
 
@@ -798,6 +862,78 @@ def html_frame(frame: Frame) -> dict[str, Any]:
         "attachments": frame.attachment_lines(),
         "imprint": [line.split("\t") for line in frame.imprint_lines()],
     }
+
+
+# --- a body of paragraphs and tables, in both formats ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a plain body: a paragraph in a named style (公文正文, 一级标题 …) or a
+    table (``columns`` and ``rows``). A kind whose body is only these (a deliberation
+    document, a template preview) renders it with :func:`blocks_docx` and
+    :func:`blocks_html`; the last block is its closing line."""
+
+    style: str = "公文正文"
+    text: str = ""
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.columns)
+
+    @property
+    def css(self) -> str:
+        return {"一级标题": "gw-h1", "二级标题": "gw-h2", "三级标题": "gw-h3"}.get(
+            self.style, "gw-body"
+        )
+
+    def html_table(self) -> dict[str, Any]:
+        return html_table(self.columns, self.rows)
+
+
+def blocks_docx(document: Any, blocks: Sequence[Block]) -> Any:
+    """The blocks into the document (tables to the rules of :func:`table`, first column flush
+    left); returns the last paragraph, which the signature keeps to."""
+    last = None
+    for block in blocks:
+        if block.is_table:
+            table(document, block.columns, block.rows, left=(0,))
+            continue
+        last = paragraph(document, block.style, block.text)
+        if block.style in ("一级标题", "二级标题", "三级标题"):
+            keep_with_next(last)
+    return last
+
+
+def blocks_html(frame: Frame, blocks: Sequence[Block]) -> str:
+    """The HTML a PDF of ``frame`` around ``blocks`` is made from (``core/gongwen_blocks.html``):
+    the same head, body, closing kept with the signature, and 版记 as the .docx."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "core/gongwen_blocks.html",
+        {
+            "f": frame,
+            "body": list(blocks[:-1]),
+            "closing": blocks[-1] if blocks else None,
+            "css": css(),
+            "g": html_frame(frame),
+        },
+    )
+
+
+def blocks_pdf(
+    frame: Frame, blocks: Sequence[Block], *, title: str = "", author: str = ""
+) -> bytes:
+    from weasyprint import HTML
+
+    document = HTML(string=blocks_html(frame, blocks)).render()
+    document.metadata.title = title or f"{frame.reference} {frame.title}".strip()
+    if author:
+        document.metadata.authors = [author]
+    return document.write_pdf()
 
 
 # --- an office's own Word template ------------------------------------------------------------
@@ -880,7 +1016,7 @@ def compose(
         (head_fn or head)(document, frame)
     before = list(document.element.body)
     last = body(document)
-    last = attachments(document, frame) or last
+    last = attachments(document, frame, after=last) or last
     if closing is not None:
         closing(document, last)
     elif frame.signature or frame.date:
@@ -978,9 +1114,12 @@ def check_template(blob: bytes) -> list[str]:
 _LETTERHEADS: dict[str, Any] = {}
 
 
-def register_letterheads(*, frame: Any, template: Any) -> None:
-    """``frame(unit, signature=…, **given) -> Frame``; ``template(unit) -> bytes``."""
+def register_letterheads(*, frame: Any, template: Any, abbreviation: Any = None) -> None:
+    """``frame(unit, signature=…, **given) -> Frame``; ``template(unit) -> bytes``;
+    ``abbreviation(unit) -> str`` (the 发文字号's issuer part)."""
     _LETTERHEADS.update(frame=frame, template=template)
+    if abbreviation is not None:
+        _LETTERHEADS["abbreviation"] = abbreviation
 
 
 def frame_of(unit: Any, *, signature: str = "", **given: Any) -> Frame:
@@ -989,9 +1128,25 @@ def frame_of(unit: Any, *, signature: str = "", **given: Any) -> Frame:
     reader = _LETTERHEADS.get("frame")
     if reader is not None:
         return reader(unit, signature=signature, **given)
-    values = {"signature": signature, **{k: v for k, v in given.items() if v not in (None, "")}}
+    return frame_over({"signature": signature}, **given)
+
+
+def frame_over(defaults: dict[str, Any], **given: Any) -> Frame:
+    """A frame of ``defaults`` (a letterhead's header, 主送, 抄送, 署名) with what the kind
+    ``given`` over them; an empty given value (None, "") keeps the default, and the 附件
+    names become a tuple. The one merge every kind's frame goes through."""
+    values = {**defaults, **{k: v for k, v in given.items() if v not in (None, "")}}
     values["attachments"] = tuple(values.get("attachments") or ())
     return Frame(**values)
+
+
+def letterhead_abbreviation(unit: Any) -> str:
+    """The abbreviation of the unit's 发文字号 (济源督, 上街办): its letterhead's, else its short
+    name, else its name."""
+    reader = _LETTERHEADS.get("abbreviation")
+    if reader is not None:
+        return reader(unit)
+    return (getattr(unit, "short_name", "") or getattr(unit, "name", "")).strip()
 
 
 def letterhead_template(unit: Any) -> bytes:

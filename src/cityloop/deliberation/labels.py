@@ -31,6 +31,7 @@ VERB_LABELS = {
     "unpublish_choices": gettext_lazy("Choices no longer published"),
     "rate": gettext_lazy("Rating"),
     "link_project": gettext_lazy("Linked to the project carrying it out"),
+    "issue_document": gettext_lazy("Document issued and numbered"),
     "propose": gettext_lazy("Proposed"),
     "deliberate": gettext_lazy("Deliberated"),
     "open_vote": gettext_lazy("Vote opened"),

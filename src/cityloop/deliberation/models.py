@@ -532,3 +532,44 @@ class ResolutionProject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic_id} → {self.project_id}"
+
+
+class TopicDocument(models.Model):
+    """发文登记 of deliberation: the 发文字号 a topic's 决议 (resolution) or 结果公告 (result
+    announcement of its vote) was issued under (济源路〔2026〕3号). One document of a kind per
+    topic: asked again it keeps its number; numbers run per issuing unit, kind and year, and
+    a number once given is never given again (the constraint holds it, and a topic with an
+    issued document cannot be deleted). Written only by ``workflow.issue_document``."""
+
+    class Kind(models.TextChoices):
+        RESOLUTION = "resolution", _("Resolution (决议)")
+        RESULT = "result", _("Vote result announcement (结果公告)")
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="issued_documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    issuer = models.ForeignKey(
+        "org.Unit", verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    reference = models.CharField(_("reference number"), max_length=80)
+    title = models.CharField(_("title"), max_length=250)
+    issued_on = models.DateField(_("date"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("issued deliberation document")
+        verbose_name_plural = _("issued deliberation documents")
+        ordering = ["issuer", "kind", "year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "kind"], name="deliberation_document_once"),
+            models.UniqueConstraint(
+                fields=["issuer", "kind", "year", "number"],
+                name="deliberation_document_number_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

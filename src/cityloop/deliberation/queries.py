@@ -23,6 +23,7 @@ from cityloop.deliberation.models import (
     ResolutionProject,
     RollEntry,
     Topic,
+    TopicDocument,
     TopicEvent,
     Vote,
 )
@@ -413,3 +414,41 @@ def coverage(actor, *, under: Place | None = None) -> dict[str, Any]:
             **{k: sum(1 for r in of_kind if k in r.kinds) for k in CharterDocument.Kind.values},
         }
     return {"rows": rows, "summary": summary}
+
+
+# --- issued documents (决议, 结果公告) ---------------------------------------------------------
+
+# The units that issue a topic's documents, nearest to its place first: the community
+# committee of its community, else the street office of its street.
+ISSUER_KINDS = ("community_committee", "street_office", "party_government")
+
+
+def issuer_of(topic: Topic):
+    """The unit a topic's 决议 and 结果公告 go out under: the unit of the issuing kinds whose
+    area is the topic's place or the nearest place above it (None: no such unit)."""
+    from cityloop.org.models import Unit
+
+    parts = [p for p in topic.place.path.split("/") if p]
+    paths = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return (
+        Unit.objects.filter(place__path__in=paths, kind__in=ISSUER_KINDS)
+        .select_related("place")
+        .order_by("-place__depth", "pk")
+        .first()
+    )
+
+
+def document_of(topic: Topic, kind: str) -> TopicDocument | None:
+    """The topic's issued document of ``kind`` (None: not issued yet)."""
+    return TopicDocument.objects.filter(topic=topic, kind=kind).select_related("issuer").first()
+
+
+def documents_of(topic: Topic) -> dict[str, TopicDocument]:
+    return {d.kind: d for d in TopicDocument.objects.filter(topic=topic)}
+
+
+def document_title(topic: Topic, kind: str) -> str:
+    """关于…的决议 / 关于…表决结果的公告 (Chinese document text, like a notice's)."""
+    if kind == TopicDocument.Kind.RESOLUTION:
+        return f"关于{topic.title}的决议"
+    return f"关于{topic.title}表决结果的公告"

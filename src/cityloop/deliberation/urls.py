@@ -8,6 +8,11 @@ app_name = "deliberation"
 urlpatterns = [
     path("", views.topic_list, name="list"),
     path("topics/<int:topic_id>/", views.topic_detail, name="topic"),
+    path(
+        "topics/<int:topic_id>/documents/<slug:kind>/",
+        views.topic_document,
+        name="document",
+    ),
     path("topics/<int:topic_id>/<slug:action>/", views.topic_action, name="action"),
     path("households/template/", views.households_template, name="households-template"),
     path("households/<int:place_id>/", views.households, name="households"),

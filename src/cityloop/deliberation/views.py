@@ -17,17 +17,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cityloop.core import documents as core_documents
 from cityloop.core import import_progress, net
+from cityloop.core.downloads import attachment
 from cityloop.core.errors import DomainError, InvalidInput
 from cityloop.core.exports import Column, wants_xlsx, xlsx_response
 from cityloop.core.steps import attempt, found
-from cityloop.deliberation import queries, rules, services, workflow
+from cityloop.deliberation import documents, queries, rules, services, workflow
 from cityloop.deliberation.labels import (
     ACTION_LABELS,
     CHANNEL_LABELS,
@@ -40,6 +43,7 @@ from cityloop.deliberation.models import (
     Opinion,
     Rating,
     Topic,
+    TopicDocument,
     TopicStep,
 )
 from cityloop.org import queries as org_queries
@@ -261,8 +265,59 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         "rating_labels": dict(Rating.Score.choices),
         "public_url": reverse("topic-public", args=[topic.code]),
         "issued_code": request.session.pop("deliberation_issued_code", None),
+        "issued_documents": _documents_panel(topic, vote) if can_manage else [],
     }
     return render(request, "deliberation/topic.html", context)
+
+
+def _documents_panel(topic: Topic, vote) -> list[dict[str, Any]]:
+    """The 决议 and 结果公告 an organiser may issue once the vote is counted (the 决议 only for
+    a vote that passed), each with its 发文字号 once issued."""
+    if vote is None or vote.closed_at is None:
+        return []
+    issued = queries.documents_of(topic)
+    kinds = [TopicDocument.Kind.RESULT]
+    if vote.passed:
+        kinds.insert(0, TopicDocument.Kind.RESOLUTION)
+    return [{"kind": k, "label": TopicDocument.Kind(k).label, "doc": issued.get(k)} for k in kinds]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_document(request: HttpRequest, topic_id: int, kind: str) -> HttpResponse:
+    """A topic's 决议 or 结果公告: POST issues it (its number in the 发文登记), GET downloads the
+    issued document as .docx or PDF with the optional 份号, 密级 and 附件 of the form. The
+    organisers only; outside the reader's scope 404."""
+    user = request.user
+    topic = found(queries.topic_get, user, topic_id)
+    if kind not in TopicDocument.Kind.values:
+        raise Http404(_("Not found"))
+    if not rules.can_manage(user, topic.place):
+        raise PermissionDenied
+    back = reverse("deliberation:topic", args=[topic.pk])
+    if request.method == "POST":
+        try:
+            doc = workflow.issue_document(actor=user, topic_id=topic.pk, kind=kind)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Issued as %(reference)s.") % {"reference": doc.reference})
+        return redirect(back)
+    doc = queries.document_of(topic, kind)
+    if doc is None:
+        raise Http404(_("Not found"))
+    g = request.GET
+    fmt = g.get("format", "docx")
+    try:
+        extras = core_documents.marks_from(
+            g.get("copy_number", ""), g.get("secrecy", ""), g.get("attachments", "")
+        )
+        body, ctype, name = documents.render(doc, fmt, **extras)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(back)
+    core_documents.issued(kind, doc.pk, fmt, body)  # into the 发文登记
+    return attachment(body, ctype, name)
 
 
 def _tally_xlsx(topic: Topic, vote, result: dict[str, Any]) -> HttpResponse:

@@ -40,6 +40,7 @@ from cityloop.deliberation.models import (
     ResolutionProject,
     RollEntry,
     Topic,
+    TopicDocument,
     TopicEvent,
     TopicStep,
     Vote,
@@ -1159,6 +1160,78 @@ def rate(*, code: str, phone: str, score: str, note: str = "") -> Rating:
     return rating
 
 
+# --- issued documents (决议, 结果公告) ---------------------------------------------------------
+
+
+def _may_issue(topic: Topic, vote: Vote | None, kind: str) -> None:
+    """A 结果公告 follows a closed vote (passed or not); a 决议 only a vote that passed."""
+    if kind not in TopicDocument.Kind.values:
+        raise InvalidInput(
+            "deliberation_document_kind_invalid",
+            _("Unknown kind of deliberation document."),
+            {"allowed": list(TopicDocument.Kind.values)},
+        )
+    if vote is None or vote.closed_at is None:
+        raise InvalidTransition(
+            "deliberation_document_before_count",
+            _("The vote has not been closed and counted yet; its documents follow the count."),
+        )
+    if kind == TopicDocument.Kind.RESOLUTION and not vote.passed:
+        raise InvalidTransition(
+            "deliberation_resolution_not_passed",
+            _("The vote did not pass: there is no resolution to issue, only its result."),
+        )
+
+
+@transaction.atomic
+def issue_document(*, actor, topic_id: int, kind: str) -> TopicDocument:
+    """Give a topic's 决议 or 结果公告 its 发文字号 in the 发文登记: the next number of the
+    issuing unit (``queries.issuer_of``), kind and year. Issued once: asked again, the same
+    number; a number once given is never given again. Only the topic's organisers issue."""
+    from cityloop.core.documents import letterhead_abbreviation
+    from cityloop.org.models import Unit
+
+    topic = _locked(actor, topic_id)
+    if not rules.can_manage(actor, topic.place):
+        raise Forbidden(
+            "topic_not_allowed", _("You may not do this to this topic."), {"action": "issue"}
+        )
+    _may_issue(topic, queries.vote_of(topic), kind)
+    found = queries.document_of(topic, kind)
+    if found is not None:
+        return found
+    issuer = queries.issuer_of(topic)
+    if issuer is None:
+        raise InvalidInput(
+            "deliberation_issuer_missing",
+            _("No community committee or street office covers this place to issue it."),
+        )
+    # One numbering at a time per issuer: the next number is read under this lock.
+    Unit.objects.select_for_update().filter(pk=issuer.pk).first()
+    day = clock.today()
+    last = TopicDocument.objects.filter(issuer=issuer, kind=kind, year=day.year).order_by("-number")
+    number = (last.values_list("number", flat=True).first() or 0) + 1
+    doc = TopicDocument.objects.create(
+        topic=topic,
+        kind=kind,
+        issuer=issuer,
+        year=day.year,
+        number=number,
+        reference=f"{letterhead_abbreviation(issuer)}〔{day.year}〕{number}号",
+        title=queries.document_title(topic, kind)[:250],
+        issued_on=day,
+        issued_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _event(
+        actor,
+        topic,
+        "issue_document",
+        note=doc.reference,
+        data={"kind": kind, "reference": doc.reference, "title": doc.title},
+    )
+    return doc
+
+
 __all__ = [
     "ACTIONS",
     "TEXT_MAX",
@@ -1172,6 +1245,7 @@ __all__ = [
     "close",
     "close_vote",
     "deliberate",
+    "issue_document",
     "link_project",
     "open_vote",
     "opinion_public",

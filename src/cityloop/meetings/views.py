@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -202,12 +202,17 @@ def minutes_file(request: HttpRequest, code: str, ext: str) -> HttpResponse:
     from cityloop.meetings import documents
 
     meeting = found(queries.meeting_get, request.user, code)
-    if ext == "docx":
-        body, kind = documents.minutes_docx(meeting), documents.DOCX_TYPE
-    elif ext == "pdf":
-        body, kind = documents.minutes_pdf(meeting), documents.PDF_TYPE
-    else:
+    if ext not in ("docx", "pdf"):
         raise Http404
+    try:  # the optional 份号, 密级 and 附件 of the download form
+        extras = core_documents.marks_from(*core_documents.marks_given(request.GET))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("meetings:detail", code=meeting.code)
+    if ext == "docx":
+        body, kind = documents.minutes_docx(meeting, **extras), documents.DOCX_TYPE
+    else:
+        body, kind = documents.minutes_pdf(meeting, **extras), documents.PDF_TYPE
     if meeting.state == meeting.State.ISSUED:
         core_documents.issued("minutes", meeting.pk, ext, body)  # into the 发文登记
     return attachment(body, kind, documents.minutes_filename(meeting, ext))

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -656,11 +656,16 @@ def letter_file(request: HttpRequest, letter_id: int, ext: str) -> HttpResponse:
     from cityloop.supervision import documents
 
     letter = found(queries.letter_get, request.user, letter_id)
-    if ext == "docx":
-        body, kind = documents.letter_docx(letter), documents.DOCX_TYPE
-    elif ext == "pdf":
-        body, kind = documents.letter_pdf(letter), "application/pdf"
-    else:
+    if ext not in ("docx", "pdf"):
         raise Http404
+    try:  # the optional 份号, 密级 and 附件 of the download form
+        extras = core_documents.marks_from(*core_documents.marks_given(request.GET))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("supervision:letter", letter_id=letter.pk)
+    if ext == "docx":
+        body, kind = documents.letter_docx(letter, **extras), documents.DOCX_TYPE
+    else:
+        body, kind = documents.letter_pdf(letter, **extras), "application/pdf"
     core_documents.issued("letter", letter.pk, ext, body)  # into the 发文登记
     return attachment(body, kind, documents.letter_filename(letter, ext))
