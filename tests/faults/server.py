@@ -33,6 +33,16 @@ SEED = """
 from cityloop.org import services as s
 s.place_save(actor=None, code="410106", name="上街区", kind="district")
 """
+PREPARE = """
+import io
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+{seed}
+call_command("user", "create", "reporter", "--password", {password!r}, *{who!r})
+out = io.StringIO()
+call_command("token", "create", "reporter", stdout=out)
+print("TOKEN=" + out.getvalue().strip())
+"""
 
 
 def free_port() -> int:
@@ -91,11 +101,15 @@ class Server:
         shell``), one account of ``role`` (``superuser``: sees everything) and its token."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "secret_key").write_text("fault-test-" + uuid.uuid4().hex)
-        self.cli("manage", "migrate", "-v0")
-        self.cli("manage", "shell", "-c", SEED + seed)
         who = ["--superuser"] if role == "superuser" else ["--role", role]
-        self.cli("user", "create", "reporter", "--password", PASSWORD, *who)
-        self.token = self.cli("token", "create", "reporter").stdout.strip()
+        # One process for the four steps (the same commands `cityloop manage migrate`, `user
+        # create` and `token create` run): each start of Django costs seconds on a loaded
+        # machine, and the fault tests are about the server, not about these commands.
+        script = PREPARE.format(seed=SEED + seed, password=PASSWORD, who=who)
+        out = self.cli("manage", "shell", "-c", script).stdout
+        self.token = next(
+            line.removeprefix("TOKEN=") for line in out.splitlines() if line.startswith("TOKEN=")
+        )
 
     def start(self) -> None:
         self.log = self.data_dir / f"serve-{time.monotonic_ns()}.log"
