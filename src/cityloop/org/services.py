@@ -123,51 +123,16 @@ def bulk_write(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("bulk_write runs in the transaction of the import")
-    history = model.history.model if hasattr(model, "history") else None
-    user = actor if getattr(actor, "pk", None) else None
     created = [o for o, outcome in built if outcome == "created"]
     updated = [o for o, outcome in built if outcome == "updated"]
-    levels: dict[int, list[Any]] = {}
-    for obj in created:
-        levels.setdefault(getattr(obj, "depth", 0), []).append(obj)
-    for depth in sorted(levels):
-        objs = levels[depth]
-        for obj in objs:  # the parent got its id in the level before
-            if getattr(obj, "parent", None) is not None:
-                obj.parent_id = obj.parent.pk
-        model.objects.bulk_create(objs, batch_size=BULK_BATCH)
-        if objs and objs[0].pk is None:  # a database that does not return ids from INSERT
-            if not hasattr(model, "code"):
-                raise RuntimeError(f"{model.__name__}: the database gave back no ids")
-            ids = {}
-            for i in range(0, len(objs), BULK_BATCH):
-                batch = [o.code for o in objs[i : i + BULK_BATCH]]
-                ids.update(model.objects.filter(code__in=batch).values_list("code", "pk"))
-            for obj in objs:
-                obj.pk = ids[obj.code]
+    _bulk_create_by_level(model, created)
     if updated:
         for obj in updated:
             if getattr(obj, "parent", None) is not None:
                 obj.parent_id = obj.parent.pk
         model.objects.bulk_update(updated, fields, batch_size=BULK_BATCH)
-    if history is not None:
-        # What save() would have written, one record per row: "+" created, "~" updated.
-        now = clock.now()
-        tracked = [f.attname for f in history.tracked_fields]
-        _insert_many(
-            history,
-            (
-                {
-                    **{a: getattr(o, a) for a in tracked},
-                    "history_date": now,
-                    "history_change_reason": None,
-                    "history_type": kind,
-                    "history_user_id": getattr(user, "pk", None),
-                }
-                for objs, kind in ((created, "+"), (updated, "~"))
-                for o in objs
-            ),
-        )
+    if hasattr(model, "history"):
+        _bulk_history(model.history.model, created, updated, actor)
     from django.contrib.contenttypes.models import ContentType
 
     from cityloop.core.models import Event
@@ -186,6 +151,50 @@ def bulk_write(
                 "object_id": str(o.pk),
             }
             for objs, outcome in ((created, "created"), (updated, "updated"))
+            for o in objs
+        ),
+    )
+
+
+def _bulk_create_by_level(model, created: list[Any]) -> None:
+    """INSERT new rows one tree level at a time (a child needs its parent's id); each row
+    gets its id."""
+    levels: dict[int, list[Any]] = {}
+    for obj in created:
+        levels.setdefault(getattr(obj, "depth", 0), []).append(obj)
+    for depth in sorted(levels):
+        objs = levels[depth]
+        for obj in objs:  # the parent got its id in the level before
+            if getattr(obj, "parent", None) is not None:
+                obj.parent_id = obj.parent.pk
+        model.objects.bulk_create(objs, batch_size=BULK_BATCH)
+        if objs and objs[0].pk is None:  # a database that does not return ids from INSERT
+            if not hasattr(model, "code"):
+                raise RuntimeError(f"{model.__name__}: the database gave back no ids")
+            ids = {}
+            for i in range(0, len(objs), BULK_BATCH):
+                batch = [o.code for o in objs[i : i + BULK_BATCH]]
+                ids.update(model.objects.filter(code__in=batch).values_list("code", "pk"))
+            for obj in objs:
+                obj.pk = ids[obj.code]
+
+
+def _bulk_history(history, created: list[Any], updated: list[Any], actor) -> None:
+    """What save() would have written, one record per row: "+" created, "~" updated."""
+    user = actor if getattr(actor, "pk", None) else None
+    now = clock.now()
+    tracked = [f.attname for f in history.tracked_fields]
+    _insert_many(
+        history,
+        (
+            {
+                **{a: getattr(o, a) for a in tracked},
+                "history_date": now,
+                "history_change_reason": None,
+                "history_type": kind,
+                "history_user_id": getattr(user, "pk", None),
+            }
+            for objs, kind in ((created, "+"), (updated, "~"))
             for o in objs
         ),
     )
