@@ -799,19 +799,26 @@ def _insert_batch(actor, fresh: list[tuple[Case, dict[str, Any], str]], client: 
         case.pk = ids[case.code]
         case._state.adding, case._state.db = False, "default"
     summary.record_added(cases)  # the insert bypasses _save: the figures summary, here
-    public = actions.is_public("report")
+    # The report events: one built as a model (every column as the ORM fills it), the others
+    # the same but for what differs per case — a model object each was a tenth of the time.
+    shared = _column_values(
+        CaseEvent(
+            case=cases[0],
+            public=actions.is_public("report"),
+            **events.event_fields(actor=actor, verb="report", from_state="", to_state=""),
+        )
+    )
     insert_rows(
         CaseEvent,
         [
-            _column_values(
-                CaseEvent(
-                    case=case,
-                    public=public,
-                    **events.event_fields(
-                        actor=actor, verb="report", from_state="", to_state=case.status, data=data
-                    ),
-                )
-            )
+            {
+                **shared,
+                "case_id": case.pk,
+                "to_state": case.status,
+                "data": data or {},
+                "at": clock.now(),
+                "attachments": [],
+            }
             for case, data, _k in fresh
         ],
     )
