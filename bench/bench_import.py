@@ -403,18 +403,22 @@ def section(results: list[dict], took: float, cli: dict | None = None) -> str:
     return "\n".join(
         [
             BEGIN,
-            "## Imports: `cityloop import places / people / hotline`",
+            "## Imports: `cityloop import places / people / hotline`, households",
             "",
             f"Measured {date.today()} with `bench/bench_import.py` on Python "
             f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; the whole "
-            f"run took {took:.0f} s, load average {load:.1f}. Generated csv files: places (a "
-            "district, 10 streets, 100 communities, the rest compounds with an address and a "
-            "point), as many people each in one of those places, and 12345 work orders taken "
-            "in by a street desk. **import** is `run_import` end to end (read, check, write, "
-            "events, history), as `cityloop import` runs it; **raw** is the same finished rows "
-            "inserted with the DB-API alone (`executemany`, one transaction, no checks, events "
-            "or history): what an import cannot beat. **import ÷ raw** is the price of the "
-            "checks, events and history. **peak MB** is the process's peak RSS after the step.",
+            f"run took {took:.0f} s, load average {load:.1f} at its end (the **load** column: "
+            "each run's own, SQLite and PostgreSQL run side by side). Generated csv files: "
+            "places (a district, 10 streets, 100 communities, the rest compounds with an "
+            "address and a point), as many people each in one of those places, one compound's "
+            "register of as many households each with its owner, and 12345 work orders taken "
+            "in by a street desk. **import** is the import end to end (read, check, write, "
+            "events, history), as `cityloop import` runs it; **rows/CPU-s** is the same rows "
+            "over the process's own CPU time, what a loaded machine does not skew; **raw** is "
+            "the same finished rows inserted with the DB-API alone (`executemany`, one "
+            "transaction, no checks, events or history): what an import cannot beat. **import "
+            "÷ raw** is the price of the checks, events and history. **peak MB** is the "
+            "process's peak RSS after the step.",
             "",
             "| database | kind | rows | import s | rows/s | rows/CPU-s | raw rows/s | import ÷ raw "
             "| peak MB | load |",
@@ -423,17 +427,14 @@ def section(results: list[dict], took: float, cli: dict | None = None) -> str:
             "",
             "A hotline row is a full intake (the intake rules of `workflow.report`: place from "
             "the point or the address, routing to the place's office, deadlines and light, the "
-            "search text, the report event, the figures summary), so it has no raw column. "
-            "Since c987e99 it is checked outside any transaction (`workflow.plan_report`) and "
-            "written in one short transaction with one INSERT per table and 1,000 rows "
-            "(`workflow.write_planned`, `core.db.insert_rows`). Before, on this machine under "
-            "the same load (load average ≈ 9, 1,000 work orders, 2,000 places): SQLite 40 "
-            "rows/s, PostgreSQL 9 rows/s row by row; after: SQLite 65, PostgreSQL 126 at that "
-            "load (the time is the intake rules themselves: jieba for the search text and the "
-            "point lookup, ~4 ms a row; the first import also loads the triage model). Before "
-            "the bulk path for places and people (main at 31479d2, SQLite, 20,000 rows) places "
-            "ran at 146 rows/s and people at 148 rows/s. Peak MB here includes the generated "
-            "rows and the raw step.",
+            "search text, the report event, the figures summary), so it has no raw column; its "
+            "figure includes the first import's start (the jieba dictionary, ~1 s of CPU). It "
+            "is checked outside any transaction (`workflow.plan_report`) and written in one "
+            "short transaction with one INSERT per table and 1,000 rows "
+            "(`workflow.write_planned`, `core.db.insert_rows`); each distinct text block is "
+            "segmented once per process, the desk's channels are read once per file, the "
+            "suggestion step after commit runs once per file and skips itself without an "
+            "active model. Peak MB here includes the generated rows and the raw steps.",
             *(
                 [
                     "",
