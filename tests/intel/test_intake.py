@@ -264,3 +264,56 @@ def test_a_raising_classifier_is_logged_and_retried_never_a_500(
     assert "classifier exploded" in caplog.text
     assert "failed 3 times; given up" in caplog.text
     assert not Suggestion.objects.exists()
+
+
+def _hotline_file(tmp_path, texts: list[str]):
+    lng, lat = IN_COMPOUND
+    lines = ["工单编号,诉求内容,经度,纬度"]
+    lines += [f"H-{i},{text},{lng},{lat}" for i, text in enumerate(texts, start=1)]
+    path = tmp_path / "hotline.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_hotline_import_asks_the_model_about_every_work_order_after_commit(
+    tree,
+    make_account,
+    categories,
+    category_model,
+    at_monday,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    from cityloop.cases.importers import run_import
+
+    desk = make_account("hotdesk", roles=("street_staff",), unit=tree.office_a)
+    path = _hotline_file(tmp_path, ["3号楼楼道里堆满杂物纸箱，消防通道被堵死"] * 2)
+    with django_capture_on_commit_callbacks(execute=True) as pending:
+        assert run_import("hotline", path, actor=desk).ok
+    hooks = [c for c in pending if c.__qualname__.startswith("hooks[")]
+    assert [c.__qualname__.split(":")[0] for c in hooks] == ["hooks[case.reported]*2"]
+    cases = Case.objects.filter(source="hotline")
+    got = {s.case_id: s.target_id for s in Suggestion.objects.filter(kind="category")}
+    assert got == {c.pk: categories["piles"].pk for c in cases}
+
+
+def test_without_a_model_an_import_runs_no_suggestion_step(
+    tree,
+    make_account,
+    categories,
+    at_monday,
+    tmp_path,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from cityloop.cases.importers import run_import
+
+    calls = []
+    monkeypatch.setattr(services, "case_reported", lambda case, actor=None: calls.append(case))
+    desk = make_account("hotdesk", roles=("street_staff",), unit=tree.office_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_import(
+            "hotline", _hotline_file(tmp_path, ["井盖丢了", "路灯不亮"]), actor=desk
+        ).ok
+    assert Case.objects.filter(source="hotline").count() == 2
+    assert calls == []

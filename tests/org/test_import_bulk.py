@@ -148,3 +148,142 @@ def test_the_cli_has_no_bar_off_a_terminal_unless_asked(tree, tmp_path):
     call_command("import_data", "places", str(path), stdout=io.StringIO(), stderr=err)
 
     assert err.getvalue() == ""
+
+
+# --- units, zones, duties, partnerships: checked outside the transaction, written in bulk ---
+
+
+def _units(prefix: str, n: int) -> list[list[object]]:
+    return [["编码", "名称", "类型", "上级编码", "辖区编码"]] + [
+        [f"{prefix}{i}", f"科室{prefix}{i}", "科室", "JYL", "410106001"] for i in range(n)
+    ]
+
+
+def _zones(prefix: str, n: int) -> list[list[object]]:
+    return [["编码", "名称", "类型", "所属地点编码", "几何"]] + [
+        [f"{prefix}{i}", f"积水点{i}", "隐患点", "410106001001", "POINT (113.265 34.7832)"]
+        for i in range(n)
+    ]
+
+
+def _duties(prefix: str, n: int) -> list[list[object]]:
+    return [["人员编码", "职责", "层级", "对象编码"]] + [
+        [f"{prefix}{i}", "楼院长", "社区级", "410106001001001"] for i in range(n)
+    ]
+
+
+def _partnerships(prefix: str, n: int) -> list[list[object]]:
+    return [["单位编码", "小区编码", "备注"]] + [
+        ["GDSJ", f"{prefix}{i}", "每月线路检查"] for i in range(n)
+    ]
+
+
+BUILDERS = {
+    "units": _units,
+    "zones": _zones,
+    "duties": _duties,
+    "partnerships": _partnerships,
+}
+
+
+def _frame_for(kind: str, tmp_path: Path, prefix: str, n: int) -> None:
+    """What the rows of ``kind`` refer to: people for duties, compounds for partnerships."""
+    if kind == "duties":
+        rows = [["编码", "姓名"]] + [[f"{prefix}{i}", f"张{i}"] for i in range(n)]
+        assert run_import("people", write_csv(tmp_path / f"people-{prefix}.csv", rows)).ok
+    if kind == "partnerships":
+        if not services.Unit.objects.filter(code="GDSJ").exists():
+            services.unit_save(actor=None, code="GDSJ", name="上街供电公司", kind="partner")
+        rows = [["编码", "名称", "类型", "上级编码"]] + [
+            [f"{prefix}{i}", f"小区{prefix}{i}", "小区", "410106001001"] for i in range(n)
+        ]
+        assert run_import("places", write_csv(tmp_path / f"places-{prefix}.csv", rows)).ok
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
+def test_ten_rows_or_fifty_take_the_same_few_queries(kind, tree, tmp_path):
+    counts = []  # a first file of one row warms the per-process caches (content types)
+    for prefix, n in (("W", 1), ("A", 10), ("B", 50)):  # 50: one INSERT batch on SQLite
+        _frame_for(kind, tmp_path, prefix, n)
+        path = write_csv(tmp_path / f"{kind}-{prefix}.csv", BUILDERS[kind](prefix, n))
+        with CaptureQueriesContext(connection) as ctx:
+            report = run_import(kind, path)
+        assert report.ok, report.errors
+        assert report.counts[kind]["created"] == n
+        counts.append(len(ctx.captured_queries))
+    assert counts[1] == counts[2]
+    assert counts[2] <= 20
+
+
+BAD_ROWS = {
+    "units": (["BAD", "坏科室", "科室", "NO-SUCH", ""], "parent_not_found"),
+    "zones": (
+        ["BAD", "坏点", "隐患点", "NO-SUCH", "POINT (113.265 34.7832)"],
+        "reference_not_found",
+    ),
+    "duties": (["NO-SUCH", "楼院长", "社区级", "410106001001001"], "reference_not_found"),
+    "partnerships": (["GDSJ", "NO-SUCH", ""], "reference_not_found"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
+def test_one_bad_row_refuses_the_whole_file_before_any_write(kind, tree, tmp_path):
+    _frame_for(kind, tmp_path, "A", 50)
+    rows = BUILDERS[kind]("A", 50)
+    bad, code = BAD_ROWS[kind]
+    rows.append(bad)
+    model = {
+        "units": services.Unit,
+        "zones": services.Zone,
+        "duties": services.ZoneRole,
+        "partnerships": services.Partnership,
+    }[kind]
+    before = model.objects.count()
+    with CaptureQueriesContext(connection) as ctx:
+        report = run_import(kind, write_csv(tmp_path / f"{kind}.csv", rows))
+
+    assert [(e.line, e.code) for e in report.errors] == [(52, code)]
+    assert writes(ctx.captured_queries) == []
+    assert model.objects.count() == before
+
+
+def test_units_are_checked_outside_the_import_transaction(tree, tmp_path, monkeypatch):
+    depth_here = len(connection.atomic_blocks)
+    seen = []
+    real = services.unit_build
+
+    def build(**kwargs):
+        seen.append(len(connection.atomic_blocks))
+        return real(**kwargs)
+
+    monkeypatch.setattr(importers.services, "unit_build", build)
+    assert run_import("units", write_csv(tmp_path / "units.csv", _units("A", 3))).ok
+    assert seen == [depth_here] * 3
+
+
+def test_bulk_duties_and_partnerships_keep_the_services_history_and_events(tree, tmp_path):
+    _frame_for("duties", tmp_path, "A", 2)
+    _frame_for("partnerships", tmp_path, "K", 2)
+    assert run_import("duties", write_csv(tmp_path / "d.csv", _duties("A", 2))).ok
+    assert run_import("partnerships", write_csv(tmp_path / "p.csv", _partnerships("K", 2))).ok
+    changed = _partnerships("K", 2)
+    changed[1][2] = "每周巡查"
+    report = run_import("partnerships", write_csv(tmp_path / "p2.csv", changed))
+
+    assert report.counts["partnerships"] == {"created": 0, "updated": 1, "unchanged": 1}
+    duty = services.ZoneRole.objects.get(person__code="A1")
+    assert [h.history_type for h in duty.history.all()] == ["+"]
+    assert list(
+        Event.objects.filter(object_id=str(duty.pk), verb="duty_assign").values_list(
+            "data", flat=True
+        )
+    ) == [{"person": "A1"}]
+    row = services.Partnership.objects.get(compound__code="K0")
+    assert row.note == "每周巡查"
+    verbs = Event.objects.filter(object_id=str(row.pk), verb__startswith="partnership_")
+    assert sorted(verbs.values_list("verb", flat=True)) == [
+        "partnership_created",
+        "partnership_updated",
+    ]
+    again = run_import("duties", write_csv(tmp_path / "d2.csv", _duties("A", 2)))
+    assert again.counts["duties"] == {"created": 0, "updated": 0, "unchanged": 2}

@@ -28,12 +28,19 @@ ATTEMPTS = 3
 
 Subscriber = Callable[..., Any]
 _SUBSCRIBERS: dict[str, list[Subscriber]] = defaultdict(list)
+_IDLE: dict[Subscriber, Callable[[], bool]] = {}
 
 
-def subscribe(topic: str, fn: Subscriber) -> None:
-    """Call ``fn(**payload)`` after every committed :func:`publish` of ``topic`` (once)."""
+def subscribe(topic: str, fn: Subscriber, *, idle: Callable[[], bool] | None = None) -> None:
+    """Call ``fn(**payload)`` after every committed :func:`publish` of ``topic`` (once).
+
+    ``idle()``: a cheap check, true when ``fn`` has nothing to do at all just now (intel with
+    no active model); :func:`publish_many` asks it once for a whole batch instead of running
+    ``fn`` in a transaction of its own for every payload."""
     if fn not in _SUBSCRIBERS[topic]:
         _SUBSCRIBERS[topic].append(fn)
+    if idle is not None:
+        _IDLE[fn] = idle
 
 
 def subscribers(topic: str) -> tuple[Subscriber, ...]:
@@ -50,6 +57,25 @@ def publish(topic: str, **payload: Any) -> None:
             deliver(topic, fn, payload)
 
         run.__qualname__ = f"hooks[{topic}]:{getattr(fn, '__qualname__', fn)}"
+        transaction.on_commit(run, robust=True)
+
+
+def publish_many(topic: str, payloads: list[dict[str, Any]]) -> None:
+    """:func:`publish` of each payload (a bulk intake): one after-commit callback per
+    subscriber delivers them in order, each in its own transaction as :func:`deliver` does,
+    unless the subscriber says it is idle."""
+    if not payloads:
+        return
+    for fn in subscribers(topic):
+
+        def run(fn: Subscriber = fn) -> None:
+            idle = _IDLE.get(fn)
+            if idle is not None and idle():
+                return
+            for payload in payloads:
+                deliver(topic, fn, payload)
+
+        run.__qualname__ = f"hooks[{topic}]*{len(payloads)}:{getattr(fn, '__qualname__', fn)}"
         transaction.on_commit(run, robust=True)
 
 

@@ -16,6 +16,18 @@ def reported(*, case, actor=None) -> None:
     services.case_reported(case, actor)
 
 
+def reported_idle() -> bool:
+    """No suggestion to make at intake: suggestions are off or no model is active. One query,
+    and no scikit-learn import (``intel.services`` loads the classifier), for a whole batch."""
+    from django.conf import settings
+
+    from cityloop.intel.models import TriageModel
+
+    if not settings.CITYLOOP.intel_suggest:
+        return True
+    return not TriageModel.objects.filter(is_active=True).exists()
+
+
 def accepted(*, case, actor=None) -> None:
     from cityloop.intel import services
 
@@ -38,6 +50,6 @@ def connect() -> None:
     from cityloop.cases import queries as case_queries
 
     case_queries.register_suggestions(suggestions)
-    hooks.subscribe(CASE_REPORTED, reported)
+    hooks.subscribe(CASE_REPORTED, reported, idle=reported_idle)
     hooks.subscribe(CASE_ACCEPTED, accepted)
     hooks.subscribe(CASE_DISPATCHED, dispatched)

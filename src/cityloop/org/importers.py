@@ -38,7 +38,7 @@ from cityloop.core.imports import (
     read_table,
 )
 from cityloop.org import geometry, services
-from cityloop.org.models import Person, Place, Unit, Zone, ZoneRole
+from cityloop.org.models import Partnership, Person, Place, Unit, Zone, ZoneRole
 
 # --- accepted values -----------------------------------------------------------------------
 
@@ -756,20 +756,9 @@ def _plan_places(run: ImportRun) -> Callable[[], None]:
             continue
         code = row.values["code"]
         existing = stored.get(code)
-        if run.present("parent_code"):
-            parent_code = row.values.get("parent_code")
-            if not parent_code:
-                parent = None
-            elif parent_code in done:
-                parent = done[parent_code]
-                if parent is None:
-                    continue
-            elif parent_code in run.file_codes:
-                continue  # the parent row failed; its own error says why
-            else:
-                parent = stored.get(parent_code)  # tree_order made sure it is stored
-        else:
-            parent = existing.parent if existing is not None else None
+        ready, parent = _planned_parent(run, row, done, stored, existing)
+        if not ready:
+            continue
         kind = row.values["kind"]
         management = run.keep(row, existing, "management", "")
         if management and kind != Place.Kind.COMPOUND:
@@ -813,21 +802,37 @@ def _plan_places(run: ImportRun) -> Callable[[], None]:
     return write
 
 
-def _repath_below(moved: list[Place]) -> None:
-    """Stored places under a moved one follow it, one tree level (and batch) at a time."""
+def _planned_parent(run: ImportRun, row: Row, done: dict, stored: dict, existing):
+    """``(ready, parent)`` of a tree row checked in :func:`tree_order`'s order: the parent
+    built from the file, or stored; not ready when the parent row failed (its error says
+    why)."""
+    if not run.present("parent_code"):
+        return True, existing.parent if existing is not None else None
+    parent_code = row.values.get("parent_code")
+    if not parent_code:
+        return True, None
+    if parent_code in done:
+        return done[parent_code] is not None, done[parent_code]
+    if parent_code in run.file_codes:
+        return False, None
+    return True, stored.get(parent_code)  # tree_order made sure it is stored
+
+
+def _repath_below(moved: list, model=Place) -> None:
+    """Stored nodes under a moved one follow it, one tree level (and batch) at a time."""
     frontier = {p.pk: p.path for p in moved}
     while frontier:
         ids = list(frontier)
         children = []
         for i in range(0, len(ids), services.BULK_BATCH):
-            children += Place.objects.filter(parent_id__in=ids[i : i + services.BULK_BATCH])
+            children += model.objects.filter(parent_id__in=ids[i : i + services.BULK_BATCH])
         changed = []
         for child in children:
             path = f"{frontier[child.parent_id]}{child.code}/"
             if child.path != path:
                 child.path, child.depth = path, path.count("/") - 2
                 changed.append(child)
-        Place.objects.bulk_update(changed, ["path", "depth"], batch_size=services.BULK_BATCH)
+        model.objects.bulk_update(changed, ["path", "depth"], batch_size=services.BULK_BATCH)
         frontier = {c.pk: c.path for c in changed}
 
 
@@ -898,9 +903,282 @@ def _plan_people(run: ImportRun) -> Callable[[], None]:
     return write
 
 
+def _references(run: ImportRun, columns: dict[str, type]) -> dict[str, dict[str, Any]]:
+    """``{column: {code: row}}`` of the codes the file names in each reference column that
+    is present: one query per batch of codes, only ids and codes (and kinds) loaded."""
+    return {
+        name: by_code(
+            model.objects.only(
+                *(f for f in ("id", "code", "kind", "name", "path") if _has(model, f))
+            ),
+            [r.values.get(name) for r in run.parsed.rows],
+        )
+        for name, model in columns.items()
+        if run.present(name)
+    }
+
+
+def _has(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.concrete_fields)
+
+
+def _ref(run: ImportRun, row: Row, refs: dict, name: str, reason: str):
+    """The row's reference in column ``name`` (None when empty); a missing code is a row
+    error."""
+    code = row.values.get(name)
+    if not code:
+        return None
+    found = refs[name].get(code)
+    if found is None:
+        run.error(row, name, reason % {"code": code}, "reference_not_found")
+    return found
+
+
+def _plan_units(run: ImportRun) -> Callable[[], None]:
+    rows = tree_order(run, Unit)
+    parents = {r.values.get("parent_code") for r in rows if run.present("parent_code")}
+    stored = by_code(
+        Unit.objects.select_related("parent", "place"),
+        [r.values["code"] for r in rows] + [*parents],
+    )
+    refs = _references(run, {"place_code": Place})
+    done: dict[str, Unit | None] = {}
+    built: list[tuple[Unit, str]] = []
+    moved: list[Unit] = []
+    for n, row in enumerate(rows, start=1):
+        if n % 1000 == 0 or n == len(rows):
+            run.tick("check", n, len(rows))
+        code = row.values["code"]
+        existing = stored.get(code)
+        if run.present("place_code"):
+            place = _ref(run, row, refs, "place_code", _("No place with code %(code)s"))
+        else:
+            place = existing.place if existing is not None else None
+        if not row.ok:
+            continue
+        ready, parent = _planned_parent(run, row, done, stored, existing)
+        if not ready:
+            continue
+        old_path = existing.path if existing is not None else None
+        result = _checked(
+            run,
+            row,
+            services.unit_build,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "kind": row.values["kind"],
+                "existing": existing,
+                "parent": parent,
+                "place": place,
+                "short_name": run.keep(row, existing, "short_name", ""),
+                "work_hours": run.keep(row, existing, "work_hours", ""),
+                "works_weekends": run.keep(row, existing, "works_weekends", False),
+                "round_the_clock": run.keep(row, existing, "round_the_clock", False),
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+        done[code] = result[0] if result is not None else None
+        if result is not None and result[1] != "unchanged":
+            built.append(result)
+            if old_path is not None and result[0].path != old_path:
+                moved.append(result[0])
+
+    def write() -> None:
+        services.bulk_write(Unit, "unit", built, services.UNIT_FIELDS, actor=run.actor)
+        _repath_below(moved, Unit)
+        run.tick("write", len(rows), len(rows))
+
+    return write
+
+
+def _plan_zones(run: ImportRun) -> Callable[[], None]:
+    rows = run.parsed.rows
+    stored = by_code(Zone.objects.all(), [r.values["code"] for r in rows])
+    refs = _references(run, {"place_code": Place})
+    built: list[tuple[Zone, str]] = []
+    for n, row in enumerate(rows, start=1):
+        if n % 1000 == 0 or n == len(rows):
+            run.tick("check", n, len(rows))
+        place = _ref(run, row, refs, "place_code", _("No place with code %(code)s"))
+        if not row.ok:
+            continue
+        code = row.values["code"]
+        existing = stored.get(code)
+        kind = row.values["kind"]
+        result = _checked(
+            run,
+            row,
+            services.zone_build,
+            {
+                "code": code,
+                "name": row.values["name"],
+                "kind": kind,
+                "existing": existing,
+                "place": place,
+                "geometry_json": _geometry(
+                    run, row, existing, Zone.GEOMETRY_TYPES[Zone.Kind(kind)]
+                ),
+                "attrs": existing.attrs if existing is not None else None,
+                "is_demo": existing.is_demo if existing is not None else False,
+            },
+        )
+        if result is not None and result[1] != "unchanged":
+            built.append(result)
+
+    def write() -> None:
+        services.bulk_write(Zone, "zone", built, services.ZONE_FIELDS, actor=run.actor)
+        run.tick("write", len(rows), len(rows))
+
+    return write
+
+
+def _stored_duties(people: dict[str, Person]) -> dict[tuple, ZoneRole]:
+    ids = sorted(p.pk for p in people.values())
+    found: dict[tuple, ZoneRole] = {}
+    for i in range(0, len(ids), services.BULK_BATCH):
+        for d in ZoneRole.objects.filter(person_id__in=ids[i : i + services.BULK_BATCH]):
+            found[services.duty_key(d.person_id, d.role, d.level, d.zone_id, d.place_id)] = d
+    return found
+
+
+def _planned_duty_target(run: ImportRun, row: Row, zones: dict, places: dict):
+    """:func:`_duty_target` over the zones and places read for the whole file."""
+    code = row.values["target_code"]
+    if not code:
+        return None, None
+    wanted = row.values.get("target_type") or ""
+    if not wanted and row.values.get("role"):
+        target_kind, _kinds = services.ROLE_TARGET[ZoneRole.Role(row.values["role"])]
+        wanted = "" if target_kind == "either" else target_kind
+    zone = zones.get(code) if wanted in ("", "zone") else None
+    place = places.get(code) if wanted in ("", "place") else None
+    if zone is not None and place is not None:
+        run.error(
+            row,
+            "target_code",
+            _("Code %(code)s is both a zone and a place; add a target type column (对象类型)")
+            % {"code": code},
+            "target_ambiguous",
+        )
+        return None, None
+    if zone is None and place is None:
+        reason = {
+            "zone": _("No zone with code %(code)s"),
+            "place": _("No place with code %(code)s"),
+        }.get(wanted, _("No zone or place with code %(code)s"))
+        run.error(row, "target_code", reason % {"code": code}, "reference_not_found")
+    return zone, place
+
+
+def _plan_duties(run: ImportRun) -> Callable[[], None]:
+    rows = run.parsed.rows
+    refs = _references(run, {"person_code": Person})
+    targets = [r.values.get("target_code") for r in rows]
+    zones = by_code(Zone.objects.only("id", "code", "kind", "name"), targets)
+    places = by_code(Place.objects.only("id", "code", "kind", "name", "path"), targets)
+    stored = _stored_duties(refs["person_code"])
+    built: list[tuple[ZoneRole, str]] = []
+    for n, row in enumerate(rows, start=1):
+        if n % 1000 == 0 or n == len(rows):
+            run.tick("check", n, len(rows))
+        person = _ref(run, row, refs, "person_code", _("No person with code %(code)s"))
+        zone, place = _planned_duty_target(run, row, zones, places)
+        if not row.ok:
+            continue
+        level = row.values.get("level") or ""
+        key = services.duty_key(
+            person.pk,
+            row.values["role"],
+            level,
+            getattr(zone, "pk", None),
+            getattr(place, "pk", None),
+        )
+        try:
+            result = services.duty_build(
+                person=person,
+                role=row.values["role"],
+                level=level,
+                zone=zone,
+                place=place,
+                existing=stored.get(key),
+                fast=True,
+            )
+        except InvalidInput as exc:
+            run._service_error(row, exc, {"place": "target_code"})
+            continue
+        run.report.count(run.kind, result[1])
+        if result[1] == "created":
+            built.append(result)
+            stored[key] = result[0]  # the same duty again further down: unchanged
+
+    def write() -> None:
+        services.bulk_write(
+            ZoneRole,
+            "duty",
+            built,
+            [],
+            actor=run.actor,
+            verbs={"created": "duty_assign"},
+            data=services.duty_data,
+        )
+        run.tick("write", len(rows), len(rows))
+
+    return write
+
+
+def _plan_partnerships(run: ImportRun) -> Callable[[], None]:
+    rows = run.parsed.rows
+    refs = _references(run, {"unit_code": Unit, "compound_code": Place})
+    stored: dict[tuple[int, int], Partnership] = {}
+    unit_ids = sorted(u.pk for u in refs["unit_code"].values())
+    for i in range(0, len(unit_ids), services.BULK_BATCH):
+        for p in Partnership.objects.filter(unit_id__in=unit_ids[i : i + services.BULK_BATCH]):
+            stored[(p.unit_id, p.compound_id)] = p
+    built: list[tuple[Partnership, str]] = []
+    for n, row in enumerate(rows, start=1):
+        if n % 1000 == 0 or n == len(rows):
+            run.tick("check", n, len(rows))
+        unit = _ref(run, row, refs, "unit_code", _("No unit with code %(code)s"))
+        compound = _ref(run, row, refs, "compound_code", _("No place with code %(code)s"))
+        if not row.ok:
+            continue
+        try:
+            result = services.partnership_build(
+                unit=unit,
+                compound=compound,
+                existing=stored.get((unit.pk, compound.pk)),
+                note=row.values.get("note") or "",
+            )
+        except InvalidInput as exc:
+            run._service_error(row, exc, {})
+            continue
+        run.report.count(run.kind, result[1])
+        if result[1] != "unchanged":
+            built.append(result)
+            stored[(unit.pk, compound.pk)] = result[0]
+
+    def write() -> None:
+        services.bulk_write(
+            Partnership,
+            "partnership",
+            built,
+            services.PARTNERSHIP_FIELDS,
+            actor=run.actor,
+            data=lambda _row: {},
+        )
+        run.tick("write", len(rows), len(rows))
+
+    return write
+
+
 PLAN: dict[str, Callable[[ImportRun], Callable[[], None]]] = {
     "places": _plan_places,
     "people": _plan_people,
+    "units": _plan_units,
+    "zones": _plan_zones,
+    "duties": _plan_duties,
+    "partnerships": _plan_partnerships,
 }
 
 APPLY: dict[str, Callable[[ImportRun], None]] = {

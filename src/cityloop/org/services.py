@@ -6,7 +6,7 @@ importers and the demo call the same functions, so a rule is written once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import islice
 from typing import Any
@@ -96,9 +96,25 @@ def _upsert(model, code: str, values: dict[str, Any], *, actor, verb: str):
 BULK_BATCH = 500  # rows per INSERT/UPDATE and per lookup: under SQLite's variable limit
 
 
-def bulk_write(model, verb: str, built: list[tuple[Any, str]], fields: list[str], *, actor) -> None:
+def _code_data(obj) -> dict[str, Any]:
+    return {"code": obj.code}
+
+
+def bulk_write(
+    model,
+    verb: str,
+    built: list[tuple[Any, str]],
+    fields: list[str],
+    *,
+    actor,
+    verbs: dict[str, str] | None = None,
+    data: Callable[[Any], dict[str, Any]] = _code_data,
+) -> None:
     """Write rows checked by a ``*_build`` function: INSERTs and UPDATEs in batches, their
     history and their events in batches too. Runs in the caller's (one, short) transaction.
+
+    Each row's event is ``<verb>_created`` / ``<verb>_updated`` (or ``verbs[outcome]``) with
+    ``data(obj)`` (default: its code), as the row-by-row service records it.
 
     ``built`` is in the order rows may be written (a tree's parents before their children).
     Creating happens one tree level at a time, since a child's INSERT needs its parent's id.
@@ -107,49 +123,16 @@ def bulk_write(model, verb: str, built: list[tuple[Any, str]], fields: list[str]
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("bulk_write runs in the transaction of the import")
-    history = model.history.model if hasattr(model, "history") else None
-    user = actor if getattr(actor, "pk", None) else None
     created = [o for o, outcome in built if outcome == "created"]
     updated = [o for o, outcome in built if outcome == "updated"]
-    levels: dict[int, list[Any]] = {}
-    for obj in created:
-        levels.setdefault(getattr(obj, "depth", 0), []).append(obj)
-    for depth in sorted(levels):
-        objs = levels[depth]
-        for obj in objs:  # the parent got its id in the level before
-            if getattr(obj, "parent", None) is not None:
-                obj.parent_id = obj.parent.pk
-        model.objects.bulk_create(objs, batch_size=BULK_BATCH)
-        if objs and objs[0].pk is None:  # a database that does not return ids from INSERT
-            ids = {}
-            for i in range(0, len(objs), BULK_BATCH):
-                batch = [o.code for o in objs[i : i + BULK_BATCH]]
-                ids.update(model.objects.filter(code__in=batch).values_list("code", "pk"))
-            for obj in objs:
-                obj.pk = ids[obj.code]
+    _bulk_create_by_level(model, created)
     if updated:
         for obj in updated:
             if getattr(obj, "parent", None) is not None:
                 obj.parent_id = obj.parent.pk
         model.objects.bulk_update(updated, fields, batch_size=BULK_BATCH)
-    if history is not None:
-        # What save() would have written, one record per row: "+" created, "~" updated.
-        now = clock.now()
-        tracked = [f.attname for f in history.tracked_fields]
-        _insert_many(
-            history,
-            (
-                {
-                    **{a: getattr(o, a) for a in tracked},
-                    "history_date": now,
-                    "history_change_reason": None,
-                    "history_type": kind,
-                    "history_user_id": getattr(user, "pk", None),
-                }
-                for objs, kind in ((created, "+"), (updated, "~"))
-                for o in objs
-            ),
-        )
+    if hasattr(model, "history"):
+        _bulk_history(model.history.model, created, updated, actor)
     from django.contrib.contenttypes.models import ContentType
 
     from cityloop.core.models import Event
@@ -162,12 +145,56 @@ def bulk_write(model, verb: str, built: list[tuple[Any, str]], fields: list[str]
         (
             {
                 **shared,
-                "verb": f"{verb}_{outcome}",
-                "data": {"code": o.code},
+                "verb": (verbs or {}).get(outcome) or f"{verb}_{outcome}",
+                "data": data(o),
                 "object_type_id": object_type_id,
                 "object_id": str(o.pk),
             }
             for objs, outcome in ((created, "created"), (updated, "updated"))
+            for o in objs
+        ),
+    )
+
+
+def _bulk_create_by_level(model, created: list[Any]) -> None:
+    """INSERT new rows one tree level at a time (a child needs its parent's id); each row
+    gets its id."""
+    levels: dict[int, list[Any]] = {}
+    for obj in created:
+        levels.setdefault(getattr(obj, "depth", 0), []).append(obj)
+    for depth in sorted(levels):
+        objs = levels[depth]
+        for obj in objs:  # the parent got its id in the level before
+            if getattr(obj, "parent", None) is not None:
+                obj.parent_id = obj.parent.pk
+        model.objects.bulk_create(objs, batch_size=BULK_BATCH)
+        if objs and objs[0].pk is None:  # a database that does not return ids from INSERT
+            if not hasattr(model, "code"):
+                raise RuntimeError(f"{model.__name__}: the database gave back no ids")
+            ids = {}
+            for i in range(0, len(objs), BULK_BATCH):
+                batch = [o.code for o in objs[i : i + BULK_BATCH]]
+                ids.update(model.objects.filter(code__in=batch).values_list("code", "pk"))
+            for obj in objs:
+                obj.pk = ids[obj.code]
+
+
+def _bulk_history(history, created: list[Any], updated: list[Any], actor) -> None:
+    """What save() would have written, one record per row: "+" created, "~" updated."""
+    user = actor if getattr(actor, "pk", None) else None
+    now = clock.now()
+    tracked = [f.attname for f in history.tracked_fields]
+    _insert_many(
+        history,
+        (
+            {
+                **{a: getattr(o, a) for a in tracked},
+                "history_date": now,
+                "history_change_reason": None,
+                "history_type": kind,
+                "history_user_id": getattr(user, "pk", None),
+            }
+            for objs, kind in ((created, "+"), (updated, "~"))
             for o in objs
         ),
     )
@@ -293,13 +320,27 @@ def place_save(
     return place, outcome
 
 
-@transaction.atomic
-def unit_save(
+UNIT_FIELDS = [
+    "name",
+    "kind",
+    "parent",
+    "place",
+    "short_name",
+    "work_hours",
+    "works_weekends",
+    "round_the_clock",
+    "is_demo",
+    "path",
+    "depth",
+]
+
+
+def unit_build(
     *,
-    actor,
     code: str,
     name: str,
     kind: str,
+    existing: Unit | None,
     parent: Unit | None = None,
     place: Place | None = None,
     short_name: str = "",
@@ -307,7 +348,10 @@ def unit_save(
     works_weekends: bool = False,
     round_the_clock: bool = False,
     is_demo: bool = False,
+    fast: bool = False,
 ) -> tuple[Unit, str]:
+    """A unit checked by every rule of :func:`unit_save`, not written (``fast``: see
+    :func:`_build`); its path computed, so units built after it under it see it."""
     if work_hours:
         from cityloop.core.worktime import parse_work_hours
 
@@ -323,10 +367,46 @@ def unit_save(
         "round_the_clock": round_the_clock,
         "is_demo": is_demo,
     }
-    existing = Unit.objects.filter(code=code).first()
     if existing is not None and parent is not None and parent.path.startswith(existing.path):
         raise InvalidInput("unit_cycle", _("A unit cannot sit under itself"))
-    unit, outcome = _upsert(Unit, code, values, actor=actor, verb="unit")
+    unit, outcome = _build(Unit, code, values, existing, fast=fast)
+    if outcome != "unchanged":
+        unit.compute_path()
+    return unit, outcome
+
+
+@transaction.atomic
+def unit_save(
+    *,
+    actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    place: Place | None = None,
+    short_name: str = "",
+    work_hours: str = "",
+    works_weekends: bool = False,
+    round_the_clock: bool = False,
+    is_demo: bool = False,
+) -> tuple[Unit, str]:
+    unit, outcome = unit_build(
+        code=code,
+        name=name,
+        kind=kind,
+        existing=Unit.objects.filter(code=code).first(),
+        parent=parent,
+        place=place,
+        short_name=short_name,
+        work_hours=work_hours,
+        works_weekends=works_weekends,
+        round_the_clock=round_the_clock,
+        is_demo=is_demo,
+    )
+    if outcome == "unchanged":
+        return unit, outcome
+    unit.save()
+    events.record_on(unit, actor=actor, verb=f"unit_{outcome}", data={"code": code})
     if outcome == "updated":
         _repath_descendants(Unit, unit)
     return unit, outcome
@@ -341,6 +421,35 @@ def _repath_descendants(model, node) -> None:
             _repath_descendants(model, child)
 
 
+ZONE_FIELDS = ["name", "kind", "place", "geometry", "attrs", "is_demo"]
+
+
+def zone_build(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    existing: Zone | None,
+    place: Place,
+    geometry_json: dict | None = None,
+    attrs: dict | None = None,
+    is_demo: bool = False,
+    fast: bool = False,
+) -> tuple[Zone, str]:
+    """A zone checked by every rule of :func:`zone_save`, not written."""
+    if geometry_json is not None:
+        geometry.check(geometry_json, allowed=Zone.GEOMETRY_TYPES[Zone.Kind(kind)])
+    values = {
+        "name": name,
+        "kind": kind,
+        "place": place,
+        "geometry": geometry_json,
+        "attrs": attrs or {},
+        "is_demo": is_demo,
+    }
+    return _build(Zone, code, values, existing, fast=fast)
+
+
 @transaction.atomic
 def zone_save(
     *,
@@ -353,17 +462,21 @@ def zone_save(
     attrs: dict | None = None,
     is_demo: bool = False,
 ) -> tuple[Zone, str]:
-    if geometry_json is not None:
-        geometry.check(geometry_json, allowed=Zone.GEOMETRY_TYPES[Zone.Kind(kind)])
-    values = {
-        "name": name,
-        "kind": kind,
-        "place": place,
-        "geometry": geometry_json,
-        "attrs": attrs or {},
-        "is_demo": is_demo,
-    }
-    return _upsert(Zone, code, values, actor=actor, verb="zone")
+    zone, outcome = zone_build(
+        code=code,
+        name=name,
+        kind=kind,
+        existing=Zone.objects.filter(code=code).first(),
+        place=place,
+        geometry_json=geometry_json,
+        attrs=attrs,
+        is_demo=is_demo,
+    )
+    if outcome == "unchanged":
+        return zone, outcome
+    zone.save()
+    events.record_on(zone, actor=actor, verb=f"zone_{outcome}", data={"code": code})
+    return zone, outcome
 
 
 def _person_values(**values: Any) -> dict[str, Any]:
@@ -417,18 +530,24 @@ ROLE_TARGET = {
 }
 
 
-@transaction.atomic
-def duty_assign(
+def duty_key(person_id, role: str, level: str, zone_id, place_id) -> tuple:
+    """What makes a duty the same duty (the table's unique constraints)."""
+    return (person_id, str(role), level or "", zone_id, place_id)
+
+
+def duty_build(
     *,
-    actor,
     person: Person,
     role: str,
     level: str = "",
     zone: Zone | None = None,
     place: Place | None = None,
+    existing: ZoneRole | None,
     is_demo: bool = False,
+    fast: bool = False,
 ) -> tuple[ZoneRole, str]:
-    """Give a person a duty on a zone or place; assigning twice changes nothing."""
+    """A duty checked by every rule of :func:`duty_assign`, not written; ``existing``: the
+    stored duty with the same person, role, level and target, or None."""
     role = ZoneRole.Role(role)
     if (zone is None) == (place is None):
         raise InvalidInput("duty_bad_target", _("A duty needs exactly one zone or place"))
@@ -444,16 +563,74 @@ def duty_assign(
         )
     if role == ZoneRole.Role.ROAD_CHIEF and not level:
         raise InvalidInput("duty_level_required", _("A road chief needs a level"))
-    existing = ZoneRole.objects.filter(
-        person=person, role=role, level=level, zone=zone, place=place
-    ).first()
     if existing is not None:
         return existing, "unchanged"
     duty = ZoneRole(person=person, role=role, level=level, zone=zone, place=place, is_demo=is_demo)
-    _clean(duty)
-    duty.save()
-    events.record_on(duty, actor=actor, verb="duty_assign", data={"person": person.code})
+    if fast:
+        _clean_fast(duty)
+    else:
+        _clean(duty)
     return duty, "created"
+
+
+def duty_data(duty: ZoneRole) -> dict[str, Any]:
+    return {"person": duty.person.code}
+
+
+@transaction.atomic
+def duty_assign(
+    *,
+    actor,
+    person: Person,
+    role: str,
+    level: str = "",
+    zone: Zone | None = None,
+    place: Place | None = None,
+    is_demo: bool = False,
+) -> tuple[ZoneRole, str]:
+    """Give a person a duty on a zone or place; assigning twice changes nothing."""
+    existing = ZoneRole.objects.filter(
+        person=person, role=role, level=level, zone=zone, place=place
+    ).first()
+    duty, outcome = duty_build(
+        person=person,
+        role=role,
+        level=level,
+        zone=zone,
+        place=place,
+        existing=existing,
+        is_demo=is_demo,
+    )
+    if outcome == "unchanged":
+        return duty, outcome
+    duty.save()
+    events.record_on(duty, actor=actor, verb="duty_assign", data=duty_data(duty))
+    return duty, "created"
+
+
+PARTNERSHIP_FIELDS = ["note", "since"]
+
+
+def partnership_build(
+    *,
+    unit: Unit,
+    compound: Place,
+    existing: Partnership | None,
+    note: str = "",
+    since: date | None = None,
+    is_demo: bool = False,
+) -> tuple[Partnership, str]:
+    """A partnership checked by the rules of :func:`partnership_save`, not written."""
+    if compound.kind != Place.Kind.COMPOUND:
+        raise InvalidInput("partnership_bad_target", _("Partner units adopt compounds"))
+    values = {"note": note, "since": since}
+    if existing is None:
+        return Partnership(unit=unit, compound=compound, is_demo=is_demo, **values), "created"
+    if not _changed(existing, values):
+        return existing, "unchanged"
+    for k, v in values.items():
+        setattr(existing, k, v)
+    return existing, "updated"
 
 
 @transaction.atomic
@@ -466,20 +643,20 @@ def partnership_save(
     since: date | None = None,
     is_demo: bool = False,
 ) -> tuple[Partnership, str]:
-    if compound.kind != Place.Kind.COMPOUND:
-        raise InvalidInput("partnership_bad_target", _("Partner units adopt compounds"))
-    row = Partnership.objects.filter(unit=unit, compound=compound).first()
-    values = {"note": note, "since": since}
-    if row is None:
-        row = Partnership.objects.create(unit=unit, compound=compound, is_demo=is_demo, **values)
-        outcome = "created"
-    elif _changed(row, values):
-        for k, v in values.items():
-            setattr(row, k, v)
-        row.save(update_fields=list(values))
-        outcome = "updated"
+    row, outcome = partnership_build(
+        unit=unit,
+        compound=compound,
+        existing=Partnership.objects.filter(unit=unit, compound=compound).first(),
+        note=note,
+        since=since,
+        is_demo=is_demo,
+    )
+    if outcome == "created":
+        row.save()
+    elif outcome == "updated":
+        row.save(update_fields=PARTNERSHIP_FIELDS)
     else:
-        return row, "unchanged"
+        return row, outcome
     events.record_on(row, actor=actor, verb=f"partnership_{outcome}")
     return row, outcome
 
