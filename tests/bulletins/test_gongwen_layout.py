@@ -244,3 +244,63 @@ def test_bulletin_46_names_its_fonts_in_every_run_and_embeds_them(zxl, issue):  
     pdf = render.to_pdf(doc)
     gongwen.assert_pdf_fonts_embedded(pdf)
     assert "第46期" in gongwen.compact(gongwen.page_text(gongwen.pdf_pages(pdf)[0]))
+
+
+@pytest.fixture
+def half_ranked(zxl, play, at):
+    """城市管理半月考核 for 1–15 June 2020: both communities ranked on on-time closes and
+    satisfaction (the half-month notice reads a half-month scheme)."""
+    from cityloop.assessment import services, workflow
+    from cityloop.assessment.services import ItemInput
+
+    s = services.scheme_create(
+        code="BY",
+        name="城市管理半月考核",
+        target_kind="community",
+        period_kind="half_month",
+        owner=zxl.office,
+        items=[
+            ItemInput(
+                "ontime",
+                "按期结案率",
+                60,
+                "computed",
+                "on_time_close_rate",
+                {"kind": "linear", "zero": 0.5, "full": 1.0},
+            ),
+            ItemInput(
+                "satisfied",
+                "群众满意率",
+                40,
+                "computed",
+                "satisfaction_rate",
+                {"kind": "thresholds", "steps": [{"min": 0.95, "share": 1}]},
+            ),
+        ],
+    )
+    workflow.activate_scheme(actor=zxl.desk, code="BY", version=s.version)
+    for community, late in ((zxl.sw, False), (zxl.zx, True)):
+        for _ in range(3):
+            play(community, late=late, day=date(2020, 6, 3))
+    at(datetime(2020, 6, 16, 9, 0, tzinfo=SH))
+    return workflow.run_period(actor=zxl.desk, code="BY", key="2020-06-H1")
+
+
+def test_half_month_notice_meets_the_done_when_list(zxl, half_ranked):
+    doc = notices.notice("half_month", "2020-06-H1", scheme="BY")
+    assert re.fullmatch(r".+〔2020〕\s*\d*\s*号", doc.reference), doc.reference
+    # Of two ranked communities one is praised and one criticised: never both praised.
+    said = {str(i.heading): i.body for i in doc.items if i.heading}
+    assert said["通报表扬"].startswith("三湾街社区工作成效突出")
+    assert said["通报批评"].startswith("中心路社区")
+    pdf = render.to_pdf(doc)
+    gongwen.save_sample("half-month-notice", pdf=pdf, docx=render.to_docx(doc))
+    gongwen.assert_done_when(
+        render.to_docx(doc),
+        pdf,
+        reference=doc.reference,
+        title=doc.heading,
+        closing=doc.items[-1].body,
+        signature=doc.signature + doc.signed_date_label,
+        names=NAMES,
+    )

@@ -106,18 +106,22 @@ class Ranking:
         return [r for r in self.rows if r.score.rank is None]
 
     def top(self, n: int) -> list[RankingRow]:
-        """The first ``n`` ranks (all who share the n-th rank come along)."""
+        """The first ``n`` ranks (all who share the n-th rank come along), never more than
+        half of those ranked: of two communities the one at 40 points is not "among the
+        first" beside the one at 100."""
         ranked = self.ranked
-        if n <= 0 or not ranked:
+        n = min(n, len(ranked) // 2)
+        if n <= 0:
             return []
         cut = ranked[min(n, len(ranked)) - 1].score.rank
         return [r for r in ranked if r.score.rank <= cut]
 
     def bottom(self, n: int) -> list[RankingRow]:
         """The last ``n`` ranked targets (ties at the edge come along), never one also
-        praised."""
+        praised, never more than half of those ranked."""
         ranked = self.ranked
-        if n <= 0 or not ranked:
+        n = min(n, len(ranked) // 2)
+        if n <= 0:
             return []
         edge = ranked[max(0, len(ranked) - n)].score.rank
         top = {r.score.pk for r in self.top(self.scheme.praise_top)}
