@@ -8,6 +8,8 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
+        from cityloop.campaigns import actions  # noqa: F401  the registry
+
         # Figures the assessment can score (assessment.indicators), when it is installed.
         from django.apps import apps
 
