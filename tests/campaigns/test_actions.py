@@ -39,7 +39,7 @@ def test_the_allowed_actions_are_the_registry_s_for_the_part(people, campaign): 
 
 
 def test_a_registered_action_is_allowed_described_and_a_row_of_the_guide(
-    people,
+    people,  # noqa: F811
     campaign,  # noqa: F811
 ):
     CAMPAIGNS.register(
@@ -75,7 +75,7 @@ def test_the_edit_button_follows_the_registry(people, campaign, monkeypatch):  #
 
 
 def test_end_writes_the_state_its_entry_names_and_then_nothing_is_open(
-    people,
+    people,  # noqa: F811
     campaign,  # noqa: F811
 ):
     worker = people["worker"]
@@ -91,7 +91,7 @@ def test_end_writes_the_state_its_entry_names_and_then_nothing_is_open(
 
 
 def test_a_campaign_event_for_a_state_its_entry_does_not_name_is_refused(
-    people,
+    people,  # noqa: F811
     campaign,  # noqa: F811
     monkeypatch,
 ):

@@ -21,7 +21,9 @@ S = Topic.Stage
 
 @pytest.fixture
 def topic(desk, tree, at_day):
-    return services.topic_create(actor=desk, place=tree.compound_a, title="楼道照明", rule="meeting")
+    return services.topic_create(
+        actor=desk, place=tree.compound_a, title="楼道照明", rule="meeting"
+    )
 
 
 def test_the_allowed_actions_are_the_registry_s_for_the_part(desk, outsider, topic):
@@ -31,7 +33,9 @@ def test_the_allowed_actions_are_the_registry_s_for_the_part(desk, outsider, top
 
 def test_a_registered_action_is_a_button_described_and_a_row_of_the_guide(client, desk, topic):
     TOPICS.register(
-        Action("site_visit", frozenset({S.SOLICITING}), None, "organiser", "现场踏勘（测试）", "note")
+        Action(
+            "site_visit", frozenset({S.SOLICITING}), None, "organiser", "现场踏勘（测试）", "note"
+        )
     )
     try:
         assert workflow.allowed_actions(desk, topic) == ["propose", "withdraw", "site_visit"]

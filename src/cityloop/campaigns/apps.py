@@ -8,10 +8,10 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
-        from cityloop.campaigns import actions  # noqa: F401  the registry
-
         # Figures the assessment can score (assessment.indicators), when it is installed.
         from django.apps import apps
+
+        from cityloop.campaigns import actions  # noqa: F401  the registry
 
         if apps.is_installed("cityloop.assessment"):
             from cityloop.campaigns import indicators

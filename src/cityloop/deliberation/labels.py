@@ -1,4 +1,5 @@
-"""The Chinese words of deliberation shared by the pages and the API: event verbs, thresholds of a tally and the channels of opinions and ballots (codes never shown raw)."""
+"""The Chinese words of deliberation shared by the pages and the API: event verbs,
+thresholds of a tally and the channels of opinions and ballots (codes never shown raw)."""
 
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ Pages, exports and the API ask the same functions below; there is no second copy
 
 from __future__ import annotations
 
-from cityloop.core.roles import AccountRole as R
 from cityloop.core.roles import ORGANISERS, has_any
+from cityloop.core.roles import AccountRole as R
 from cityloop.core.scope import covers
 
 MANAGE_ROLES = ORGANISERS

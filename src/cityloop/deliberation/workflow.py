@@ -1241,8 +1241,8 @@ def issue_document(*, actor, topic_id: int, kind: str) -> TopicDocument:
 
 __all__ = [
     "ACTIONS",
-    "TEXT_MAX",
     "STEPS",
+    "TEXT_MAX",
     "access_issue",
     "access_request",
     "access_verify",
