@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from cityloop.bulletins import document, notices, queries, render, services, workflow
+from cityloop.bulletins.actions import ISSUES, SUBMISSIONS
+from cityloop.core import openapi
 from cityloop.core.downloads import attachment
 from cityloop.core.schemas import ErrorOut
 from cityloop.org.models import Unit
@@ -361,3 +363,18 @@ def letterhead_put(request: HttpRequest, unit_id: int, payload: LetterheadIn):
     unit = queries.letterhead_unit(request.auth, unit_id)
     services.letterhead_save(actor=request.auth, unit_id=unit.pk, values=payload.dict())
     return _letterhead(unit)
+
+
+@openapi.amend
+def _describe_actions(schema: dict[str, Any]) -> None:
+    """The issue detail and the review path name their actions (label, part, input shape),
+    from the registries."""
+    for path, method, registry in (
+        ("/bulletins/issues/{issue_id}", "get", ISSUES),
+        ("/bulletins/submissions/{submission_id}/actions/{action}", "post", SUBMISSIONS),
+    ):
+        op = openapi.operation(schema, path, method)
+        if op is None:
+            continue
+        base = (op.get("description") or "").split("\n\n操作：")[0]
+        op["description"] = f"{base}\n\n操作：\n\n{registry.openapi_description()}"

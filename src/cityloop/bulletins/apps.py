@@ -11,6 +11,7 @@ class BulletinsConfig(AppConfig):
         # Generated items (case figures, board, rankings, submissions) and the assessment
         # indicator "bulletin items submitted" register themselves.
         from cityloop.bulletins import (
+            actions,  # noqa: F401  the registries
             generators,  # noqa: F401
             services,
         )

@@ -3,6 +3,7 @@ review, compile and publish; any unit's staff submit items for their own unit.""
 
 from __future__ import annotations
 
+from cityloop.bulletins.actions import ISSUES, SUBMISSIONS
 from cityloop.core.roles import OVERSEERS, UNIT_STAFF, has_any
 from cityloop.core.scope import covers
 
@@ -24,3 +25,21 @@ def may_read_register(user) -> bool:
 def can_set_letterhead(user, unit) -> bool:
     """An issuing unit's staff (and those above it) set its letterhead."""
     return has_any(user, OVERSEERS) and covers(user, unit)
+
+
+def plays(user, record, part: str) -> bool:
+    """Does ``user`` play ``part`` (of :data:`bulletins.actions.PARTS`) on an issue or a
+    submission?"""
+    if part == "editor":
+        return can_edit(user, record.series)
+    raise ValueError(f"unknown part {part!r}")
+
+
+def issue_actions(user, issue) -> list[str]:
+    """What the user may do to ``issue`` now, in the registry's order."""
+    return ISSUES.allowed(user, issue, plays)
+
+
+def submission_actions(user, submission) -> list[str]:
+    """The review buttons the user may press on ``submission`` now."""
+    return SUBMISSIONS.allowed(user, submission, plays)

@@ -220,7 +220,7 @@ def _issue_page(request: HttpRequest, obj, *, post=None, status: int = 200) -> H
         doc = None
     placed = queries.items_of(obj)
     live = doc.items if doc else [None] * len(placed)
-    editor = rules.can_edit(user, obj.series) and obj.state == obj.State.DRAFT
+    editor = bool(rules.issue_actions(user, obj))  # the editing parts: the registry's
     return render(
         request,
         "bulletins/issue.html",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cityloop.bulletins import generators, queries, rules, services
+from cityloop.bulletins.actions import ISSUES, SUBMISSIONS
 from cityloop.bulletins.models import (
     BulletinEvent,
     Issue,
@@ -37,6 +38,14 @@ CHOOSE_FROM_LIST = {
 
 
 def _event(actor, verb: str, **fields) -> BulletinEvent:
+    # A bug, not bad input, when the function left the issue or the submission where the
+    # registry entry of ``verb`` says it cannot (the transaction rolls back).
+    for registry, record in (
+        (ISSUES, fields.get("issue")),
+        (SUBMISSIONS, fields.get("submission")),
+    ):
+        if verb in registry and hasattr(record, "locked_state"):
+            registry.check_move(verb, record.locked_state, record.state, record.pk)
     return events.record(BulletinEvent, actor=actor, verb=verb, **fields)
 
 
@@ -121,6 +130,7 @@ def _submission_locked(actor, pk: int) -> Submission:
         if queries.visible_submissions(actor).filter(pk=pk).exists():
             raise Forbidden("bulletin_not_editor", _("Only the series' editors may do this."))
         raise NotFound("bulletin_submission_not_found", _("Submission not found"))
+    sub.locked_state = sub.state  # what the registry measures the event against
     return sub
 
 
@@ -145,7 +155,7 @@ def review(
             "bulletin_review_invalid", _("Accept, edit or reject."), {"allowed": sorted(REVIEW)}
         )
     sub = _submission_locked(actor, submission_id)
-    if sub.state == Submission.State.USED:
+    if sub.state not in SUBMISSIONS[action].sources:
         raise InvalidTransition("bulletin_submission_used", _("This item is already in an issue."))
     old = sub.state
     data: dict[str, Any] = {}
@@ -153,7 +163,7 @@ def review(
         sub.review_note = _text(
             note, "bulletin_reason_required", _("Say why the item is rejected."), 2000
         )
-        sub.state = Submission.State.REJECTED
+        SUBMISSIONS.move(sub, action)
     else:
         if action == "edit":
             new_title = (
@@ -171,7 +181,7 @@ def review(
             if short is not None:
                 sub.short = short
             data = {"title_before": sub.title, "body_changed": new_body != sub.body}
-        sub.state = Submission.State.ACCEPTED
+        SUBMISSIONS.move(sub, action)
         sub.review_note = (note or "").strip()
     sub.reviewed_at = clock.now()
     sub.save()
@@ -197,11 +207,21 @@ def _issue_locked(actor, issue_id: int) -> Issue:
     )
     if issue is None or not rules.can_edit(actor, issue.series):
         raise NotFound("bulletin_issue_not_found", _("Bulletin issue not found"))
+    issue.locked_state = issue.state  # what the registry measures the event against
     return issue
 
 
 def _require_draft(issue: Issue) -> None:
     if issue.state != Issue.State.DRAFT:
+        raise InvalidTransition(
+            "bulletin_issue_published", _("This issue is published: it no longer changes.")
+        )
+
+
+def _require_state(issue: Issue, action: str) -> None:
+    """The issue is in a state ``action``'s entry may be taken from (every entry names the one
+    state "draft", so the refusal is :func:`_require_draft`'s)."""
+    if issue.state not in ISSUES[action].sources:
         raise InvalidTransition(
             "bulletin_issue_published", _("This issue is published: it no longer changes.")
         )
@@ -232,11 +252,11 @@ def _next_order(issue: Issue) -> int:
 def place(*, actor, issue_id: int, submission_id: int) -> IssueItem:
     """Put an accepted item into a draft issue (its text is copied as accepted)."""
     issue = _issue_locked(actor, issue_id)
-    _require_draft(issue)
+    _require_state(issue, "place")
     sub = _submission_locked(actor, submission_id)
     if sub.series_id != issue.series_id:
         raise InvalidInput("bulletin_other_series", _("That item was sent to another series."))
-    if sub.state != Submission.State.ACCEPTED:
+    if sub.state not in SUBMISSIONS["place"].sources:
         raise InvalidTransition(
             "bulletin_submission_not_accepted", _("Only accepted items go into an issue.")
         )
@@ -250,9 +270,10 @@ def place(*, actor, issue_id: int, submission_id: int) -> IssueItem:
         unit_label=sub.unit_label,
         short=sub.short,
     )
-    sub.state, sub.issue = Submission.State.USED, issue
+    old = SUBMISSIONS.move(sub, "place")
+    sub.issue = issue
     sub.save(update_fields=["state", "issue"])
-    _event(actor, "place", issue=issue, submission=sub, from_state="accepted", to_state="used")
+    _event(actor, "place", issue=issue, submission=sub, from_state=old, to_state=sub.state)
     return item
 
 
@@ -260,7 +281,7 @@ def place(*, actor, issue_id: int, submission_id: int) -> IssueItem:
 def compile_issue(*, actor, issue_id: int) -> Issue:
     """Place every accepted item of the series not yet used, in the order they came in."""
     issue = _issue_locked(actor, issue_id)
-    _require_draft(issue)
+    _require_state(issue, "compile")
     waiting = list(
         issue.series.submissions.filter(state=Submission.State.ACCEPTED)
         .order_by("submitted_at", "pk")
@@ -285,7 +306,7 @@ def add_generated(
     """A generated item: its figures come from the records each time the draft is shown and
     are frozen at publication. The parameters are checked by computing it once now."""
     issue = _issue_locked(actor, issue_id)
-    _require_draft(issue)
+    _require_state(issue, "generate")
     params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
     for param in ("place", "unit", "scheme", "series"):
         if param in params and not queries.generator_choice_allowed(actor, param, params[param]):
@@ -312,7 +333,7 @@ def remove_item(*, actor, item_id: int) -> Issue:
     if item is None:
         raise NotFound("bulletin_item_not_found", _("Item not found"))
     issue = _issue_locked(actor, item.issue_id)
-    _require_draft(issue)
+    _require_state(issue, "remove")
     if item.submission_id:
         Submission.objects.filter(pk=item.submission_id).update(
             state=Submission.State.ACCEPTED, issue=None
@@ -333,7 +354,7 @@ def set_recipients(
     *, actor, issue_id: int, send_to: str, distribute_to: str, editors: str
 ) -> Issue:
     issue = _issue_locked(actor, issue_id)
-    _require_draft(issue)
+    _require_state(issue, "recipients")
     issue.send_to, issue.distribute_to, issue.editors = (
         send_to.strip()[:300],
         distribute_to.strip()[:300],
@@ -357,7 +378,7 @@ def set_recipients(
 def publish(*, actor, issue_id: int) -> Issue:
     """Freeze the generated items' text, tables and sources as they are now, and publish."""
     issue = _issue_locked(actor, issue_id)
-    _require_draft(issue)
+    _require_state(issue, "publish")
     if not issue.items.exists():
         raise InvalidInput("bulletin_issue_empty", _("An issue needs at least one item."))
     frozen = {}
@@ -367,15 +388,15 @@ def publish(*, actor, issue_id: int) -> Issue:
         item.sources = {**g.sources, "figures": g.figures}
         item.save(update_fields=["title", "body", "table", "chart", "sources"])
         frozen[item.pk] = g.figures
-    issue.state = Issue.State.PUBLISHED
+    old = ISSUES.move(issue, "publish")
     issue.published_at = clock.now()
     issue.save(update_fields=["state", "published_at"])
     _event(
         actor,
         "publish",
         issue=issue,
-        from_state="draft",
-        to_state="published",
+        from_state=old,
+        to_state=issue.state,
         data={"frozen": {str(k): v for k, v in frozen.items()}},
     )
     return issue

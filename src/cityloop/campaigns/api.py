@@ -17,6 +17,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from cityloop.campaigns import queries, rules, services, workflow
+from cityloop.campaigns.actions import CAMPAIGNS
 from cityloop.campaigns.models import Campaign, Session
 from cityloop.campaigns.schemas import (
     CampaignIn,
@@ -29,6 +30,7 @@ from cityloop.campaigns.schemas import (
     SignInIn,
     TotalsOut,
 )
+from cityloop.core import openapi
 from cityloop.core.schemas import ErrorOut, Limit, Offset
 from cityloop.org import queries as org_queries
 
@@ -79,9 +81,7 @@ def campaign_out(user, c: Campaign) -> dict[str, Any]:
         "places": [_ref(p) for p in c.places.all()],
         "description": c.description,
         "totals": _plain(queries.totals(user, campaign=c).as_dict()),
-        "allowed_actions": ["session", "sign_in", "end"]
-        if c.state == "active" and rules.runs(user, c)
-        else [],
+        "allowed_actions": rules.campaign_actions(user, c),
     }
 
 
@@ -235,3 +235,16 @@ def end(request: HttpRequest, campaign_id: int, payload: EndIn):
         actor=request.auth, campaign_id=campaign_id, end=payload.end, note=payload.note
     )
     return campaign_out(request.auth, queries.campaign_get(request.auth, campaign_id))
+
+
+@openapi.amend
+def _describe_actions(schema: dict[str, Any]) -> None:
+    """The campaign detail says what each name of its ``allowed_actions`` is (label, part,
+    input shape), from the registry."""
+    op = openapi.operation(schema, "/campaigns/{campaign_id}", "get")
+    if op is None:
+        return
+    base = (op.get("description") or "").split("\n\n`allowed_actions` 中的操作")[0]
+    op["description"] = (
+        f"{base}\n\n`allowed_actions` 中的操作：\n\n{CAMPAIGNS.openapi_description()}"
+    )

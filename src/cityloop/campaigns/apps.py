@@ -11,6 +11,8 @@ class CampaignsConfig(AppConfig):
         # Figures the assessment can score (assessment.indicators), when it is installed.
         from django.apps import apps
 
+        from cityloop.campaigns import actions  # noqa: F401  the registry
+
         if apps.is_installed("cityloop.assessment"):
             from cityloop.campaigns import indicators
 

@@ -3,6 +3,7 @@ office, a bureau) and those above it — the same roles that report in supervisi
 
 from __future__ import annotations
 
+from cityloop.campaigns.actions import CAMPAIGNS
 from cityloop.core.roles import UNIT_STAFF, has_any
 from cityloop.core.scope import covers, scope_for
 
@@ -24,3 +25,15 @@ def runs(user, campaign) -> bool:
 
 def ends(user, campaign) -> bool:
     return runs(user, campaign)
+
+
+def plays(user, campaign, part: str) -> bool:
+    """Does ``user`` play ``part`` (of :data:`campaigns.actions.PARTS`) on ``campaign``?"""
+    if part == "organiser":
+        return runs(user, campaign)
+    raise ValueError(f"unknown part {part!r}")
+
+
+def campaign_actions(user, campaign) -> list[str]:
+    """What the user may do now, in the registry's order (the workflow checks again)."""
+    return CAMPAIGNS.allowed(user, campaign, plays)

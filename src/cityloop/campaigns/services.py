@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cityloop.campaigns import queries, rules
+from cityloop.campaigns.actions import CAMPAIGNS
 from cityloop.campaigns.models import (
     Campaign,
     CampaignEvent,
@@ -220,7 +221,7 @@ def _campaign_for_session(actor, campaign_id: int) -> Campaign:
         raise NotFound("campaign_not_found", _("Campaign not found"))
     if not rules.runs(actor, campaign):
         raise Forbidden("campaign_not_organiser", _("Only the organiser records sessions."))
-    if campaign.state != Campaign.State.ACTIVE:
+    if campaign.state not in CAMPAIGNS["session"].sources:
         raise Conflict("campaign_ended", _("The campaign has ended."))
     return campaign
 

@@ -145,7 +145,7 @@ def edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         campaign = queries.campaign_get(user, campaign_id)
     except NotFound:
         raise Http404 from None
-    if not rules.runs(user, campaign) or campaign.state != "active":
+    if "edit" not in rules.campaign_actions(user, campaign):
         raise PermissionDenied
     initial = {
         "title": campaign.title,
@@ -217,7 +217,8 @@ def detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "campaign": campaign,
             "sessions": sessions,
             "totals": queries.totals(user, campaign=campaign),
-            "can_record": campaign.state == "active" and rules.runs(user, campaign),
+            "can_record": "session" in (actions := rules.campaign_actions(user, campaign)),
+            "can_edit": "edit" in actions,
             "kinds": queries.output_kinds(),
             "places": places.order_by("path")[:500],
             "today": clock.today(),

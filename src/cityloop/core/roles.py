@@ -75,6 +75,11 @@ HANDLERS: frozenset[AccountRole] = frozenset(
         R.RED_STEWARD,
     }
 )
+# Who runs residents' deliberation (its votes' organisers): street and community staff,
+# district leaders and administrators.
+ORGANISERS: frozenset[AccountRole] = frozenset(
+    {R.ADMIN, R.DISTRICT_LEADER, R.STREET_STAFF, R.COMMUNITY_WORKER}
+)
 # Roles whose work is the whole district: only they read it through a district place.
 DISTRICT_READERS: frozenset[AccountRole] = frozenset({R.ADMIN, R.DISTRICT_LEADER, R.SUPERVISOR})
 # Roles whose work is the whole street (the street desk): only they (and the district readers)

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from cityloop.core import events
+from cityloop.core import events, openapi
 from cityloop.core.errors import InvalidInput, NotFound
 from cityloop.core.schemas import API_ERRORS, Limit, Offset
 from cityloop.deliberation import queries, rules, services, workflow
+from cityloop.deliberation.actions import TOPICS
 from cityloop.deliberation.labels import (
-    ACTION_LABELS,
     CHANNEL_LABELS,
     THRESHOLD_LABELS,
     VERB_LABELS,
@@ -123,7 +123,7 @@ def topic_out(user, topic: Topic, *, full: bool = True) -> dict[str, Any]:
     vote = queries.vote_of(topic)
     out.update(
         actions=(actions := workflow.allowed_actions(user, topic)),
-        action_labels=[_label(ACTION_LABELS, a) for a in actions],
+        action_labels=[str(TOPICS.label(a)) for a in actions],
         steps=[_step(s) for s in topic.steps.all()],
         opinions=topic.opinions.count(),
         projects=[
@@ -425,3 +425,14 @@ def coverage(request: HttpRequest, place_id: int | None = None):
             for r in data["rows"]
         ],
     }
+
+
+@openapi.amend
+def _describe_actions(schema: dict[str, Any]) -> None:
+    """The topic detail says what each name of its ``actions`` is (label, part, input shape),
+    from the registry; each is ``POST /topics/{topic_id}/actions/<name>``."""
+    op = openapi.operation(schema, "/topics/{topic_id}", "get")
+    if op is None:
+        return
+    base = (op.get("description") or "").split("\n\n`actions` 中的操作")[0]
+    op["description"] = f"{base}\n\n`actions` 中的操作：\n\n{TOPICS.openapi_description()}"

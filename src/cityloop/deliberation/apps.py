@@ -8,6 +8,8 @@ class DeliberationConfig(AppConfig):
     verbose_name = _("Residents' deliberation")
 
     def ready(self) -> None:
+        from cityloop.deliberation import actions  # noqa: F401  the registry
+
         # The project page shows the resolution a project carries out (issue 18.3).
         from cityloop.projects import views as project_views
 

@@ -1,4 +1,4 @@
-"""The Chinese words of deliberation shared by the pages and the API: actions, event verbs,
+"""The Chinese words of deliberation shared by the pages and the API: event verbs,
 thresholds of a tally and the channels of opinions and ballots (codes never shown raw)."""
 
 from __future__ import annotations
@@ -9,17 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from cityloop.deliberation.models import Ballot, Opinion
 
-ACTION_LABELS = {
-    "propose": gettext_lazy("Record the proposal (提议)"),
-    "deliberate": gettext_lazy("Record the council's deliberation (商议)"),
-    "open_vote": gettext_lazy("Open the vote (决议)"),
-    "close_vote": gettext_lazy("Close the vote and count"),
-    "publish_resolution": gettext_lazy("Publish the resolution"),
-    "start_implementation": gettext_lazy("Start implementation"),
-    "publish_result": gettext_lazy("Publish the result"),
-    "close": gettext_lazy("Close after rating"),
-    "withdraw": gettext_lazy("Withdraw the topic"),
-}
+# The actions' own labels are the registry's (:data:`deliberation.actions.TOPICS`).
 VERB_LABELS = {
     "create": gettext_lazy("Topic opened for opinions"),
     "opinion": gettext_lazy("Opinion recorded"),

@@ -22,11 +22,11 @@ Pages, exports and the API ask the same functions below; there is no second copy
 
 from __future__ import annotations
 
+from cityloop.core.roles import ORGANISERS, has_any
 from cityloop.core.roles import AccountRole as R
-from cityloop.core.roles import has_any
 from cityloop.core.scope import covers
 
-MANAGE_ROLES = {R.ADMIN, R.DISTRICT_LEADER, R.STREET_STAFF, R.COMMUNITY_WORKER}
+MANAGE_ROLES = ORGANISERS
 OPINION_ROLES = MANAGE_ROLES | {R.COMPOUND_HEAD, R.BUILDING_HEAD, R.RED_STEWARD, R.GRID_WORKER}
 # 督查: they check a closed vote was counted right, so they may read its ballots.
 AUDIT_ROLES = {R.SUPERVISOR}
@@ -35,6 +35,13 @@ AUDIT_ROLES = {R.SUPERVISOR}
 def can_manage(user, place) -> bool:
     """An organiser of deliberation in ``place``: may move its topics and run its votes."""
     return has_any(user, MANAGE_ROLES) and covers(user, place)
+
+
+def plays(user, topic, part: str) -> bool:
+    """Does ``user`` play ``part`` (of :data:`deliberation.actions.PARTS`) on ``topic``?"""
+    if part == "organiser":
+        return can_manage(user, topic.place)
+    raise ValueError(f"unknown part {part!r}")
 
 
 def can_record_opinion(user, place) -> bool:

@@ -31,8 +31,8 @@ from cityloop.core.errors import DomainError, InvalidInput
 from cityloop.core.exports import Column, wants_xlsx, xlsx_response
 from cityloop.core.steps import attempt, found
 from cityloop.deliberation import documents, queries, rules, services, workflow
+from cityloop.deliberation.actions import TOPICS
 from cityloop.deliberation.labels import (
-    ACTION_LABELS,
     CHANNEL_LABELS,
     THRESHOLD_LABELS,
     VERB_LABELS,
@@ -237,7 +237,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         "ribbon": ribbon(steps),
         "opinions": queries.opinions(topic),
         "events": _trail(topic, with_roll=vote is None or rules.can_see_roll(user, vote)),
-        "actions": [(a, ACTION_LABELS[a]) for a in workflow.allowed_actions(user, topic)],
+        "actions": [(a, TOPICS.label(a)) for a in workflow.allowed_actions(user, topic)],
         "can_manage": can_manage,
         "can_opinion": rules.can_record_opinion(user, topic.place)
         and topic.stage in workflow.OPINION_STAGES,

@@ -1,9 +1,11 @@
 """Every change of a topic's stage, every ballot, and the owner codes of the public pages.
 
-One transition table says which action is allowed from which stage and where it leads; the
-order 一征 → 提议 → 商议 → 决议 → 决议公开 → 实施 → 结果公开 → 共评 has no shortcut. Each
-function locks the topic row (outside the actor's scope: not found), checks the table and
-the actor's part, writes the new stage, the step record and the event in one transaction.
+The topic registry (:data:`deliberation.actions.TOPICS`) says which action is allowed from
+which stage and where it may lead; the order 一征 → 提议 → 商议 → 决议 → 决议公开 → 实施 →
+结果公开 → 共评 has no shortcut. Each function locks the topic row (outside the actor's scope:
+not found), checks the registry and the actor's part, writes the new stage through the
+registry, the step record and the event in one transaction; an event for a stage its entry
+does not name is refused as a bug (the transaction rolls back).
 
 Ballots are taken under the same lock, and the database refuses a second ballot for a unit
 (paper and mobile, or mobile twice) even if two requests race. Closing a vote stores the
@@ -30,6 +32,7 @@ from cityloop.core import clock, events
 from cityloop.core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from cityloop.core.notify import REDACTED_TITLE, Message, Recipient, notify
 from cityloop.deliberation import queries, rules, tally
+from cityloop.deliberation.actions import TOPICS
 from cityloop.deliberation.models import (
     Access,
     Ballot,
@@ -53,19 +56,18 @@ from cityloop.projects.models import ProjectEvent
 S = Topic.Stage
 K = TopicStep.Kind
 
-# action: (allowed from, to (None: decided by the action), the step it records)
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
-    "propose": (frozenset({S.SOLICITING}), S.PROPOSED, K.PROPOSE),
-    "deliberate": (frozenset({S.PROPOSED}), S.DELIBERATED, K.DELIBERATE),
-    "open_vote": (frozenset({S.DELIBERATED}), S.VOTING, K.RESOLVE),
-    "close_vote": (frozenset({S.VOTING}), None, K.RESOLVE),
-    "publish_resolution": (frozenset({S.RESOLVED}), S.RESOLUTION_PUBLISHED, K.PUBLISH_RESOLUTION),
-    "start_implementation": (frozenset({S.RESOLUTION_PUBLISHED}), S.IMPLEMENTING, K.IMPLEMENT),
-    "publish_result": (frozenset({S.IMPLEMENTING}), S.RESULT_PUBLISHED, K.PUBLISH_RESULT),
-    "close": (frozenset({S.RESULT_PUBLISHED}), S.RATED, K.RATE),
-    "withdraw": (frozenset({S.SOLICITING, S.PROPOSED, S.DELIBERATED}), S.WITHDRAWN, ""),
+# The step (of 一征三议两公开) each stage action records; where it leads is the registry's.
+STEPS: dict[str, str] = {
+    "propose": K.PROPOSE,
+    "deliberate": K.DELIBERATE,
+    "open_vote": K.RESOLVE,
+    "close_vote": K.RESOLVE,
+    "publish_resolution": K.PUBLISH_RESOLUTION,
+    "start_implementation": K.IMPLEMENT,
+    "publish_result": K.PUBLISH_RESULT,
+    "close": K.RATE,
 }
-ACTIONS = tuple(TRANSITIONS)
+ACTIONS = tuple(TOPICS)
 # Where residents may still give opinions: while soliciting and deliberating, and during the
 # resolution's notice period (objections).
 OPINION_STAGES = frozenset({S.SOLICITING, S.PROPOSED, S.DELIBERATED, S.RESOLUTION_PUBLISHED})
@@ -89,17 +91,21 @@ LIMIT_PREFIX = "delib:code"
 
 
 def _event(actor, topic: Topic, verb: str, *, public: bool = True, **fields: Any) -> TopicEvent:
+    if verb in TOPICS and hasattr(topic, "locked_stage"):
+        # A bug, not bad input, when the function left the topic where its entry says it
+        # cannot (the transaction rolls back).
+        TOPICS.check_move(verb, topic.locked_stage, topic.stage, topic.pk)
     return events.record(TopicEvent, actor=actor, verb=verb, topic=topic, public=public, **fields)
 
 
 def may(actor, topic: Topic, action: str) -> bool:
-    allowed, _to, _step = TRANSITIONS[action]
-    return topic.stage in allowed and rules.can_manage(actor, topic.place)
+    return TOPICS.open_to(actor, topic, action, rules.plays)
 
 
 def allowed_actions(actor, topic: Topic) -> list[str]:
-    """The actions this actor may take now (the buttons a page shows)."""
-    return [a for a in ACTIONS if may(actor, topic, a)]
+    """The actions this actor may take now (the buttons a page shows), in the registry's
+    order."""
+    return TOPICS.allowed(actor, topic, rules.plays)
 
 
 def _locked(actor, topic_id: int) -> Topic:
@@ -113,6 +119,7 @@ def _locked(actor, topic_id: int) -> Topic:
     )
     if topic is None:
         raise NotFound("topic_not_found", _("Topic not found"))
+    topic.locked_stage = topic.stage  # what the registry measures the event against
     return topic
 
 
@@ -130,15 +137,15 @@ def _locked_public(code: str) -> Topic:
 
 
 def _check(actor, topic: Topic, action: str) -> None:
-    allowed, _to, _step = TRANSITIONS[action]
-    if topic.stage not in allowed:
+    entry = TOPICS[action]
+    if topic.stage not in entry.sources:
         raise InvalidTransition(
             "topic_bad_stage",
             _("This step is not possible while the topic is at the stage “%(stage)s”.")
             % {"stage": S(topic.stage).label},
             {"stage": topic.stage, "action": action},
         )
-    if not rules.can_manage(actor, topic.place):
+    if not rules.plays(actor, topic, entry.part):
         raise Forbidden(
             "topic_not_allowed", _("You may not do this to this topic."), {"action": action}
         )
@@ -162,18 +169,18 @@ def _move(
     end_step: str = "",
     fields: Sequence[str] = (),
 ) -> Topic:
-    """Write the new stage, close the step just finished, open or fill this action's step
-    and record the event: the one way a topic moves."""
+    """Write the new stage (``target``, one its registry entry names), close the step just
+    finished, open or fill this action's step and record the event: the one way a topic
+    moves."""
     now = clock.now()
-    old = topic.stage
-    topic.stage = target
+    old = TOPICS.move(topic, action, target)
     topic.updated_at = now
     topic.save(update_fields=["stage", "updated_at", *fields])
     if end_step:
         TopicStep.objects.filter(topic=topic, kind=end_step, ended_at__isnull=True).update(
             ended_at=now
         )
-    kind = TRANSITIONS[action][2]
+    kind = STEPS.get(action, "")
     if kind and step is not None:
         TopicStep.objects.update_or_create(
             topic=topic, kind=kind, defaults={"started_at": now, **step}
@@ -1234,8 +1241,8 @@ def issue_document(*, actor, topic_id: int, kind: str) -> TopicDocument:
 
 __all__ = [
     "ACTIONS",
+    "STEPS",
     "TEXT_MAX",
-    "TRANSITIONS",
     "access_issue",
     "access_request",
     "access_verify",
