@@ -186,7 +186,7 @@ def test_meeting_vote_result(desk, meeting_topic):
     assert "到会30人，同意20人，反对6人，弃权4人，同意人数占到会人数的66.67%。" in text
 
 
-def test_the_topic_page_issues_and_downloads_for_the_organisers_only(
+def test_the_organisers_issue_and_every_reader_in_scope_downloads(
     client, desk, outsider, passed, tree, make_account
 ):
     page = reverse("deliberation:topic", args=[passed.pk])
@@ -209,13 +209,19 @@ def test_the_topic_page_issues_and_downloads_for_the_organisers_only(
     bad = client.get(issue, {"format": "docx", "secrecy": "一般"}, follow=True)
     assert "密级应为绝密、机密或秘密" in bad.content.decode()
     assert bad.redirect_chain and not DocumentHash.objects.filter(fmt="docx").exists()
-    # Another street's desk: not found; someone in scope who does not organise: refused.
+    # Another street's desk: not found. Someone in scope who does not organise reads the
+    # issued announcement (the register links it for every reader) but may not issue one.
     client.force_login(outsider)
     assert client.get(issue, {"format": "docx"}).status_code == 404
     steward = make_account("jyl-steward", roles=("red_steward",), place=tree.compound_a)
     client.force_login(steward)
-    assert client.get(issue, {"format": "docx"}).status_code == 403
+    read = client.get(issue, {"format": "docx"})
+    assert read.status_code == 200 and doc.reference in "".join(
+        p.text for p in gongwen.docx(read.content).paragraphs
+    )
     assert client.post(issue).status_code == 403
+    resolution = reverse("deliberation:document", args=[passed.pk, "resolution"])
+    assert client.get(resolution, {"format": "docx"}).status_code == 404  # not issued
 
 
 def test_issued_documents_are_in_the_register(desk, passed):

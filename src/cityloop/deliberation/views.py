@@ -286,16 +286,18 @@ def _documents_panel(topic: Topic, vote) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def topic_document(request: HttpRequest, topic_id: int, kind: str) -> HttpResponse:
     """A topic's 决议 or 结果公告: POST issues it (its number in the 发文登记), GET downloads the
-    issued document as .docx or PDF with the optional 份号, 密级 and 附件 of the form. The
-    organisers only; outside the reader's scope 404."""
+    issued document as .docx or PDF with the optional 份号, 密级 and 附件 of the form. Only
+    the organisers issue; an issued document is an announcement (counts, never a ballot), so
+    whoever reads the topic may download it — the 发文登记 links it for every reader. Outside
+    the reader's scope 404."""
     user = request.user
     topic = found(queries.topic_get, user, topic_id)
     if kind not in TopicDocument.Kind.values:
         raise Http404(_("Not found"))
-    if not rules.can_manage(user, topic.place):
-        raise PermissionDenied
     back = reverse("deliberation:topic", args=[topic.pk])
     if request.method == "POST":
+        if not rules.can_manage(user, topic.place):
+            raise PermissionDenied
         try:
             doc = workflow.issue_document(actor=user, topic_id=topic.pk, kind=kind)
         except DomainError as exc:
