@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -312,8 +312,7 @@ def stored_or_computed_lights(tasks: list[Any], as_of: date) -> dict[int, tuple[
 # --- the board -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Named:
+class Named(NamedTuple):
     """A related row as the board names it (kind, category, unit, leader): no model object."""
 
     pk: int
@@ -322,7 +321,7 @@ class Named:
     short_name: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class BoardTask:
     """A task as the board reads it: one ``values()`` row, what the page, the API list, the
     tallies and :func:`facts_for` use (no :class:`Task` and its four related objects)."""
@@ -398,27 +397,37 @@ BOARD_FIELDS = (
 )
 
 
-def _board_task(row: tuple) -> BoardTask:
-    (pk, code, title, kind_id, kind, kind_code, cat_id, cat, cat_code, level,
-     unit_id, unit, unit_code, unit_short, sup_id, sup, sup_code, sup_short,
-     leader_id, leader, leader_code, *rest) = row  # fmt: skip
-    return BoardTask(
-        pk,
-        code,
-        title,
-        Named(kind_id, kind, kind_code),
-        Named(cat_id, cat, cat_code),
-        level,
-        Named(unit_id, unit, unit_code, unit_short),
-        Named(sup_id, sup, sup_code, sup_short) if sup_id else None,
-        Named(leader_id, leader, leader_code) if leader_id else None,
-        *rest,
-    )
-
-
 def board_tasks(actor, flt: BoardFilter) -> list[BoardTask]:
-    """The filtered tasks as plain rows, in the board's order, in one query."""
-    return [_board_task(row) for row in _filtered(actor, flt).values_list(*BOARD_FIELDS)]
+    """The filtered tasks as plain rows, in the board's order, in one query (each kind,
+    category, unit and leader named once, however many tasks share it)."""
+    named: dict[tuple, Named] = {}
+
+    def name(*key) -> Named:
+        found = named.get(key)
+        if found is None:
+            found = named[key] = Named(*key)
+        return found
+
+    tasks = []
+    for row in _filtered(actor, flt).values_list(*BOARD_FIELDS):
+        (pk, code, title, kind_id, kind, kind_code, cat_id, cat, cat_code, level,
+         unit_id, unit, unit_code, unit_short, sup_id, sup, sup_code, sup_short,
+         leader_id, leader, leader_code, *rest) = row  # fmt: skip
+        tasks.append(
+            BoardTask(
+                pk,
+                code,
+                title,
+                name(kind_id, kind, kind_code),
+                name(cat_id, cat, cat_code),
+                level,
+                name(unit_id, unit, unit_code, unit_short),
+                name(sup_id, sup, sup_code, sup_short) if sup_id else None,
+                name(leader_id, leader, leader_code) if leader_id else None,
+                *rest,
+            )
+        )
+    return tasks
 
 
 @dataclass
@@ -488,10 +497,12 @@ def _filtered(actor, flt: BoardFilter) -> QuerySet[Task]:
 
 def _tally(rows: list[BoardRow], key) -> list[tuple[str, dict[str, int]]]:
     groups: dict[str, Counter] = defaultdict(Counter)
+    done = set(Colour.done())
     for row in rows:
-        groups[key(row.task)][row.colour] += 1
-        if row.colour in Colour.done():
-            groups[key(row.task)]["done"] += 1
+        group = groups[key(row.task)]
+        group[row.colour] += 1
+        if row.colour in done:
+            group["done"] += 1
     return sorted(
         ((name, dict(c)) for name, c in groups.items()),
         key=lambda item: (-item[1].get(Colour.RED, 0), -item[1].get(Colour.YELLOW, 0), item[0]),
@@ -515,7 +526,8 @@ def board(actor, *, as_of: date | None = None, flt: BoardFilter | None = None) -
         rows, lambda t: t.responsible_unit.short_name or t.responsible_unit.name
     )
     result.by_category = _tally(rows, lambda t: t.category.name)
-    result.by_leader = _tally(rows, lambda t: t.leader.name if t.leader else _("(none)"))
+    nobody = _("(none)")
+    result.by_leader = _tally(rows, lambda t: t.leader.name if t.leader else nobody)
     return result
 
 

@@ -504,14 +504,15 @@ def stale_tasks_q(as_of: date) -> Q:
 
 
 def relight_stale(
-    as_of: date | None = None, *, limit: int = 1000, after: int = 0
+    as_of: date | None = None, *, limit: int = 1000, after: int = 0, among: Q | None = None
 ) -> tuple[dict[str, int], int | None]:
     """The set-based sweep step: store ``as_of``'s light of up to ``limit`` stale tasks with
     pk > ``after`` in one transaction — the tasks claimed by one guarded UPDATE … RETURNING
     (so two sweeps at once light each task once), their facts read in a fixed number of
     queries, lights, day records, events, explanations and notifications written in bulk.
-    Same outcome as :func:`refresh_light` on each. Returns (changes per colour, the highest
-    pk examined or ``None`` when nothing was left)."""
+    Same outcome as :func:`refresh_light` on each. ``among``: only the stale tasks it
+    matches (the demo's sweep of its live tasks). Returns (changes per colour, the highest pk
+    examined or ``None`` when nothing was left)."""
     from django.db import connection
 
     from cityloop.core.db import id_list_sql, insert_rows, update_rows
@@ -519,7 +520,7 @@ def relight_stale(
     as_of = as_of or clock.today()
     with transaction.atomic():
         ids = list(
-            Task.objects.filter(stale_tasks_q(as_of), pk__gt=after)
+            Task.objects.filter(stale_tasks_q(as_of), among or Q(), pk__gt=after)
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
