@@ -306,6 +306,15 @@ def run_one(n: int, pg: bool) -> dict:
             _drop_pg()
 
 
+# The previous run, kept beside the new one.
+BEFORE = (
+    "Before (2026-11-23: one transaction per task in the sweep; the board's facts read as "
+    "model objects, no board for today measured): 1,000 tasks, SQLite board **857 ms** "
+    "(limit 235, 3.7×), sweep **39.1 s** (raw 0.78 s, 50×); PostgreSQL board **906 ms** "
+    "(limit 94, 9.6×), sweep **134.2 s** (raw 7.62 s, 18×)."
+)
+
+
 def section(results: list[dict], took: float) -> str:
     rows = []
     for r in results:
@@ -326,6 +335,8 @@ def section(results: list[dict], took: float) -> str:
             f"took {took:.0f} s. One street, N tasks with three milestones each and a weekly "
             "progress report since January (written with `bulk_create`, not timed); the clock at "
             "2026-07-02.",
+            "",
+            BEFORE,
             "",
             "* **board ms** — `supervision.queries.board(admin, as_of=…)`: every task's facts "
             "read (tasks, milestones, the latest report per task, open findings and "

@@ -296,17 +296,39 @@ def task_light(task: Task, as_of: date | None = None) -> tuple[str, list[dict]]:
 
 
 def stored_or_computed_lights(tasks: list[Any], as_of: date) -> dict[int, tuple[str, list[dict]]]:
-    """Each task's light on ``as_of``: today the sweeper's stored light (no reads), computed
-    only for tasks it has not lit yet today and for any other date."""
+    """Each task's light on ``as_of``: today the sweeper's stored light (no reads) — lit today,
+    or a finished task's final light (done early / on time / late, cancelled: the sweep
+    lights it once and it does not change) — computed only for tasks it has not lit yet today
+    and for any other date."""
     stored = {}
     if as_of == clock.today():
         stored = {
-            t.pk: (t.light, t.light_reasons) for t in tasks if t.light and t.light_on == as_of
+            t.pk: (t.light, t.light_reasons)
+            for t in tasks
+            if t.light and t.light_on and (t.light_on == as_of or _final(t, as_of))
         }
     missing = [t for t in tasks if t.pk not in stored]
     if missing:
         stored.update(lights_for(missing, as_of))
     return stored
+
+
+FINAL = {*Colour.done(), Colour.CANCELLED}
+
+
+def _final(t: Any, as_of: date) -> bool:
+    """Is the stored light of ``t`` its light on ``as_of`` for good: finished, lit after it
+    finished, and ``as_of`` not before that?"""
+    if t.light not in FINAL or t.light_on > as_of:
+        return False
+    if t.state == Task.State.CANCELLED:
+        return t.light == Colour.CANCELLED
+    return (
+        t.state == Task.State.DONE
+        and t.light != Colour.CANCELLED
+        and t.done_on is not None
+        and t.done_on <= t.light_on
+    )
 
 
 # --- the board -------------------------------------------------------------------------------
