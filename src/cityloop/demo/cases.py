@@ -675,8 +675,10 @@ class _Player:
                 if moment < start:
                     continue
                 yield moment
-                # The set sweep: the same lights, events and notices as update_light on each.
-                self.steps["light"] += sum(sweep.sweep_lights().values())
+                now = clock.now()
+                for pk in sweep.stale_light_ids(now):
+                    if workflow.update_light(case_id=pk, now=now):
+                        self.steps["light"] += 1
             day += timedelta(days=1)
 
     # --- one story ------------------------------------------------------------------------
