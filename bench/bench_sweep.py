@@ -430,7 +430,9 @@ def section(cases: list[dict], tasks: list[dict], took: float) -> str:
         f"**{r['stale_s']:.1f}** | {r['events']:,} / {r['notifications']:,} | "
         f"{r['raw_s']:.1f} | **{r['stale_s'] / r['raw_s']:.1f}×** | {r['again_s']:.1f} |"
         for r in cases
-    ] or [f"{row} (kept from the previous run)" for row in _kept_case_rows()]
+    ]
+    kept = not case_rows
+    case_rows = case_rows or _kept_case_rows()
     load = os.getloadavg()
     task_rows = [
         f"| {r['db']} | {r['tasks']:,} | **{r['sweep_s']:.1f}** | {r['raw_s']:.1f} | "
@@ -471,6 +473,11 @@ def section(cases: list[dict], tasks: list[dict], took: float) -> str:
             "raw s | ÷ raw | again s |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
             *case_rows,
+            *(
+                ["", "(The case rows are kept from the previous run: this one ran the task part.)"]
+                if kept
+                else []
+            ),
             "",
             "* **sweep s** — `sweep_task_lights()` on the morning of 2026-07-02, every task lit "
             "for the day (goal < 10 s at 10 k). **raw s** — the same lights, day records and "

@@ -336,7 +336,7 @@ def test_the_board_today_reads_the_stored_lights_and_says_what_computing_says(lo
             computed = queries.board(SYSTEM, flt=every_year)
         assert len(ctx.captured_queries) > 1
         street_computed = queries.board(user("jyl-street"), flt=every_year)
-    assert stored.total == Task.objects.count() > 100
+    assert stored.total == Task.objects.count() >= 90  # every demo task, of every year
     assert {r.colour for r in stored.rows} >= {"red", "yellow", "blue", "done_early"}
     assert _shape(stored) == _shape(computed)
     assert 0 < street.total < stored.total
