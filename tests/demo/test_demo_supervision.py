@@ -299,3 +299,46 @@ def test_the_demand_round_fills_six_lists_and_escalates_one_red_task(loaded):
     ]
     task = Demand.objects.get(round=rnd, state="escalated").task
     assert task.responsible_unit.code == "QZJJ" and task.light == "red"
+
+
+def _shape(board) -> tuple:
+    return (
+        board.total,
+        board.counts,
+        board.by_unit,
+        board.by_category,
+        board.by_leader,
+        board.sentence,
+        board.done_sentence,
+        [(r.task.pk, r.colour, r.reasons) for r in board.rows],
+    )
+
+
+def test_the_board_today_reads_the_stored_lights_and_says_what_computing_says(loaded):
+    """Issue 20: the board for today is one read of the lights the sweep stored on the task
+    rows (no facts, nothing per task), and the same board as the lights computed from the
+    facts for the same day — over every demo task of every year."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cityloop.core.system import SYSTEM
+    from cityloop.supervision.sweep import sweep_task_lights
+
+    every_year = queries.BoardFilter(year=0)
+    with clock.frozen(demo_cases.as_of()):
+        sweep_task_lights()
+        with CaptureQueriesContext(connection) as ctx:
+            stored = queries.board(SYSTEM, flt=every_year)
+        assert len(ctx.captured_queries) == 1
+        street = queries.board(user("jyl-street"), flt=every_year)
+        # Nothing stored for today: every light computed from the facts of the same day.
+        Task.objects.update(light="", light_on=None)
+        with CaptureQueriesContext(connection) as ctx:
+            computed = queries.board(SYSTEM, flt=every_year)
+        assert len(ctx.captured_queries) > 1
+        street_computed = queries.board(user("jyl-street"), flt=every_year)
+    assert stored.total == Task.objects.count() >= 90  # every demo task, of every year
+    assert {r.colour for r in stored.rows} >= {"red", "yellow", "blue", "done_early"}
+    assert _shape(stored) == _shape(computed)
+    assert 0 < street.total < stored.total
+    assert _shape(street) == _shape(street_computed)

@@ -49,3 +49,30 @@ def test_a_task_page_does_not_read_per_report(client, crew, make_task, on_day):
         on_day(date(2026, 6, day))
         workflow.report_progress(actor=crew.doer, task_id=task.pk, text="进展", percent=10 + day)
     assert _count(client, url) == one
+
+
+def test_the_board_for_today_is_one_read_whatever_the_tasks(crew, make_task, on_day):
+    """Issue 20: with every light stored for today the board reads the task rows once (the
+    lights are on them) and nothing per task; for another day it computes in a fixed number."""
+    from cityloop.core.system import SYSTEM
+    from cityloop.supervision import queries
+    from cityloop.supervision.sweep import sweep_task_lights
+
+    def board_queries(actor, as_of) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            queries.board(actor, as_of=as_of)
+        return len(ctx.captured_queries)
+
+    on_day(date(2026, 6, 1))
+    make_task("T1")
+    sweep_task_lights()
+    today, yesterday = date(2026, 6, 1), date(2026, 5, 31)
+    few = (board_queries(SYSTEM, today), board_queries(SYSTEM, yesterday))
+    scoped = board_queries(crew.supervisor, today)
+    for i in range(2, 12):
+        task = make_task(f"T{i}", deadline=date(2026, 6, 1 + i))
+        workflow.report_progress(actor=crew.doer, task_id=task.pk, text="进展", percent=5 * i)
+    sweep_task_lights()
+    assert (board_queries(SYSTEM, today), board_queries(SYSTEM, yesterday)) == few
+    assert few == (1, 6)  # the rows; then the policy, reports, milestones, findings, letters
+    assert board_queries(crew.supervisor, today) == scoped

@@ -1070,13 +1070,14 @@ def load_supervision() -> dict[str, Any]:
 
 
 def _sweep_live() -> None:
-    """The light sweeper's step for the live demo tasks not yet lit today."""
+    """The light sweeper's step for the live demo tasks not yet lit today: the set sweep
+    (:func:`workflow.relight_stale`, the same outcome as ``refresh_light`` on each) over
+    the active ones."""
     today = clock.today()
-    stale = Task.objects.filter(is_demo=True, state=Task.State.ACTIVE).filter(
-        Q(light_on__isnull=True) | Q(light_on__lt=today)
-    )
-    for pk in stale.filter(_live_q()).values_list("pk", flat=True):
-        workflow.refresh_light(task_id=pk, as_of=today)
+    live = Q(is_demo=True, state=Task.State.ACTIVE) & _live_q()
+    after: int | None = 0
+    while after is not None:
+        _changed, after = workflow.relight_stale(today, after=after, among=live)
 
 
 def _live_q() -> Q:

@@ -8,13 +8,15 @@ it, findings not yet closed then, letters not yet answered then), so the board c
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
@@ -165,10 +167,25 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=clock.local_zone())
 
 
-def facts_for(tasks: Iterable[Task], as_of: date) -> dict[int, TaskFacts]:
-    """Each task as it stood at the end of ``as_of``, read in a fixed number of queries."""
+def ids_in(ids: list[int]) -> RawSQL:
+    """Many ids as one parameter (a JSON list on SQLite, an array on PostgreSQL) for
+    ``field__in=``: the ORM spends milliseconds per thousand ids building ``IN (%s, …)``."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+
+
+def facts_for(tasks: Iterable[Any], as_of: date) -> dict[int, TaskFacts]:
+    """Each task as it stood at the end of ``as_of``, read in a fixed number of queries as
+    plain rows (no model object per task, milestone or report). ``tasks``: :class:`Task`
+    objects or anything with their ``pk``, ``start``, ``deadline``, ``state``, ``done_on``,
+    ``target_value`` and ``report_cadence`` (the board's :class:`BoardTask`)."""
     tasks = list(tasks)
-    ids = [t.pk for t in tasks]
+    if not tasks:
+        return {}
+    ids = ids_in([t.pk for t in tasks])
     end = _end_of(as_of)
     # The latest report of each task up to the day, one row per task (not the history).
     newest = (
@@ -176,32 +193,36 @@ def facts_for(tasks: Iterable[Task], as_of: date) -> dict[int, TaskFacts]:
         .order_by("-on", "-pk")
         .values("pk")[:1]
     )
-    report_ids = [
-        pk
-        for pk in Task.objects.filter(pk__in=ids)
-        .annotate(report_id=Subquery(newest))
-        .values_list("report_id", flat=True)
-        if pk
-    ]
-    latest = {r.task_id: r for r in ProgressReport.objects.filter(pk__in=report_ids)}
+    latest = {
+        task_id: (on, percent, value)
+        for task_id, on, percent, value in ProgressReport.objects.filter(
+            pk__in=Task.objects.filter(pk__in=ids)
+            .order_by()
+            .annotate(report_id=Subquery(newest))
+            .values("report_id")
+        )
+        .order_by()
+        .values_list("task_id", "on", "percent", "value")
+    }
     milestones: dict[int, list[MilestoneFacts]] = defaultdict(list)
-    for m in Milestone.objects.filter(task_id__in=ids):
-        done = m.done_on if m.done_on and m.done_on <= as_of else None
-        pct = float(m.planned_percent) if m.planned_percent is not None else None
-        milestones[m.task_id].append(MilestoneFacts(m.title, m.due, pct, done))
+    for task_id, title, due, planned, done_on in Milestone.objects.filter(
+        task_id__in=ids
+    ).values_list("task_id", "title", "due", "planned_percent", "done_on"):
+        done = done_on if done_on and done_on <= as_of else None
+        pct = float(planned) if planned is not None else None
+        milestones[task_id].append(MilestoneFacts(title, due, pct, done))
     problems: dict[int, list[str]] = defaultdict(list)
     overdue: dict[int, list[tuple[str, date]]] = defaultdict(list)
     open_then = Q(rectification__closed_at__isnull=True) | Q(rectification__closed_at__gt=end)
-    for f in (
+    for task_id, is_problem, description, rect_due in (
         Finding.objects.filter(task_id__in=ids, found_at__lte=end)
         .filter(open_then)
-        .select_related("rectification")
+        .values_list("task_id", "is_problem", "description", "rectification__due")
     ):
-        if f.is_problem:
-            problems[f.task_id].append(f.description[:80])
-        rect = getattr(f, "rectification", None)
-        if rect is not None and past_due(rect.due, as_of):
-            overdue[f.task_id].append((f.description[:80], rect.due))
+        if is_problem:
+            problems[task_id].append(description[:80])
+        if rect_due is not None and past_due(rect_due, as_of):
+            overdue[task_id].append((description[:80], rect_due))
     letters: dict[int, list[tuple[str, date]]] = defaultdict(list)
     through = (
         UrgingLetter.tasks.through.objects.filter(task_id__in=ids, urgingletter__sent_at__lte=end)
@@ -225,8 +246,8 @@ def facts_for(tasks: Iterable[Task], as_of: date) -> dict[int, TaskFacts]:
             deadline=t.deadline,
             state=state,
             done_on=t.done_on if state == "done" else None,
-            progress=_progress_of(t, report),
-            last_report_on=report.on if report else None,
+            progress=_percent(t.target_value, *report[1:]) if report else None,
+            last_report_on=report[0] if report else None,
             cadence_days=Cadence.days(t.report_cadence),
             milestones=tuple(milestones[t.pk]),
             open_problems=tuple(problems[t.pk]),
@@ -236,22 +257,42 @@ def facts_for(tasks: Iterable[Task], as_of: date) -> dict[int, TaskFacts]:
     return facts
 
 
+def _percent(target, percent, value) -> float | None:
+    """Percent from a report's figures: as given, or the indicator value against the target."""
+    if percent is not None:
+        return float(percent)
+    if value is not None and target:
+        return min(100.0, round(float(value) * 100 / float(target), 1))
+    return None
+
+
 def _progress_of(task: Task, report: ProgressReport | None) -> float | None:
     """Percent from the report: as given, or the indicator value against the target."""
     if report is None:
         return None
-    if report.percent is not None:
-        return float(report.percent)
-    if report.value is not None and task.target_value:
-        return min(100.0, round(float(report.value) * 100 / float(task.target_value), 1))
-    return None
+    return _percent(task.target_value, report.percent, report.value)
 
 
 def lights_for(
     tasks: Iterable[Task], as_of: date, policy: Policy | None = None
 ) -> dict[int, tuple[str, list[dict]]]:
-    policy = policy or active_policy()
+    policy = _remembering(policy or active_policy())
     return {pk: light(f, as_of, policy) for pk, f in facts_for(tasks, as_of).items()}
+
+
+def _remembering(policy: Policy) -> Policy:
+    """The policy with its working-day test remembered per day for one batch of lights
+    (thousands of tasks ask about the same few days; the calendar answers each once)."""
+    ask = policy.is_workday
+    known: dict[date, bool] = {}
+
+    def is_workday(day: date) -> bool:
+        answer = known.get(day)
+        if answer is None:
+            answer = known[day] = ask(day)
+        return answer
+
+    return replace(policy, is_workday=is_workday)
 
 
 def task_light(task: Task, as_of: date | None = None) -> tuple[str, list[dict]]:
@@ -262,13 +303,17 @@ def task_light(task: Task, as_of: date | None = None) -> tuple[str, list[dict]]:
     return lights_for([task], as_of)[task.pk]
 
 
-def stored_or_computed_lights(tasks: list[Task], as_of: date) -> dict[int, tuple[str, list[dict]]]:
-    """Each task's light on ``as_of``: today the sweeper's stored light (no reads), computed
-    only for tasks it has not lit yet today and for any other date."""
+def stored_or_computed_lights(tasks: list[Any], as_of: date) -> dict[int, tuple[str, list[dict]]]:
+    """Each task's light on ``as_of``: today the sweeper's stored light (no reads) — lit today,
+    or a finished task's final light (done early / on time / late, cancelled: the sweep
+    lights it once and it does not change) — computed only for tasks it has not lit yet today
+    and for any other date."""
     stored = {}
     if as_of == clock.today():
         stored = {
-            t.pk: (t.light, t.light_reasons) for t in tasks if t.light and t.light_on == as_of
+            t.pk: (t.light, t.light_reasons)
+            for t in tasks
+            if t.light and t.light_on and (t.light_on == as_of or _final(t, as_of))
         }
     missing = [t for t in tasks if t.pk not in stored]
     if missing:
@@ -276,12 +321,148 @@ def stored_or_computed_lights(tasks: list[Task], as_of: date) -> dict[int, tuple
     return stored
 
 
+FINAL = {*Colour.done(), Colour.CANCELLED}
+
+
+def _final(t: Any, as_of: date) -> bool:
+    """Is the stored light of ``t`` its light on ``as_of`` for good: finished, lit after it
+    finished, and ``as_of`` not before that?"""
+    if t.light not in FINAL or t.light_on > as_of:
+        return False
+    if t.state == Task.State.CANCELLED:
+        return t.light == Colour.CANCELLED
+    return (
+        t.state == Task.State.DONE
+        and t.light != Colour.CANCELLED
+        and t.done_on is not None
+        and t.done_on <= t.light_on
+    )
+
+
 # --- the board -------------------------------------------------------------------------------
+
+
+class Named(NamedTuple):
+    """A related row as the board names it (kind, category, unit, leader): no model object."""
+
+    pk: int
+    name: str
+    code: str = ""
+    short_name: str = ""
+
+
+@dataclass(slots=True)
+class BoardTask:
+    """A task as the board reads it: one ``values()`` row, what the page, the API list, the
+    tallies and :func:`facts_for` use (no :class:`Task` and its four related objects)."""
+
+    pk: int
+    code: str
+    title: str
+    kind: Named
+    category: Named
+    level: str
+    responsible_unit: Named
+    supervising_unit: Named | None
+    leader: Named | None
+    annual_goal: str
+    start: date
+    deadline: date
+    state: str
+    done_on: date | None
+    progress: Any
+    target_value: Any
+    report_cadence: str
+    light: str
+    light_reasons: list[dict]
+    light_on: date | None
+
+    @property
+    def category_id(self) -> int:
+        return self.category.pk
+
+    @property
+    def leader_id(self) -> int | None:
+        return self.leader.pk if self.leader else None
+
+    @property
+    def reports(self) -> QuerySet[ProgressReport]:
+        """The task's progress reports (a query, run only for a caller that asks)."""
+        return ProgressReport.objects.filter(task_id=self.pk)
+
+
+BOARD_FIELDS = (
+    "pk",
+    "code",
+    "title",
+    "kind_id",
+    "kind__name",
+    "kind__code",
+    "category_id",
+    "category__name",
+    "category__code",
+    "level",
+    "responsible_unit_id",
+    "responsible_unit__name",
+    "responsible_unit__code",
+    "responsible_unit__short_name",
+    "supervising_unit_id",
+    "supervising_unit__name",
+    "supervising_unit__code",
+    "supervising_unit__short_name",
+    "leader_id",
+    "leader__name",
+    "leader__code",
+    "annual_goal",
+    "start",
+    "deadline",
+    "state",
+    "done_on",
+    "progress",
+    "target_value",
+    "report_cadence",
+    "light",
+    "light_reasons",
+    "light_on",
+)
+
+
+def board_tasks(actor, flt: BoardFilter) -> list[BoardTask]:
+    """The filtered tasks as plain rows, in the board's order, in one query (each kind,
+    category, unit and leader named once, however many tasks share it)."""
+    named: dict[tuple, Named] = {}
+
+    def name(*key) -> Named:
+        found = named.get(key)
+        if found is None:
+            found = named[key] = Named(*key)
+        return found
+
+    tasks = []
+    for row in _filtered(actor, flt).values_list(*BOARD_FIELDS):
+        (pk, code, title, kind_id, kind, kind_code, cat_id, cat, cat_code, level,
+         unit_id, unit, unit_code, unit_short, sup_id, sup, sup_code, sup_short,
+         leader_id, leader, leader_code, *rest) = row  # fmt: skip
+        tasks.append(
+            BoardTask(
+                pk,
+                code,
+                title,
+                name(kind_id, kind, kind_code),
+                name(cat_id, cat, cat_code),
+                level,
+                name(unit_id, unit, unit_code, unit_short),
+                name(sup_id, sup, sup_code, sup_short) if sup_id else None,
+                name(leader_id, leader, leader_code) if leader_id else None,
+                *rest,
+            )
+        )
+    return tasks
 
 
 @dataclass
 class BoardRow:
-    task: Task
+    task: BoardTask
     colour: str
     reasons: list[dict]
 
@@ -325,9 +506,7 @@ class BoardFilter:
 
 
 def _filtered(actor, flt: BoardFilter) -> QuerySet[Task]:
-    qs = visible_tasks(actor).select_related(
-        "category", "kind", "leader", "responsible_unit", "supervising_unit"
-    )
+    qs = visible_tasks(actor)
     if flt.year:
         qs = qs.filter(start__lte=date(flt.year, 12, 31), deadline__gte=date(flt.year, 1, 1))
     if flt.unit:
@@ -348,10 +527,12 @@ def _filtered(actor, flt: BoardFilter) -> QuerySet[Task]:
 
 def _tally(rows: list[BoardRow], key) -> list[tuple[str, dict[str, int]]]:
     groups: dict[str, Counter] = defaultdict(Counter)
+    done = set(Colour.done())
     for row in rows:
-        groups[key(row.task)][row.colour] += 1
-        if row.colour in Colour.done():
-            groups[key(row.task)]["done"] += 1
+        group = groups[key(row.task)]
+        group[row.colour] += 1
+        if row.colour in done:
+            group["done"] += 1
     return sorted(
         ((name, dict(c)) for name, c in groups.items()),
         key=lambda item: (-item[1].get(Colour.RED, 0), -item[1].get(Colour.YELLOW, 0), item[0]),
@@ -359,12 +540,14 @@ def _tally(rows: list[BoardRow], key) -> list[tuple[str, dict[str, int]]]:
 
 
 def board(actor, *, as_of: date | None = None, flt: BoardFilter | None = None) -> Board:
-    """Every visible task of the year with its light on ``as_of``, and the counts."""
+    """Every visible task of the year with its light on ``as_of``, and the counts: for today
+    the lights the sweeper stored on the task rows (one read, no facts), computed from the
+    facts only for the tasks not lit today and for any other date."""
     as_of = as_of or clock.today()
     flt = flt or BoardFilter()
     year = flt.year if flt.year is not None else as_of.year
     flt = BoardFilter(**{**flt.__dict__, "year": year or None, "colour": ""})
-    tasks = list(_filtered(actor, flt))
+    tasks = board_tasks(actor, flt)
     lit = stored_or_computed_lights(tasks, as_of)
     rows = [BoardRow(t, *lit[t.pk]) for t in tasks]
     counts = Counter(r.colour for r in rows)
@@ -373,7 +556,8 @@ def board(actor, *, as_of: date | None = None, flt: BoardFilter | None = None) -
         rows, lambda t: t.responsible_unit.short_name or t.responsible_unit.name
     )
     result.by_category = _tally(rows, lambda t: t.category.name)
-    result.by_leader = _tally(rows, lambda t: t.leader.name if t.leader else _("(none)"))
+    nobody = _("(none)")
+    result.by_leader = _tally(rows, lambda t: t.leader.name if t.leader else nobody)
     return result
 
 
@@ -621,12 +805,12 @@ def summaries(
     """The summaries of several periods ending on one day: the tasks and their lights at the
     end are read once for all of them (the board page shows all three)."""
     end = end or clock.today()
-    tasks = list(_filtered(actor, BoardFilter(year=end.year)))
-    now_lit = lights_for(tasks, end)
+    tasks = board_tasks(actor, BoardFilter(year=end.year))
+    now_lit = stored_or_computed_lights(tasks, end)
     return [_summary(actor, kind, end, tasks, now_lit) for kind in kinds]
 
 
-def _summary(actor, kind: str, end: date, tasks: list[Task], now_lit: dict) -> dict[str, Any]:
+def _summary(actor, kind: str, end: date, tasks: list[BoardTask], now_lit: dict) -> dict[str, Any]:
     start, end = period_bounds(kind, end)
     then_lit = lights_for(tasks, start - timedelta(days=1))
     counts = Counter(c for c, _r in now_lit.values())

@@ -11,7 +11,7 @@ change concerns, so the light shown never lags the records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -559,14 +559,15 @@ def stale_tasks_q(as_of: date) -> Q:
 
 
 def relight_stale(
-    as_of: date | None = None, *, limit: int = 1000, after: int = 0
+    as_of: date | None = None, *, limit: int = 1000, after: int = 0, among: Q | None = None
 ) -> tuple[dict[str, int], int | None]:
     """The set-based sweep step: store ``as_of``'s light of up to ``limit`` stale tasks with
     pk > ``after`` in one transaction — the tasks claimed by one guarded UPDATE … RETURNING
     (so two sweeps at once light each task once), their facts read in a fixed number of
     queries, lights, day records, events, explanations and notifications written in bulk.
-    Same outcome as :func:`refresh_light` on each. Returns (changes per colour, the highest
-    pk examined or ``None`` when nothing was left)."""
+    Same outcome as :func:`refresh_light` on each. ``among``: only the stale tasks it
+    matches (the demo's sweep of its live tasks). Returns (changes per colour, the highest pk
+    examined or ``None`` when nothing was left)."""
     from django.db import connection
 
     from cityloop.core.db import id_list_sql, insert_rows, update_rows
@@ -574,7 +575,7 @@ def relight_stale(
     as_of = as_of or clock.today()
     with transaction.atomic():
         ids = list(
-            Task.objects.filter(stale_tasks_q(as_of), pk__gt=after)
+            Task.objects.filter(stale_tasks_q(as_of), among or Q(), pk__gt=after)
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
@@ -595,9 +596,13 @@ def relight_stale(
                 [day, *ids_params, Task.State.ACTIVE, day, Task.State.ACTIVE],
             )
             claimed = sorted(row[0] for row in cursor.fetchall())
-        tasks = list(
-            Task.objects.filter(pk__in=claimed).select_related("responsible_unit").order_by("pk")
-        )
+        # Plain rows, not models: what the facts, the changes and the events read.
+        tasks = [
+            _SweptTask(*row)
+            for row in Task.objects.filter(pk__in=queries.ids_in(claimed))
+            .order_by("pk")
+            .values_list(*_SweptTask.FIELDS)
+        ]
         lit = queries.lights_for(tasks, as_of)
         # Day records and lights in one statement each (bulk_create's upsert and bulk_update
         # build a model or a CASE per row and field: most of a 10 k sweep's time).
@@ -610,28 +615,56 @@ def relight_stale(
             conflict=(["task_id", "on"], ["colour", "reasons"]),
         )
         changed: dict[str, int] = {}
-        moved: list[tuple[Task, str, str, list[dict]]] = []
+        moved: list[tuple[_SweptTask, str, str, list[dict]]] = []
         for t in tasks:
             colour, reasons = lit[t.pk]
-            before = t.light
-            t.light, t.light_reasons, t.light_on = colour, reasons, as_of
-            if before != colour:
-                moved.append((t, before, colour, reasons))
+            if t.light != colour:
+                moved.append((t, t.light, colour, reasons))
                 changed[colour] = changed.get(colour, 0) + 1
         update_rows(
-            Task, [{"id": t.pk, "light": t.light, "light_reasons": t.light_reasons} for t in tasks]
+            Task,
+            [{"id": t.pk, "light": lit[t.pk][0], "light_reasons": lit[t.pk][1]} for t in tasks],
         )
         if moved:
             _lights_changed(moved, as_of)
     return changed, ids[-1]
 
 
-def _lights_changed(moved: list[tuple[Task, str, str, list[dict]]], as_of: date) -> None:
+@dataclass(frozen=True)
+class _SweptTask:
+    """A task as the set sweep reads it: what :func:`queries.facts_for` and the changes use."""
+
+    FIELDS = (
+        "pk",
+        "code",
+        "start",
+        "deadline",
+        "state",
+        "done_on",
+        "target_value",
+        "report_cadence",
+        "light",
+        "responsible_unit_id",
+    )
+
+    pk: int
+    code: str
+    start: date
+    deadline: date
+    state: str
+    done_on: date | None
+    target_value: Any
+    report_cadence: str
+    light: str
+    responsible_unit_id: int
+
+
+def _lights_changed(moved: list[tuple[_SweptTask, str, str, list[dict]]], as_of: date) -> None:
     """:func:`_relight`'s consequences for many tasks at once: the events, an explanation for
     each task turned red that has none open, the units told."""
     from cityloop.core.db import insert_rows
 
-    def event_row(task: Task, **fields: Any) -> dict[str, Any]:
+    def event_row(task: _SweptTask, **fields: Any) -> dict[str, Any]:
         row = events.event_fields(actor=None, **fields)
         row["actor_id"] = row.pop("actor")
         row["task_id"] = task.pk
@@ -656,11 +689,14 @@ def _lights_changed(moved: list[tuple[Task, str, str, list[dict]]], as_of: date)
         ).values_list("task_id", flat=True)
     )
     red = [(t, reasons) for t, reasons in red if t.pk not in explained]
+    units = Unit.objects.in_bulk({t.responsible_unit_id for t, _b, _c, _r in moved})
     staff: dict[int, list] = {}
 
-    def people(task: Task) -> list:
+    def people(task: _SweptTask) -> list:
         if task.responsible_unit_id not in staff:
-            staff[task.responsible_unit_id] = unit_staff(task.responsible_unit, UNIT_STAFF)
+            staff[task.responsible_unit_id] = unit_staff(
+                units[task.responsible_unit_id], UNIT_STAFF
+            )
         return staff[task.responsible_unit_id]
 
     told = []
@@ -677,23 +713,35 @@ def _lights_changed(moved: list[tuple[Task, str, str, list[dict]]], as_of: date)
         for t, reasons in red:
             if t.responsible_unit_id not in dues:
                 dues[t.responsible_unit_id] = worktime.add_work_time(
-                    now, days=policy.explanation_working_days, unit=t.responsible_unit
+                    now, days=policy.explanation_working_days, unit=units[t.responsible_unit_id]
                 )
             asked.append(
-                Explanation(
-                    task=t, opened_at=now, due_at=dues[t.responsible_unit_id], reasons=reasons
-                )
+                {
+                    "task_id": t.pk,
+                    "opened_at": now,
+                    "due_at": dues[t.responsible_unit_id],
+                    "reasons": reasons,
+                    "state": Explanation.State.OPEN,
+                    "text": "",
+                }
             )
-        asked = Explanation.objects.bulk_create(asked, batch_size=500)
-        for explanation, (t, reasons) in zip(asked, red, strict=True):
+        # One INSERT (no model object per explanation), then each task's new one's pk.
+        insert_rows(Explanation, asked)
+        opened = dict(
+            Explanation.objects.filter(
+                task_id__in=queries.ids_in([t.pk for t, _r in red]),
+                state=Explanation.State.OPEN,
+            ).values_list("task_id", "pk")
+        )
+        for row, (t, reasons) in zip(asked, red, strict=True):
             new_events.append(
                 event_row(
                     t,
                     verb="explanation_requested",
                     note="；".join(r["text"] for r in reasons if r["colour"] == Colour.RED),
                     data={
-                        "explanation": explanation.pk,
-                        "due_at": explanation.due_at.isoformat(),
+                        "explanation": opened[t.pk],
+                        "due_at": row["due_at"].isoformat(),
                     },
                 )
             )
