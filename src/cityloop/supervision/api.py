@@ -43,7 +43,7 @@ from cityloop.supervision.schemas import (
     ProgressIn,
     ProgressOut,
     RectificationOut,
-    RectifiedIn,
+    RectificationReportIn,
     ReinspectIn,
     SummaryOut,
     TaskActionIn,
@@ -517,7 +517,7 @@ def get_rectification(request: HttpRequest, rect_id: int):
 
 
 @router.post("/rectifications/{rect_id}/report", response={200: RectificationOut, **ERRORS})
-def rectification_report(request: HttpRequest, rect_id: int, payload: RectifiedIn):
+def rectification_report(request: HttpRequest, rect_id: int, payload: RectificationReportIn):
     rect = workflow.submit_rectification(
         actor=request.auth,
         rectification_id=rect_id,

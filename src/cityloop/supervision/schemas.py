@@ -156,7 +156,7 @@ class TaskActionIn(Schema):
     reason: str = Field("", max_length=300)
 
 
-class RectifiedIn(TextIn):
+class RectificationReportIn(TextIn):
     photo_ids: list[int] = Field([], description="ids from POST /uploads / 先上传照片得到的 id")
 
 
