@@ -308,21 +308,17 @@ def run_import(
             _("Unknown import kind %(kind)s (one of: %(kinds)s)")
             % {"kind": kind, "kinds": ", ".join(KINDS)},
         )
-    if kind in PLAN:
-        report = run_file(
-            SPECS[kind],
-            PLAN[kind],
-            path,
-            actor=actor,
-            dry_run=dry_run,
-            crs=crs,
-            planned=True,
-            progress=progress,
-        )
-    else:
-        report = run_file(
-            SPECS[kind], APPLY[kind], path, actor=actor, dry_run=dry_run, crs=crs, progress=progress
-        )
+    # Every kind is checked for the whole file first and written in bulk (PLAN).
+    report = run_file(
+        SPECS[kind],
+        PLAN[kind],
+        path,
+        actor=actor,
+        dry_run=dry_run,
+        crs=crs,
+        planned=True,
+        progress=progress,
+    )
     if kind == "places" and report.written:  # fresh statistics after a large import
         from cityloop.core.db import analyze_after_bulk
 
@@ -508,197 +504,6 @@ def lookup(run: ImportRun, row: Row, name: str, model, reason: str):
 
 
 # --- per kind ------------------------------------------------------------------------------
-
-
-def _apply_places(run: ImportRun) -> None:
-    done: dict[str, Place | None] = {}
-    for row in tree_order(run, Place):
-        if not row.ok:
-            continue
-        code = row.values["code"]
-        existing = Place.objects.filter(code=code).first()
-        ready, parent = resolve_parent(run, row, Place, done, existing)
-        if not ready:
-            continue
-        kind = row.values["kind"]
-        management = run.keep(row, existing, "management", "")
-        if management and kind != Place.Kind.COMPOUND:
-            run.error(
-                row,
-                "management",
-                _("Only a compound has a management type"),
-                "management_not_compound",
-            )
-            management = ""
-        done[code] = run.save(
-            row,
-            services.place_save,
-            {
-                "code": code,
-                "name": row.values["name"],
-                "kind": kind,
-                "parent": parent,
-                "management": management,
-                "address": run.keep(row, existing, "address", ""),
-                "geometry_json": _geometry(run, row, existing, ANY_GEOMETRY),
-                "attrs": existing.attrs if existing is not None else None,
-                "is_demo": existing.is_demo if existing is not None else False,
-            },
-        )
-
-
-def _apply_units(run: ImportRun) -> None:
-    done: dict[str, Unit | None] = {}
-    for row in tree_order(run, Unit):
-        code = row.values["code"]
-        existing = Unit.objects.filter(code=code).first()
-        if run.present("place_code"):
-            place, _found = lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
-        else:
-            place = existing.place if existing is not None else None
-        if not row.ok:
-            continue
-        ready, parent = resolve_parent(run, row, Unit, done, existing)
-        if not ready:
-            continue
-        done[code] = run.save(
-            row,
-            services.unit_save,
-            {
-                "code": code,
-                "name": row.values["name"],
-                "kind": row.values["kind"],
-                "parent": parent,
-                "place": place,
-                "short_name": run.keep(row, existing, "short_name", ""),
-                "work_hours": run.keep(row, existing, "work_hours", ""),
-                "works_weekends": run.keep(row, existing, "works_weekends", False),
-                "round_the_clock": run.keep(row, existing, "round_the_clock", False),
-                "is_demo": existing.is_demo if existing is not None else False,
-            },
-        )
-
-
-def _apply_people(run: ImportRun) -> None:
-    for row in run.parsed.rows:
-        code = row.values["code"]
-        existing = Person.objects.filter(code=code).first() if code else None
-        refs = {}
-        for name, model, reason in (
-            ("unit_code", Unit, _("No unit with code %(code)s")),
-            ("place_code", Place, _("No place with code %(code)s")),
-        ):
-            attr = name.removesuffix("_code")
-            if run.present(name):
-                refs[attr], _found = lookup(run, row, name, model, reason)
-            else:
-                refs[attr] = getattr(existing, attr) if existing is not None else None
-        if not row.ok:
-            continue
-        run.save(
-            row,
-            services.person_save,
-            {
-                "code": code,
-                "name": row.values["name"],
-                "unit": refs["unit"],
-                "place": refs["place"],
-                "phone": run.keep(row, existing, "phone", ""),
-                "title": run.keep(row, existing, "title", ""),
-                "is_demo": existing.is_demo if existing is not None else False,
-            },
-        )
-
-
-def _apply_zones(run: ImportRun) -> None:
-    for row in run.parsed.rows:
-        place, _found = lookup(run, row, "place_code", Place, _("No place with code %(code)s"))
-        if not row.ok:
-            continue
-        code = row.values["code"]
-        existing = Zone.objects.filter(code=code).first()
-        kind = row.values["kind"]
-        run.save(
-            row,
-            services.zone_save,
-            {
-                "code": code,
-                "name": row.values["name"],
-                "kind": kind,
-                "place": place,
-                "geometry_json": _geometry(
-                    run, row, existing, Zone.GEOMETRY_TYPES[Zone.Kind(kind)]
-                ),
-                "attrs": existing.attrs if existing is not None else None,
-                "is_demo": existing.is_demo if existing is not None else False,
-            },
-        )
-
-
-def _duty_target(run: ImportRun, row: Row) -> tuple[Zone | None, Place | None, bool]:
-    """Find the duty's object: a zone or a place, by the role (or the 对象类型 column)."""
-    code = row.values["target_code"]
-    if not code:
-        return None, None, False
-    wanted = row.values.get("target_type") or ""
-    if not wanted and row.values.get("role"):
-        target_kind, _kinds = services.ROLE_TARGET[ZoneRole.Role(row.values["role"])]
-        wanted = "" if target_kind == "either" else target_kind
-    zone = Zone.objects.filter(code=code).first() if wanted in ("", "zone") else None
-    place = Place.objects.filter(code=code).first() if wanted in ("", "place") else None
-    if zone is not None and place is not None:
-        run.error(
-            row,
-            "target_code",
-            _("Code %(code)s is both a zone and a place; add a target type column (对象类型)")
-            % {"code": code},
-            "target_ambiguous",
-        )
-        return None, None, False
-    if zone is None and place is None:
-        reason = {
-            "zone": _("No zone with code %(code)s"),
-            "place": _("No place with code %(code)s"),
-        }.get(wanted, _("No zone or place with code %(code)s"))
-        run.error(row, "target_code", reason % {"code": code}, "reference_not_found")
-        return None, None, False
-    return zone, place, True
-
-
-def _apply_duties(run: ImportRun) -> None:
-    for row in run.parsed.rows:
-        person, _found = lookup(run, row, "person_code", Person, _("No person with code %(code)s"))
-        zone, place, _found = _duty_target(run, row)
-        if not row.ok:
-            continue
-        run.save(
-            row,
-            services.duty_assign,
-            {
-                "person": person,
-                "role": row.values["role"],
-                "level": row.values.get("level") or "",
-                "zone": zone,
-                "place": place,
-            },
-            {"place": "target_code"},
-        )
-
-
-def _apply_partnerships(run: ImportRun) -> None:
-    for row in run.parsed.rows:
-        unit, _u = lookup(run, row, "unit_code", Unit, _("No unit with code %(code)s"))
-        compound, _c = lookup(run, row, "compound_code", Place, _("No place with code %(code)s"))
-        if not row.ok:
-            continue
-        run.save(
-            row,
-            services.partnership_save,
-            {"unit": unit, "compound": compound, "note": row.values.get("note") or ""},
-        )
-
-
-# --- planned kinds: checked with batched reads, written in bulk ------------------------------
 
 
 def by_code(queryset, codes) -> dict[str, Any]:
@@ -1043,7 +848,7 @@ def _stored_duties(people: dict[str, Person]) -> dict[tuple, ZoneRole]:
 
 
 def _planned_duty_target(run: ImportRun, row: Row, zones: dict, places: dict):
-    """:func:`_duty_target` over the zones and places read for the whole file."""
+    """A duty row's zone or place, from the zones and places read for the whole file."""
     code = row.values["target_code"]
     if not code:
         return None, None
@@ -1179,13 +984,4 @@ PLAN: dict[str, Callable[[ImportRun], Callable[[], None]]] = {
     "zones": _plan_zones,
     "duties": _plan_duties,
     "partnerships": _plan_partnerships,
-}
-
-APPLY: dict[str, Callable[[ImportRun], None]] = {
-    "places": _apply_places,
-    "units": _apply_units,
-    "people": _apply_people,
-    "zones": _apply_zones,
-    "duties": _apply_duties,
-    "partnerships": _apply_partnerships,
 }

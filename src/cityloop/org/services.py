@@ -311,13 +311,7 @@ def place_save(
         attrs=attrs,
         is_demo=is_demo,
     )
-    if outcome == "unchanged":
-        return place, outcome
-    place.save()
-    events.record_on(place, actor=actor, verb=f"place_{outcome}", data={"code": code})
-    if outcome == "updated":
-        _repath_descendants(Place, place)
-    return place, outcome
+    return _save_tree_node(place, outcome, actor=actor, verb=f"place_{outcome}")
 
 
 UNIT_FIELDS = [
@@ -403,13 +397,19 @@ def unit_save(
         round_the_clock=round_the_clock,
         is_demo=is_demo,
     )
+    return _save_tree_node(unit, outcome, actor=actor, verb=f"unit_{outcome}")
+
+
+def _save_tree_node(node, outcome: str, *, actor, verb: str):
+    """Save a built place or unit with its event, and move its subtree's paths when it
+    moved: one step for both trees."""
     if outcome == "unchanged":
-        return unit, outcome
-    unit.save()
-    events.record_on(unit, actor=actor, verb=f"unit_{outcome}", data={"code": code})
+        return node, outcome
+    node.save()
+    events.record_on(node, actor=actor, verb=verb, data={"code": node.code})
     if outcome == "updated":
-        _repath_descendants(Unit, unit)
-    return unit, outcome
+        _repath_descendants(type(node), node)
+    return node, outcome
 
 
 def _repath_descendants(model, node) -> None:
