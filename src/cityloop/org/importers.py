@@ -714,7 +714,7 @@ def _references(run: ImportRun, columns: dict[str, type]) -> dict[str, dict[str,
     return {
         name: by_code(
             model.objects.only(
-                *(f for f in ("id", "code", "kind", "name", "path") if _has(model, f))
+                *(f for f in ("id", "code", "kind", "name", "path") if _has_field(model, f))
             ),
             [r.values.get(name) for r in run.parsed.rows],
         )
@@ -723,7 +723,7 @@ def _references(run: ImportRun, columns: dict[str, type]) -> dict[str, dict[str,
     }
 
 
-def _has(model, name: str) -> bool:
+def _has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.concrete_fields)
 
 
