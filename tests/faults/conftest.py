@@ -121,5 +121,14 @@ def small_disk(tmp_path, settings, monkeypatch) -> Iterator[SmallDisk]:
             subprocess.run(["umount", "-l", str(root)], check=False)
 
 
+@pytest.fixture
+def migrated_template(django_db_setup):
+    """The session's migrated database for the servers (tests.faults.template), taken when the
+    test database was set up; ``None`` when there is none (each server migrates its own)."""
+    from tests.faults import template
+
+    return template.current()
+
+
 # The case-loop cast and category, for the page and API faults.
 from tests.cases.conftest import _fast_hasher, at_monday, cast, category  # noqa: E402, F401

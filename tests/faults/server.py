@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.faults.template import Template
 from tests.faults.test_backup import Fresh
 
 SETUP_TIMEOUT = 120
@@ -36,7 +37,7 @@ s.place_save(actor=None, code="410106", name="上街区", kind="district")
 PREPARE = """
 import io
 from django.core.management import call_command
-call_command("migrate", verbosity=0)
+{migrate}
 {seed}
 call_command("user", "create", "reporter", "--password", {password!r}, *{who!r})
 out = io.StringIO()
@@ -97,15 +98,18 @@ class Server:
         return done
 
     def prepare(self, *, seed: str = "", role: str = "resident") -> None:
-        """Migrate, a root place (reports need a place) and ``seed`` (Python run in ``manage
-        shell``), one account of ``role`` (``superuser``: sees everything) and its token."""
+        """Migrate (unless the database is a copy of a migrated one), a root place (reports
+        need a place) and ``seed`` (Python run in ``manage shell``), one account of ``role``
+        (``superuser``: sees everything) and its token."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "secret_key").write_text("fault-test-" + uuid.uuid4().hex)
         who = ["--superuser"] if role == "superuser" else ["--role", role]
         # One process for the four steps (the same commands `cityloop manage migrate`, `user
         # create` and `token create` run): each start of Django costs seconds on a loaded
         # machine, and the fault tests are about the server, not about these commands.
-        script = PREPARE.format(seed=SEED + seed, password=PASSWORD, who=who)
+        migrated = getattr(self.database, "migrated", False)
+        migrate = "" if migrated else 'call_command("migrate", verbosity=0)'
+        script = PREPARE.format(migrate=migrate, seed=SEED + seed, password=PASSWORD, who=who)
         out = self.cli("manage", "shell", "-c", script).stdout
         self.token = next(
             line.removeprefix("TOKEN=") for line in out.splitlines() if line.startswith("TOKEN=")
@@ -182,7 +186,10 @@ class Server:
         return self._request("POST", path, data, headers)
 
 
-def server_database(tmp_path: Path) -> Fresh:
-    """A database for the server on the engine the suite runs on."""
+def server_database(tmp_path: Path, template: Template | None) -> Fresh:
+    """A database for the server on the engine the suite runs on: a copy of the session's
+    migrated ``template`` (the ``migrated_template`` fixture), or empty when there is none
+    (then :meth:`Server.prepare` migrates it)."""
     assert connection.vendor in ("sqlite", "postgresql")
-    return Fresh(tmp_path)
+    assert template is None or template.vendor == connection.vendor, template
+    return Fresh(tmp_path, template)

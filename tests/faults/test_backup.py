@@ -33,6 +33,7 @@ from django.db import connection, connections
 from cityloop.cases import workflow
 from cityloop.core import photos
 from tests.cases.conftest import IN_COMPOUND
+from tests.faults.template import Template, drop_at_session_end, sqlite_copy
 from tests.faults.test_disk_full import noisy_jpeg
 
 MAX_CASES = 400  # the load stops here, or LOAD_SECONDS after the backup ended
@@ -61,33 +62,40 @@ def cli(*args: str, data_dir: Path, database_url: str) -> subprocess.CompletedPr
     )
 
 
-class Fresh:
-    """A database nobody has used: a new SQLite file, or a new PostgreSQL database."""
+def admin_sql(statement: str) -> None:
+    """One statement on the PostgreSQL server of the suite's database (CREATE/DROP DATABASE)."""
+    import psycopg
 
-    def __init__(self, tmp_path: Path):
+    s = connection.settings_dict
+    with psycopg.connect(
+        dbname="postgres",
+        host=s.get("HOST") or "127.0.0.1",
+        port=s.get("PORT") or 5432,
+        user=s.get("USER") or None,
+        password=s.get("PASSWORD") or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute(statement)
+
+
+class Fresh:
+    """A database nobody has used: a new SQLite file, or a new PostgreSQL database; empty, or
+    a copy of a migrated ``template`` (tests.faults.template), then ``migrated``."""
+
+    def __init__(self, tmp_path: Path, template: Template | None = None):
         self.tmp_path = tmp_path
         self.sqlite = connection.vendor == "sqlite"
+        self.migrated = template is not None
         source = dict(connection.settings_dict)
         if self.sqlite:
             self.name = str(tmp_path / f"restored-{uuid.uuid4().hex[:6]}.sqlite3")
+            if template is not None:
+                sqlite_copy(template.name, self.name)
         else:
             self.name = f"h_restore_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-            self._admin(f'CREATE DATABASE "{self.name}"')
+            copy = f' TEMPLATE "{template.name}"' if template is not None else ""
+            admin_sql(f'CREATE DATABASE "{self.name}"{copy}')
         self.url = _url({**source, "NAME": self.name})
-
-    def _admin(self, statement: str) -> None:
-        import psycopg
-
-        s = connection.settings_dict
-        with psycopg.connect(
-            dbname="postgres",
-            host=s.get("HOST") or "127.0.0.1",
-            port=s.get("PORT") or 5432,
-            user=s.get("USER") or None,
-            password=s.get("PASSWORD") or None,
-            autocommit=True,
-        ) as conn:
-            conn.execute(statement)
 
     def rows(self, sql: str) -> list[tuple]:
         if self.sqlite:
@@ -119,8 +127,10 @@ class Fresh:
         return rows[0][0] if rows else 0
 
     def drop(self) -> None:
+        """Gone when the session ends (a SQLite file goes with tmp_path): DROP DATABASE waits
+        for a checkpoint, so the PostgreSQL ones are dropped together then."""
         if not self.sqlite:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            drop_at_session_end(self.name)
 
 
 @pytest.fixture
@@ -299,11 +309,14 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(settings, tmp_pa
         "cut manifest": (_cut_the_manifest, "清单"),
         "lost key": (_lose_the_key, "备份校验失败"),
     }
+    # One empty target for the four: each refusal must leave it empty (checked after each),
+    # so the next one meets the same target; on PostgreSQL every database made and dropped
+    # costs seconds (DROP DATABASE waits for a checkpoint).
+    target = fresh()
     for label, (damage, message) in damages.items():
         copy = tmp_path / f"damaged-{label.replace(' ', '-')}"
         shutil.copytree(backup_dir, copy)
         damage(copy)
-        target = fresh()
         restored_dir = tmp_path / f"restored-{label.replace(' ', '-')}"
 
         refused = cli("restore", str(copy), data_dir=restored_dir, database_url=target.url)

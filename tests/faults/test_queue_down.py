@@ -32,8 +32,8 @@ Category.objects.create(
 
 
 @pytest.fixture
-def server(tmp_path, db):
-    database = server_database(tmp_path)
+def server(tmp_path, db, migrated_template):
+    database = server_database(tmp_path, migrated_template)
     srv = Server(database, tmp_path / "data", f"redis://127.0.0.1:{closed_port()}/0")
     try:
         srv.prepare(seed=SEED, role="superuser")
