@@ -33,13 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:demo -->", "<!-- /bench:demo -->"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/cityloop_bench_demo"
 GOAL_S = 30
-# The load before issue 20's first round (commit 613bde5, 2026-12-07, this 2-core machine
-# shared with a CI run): every frame row saved one by one, a locked read and a save per light
-# the sweeps changed, the assessment re-scored after every entry. Kept beside each new
-# measurement so the section says what changed; the load says how busy the machine was.
+# The load before issue 20's first round (commit 613bde5, measured 2026-12-07 on this 2-core
+# machine, shared): every frame row saved one by one, a locked read and a save per light the
+# sweeps changed, the assessment re-scored after every entry. Kept beside each new measurement
+# so the section says what changed; the load says how busy the machine was (at load 6 the same
+# code took 170.1 s wall, 89.3 s CPU on SQLite and 259.0 s, 101.5 s CPU on PostgreSQL).
 BEFORE = [
-    {"db": "SQLite", "wall_s": 170.1, "cpu_s": 89.3, "load": 6.0, "statements": 100_658},
-    {"db": "PostgreSQL", "wall_s": 259.0, "cpu_s": 101.5, "load": 6.1, "statements": None},
+    {"db": "SQLite", "wall_s": 75.8, "cpu_s": 69.3, "load": 2.1},
+    {"db": "PostgreSQL", "wall_s": 137.3, "cpu_s": 96.1, "load": 2.8},
 ]
 
 
