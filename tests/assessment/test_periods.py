@@ -174,6 +174,54 @@ def test_entry_needs_evidence_and_rescores(zxl, scheme, play, at):
     assert line.source == "entered" and "督查小组" in line.explanation["evidence"]
 
 
+def test_a_sheet_of_entries_scores_once_as_entries_one_by_one_would(zxl, scheme, play, at):
+    for _ in range(3):
+        play(zxl.sw)
+        play(zxl.zx)
+    _june(at)
+    workflow.run_period(actor=zxl.desk, code="CW", key="2020-06")
+    before = {k: s.total for k, s in _scores().items()}
+    sheet = [
+        workflow.PointsIn(zxl.sw.code, "appearance", 18, " 6月28日检查记录 "),
+        workflow.PointsIn(zxl.zx.code, "appearance", 11, "6月29日检查记录"),
+    ]
+    calls = []
+    real = services.score_period
+
+    def counted(period):
+        calls.append(period.key)
+        return real(period)
+
+    services.score_period = counted
+    try:
+        workflow.enter_points_many(actor=zxl.desk, code="CW", key="2020-06", entries=sheet)
+    finally:
+        services.score_period = real
+    assert calls == ["2020-06"]  # scored once for the whole sheet
+    s = _scores()
+    assert s[zxl.sw.code].total == before[zxl.sw.code] + 18
+    assert s[zxl.zx.code].total == before[zxl.zx.code] + 11
+    events = AssessmentEvent.objects.filter(verb="enter").order_by("pk")
+    assert [(e.note, e.data["target"], e.data["points"]) for e in events] == [
+        ("6月28日检查记录", zxl.sw.code, "18"),
+        ("6月29日检查记录", zxl.zx.code, "11"),
+    ]
+    # One refused entry refuses the sheet: nothing of it is stored.
+    with pytest.raises(InvalidInput) as e:
+        workflow.enter_points_many(
+            actor=zxl.desk,
+            code="CW",
+            key="2020-06",
+            entries=[
+                workflow.PointsIn(zxl.sw.code, "appearance", 5, "复查"),
+                workflow.PointsIn(zxl.zx.code, "appearance", 5, " "),
+            ],
+        )
+    assert e.value.code == "assessment_evidence_required"
+    assert AssessmentEvent.objects.filter(verb="enter").count() == 2
+    assert _scores()[zxl.sw.code].total == before[zxl.sw.code] + 18
+
+
 def test_only_assessors_run_and_outsiders_do_not_see(zxl, scheme, at):
     _june(at)
     with pytest.raises(NotFound):

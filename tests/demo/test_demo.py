@@ -41,9 +41,10 @@ def test_first_load_creates_everything_in_a_bounded_number_of_statements(loaded)
     counts = loaded["counts"]
     assert counts["place"]["created"] == Place.objects.filter(is_demo=True).count() == 370
     assert all(c["updated"] == c["unchanged"] == 0 for c in counts.values())
-    # 17,412 statements when this bound was set (370 places, their units, people and zones):
-    # the bound catches a per-row storm (an N+1 walk) on any machine; time is in bench/.
-    assert loaded["queries"] < 22_000, loaded["queries"]
+    # 1,465 statements when this bound was set (370 places, their units, people and zones
+    # written in batches by services.bulk_write; 17,412 row by row before): the bound catches
+    # a per-row storm (an N+1 walk) on any machine; time is in bench/.
+    assert loaded["queries"] < 1_850, loaded["queries"]
 
 
 def test_every_demo_row_is_marked_demo(loaded):

@@ -3,7 +3,10 @@ assessor entries, appeals and closing — each scope-checked, atomic, with its e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -247,6 +250,46 @@ def enter_points(
     """An assessor's points for an entered item, with evidence; the period is re-scored."""
     period = _period_locked(actor, code, key)
     _require_open(period)
+    entry = _new_entry(actor, period, target_key, item_code, points, evidence, attachments)
+    services.score_period(period)
+    _entered(actor, period, entry)
+    return period
+
+
+@dataclass(frozen=True)
+class PointsIn:
+    """One assessor entry of :func:`enter_points_many` (the arguments of :func:`enter_points`
+    that differ per target)."""
+
+    target_key: str
+    item_code: str
+    points: Any
+    evidence: str
+    attachments: list | None = None
+
+
+@transaction.atomic
+def enter_points_many(*, actor, code: str, key: str, entries: Sequence[PointsIn]) -> Period:
+    """:func:`enter_points` for many entries of one period (a day's inspection sheet): each
+    checked and stored with its ``enter`` event as there, the period re-scored once at the
+    end instead of after every entry — the same scores, since a computation replaces the
+    one before it. One refused entry refuses them all."""
+    period = _period_locked(actor, code, key)
+    _require_open(period)
+    made = [
+        _new_entry(actor, period, e.target_key, e.item_code, e.points, e.evidence, e.attachments)
+        for e in entries
+    ]
+    if made:
+        services.score_period(period)
+    for entry in made:
+        _entered(actor, period, entry)
+    return period
+
+
+def _new_entry(
+    actor, period: Period, target_key: str, item_code: str, points, evidence: str, attachments
+) -> Entry:
     item = _item(period, item_code)
     if item.mode != Item.Mode.ENTERED:
         raise InvalidInput(
@@ -260,7 +303,7 @@ def enter_points(
         raise InvalidInput(
             "assessment_evidence_required", _("Say what the points rest on (evidence).")
         )
-    entry = Entry.objects.create(
+    return Entry.objects.create(
         period=period,
         target_key=target_key,
         item=item,
@@ -271,15 +314,21 @@ def enter_points(
         entered_by=actor if getattr(actor, "pk", None) else None,
         entered_by_label=events.actor_label(actor),
     )
-    services.score_period(period)
+
+
+def _entered(actor, period: Period, entry: Entry) -> None:
     _event(
         actor,
         "enter",
         period=period,
-        note=evidence,
-        data={"target": target_key, "item": item.code, "points": str(pts), "entry": entry.pk},
+        note=entry.evidence,
+        data={
+            "target": entry.target_key,
+            "item": entry.item.code,
+            "points": str(entry.points),
+            "entry": entry.pk,
+        },
     )
-    return period
 
 
 @transaction.atomic

@@ -25,8 +25,12 @@ class AccountRole(models.TextChoices):
 def ensure_role_groups() -> None:
     from django.contrib.auth.models import Group
 
+    # One read for all of them: account_save calls this for every account it writes (a demo
+    # load writes hundreds), and once the groups exist there is nothing else to do.
+    there = set(Group.objects.filter(name__in=AccountRole.values).values_list("name", flat=True))
     for role in AccountRole:
-        Group.objects.get_or_create(name=role.value)
+        if role.value not in there:
+            Group.objects.get_or_create(name=role.value)
 
 
 def roles_of(user) -> list[str]:

@@ -209,95 +209,214 @@ def _refuse_real_district() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+# What an update of a demo row writes: every field its ``*_build`` sets (the demo owns them),
+# never a person's account link.
+PLACE_FIELDS = [
+    "name",
+    "kind",
+    "parent",
+    "management",
+    "address",
+    "geometry",
+    "attrs",
+    "is_demo",
+    "path",
+    "depth",
+]
+PERSON_FIELDS = ["name", "unit", "place", "phone", "title", "is_demo"]
+
+
 def _apply(plan: Plan, digest: str) -> Counter:
+    """Write the frame as the org importers do: each row checked by its ``*_build`` (the
+    rules of ``place_save`` / ``unit_save`` / …), the stored rows read once per kind, then
+    ``services.bulk_write`` — INSERTs and UPDATEs in batches with their history and their
+    ``place_created`` / ``duty_assign`` / … events — instead of a lookup, a save and an event
+    per row. A kind is written before the next is built, so every reference has its id."""
     counts: Counter = Counter()
     actor = None  # the system: no account is the author of demo reference data
+
+    def write(model, verb, built, fields, **kw) -> None:
+        changed = [(obj, outcome) for obj, outcome in built if outcome != "unchanged"]
+        for _obj, outcome in built:
+            counts[(verb, outcome)] += 1
+        if changed:
+            services.bulk_write(model, verb, changed, fields, actor=actor, **kw)
+
     places: dict[str, Place] = {}
+    stored = {
+        p.code: p
+        for p in Place.objects.select_related("parent").filter(
+            code__in=[r.code for r in plan.places]
+        )
+    }
+    old_paths = {code: p.path for code, p in stored.items()}
+    built = []
     for row in plan.places:
         attrs = dict(row.attrs)
         if row.code == ds.DISTRICT_CODE:
             attrs[FINGERPRINT_KEY] = digest
-        obj, outcome = services.place_save(
-            actor=actor,
+        obj, outcome = services.place_build(
             code=row.code,
             name=row.name,
             kind=row.kind,
+            existing=stored.get(row.code),
             parent=places[row.parent] if row.parent else None,
             management=row.management,
             geometry_json=row.geometry,
             attrs=attrs,
             is_demo=True,
+            fast=True,
         )
         places[row.code] = obj
-        counts[("place", outcome)] += 1
+        built.append((obj, outcome))
+    write(Place, "place", built, PLACE_FIELDS)
+    _repath_moved(Place, built, old_paths)
+
     units: dict[str, Unit] = {}
+    stored = {
+        u.code: u
+        for u in Unit.objects.select_related("parent", "place").filter(
+            code__in=[r.code for r in plan.units]
+        )
+    }
+    old_paths = {code: u.path for code, u in stored.items()}
+    built = []
     for row in plan.units:
-        obj, outcome = services.unit_save(
-            actor=actor,
+        obj, outcome = services.unit_build(
             code=row.code,
             name=row.name,
             kind=row.kind,
+            existing=stored.get(row.code),
             parent=units[row.parent] if row.parent else None,
             place=places[row.place] if row.place else None,
             short_name=row.short_name,
             works_weekends=row.works_weekends,
             round_the_clock=row.round_the_clock,
             is_demo=True,
+            fast=True,
         )
         units[row.code] = obj
-        counts[("unit", outcome)] += 1
+        built.append((obj, outcome))
+    write(Unit, "unit", built, services.UNIT_FIELDS)
+    _repath_moved(Unit, built, old_paths)
+
     zones: dict[str, Zone] = {}
+    stored = {
+        z.code: z
+        for z in Zone.objects.select_related("place").filter(code__in=[r.code for r in plan.zones])
+    }
+    built = []
     for row in plan.zones:
-        obj, outcome = services.zone_save(
-            actor=actor,
+        obj, outcome = services.zone_build(
             code=row.code,
             name=row.name,
             kind=row.kind,
+            existing=stored.get(row.code),
             place=places[row.place],
             geometry_json=row.geometry,
             attrs=row.attrs,
             is_demo=True,
+            fast=True,
         )
         zones[row.code] = obj
-        counts[("zone", outcome)] += 1
+        built.append((obj, outcome))
+    write(Zone, "zone", built, services.ZONE_FIELDS)
+    geo.invalidate()  # what the post_save signal of a place or zone does (bulk writes send none)
+
     people: dict[str, Person] = {}
+    stored = {
+        p.code: p
+        for p in Person.objects.select_related("unit", "place").filter(
+            code__in=[r.code for r in plan.people]
+        )
+    }
+    built = []
     for row in plan.people:
-        obj, outcome = services.person_save(
-            actor=actor,
+        obj, outcome = services.person_build(
             code=row.code,
             name=row.name,
+            existing=stored.get(row.code),
             unit=units[row.unit] if row.unit else None,
             place=places[row.place] if row.place else None,
             phone=row.phone,
             title=row.title,
             is_demo=True,
+            fast=True,
         )
         people[row.code] = obj
-        counts[("person", outcome)] += 1
+        built.append((obj, outcome))
+    write(Person, "person", built, PERSON_FIELDS)
+
+    person_ids = [p.pk for p in people.values()]
+    stored = {
+        services.duty_key(d.person_id, d.role, d.level, d.zone_id, d.place_id): d
+        for d in ZoneRole.objects.filter(person_id__in=person_ids)
+    }
+    built = []
     for row in plan.duties:
-        _obj, outcome = services.duty_assign(
-            actor=actor,
-            person=people[row.person],
+        zone = zones[row.zone] if row.zone else None
+        place = places[row.place] if row.place else None
+        person = people[row.person]
+        key = services.duty_key(
+            person.pk, row.role, row.level, getattr(zone, "pk", None), getattr(place, "pk", None)
+        )
+        obj, outcome = services.duty_build(
+            person=person,
             role=row.role,
             level=row.level,
-            zone=zones[row.zone] if row.zone else None,
-            place=places[row.place] if row.place else None,
+            zone=zone,
+            place=place,
+            existing=stored.get(key),
             is_demo=True,
+            fast=True,
         )
-        counts[("duty", outcome)] += 1
+        stored[key] = obj  # the same duty twice in the plan: the second is unchanged
+        built.append((obj, outcome))
+    write(
+        ZoneRole,
+        "duty",
+        built,
+        [],
+        verbs={"created": "duty_assign"},
+        data=services.duty_data,
+    )
+
+    unit_ids = [u.pk for u in units.values()]
+    stored = {
+        (p.unit_id, p.compound_id): p for p in Partnership.objects.filter(unit_id__in=unit_ids)
+    }
+    built = []
     for row in plan.partnerships:
-        _obj, outcome = services.partnership_save(
-            actor=actor,
-            unit=units[row.unit],
-            compound=places[row.compound],
+        unit, compound = units[row.unit], places[row.compound]
+        obj, outcome = services.partnership_build(
+            unit=unit,
+            compound=compound,
+            existing=stored.get((unit.pk, compound.pk)),
             note=row.note,
             is_demo=True,
         )
-        counts[("partnership", outcome)] += 1
+        stored[(unit.pk, compound.pk)] = obj
+        built.append((obj, outcome))
+    write(
+        Partnership,
+        "partnership",
+        built,
+        services.PARTNERSHIP_FIELDS,
+        data=lambda _row: {},  # partnership_save's events carry no data
+    )
+
     hashed: dict[str, str] = {}  # the demo password, hashed once for the whole load
     for row in plan.accounts:
         counts[("account", _account(row, people[row.person], hashed))] += 1
     return counts
+
+
+def _repath_moved(model, built: list, old_paths: dict[str, str]) -> None:
+    """A stored place or unit that moved takes its subtree's paths along (what
+    ``_save_tree_node`` does after an update)."""
+    for obj, outcome in built:
+        if outcome == "updated" and old_paths.get(obj.code) != obj.path:
+            services._repath_descendants(model, obj)
 
 
 def _account(row, person: Person, hashed: dict[str, str]) -> str:

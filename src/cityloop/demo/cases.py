@@ -55,7 +55,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 
-from cityloop.cases import deadlines, workflow
+from cityloop.cases import deadlines, routing, workflow
 from cityloop.cases.models import Case, Category, Level, LimitType, Stage
 from cityloop.cases.queries import visible_cases
 from cityloop.core import clock, worktime
@@ -666,8 +666,6 @@ class _Player:
     def _sweeper(self, start: datetime) -> Generator[datetime, None, None]:
         """The periodic light sweep, as the huey job would have run it (a few times a day
         here: often enough for the warnings to fall on the right day, cheap to play)."""
-        from cityloop.cases import sweep
-
         day = start.astimezone(SH).date()
         while True:
             for hour in SWEEP_HOURS:
@@ -675,10 +673,7 @@ class _Player:
                 if moment < start:
                     continue
                 yield moment
-                now = clock.now()
-                for pk in sweep.stale_light_ids(now):
-                    if workflow.update_light(case_id=pk, now=now):
-                        self.steps["light"] += 1
+                self.steps["light"] += _sweep_lights(clock.now())
             day += timedelta(days=1)
 
     # --- one story ------------------------------------------------------------------------
@@ -1727,6 +1722,20 @@ def _categories() -> dict[str, Category]:
     return found
 
 
+def _sweep_lights(now: datetime) -> int:
+    """The periodic light sweep at ``now``, as the huey job runs it: the workflow's set-based
+    step (:func:`workflow.relight_stale`: one read, one guarded UPDATE, the warning events and
+    notifications in bulk — what :func:`workflow.update_light` does to each case, without a
+    locked read and a save per case). Returns how many lights changed."""
+    changed, after = 0, 0
+    while True:
+        step = workflow.relight_stale(now, after=after)
+        if step.last_pk is None:
+            return changed
+        changed += sum(n for light, n in step.changed.items() if light)
+        after = step.last_pk
+
+
 @contextmanager
 def quiet_channels():
     """Notifications of the played past go to the inbox only: no console, SMS or e-mail."""
@@ -1762,13 +1771,13 @@ def load_cases() -> dict[str, Any]:
         author.pinned(12, 10, 5, 3)
         stories = sorted(author.stories, key=lambda s: (s.at, s.key))
         player = _Player(cast, rng, end)
-        player.run(stories, author.start)
+        # The frame does not change while the stories play: each place chain, office and
+        # named place is read once (what a file import does), not once per report.
+        with routing.memo():
+            player.run(stories, author.start)
         # The sweep at the as-of moment itself.
         with clock.frozen(end):
-            from cityloop.cases import sweep
-
-            for pk in sweep.stale_light_ids(end):
-                workflow.update_light(case_id=pk, now=end)
+            _sweep_lights(end)
         # The played past has been read; what came in the last two days has not.
         Notification.objects.filter(
             pk__gt=first_notification or 0, created_at__lt=end - timedelta(days=2)
