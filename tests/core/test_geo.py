@@ -166,3 +166,26 @@ def test_signature_notices_changes_made_elsewhere(tree, monkeypatch):
     assert geo.data_signature() != before
     monkeypatch.setattr(geo, "_checked_at", -geo.CHECK_SECONDS * 2)
     assert geo.get_index() is not first
+
+
+def test_locate_many_answers_what_locate_answers_point_by_point():
+    """The batch lookup of a hotline file (one query of the area tree for all its points)
+    gives, for every point, exactly the single lookup's answer: inside, on a boundary,
+    near a building point or a road, outside everything, and with a visibility filter."""
+    idx = GeoIndex(_features(), road_snap_metres=50)
+    points = [
+        (113.0 + i * 0.0125, 34.0 + j * 0.0125)  # a 0.0125° grid over the district and beyond
+        for i in range(-2, 19)
+        for j in range(-2, 19)
+    ] + [(113.025, 34.025), (113.025, 34.025), (113.1, 34.1), (120.0, 30.0)]
+    many = idx.locate_many(points)
+    assert many == [idx.locate(lng, lat) for lng, lat in points]
+    assert {a["compound"]["code"] for a in many if a["compound"]} == {"C1", "C2"}
+    assert any(a["road"] for a in many) and any(a["building"] for a in many)
+    assert many[-1] == {kind: None for kind in (*geo.AREA_KINDS, "road")}
+    hide = lambda f: f.code not in {"C2", "S1"}  # noqa: E731
+    assert idx.locate_many(points, visible=hide) == [
+        idx.locate(lng, lat, visible=hide) for lng, lat in points
+    ]
+    assert idx.locate_many([]) == []
+    assert GeoIndex([]).locate_many([(113.0, 34.0)]) == [GeoIndex([]).locate(113.0, 34.0)]

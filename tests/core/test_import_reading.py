@@ -144,3 +144,14 @@ def test_the_report_table_names_the_kind_in_the_report_language(tree, tmp_path):
 
     assert "人员" in text and "新增" in text
     assert "people" not in text
+
+
+def test_the_text_blocks_are_jiebas_own():
+    """core.text writes jieba's block pattern out so that it loads without jieba; the two
+    must stay the same, or search tokens would change."""
+    import jieba
+
+    from cityloop.core import text
+
+    assert text._BLOCK.pattern == jieba.re_han_default.pattern
+    assert text._BLOCK.flags == jieba.re_han_default.flags

@@ -414,6 +414,13 @@ def _plan_hotline(run: ImportRun) -> Callable[[], None]:
         )
     planned: list[tuple[Case, dict[str, Any]]] = []
     with routing.memo():
+        # Every row's point in one pass over the map (a row whose point is refused below
+        # costs a lookup nobody reads).
+        workflow.locate_ahead(
+            row.geometry["coordinates"][:2]
+            for row in rows
+            if row.ok and row.geometry is not None and row.geometry.get("type") == "Point"
+        )
         for n, row in enumerate(rows, start=1):
             if n % 500 == 0 or n == len(rows):
                 run.tick("check", n, len(rows))

@@ -74,6 +74,19 @@ def remembered(key: str, load: Callable[[], Any]) -> Any:
     return cache[key]
 
 
+def memoising() -> bool:
+    """Whether a :func:`memo` block is running."""
+    return _memo.get() is not None
+
+
+def remember(key: Any, value: Any) -> None:
+    """Keep ``value`` under ``key`` for the running :func:`memo` block (none: nothing kept),
+    for :func:`remembered` to give back: what a batch worked out for all its rows at once."""
+    cache = _memo.get()
+    if cache is not None:
+        cache[key] = value
+
+
 def place_with_chain(pks: list[int], deepest: int) -> Place | None:
     cache = _memo.get()
     if cache is None:

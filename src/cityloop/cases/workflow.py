@@ -383,7 +383,8 @@ def _check_steward_place(actor, place: Place) -> None:
 def _place_from_point(lng: float, lat: float) -> dict[str, Any]:
     if not (-180 <= lng <= 180 and -90 <= lat <= 90):
         raise InvalidInput("case_location_invalid", _("The coordinates are not a place on Earth."))
-    found = geo.locate(lng, lat)
+    # Under routing.memo a batch has located its points ahead (locate_ahead); else one look.
+    found = routing.remembered(("located", lng, lat), lambda: geo.locate(lng, lat))
     if not found.get("street") and not found.get("district"):
         raise InvalidInput(
             "case_outside_area",
@@ -391,6 +392,24 @@ def _place_from_point(lng: float, lat: float) -> dict[str, Any]:
             {"lng": lng, "lat": lat},
         )
     return found
+
+
+def locate_ahead(points: Iterable[tuple[float, float]]) -> None:
+    """Locate the points of a batch in one pass over the map (inside a
+    :func:`cityloop.cases.routing.memo` block, else it does nothing): each report's
+    :func:`plan_report` then reads its point's answer instead of querying the map alone.
+    The answers are :func:`cityloop.core.geo.locate`'s, point for point."""
+    if not routing.memoising():
+        return
+    unique = list(
+        dict.fromkeys(
+            (float(lng), float(lat))
+            for lng, lat in points
+            if -180 <= float(lng) <= 180 and -90 <= float(lat) <= 90
+        )
+    )
+    for point, found in zip(unique, geo.locate_many(unique), strict=True):
+        routing.remember(("located", *point), found)
 
 
 def _deepest(found: dict[str, Any]) -> Place | None:

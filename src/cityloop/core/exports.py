@@ -24,10 +24,6 @@ from urllib.parse import quote
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -88,6 +84,13 @@ def write_xlsx(
     max_rows: int = MAX_ROWS,
 ) -> int:
     """Write one sheet to a path or binary file; return the number of data rows."""
+    # openpyxl (and lxml under it) is imported when a sheet is written, not at start-up: every
+    # process that loads the views (an import, the worker) would otherwise carry ~10 MB of it.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title(title))
     for index, column in enumerate(columns, start=1):

@@ -28,18 +28,21 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
-import shapely
-from pyproj import Transformer
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any
 
 from cityloop.core import orgmodels
+
+if TYPE_CHECKING:
+    import numpy as np
+    from pyproj import Transformer
+    from shapely.geometry.base import BaseGeometry
+
+# numpy, shapely and pyproj (~25 MB) are imported where the index or a distance needs them,
+# not with this module: the GCJ-02 maths below is plain Python, and most processes (an
+# import of places, a management command) never locate a point.
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,8 @@ def _convert_coords(coords: Any, fn: PointFn) -> Any:
 
 @lru_cache(maxsize=16)
 def _utm(zone: int, north: bool) -> Transformer:
+    from pyproj import Transformer
+
     return Transformer.from_crs(4326, (32600 if north else 32700) + zone, always_xy=True)
 
 
@@ -142,6 +147,8 @@ def utm_transformer(lng: float, lat: float) -> Transformer:
 
 def _project(geom: Any, transformer: Transformer) -> Any:
     """Project a geometry, or an array of them in one pyproj call."""
+    import numpy as np
+    import shapely
 
     def fn(xy: np.ndarray) -> np.ndarray:
         x, y = transformer.transform(xy[:, 0], xy[:, 1])
@@ -151,6 +158,8 @@ def _project(geom: Any, transformer: Transformer) -> Any:
 
 
 def distance_metres(a: BaseGeometry, b: BaseGeometry, transformer: Transformer) -> float:
+    import shapely
+
     return float(shapely.distance(_project(a, transformer), _project(b, transformer)))
 
 
@@ -193,6 +202,9 @@ class GeoIndex:
     distances are plain metres; a district spans far less than one 6° zone)."""
 
     def __init__(self, features: Iterable[Feature], *, road_snap_metres: float = 50.0):
+        import numpy as np
+        import shapely
+
         self.road_snap_metres = road_snap_metres
         self.areas: list[Feature] = []
         self.building_points: list[Feature] = []
@@ -225,6 +237,8 @@ class GeoIndex:
         self._road_tree = shapely.STRtree(self._road_geoms)
 
     def _metric(self, geoms: list[BaseGeometry]) -> np.ndarray:
+        import numpy as np
+
         array = np.array(geoms, dtype=object)
         return _project(array, self.transformer) if len(array) else array
 
@@ -244,21 +258,56 @@ class GeoIndex:
 
     def locate(self, lng: float, lat: float, *, visible: Visible | None = None) -> dict[str, Any]:
         """What contains or lies near a WGS-84 point; see the module docstring for the rules."""
-        point = shapely.Point(lng, lat)
-        ok = visible or (lambda f: True)
-        answer: dict[str, Any] = {kind: None for kind in (*AREA_KINDS, "road")}
+        import shapely
 
+        ok = visible or (lambda f: True)
+        answer = self._areas_answer(self._area_hits(shapely.Point(lng, lat)), ok)
+        self._near(answer, lng, lat, ok)
+        return answer
+
+    def locate_many(
+        self, points: Sequence[tuple[float, float]], *, visible: Visible | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`locate` of each point, the areas of all of them found with one query of the
+        tree (a hotline file of thousands of points: one call into shapely, not one each)."""
+        import numpy as np
+        import shapely
+
+        if not len(points):
+            return []
+        ok = visible or (lambda f: True)
+        hits: list[list[int]] = [[] for _p in points]
+        if self.areas:
+            geoms = shapely.points(np.asarray(points, dtype=float))
+            which, areas = self._area_tree.query(geoms, predicate="intersects")
+            for p, a in zip(which.tolist(), areas.tolist(), strict=True):
+                hits[p].append(a)
+        answers = []
+        for (lng, lat), found in zip(points, hits, strict=True):
+            answer = self._areas_answer(found, ok)
+            self._near(answer, lng, lat, ok)
+            answers.append(answer)
+        return answers
+
+    def _areas_answer(self, hits: Iterable[int], ok: Visible) -> dict[str, Any]:
+        """The answer's areas: per kind the smallest visible one among ``hits``."""
+        answer: dict[str, Any] = {kind: None for kind in (*AREA_KINDS, "road")}
         best: dict[str, tuple[float, int, Feature]] = {}
-        for i in self._area_hits(point):
+        for i in hits:
             f = self.areas[i]
             key = (float(self._area_sizes[i]), f.id)  # the id breaks ties: same answer always
             if ok(f) and (f.kind not in best or key < best[f.kind][:2]):
                 best[f.kind] = (*key, f)
         for kind, (_size, _id, f) in best.items():
             answer[kind] = f.ref()
+        return answer
+
+    def _near(self, answer: dict[str, Any], lng: float, lat: float, ok: Visible) -> None:
+        """The answer's building point (when no building polygon holds it) and road."""
+        import shapely
 
         if not (self.building_points or self.roads):
-            return answer
+            return
         point_m = shapely.Point(*self.transformer.transform(lng, lat))
         if answer["building"] is None:
             hits = self._point_hits(point_m, BUILDING_POINT_METRES)
@@ -269,7 +318,6 @@ class GeoIndex:
         near = self._nearest(point_m, self.roads, self._road_geoms, hits, ok)
         if near is not None:
             answer["road"] = {**near[1].ref(), "distance_m": round(near[0], 1)}
-        return answer
 
     @staticmethod
     def _nearest(
@@ -280,6 +328,9 @@ class GeoIndex:
         ok: Visible,
     ) -> tuple[float, Feature] | None:
         """The nearest visible feature among the hits (already within the limit)."""
+        import numpy as np
+        import shapely
+
         if not len(hits):
             return None
         hits = np.sort(hits)  # with the stable sort below, ties go to the first-built feature
@@ -306,6 +357,8 @@ _checked_at = 0.0
 
 
 def features_from_db() -> list[Feature]:
+    from shapely.geometry import shape
+
     Place, Zone = orgmodels.get("Place", "Zone")
 
     rows: list[tuple[str, int, str, str, Any, str]] = list(
@@ -374,6 +427,14 @@ def invalidate() -> None:
 def locate(lng: float, lat: float, *, visible: Visible | None = None) -> dict[str, Any]:
     """Locate a WGS-84 point in the places and zones of the database (see :class:`GeoIndex`)."""
     return get_index().locate(lng, lat, visible=visible)
+
+
+def locate_many(
+    points: Sequence[tuple[float, float]], *, visible: Visible | None = None
+) -> list[dict[str, Any]]:
+    """:func:`locate` of each point, in one pass over the index (see
+    :meth:`GeoIndex.locate_many`)."""
+    return get_index().locate_many(points, visible=visible)
 
 
 def _on_change(sender, **kwargs) -> None:

@@ -11,22 +11,27 @@ import logging
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jieba
+if TYPE_CHECKING:
+    import jieba
 
 _USER_DICT = Path(__file__).resolve().parent / "data" / "jieba_user.txt"
 _lock = threading.Lock()
 _ready = False
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 
-jieba.setLogLevel(logging.WARNING)
-
 
 def _tokenizer() -> jieba.Tokenizer:
+    # jieba (and the pkg_resources it pulls in, ~10 MB) is imported on the first text to cut,
+    # not when the apps load: `cityloop import places` and most commands never cut a word.
+    import jieba
+
     global _ready
     if not _ready:
         with _lock:
             if not _ready:
+                jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
                 jieba.load_userdict(str(_USER_DICT))
                 _ready = True
@@ -37,7 +42,9 @@ def _tokenizer() -> jieba.Tokenizer:
 # them is split character by character), each block alone: the words of a text are the words
 # of its blocks in order. A block's words are kept, so a file of thousands of rows segments
 # each distinct block once — the repeated phrases of a 12345 export ("请尽快处理") cost nothing.
-_BLOCK = jieba.re_han_default
+# jieba.re_han_default, written out so that this module loads without jieba (a test keeps
+# the two the same).
+_BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.U)
 _BLOCK_WORDS_MAX = 50_000
 _block_words: dict[str, tuple[str, ...]] = {}
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from cityloop.core.errors import InvalidInput
 from cityloop.core.imports import (
     CRS_CHOICES,
+    LET_GO,
     Column,
     ImportFileError,
     ImportReport,
@@ -374,7 +375,7 @@ def run_file(
             # Planned: what is written is in the built objects; the parsed cells can go
             # before the write needs its memory (100 k rows of them).
             for row in parsed.rows:
-                row.values, row.geometry = {}, None
+                row.values, row.geometry = LET_GO, None
         if not parsed.errors and not dry_run:
             try:
                 with transaction.atomic():
@@ -593,7 +594,7 @@ def _plan_places(run: ImportRun) -> Callable[[], None]:
             },
         )
         done[code] = result[0] if result is not None else None
-        row.values, row.geometry = {}, None  # in the place now: 100 k rows need the room
+        row.values, row.geometry = LET_GO, None  # in the place now: 100 k rows need the room
         if result is not None and result[1] != "unchanged":
             built.append(result)
             if old_path is not None and result[0].path != old_path:
