@@ -209,23 +209,6 @@ def _refuse_real_district() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-# What an update of a demo row writes: every field its ``*_build`` sets (the demo owns them),
-# never a person's account link.
-PLACE_FIELDS = [
-    "name",
-    "kind",
-    "parent",
-    "management",
-    "address",
-    "geometry",
-    "attrs",
-    "is_demo",
-    "path",
-    "depth",
-]
-PERSON_FIELDS = ["name", "unit", "place", "phone", "title", "is_demo"]
-
-
 def _apply(plan: Plan, digest: str) -> Counter:
     """Write the frame as the org importers do: each row checked by its ``*_build`` (the
     rules of ``place_save`` / ``unit_save`` / …), the stored rows read once per kind, then
@@ -269,7 +252,7 @@ def _apply(plan: Plan, digest: str) -> Counter:
         )
         places[row.code] = obj
         built.append((obj, outcome))
-    write(Place, "place", built, PLACE_FIELDS)
+    write(Place, "place", built, services.PLACE_FIELDS)
     _repath_moved(Place, built, old_paths)
 
     units: dict[str, Unit] = {}
@@ -345,7 +328,7 @@ def _apply(plan: Plan, digest: str) -> Counter:
         )
         people[row.code] = obj
         built.append((obj, outcome))
-    write(Person, "person", built, PERSON_FIELDS)
+    write(Person, "person", built, services.PERSON_FIELDS)
 
     person_ids = [p.pk for p in people.values()]
     stored = {

@@ -530,21 +530,6 @@ def _checked(run: ImportRun, row: Row, build: Callable[..., tuple[Any, str]], kw
     return obj, outcome
 
 
-PLACE_FIELDS = [
-    "name",
-    "kind",
-    "parent",
-    "management",
-    "address",
-    "geometry",
-    "attrs",
-    "is_demo",
-    "path",
-    "depth",
-]
-PERSON_FIELDS = ["name", "unit", "place", "phone", "title", "is_demo"]
-
-
 def _plan_places(run: ImportRun) -> Callable[[], None]:
     rows = tree_order(run, Place)
     parents = {r.values.get("parent_code") for r in rows if run.present("parent_code")}
@@ -601,7 +586,7 @@ def _plan_places(run: ImportRun) -> Callable[[], None]:
                 moved.append(result[0])
 
     def write() -> None:
-        services.bulk_write(Place, "place", built, PLACE_FIELDS, actor=run.actor)
+        services.bulk_write(Place, "place", built, services.PLACE_FIELDS, actor=run.actor)
         _repath_below(moved)
         run.tick("write", len(rows), len(rows))
 
@@ -703,7 +688,7 @@ def _plan_people(run: ImportRun) -> Callable[[], None]:
             built.append(result)
 
     def write() -> None:
-        services.bulk_write(Person, "person", built, PERSON_FIELDS, actor=run.actor)
+        services.bulk_write(Person, "person", built, services.PERSON_FIELDS, actor=run.actor)
         run.tick("write", len(rows), len(rows))
 
     return write

@@ -314,6 +314,21 @@ def place_save(
     return _save_tree_node(place, outcome, actor=actor, verb=f"place_{outcome}")
 
 
+# The fields an update of a built place / person / unit writes (bulk_write): every field its
+# ``*_build`` sets, never a person's account link. One list for the importers and the demo.
+PLACE_FIELDS = [
+    "name",
+    "kind",
+    "parent",
+    "management",
+    "address",
+    "geometry",
+    "attrs",
+    "is_demo",
+    "path",
+    "depth",
+]
+PERSON_FIELDS = ["name", "unit", "place", "phone", "title", "is_demo"]
 UNIT_FIELDS = [
     "name",
     "kind",
