@@ -245,6 +245,10 @@ def measure(
         clients[role].force_login(user)
         # the newest case the role sees, for its case page (walks the id index backwards)
         latest[role] = visible_cases(user).order_by("-pk").values_list("pk", flat=True).first()
+    # The heap as ``cityloop serve`` leaves it before its workers fork (core/heap.py).
+    from cityloop.core import heap
+
+    heap.freeze_startup()
     rows = []
     for key in keys or ORDER:
         for role, client in clients.items():

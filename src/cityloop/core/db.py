@@ -50,6 +50,18 @@ def analyze_after_bulk(
     return True
 
 
+def estimated_rows(qs: models.QuerySet) -> int | None:
+    """The planner's estimate of how many rows ``qs`` returns, from one ``EXPLAIN`` (planning
+    only, nothing read): PostgreSQL; ``None`` on other databases."""
+    if connection.vendor != "postgresql":
+        return None
+    import json
+
+    plan = json.loads(qs.explain(format="json"))
+    plan = plan[0] if isinstance(plan, list) else plan
+    return int(plan["Plan"]["Plan Rows"])
+
+
 def id_list_sql(ids: list[int]) -> tuple[str, list[object]]:
     """``(sql, params)`` matching a column against many ids with a single parameter:
     ``= ANY(%s)`` on PostgreSQL, ``IN (SELECT value FROM json_each(%s))`` on SQLite — no

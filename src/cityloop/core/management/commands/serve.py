@@ -56,7 +56,10 @@ class Command(BaseCommand):
 def _gunicorn(host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from cityloop.core import heap
     from cityloop.wsgi import application
+
+    heap.freeze_startup()  # before the fork: the workers share the frozen start-up heap
 
     class App(BaseApplication):
         def load_config(self) -> None:
