@@ -304,3 +304,43 @@ def test_a_deleted_case_leaves_the_summary(people, category, at_monday):
         assert sum(c["reported"] + c["accepted"] for c in rows) == 2, span
     Case.objects.filter(pk=case.pk).delete()
     assert _summary_rows() == {}
+
+
+def test_cases_due_but_not_closed_in_a_period_are_found_by_their_own_indexes(
+    people, category, at_monday
+):
+    """Due in the period and not closed in it: not closed at all, closed before the period
+    or after it — and not the cases closed in it or due outside it; on both databases (on
+    PostgreSQL through the span index of migration 0012: its plan at 1 M cases is in
+    docs/benchmarks.md)."""
+    start, end = datetime(2026, 11, 1, tzinfo=SH), datetime(2026, 12, 1, tzinfo=SH)
+    day = timedelta(days=1)
+    # (handle deadline, closed at): the first three straddle the period, the others do not
+    shapes = [
+        (start + 3 * day, None),  # due in it, never closed
+        (start + 2 * day, start - day),  # closed early, before the period began
+        (start + 20 * day, end + 4 * day),  # closed late, after it ended
+        (start + 5 * day, start + 9 * day),  # due and closed in it
+        (start - 3 * day, start + 2 * day),  # due before it
+        (end + 2 * day, start - 5 * day),  # due after it, closed before it
+        (start + 4 * day, start + 4 * day),  # closed at its deadline, in the period
+    ]
+    ids = []
+    for i, (due, closed) in enumerate(shapes):
+        case = workflow.report(
+            actor=people["admin"],
+            source="hotline",
+            description=f"第{i}处井盖缺失",
+            category=category,
+            lng=IN_COMPOUND[0],
+            lat=IN_COMPOUND[1],
+        )
+        Case.objects.filter(pk=case.pk).update(handle_due_at=due, closed_at=closed)
+        ids.append(case.pk)
+    due_limit = end  # the whole period has passed
+    found = Case.objects.filter(queries._straddling(start, end, due_limit), pk__in=ids)
+    assert sorted(found.values_list("pk", flat=True)) == ids[:3]
+    # A deadline still ahead (now in the period) is not due yet.
+    now = start + 10 * day
+    soon = Case.objects.filter(queries._straddling(start, end, now), pk__in=ids)
+    assert sorted(soon.values_list("pk", flat=True)) == ids[:2]

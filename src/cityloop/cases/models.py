@@ -370,6 +370,12 @@ class Case(models.Model):
                 include=["id"],
                 name="case_handle_due_closed",
             ),
+            # Figures: the cases due in a period and not closed at all (queries._straddling).
+            models.Index(
+                fields=["handle_due_at"],
+                condition=Q(closed_at__isnull=True),
+                name="case_unclosed_due",
+            ),
             # The list's order (case_rows): walked from the top with LIMIT, no sort.
             models.Index(
                 fields=["light_rank", "due_at", "-reported_at", "-id"], name="case_list_order"
