@@ -43,7 +43,7 @@ from cityloop.core.text import tokens
 PUBLIC_NOTE_VERBS = frozenset({"reject", "reply", "reopen", "cancel", "return_visit"})
 
 
-def visible_cases(actor) -> QuerySet[Case]:
+def visible_cases(actor, *, open_only: bool = False) -> QuerySet[Case]:
     """Cases in the reader's places, units (responsible, assisting or dispatching) or
     patrol zones, and the reader's own reports.
 
@@ -51,13 +51,19 @@ def visible_cases(actor) -> QuerySet[Case]:
     test instead of an ``OR`` of path prefixes, unit sub-queries and an ``EXISTS``, which no
     index serves); SQLite, an embedded file that scans anyway, applies the rule itself
     (:func:`scope_rule_q`). Both say the same: tests/cases/test_list_scale.py compares them.
+
+    ``open_only``: the open cases alone, read on PostgreSQL by walking the small indexes of
+    the open cases (:func:`_open_scope_match`) rather than through the scope's GIN index.
     """
     scope = scope_for(actor)
+    qs = Case.objects.filter(status__in=Case.OPEN) if open_only else Case.objects.all()
     if scope.everything:
-        return Case.objects.all()
-    if connection.vendor == "postgresql":
-        return Case.objects.filter(_scope_keys_match(scope, actor))
-    return Case.objects.filter(scope_rule_q(scope, actor))
+        return qs
+    if connection.vendor != "postgresql":
+        return qs.filter(scope_rule_q(scope, actor))
+    if open_only:
+        return qs.filter(_open_scope_match(scope, actor))
+    return qs.filter(_scope_keys_match(scope, actor))
 
 
 def scope_rule_q(scope, actor) -> Q:
@@ -100,13 +106,13 @@ class _Overlaps(Func):
         )
 
 
-def reader_keys(scope, actor) -> tuple[str, list]:
+def reader_keys(scope, actor, *, places: bool = True) -> tuple[str, list]:
     """The reader's keys as a PostgreSQL ``text[]`` of literals: places, zones, own reports
     and the ids of the unit subtrees (read once per request, :func:`unit_ids_for`). Literals,
     not a sub-query: PostgreSQL estimates how many cases each key matches from the index's
     statistics, and so chooses between the full-text index, the scope index and the list
     order; of a sub-query it knows nothing and guesses."""
-    literal = [f"p:{p}" for p in sorted(scope.place_paths)]
+    literal = [f"p:{p}" for p in sorted(scope.place_paths)] if places else []
     for pk in unit_ids_for(actor, scope):
         literal += [f"u:{pk}", f"a:{pk}"]
     literal += [f"z:{pk}" for pk in sorted(scope.zone_ids)]
@@ -117,6 +123,32 @@ def reader_keys(scope, actor) -> tuple[str, list]:
 
 def _scope_keys_match(scope, actor) -> Func:
     return _Overlaps(*reader_keys(scope, actor))
+
+
+def _open_scope_match(scope, actor) -> RawSQL | Func:
+    """The scope test for a walk over the open cases' indexes, which holds each row's keys:
+    the reader's places as substrings of the stored keys first, then the overlap with the
+    other keys only for the rows outside them (``OR`` stops at the first true arm).
+
+    The same cases as :func:`_scope_keys_match`; what differs is the price per row. A street
+    reads as one place and some forty unit keys, and the overlap compares every stored key
+    with every one of them: at 1 M cases the street's light counts took 35–40 ms over 27 k
+    open rows, against ~4 ms for the count alone. A place key matched as text is exact: a
+    stored ``p:`` key starts at a key boundary, and every path segment ends with ``/``."""
+    paths = sorted(scope.place_paths)
+    if not paths:
+        return _scope_keys_match(scope, actor)
+    arms = ['"cases_case"."scope_keys" LIKE %s'] * len(paths)
+    params: list = [f"%p:{_like_escape(p)}%" for p in paths]
+    others, values = reader_keys(scope, actor, places=False)
+    if values:
+        arms.append(f'string_to_array("cases_case"."scope_keys", \' \') && {others}')
+        params += values
+    return RawSQL("(" + " OR ".join(arms) + ")", params, output_field=BooleanField())
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def case_get(actor, case_id: int) -> Case:
@@ -306,13 +338,11 @@ def _local_start(day: date) -> datetime:
 def case_rows(actor, f: CaseFilter | None = None) -> QuerySet[Case]:
     """The list behind the workbench and ``GET /cases``: overdue and red first, then by due."""
     f = f or CaseFilter()
-    qs = visible_cases(actor).select_related(
+    qs = visible_cases(actor, open_only=f.open_only).select_related(
         "category__parent", "place", "responsible_unit", "dispatcher_unit"
     )
     if f.status:
         qs = qs.filter(status__in=f.status)
-    if f.open_only:
-        qs = qs.filter(status__in=Case.OPEN)
     if f.category_id:
         qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
     if f.unit_id:
@@ -1167,8 +1197,7 @@ def light_counts(actor) -> dict[str, int]:
     from django.db.models import Count
 
     counts = dict(
-        visible_cases(actor)
-        .filter(status__in=Case.OPEN)
+        visible_cases(actor, open_only=True)
         .order_by()
         .values_list("light")
         .annotate(n=Count("*"))  # not the id: the light and the keys are all an index holds
