@@ -57,13 +57,14 @@ def _unread(request: HttpRequest) -> int:
 
 
 def _person(request: HttpRequest):
-    """The person an account stands for, shown in the top bar (one query, only when signed in)."""
+    """The person an account stands for, shown in the top bar: the one the scope read for
+    this request (with its unit and place), not a second read of the same row."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    from cityloop.org.models import Person
+    from cityloop.core.scope import person_for
 
-    return Person.objects.select_related("unit", "place").filter(user=user).first()
+    return person_for(user)
 
 
 def _section(request: HttpRequest) -> str:
