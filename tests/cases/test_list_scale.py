@@ -293,3 +293,11 @@ def _a_small_reader_is_sorted_not_walked(admin) -> None:
     assert "case_scope_keys_gin" in names and "case_list_order" not in names, plan
     # A common reader (half the table) still walks the order from the top.
     assert not queries._few(queries.case_rows(admin))
+    # A small share is sorted however many rows it is (10 M cases: 1.2 % is 120 k rows).
+    from cityloop.core import db
+
+    db._table_rows.clear()  # the table's size as it is now, not as an earlier test left it
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(queries, "SORT_BELOW", 100)
+        assert queries._few(qs)  # 1,500 of 100 k rows: 1.5 %
+        assert not queries._few(queries.case_rows(admin))

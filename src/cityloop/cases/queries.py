@@ -463,13 +463,15 @@ def page_of(qs: QuerySet[Case], *, limit: int, after: str = "", offset: int = 0)
     return Page(items, nxt, min(seen, COUNT_CAP), seen > COUNT_CAP)
 
 
-# At most this many rows by the planner's estimate, a page is picked by sorting them rather
-# than by walking ``case_list_order``. PostgreSQL assumes a reader's cases are spread evenly
-# along the list order and so expects the walk to stop early; a department whose dozen
-# thousand cases sit near the end of the order (old, closed) made it filter 180 k rows at 1 M
-# cases (3.2 s), while the scope index and a top-N sort of the same rows take milliseconds.
-# Above the bound the walk is the right plan: a reader with that many cases meets them early.
+# At most this many rows by the planner's estimate — or this share of the table — a page is
+# picked by sorting them rather than by walking ``case_list_order``. PostgreSQL assumes a
+# reader's cases are spread evenly along the list order and so expects the walk to stop
+# early; a department whose cases (1.2 %) sit near the end of the order (old, closed) made
+# it filter 180 k rows at 1 M cases (3.2 s) and read for 4.9 s at 10 M, while the scope
+# index and a top-N sort of the same rows cost what the rows cost. Above both bounds the
+# walk is the right plan: a reader with that many cases meets them early.
 SORT_BELOW = 20_000
+SORT_SHARE = 0.02
 # The list order written so that no index matches it: the planner must sort.
 SORTED_ORDER = (
     (F("light_rank") + Value(0)).asc(),
@@ -481,10 +483,12 @@ SORTED_ORDER = (
 
 def _few(qs: QuerySet[Case]) -> bool:
     """Whether ``qs`` matches few enough rows (estimated) to be sorted: see :data:`SORT_BELOW`."""
-    from cityloop.core.db import estimated_rows
+    from cityloop.core.db import estimated_rows, table_rows
 
     n = estimated_rows(qs.order_by().values("pk"))
-    return n is not None and n <= SORT_BELOW
+    if n is None:
+        return False
+    return n <= SORT_BELOW or n <= SORT_SHARE * (table_rows(Case) or 0)
 
 
 def _rows_of_page(qs: QuerySet[Case], ids: list[int] | QuerySet) -> list[Case]:

@@ -62,6 +62,29 @@ def estimated_rows(qs: models.QuerySet) -> int | None:
     return int(plan["Plan"]["Plan Rows"])
 
 
+_table_rows: dict[str, tuple[float, int]] = {}
+TABLE_ROWS_TTL = 600.0  # seconds: a table's size moves slowly against what it is used for
+
+
+def table_rows(model: type[models.Model]) -> int | None:
+    """PostgreSQL's own count of a table's rows (``pg_class.reltuples``, kept by ANALYZE and
+    autovacuum), read at most every :data:`TABLE_ROWS_TTL` seconds per process; ``None`` on
+    other databases. An estimate, for choosing plans, never a figure to show."""
+    if connection.vendor != "postgresql":
+        return None
+    import time
+
+    table = model._meta.db_table
+    now = time.monotonic()
+    found = _table_rows.get(table)
+    if found is None or now - found[0] > TABLE_ROWS_TTL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            row = cursor.fetchone()
+        found = _table_rows[table] = (now, max(int(row[0]) if row else 0, 0))
+    return found[1]
+
+
 def id_list_sql(ids: list[int]) -> tuple[str, list[object]]:
     """``(sql, params)`` matching a column against many ids with a single parameter:
     ``= ANY(%s)`` on PostgreSQL, ``IN (SELECT value FROM json_each(%s))`` on SQLite — no
