@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 # on PostgreSQL first the planner's estimate of the rows (one EXPLAIN: queries.SORT_BELOW)
 API_LIST = 5 + (connection.vendor == "postgresql")
 # The cards read the figures summary; the unit ids and the top bar's person come with the
-# person the scope reads.
-HOME = 21
+# person the scope reads; on PostgreSQL the cases due but not closed are counted in two arms,
+# each by its own index (queries._straddling_arms).
+HOME = 21 + (connection.vendor == "postgresql")
 
 
 def _report(cast, n: int) -> list:

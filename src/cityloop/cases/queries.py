@@ -962,7 +962,6 @@ def _add_due_cases(scope, unit_ids: list[int], cases_summed: Q, ways, window, na
     from cityloop.cases import summary
 
     start, end, due_limit = window
-    straddling = _straddling(start, end, due_limit)
     due = ~Q(status__in=summary.NOT_DUE)
     on_time = due & Q(closed_on_time=True, closed_at__isnull=False)
     counts = {"n": Count("pk", filter=due), "on_time": Count("pk", filter=on_time)}
@@ -976,12 +975,16 @@ def _add_due_cases(scope, unit_ids: list[int], cases_summed: Q, ways, window, na
             "n_other": Count("pk", filter=other & due),
             "on_time_other": Count("pk", filter=other & on_time),
         }
-    groups = (
-        Case.objects.filter(straddling)
+    # One grouped count per arm (the arms are disjoint): the unclosed cases' arm reads the
+    # covering index case_unclosed_due alone, which a bitmap over all arms could not.
+    groups = [
+        r
+        for arm in _straddling_arms(start, end, due_limit)
+        for r in Case.objects.filter(arm)
         .order_by()
         .values("place_path", "responsible_unit_id", "dispatcher_unit_id", "category_id", "source")
         .annotate(**counts)
-    )
+    ]
     units = set(unit_ids)
     for r in groups:
         if scope.everything or (
@@ -1009,6 +1012,15 @@ _SPAN = (
 
 
 def _straddling(start: datetime, end: datetime, due_limit: datetime) -> Q:
+    """The cases of :func:`_straddling_arms`, as one filter."""
+    arms = _straddling_arms(start, end, due_limit)
+    found = arms[0]
+    for arm in arms[1:]:
+        found |= arm
+    return found
+
+
+def _straddling_arms(start: datetime, end: datetime, due_limit: datetime) -> list[Q]:
     """Cases whose handling deadline fell in ``[start, due_limit)`` and that were not closed
     in ``[start, end)``: not closed at all, closed before the period, or closed after it.
 
@@ -1019,16 +1031,16 @@ def _straddling(start: datetime, end: datetime, due_limit: datetime) -> Q:
     the deadline reads every case due in the period (a third of the table for a year)."""
     due = Q(handle_due_at__gte=start, handle_due_at__lt=due_limit)
     if connection.vendor != "postgresql":
-        return due & (Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end))
+        return [due & (Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end))]
 
     def holds(moment: datetime) -> Q:
         return Q(RawSQL(f"{_SPAN} @> %s::timestamptz", [moment], output_field=BooleanField()))
 
-    return (
-        (due & Q(closed_at__isnull=True))
-        | (holds(start) & Q(closed_at__lt=start, handle_due_at__lt=due_limit))
-        | (holds(end) & Q(closed_at__gte=end) & due)
-    )
+    return [
+        due & Q(closed_at__isnull=True),
+        (holds(start) & Q(closed_at__lt=start, handle_due_at__lt=due_limit))
+        | (holds(end) & Q(closed_at__gte=end) & due),
+    ]
 
 
 def _outside_summary(ways: list[Q], rest):
