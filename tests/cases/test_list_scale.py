@@ -123,6 +123,24 @@ def test_cursor_pages_return_every_visible_case_once_and_nothing_else(
     assert bad.status_code == 422 and bad.json()["code"] == "cursor_invalid"
 
 
+def test_the_queue_pages_by_cursor_through_the_open_cases_reading(cast, category, at_monday):
+    """The open cases' scope (places as text, then the other keys) inside the sub-query of a
+    cursor page: every queued case once, in order, nothing else."""
+    cases = _history(cast, category)
+    Case.objects.filter(pk__in=[c.pk for c in cases[:4]]).update(light="red")
+    queue = queries.my_queue(cast.desk)
+    want = list(queue.values_list("pk", flat=True))
+    assert len(want) >= 4
+    seen, after = [], ""
+    while True:
+        page = queries.page_of(queries.my_queue(cast.desk), limit=2, after=after)
+        seen += [c.pk for c in page.items]
+        after = page.next
+        if not after:
+            break
+    assert seen == want
+
+
 def test_the_count_is_capped_and_says_so(cast, category, at_monday, monkeypatch):
     _history(cast, category)
     monkeypatch.setattr(queries, "COUNT_CAP", 3)

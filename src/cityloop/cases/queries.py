@@ -125,7 +125,7 @@ def _scope_keys_match(scope, actor) -> Func:
     return _Overlaps(*reader_keys(scope, actor))
 
 
-def _open_scope_match(scope, actor) -> RawSQL | Func:
+def _open_scope_match(scope, actor) -> Q:
     """The scope test for a walk over the open cases' indexes, which holds each row's keys:
     the reader's places as substrings of the stored keys first, then the overlap with the
     other keys only for the rows outside them (``OR`` stops at the first true arm).
@@ -134,21 +134,19 @@ def _open_scope_match(scope, actor) -> RawSQL | Func:
     reads as one place and some forty unit keys, and the overlap compares every stored key
     with every one of them: at 1 M cases the street's light counts took 35–40 ms over 27 k
     open rows, against ~4 ms for the count alone. A place key matched as text is exact: a
-    stored ``p:`` key starts at a key boundary, and every path segment ends with ``/``."""
+    stored ``p:`` key starts at a key boundary, and every path segment ends with ``/``.
+    Written with lookups and expressions, not raw SQL, so that it stays right inside a
+    sub-query, where Django renames the table."""
     paths = sorted(scope.place_paths)
     if not paths:
-        return _scope_keys_match(scope, actor)
-    arms = ['"cases_case"."scope_keys" LIKE %s'] * len(paths)
-    params: list = [f"%p:{_like_escape(p)}%" for p in paths]
+        return Q(_scope_keys_match(scope, actor))
+    found = Q(pk__in=[])
+    for path in paths:
+        found |= Q(scope_keys__contains=f"p:{path}")
     others, values = reader_keys(scope, actor, places=False)
     if values:
-        arms.append(f'string_to_array("cases_case"."scope_keys", \' \') && {others}')
-        params += values
-    return RawSQL("(" + " OR ".join(arms) + ")", params, output_field=BooleanField())
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        found |= Q(_Overlaps(others, values))
+    return found
 
 
 def case_get(actor, case_id: int) -> Case:
@@ -1003,12 +1001,24 @@ def _add_due_cases(scope, unit_ids: list[int], cases_summed: Q, ways, window, na
             t["closed_due_on_time"] += n_on_time
 
 
-# A closed case's span between its handling deadline and its closing, as the GiST index
-# ``case_closed_span`` holds it (cases migration 0012): ``(earlier, later]``.
-_SPAN = (
-    'tstzrange(LEAST("cases_case"."handle_due_at", "cases_case"."closed_at"), '
-    'GREATEST("cases_case"."handle_due_at", "cases_case"."closed_at"), \'(]\')'
-)
+class _SpanHolds(Func):
+    """``tstzrange(LEAST(handle_due_at, closed_at), GREATEST(…), '(]') @> moment``: a closed
+    case's span between its handling deadline and its closing, written exactly as the GiST
+    index ``case_closed_span`` holds it (cases migration 0012), holding ``moment``."""
+
+    template = (
+        "tstzrange(LEAST(%(expressions)s), GREATEST(%(expressions)s), '(]') "
+        "@> %(moment)s::timestamptz"
+    )
+    output_field = BooleanField()
+
+    def __init__(self, moment: datetime) -> None:
+        super().__init__(F("handle_due_at"), F("closed_at"))
+        self.moment = moment
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, moment="%s", **extra)
+        return sql, [*params, *params, self.moment]
 
 
 def _straddling(start: datetime, end: datetime, due_limit: datetime) -> Q:
@@ -1034,7 +1044,7 @@ def _straddling_arms(start: datetime, end: datetime, due_limit: datetime) -> lis
         return [due & (Q(closed_at__isnull=True) | Q(closed_at__lt=start) | Q(closed_at__gte=end))]
 
     def holds(moment: datetime) -> Q:
-        return Q(RawSQL(f"{_SPAN} @> %s::timestamptz", [moment], output_field=BooleanField()))
+        return Q(_SpanHolds(moment))
 
     return [
         due & Q(closed_at__isnull=True),
