@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
 import sys
 
 import pytest
@@ -22,9 +24,24 @@ def test_freeze_startup_imports_the_views_and_freezes_the_heap(thawed) -> None:
     frozen = heap.freeze_startup()
     assert frozen == gc.get_freeze_count()
     assert frozen > 10_000  # Django, the apps and their modules: far more than a few objects
-    # The URL configuration was loaded, and with it the views a first request would import.
-    for module in ("cityloop.cases.views", "cityloop.supervision.views", "cityloop.cases.api"):
-        assert module in sys.modules
+
+
+def test_freeze_startup_loads_the_views_a_first_request_would_import(tmp_path) -> None:
+    """In a fresh process (this one has long imported every view): before, no view module is
+    loaded; after, the URL configuration and every view are, so none is built after the fork."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "views = ('cityloop.cases.views', 'cityloop.supervision.views', 'cityloop.cases.api')\n"
+        "before = [m for m in views if m in sys.modules]\n"
+        "from cityloop.core import heap; heap.freeze_startup()\n"
+        "print(before, [m for m in views if m not in sys.modules])\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cityloop.settings"}
+    env.setdefault("CITYLOOP_DATA_DIR", str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[] []"
 
 
 def test_serve_freezes_before_gunicorn_forks(monkeypatch, thawed) -> None:

@@ -388,7 +388,7 @@ class Case(models.Model):
                 include=["id"],
                 name="case_handle_due_closed",
             ),
-            # Figures: the cases due in a period and not closed at all (queries._straddling),
+            # Figures: the cases due in a period and not closed at all (queries._straddling_arms),
             # holding what their grouped count reads, so PostgreSQL counts from the index.
             models.Index(
                 fields=["handle_due_at"],

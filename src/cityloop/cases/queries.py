@@ -483,6 +483,8 @@ def _few(qs: QuerySet[Case]) -> bool:
     """Whether ``qs`` matches few enough rows (estimated) to be sorted: see :data:`SORT_BELOW`."""
     from cityloop.core.db import estimated_rows, table_rows
 
+    if not qs.query.where:
+        return False  # every case: the walk, with no EXPLAIN to ask
     n = estimated_rows(qs.order_by().values("pk"))
     if n is None:
         return False
@@ -1019,15 +1021,6 @@ class _SpanHolds(Func):
     def as_sql(self, compiler, connection, **extra):
         sql, params = super().as_sql(compiler, connection, moment="%s", **extra)
         return sql, [*params, *params, self.moment]
-
-
-def _straddling(start: datetime, end: datetime, due_limit: datetime) -> Q:
-    """The cases of :func:`_straddling_arms`, as one filter."""
-    arms = _straddling_arms(start, end, due_limit)
-    found = arms[0]
-    for arm in arms[1:]:
-        found |= arm
-    return found
 
 
 def _straddling_arms(start: datetime, end: datetime, due_limit: datetime) -> list[Q]:
